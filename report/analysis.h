@@ -1,0 +1,107 @@
+/* analysis.h: what a capture means: layers of each frame, distinct paths (stacks) with
+ * their IP-layer passes and encapsulation, and per-packet journeys joined by skb address.
+ * Input is a struct vx_dataset loaded by the store; output is read by the renderers.
+ * Must not: touch the store, parse inputs, or print.
+ */
+#ifndef VX_ANALYSIS_H
+#define VX_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../src/model.h"
+
+/* kernel network layers, outermost (user side) to innermost (wire side) */
+enum vx_layer {
+	VX_LAYER_OTHER = 0,	/* not a network function (scheduler, irq entry, ...) */
+	VX_LAYER_SYSCALL,	/* syscall entry: __x64_sys_sendto, do_syscall_64 */
+	VX_LAYER_SOCKET,	/* socket layer: sock_sendmsg, __sys_sendto */
+	VX_LAYER_L4,		/* udp/tcp/icmp/raw */
+	VX_LAYER_IP,		/* ip_rcv, ip_forward, ip_output, ip_local_out, ... */
+	VX_LAYER_ROUTE,		/* FIB, route lookup, nexthop validation */
+	VX_LAYER_NEIGH,		/* neighbour / ARP resolution */
+	VX_LAYER_TUNNEL,	/* vxlan, geneve, ipip, gre, wireguard, udp_tunnel */
+	VX_LAYER_DEV,		/* device / L2: dev_queue_xmit, netif_receive_skb, veth */
+	VX_LAYER_SOFTIRQ,	/* softirq / NAPI: net_rx_action, process_backlog */
+	VX_LAYER_NETLINK,	/* netlink / rtnetlink */
+	VX_LAYER_COUNT
+};
+
+/* vx_layer_of - layer of a kernel function (suffixes like .constprop.0 ignored) */
+enum vx_layer vx_layer_of(const char *func);
+/* vx_layer_name - short stable name ("ip", "tunnel", "dev", ...) used in JSON and HTML */
+const char *vx_layer_name(enum vx_layer l);
+/* vx_tunnel_kind - "vxlan", "geneve", "ipip", "gre", "wireguard", or NULL for @func */
+const char *vx_tunnel_kind(const char *func);
+
+/*
+ * struct vx_path - one distinct (event, stack) pair of the dataset.
+ * @ip_passes: separate entries into the IP layer, counted as maximal runs of IP-layer
+ *   frames from the outermost frame inward (frames of other layers between two runs
+ *   separate them; OTHER frames are transparent).
+ * @encap: tunnel kind whose frames appear in the stack, NULL when none.
+ * @reenters_ip_after_encap: an IP-layer run lies inside (innermost of) the tunnel frames.
+ */
+struct vx_path {
+	int id;			/* 1-based, stable within one analysis */
+	const char *event;
+	const struct vx_stack *stack;
+	enum vx_layer *layers;	/* one per frame of @stack */
+	size_t count;		/* events with this event name and stack */
+	int ip_passes;
+	const char *encap;
+	bool reenters_ip_after_encap;
+};
+
+/* one event of a journey */
+struct vx_hop {
+	uint64_t ts_ns;
+	const struct vx_rec *rec;
+	const char *event;
+	const char *dev;	/* NULL when the event names no device */
+	int64_t len;		/* -1 when unknown */
+	const struct vx_path *path;	/* NULL when the event has no stack */
+};
+
+/*
+ * struct vx_journey - the events that carry one skb address within one capture, in time
+ * order. A journey ends at an skb free event (skb:kfree_skb, skb:consume_skb) or when the
+ * same address is silent for longer than VX_JOURNEY_GAP_NS (the address was reused).
+ * @overhead_bytes: bytes the encapsulation added (underlay transmit len minus tunnel
+ *   device transmit len), -1 when the journey does not show both hops.
+ */
+#define VX_JOURNEY_GAP_NS 100000000ULL	/* 100 ms */
+struct vx_journey {
+	int id;
+	int64_t capture_id;
+	uint64_t skb;
+	struct vx_hop *hops;
+	size_t nhops;
+	const char *encap;
+	const char *tunnel_dev;	/* the device of the tunnel transmit hop */
+	int64_t overhead_bytes;
+	bool reenters_ip_after_encap;	/* some hop's path re-enters IP after encap */
+};
+
+struct vx_analysis {
+	const struct vx_dataset *ds;	/* borrowed */
+	struct vx_path *paths;
+	size_t npaths;
+	struct vx_journey *journeys;
+	size_t njourneys;
+	struct arena arena;	/* everything above lives here or in the malloc'd arrays */
+};
+
+/* vx_analysis_build - analyse @ds (borrowed; must outlive @an). Free with vx_analysis_release() */
+int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an);
+void vx_analysis_release(struct vx_analysis *an);
+/* vx_analysis_path_of - the path of a loaded event, or NULL */
+const struct vx_path *vx_analysis_path_of(const struct vx_analysis *an, const struct vx_rec *r);
+
+/* path analysis on a bare list of frames (innermost first), used by the above and by tests */
+int vx_frames_ip_passes(const char *const *frames, size_t n);
+const char *vx_frames_encap(const char *const *frames, size_t n);
+bool vx_frames_reenter_ip(const char *const *frames, size_t n);
+
+#endif

@@ -1,0 +1,28 @@
+/* render.h: the report renderers, one file each (render-<format>.c), all reading one
+ * struct vx_analysis and writing to a FILE. Renderers never parse and never query the store.
+ */
+#ifndef VX_RENDER_H
+#define VX_RENDER_H
+
+#include <stdio.h>
+
+#include "analysis.h"
+
+struct vx_render_opts {
+	int max_journeys;	/* 0: renderer default */
+	bool verbose;
+};
+
+struct vx_renderer {
+	const char *name;	/* --format NAME */
+	const char *desc;
+	int (*write)(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts);
+};
+
+extern const struct vx_renderer *const vx_renderers[];	/* NULL-terminated, in report/renderers.c */
+const struct vx_renderer *vx_renderer_by_name(const char *name);
+
+extern const struct vx_renderer vx_render_text;
+extern const struct vx_renderer vx_render_json;
+
+#endif

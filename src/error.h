@@ -1,0 +1,21 @@
+/* error.h: one place for the "last error" message of a failing call.
+ * Library-style code (parsers, store, analysis, recorder) never prints: it calls
+ * vx_error() which records a one-line, lowercase message and returns -1; the command
+ * that called it prints the message (vx_error_msg()) and picks the exit status.
+ */
+#ifndef VX_ERROR_H
+#define VX_ERROR_H
+
+/* vx_error - record a message for the caller; always returns -1 */
+int vx_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* vx_error_msg - the last message recorded ("" when none); owned by this module */
+const char *vx_error_msg(void);
+void vx_error_clear(void);
+
+/* Command-side helpers: print "vxanalyze: error: ..." / "vxanalyze: warning: ..." */
+int vx_die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vx_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* vx_report_error - print the recorded message as an error; returns -1 */
+int vx_report_error(void);
+
+#endif

@@ -1,0 +1,343 @@
+/* json.c: JSON writer and flat-object reader (see json.h). */
+#include "json.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_DEPTH 64
+
+struct json_writer {
+	FILE *fp;
+	struct strbuf *sb;
+	bool pretty;
+	int depth;
+	bool first[MAX_DEPTH];	/* no element written yet at this depth */
+	bool after_key;
+};
+
+static struct json_writer *jw_new(FILE *fp, struct strbuf *sb, bool pretty)
+{
+	struct json_writer *w = calloc(1, sizeof(*w));
+
+	if (!w)
+		abort();
+	w->fp = fp;
+	w->sb = sb;
+	w->pretty = pretty;
+	w->first[0] = true;
+	return w;
+}
+
+struct json_writer *jw_new_file(FILE *fp, bool pretty)
+{
+	return jw_new(fp, NULL, pretty);
+}
+
+struct json_writer *jw_new_strbuf(struct strbuf *sb, bool pretty)
+{
+	return jw_new(NULL, sb, pretty);
+}
+
+void jw_destroy(struct json_writer *w)
+{
+	if (w && w->fp && w->pretty)
+		fputc('\n', w->fp);
+	free(w);
+}
+
+static void out(struct json_writer *w, const char *s, size_t n)
+{
+	if (w->fp)
+		fwrite(s, 1, n, w->fp);
+	else
+		strbuf_add(w->sb, s, n);
+}
+
+static void outs(struct json_writer *w, const char *s)
+{
+	out(w, s, strlen(s));
+}
+
+static void newline(struct json_writer *w)
+{
+	if (!w->pretty)
+		return;
+	outs(w, "\n");
+	for (int i = 0; i < w->depth; i++)
+		outs(w, "  ");
+}
+
+/* before a value or a key: separator and indentation, unless a key was just written */
+static void sep(struct json_writer *w)
+{
+	if (w->after_key) {
+		w->after_key = false;
+		return;
+	}
+	if (!w->first[w->depth])
+		outs(w, ",");
+	w->first[w->depth] = false;
+	if (w->depth)
+		newline(w);
+}
+
+static void open(struct json_writer *w, const char *c)
+{
+	sep(w);
+	outs(w, c);
+	if (w->depth < MAX_DEPTH - 1)
+		w->depth++;
+	w->first[w->depth] = true;
+}
+
+static void close_(struct json_writer *w, const char *c)
+{
+	bool empty = w->first[w->depth];
+
+	if (w->depth)
+		w->depth--;
+	if (!empty)
+		newline(w);
+	outs(w, c);
+}
+
+void jw_start_object(struct json_writer *w) { open(w, "{"); }
+void jw_end_object(struct json_writer *w) { close_(w, "}"); }
+void jw_start_array(struct json_writer *w) { open(w, "["); }
+void jw_end_array(struct json_writer *w) { close_(w, "]"); }
+
+void json_escape(struct strbuf *sb, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	strbuf_addch(sb, '"');
+	while (*p) {
+		unsigned char c = *p;
+
+		if (c == '"' || c == '\\') {
+			strbuf_addch(sb, '\\');
+			strbuf_addch(sb, c);
+			p++;
+		} else if (c < 0x20 || c == 0x7f) {
+			strbuf_addf(sb, "\\u%04x", c);
+			p++;
+		} else if (c < 0x80) {
+			strbuf_addch(sb, c);
+			p++;
+		} else {
+			/* validate one UTF-8 sequence; replace anything invalid */
+			int n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+			int ok = n > 0 && !(c == 0xc0 || c == 0xc1 || c > 0xf4);
+
+			for (int i = 1; ok && i < n; i++)
+				if ((p[i] & 0xc0) != 0x80)
+					ok = 0;
+			if (ok) {
+				strbuf_add(sb, p, (size_t)n);
+				p += n;
+			} else {
+				strbuf_addstr(sb, "\\ufffd");
+				p++;
+			}
+		}
+	}
+	strbuf_addch(sb, '"');
+}
+
+void jw_key(struct json_writer *w, const char *key)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	sep(w);
+	json_escape(&sb, key);
+	strbuf_addstr(&sb, w->pretty ? ": " : ":");
+	out(w, sb.buf, sb.len);
+	strbuf_release(&sb);
+	w->after_key = true;
+}
+
+void jw_string(struct json_writer *w, const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!s) {
+		jw_null(w);
+		return;
+	}
+	sep(w);
+	json_escape(&sb, s);
+	out(w, sb.buf, sb.len);
+	strbuf_release(&sb);
+}
+
+void jw_int(struct json_writer *w, int64_t v)
+{
+	char b[32];
+
+	sep(w);
+	snprintf(b, sizeof(b), "%" PRId64, v);
+	outs(w, b);
+}
+
+void jw_uint(struct json_writer *w, uint64_t v)
+{
+	char b[32];
+
+	sep(w);
+	snprintf(b, sizeof(b), "%" PRIu64, v);
+	outs(w, b);
+}
+
+void jw_bool(struct json_writer *w, bool v)
+{
+	sep(w);
+	outs(w, v ? "true" : "false");
+}
+
+void jw_null(struct json_writer *w)
+{
+	sep(w);
+	outs(w, "null");
+}
+
+void jw_kstring(struct json_writer *w, const char *k, const char *s) { jw_key(w, k); jw_string(w, s); }
+void jw_kint(struct json_writer *w, const char *k, int64_t v) { jw_key(w, k); jw_int(w, v); }
+void jw_kuint(struct json_writer *w, const char *k, uint64_t v) { jw_key(w, k); jw_uint(w, v); }
+void jw_kbool(struct json_writer *w, const char *k, bool v) { jw_key(w, k); jw_bool(w, v); }
+
+/* ---- reader ---- */
+
+static const char *skip_ws(const char *p)
+{
+	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		p++;
+	return p;
+}
+
+static void put_utf8(struct strbuf *sb, unsigned cp)
+{
+	if (cp < 0x80) {
+		strbuf_addch(sb, (int)cp);
+	} else if (cp < 0x800) {
+		strbuf_addch(sb, (int)(0xc0 | (cp >> 6)));
+		strbuf_addch(sb, (int)(0x80 | (cp & 0x3f)));
+	} else {
+		strbuf_addch(sb, (int)(0xe0 | (cp >> 12)));
+		strbuf_addch(sb, (int)(0x80 | ((cp >> 6) & 0x3f)));
+		strbuf_addch(sb, (int)(0x80 | (cp & 0x3f)));
+	}
+}
+
+/* parse a JSON string at *pp (at the quote) into @sb; 0 ok, -1 bad */
+static int parse_string(const char **pp, struct strbuf *sb)
+{
+	const char *p = *pp;
+
+	if (*p != '"')
+		return -1;
+	p++;
+	strbuf_reset(sb);
+	while (*p && *p != '"') {
+		if (*p == '\\') {
+			p++;
+			switch (*p) {
+			case 'n': strbuf_addch(sb, '\n'); break;
+			case 't': strbuf_addch(sb, '\t'); break;
+			case 'r': strbuf_addch(sb, '\r'); break;
+			case 'b': strbuf_addch(sb, '\b'); break;
+			case 'f': strbuf_addch(sb, '\f'); break;
+			case 'u': {
+				char h[5] = { 0 };
+
+				for (int i = 0; i < 4; i++) {
+					if (!p[1 + i])
+						return -1;
+					h[i] = p[1 + i];
+				}
+				unsigned cp = (unsigned)strtoul(h, NULL, 16);
+
+				put_utf8(sb, cp ? cp : 0xfffd);
+				p += 4;
+				break;
+			}
+			case '\0': return -1;
+			default: strbuf_addch(sb, *p); break;
+			}
+			p++;
+		} else {
+			strbuf_addch(sb, *p++);
+		}
+	}
+	if (*p != '"')
+		return -1;
+	*pp = p + 1;
+	return 0;
+}
+
+int json_parse_flat(const char *s, struct arena *a, struct vx_field **out)
+{
+	struct strbuf k = STRBUF_INIT, v = STRBUF_INIT;
+	size_t n = 0, cap = 0;
+	struct vx_field *f = NULL;
+	const char *p = skip_ws(s);
+	int ret = -1;
+
+	*out = NULL;
+	if (*p++ != '{')
+		goto done;
+	p = skip_ws(p);
+	if (*p == '}') {
+		ret = 0;
+		goto done;
+	}
+	for (;;) {
+		p = skip_ws(p);
+		if (parse_string(&p, &k) < 0)
+			goto done;
+		p = skip_ws(p);
+		if (*p++ != ':')
+			goto done;
+		p = skip_ws(p);
+		if (*p == '"') {
+			if (parse_string(&p, &v) < 0)
+				goto done;
+		} else {
+			const char *e = p;
+
+			while (*e && *e != ',' && *e != '}' && *e != ' ')
+				e++;
+			if (e == p)
+				goto done;
+			strbuf_reset(&v);
+			strbuf_add(&v, p, (size_t)(e - p));
+			p = e;
+		}
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			struct vx_field *nf = arena_alloc(a, nc * sizeof(*nf));
+
+			if (n)
+				memcpy(nf, f, n * sizeof(*nf));
+			f = nf;
+			cap = nc;
+		}
+		f[n].key = arena_strndup(a, k.buf, k.len);
+		f[n].value = arena_strndup(a, v.buf, v.len);
+		n++;
+		p = skip_ws(p);
+		if (*p == ',') {
+			p++;
+			continue;
+		}
+		if (*p == '}')
+			break;
+		goto done;
+	}
+	*out = f;
+	ret = (int)n;
+done:
+	strbuf_release(&k);
+	strbuf_release(&v);
+	return ret;
+}

@@ -1,0 +1,231 @@
+/* model.c: helpers on the shared model: frame normalisation (so every capture format
+ * yields the same stack for the same kernel path), field lookup, hashing, dataset release.
+ */
+#include "model.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+int vx_sink_meta(struct vx_sink *s, const char *key, const char *value)
+{
+	if (!s->meta || !value)
+		return 0;
+	return s->meta(s, key, value, strlen(value));
+}
+
+void vx_sink_skip(struct vx_sink *s, const char *what, size_t len)
+{
+	if (s->skipped++ == 0) {
+		size_t n = len < sizeof(s->skipped_example) - 1 ? len : sizeof(s->skipped_example) - 1;
+
+		memcpy(s->skipped_example, what, n);
+		s->skipped_example[n] = '\0';
+		for (char *p = s->skipped_example; *p; p++)
+			if (!isprint((unsigned char)*p))
+				*p = '?';
+	}
+}
+
+/*
+ * Frames that belong to the tracing machinery rather than to the traced path. A prefix
+ * match is enough; each group notes where it comes from.
+ */
+static const char *const machinery_prefix[] = {
+	"trace_event_raw_event_",	/* ftrace tracepoint glue */
+	"trace_event_buffer_",
+	"__traceiter_",
+	"perf_trace_",			/* perf tracepoint glue */
+	"perf_tp_event",
+	"perf_callchain",
+	"kprobe_",			/* kprobe_ftrace_handler, kprobe_dispatcher, kprobe_trace_func, ... */
+	"kretprobe_",
+	"__kretprobe_trampoline",
+	"pre_handler_kretprobe",
+	"aggr_pre_handler",
+	"opt_pre_handler",
+	"optimized_callback",
+	"optprobe_template_",
+	"arch_rethook_",
+	"rethook_",
+	"ftrace_trampoline",
+	"ftrace_regs_call",
+	"ftrace_regs_caller",
+	"ftrace_call",
+	"ftrace_caller",
+	"function_trace_call",
+	"function_stack_trace_call",
+	"__ftrace_trace_stack",
+	"__trace_stack",
+	"trace_call_bpf",
+	"kprobe_int3_handler",
+	"exc_int3",
+	"asm_exc_int3",
+	"do_int3",
+};
+
+static int is_machinery(const char *sym)
+{
+	for (size_t i = 0; i < sizeof(machinery_prefix) / sizeof(machinery_prefix[0]); i++)
+		if (!strncmp(sym, machinery_prefix[i], strlen(machinery_prefix[i])))
+			return 1;
+	return 0;
+}
+
+static int is_hex_word(const char *p, size_t n)
+{
+	if (n >= 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+		p += 2;
+		n -= 2;
+	}
+	if (!n)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isxdigit((unsigned char)p[i]))
+			return 0;
+	return 1;
+}
+
+int vx_frame_normalize(const char *raw, char *out, size_t outsz)
+{
+	const char *p = raw, *end;
+	size_t n;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (p[0] == '=' && p[1] == '>')
+		p += 2;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	/* perf script: "ffffffff81a2b3c4 ip_output+0x4a ([kernel.kallsyms])" */
+	end = p;
+	while (*end && *end != ' ' && *end != '\t')
+		end++;
+	if (*end && is_hex_word(p, (size_t)(end - p))) {
+		const char *q = end;
+
+		while (*q == ' ' || *q == '\t')
+			q++;
+		if (*q && *q != '(')
+			p = q;
+	}
+	/* the symbol runs to '+', whitespace or '(' ("[unknown]" and bare addresses stay) */
+	end = p;
+	while (*end && *end != '+' && *end != ' ' && *end != '\t' && *end != '(' &&
+	       *end != '\n' && *end != '\r')
+		end++;
+	n = (size_t)(end - p);
+	if (!n)
+		return -1;
+	if (n >= outsz)
+		n = outsz - 1;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return is_machinery(out);
+}
+
+const char *vx_event_field(const struct vx_event *ev, const char *key)
+{
+	for (size_t i = 0; i < ev->nfields; i++)
+		if (!strcmp(ev->fields[i].key, key))
+			return ev->fields[i].value;
+	return NULL;
+}
+
+uint64_t vx_parse_hex_u64(const char *s)
+{
+	if (!s)
+		return 0;
+	while (*s == ' ')
+		s++;
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	if (!isxdigit((unsigned char)*s))
+		return 0;
+	return strtoull(s, NULL, 16);
+}
+
+static const char *first_field(const struct vx_event *ev, const char *const *keys)
+{
+	for (; *keys; keys++) {
+		const char *v = vx_event_field(ev, *keys);
+
+		if (v && *v)
+			return v;
+	}
+	return NULL;
+}
+
+uint64_t vx_event_skb(const struct vx_event *ev)
+{
+	static const char *const keys[] = { "skbaddr", "skb", "skb_addr", NULL };
+
+	return vx_parse_hex_u64(first_field(ev, keys));
+}
+
+const char *vx_event_dev(const struct vx_event *ev)
+{
+	static const char *const keys[] = { "dev", "name", "devname", NULL };
+
+	return first_field(ev, keys);
+}
+
+int64_t vx_event_len(const struct vx_event *ev)
+{
+	static const char *const keys[] = { "len", "length", NULL };
+	const char *v = first_field(ev, keys);
+	char *e;
+	long long n;
+
+	if (!v)
+		return -1;
+	n = strtoll(v, &e, 0);
+	if (e == v || n < 0)
+		return -1;
+	return n;
+}
+
+uint64_t vx_hash64(uint64_t h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= p[i];
+		h *= 1099511628211ULL;
+	}
+	return h;
+}
+
+void vx_dataset_release(struct vx_dataset *ds)
+{
+	free(ds->captures);
+	free(ds->stacks);
+	free(ds->recs);
+	arena_release(&ds->arena);
+	memset(ds, 0, sizeof(*ds));
+}
+
+const struct vx_stack *vx_dataset_stack(const struct vx_dataset *ds, int64_t id)
+{
+	size_t lo = 0, hi = ds->nstacks;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (ds->stacks[mid].id == id)
+			return &ds->stacks[mid];
+		if (ds->stacks[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+const char *vx_rec_field(const struct vx_rec *r, const char *key)
+{
+	for (size_t i = 0; i < r->nfields; i++)
+		if (!strcmp(r->fields[i].key, key))
+			return r->fields[i].value;
+	return NULL;
+}
