@@ -1,0 +1,17 @@
+/* commands.h: entry points of the commands, one file each (src/cmd-<name>.c), and the
+ * little they share. main.c holds the table that maps names to these.
+ */
+#ifndef VX_COMMANDS_H
+#define VX_COMMANDS_H
+
+#define VX_DEFAULT_DB "vxanalyze.db"
+
+int cmd_import(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_captures(int argc, char **argv);
+
+/* vx_finish_stdout - flush stdout and turn a write error (full disk, closed pipe)
+ * into an error message and exit status 1 (git's habit) */
+int vx_finish_stdout(int status);
+
+#endif
