@@ -24,5 +24,9 @@ const struct vx_renderer *vx_renderer_by_name(const char *name);
 
 extern const struct vx_renderer vx_render_text;
 extern const struct vx_renderer vx_render_json;
+extern const struct vx_renderer vx_render_html;
+extern const struct vx_renderer vx_render_dot;
+extern const struct vx_renderer vx_render_folded;
+extern const struct vx_renderer vx_render_chrome;
 
 #endif
