@@ -35,15 +35,17 @@
 #define HTML_MAX_STR 64
 
 /* diagram geometry (SVG user units = CSS px at scale 1) */
-#define G_GUTTER 150
+#define G_GUTTER 150	/* lane titles */
 #define G_TOP 30
 #define G_LANE_H 80
-#define G_HOP_W 140
-#define G_HOP_H 60
+#define G_HOP_W 136
+#define G_HOP_H 64
 #define G_WP_W 124
 #define G_WP_H 40
-#define G_HOP_COL 164
-#define G_WP_COL 140
+#define G_ENC_W 204	/* a tunnel box with the encapsulation written in it */
+#define G_ENC_H 58
+#define G_STEP 64	/* least horizontal distance between consecutive points */
+#define G_GAP 26	/* least room between two boxes of one lane (an arrow fits) */
 
 struct html {
 	FILE *out;
@@ -207,7 +209,8 @@ static const char page_css[] =
 	"svg .hop .idx{font:600 10px system-ui,sans-serif;fill:#94a3b8}\n"
 	"svg .wp rect{stroke-width:1.2}svg .wp text{font-size:10.5px;fill:#1f2937}\n"
 	"svg .wp.reenter rect{stroke:var(--re);stroke-width:2.5}\n"
-	"svg .wp.synthetic rect{stroke-dasharray:4 3}\n"
+	"svg .wp.synthetic rect{stroke-dasharray:4 3}svg .wp text.enc{font:700 12px system-ui,"
+	"sans-serif;fill:#b91c1c}\n"
 	"svg .encap rect{fill:#fee2e2;stroke:#dc2626}svg .encap text{font:700 12px system-ui,"
 	"sans-serif;fill:#991b1b}\n"
 	"svg .ippass circle{fill:#059669}svg .ippass text{font:600 10px system-ui,sans-serif;"
@@ -267,11 +270,12 @@ static void write_captures(struct html *h, size_t ngroups)
 	for (size_t i = 0; i < an->njourneys; i++)
 		reenter += an->journeys[i].reenters_ip_after_encap;
 	fputs("<h1>Where the packets went inside the kernel</h1>\n<p class=\"sub\">", h->out);
-	fprintf(h->out, "%zu journeys in %zu shapes, %zu distinct kernel paths", an->njourneys,
-		ngroups, an->npaths);
+	fprintf(h->out, "%zu journey%s in %zu shape%s, %zu distinct kernel path%s", an->njourneys,
+		an->njourneys == 1 ? "" : "s", ngroups, ngroups == 1 ? "" : "s", an->npaths,
+		an->npaths == 1 ? "" : "s");
 	if (reenter)
-		fprintf(h->out, "; <b class=\"yes\">%zu journeys pass through the IP layer again after "
-			"encapsulation</b>", reenter);
+		fprintf(h->out, "; <b class=\"yes\">%zu journey%s through the IP layer again after "
+			"encapsulation</b>", reenter, reenter == 1 ? " passes" : "s pass");
 	fputs(".</p>\n<section id=\"captures\"><h2>Captures</h2>\n<table><tr><th>id</th><th>source"
 	      "</th><th>format</th><th>kernel</th><th class=\"num\">events</th><th class=\"num\">"
 	      "lost</th><th>truncated</th></tr>\n", h->out);
@@ -311,48 +315,50 @@ static int lane_y(enum vx_lane l)
 	return G_TOP + (int)l * G_LANE_H + G_LANE_H / 2;
 }
 
+/*
+ * An arrow from point @a to point @b: straight within a lane; between lanes it leaves
+ * @a's top or bottom edge and enters @b's opposite edge, so a run of points reads as a
+ * staircase down (or up) the layers.
+ */
 static void write_segment(struct html *h, const struct point *a, const struct point *b, int gid)
 {
-	int x1 = a->x + a->w / 2, y1 = lane_y(a->lane);
-	int x2 = b->x - b->w / 2 - 3, y2 = lane_y(b->lane);
 	bool re = vx_flow_reenters(a->lane, b->lane);
 	const char *cls = re ? "seg reenter" : "seg";
+	const char *mk = re ? "ar" : "a";
+	int ya = lane_y(a->lane), yb = lane_y(b->lane);
 
-	if (y1 == y2)
-		fprintf(h->out, "<path class=\"%s\" d=\"M%d %d H%d\" marker-end=\"url(#%s%d)\"/>\n",
-			cls, x1, y1, x2, re ? "ar" : "a", gid);
-	else {
-		int dx = (x2 - x1) / 2;
+	if (a->lane == b->lane) {
+		fprintf(h->out, "<path class=\"%s\" d=\"M%d %d H%d\" marker-end=\"url(#%s%d)\"/>\n", cls,
+			a->x + a->w / 2, ya, b->x - b->w / 2 - 2, mk, gid);
+	} else {
+		int half = (b->x - a->x) / 2;
+		int x1 = a->x + (half < a->w / 2 - 12 ? half : a->w / 2 - 12);
+		int x2 = b->x - (half < b->w / 2 - 12 ? half : b->w / 2 - 12);
+		int down = b->lane > a->lane;
+		int y1 = down ? ya + a->hgt / 2 : ya - a->hgt / 2;
+		int y2 = down ? yb - b->hgt / 2 - 2 : yb + b->hgt / 2 + 2;
+		int ym = (y1 + y2) / 2;
 
 		fprintf(h->out, "<path class=\"%s\" d=\"M%d %d C%d %d %d %d %d %d\" "
-			"marker-end=\"url(#%s%d)\"/>\n", cls, x1, y1, x1 + dx, y1, x2 - dx, y2, x2, y2,
-			re ? "ar" : "a", gid);
-	}
-	if (re) {
-		int ly = (y1 < y2 ? y1 : y2) - 10;
-
-		if (b->lane == VX_LANE_IP && a->lane > b->lane)
-			ly = y2 - G_WP_H / 2 - 10;
-		fprintf(h->out, "<text class=\"reenter\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
-			"2nd pass through IP (ip_local_out)</text>\n", (x1 + x2) / 2 + 10, ly);
+			"marker-end=\"url(#%s%d)\"/>\n", cls, x1, y1, x1, ym, x2, ym, x2, y2, mk, gid);
+		if (re)
+			fprintf(h->out, "<text class=\"reenter\" x=\"%d\" y=\"%d\">2nd pass through IP "
+				"(ip_local_out)</text>\n", (x1 > x2 ? x1 : x2) + 10, ym + 4);
 	}
 }
 
-static void write_encap_badge(struct html *h, const struct vx_journey *j, const struct point *p)
+/* "VXLAN +50 bytes · VNI 4096": what the encapsulation @kind added on journey @j */
+static void write_encap_text(struct html *h, const struct vx_journey *j, const char *kind)
 {
 	const char *vni = vx_journey_vni(j);
-	int y = lane_y(p->lane) + p->hgt / 2 + 6;
-	char kind[16];
+	char up[16];
 	size_t k;
 
-	/* "vxlan" -> "VXLAN": the kind comes from the analysis' table, still escaped below */
-	for (k = 0; p->encap[k] && k < sizeof(kind) - 1; k++)
-		kind[k] = (char)(p->encap[k] >= 'a' && p->encap[k] <= 'z' ? p->encap[k] - 32 : p->encap[k]);
-	kind[k] = '\0';
-	fprintf(h->out, "<g class=\"encap\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"22\" "
-		"rx=\"11\"/><text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x - 86, y, 172, p->x,
-		y + 15);
-	esc(h, kind);
+	/* "vxlan" -> "VXLAN"; the kind comes from the analysis' table, still escaped below */
+	for (k = 0; kind[k] && k < sizeof(up) - 1; k++)
+		up[k] = (char)(kind[k] >= 'a' && kind[k] <= 'z' ? kind[k] - 32 : kind[k]);
+	up[k] = '\0';
+	esc(h, up);
 	if (j->overhead_bytes >= 0)
 		fprintf(h->out, " +%" PRId64 " bytes", j->overhead_bytes);
 	else
@@ -361,13 +367,25 @@ static void write_encap_badge(struct html *h, const struct vx_journey *j, const 
 		fputs(" \xc2\xb7 VNI ", h->out);
 		html_escape(h->out, vni, 12);
 	}
+}
+
+/* the encapsulation under a hop box of the tunnel lane (kprobe on the tunnel function) */
+static void write_encap_badge(struct html *h, const struct vx_journey *j, const struct point *p)
+{
+	int y = lane_y(p->lane) + p->hgt / 2 + 4;
+
+	fprintf(h->out, "<g class=\"encap\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"20\" "
+		"rx=\"10\"/><text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x - 90, y, 180, p->x,
+		y + 14);
+	write_encap_text(h, j, p->encap);
 	fputs("</text></g>\n", h->out);
 }
 
-static void write_waypoint(struct html *h, const struct point *p)
+static void write_waypoint(struct html *h, const struct vx_journey *j, const struct point *p)
 {
 	const struct vx_waypoint *w = &p->wp;
 	int x = p->x - p->w / 2, y = lane_y(p->lane) - p->hgt / 2;
+	int ty = lane_y(p->lane) - (p->encap ? 9 : 0);	/* text block centre */
 
 	fprintf(h->out, "<g class=\"wp ly%d%s%s\"><title>", lane_layer(p->lane),
 		w->reenter ? " reenter" : "", w->synthetic ? " synthetic" : "");
@@ -388,21 +406,29 @@ static void write_waypoint(struct html *h, const struct point *p)
 		x, y, p->w, p->hgt);
 	if (w->synthetic) {
 		fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>", p->x,
-			lane_y(p->lane) + 4, w->lane == VX_LANE_IP ? "ip_local_out" : "encapsulate");
+			ty + 4, w->lane == VX_LANE_IP ? "ip_local_out" : "encapsulate");
 	} else {
 		fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x,
-			lane_y(p->lane) - (w->nframes > 1 ? 3 : -4));
+			ty - (w->nframes > 1 ? 3 : -4));
 		html_escape(h->out, w->outer, 19);
 		fputs("</text>", h->out);
 		if (w->nframes > 1) {
 			fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">\xe2\x86\x92 ",
-				p->x, lane_y(p->lane) + 12);
+				p->x, ty + 12);
 			html_escape(h->out, w->inner, 17);
 			fputs("</text>", h->out);
 		}
 	}
+	if (p->encap) {
+		fprintf(h->out, "<text class=\"enc\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x,
+			ty + 29);
+		write_encap_text(h, j, p->encap);
+		fputs("</text>", h->out);
+	}
 	fputs("</g>\n", h->out);
 }
+
+static void write_ip_passes(struct html *h, int x, int y, const struct vx_path *path);
 
 static void write_hop(struct html *h, const struct vx_journey *j, const struct point *p,
 		      bool featured)
@@ -438,32 +464,31 @@ static void write_hop(struct html *h, const struct vx_journey *j, const struct p
 	fputs(" \xe2\x80\x94 click for the kernel stack</title>", h->out);
 	fprintf(h->out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"7\"/>", x, y, p->w,
 		p->hgt);
-	fprintf(h->out, "<text class=\"idx\" x=\"%d\" y=\"%d\" text-anchor=\"end\">%zu</text>",
-		x + p->w - 6, y + 13, p->idx + 1);
-	fprintf(h->out, "<text class=\"dev\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x, y + 18);
+	fprintf(h->out, "<text class=\"idx\" x=\"%d\" y=\"%d\" text-anchor=\"end\">#%zu</text>",
+		x + p->w - 6, y + 12, p->idx + 1);
+	if (hp->path)
+		write_ip_passes(h, x + 8, y + 8, hp->path);
+	fprintf(h->out, "<text class=\"dev\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x, y + 29);
 	html_escape(h->out, hp->dev ? hp->dev : "\xe2\x80\x94", 16);
 	fprintf(h->out, "</text><text class=\"ev\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x,
-		y + 34);
+		y + 44);
 	html_escape(h->out, event_short(hp->event), 22);
 	fprintf(h->out, "</text><text class=\"meta\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
-		"%s \xc2\xb7 %s</text></g>\n", p->x, y + 51, len, dt);
+		"%s \xc2\xb7 %s</text></g>\n", p->x, y + 58, len, dt);
 }
 
-/* the IP passes of a hop's stack, as dots in the IP lane above (or below) the hop */
-static void write_ip_passes(struct html *h, const struct point *p, const struct vx_path *path)
+/* the IP passes of a hop's stack, as dots in the corner of its box (at x, y) */
+static void write_ip_passes(struct html *h, int x, int y, const struct vx_path *path)
 {
-	int n = path->ip_passes, shown = n > 5 ? 5 : n;
-	int y = lane_y(VX_LANE_IP) + (p->lane == VX_LANE_IP ? G_HOP_H / 2 + 8 : 0);
-	int x0 = p->x - (shown * 12) / 2 - 14;
+	int n = path->ip_passes, shown = n > 4 ? 4 : n;
 
 	if (n <= 0)
 		return;
-	fprintf(h->out, "<g class=\"ippass\"><title>the stack of hop %zu passes through the IP layer "
-		"%d time%s (path #%d)</title>", p->idx + 1, n, n == 1 ? "" : "s", path->id);
+	fprintf(h->out, "<g class=\"ippass\"><title>its stack passes through the IP layer %d time%s "
+		"(path #%d)</title>", n, n == 1 ? "" : "s", path->id);
 	for (int i = 0; i < shown; i++)
-		fprintf(h->out, "<circle cx=\"%d\" cy=\"%d\" r=\"4.5\"/>", x0 + i * 12, y);
-	fprintf(h->out, "<text x=\"%d\" y=\"%d\">%d\xc3\x97 IP</text></g>\n", x0 + shown * 12 - 2,
-		y + 4, n);
+		fprintf(h->out, "<circle cx=\"%d\" cy=\"%d\" r=\"3.5\"/>", x + i * 9, y);
+	fprintf(h->out, "<text x=\"%d\" y=\"%d\">%d\xc3\x97 IP</text></g>", x + shown * 9, y + 3, n);
 }
 
 static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
@@ -472,7 +497,7 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 	struct point *pts = calloc(nhops * (VX_FLOW_MAX_WAYPOINTS + 1), sizeof(*pts));
 	size_t npts = 0, featured = (size_t)-1;
 	bool reentered = false, encap_drawn = false;
-	int x = G_GUTTER + 20, width, height = G_TOP + VX_LANE_COUNT * G_LANE_H + 10;
+	int width = 0, height = G_TOP + VX_LANE_COUNT * G_LANE_H + 10;
 
 	if (!pts) {
 		fputs("<p class=\"more\">out of memory drawing this journey</p>\n", h->out);
@@ -491,10 +516,10 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 			p->wp = wp[k];
 			p->w = G_WP_W;
 			p->hgt = G_WP_H;
-			p->x = x + G_WP_COL / 2;
-			x += G_WP_COL;
 			if (wp[k].encap && !encap_drawn) {
 				p->encap = wp[k].encap;
+				p->w = G_ENC_W;
+				p->hgt = G_ENC_H;
 				encap_drawn = true;
 			}
 			if (wp[k].reenter && featured == (size_t)-1)
@@ -506,8 +531,6 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 		p->lane = vx_lane_of_hop(&j->hops[i]);
 		p->w = G_HOP_W;
 		p->hgt = G_HOP_H;
-		p->x = x + G_HOP_COL / 2;
-		x += G_HOP_COL;
 		if (npts > 1 && vx_flow_reenters(pts[npts - 2].lane, p->lane) && featured == (size_t)-1)
 			featured = i;
 		if (p->lane == VX_LANE_TUNNEL && j->encap && !encap_drawn) {
@@ -521,7 +544,25 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 				featured = i;
 				break;
 			}
-	width = x + 20;
+	/* compact columns: boxes of different lanes may share x, boxes of one lane never touch */
+	{
+		int lane_right[VX_LANE_COUNT], prev = G_GUTTER + 16 - G_STEP;
+
+		for (int l = 0; l < VX_LANE_COUNT; l++)
+			lane_right[l] = G_GUTTER + 16 - G_GAP;
+		for (size_t k = 0; k < npts; k++) {
+			struct point *p = &pts[k];
+			int x = prev + G_STEP, min = lane_right[p->lane] + G_GAP + p->w / 2;
+
+			if (k == 0 || x < min)
+				x = min;
+			p->x = x;
+			lane_right[p->lane] = x + p->w / 2;
+			prev = x;
+			if (x + p->w / 2 + 20 > width)
+				width = x + p->w / 2 + 20;
+		}
+	}
 	fprintf(h->out, "<div class=\"diagram\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
 		"viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", width, height,
 		width, height);
@@ -550,14 +591,12 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 		if (pts[k].hop) {
 			const struct vx_path *path = j->hops[pts[k].idx].path;
 
-			if (path)
-				write_ip_passes(h, &pts[k], path);
 			write_hop(h, j, &pts[k], pts[k].idx == featured);
 			want_stack(h, path);
 		} else {
-			write_waypoint(h, &pts[k]);
+			write_waypoint(h, j, &pts[k]);
 		}
-		if (pts[k].encap)
+		if (pts[k].encap && pts[k].hop)
 			write_encap_badge(h, j, &pts[k]);
 	}
 	fputs("</svg></div>\n", h->out);
