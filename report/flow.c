@@ -369,7 +369,10 @@ size_t vx_flow_between(const struct vx_journey *j, size_t i, struct vx_waypoint 
 
 	if (!shown && !*reentered) {
 		bool path_says = cp && cp->reenters_ip_after_encap;
-		bool devs_say = prev && j->tunnel_dev && prev->dev && cur->dev &&
+		/* the analysis knows the underlay transmit; without it, the transmit that
+		 * follows the tunnel device's transmit on another device */
+		bool devs_say = j->encap_hop >= 0 ? (size_t)j->encap_hop == i :
+				prev && j->tunnel_dev && prev->dev && cur->dev &&
 				vx_event_is_xmit(prev->event) && vx_event_is_xmit(cur->event) &&
 				!strcmp(prev->dev, j->tunnel_dev) && strcmp(cur->dev, j->tunnel_dev);
 
@@ -388,6 +391,28 @@ size_t vx_flow_between(const struct vx_journey *j, size_t i, struct vx_waypoint 
 	}
 	*reentered |= shown;
 	nout = last - first;
+	if (j->decap_hop >= 0 && (size_t)j->decap_hop == i) {
+		bool tunnel_seen = false;
+
+		for (size_t k = first; k < last; k++)
+			tunnel_seen |= runs[k].lane == VX_LANE_TUNNEL;
+		if (!tunnel_seen) {
+			/* keep room for it after the innermost stack runs */
+			if (nout > VX_FLOW_MAX_WAYPOINTS - 1) {
+				first = last - (VX_FLOW_MAX_WAYPOINTS - 1);
+				lost += nout - (VX_FLOW_MAX_WAYPOINTS - 1);
+				nout = VX_FLOW_MAX_WAYPOINTS - 1;
+			}
+			memcpy(wp, runs + first, nout * sizeof(*wp));
+			memset(&wp[nout], 0, sizeof(*wp));
+			wp[nout].lane = VX_LANE_TUNNEL;
+			wp[nout].encap = j->encap;
+			wp[nout].decap = true;
+			wp[nout].synthetic = true;
+			*dropped = lost;
+			return nout + 1;
+		}
+	}
 	if (nout > VX_FLOW_MAX_WAYPOINTS) {
 		first = last - VX_FLOW_MAX_WAYPOINTS;
 		lost += nout - VX_FLOW_MAX_WAYPOINTS;
@@ -461,5 +486,7 @@ void vx_path_journey(const struct vx_path *p, struct vx_journey *j, struct vx_ho
 	j->nhops = 1;
 	j->encap = p->encap;
 	j->overhead_bytes = -1;
+	j->encap_hop = -1;
+	j->decap_hop = -1;
 	j->reenters_ip_after_encap = p->reenters_ip_after_encap;
 }

@@ -72,6 +72,7 @@ struct vx_waypoint {
 	size_t nframes;
 	const char *encap;
 	bool reenter;
+	bool decap;		/* synthesised: the decapsulation before the tunnel device's receive */
 	bool synthetic;
 };
 
@@ -92,6 +93,8 @@ static inline bool vx_flow_reenters(enum vx_lane from, enum vx_lane to)
  * or the stacks' shared part hides it), the route tunnel -> IP is synthesised for the hop
  * whose path re-enters, or for the transmit that follows the tunnel device's transmit;
  * *@reentered (caller-kept, false before the first hop) makes that happen once per journey.
+ * Before the receive on the tunnel device after decapsulation (j->decap_hop), whose stack
+ * runs in another context than the decapsulation, a synthesised tunnel waypoint marks it.
  * Writes at most VX_FLOW_MAX_WAYPOINTS entries to @wp (the innermost ones) and returns
  * how many; *@dropped receives the number of runs left out.
  */

@@ -91,7 +91,9 @@ static void write_node(FILE *out, int gid, size_t k, const struct vx_journey *j,
 		fputs("\", class=\"hop\", penwidth=1.6, fillcolor=\"white\"];\n", out);
 		return;
 	}
-	if (n->wp.synthetic) {
+	if (n->wp.decap) {
+		fputs("decapsulate (inferred)", out);
+	} else if (n->wp.synthetic) {
 		fputs(n->wp.lane == VX_LANE_IP ? "ip_local_out (inferred)" : "encapsulate (inferred)", out);
 	} else {
 		dot_escape(out, n->wp.outer, DOT_MAX_STR);
@@ -100,7 +102,7 @@ static void write_node(FILE *out, int gid, size_t k, const struct vx_journey *j,
 			dot_escape(out, n->wp.inner, DOT_MAX_STR);
 		}
 	}
-	if (n->wp.encap) {
+	if (n->wp.encap && !n->wp.decap) {
 		fputs("\\n", out);
 		dot_escape(out, n->wp.encap, 16);
 		if (j->overhead_bytes >= 0)

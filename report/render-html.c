@@ -389,7 +389,10 @@ static void write_waypoint(struct html *h, const struct vx_journey *j, const str
 
 	fprintf(h->out, "<g class=\"wp ly%d%s%s\"><title>", lane_layer(p->lane),
 		w->reenter ? " reenter" : "", w->synthetic ? " synthetic" : "");
-	if (w->synthetic)
+	if (w->decap)
+		fputs("decapsulation, inferred: the tunnel device receives the inner packet; the "
+		      "decapsulation itself ran in a context its stack does not show", h->out);
+	else if (w->synthetic)
 		fputs(w->lane == VX_LANE_IP ? "re-entry into the IP layer (ip_local_out) inferred from "
 		      "the devices: the stacks do not show it" : "encapsulation inferred from the devices",
 		      h->out);
@@ -404,7 +407,13 @@ static void write_waypoint(struct html *h, const struct vx_journey *j, const str
 	}
 	fprintf(h->out, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"8\"/>",
 		x, y, p->w, p->hgt);
-	if (w->synthetic) {
+	if (w->decap) {
+		fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">decapsulate</text>",
+			p->x, ty - 3);
+		if (j->overhead_bytes >= 0)
+			fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">\xe2\x88\x92%" PRId64
+				" bytes</text>", p->x, ty + 12, j->overhead_bytes);
+	} else if (w->synthetic) {
 		fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>", p->x,
 			ty + 4, w->lane == VX_LANE_IP ? "ip_local_out" : "encapsulate");
 	} else {
@@ -497,7 +506,7 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 	struct point *pts = calloc(nhops * (VX_FLOW_MAX_WAYPOINTS + 1), sizeof(*pts));
 	size_t npts = 0, featured = (size_t)-1;
 	bool reentered = false, encap_drawn = false;
-	int width = 0, height = G_TOP + VX_LANE_COUNT * G_LANE_H + 10;
+	int width = 760, height = G_TOP + VX_LANE_COUNT * G_LANE_H + 10;
 
 	if (!pts) {
 		fputs("<p class=\"more\">out of memory drawing this journey</p>\n", h->out);
@@ -516,7 +525,7 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 			p->wp = wp[k];
 			p->w = G_WP_W;
 			p->hgt = G_WP_H;
-			if (wp[k].encap && !encap_drawn) {
+			if (wp[k].encap && !wp[k].decap && !encap_drawn) {
 				p->encap = wp[k].encap;
 				p->w = G_ENC_W;
 				p->hgt = G_ENC_H;

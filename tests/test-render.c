@@ -75,6 +75,7 @@ struct fixture {
 	struct vx_field fields[MAXR][2];
 	struct vx_hop hops[MAXR];
 	struct vx_journey journeys[MAXJ];
+	int rec_path[MAXR];
 	size_t nhops;
 };
 
@@ -117,6 +118,7 @@ static struct vx_rec *add_rec(struct fixture *f, uint64_t ts, const char *event,
 	r->skb = skb;
 	r->stack_id = p ? p->stack->id : 0;
 	r->fields = f->fields[f->ds.nrecs];
+	f->rec_path[f->ds.nrecs] = p ? (int)(p - f->paths) : -1;
 	f->ds.nrecs++;
 	return r;
 }
@@ -196,6 +198,8 @@ static void add_vxlan_journey(struct fixture *f, uint64_t t, uint64_t skb, const
 	add_hop(f, j, add_rec(f, t + 38000, "net:netif_receive_skb", "eth0", 84, skb, NULL), NULL);
 	j->encap = "vxlan";
 	j->tunnel_dev = "vxlan.calico";
+	j->encap_hop = 3;
+	j->decap_hop = 5;
 	j->overhead_bytes = 50;
 	j->reenters_ip_after_encap = true;
 }
@@ -217,6 +221,7 @@ static struct fixture *fixture_new(int njourneys, const char *odd_dev)
 	f->an.ds = &f->ds;
 	f->an.paths = f->paths;
 	f->an.journeys = f->journeys;
+	f->an.rec_path = f->rec_path;
 	p[0] = add_path(f, "net:net_dev_start_xmit", f_pod_xmit, 9, (size_t)njourneys);
 	p[1] = add_path(f, "net:netif_receive_skb", f_cali1_rcv, 14, (size_t)njourneys);
 	p[2] = add_path(f, "net:net_dev_start_xmit", f_vxlan_xmit, 19, (size_t)njourneys);
@@ -408,6 +413,7 @@ static void test_html_size_is_bounded_whatever_the_capture(void **state)
 	struct vx_hop *hops = calloc((size_t)NJ * NH, sizeof(*hops));
 	struct vx_rec *recs = calloc(NR, sizeof(*recs));
 	struct vx_field fields[12];
+	int *rec_path = calloc(NR, sizeof(*rec_path));
 	size_t len;
 	char *html;
 
@@ -424,11 +430,14 @@ static void test_html_size_is_bounded_whatever_the_capture(void **state)
 					   .name = i % 2 ? "fib:fib_table_lookup" : "netlink:netlink_extack",
 					   .len = -1, .stack_id = 1 + i % NP, .nfields = 12,
 					   .fields = fields };
+	for (int i = 0; i < NR; i++)
+		rec_path[i] = i % NP;
 	ds.captures = &cap;
 	ds.ncaptures = 1;
 	ds.recs = recs;
 	ds.nrecs = NR;
 	an.ds = &ds;
+	an.rec_path = rec_path;
 	an.npaths = NP;
 	an.paths = calloc(NP, sizeof(*an.paths));
 	for (int i = 0; i < NP; i++) {
@@ -451,6 +460,8 @@ static void test_html_size_is_bounded_whatever_the_capture(void **state)
 		j->nhops = NH;
 		j->encap = "vxlan";
 		j->tunnel_dev = name;
+		j->encap_hop = 3;
+		j->decap_hop = -1;
 		j->overhead_bytes = 50;
 		for (int k = 0; k < NH; k++)
 			j->hops[k] = (struct vx_hop){ .ts_ns = (uint64_t)k * 1000, .event = name,
@@ -463,6 +474,7 @@ static void test_html_size_is_bounded_whatever_the_capture(void **state)
 	assert_true(len < 8u * 1024 * 1024);
 	free(html);
 	free(recs);
+	free(rec_path);
 	free(an.journeys);
 	free(an.paths);
 	free(hops);
