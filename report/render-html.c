@@ -459,6 +459,11 @@ static void write_hop(struct html *h, const struct vx_journey *j, const struct p
 	fputs("\" data-event=\"", h->out);
 	esc(h, hp->event);
 	fprintf(h->out, "\" data-len=\"%s\" data-dt=\"%s\" data-hop=\"%zu\"", len, dt, p->idx + 1);
+	if (hp->rec) {
+		fputs(" data-comm=\"", h->out);
+		esc(h, hp->rec->comm ? hp->rec->comm : "?");
+		fprintf(h->out, "\" data-pid=\"%d\" data-cpu=\"%d\"", hp->rec->pid, hp->rec->cpu);
+	}
 	if (hp->path && hp->path->stack && hp->path->stack->nframes) {
 		fprintf(h->out, " data-path=\"%d\" data-passes=\"%d\"", hp->path->id, hp->path->ip_passes);
 		if (hp->path->reenters_ip_after_encap)
@@ -941,6 +946,8 @@ static const char page_js[] =
 	"  +(ds.path?' \\u2014 path #'+ds.path+', '+ds.passes+' IP pass'+(ds.passes==='1'?'':'es')\n"
 	"  +(ds.reenters?', re-enters IP after encapsulation':''):'');\n"
 	" d.appendChild(h);\n"
+	" if(ds.comm){var c=document.createElement('p');c.className='hint';\n"
+	"  c.textContent='in the context of '+ds.comm+' (pid '+ds.pid+') on CPU '+ds.cpu;d.appendChild(c);}\n"
 	" if(ds.path){var s=document.createElement('p');s.className='hint';\n"
 	"  s.textContent='kernel stack, innermost frame first (0 = where the event fired):';\n"
 	"  d.appendChild(s);stackInto(d,ds.path);}\n"
