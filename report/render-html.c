@@ -199,6 +199,8 @@ static const char page_css[] =
 	".diagram.full svg{max-width:none}\n"
 	"svg .lanebg{stroke:none}svg .lanetitle{font:600 13px system-ui,sans-serif;fill:#374151}\n"
 	"svg .seg{fill:none;stroke:#64748b;stroke-width:2}\n"
+	"svg .nsline{stroke:#94a3b8;stroke-width:1.5;stroke-dasharray:6 5}"
+	"svg .nstitle{font:600 12.5px system-ui,sans-serif;fill:#475569;letter-spacing:.02em}\n"
 	"svg .seg.reenter{stroke:var(--re);stroke-width:3.5;stroke-dasharray:7 4}\n"
 	"svg text.reenter{fill:#c2410c;font:700 13px system-ui,sans-serif}\n"
 	"svg .hop rect{fill:#fff;stroke:#334155;stroke-width:1.6}\n"
@@ -369,10 +371,11 @@ static void write_encap_text(struct html *h, const struct vx_journey *j, const c
 	}
 }
 
-/* the encapsulation under a hop box of the tunnel lane (kprobe on the tunnel function) */
+/* the encapsulation over a hop box of the tunnel lane (a probe on the tunnel function),
+ * in the routing row above it, which packets rarely use */
 static void write_encap_badge(struct html *h, const struct vx_journey *j, const struct point *p)
 {
-	int y = lane_y(p->lane) + p->hgt / 2 + 4;
+	int y = lane_y(p->lane) - p->hgt / 2 - 26;
 
 	fprintf(h->out, "<g class=\"encap\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"20\" "
 		"rx=\"10\"/><text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x - 90, y, 180, p->x,
@@ -505,6 +508,67 @@ static void write_ip_passes(struct html *h, int x, int y, const struct vx_path *
 	fprintf(h->out, "<text x=\"%d\" y=\"%d\">%d\xc3\x97 IP</text></g>", x + shown * 9, y + 3, n);
 }
 
+static bool is_receive(const char *ev)
+{
+	return ev && (!strcmp(ev, "net:netif_rx") || !strcmp(ev, "net:netif_rx_entry") ||
+		      !strcmp(ev, "net:netif_receive_skb") || !strcmp(ev, "net:netif_receive_skb_entry") ||
+		      !strcmp(ev, "net:napi_gro_receive_entry"));
+}
+
+/*
+ * Where the packet changes network namespace: a transmit followed by a receive of the
+ * same skb is the crossing of a veth pair (or of the wire). Dashed separators
+ * between those hops, and a title over each stretch: the sender, the host that
+ * encapsulates, the host that decapsulates, the receiver.
+ */
+static void write_netns_segments(struct html *h, const struct vx_journey *j, const struct point *pts,
+				 size_t npts, int width, int height)
+{
+	int start = G_GUTTER, seg = 0;
+	size_t first_hop = 0;
+
+	for (size_t k = 0; k <= npts; k++) {
+		bool cut = false;
+		int x = width;
+
+		if (k < npts && pts[k].hop && pts[k].idx > 0) {
+			const struct vx_hop *a = &j->hops[pts[k].idx - 1], *b = &j->hops[pts[k].idx];
+
+			/* the same skb received after a transmit went through a veth pair or a
+			 * wire; only loopback stays in its namespace */
+			cut = vx_event_is_xmit(a->event) && is_receive(b->event) &&
+			      !(a->dev && !strcmp(a->dev, "lo"));
+			if (cut)
+				x = (pts[k - 1].x + pts[k - 1].w / 2 + pts[k].x - pts[k].w / 2) / 2;
+		}
+		if (!cut && k < npts)
+			continue;
+		if (seg > 0 || k < npts) {
+			/* title of the stretch [start, x): hops first_hop .. pts[k]'s previous hop */
+			size_t last_hop = k < npts ? pts[k].idx - 1 : j->nhops - 1;
+			const char *what = "network namespace";
+
+			if (seg == 0)
+				what = "sender";
+			else if (k == npts)
+				what = "receiver";
+			if (j->encap_hop >= (int)first_hop && j->encap_hop <= (int)last_hop)
+				what = "encapsulating host";
+			else if (j->decap_hop >= (int)first_hop && j->decap_hop <= (int)last_hop)
+				what = "decapsulating host";
+			fprintf(h->out, "<text class=\"nstitle\" x=\"%d\" y=\"19\" text-anchor=\"middle\">%s"
+				"</text>\n", (start + x) / 2, what);
+		}
+		if (k < npts) {
+			fprintf(h->out, "<line class=\"nsline\" x1=\"%d\" y1=\"6\" x2=\"%d\" y2=\"%d\"/>\n",
+				x, x, height - 4);
+			start = x;
+			first_hop = pts[k].idx;
+			seg++;
+		}
+	}
+}
+
 static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 {
 	size_t nhops = j->nhops < HTML_MAX_HOPS ? j->nhops : HTML_MAX_HOPS;
@@ -596,9 +660,8 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 	}
 	fprintf(h->out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#cbd5e1\"/>\n",
 		G_GUTTER, G_TOP, G_GUTTER, height - 10);
-	fprintf(h->out, "<text x=\"%d\" y=\"18\" class=\"lanetitle\" fill=\"#6b7280\">time \xe2\x86\x92"
-		" (hops in order; boxes between hops: kernel functions from the next hop's stack)</text>\n",
-		G_GUTTER + 20);
+	fputs("<text x=\"12\" y=\"19\" class=\"lanetitle\">time \xe2\x86\x92</text>\n", h->out);
+	write_netns_segments(h, j, pts, npts, width, height);
 	for (size_t k = 1; k < npts; k++)
 		write_segment(h, &pts[k - 1], &pts[k], gid);
 	for (size_t k = 0; k < npts; k++) {

@@ -272,6 +272,11 @@ static void test_html_draws_a_hop_node_for_every_device_of_the_journey(void **st
 	assert_non_null(strstr(html, "data-dev=\"eth0\""));
 	assert_non_null(strstr(html, "data-dev=\"cali2\""));
 	assert_int_equal(count_of(html, "<g class=\"hop\""), 8);
+	/* the namespaces the packet crosses, from transmit/receive pairs */
+	assert_true(strstr(html, ">sender</text>") < strstr(html, ">encapsulating host</text>"));
+	assert_true(strstr(html, ">encapsulating host</text>") < strstr(html, ">decapsulating host</text>"));
+	assert_true(strstr(html, ">decapsulating host</text>") < strstr(html, ">receiver</text>"));
+	assert_int_equal(count_of(html, "<line class=\"nsline\""), 3);
 	/* the underlay hop carries its length and the delay since the tunnel device */
 	assert_non_null(strstr(html, "148 B \xc2\xb7 +5.6 \xc2\xb5s"));
 	free(html);
