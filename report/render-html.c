@@ -183,12 +183,12 @@ static const char page_css[] =
 	":root{--fg:#1f2937;--muted:#6b7280;--line:#d1d5db;--re:#ea580c;--bg:#f8fafc}\n"
 	"*{box-sizing:border-box}\n"
 	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--fg);"
-	"background:var(--bg);margin:0;padding:20px 28px}\n"
+	"background:var(--bg);margin:0;padding:16px 28px}\n"
 	"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:0 0 6px}"
 	"h3{font-size:15px;margin:14px 0 6px}\n"
 	".sub{color:var(--muted);margin:0 0 14px}\n"
-	"section{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:14px 18px;"
-	"margin:0 0 18px;box-shadow:0 1px 2px rgba(0,0,0,.04)}\n"
+	"section{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:12px 18px;"
+	"margin:0 0 16px;box-shadow:0 1px 2px rgba(0,0,0,.04)}\n"
 	".facts{display:flex;flex-wrap:wrap;gap:6px 8px;margin:4px 0 10px}\n"
 	".fact{background:#f1f5f9;border-radius:999px;padding:2px 10px;font-size:13px}\n"
 	".fact.re{background:#ffedd5;color:#9a3412;font-weight:600}\n"
@@ -294,10 +294,7 @@ static void write_captures(struct html *h, size_t ngroups)
 			"</td><td>%s</td></tr>\n", c->events, c->lost_events,
 			c->truncated ? "<b class=\"yes\">yes</b>" : "no");
 	}
-	fputs("</table>\n<h3>Layers</h3><div class=\"legend\">", h->out);
-	for (int l = 1; l < VX_LAYER_COUNT; l++)
-		fprintf(h->out, "<span class=\"chip ly%d\">%s</span>", l, vx_layer_name(l));
-	fputs("</div>\n</section>\n", h->out);
+	fputs("</table>\n</section>\n", h->out);
 }
 
 /* ---- the flow diagram of one journey ---- */
@@ -422,12 +419,12 @@ static void write_waypoint(struct html *h, const struct vx_journey *j, const str
 	} else {
 		fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x,
 			ty - (w->nframes > 1 ? 3 : -4));
-		html_escape(h->out, w->outer, 19);
+		html_escape(h->out, w->outer, 18);
 		fputs("</text>", h->out);
 		if (w->nframes > 1) {
 			fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">\xe2\x86\x92 ",
 				p->x, ty + 12);
-			html_escape(h->out, w->inner, 17);
+			html_escape(h->out, w->inner, 16);
 			fputs("</text>", h->out);
 		}
 	}
@@ -1052,6 +1049,19 @@ static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	if (ngroups)
 		fprintf(out, "<h2 class=\"sechead\">Journeys: %zu shape%s%s</h2>\n", ngroups,
 			ngroups == 1 ? "" : "s", ngroups > (size_t)max ? ", most frequent first" : "");
+	if (ngroups)
+		fputs("<p class=\"sub\">How to read a diagram: rows are kernel layers, time runs to the "
+		      "right. Framed boxes are the traced events (hops) of one packet, with device, length "
+		      "and time since the previous hop; click one for its kernel stack. The small boxes "
+		      "between hops are the kernel functions the next hop's stack went through, layer by "
+		      "layer; green dots count a stack's passes through IP. <b class=\"yes\">Orange "
+		      "dashed</b>: the encapsulated packet entering the IP layer a second time. Dashed "
+		      "verticals: the packet changes network namespace (veth pair or wire). Layers: ", out);
+	if (ngroups) {
+		for (int l = 1; l < VX_LAYER_COUNT; l++)
+			fprintf(out, "<span class=\"chip ly%d\">%s</span>", l, vx_layer_name(l));
+		fputs("</p>\n", out);
+	}
 	for (size_t i = 0; i < ngroups && (int)i < max; i++)
 		write_group(&h, &groups[i], ++gid, "Journey shape");
 	if (ngroups > (size_t)max) {
