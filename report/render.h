@@ -31,5 +31,9 @@ void vx_route_explain(const struct vx_route *q, struct strbuf *sb);
 
 extern const struct vx_renderer vx_render_text;
 extern const struct vx_renderer vx_render_json;
+extern const struct vx_renderer vx_render_html;
+extern const struct vx_renderer vx_render_dot;
+extern const struct vx_renderer vx_render_folded;
+extern const struct vx_renderer vx_render_chrome;
 
 #endif
