@@ -818,6 +818,54 @@ static void route_event_note(const struct vx_analysis *an, const struct vx_rec *
 	}
 }
 
+/* the route requests of the analysis (routes.c), each with its class and the sentence that
+ * explains it; the raw events follow in write_route_events() */
+static void write_route_requests(struct html *h)
+{
+	const struct vx_analysis *an = h->an;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!an->nroutes)
+		return;
+	fprintf(h->out, "<section id=\"routes\"><h2>Route requests (%zu)</h2>\n<p class=\"sub\">"
+		"Each <code>ip route</code> request the kernel validated: was the gateway looked up "
+		"(fib_check_nh &rarr; fib_table_lookup), refused, or taken as on-link?</p>\n<table><tr>"
+		"<th class=\"num\">#</th><th>comm (pid)</th><th>request</th><th>class</th><th>why</th>"
+		"<th>stack</th></tr>\n", an->nroutes);
+	for (size_t i = 0; i < an->nroutes && i < HTML_MAX_ROUTE; i++) {
+		const struct vx_route *q = &an->routes[i];
+
+		fprintf(h->out, "<tr class=\"route-%s\"><td class=\"num\">%d</td><td>", vx_route_class_name(q->class),
+			q->id);
+		esc(h, q->comm);
+		fprintf(h->out, " (%d)</td><td class=\"mono\">", q->pid);
+		esc(h, q->family);
+		fputs(" ", h->out);
+		esc(h, q->op ? q->op : "change");
+		fputs(" via ", h->out);
+		esc(h, q->gateway ? q->gateway : "?");
+		fprintf(h->out, "</td><td><b>%s</b></td><td>", vx_route_class_name(q->class));
+		strbuf_reset(&sb);
+		vx_route_explain(q, &sb);
+		html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
+		fputs("</td><td>", h->out);
+		if (q->path && q->path->stack && q->path->stack->nframes) {
+			want_stack(h, q->path);
+			fprintf(h->out, "<details data-path=\"%d\"><summary>path #%d, %zu frames</summary>"
+				"</details>", q->path->id, q->path->id, q->path->stack->nframes);
+		} else {
+			fputs("\xe2\x80\x94", h->out);
+		}
+		fputs("</td></tr>\n", h->out);
+	}
+	fputs("</table>\n", h->out);
+	if (an->nroutes > HTML_MAX_ROUTE)
+		fprintf(h->out, "<p class=\"more\">%zu more route requests not shown</p>\n",
+			an->nroutes - (size_t)HTML_MAX_ROUTE);
+	fputs("</section>\n", h->out);
+	strbuf_release(&sb);
+}
+
 static void write_route_events(struct html *h)
 {
 	const struct vx_analysis *an = h->an;
@@ -1074,6 +1122,7 @@ static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 			HTML_MAX_GROUPS);
 	}
 	write_unjoined_paths(&h, &gid, max);
+	write_route_requests(&h);
 	write_route_events(&h);
 	write_paths(&h);
 	write_stacks(&h);
