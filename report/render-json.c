@@ -23,6 +23,9 @@ static void write_captures(struct json_writer *w, const struct vx_dataset *ds)
 		jw_kuint(w, "lost_events", c->lost_events);
 		jw_kuint(w, "skipped", c->skipped);
 		jw_kbool(w, "truncated", c->truncated);
+		jw_kuint(w, "first_ts_ns", c->first_ts);
+		jw_kuint(w, "last_ts_ns", c->last_ts);
+		jw_kstring(w, "imported_at", c->imported_at);
 		jw_end_object(w);
 	}
 	jw_end_array(w);
