@@ -247,8 +247,8 @@ static int add_event(struct parser *ps, struct line_parts *lp)
 		snprintf(pe->name, sizeof(pe->name), "ftrace:function");
 		return 0;
 	}
-	if (!colon || (sp && sp < colon)) {
-		/* no "name:" — e.g. a marker without event name; keep it as text */
+	if (!colon || colon == text || (sp && sp < colon)) {
+		/* no "name:" — e.g. a marker without event name, or an empty name; keep it as text */
 		pe->fields[0] = (struct vx_field){ "text", text };
 		pe->nfields = 1;
 		snprintf(pe->name, sizeof(pe->name), "ftrace:unknown");
