@@ -9,7 +9,9 @@
 #include <inttypes.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -121,6 +123,54 @@ static int is_empty(struct vx_store *st)
 	return n < 0 ? -1 : n == 0;
 }
 
+/* the directory that holds @path: SQLite creates the -wal and -shm files there */
+static void dir_of(const char *path, char *dir, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, n, ".");
+	else if (slash == path)
+		snprintf(dir, n, "/");
+	else
+		snprintf(dir, n, "%.*s", (int)(slash - path), path);
+}
+
+/* 1 when @path has a non-empty -wal file (committed data not yet in the main file) */
+static int has_wal(const char *path)
+{
+	char wal[4096];
+	struct stat sb;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	return stat(wal, &sb) == 0 && sb.st_size > 0;
+}
+
+/*
+ * A WAL database in a directory we cannot write cannot be read the normal way (the reader
+ * must create the -shm file). When no -wal file holds data, the main file is complete and
+ * nobody is writing it (a writer would have made the -wal), so read it as immutable.
+ */
+static int reopen_immutable(struct vx_store *st, const char *path)
+{
+	struct strbuf uri = STRBUF_INIT;
+	int rc;
+
+	strbuf_addstr(&uri, "file:");
+	for (const char *p = path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			strbuf_addf(&uri, "%%%02X", (unsigned char)*p);
+		else
+			strbuf_addch(&uri, *p);
+	}
+	strbuf_addstr(&uri, "?immutable=1");
+	sqlite3_close(st->db);
+	st->db = NULL;
+	rc = sqlite3_open_v2(uri.buf, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	strbuf_release(&uri);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
 struct vx_store *store_open(const char *path, bool readonly)
 {
 	struct vx_store *st = calloc(1, sizeof(*st));
@@ -140,17 +190,49 @@ struct vx_store *store_open(const char *path, bool readonly)
 			 path);
 		goto fail;
 	}
+	if (!readonly && strcmp(path, ":memory:")) {
+		char dir[4096];
+
+		/* say it plainly instead of SQLite's "attempt to write a readonly database" */
+		dir_of(path, dir, sizeof(dir));
+		if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
+			vx_error("%s: database is read-only (%s); import into a database you can write with -d FILE",
+				 path, strerror(errno));
+			goto fail;
+		}
+		if (access(dir, W_OK | X_OK) != 0) {
+			vx_error("%s: cannot write in directory %s (%s), where the database and its -wal/-shm files live; use -d FILE elsewhere",
+				 path, dir, strerror(errno));
+			goto fail;
+		}
+	}
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
 		vx_error("%s: cannot open database: %s", path,
 			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	if (!readonly && sqlite3_db_readonly(st->db, "main") == 1) {
+		vx_error("%s: database is read-only; import into a database you can write with -d FILE", path);
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 10000);
 	sqlite3_extended_result_codes(st->db, 1);
 	/* reading sqlite_master is the first thing that fails on a foreign file */
 	empty = is_empty(st);
+	if (empty < 0 && readonly && !has_wal(path)) {
+		int code = sqlite3_errcode(st->db) & 0xff;
+
+		if ((code == SQLITE_READONLY || code == SQLITE_CANTOPEN) && reopen_immutable(st, path) == 0)
+			empty = is_empty(st);
+	}
 	if (empty < 0) {
-		vx_error("%s: not a vxanalyze database (%s)", path, sqlite3_errmsg(st->db));
+		int code = st->db ? sqlite3_errcode(st->db) & 0xff : SQLITE_CANTOPEN;
+
+		if (code == SQLITE_NOTADB)
+			vx_error("%s: not a vxanalyze database (%s)", path, sqlite3_errmsg(st->db));
+		else
+			vx_error("%s: cannot read the database: %s", path,
+				 st->db ? sqlite3_errmsg(st->db) : "cannot open");
 		goto fail;
 	}
 	if (user_version(st, &v) < 0) {
@@ -687,4 +769,50 @@ int store_capture_delete(struct vx_store *st, int64_t id)
 	if (!changed)
 		return vx_error("%s: no capture %" PRId64, st->path, id);
 	return 0;
+}
+
+/* first column of the first row of @sql as a malloc'd string (caller frees), NULL when none */
+static char *query_text(struct vx_store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	char *v = NULL;
+
+	if (prepare(st, sql, &s) < 0)
+		return NULL;
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		v = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return v;
+}
+
+int store_check(struct vx_store *st)
+{
+	char *v;
+
+	vx_error_clear();
+	v = query_text(st, "PRAGMA integrity_check");
+	if (!v || strcmp(v, "ok")) {
+		if (v)
+			vx_error("%s: integrity check failed: %s", st->path, v);
+		free(v);
+		return -1;
+	}
+	free(v);
+	v = query_text(st, "SELECT 'table ' || \"table\" || ' row ' || rowid FROM pragma_foreign_key_check");
+	if (v) {
+		vx_error("%s: foreign key check failed: %s", st->path, v);
+		free(v);
+		return -1;
+	}
+	if (*vx_error_msg())
+		return -1;
+	v = query_text(st, "SELECT 'capture ' || id || ' counts ' || events || ' events but holds ' ||"
+		       " (SELECT count(*) FROM events e WHERE e.capture_id = c.id)"
+		       " FROM captures c WHERE events != (SELECT count(*) FROM events e WHERE e.capture_id = c.id)");
+	if (v) {
+		vx_error("%s: %s", st->path, v);
+		free(v);
+		return -1;
+	}
+	return *vx_error_msg() ? -1 : 0;
 }

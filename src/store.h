@@ -46,6 +46,13 @@ int store_load(struct vx_store *st, int64_t capture_id, bool with_events, struct
 int store_capture_meta(struct vx_store *st, int64_t capture_id, const char *key,
 		       char **value, size_t *len);
 
+/*
+ * store_check - verify the database: SQLite's integrity_check, foreign keys, and that every
+ * capture holds exactly the events it counts (no half capture). 0 when all is well, -1 with
+ * vx_error() naming the first problem.
+ */
+int store_check(struct vx_store *st);
+
 /* store_capture_delete - remove capture @id with its events (unused stacks stay) */
 int store_capture_delete(struct vx_store *st, int64_t id);
 

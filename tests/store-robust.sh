@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# store-robust.sh: the store survives what happens to real databases:
+#  - an import killed with SIGKILL half-way leaves a database that passes PRAGMA
+#    integrity_check and holds no half capture (every listed capture has all its events);
+#  - another process can list and report while an import is running (WAL);
+#  - a read-only database file, or one in a read-only directory, gives a clear error for
+#    import and still works for captures/report;
+#  - a database of another schema version or of another program gives a clear error.
+# usage: store-robust.sh VXANALYZE SAMPLES_DIR
+set -u
+vx=$1
+samples=$2
+tmp=$(mktemp -d)
+chmod 755 "$tmp"
+bg=
+cleanup() {
+	[ -n "$bg" ] && kill -9 "$bg" 2>/dev/null
+	chmod -R u+w "$tmp" 2>/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+command -v sqlite3 > /dev/null || fail "needs the sqlite3 CLI (apt-get install sqlite3)"
+
+# every capture counts exactly the events it holds, and SQLite finds nothing wrong
+check_db() {
+	local db=$1 ic bad
+	ic=$(sqlite3 "$db" "PRAGMA integrity_check") || fail "sqlite3 cannot open $db"
+	[ "$ic" = ok ] || fail "integrity_check of $db: $ic"
+	bad=$(sqlite3 "$db" "SELECT id FROM captures c WHERE events != (SELECT count(*) FROM events e WHERE e.capture_id = c.id)")
+	[ -z "$bad" ] || fail "half capture(s) in $db: $bad"
+	bad=$(sqlite3 "$db" "SELECT count(*) FROM events WHERE capture_id NOT IN (SELECT id FROM captures)")
+	[ "$bad" = 0 ] || fail "$bad events without a capture in $db"
+}
+
+# a big trace: the sample's events repeated to about 200k events (10 x 300 copies)
+grep '^#' "$samples/vxlan-ping.trace" > "$tmp/chunk"
+for i in $(seq 300); do grep -v '^#' "$samples/vxlan-ping.trace"; done > "$tmp/body"
+cp "$tmp/chunk" "$tmp/big.trace"
+for i in $(seq 10); do cat "$tmp/body" >> "$tmp/big.trace"; done
+rm -f "$tmp/body" "$tmp/chunk"
+
+db=$tmp/t.db
+"$vx" import -q -d "$db" "$samples/route.trace" || fail "import of route.trace"
+
+# 1. SIGKILL in the middle of an import
+"$vx" import -q -d "$db" "$tmp/big.trace" > /dev/null 2>&1 &
+bg=$!
+sleep 0.3
+kill -0 "$bg" 2>/dev/null || fail "the big import finished within 0.3 s; make the trace bigger"
+kill -9 "$bg"
+wait "$bg" 2>/dev/null
+bg=
+check_db "$db"
+n=$(sqlite3 "$db" "SELECT count(*) FROM captures")
+[ "$n" = 1 ] || fail "after the killed import the database lists $n captures, wanted 1"
+"$vx" captures -d "$db" > "$tmp/out" || fail "captures after a killed import"
+"$vx" report -d "$db" > /dev/null || fail "report after a killed import"
+echo "killed import: database consistent, no half capture"
+
+# 2. readers while an import runs
+"$vx" import -q -d "$db" "$tmp/big.trace" > "$tmp/import.out" 2>&1 &
+bg=$!
+sleep 0.3
+kill -0 "$bg" 2>/dev/null || fail "the big import finished within 0.3 s; make the trace bigger"
+start=$(date +%s%N)
+timeout 5 "$vx" captures -d "$db" > "$tmp/out" 2> "$tmp/err" || fail "captures during an import: $(cat "$tmp/err")"
+timeout 5 "$vx" report -d "$db" --capture 1 --format json -o "$tmp/r.json" 2> "$tmp/err" ||
+	fail "report during an import: $(cat "$tmp/err")"
+took=$((($(date +%s%N) - start) / 1000000))
+kill -0 "$bg" 2>/dev/null || echo "note: the import ended while the readers ran (${took} ms)"
+[ "$(tail -n +2 "$tmp/out" | wc -l)" = 1 ] || fail "a reader saw the capture being imported: $(cat "$tmp/out")"
+python3 -c 'import json,sys; json.load(open(sys.argv[1]))' "$tmp/r.json" || fail "report during an import is not JSON"
+wait "$bg" || fail "the import next to readers failed: $(cat "$tmp/import.out")"
+bg=
+check_db "$db"
+[ "$(sqlite3 "$db" "SELECT events FROM captures WHERE id = 2")" -gt 150000 ] || fail "big import incomplete"
+echo "readers during an import: ok (${took} ms)"
+
+# 3. read-only database file, and a database in a read-only directory. Root ignores
+# permissions, so those checks run as nobody.
+as_user=()
+if [ "$(id -u)" = 0 ]; then
+	command -v setpriv > /dev/null || fail "needs setpriv (util-linux) to test permissions as root"
+	as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+fi
+ro=$tmp/ro
+mkdir "$ro"
+"$vx" import -q -d "$ro/t.db" "$samples/route.trace" || fail "import into $ro"
+[ ${#as_user[@]} -gt 0 ] && chown -R 65534:65534 "$ro"
+chmod 444 "$ro/t.db"
+"${as_user[@]}" "$vx" import -d "$ro/t.db" "$samples/route.trace" > "$tmp/out" 2> "$tmp/err" &&
+	fail "import into a read-only database succeeded"
+grep -q "t.db: database is read-only" "$tmp/err" || fail "read-only database: unclear error: $(cat "$tmp/err")"
+[ "$(wc -l < "$tmp/err")" = 1 ] || fail "read-only database: more than one line: $(cat "$tmp/err")"
+"${as_user[@]}" "$vx" report -d "$ro/t.db" > /dev/null 2> "$tmp/err" || fail "report on a read-only database: $(cat "$tmp/err")"
+"${as_user[@]}" "$vx" captures -d "$ro/t.db" > /dev/null 2> "$tmp/err" || fail "captures on a read-only database: $(cat "$tmp/err")"
+
+rod=$tmp/rodir
+mkdir "$rod"
+"$vx" import -q -d "$rod/t.db" "$samples/route.trace" || fail "import into $rod"
+[ ${#as_user[@]} -gt 0 ] && chown 65534:65534 "$rod/t.db"
+chmod 555 "$rod"
+"${as_user[@]}" "$vx" import -d "$rod/t.db" "$samples/route.trace" > "$tmp/out" 2> "$tmp/err" &&
+	fail "import into a read-only directory succeeded"
+grep -q "cannot write in directory" "$tmp/err" || fail "read-only directory: unclear error: $(cat "$tmp/err")"
+"${as_user[@]}" "$vx" report -d "$rod/t.db" > /dev/null 2> "$tmp/err" || fail "report in a read-only directory: $(cat "$tmp/err")"
+"${as_user[@]}" "$vx" captures -d "$rod/t.db" > "$tmp/out" 2> "$tmp/err" || fail "captures in a read-only directory: $(cat "$tmp/err")"
+grep -q route.trace "$tmp/out" || fail "captures in a read-only directory: $(cat "$tmp/out")"
+chmod 755 "$rod"
+echo "read-only file and directory: clear errors for import, reports work"
+
+# 4. another schema version, another program's database
+cp "$ro/t.db" "$tmp/v7.db"
+chmod 644 "$tmp/v7.db"
+sqlite3 "$tmp/v7.db" "PRAGMA user_version = 7" || fail "sqlite3 cannot set the version"
+for cmd in "import -d $tmp/v7.db $samples/route.trace" "report -d $tmp/v7.db" "captures -d $tmp/v7.db"; do
+	$vx $cmd > /dev/null 2> "$tmp/err" && fail "'$cmd' accepted schema version 7"
+	grep -q "schema version 7, this vxanalyze reads version" "$tmp/err" || fail "'$cmd': unclear error: $(cat "$tmp/err")"
+done
+sqlite3 "$tmp/other.db" "CREATE TABLE t(x); INSERT INTO t VALUES(1)"
+for cmd in "import -d $tmp/other.db $samples/route.trace" "report -d $tmp/other.db"; do
+	$vx $cmd > /dev/null 2> "$tmp/err" && fail "'$cmd' accepted another program's database"
+	grep -q "not a vxanalyze database" "$tmp/err" || fail "'$cmd': unclear error: $(cat "$tmp/err")"
+done
+head -c 8192 /dev/urandom > "$tmp/noise.db"
+$vx report -d "$tmp/noise.db" > /dev/null 2> "$tmp/err" && fail "report accepted random bytes as a database"
+grep -q "noise.db: not a vxanalyze database" "$tmp/err" || fail "random bytes: unclear error: $(cat "$tmp/err")"
+[ "$(sqlite3 "$tmp/other.db" "SELECT count(*) FROM sqlite_master")" = 1 ] || fail "import changed another program's database"
+echo "foreign and other-version databases: clear errors, left untouched"
+echo "store-robust: ok"
