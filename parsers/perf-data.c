@@ -485,7 +485,7 @@ static int with_nul(struct tep_handle *tep, const unsigned char *p, size_t len,
  * parse_tracing - load @n bytes of perf's tracing data (the layout of perf's
  * trace-event-info.c: magic, version, endianness, long and page size, header_page,
  * header_event, ftrace formats, event formats per system, kallsyms, printk formats,
- * saved cmdlines) into pd->tep. @off is the blob's file offset, for messages.
+ * saved cmdlines) into pd->tep. The kallsyms text is kept for our own table (vx_kallsyms). @off is the blob's file offset, for messages.
  */
 static int parse_tracing(struct pd *pd, const unsigned char *data, size_t n, uint64_t off)
 {
@@ -563,12 +563,11 @@ static int parse_tracing(struct pd *pd, const unsigned char *data, size_t n, uin
 		memcpy(pd->tracing_kallsyms, q, u32);
 		pd->tracing_kallsyms[u32] = '\0';
 		pd->tracing_kallsyms_len = u32;
-		tep_parse_kallsyms(pd->tep, pd->tracing_kallsyms);
 	}
+	/* printk formats only serve tep's own printing, which is not used here (and
+	 * tep_parse_printk_formats reads past the end of a damaged list): skipped */
 	if (blob_u32(&b, &u32) || blob_take(&b, u32, &q))
 		goto bad;
-	if (u32)
-		with_nul(pd->tep, q, u32, tep_parse_printk_formats);
 	if (strtod(version, NULL) >= 0.6 && b.p < b.end) {
 		if (blob_u64(&b, &size) || blob_take(&b, size, &q))
 			goto bad;
