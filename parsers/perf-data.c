@@ -852,7 +852,8 @@ static void attr_resolve(struct pd *pd, struct pd_attr *a)
 		else if (f->flags & TEP_FIELD_IS_ARRAY)
 			k = strstr(f->type, "char") && !strstr(f->type, "unsigned char") ? F_STRING :
 			    f->size == 4 && is_ipv4_name(f->name) ? F_IPV4 : F_BYTES;
-		else if ((f->flags & TEP_FIELD_IS_POINTER) || print_fmt_is_hex(ev, f->name))
+		else if ((f->flags & TEP_FIELD_IS_POINTER) || print_fmt_is_hex(ev, f->name) ||
+			 !strncmp(f->name, "__probe_", 8))	/* kprobe "(%lx)" addresses */
 			k = F_HEX;
 		else if (f->flags & TEP_FIELD_IS_SIGNED)
 			k = F_SIGNED;

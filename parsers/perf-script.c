@@ -9,6 +9,7 @@
 #include "payload.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,6 +27,7 @@ struct ps {
 	struct strbuf head;
 	struct vx_event ev;
 	struct vx_field fields[VX_PAYLOAD_MAX_FIELDS];
+	char probe_ip[24];
 	struct strbuf name;
 	struct strbuf framebuf;
 	size_t frame_off[PS_MAX_FRAMES];
@@ -160,8 +162,27 @@ static int header(struct ps *ps)
 	e->name = ps->name.buf;
 	e->ts_ns = ts;
 	e->cpu = cpu;
-	e->nfields = vx_payload_parse(bare, payload, ps->fields, VX_PAYLOAD_MAX_FIELDS);
 	e->fields = ps->fields;
+	e->nfields = 0;
+	/* a kprobe prints its address raw, "(ffffffff81fff0b0) skb=0x...", where ftrace text
+	 * has "(ip_output+0x0/0xe0)": keep it as the format field __probe_ip, as perf-data.c */
+	if (payload[0] == '(') {
+		char *close = payload + 1;
+
+		while (isxdigit((unsigned char)*close))
+			close++;
+		if (*close == ')' && close > payload + 1 && close - payload - 1 < 17) {
+			snprintf(ps->probe_ip, sizeof(ps->probe_ip), "0x%.*s", (int)(close - payload - 1),
+				 payload + 1);
+			ps->fields[e->nfields].key = "__probe_ip";
+			ps->fields[e->nfields++].value = ps->probe_ip;
+			payload = close + 1;
+			while (*payload == ' ')
+				payload++;
+		}
+	}
+	e->nfields += vx_payload_parse(bare, payload, ps->fields + e->nfields,
+				       VX_PAYLOAD_MAX_FIELDS - e->nfields);
 	return 0;
 }
 
@@ -289,7 +310,7 @@ static int perf_script_probe(const unsigned char *head, size_t len)
 {
 	char buf[1024];
 	size_t n = 0, i = 0;
-	char *after, *cpu_at, *tok;
+	char *after, *cpu_at, *tok, *end;
 	uint64_t ts;
 	int cpu;
 
@@ -306,10 +327,13 @@ static int perf_script_probe(const unsigned char *head, size_t len)
 	if (!(cpu_at = find_cpu(buf, &cpu, &ts, &after)))
 		return 0;
 	/* the token before the cpu is "pid" or "pid/tid" (ftrace text has "comm-pid") */
-	tok = cpu_at;
+	end = cpu_at;
+	while (end > buf && end[-1] == ' ')
+		end--;
+	tok = end;
 	while (tok > buf && tok[-1] != ' ' && tok[-1] != '/')
 		tok--;
-	if (!is_digits(tok, cpu_at) || tok == buf)
+	if (!is_digits(tok, end) || tok == buf)
 		return 0;
 	/* ftrace text has "comm-pid [cpu] flags ts:", perf script "comm pid [cpu] ts: event:" */
 	while (*after == ' ')
