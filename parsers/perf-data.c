@@ -88,6 +88,11 @@ struct pd_comm {
 	struct pd_comm_at *at;
 };
 
+struct pd_frame {
+	uint64_t ip;
+	const char *text;		/* NULL: empty slot */
+};
+
 /* the data being read: the file's data section through pread, or the input stream */
 struct pd_src {
 	bool file;
@@ -134,8 +139,10 @@ struct pd {
 	struct vx_field *fields;
 	size_t fields_cap;
 	struct strbuf framebuf;
-	size_t frame_off[MAX_FRAMES];
 	const char *frames[MAX_FRAMES];
+	struct pd_frame *frame_tab;	/* address -> frame text (see frame_text()) */
+	size_t frame_cap, frame_used;
+	struct arena frame_names;
 
 	ZSTD_DStream *zd;
 	unsigned char *dbuf;
@@ -772,6 +779,69 @@ static int symbols_decide(struct pd *pd)
 	return 0;
 }
 
+static void add_hex(struct strbuf *sb, unsigned long long v, int width);
+
+/*
+ * frame_text - "symbol+0xoff" of a kernel address, or "0xffffffff8..." when it has no
+ * symbol. Memoised per address (a capture repeats the same few thousand return
+ * addresses): the strings live in pd->frame_names until the import ends, and the table
+ * is bounded by the distinct addresses, not by the number of samples.
+ */
+static const char *frame_text(struct pd *pd, uint64_t ip)
+{
+	struct pd_frame *slot;
+	size_t mask, i;
+
+	if ((pd->frame_used + 1) * 2 > pd->frame_cap) {
+		struct pd_frame *old = pd->frame_tab;
+		size_t oldcap = pd->frame_cap;
+
+		pd->frame_cap = oldcap ? 2 * oldcap : 4096;
+		pd->frame_tab = calloc(pd->frame_cap, sizeof(*pd->frame_tab));
+		if (!pd->frame_tab) {
+			fputs("vxanalyze: out of memory\n", stderr);
+			abort();
+		}
+		mask = pd->frame_cap - 1;
+		for (size_t k = 0; k < oldcap; k++) {
+			if (!old[k].text)
+				continue;
+			i = (size_t)(old[k].ip * 0x9e3779b97f4a7c15ULL >> 20) & mask;
+			while (pd->frame_tab[i].text)
+				i = (i + 1) & mask;
+			pd->frame_tab[i] = old[k];
+		}
+		free(old);
+	}
+	mask = pd->frame_cap - 1;
+	i = (size_t)(ip * 0x9e3779b97f4a7c15ULL >> 20) & mask;
+	for (slot = &pd->frame_tab[i]; slot->text; slot = &pd->frame_tab[i]) {
+		if (slot->ip == ip)
+			return slot->text;
+		i = (i + 1) & mask;
+	}
+	{
+		const struct vx_ksym *sym = NULL;
+		uint64_t off = 0;
+		struct strbuf *sb = &pd->framebuf;
+
+		strbuf_reset(sb);
+		if (pd->ks_state > 0)
+			sym = vx_kallsyms_lookup(&pd->ks, ip, &off);
+		if (sym) {
+			strbuf_addstr(sb, sym->name);
+			strbuf_addch(sb, '+');
+			add_hex(sb, off, 1);
+		} else {
+			add_hex(sb, ip, 16);
+		}
+		slot->ip = ip;
+		slot->text = arena_strndup(&pd->frame_names, sb->buf, sb->len);
+	}
+	pd->frame_used++;
+	return slot->text;
+}
+
 /* ---- tracepoint payloads ---- */
 
 /* print_fmt_is_hex - does the event's print format show @name as hex ("name=0x%lx",
@@ -867,6 +937,33 @@ static void attr_resolve(struct pd *pd, struct pd_attr *a)
 	free(fl);
 }
 
+/* add_u64 / add_hex - number formatting without printf: this runs for every field of
+ * every sample */
+static void add_u64(struct strbuf *sb, unsigned long long v)
+{
+	char tmp[24], *e = tmp + sizeof(tmp), *p = e;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	strbuf_add(sb, p, (size_t)(e - p));
+}
+
+static void add_hex(struct strbuf *sb, unsigned long long v, int width)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[24], *e = tmp + sizeof(tmp), *p = e;
+
+	do {
+		*--p = hex[v & 15];
+		v >>= 4;
+	} while (v || e - p < width);
+	*--p = 'x';
+	*--p = '0';
+	strbuf_add(sb, p, (size_t)(e - p));
+}
+
 static void add_bytes(struct strbuf *sb, const unsigned char *p, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -922,13 +1019,18 @@ static int field_text(struct pd *pd, const struct pd_field *pf, const unsigned c
 	}
 	v = tep_read_number(pd->tep, raw + off, (int)sz);
 	if (pf->kind == F_HEX) {
-		strbuf_addf(sb, "0x%llx", v);
+		add_hex(sb, v, 1);
 	} else if (pf->kind == F_SIGNED) {
 		long long s = sz == 1 ? (int8_t)v : sz == 2 ? (int16_t)v : sz == 4 ? (int32_t)v : (long long)v;
 
-		strbuf_addf(sb, "%lld", s);
+		if (s < 0) {
+			strbuf_addch(sb, '-');
+			add_u64(sb, 0ULL - (unsigned long long)s);
+		} else {
+			add_u64(sb, (unsigned long long)s);
+		}
 	} else {
-		strbuf_addf(sb, "%llu", v);
+		add_u64(sb, v);
 	}
 	return 0;
 }
@@ -1039,14 +1141,11 @@ static int sample(struct pd *pd, const unsigned char *rec, size_t size)
 	}
 
 	/* kernel frames: from the PERF_CONTEXT_KERNEL marker to a user/guest marker */
-	strbuf_reset(&pd->framebuf);
 	if (ips && nr) {
 		uint64_t ctx = PERF_CONTEXT_KERNEL;
 
 		for (uint64_t i = 0; i < nr && nframes < MAX_FRAMES; i++) {
 			uint64_t ip = rd64(ips + 8 * i);
-			const struct vx_ksym *sym;
-			uint64_t off;
 
 			if (ip >= (uint64_t)PERF_CONTEXT_MAX) {
 				ctx = ip;
@@ -1058,16 +1157,8 @@ static int sample(struct pd *pd, const unsigned char *rec, size_t size)
 				continue;
 			if (!pd->ks_state && symbols_decide(pd) < 0)
 				return -1;
-			pd->frame_off[nframes] = pd->framebuf.len;
-			if (pd->ks_state > 0 && (sym = vx_kallsyms_lookup(&pd->ks, ip, &off)))
-				strbuf_addf(&pd->framebuf, "%s+0x%llx", sym->name, (unsigned long long)off);
-			else
-				strbuf_addf(&pd->framebuf, "0x%016llx", (unsigned long long)ip);
-			strbuf_addch(&pd->framebuf, '\0');
-			nframes++;
+			pd->frames[nframes++] = frame_text(pd, ip);
 		}
-		for (size_t i = 0; i < nframes; i++)
-			pd->frames[i] = pd->framebuf.buf + pd->frame_off[i];
 	}
 
 	ev.ts_ns = time;
@@ -1509,6 +1600,8 @@ static void pd_release(struct pd *pd)
 	vx_kallsyms_release(&pd->ks);
 	strbuf_release(&pd->vals);
 	strbuf_release(&pd->framebuf);
+	free(pd->frame_tab);
+	arena_release(&pd->frame_names);
 	free(pd->val_off);
 	free(pd->fields);
 	if (pd->zd)

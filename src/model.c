@@ -81,7 +81,8 @@ static const char *const machinery_prefix[] = {
 static int is_machinery(const char *sym)
 {
 	for (size_t i = 0; i < sizeof(machinery_prefix) / sizeof(machinery_prefix[0]); i++)
-		if (!strncmp(sym, machinery_prefix[i], strlen(machinery_prefix[i])))
+		if (sym[0] == machinery_prefix[i][0] && sym[1] == machinery_prefix[i][1] &&
+		    !strncmp(sym, machinery_prefix[i], strlen(machinery_prefix[i])))
 			return 1;
 	return 0;
 }
