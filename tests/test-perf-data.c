@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <perf/event.h>
+
 #include "tests-common.h"
 #include "../src/error.h"
 #include "../src/strbuf.h"
@@ -533,6 +535,39 @@ static void test_perf_data_keeps_hex_and_warns_for_another_kernel(void **state)
 	free(release);
 }
 
+static void test_perf_data_counts_lost_records(void **state)
+{
+	struct perf_record_lost lost = { .header = { PERF_RECORD_LOST, 0, sizeof(lost) }, .lost = 5 };
+	struct perf_record_lost_samples ls = {
+		.header = { PERF_RECORD_LOST_SAMPLES, 0, sizeof(ls) }, .lost = 7 };
+	struct collector c, full;
+	size_t len;
+	unsigned char *data = slurp(sample(PIPE_MODE), &len);
+	unsigned char *more = malloc(len + sizeof(lost) + sizeof(ls));
+	char *p;
+
+	/* a pipe-mode stream goes on after its last sample: the records perf writes when the
+	 * ring buffer overflowed, appended to the real capture */
+	memcpy(more, data, len);
+	memcpy(more + len, &lost, sizeof(lost));
+	memcpy(more + len + sizeof(lost), &ls, sizeof(ls));
+	p = tmp_file(more, len + sizeof(lost) + sizeof(ls));
+	collector_init(&c);
+	collector_init(&full);
+	assert_int_equal(import_ks(p, sample(KALLSYMS), &c), 0);
+	assert_int_equal(import_ks(sample(PIPE_MODE), sample(KALLSYMS), &full), 0);
+	assert_int_equal(full.sink.lost_events, 0);
+	assert_int_equal(c.sink.lost_events, 12);
+	assert_int_equal(c.n, full.n);
+	assert_false(c.sink.truncated);
+	collector_release(&c);
+	collector_release(&full);
+	unlink(p);
+	free(p);
+	free(more);
+	free(data);
+}
+
 static void test_perf_data_bad_kallsyms_is_an_error(void **state)
 {
 	struct collector c;
@@ -557,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_perf_data_cut_header_is_an_error),
 		cmocka_unit_test(test_perf_data_rejects_garbage),
 		cmocka_unit_test(test_perf_data_keeps_hex_and_warns_for_another_kernel),
+		cmocka_unit_test(test_perf_data_counts_lost_records),
 		cmocka_unit_test(test_perf_data_bad_kallsyms_is_an_error),
 	};
 
