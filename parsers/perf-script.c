@@ -2,10 +2,12 @@
  * the text: a header line "comm pid[/tid] [cpu] secs.usecs: [period] event: payload",
  * then (with -g) callchain lines "\t addr sym+off (dso)" until a blank line.
  * Payloads go through vx_payload_parse() so the fields are those of ftrace text; only
- * kernel frames are kept (user-space frames end the kernel stack, as in perf-data.c).
+ * kernel frames are kept (user-space frames end the kernel stack, as in perf-data.c);
+ * kernel frames perf could not name ("[unknown]") resolve through --kallsyms when given.
  * It never prints; one event and its callchain at a time are held in memory.
  */
 #include "format.h"
+#include "kallsyms.h"
 #include "payload.h"
 
 #include <ctype.h>
@@ -34,6 +36,7 @@ struct ps {
 	const char *frames[PS_MAX_FRAMES];
 	size_t nframes;
 	bool user;			/* a user-space frame was seen: the kernel stack ended */
+	struct vx_kallsyms ks;		/* --kallsyms, for frames perf printed as [unknown] */
 };
 
 static bool is_digits(const char *s, const char *e)
@@ -220,8 +223,13 @@ static void frame(struct ps *ps, const char *line)
 	}
 	ps->frame_off[ps->nframes] = ps->framebuf.len;
 	if (!slen || (slen == 9 && !memcmp(sym, "[unknown]", 9))) {
-		strbuf_addstr(&ps->framebuf, "0x");
-		strbuf_add(&ps->framebuf, addr, alen);
+		uint64_t a = strtoull(addr, NULL, 16), off;
+		const struct vx_ksym *k = vx_kallsyms_lookup(&ps->ks, a, &off);
+
+		if (k)
+			strbuf_addf(&ps->framebuf, "%s+0x%llx", k->name, (unsigned long long)off);
+		else
+			strbuf_addf(&ps->framebuf, "0x%.*s", (int)alen, addr);
 	} else {
 		strbuf_add(&ps->framebuf, sym, slen);
 	}
@@ -247,6 +255,8 @@ static int perf_script_import(struct vx_input *in, struct vx_sink *sink, const s
 	struct strbuf line = STRBUF_INIT;
 	int r, ret = 0;
 
+	if (opts && opts->kallsyms && vx_kallsyms_load(&ps.ks, opts->kallsyms) < 0)
+		return -1;
 	strbuf_init(&ps.head, 256);
 	strbuf_init(&ps.name, 64);
 	strbuf_init(&ps.framebuf, 1024);
@@ -302,6 +312,7 @@ static int perf_script_import(struct vx_input *in, struct vx_sink *sink, const s
 	strbuf_release(&ps.head);
 	strbuf_release(&ps.name);
 	strbuf_release(&ps.framebuf);
+	vx_kallsyms_release(&ps.ks);
 	return ret;
 }
 

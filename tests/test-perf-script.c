@@ -315,6 +315,19 @@ static void test_perf_script_header_forms(void **state)
 	assert_int_equal(c.ev[1].nframes, 2);
 	assert_string_equal(c.ev[1].frames[0], "netif_receive_skb");
 	assert_string_equal(c.ev[1].frames[1], "0xffffffffc0a01000");
+	collector_release(&c);
+
+	/* with --kallsyms the [unknown] kernel frame gets its name */
+	{
+		static const char ks[] = "ffffffffc0a00f00 t vxlan_rcv\t[vxlan]\nffffffffc0a02000 t vxlan_other\t[vxlan]\n";
+		char *k = tmp_text(ks, sizeof(ks) - 1);
+
+		collector_init(&c);
+		assert_int_equal(import_as(p, "perf-script", k, &c), 0);
+		assert_string_equal(c.ev[1].frames[1], "vxlan_rcv");
+		unlink(k);
+		free(k);
+	}
 	assert_string_equal(c.ev[2].name, "probe:ip_output");
 	assert_int_equal(c.ev[2].ts_ns, 3000000001ULL);
 	assert_string_equal(collected_field(&c.ev[2], "skb"), "0xffff888100000200");
