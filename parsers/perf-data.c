@@ -1359,6 +1359,10 @@ static int stream(struct pd *pd, struct pd_src *s, uint64_t declared_end)
 				       rd32(s->buf + s->start + sizeof(h)) : 0;
 			uint64_t at = s->off;
 
+			if (tsz > (256u << 20))
+				return vx_error("%s: tracing data of %u bytes at offset %llu is not "
+						"plausible; the file is damaged", pd->name, tsz,
+						(unsigned long long)at);
 			src_consume(s, h.size);
 			if ((a = src_ensure(s, tsz)) < 0)
 				return -1;
