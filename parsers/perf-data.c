@@ -1619,6 +1619,14 @@ static int perf_data_import(struct vx_input *in, struct vx_sink *sink, const str
 	struct pd_file_header fh;
 	int r, ret = -1;
 
+	{
+		size_t have;
+		const unsigned char *head = vx_input_peek(in, &have);
+
+		if (have >= 8 && have < 16 && perf_data_probe(head, have))
+			return vx_error("%s: truncated: the file ends inside the perf.data header "
+					"(%zu of 16 bytes)", in->name, have);
+	}
 	r = vx_input_read_full(in, &fh, 16);
 	if (r <= 0 || (fh.magic != PERF_MAGIC2 && fh.magic != PERF_MAGIC2_SWAPPED)) {
 		vx_error_clear();
