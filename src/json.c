@@ -206,6 +206,23 @@ void jw_kint(struct json_writer *w, const char *k, int64_t v) { jw_key(w, k); jw
 void jw_kuint(struct json_writer *w, const char *k, uint64_t v) { jw_key(w, k); jw_uint(w, v); }
 void jw_kbool(struct json_writer *w, const char *k, bool v) { jw_key(w, k); jw_bool(w, v); }
 
+void jw_decimal(struct json_writer *w, int64_t v, int scale)
+{
+	uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v, div = 1;
+	char b[48];
+
+	if (scale <= 0 || scale > 18) {
+		jw_int(w, v);
+		return;
+	}
+	for (int i = 0; i < scale; i++)
+		div *= 10;
+	sep(w);
+	snprintf(b, sizeof(b), "%s%" PRIu64 ".%0*" PRIu64, v < 0 ? "-" : "", mag / div, scale,
+		 mag % div);
+	outs(w, b);
+}
+
 /* ---- reader ---- */
 
 static const char *skip_ws(const char *p)
