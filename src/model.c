@@ -4,6 +4,8 @@
 #include "model.h"
 
 #include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +14,18 @@ int vx_sink_meta(struct vx_sink *s, const char *key, const char *value)
 	if (!s->meta || !value)
 		return 0;
 	return s->meta(s, key, value, strlen(value));
+}
+
+void vx_sink_warn(struct vx_sink *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (s->warning[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(s->warning, sizeof(s->warning), fmt, ap);
+	va_end(ap);
+	vx_sink_meta(s, "warning", s->warning);
 }
 
 void vx_sink_skip(struct vx_sink *s, const char *what, size_t len)
@@ -67,7 +81,8 @@ static const char *const machinery_prefix[] = {
 static int is_machinery(const char *sym)
 {
 	for (size_t i = 0; i < sizeof(machinery_prefix) / sizeof(machinery_prefix[0]); i++)
-		if (!strncmp(sym, machinery_prefix[i], strlen(machinery_prefix[i])))
+		if (sym[0] == machinery_prefix[i][0] && sym[1] == machinery_prefix[i][1] &&
+		    !strncmp(sym, machinery_prefix[i], strlen(machinery_prefix[i])))
 			return 1;
 	return 0;
 }
