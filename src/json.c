@@ -113,6 +113,15 @@ void json_escape(struct strbuf *sb, const char *s)
 
 	strbuf_addch(sb, '"');
 	while (*p) {
+		/* copy the run of characters that need no escaping in one go */
+		const unsigned char *run = p;
+
+		while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			p++;
+		if (p > run)
+			strbuf_add(sb, run, (size_t)(p - run));
+		if (!*p)
+			break;
 		unsigned char c = *p;
 
 		if (c == '"' || c == '\\') {
@@ -121,9 +130,6 @@ void json_escape(struct strbuf *sb, const char *s)
 			p++;
 		} else if (c < 0x20 || c == 0x7f) {
 			strbuf_addf(sb, "\\u%04x", c);
-			p++;
-		} else if (c < 0x80) {
-			strbuf_addch(sb, c);
 			p++;
 		} else {
 			/* validate one UTF-8 sequence; replace anything invalid */
