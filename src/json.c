@@ -139,6 +139,11 @@ void json_escape(struct strbuf *sb, const char *s)
 			for (int i = 1; ok && i < n; i++)
 				if ((p[i] & 0xc0) != 0x80)
 					ok = 0;
+			/* overlong forms, UTF-16 surrogates and code points past U+10FFFF are not
+			 * UTF-8 either (RFC 3629): strict JSON readers reject them */
+			if (ok && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
+				   (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f)))
+				ok = 0;
 			if (ok) {
 				strbuf_add(sb, p, (size_t)n);
 				p += n;

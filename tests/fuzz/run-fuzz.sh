@@ -28,8 +28,8 @@ fi
 samples_for() {
 	case $1 in
 	ftrace-text) ls "$root"/samples/*.trace "$root"/samples/*.trace_pipe 2>/dev/null ;;
-	perf-script) ls "$root"/samples/*.perf-script "$root"/samples/*.script 2>/dev/null ;;
-	perf-data) ls "$root"/samples/*.perf.data "$root"/samples/*.data 2>/dev/null ;;
+	perf-script) ls "$root"/samples/*.perf-script* 2>/dev/null ;;
+	perf-data) ls "$root"/samples/*.perf.data 2>/dev/null ;;
 	trace-dat) ls "$root"/samples/*.dat 2>/dev/null ;;
 	kallsyms) ls "$root"/samples/*kallsyms* 2>/dev/null ;;
 	esac
@@ -60,8 +60,11 @@ for t in "${targets[@]}"; do
 		fi
 	done
 	log=$out/$t.log
+	# binary captures only make sense whole (perf.data keeps its tracing data at the end)
+	maxlen=65536
+	is_text "$t" || [ "$t" = payload ] || [ "$t" = json-flat ] || maxlen=262144
 	"$bin/fuzz-$t" "$corpus" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-max_len=65536 -print_final_stats=1 -artifact_prefix="$arts/" > "$log" 2>&1
+		-max_len=$maxlen -print_final_stats=1 -artifact_prefix="$arts/" > "$log" 2>&1
 	rc=$?
 	execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{print $2}')
 	ncorp=$(ls "$corpus" | wc -l)
