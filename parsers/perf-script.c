@@ -155,6 +155,8 @@ static int header(struct ps *ps)
 	/* "net:net_dev_start_xmit" is kept; a bare name gets its system as in ftrace text */
 	strbuf_reset(&ps->name);
 	bare = strrchr(ev, ':');
+	if (bare && (ev[0] == ':' || !bare[1]))
+		return -1;	/* "::", ":x" or "x:": no system or no event name */
 	if (bare) {
 		strbuf_addstr(&ps->name, ev);
 		bare++;
