@@ -268,7 +268,7 @@ static struct pd_attr *attr_by_id(struct pd *pd, uint64_t id)
 {
 	size_t lo = 0, hi;
 
-	if (!pd->ids_sorted) {
+	if (!pd->ids_sorted && pd->nids) {	/* qsort(NULL, 0, ...) is undefined */
 		qsort(pd->ids, pd->nids, sizeof(*pd->ids), cmp_id);
 		pd->ids_sorted = true;
 	}

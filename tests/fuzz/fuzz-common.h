@@ -22,7 +22,9 @@ struct vx_input *fuzz_input_open(const uint8_t *data, size_t len);
 void fuzz_input_done(void);
 
 /*
- * fuzz_import - run @fmt's import over @data into the checking sink; when @data's hash
+ * fuzz_import - run @fmt's import over @data into the checking sink (with --kallsyms
+ * samples/vxlan-ping.kallsyms for 15 inputs in 16, so that perf.data rarely reads the
+ * running kernel's /proc/kallsyms, which costs a hundred parses); when @data's hash
  * selects it (1 input in 16), import it once more into a fresh in-memory store, commit,
  * load it back, run the analysis and every renderer (to /dev/null), so that what a parser
  * accepts is also fed to everything downstream.

@@ -11,7 +11,7 @@ set -u
 secs=${1:?usage: run-fuzz.sh SECONDS [BUILD_DIR] [TARGET...]}
 build=${2:-build-asan}
 shift; [ $# -gt 0 ] && shift
-root=$(cd "$(dirname "$0")/../.." && pwd)
+root=${VX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 out=${VX_FUZZ_OUT:-/tmp/vxfuzz}
 bin=$build/tests/fuzz
 mkdir -p "$out"
