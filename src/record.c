@@ -364,6 +364,37 @@ size_t vx_decode_fields(struct tep_event *event, const void *data, int size, str
 	return n;
 }
 
+size_t vx_decode_kernel_stack(struct tep_event *event, const void *data, int size,
+			     struct strbuf *frames, const char **ptrs, size_t max)
+{
+	struct tep_format_field *fs = tep_find_field(event, "size");
+	struct tep_format_field *fc = tep_find_field(event, "caller");
+	const char *d = data;
+	unsigned long long n, elsz;
+	size_t k = 0;
+
+	if (!fs || !fc || fs->offset + fs->size > size || fc->offset > size)
+		return 0;
+	/* the print format shows 8 callers; the record holds @size of them */
+	n = tep_read_number(event->tep, d + fs->offset, fs->size);
+	elsz = fc->elementsize ? fc->elementsize : (unsigned)tep_get_long_size(event->tep);
+	if (elsz != 4 && elsz != 8)
+		return 0;
+	if (n > (unsigned long long)(size - fc->offset) / elsz)
+		n = (unsigned long long)(size - fc->offset) / elsz;
+	for (unsigned long long i = 0; i < n && k < max; i++) {
+		unsigned long long a = tep_read_number(event->tep, d + fc->offset + i * elsz, (int)elsz);
+
+		/* older kernels end the array with ULONG_MAX */
+		if (!a || a == ~0ULL || (elsz == 4 && a == 0xffffffffULL))
+			continue;
+		vx_symbolize(event->tep, a, &frames[k]);
+		ptrs[k] = frames[k].buf;
+		k++;
+	}
+	return k;
+}
+
 /* ---------------------------------------------------------------- one recording */
 
 struct rec {
@@ -406,31 +437,10 @@ static int on_record(struct tep_event *event, struct tep_record *record, int cpu
 	if (!event)
 		return 0;
 	if (event->id == r->stack_type) {
-		struct tep_format_field *fs = tep_find_field(event, "size");
-		struct tep_format_field *fc = tep_find_field(event, "caller");
 		const char *ptrs[MAX_FRAMES];
-		unsigned long long n, elsz;
-		size_t k = 0;
+		size_t k = vx_decode_kernel_stack(event, record->data, record->size, r->frames, ptrs,
+						  MAX_FRAMES);
 
-		if (!fs || !fc)
-			return 0;
-		/* the print format shows 8 callers; the record holds @size of them */
-		n = tep_read_number(event->tep, (char *)record->data + fs->offset, fs->size);
-		elsz = fc->elementsize ? fc->elementsize : (unsigned)tep_get_long_size(event->tep);
-		if (record->size > fc->offset && n > (record->size - fc->offset) / elsz)
-			n = (record->size - fc->offset) / elsz;
-		if (n > MAX_FRAMES)
-			n = MAX_FRAMES;
-		for (unsigned long long i = 0; i < n; i++) {
-			unsigned long long a = tep_read_number(event->tep,
-				(char *)record->data + fc->offset + i * elsz, (int)elsz);
-
-			if (!a || a == ~0ULL || (elsz == 4 && a == 0xffffffffULL))
-				continue;
-			vx_symbolize(event->tep, a, &r->frames[k]);
-			ptrs[k] = r->frames[k].buf;
-			k++;
-		}
 		if (vx_attach_stack(&r->attach, cpu, ptrs, k) < 0) {
 			r->failed = true;
 			return 1;

@@ -184,6 +184,13 @@ struct tep_record;
  */
 size_t vx_decode_fields(struct tep_event *event, const void *data, int size, struct strbuf *buf,
 			struct vx_field *fields, size_t max);
+/*
+ * vx_decode_kernel_stack - the callers of an ftrace:kernel_stack record (@size entries of
+ * caller[], not the 8 its print format shows), symbolised into @frames[i] (caller-owned
+ * strbufs, reused) with @ptrs[i] pointing at their text; innermost first. Returns the count.
+ */
+size_t vx_decode_kernel_stack(struct tep_event *event, const void *data, int size,
+			      struct strbuf *frames, const char **ptrs, size_t max);
 /* vx_symbolize - "sym+0xoff/0xsize" for @addr through @tep's kallsyms, or "0x..." */
 void vx_symbolize(struct tep_handle *tep, uint64_t addr, struct strbuf *out);
 
