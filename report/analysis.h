@@ -80,6 +80,8 @@ struct vx_journey {
 	size_t nhops;
 	const char *encap;
 	const char *tunnel_dev;	/* the device of the tunnel transmit hop */
+	int encap_hop;		/* index of the underlay transmit that carries the outer headers, -1 */
+	int decap_hop;		/* index of the receive on the tunnel device after it, -1 */
 	int64_t overhead_bytes;
 	bool reenters_ip_after_encap;	/* some hop's path re-enters IP after encap */
 };
@@ -90,6 +92,7 @@ struct vx_analysis {
 	size_t npaths;
 	struct vx_journey *journeys;
 	size_t njourneys;
+	int *rec_path;		/* per dataset rec: index into @paths, -1 without stack */
 	struct arena arena;	/* everything above lives here or in the malloc'd arrays */
 };
 

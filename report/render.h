@@ -22,6 +22,10 @@ struct vx_renderer {
 extern const struct vx_renderer *const vx_renderers[];	/* NULL-terminated, in report/renderers.c */
 const struct vx_renderer *vx_renderer_by_name(const char *name);
 
+/* vx_path_layer_summary - "syscall > socket > l4 > ip > dev" (outermost first) into @sb */
+struct strbuf;
+void vx_path_layer_summary(const struct vx_path *p, struct strbuf *sb);
+
 extern const struct vx_renderer vx_render_text;
 extern const struct vx_renderer vx_render_json;
 
