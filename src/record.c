@@ -142,6 +142,33 @@ static bool kprobes_available(void)
 	return tracefs_file_exists(NULL, "kprobe_events");
 }
 
+/* tracefs_mounted - a tracefs mount exists (read from /proc/mounts ourselves: libtracefs
+ * 1.6's tracefs_tracing_dir_is_mounted() leaks, which the sanitizer build reports) */
+static bool tracefs_mounted(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool found;
+
+	if (read_file("/proc/mounts", &sb) < 0)
+		return false;
+	found = strstr(sb.buf, " tracefs ") != NULL;
+	strbuf_release(&sb);
+	return found;
+}
+
+/* our_instances - names of the instances starting with vxanalyze- (free with
+ * tracefs_list_free); filtered here because tracefs_instances(regex) leaks the regex */
+static char **our_instances(void)
+{
+	char **all = tracefs_instances(NULL), **mine = NULL;
+
+	for (int i = 0; all && all[i]; i++)
+		if (!strncmp(all[i], VX_RECORD_INSTANCE_PREFIX, strlen(VX_RECORD_INSTANCE_PREFIX)))
+			mine = tracefs_list_add(mine, all[i]);
+	tracefs_list_free(all);
+	return mine;
+}
+
 /* pid_is_vxanalyze - the process @pid is alive and is a vxanalyze (not a reused pid) */
 static bool pid_is_vxanalyze(long pid)
 {
@@ -176,7 +203,7 @@ static long instance_pid(const char *name)
 /* live_recorder - pid of a live vxanalyze recording other than us, or 0 */
 static long live_recorder(void)
 {
-	char **names = tracefs_instances("^" VX_RECORD_INSTANCE_PREFIX);
+	char **names = our_instances();
 	long found = 0;
 
 	for (int i = 0; names && names[i]; i++) {
@@ -191,18 +218,26 @@ static long live_recorder(void)
 	return found;
 }
 
+/* tracefs_reason - why the kernel refused the last tracefs write: errno's text plus the
+ * first line of tracefs' error_log ("trace_kprobe: error: Failed to register probe event"),
+ * without its timestamp and caret line. Returns a static buffer. */
 static const char *tracefs_reason(void)
 {
-	static char buf[256];
+	static char buf[320];
+	int e = errno;
 	char *log = tracefs_error_last(NULL);
+	const char *p = log;
+	size_t n;
 
-	if (log && *log) {
-		snprintf(buf, sizeof(buf), "%s", log);
-		for (char *p = buf; *p; p++)
-			if (*p == '\n')
-				*p = ' ';
-	} else {
-		snprintf(buf, sizeof(buf), "%s", strerror(errno));
+	snprintf(buf, sizeof(buf), "%s", strerror(e));
+	if (p && *p) {
+		if (*p == '[' && strchr(p, ']'))
+			p = strchr(p, ']') + 1;
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, "\n");
+		if (n)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " (%.*s)", (int)n, p);
 	}
 	free(log);
 	return buf;
@@ -756,17 +791,18 @@ static int drain_perf(void *ctx)
 
 static int mount_tracefs(struct rec *r, const struct vx_record_opts *o)
 {
-	const char *path = NULL;
-	int m = tracefs_tracing_dir_is_mounted(true, &path);
+	bool was = tracefs_mounted();
+	/* tracefs_tracing_dir() mounts tracefs at /sys/kernel/tracing when it is not mounted */
+	const char *dir = tracefs_tracing_dir();
 
-	if (m < 0)
+	if (!dir || !tracefs_mounted())
 		return vx_error("tracefs is not mounted and cannot be mounted at /sys/kernel/tracing: %s",
 				strerror(errno));
-	if (m == 0)
-		notef(o, "mounted tracefs at %s", path ? path : tracefs_tracing_dir());
-	r->tracing_dir = strdup(tracefs_tracing_dir());
+	if (!was)
+		notef(o, "mounted tracefs at %s", dir);
+	r->tracing_dir = strdup(dir);
 	if (!r->tracing_dir)
-		return vx_error("tracefs: cannot find the tracing directory");
+		return vx_error("out of memory");
 	return 0;
 }
 
@@ -1009,17 +1045,13 @@ int vx_kernel_probe(const struct vx_record_opts *o, bool mount, struct vx_kernel
 {
 	struct vx_plan plan;
 	struct kernel_syms syms;
-	const char *path = NULL;
-	int m;
 
 	memset(ki, 0, sizeof(*ki));
 	strbuf_init(&ki->report, 0);
 	ki->root = geteuid() == 0;
-	m = tracefs_tracing_dir_is_mounted(false, &path);
-	ki->tracefs_mounted = m > 0;
+	ki->tracefs_mounted = tracefs_mounted();
 	if (!ki->tracefs_mounted && mount && ki->root) {
-		m = tracefs_tracing_dir_is_mounted(true, &path);
-		ki->tracefs_mountable = m >= 0;
+		ki->tracefs_mountable = tracefs_tracing_dir() && tracefs_mounted();
 	} else {
 		ki->tracefs_mountable = ki->tracefs_mounted;
 	}
@@ -1074,7 +1106,6 @@ void vx_kernel_info_release(struct vx_kernel_info *ki)
 
 int vx_record_clean(void (*note)(void *ctx, const char *msg), void *ctx)
 {
-	const char *path = NULL;
 	char **names;
 	char msg[256];
 	int removed = 0, err = 0;
@@ -1082,9 +1113,9 @@ int vx_record_clean(void (*note)(void *ctx, const char *msg), void *ctx)
 
 	if (geteuid() != 0)
 		return vx_error("clean: not root: removing tracefs instances and kprobes needs root");
-	if (tracefs_tracing_dir_is_mounted(false, &path) <= 0)
+	if (!tracefs_mounted())
 		return 0;	/* no tracefs mounted: nothing can be left */
-	names = tracefs_instances("^" VX_RECORD_INSTANCE_PREFIX);
+	names = our_instances();
 	for (int i = 0; names && names[i]; i++) {
 		long pid = instance_pid(names[i]);
 		struct tracefs_instance *inst;

@@ -79,6 +79,19 @@ state sigkill
 vxanalyze clean
 echo "VXT-RC clean $?"
 state clean
+echo "=== busy: a probe of group vxanalyze that is not ours"
+echo 'p:vxanalyze/ip_output ip_output' >> $T/kprobe_events
+vxanalyze record -d $DB -- true
+echo "VXT-RC busy $?"
+vxanalyze clean
+state busy
+echo "=== refused: a kprobe-blacklisted function, after the preset's probes were placed"
+bl=$(awk '{print $2}' /sys/kernel/debug/kprobes/blacklist | grep -E '^[A-Za-z0-9_]+$' | while read f; do
+	grep -q " [tT] $f\$" /proc/kallsyms && { echo $f; break; }; done)
+echo "VXT-BLACKLISTED $bl"
+vxanalyze record -d $DB --probe "$bl" -- true
+echo "VXT-RC refused $?"
+state refused
 echo "=== database"
 sqlite3 $DB "select 'VXT-CAP', id, format, events, lost_events from captures;"
 sqlite3 $DB "select 'VXT-EV', capture_id, name, count(*), count(stack_id) from events group by capture_id, name;"
@@ -121,9 +134,15 @@ def grab(tag):
     return [l.split("|") for l in lines if l.startswith(tag + "|")]
 rc = dict(re.findall(r"^VXT-RC (\w+) (\d+)$", text, re.M))
 left = dict(re.findall(r"^VXT-LEFT (\w+) (.*)$", text, re.M))
-for step in ("vxlan", "route", "perf", "sigint", "clean"):
-    assert rc.get(step, "0") == "0", ("exit status", step, rc)
+for step in ("vxlan", "route", "perf", "sigint", "clean", "busy", "refused"):
+    if step not in ("busy", "refused"):
+        assert rc.get(step) == "0", ("exit status", step, rc)
     assert left[step] == "kprobes=[] instances=[]", ("left behind after", step, left[step])
+# errors name the probe and the reason, and fail the recording
+assert rc["busy"] == "1" and re.search(r"error: probe vxanalyze/ip_output: busy", text), rc
+bl = re.search(r"^VXT-BLACKLISTED (\w+)$", text, re.M).group(1)
+assert rc["refused"] == "1", rc
+assert re.search(r"error: probe %s on %s: kernel refused it" % (bl, bl), text), "refused message"
 # a SIGKILLed run leaves its kprobes and instance: that is what clean is for
 assert "vxanalyze/" in left["sigkill"] and "vxanalyze-" in left["sigkill"], left["sigkill"]
 assert re.search(r"^VXT-DURING kprobes=\[p:vxanalyze/", text, re.M), "kprobes not placed while recording"

@@ -12,6 +12,8 @@ set -u
 vx=$1
 lab=$2
 T=/sys/kernel/tracing
+# sanitizer builds: ignore a leak inside libperf (see lsan.supp)
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp}
 
 [ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
 grep -qw tracefs /proc/filesystems || { echo "SKIP: kernel has no tracefs"; exit 77; }
@@ -30,6 +32,12 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# started PID: wait until recorder PID has created its instance (setup takes a moment)
+started() {
+	local i=0
+	while [ ! -d "$T/instances/vxanalyze-$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -d "$T/instances/vxanalyze-$1" ]
+}
 
 if ! bash "$lab" status >/dev/null 2>&1; then
 	bash "$lab" up >/dev/null || fail "lab up"
@@ -88,8 +96,8 @@ PY
 # ---- 3. SIGINT in the middle: the command stops, nothing stays, the capture is kept
 "$vx" record -d "$db" -- sleep 5 >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
+started $pid || fail "no instance vxanalyze-$pid while recording"
 sleep 1
-[ -d "$T/instances/vxanalyze-$pid" ] || fail "no instance vxanalyze-$pid while recording"
 kill -INT $pid
 start=$(date +%s)
 wait $pid
@@ -113,7 +121,7 @@ stale=""
 # ... and leaves live ones alone
 "$vx" record -d "$db" -- sleep 2 >/dev/null 2>&1 &
 pid=$!
-sleep 1
+started $pid || fail "no instance vxanalyze-$pid while recording"
 "$vx" clean >/dev/null || fail "clean during a record"
 [ -d "$T/instances/vxanalyze-$pid" ] || fail "clean removed the live instance vxanalyze-$pid"
 wait $pid || fail "record beside clean"
