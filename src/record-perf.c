@@ -7,6 +7,7 @@
 #include "record.h"
 
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ struct vx_perf {
 	struct strbuf frames[PERF_MAX_FRAMES];
 	struct comm_ent *comms;		/* from PERF_RECORD_COMM, newest last */
 	size_t ncomms, comms_alloc;
+	char *dev_glob;			/* --dev: net events of other devices are dropped */
 };
 
 static int silent(enum libperf_print_level level, const char *fmt, va_list ap)
@@ -50,7 +52,7 @@ static int silent(enum libperf_print_level level, const char *fmt, va_list ap)
 }
 
 struct vx_perf *vx_perf_open(const uint64_t *ids, const char *const *names, size_t nids,
-			     unsigned ring_kb)
+			     unsigned ring_kb, const char *dev_glob)
 {
 	struct vx_perf *p = calloc(1, sizeof(*p));
 	long page = sysconf(_SC_PAGESIZE);
@@ -61,6 +63,11 @@ struct vx_perf *vx_perf_open(const uint64_t *ids, const char *const *names, size
 		return NULL;
 	}
 	strbuf_init(&p->fieldbuf, 256);
+	if (dev_glob && !(p->dev_glob = strdup(dev_glob))) {
+		free(p);
+		vx_error("out of memory");
+		return NULL;
+	}
 	for (size_t i = 0; i < PERF_MAX_FRAMES; i++)
 		strbuf_init(&p->frames[i], 0);
 	libperf_init(silent);
@@ -239,6 +246,14 @@ static int handle_sample(struct vx_perf *p, struct tep_handle *tep, struct vx_si
 	ev.nfields = vx_decode_fields(tev, d, (int)rawsize, &p->fieldbuf, fields, PERF_MAX_FIELDS);
 	ev.frames = frames;
 	ev.nframes = nframes;
+	if (p->dev_glob && !strcmp(tev->system, "net")) {
+		/* the ftrace backend filters `name ~ GLOB` in the kernel; here it is done after
+		 * decoding (a perf filter needs the evsel's fds, which libperf keeps private) */
+		const char *dev = vx_event_field(&ev, "name");
+
+		if (dev && fnmatch(p->dev_glob, dev, 0) != 0)
+			return 0;
+	}
 	return vx_sink_event(sink, &ev);
 bad:
 	vx_sink_skip(sink, "malformed perf sample", 21);
@@ -300,5 +315,6 @@ void vx_perf_close(struct vx_perf *p)
 	for (size_t i = 0; i < PERF_MAX_FRAMES; i++)
 		strbuf_release(&p->frames[i]);
 	free(p->comms);
+	free(p->dev_glob);
 	free(p);
 }

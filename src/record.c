@@ -925,11 +925,9 @@ int vx_record(const struct vx_record_opts *o, struct vx_sink *sink, struct vx_re
 		goto out;
 
 	if (o->backend == VX_BACKEND_PERF) {
-		if (o->dev_glob)
-			notef(o, "--dev is not applied in the perf backend: every device is recorded");
 		if (uint_ids(&r, &ids, &idnames, &nids) < 0)
 			goto out;
-		pc.perf = vx_perf_open(ids, idnames, nids, o->buffer_kb ? o->buffer_kb : 1024);
+		pc.perf = vx_perf_open(ids, idnames, nids, o->buffer_kb ? o->buffer_kb : 1024, o->dev_glob);
 		if (!pc.perf)
 			goto out;
 		if (write_meta(&r, "perf", "perf") < 0)

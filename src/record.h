@@ -196,9 +196,10 @@ void vx_symbolize(struct tep_handle *tep, uint64_t addr, struct strbuf *out);
 
 struct vx_perf;
 /* vx_perf_open - perf_event_open every tracepoint id in @ids (system-wide, per CPU) with
- * RAW|CALLCHAIN|TID|TIME|CPU samples and mmap their rings; disabled until vx_perf_enable */
+ * RAW|CALLCHAIN|TID|TIME|CPU samples and mmap their rings; disabled until vx_perf_enable.
+ * @dev_glob (may be NULL): keep net:* events only for devices matching it. */
 struct vx_perf *vx_perf_open(const uint64_t *ids, const char *const *names, size_t nids,
-			     unsigned ring_kb);
+			     unsigned ring_kb, const char *dev_glob);
 int vx_perf_enable(struct vx_perf *p);
 int vx_perf_disable(struct vx_perf *p);
 /* vx_perf_drain - decode every sample in the rings with @tep into @sink */

@@ -93,6 +93,19 @@ assert any(p["reenters_ip_after_encap"] for p in r["paths"]), "perf: no double t
 assert any(j["overhead_bytes"] == 50 for j in r["journeys"]), "perf: no encap journey"
 PY
 
+# ---- 2b. --dev keeps only the net events of matching devices, in both backends
+for be in ftrace perf; do
+	"$vx" record -d "$tmp/dev-$be.db" --backend $be --dev 'cali*' -- ip netns exec p1 ping -c 1 10.244.2.7 \
+		>/dev/null 2>&1 || fail "record --dev --backend $be"
+	"$vx" report -d "$tmp/dev-$be.db" --format json -o "$tmp/dev-$be.json" || fail "report --dev $be"
+	python3 - "$tmp/dev-$be.json" <<'PY' || fail "--dev cali* with backend $be"
+import json, sys
+r = json.load(open(sys.argv[1]))
+devs = {h["dev"] for j in r["journeys"] for h in j["hops"] if h["event"].startswith("net:")}
+assert devs and all(d.startswith("cali") for d in devs), devs
+PY
+done
+
 # ---- 3. SIGINT in the middle: the command stops, nothing stays, the capture is kept
 "$vx" record -d "$db" -- sleep 5 >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
