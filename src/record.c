@@ -29,6 +29,12 @@
 
 #include "error.h"
 
+#if defined(__x86_64__)
+#define ARCH_X86_64 true	/* the presets' register fetch args are for x86-64 */
+#else
+#define ARCH_X86_64 false
+#endif
+
 #define DRAIN_INTERVAL_MS 200
 #define DEFAULT_BUFFER_KB 8192
 #define MAX_FIELDS 64
@@ -169,22 +175,12 @@ static char **our_instances(void)
 	return mine;
 }
 
-/* pid_is_vxanalyze - the process @pid is alive and is a vxanalyze (not a reused pid) */
-static bool pid_is_vxanalyze(long pid)
+/* recorder_alive - the process that named an instance vxanalyze-<pid> still exists. The
+ * command name is not checked: a renamed binary (vxa) must not lose its instance to
+ * `clean`; a reused pid only delays the cleaning until that process is gone. */
+static bool recorder_alive(long pid)
 {
-	char path[64], comm[64] = "";
-	FILE *f;
-
-	if (pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH))
-		return false;
-	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return false;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = '\0';
-	fclose(f);
-	return !strncmp(comm, "vxanalyze", 9);
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
 }
 
 /* instance_pid - pid in "vxanalyze-<pid>", or -1 when @name is not one of ours */
@@ -209,7 +205,7 @@ static long live_recorder(void)
 	for (int i = 0; names && names[i]; i++) {
 		long pid = instance_pid(names[i]);
 
-		if (pid > 0 && pid != getpid() && pid_is_vxanalyze(pid)) {
+		if (pid > 0 && pid != getpid() && recorder_alive(pid)) {
 			found = pid;
 			break;
 		}
@@ -739,6 +735,7 @@ static int run_command(struct rec *r, struct vx_record_result *res, int (*drain_
 	if (pid == 0) {
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		execvp(r->o->argv[0], r->o->argv);
 		dprintf(2, "vxanalyze: error: %s: cannot run it: %s\n", r->o->argv[0], strerror(errno));
 		_exit(127);
@@ -806,7 +803,9 @@ static int mount_tracefs(struct rec *r, const struct vx_record_opts *o)
 	return 0;
 }
 
-static int uint_ids(struct rec *r, uint64_t **ids, const char ***names, size_t *n)
+/* event_ids - the perf tracepoint ids (= ftrace event ids) of the probes and tracepoints;
+ * arrays malloc'd for the caller */
+static int event_ids(struct rec *r, uint64_t **ids, const char ***names, size_t *n)
 {
 	size_t total = r->nkprobes + r->plan.ntps, k = 0;
 
@@ -848,7 +847,7 @@ int vx_record_precheck(const struct vx_record_opts *o)
 int vx_record(const struct vx_record_opts *o, struct vx_sink *sink, struct vx_record_result *res)
 {
 	struct rec r = { .o = o, .sink = sink, .stack_type = -1 };
-	struct sigaction sa = { 0 }, old_int, old_term;
+	struct sigaction sa = { 0 }, old_int, old_term, old_hup;
 	char iname[64];
 	char *clock = NULL;
 	int ret = -1;
@@ -872,6 +871,7 @@ int vx_record(const struct vx_record_opts *o, struct vx_sink *sink, struct vx_re
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);	/* a closed terminal must not skip the cleanup */
 
 	r.frames = calloc(MAX_FRAMES, sizeof(*r.frames));
 	if (!r.frames) {
@@ -883,12 +883,7 @@ int vx_record(const struct vx_record_opts *o, struct vx_sink *sink, struct vx_re
 	if (mount_tracefs(&r, o) < 0)
 		goto out;
 	if (vx_plan_build(&r.plan, o->preset, o->probes, o->nprobes, o->events, o->nevents,
-#if defined(__x86_64__)
-			  true
-#else
-			  false
-#endif
-			  ) < 0)
+			  ARCH_X86_64) < 0)
 		goto out;
 	kernel_syms_load(&r.syms);
 	if (!r.syms.kallsyms.len)
@@ -925,7 +920,7 @@ int vx_record(const struct vx_record_opts *o, struct vx_sink *sink, struct vx_re
 		goto out;
 
 	if (o->backend == VX_BACKEND_PERF) {
-		if (uint_ids(&r, &ids, &idnames, &nids) < 0)
+		if (event_ids(&r, &ids, &idnames, &nids) < 0)
 			goto out;
 		pc.perf = vx_perf_open(ids, idnames, nids, o->buffer_kb ? o->buffer_kb : 1024, o->dev_glob);
 		if (!pc.perf)
@@ -1019,6 +1014,7 @@ out:
 		ret = -1;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	free(ids);
 	free(idnames);
 	free(clock);
@@ -1118,7 +1114,7 @@ int vx_record_clean(void (*note)(void *ctx, const char *msg), void *ctx)
 		long pid = instance_pid(names[i]);
 		struct tracefs_instance *inst;
 
-		if (pid < 0 || pid_is_vxanalyze(pid))
+		if (pid < 0 || recorder_alive(pid))
 			continue;
 		inst = tracefs_instance_alloc(NULL, names[i]);
 		if (!inst || tracefs_instance_destroy(inst) < 0) {

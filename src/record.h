@@ -129,7 +129,7 @@ struct vx_record_opts {
 struct vx_record_result {
 	bool cmd_started;
 	int cmd_status;		/* waitpid() status of the command */
-	int signal;		/* SIGINT/SIGTERM that interrupted the recording, or 0 */
+	int signal;		/* SIGINT/SIGTERM/SIGHUP that interrupted the recording, or 0 */
 	bool kprobes;		/* kprobes were placed */
 	size_t nprobes, ntracepoints;
 };
@@ -142,7 +142,8 @@ int vx_record_precheck(const struct vx_record_opts *o);
  * vx_record - record @o->argv's run into @sink. Needs root. On return (success or not),
  * the instance vxanalyze-<pid>, the kprobes and any filter are gone. Returns 0 when the
  * recording worked (even if the command failed or a signal stopped it: see @res), -1 with
- * vx_error() set otherwise. Installs SIGINT/SIGTERM handlers for its duration.
+ * vx_error() set otherwise. Installs SIGINT/SIGTERM/SIGHUP handlers for its duration
+ * (forwarded to the command; a third one sends it SIGKILL).
  */
 int vx_record(const struct vx_record_opts *o, struct vx_sink *sink, struct vx_record_result *res);
 
