@@ -351,7 +351,7 @@ int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 {
 	memset(an, 0, sizeof(*an));
 	an->ds = ds;
-	if (build_paths(an) < 0 || build_journeys(an) < 0) {
+	if (build_paths(an) < 0 || build_journeys(an) < 0 || vx_routes_build(an) < 0) {
 		vx_analysis_release(an);
 		return -1;
 	}
@@ -362,6 +362,7 @@ void vx_analysis_release(struct vx_analysis *an)
 {
 	free(an->paths);
 	free(an->journeys);
+	free(an->routes);
 	free(an->rec_path);
 	arena_release(&an->arena);
 	memset(an, 0, sizeof(*an));

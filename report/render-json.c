@@ -1,5 +1,5 @@
 /* render-json.c: the JSON report, a contract for later tools and tests:
- * {captures:[...], paths:[...], journeys:[...]} — field names are stable; add, never rename.
+ * {captures:[...], paths:[...], journeys:[...], routes:[...]} — field names are stable; add, never rename.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -23,6 +23,9 @@ static void write_captures(struct json_writer *w, const struct vx_dataset *ds)
 		jw_kuint(w, "lost_events", c->lost_events);
 		jw_kuint(w, "skipped", c->skipped);
 		jw_kbool(w, "truncated", c->truncated);
+		jw_kuint(w, "first_ts_ns", c->first_ts);
+		jw_kuint(w, "last_ts_ns", c->last_ts);
+		jw_kstring(w, "imported_at", c->imported_at);
 		jw_end_object(w);
 	}
 	jw_end_array(w);
@@ -109,6 +112,45 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
 	jw_end_array(w);
 }
 
+static void write_routes(struct json_writer *w, const struct vx_analysis *an)
+{
+	jw_key(w, "routes");
+	jw_start_array(w);
+	for (size_t i = 0; i < an->nroutes; i++) {
+		const struct vx_route *q = &an->routes[i];
+
+		jw_start_object(w);
+		jw_kint(w, "id", q->id);
+		jw_kint(w, "capture_id", q->capture_id);
+		jw_kuint(w, "ts_ns", q->ts_ns);
+		jw_kint(w, "pid", q->pid);
+		jw_kstring(w, "comm", q->comm);
+		jw_kstring(w, "op", q->op);
+		jw_kstring(w, "family", q->family);
+		jw_kstring(w, "gateway", q->gateway);
+		jw_kstring(w, "dev", q->dev);
+		jw_key(w, "table");
+		if (q->table >= 0)
+			jw_int(w, q->table);
+		else
+			jw_null(w);
+		jw_kstring(w, "class", vx_route_class_name(q->class));
+		jw_key(w, "err");
+		if (q->has_err)
+			jw_int(w, q->err);
+		else
+			jw_null(w);
+		jw_kstring(w, "extack", q->extack);
+		jw_key(w, "path_id");
+		if (q->path)
+			jw_int(w, q->path->id);
+		else
+			jw_null(w);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
 static int json_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
 {
 	struct json_writer *w = jw_new_file(out, true);
@@ -117,6 +159,7 @@ static int json_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	write_captures(w, an->ds);
 	write_paths(w, an);
 	write_journeys(w, an);
+	write_routes(w, an);
 	jw_end_object(w);
 	jw_destroy(w);
 	return ferror(out) ? -1 : 0;

@@ -158,6 +158,62 @@ static void write_path(FILE *out, const struct vx_path *p, bool verbose)
 	strbuf_release(&sb);
 }
 
+void vx_route_explain(const struct vx_route *q, struct strbuf *sb)
+{
+	const char *gw = q->gateway ? q->gateway : "the gateway";
+
+	switch (q->class) {
+	case VX_ROUTE_VALIDATED:
+		strbuf_addf(sb, "validated: the kernel looked %s up in table %d and found it reachable", gw,
+			    q->table);
+		if (q->dev)
+			strbuf_addf(sb, " on %s", q->dev);
+		strbuf_addstr(sb, " (fib_check_nh -> fib_table_lookup, err 0).");
+		break;
+	case VX_ROUTE_REJECTED:
+		if (q->table >= 0)
+			strbuf_addf(sb, "rejected: the lookup of %s in table %d failed (err %lld)", gw, q->table,
+				    (long long)q->err);
+		else if (q->has_err)
+			strbuf_addf(sb, "rejected: fib_check_nh returned %lld for %s", (long long)q->err, gw);
+		else
+			strbuf_addf(sb, "rejected: the kernel refused %s", gw);
+		if (q->extack)
+			strbuf_addf(sb, "; the kernel said \"%s\"", q->extack);
+		strbuf_addstr(sb, ". Without onlink the gateway must be reachable through a route that"
+				  " already exists; add that route first or say onlink.");
+		break;
+	case VX_ROUTE_ONLINK:
+		strbuf_addf(sb, "onlink: no lookup of %s in the main table; onlink told the kernel the"
+				" gateway is directly reachable on the given device (only the local-table check"
+				" that it is not a local address ran).", gw);
+		break;
+	case VX_ROUTE_ACCEPTED:
+		strbuf_addf(sb, "accepted: fib_check_nh returned 0 for %s; the capture has no FIB lookup"
+				" events to tell a validated gateway from an onlink one.", gw);
+		break;
+	}
+}
+
+static void write_route(FILE *out, const struct vx_route *q)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "route %d: %s route %s via %s by %s (pid %d)", q->id, q->family,
+		    q->op ? q->op : "change", q->gateway ? q->gateway : "?", q->comm ? q->comm : "?", q->pid);
+	if (q->path)
+		strbuf_addstr(&sb, ", path ");
+	if (q->path)
+		strbuf_addf(&sb, "%d", q->path->id);
+	put_wrapped(out, sb.buf, 2);
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "  ");
+	vx_route_explain(q, &sb);
+	put_wrapped(out, sb.buf, 2);
+	fputc('\n', out);
+	strbuf_release(&sb);
+}
+
 static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
 {
 	const struct vx_dataset *ds = an->ds;
@@ -180,13 +236,18 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 		encap += an->journeys[j].encap != NULL;
 		reenter += an->journeys[j].reenters_ip_after_encap;
 	}
-	fprintf(out, "\n%zu journeys (%zu encapsulated, %zu re-entering IP after encap), %zu distinct paths\n\n",
+	fprintf(out, "\n%zu journeys (%zu encapsulated, %zu re-entering IP after encap), %zu distinct paths",
 		an->njourneys, encap, reenter, an->npaths);
+	if (an->nroutes)
+		fprintf(out, ", %zu route requests", an->nroutes);
+	fputs("\n\n", out);
 	for (size_t j = 0; j < an->njourneys && j < max; j++)
 		write_journey(out, &an->journeys[j]);
 	if (an->njourneys > max)
 		fprintf(out, "... %zu more journeys (--max-journeys N shows more, --format json shows all)\n\n",
 			an->njourneys - max);
+	for (size_t i = 0; i < an->nroutes; i++)
+		write_route(out, &an->routes[i]);
 	for (size_t p = 0; p < an->npaths; p++)
 		write_path(out, &an->paths[p], opts && opts->verbose);
 	return ferror(out) ? -1 : 0;

@@ -48,11 +48,13 @@ static int import_one(struct vx_store *st, const char *path, const struct vx_for
 	vx_error_clear();
 	if (fmt->import(in, sink, opts) < 0) {
 		store_import_rollback(st);
-		vx_input_close(in);
 		vx_report_error();
 		vx_warn("%s: nothing imported from this file", in->name);
+		vx_input_close(in);
 		return -1;
 	}
+	if (sink->warning[0])
+		vx_warn("%s", sink->warning);
 	if (sink->skipped)
 		vx_warn("%s: %" PRIu64 " input lines/records not understood and skipped (first: \"%s\")",
 			in->name, sink->skipped, sink->skipped_example);

@@ -23,9 +23,13 @@ static void usage(FILE *f)
 		   "  -d, --db FILE          database (default " VX_DEFAULT_DB ")\n"
 		   "  -c, --capture ID       one capture (default: every capture in the database)\n"
 		   "  -f, --format NAME      output format (default text)\n"
-		   "      --html             same as --format html\n"
+		   "      --html             same as --format html: one self-contained page (inline\n"
+		   "                         SVG/CSS/JS, nothing fetched, restrictive CSP) drawing the\n"
+		   "                         -n most frequent journey shapes; below 8 MB whatever the\n"
+		   "                         capture (+110 KB per shape above 20, at most 100 shapes)\n"
 		   "  -o, --output FILE      write to FILE instead of standard output\n"
-		   "  -n, --max-journeys N   journeys shown by text/html (default 20)\n"
+		   "  -n, --max-journeys N   journeys shown by text, journey shapes drawn by html and\n"
+		   "                         dot (default 20; html/dot draw at most 100)\n"
 		   "  -v, --verbose          whole stacks in the text report\n\nformats:\n");
 	for (size_t i = 0; vx_renderers[i]; i++)
 		fprintf(f, "  %-8s %s\n", vx_renderers[i]->name, vx_renderers[i]->desc);

@@ -58,6 +58,20 @@ grep -q "back up into the IP layer" "$tmp/r.txt" || fail "text: no IP re-entry s
 awk 'length > 80 { print "line " NR " is " length " columns: " $0; bad = 1 } END { exit bad }' "$tmp/r.txt" ||
 	fail "text report wider than 80 columns"
 
+# the route scenario: three requests, three classes, explained in words
+"$vx" report -d "$db" --capture 2 --format json -o "$tmp/route.json" || fail "route json"
+python3 - "$tmp/route.json" <<'PY' || fail "route classes"
+import json, sys
+r = json.load(open(sys.argv[1]))["routes"]
+assert [q["class"] for q in r] == ["validated", "rejected", "onlink"], r
+assert r[1]["extack"] == "Nexthop has invalid gateway" and r[1]["gateway"] == "4.4.10.2"
+for q in r:
+    assert set(q) >= {"ts_ns", "pid", "comm", "gateway", "dev", "class", "err", "extack", "path_id"}
+PY
+"$vx" report -d "$db" --capture 2 > "$tmp/route.txt"
+grep -q "onlink told the kernel the" "$tmp/route.txt" || fail "route text: no onlink explanation"
+grep -q 'said "Nexthop has invalid gateway"' "$tmp/route.txt" || fail "route text: no extack"
+
 # the seed's function-tracer stack: 2 IP passes, vxlan, no re-entry
 "$vx" report -d "$db" --capture 3 --format json -o "$tmp/seed.json"
 python3 - "$tmp/seed.json" <<'PY' || fail "seed path"
