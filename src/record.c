@@ -349,12 +349,13 @@ size_t vx_decode_fields(struct tep_event *event, const void *data, int size, str
 				off += f->offset + f->size;
 			if (off + len > (unsigned)size)
 				len = off < (unsigned)size ? (unsigned)size - off : 0;
-			if ((f->flags & TEP_FIELD_IS_STRING) || strstr(f->type, "char"))
+			if (strstr(f->type, "char"))
 				add_text(buf, (const char *)d + off, len);
 			else
 				add_bytes(buf, d + off, len);
 		} else if (f->flags & TEP_FIELD_IS_ARRAY) {
-			if (f->flags & TEP_FIELD_IS_STRING)
+			/* libtraceevent marks u8[] as a string too; addresses are u8[4]/u8[16] */
+			if ((f->flags & TEP_FIELD_IS_STRING) && strstr(f->type, "char"))
 				add_text(buf, (const char *)d + f->offset, (size_t)f->size);
 			else
 				add_bytes(buf, d + f->offset, (size_t)f->size);

@@ -336,6 +336,32 @@ static const char consume_skb_fmt[] =
 	"\tfield:void * location;\toffset:16;\tsize:8;\tsigned:0;\n\n"
 	"print fmt: \"skbaddr=%p location=%pS\", REC->skbaddr, REC->location\n";
 
+static const char fib_table_lookup_fmt[] =
+	"name: fib_table_lookup\nID: 1630\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:u32 tb_id;\toffset:8;\tsize:4;\tsigned:0;\n"
+	"\tfield:int err;\toffset:12;\tsize:4;\tsigned:1;\n"
+	"\tfield:int oif;\toffset:16;\tsize:4;\tsigned:1;\n"
+	"\tfield:int iif;\toffset:20;\tsize:4;\tsigned:1;\n"
+	"\tfield:u8 proto;\toffset:24;\tsize:1;\tsigned:0;\n"
+	"\tfield:__u8 tos;\toffset:25;\tsize:1;\tsigned:0;\n"
+	"\tfield:__u8 scope;\toffset:26;\tsize:1;\tsigned:0;\n"
+	"\tfield:__u8 flags;\toffset:27;\tsize:1;\tsigned:0;\n"
+	"\tfield:__u8 src[4];\toffset:28;\tsize:4;\tsigned:0;\n"
+	"\tfield:__u8 dst[4];\toffset:32;\tsize:4;\tsigned:0;\n"
+	"\tfield:__u8 gw4[4];\toffset:36;\tsize:4;\tsigned:0;\n"
+	"\tfield:__u8 gw6[16];\toffset:40;\tsize:16;\tsigned:0;\n"
+	"\tfield:u16 sport;\toffset:56;\tsize:2;\tsigned:0;\n"
+	"\tfield:u16 dport;\toffset:58;\tsize:2;\tsigned:0;\n"
+	"\tfield:char name[16];\toffset:60;\tsize:16;\tsigned:0;\n\n"
+	"print fmt: \"table %u oif %d iif %d proto %u %pI4/%u -> %pI4/%u tos %d scope %d flags %x "
+	"==> dev %s gw %pI4/%pI6c err %d\", REC->tb_id, REC->oif, REC->iif, REC->proto, REC->src, "
+	"REC->sport, REC->dst, REC->dport, REC->tos, REC->scope, REC->flags, REC->name, REC->gw4, "
+	"REC->gw6, REC->err\n";
+
 /* a kprobe with fetch args as the kernel describes it (6.1 guest, group vxanalyze) */
 static const char kprobe_fmt[] =
 	"name: ip_output\nID: 1890\nformat:\n"
@@ -376,6 +402,7 @@ static struct tep_handle *make_tep(void)
 	assert_int_equal(tep_parse_event(tep, netif_rx_fmt, sizeof(netif_rx_fmt) - 1, "net"), 0);
 	assert_int_equal(tep_parse_event(tep, consume_skb_fmt, sizeof(consume_skb_fmt) - 1, "skb"), 0);
 	assert_int_equal(tep_parse_event(tep, kprobe_fmt, sizeof(kprobe_fmt) - 1, "vxanalyze"), 0);
+	assert_int_equal(tep_parse_event(tep, fib_table_lookup_fmt, sizeof(fib_table_lookup_fmt) - 1, "fib"), 0);
 	assert_int_equal(tep_parse_kallsyms(tep, kallsyms), 0);
 	return tep;
 }
@@ -429,7 +456,7 @@ static void test_decode_fields_names_types_like_the_format(void **state)
 {
 	struct tep_handle *tep = make_tep();
 	struct strbuf buf = STRBUF_INIT;
-	struct vx_field f[16];
+	struct vx_field f[24];
 	unsigned char rec[40] = { 0 };
 	uint64_t skb = 0xffff888104e04200ULL, loc = 0xffffffff81109259ULL, ip = 0xffffffff81100000ULL;
 	uint32_t len = 84, dl = (6u << 16) | 24u;
@@ -464,6 +491,28 @@ static void test_decode_fields_names_types_like_the_format(void **state)
 	assert_string_equal(field(f, n, "skb"), "0xffff888104e04200");
 	assert_string_equal(field(f, n, "len"), "98");
 	assert_string_equal(field(f, n, "__probe_ip"), "0xffffffff81100000");
+
+	/* fib:fib_table_lookup: u8[4] addresses dotted (not text), signed err, char[] name */
+	{
+		unsigned char fr[76] = { 0 };
+		int32_t err = -11, oif = 2;
+		uint32_t tb = 254;
+		const unsigned char dst[4] = { 10, 99, 99, 99 };
+
+		memcpy(fr + 8, &tb, 4);
+		memcpy(fr + 12, &err, 4);
+		memcpy(fr + 16, &oif, 4);
+		memcpy(fr + 32, dst, 4);
+		fr[40 + 15] = 1;	/* gw6 ::1 */
+		memcpy(fr + 60, "eth0", 5);
+		n = vx_decode_fields(tep_find_event_by_name(tep, "fib", "fib_table_lookup"), fr, 76, &buf, f, 16);
+		assert_string_equal(field(f, n, "tb_id"), "254");
+		assert_string_equal(field(f, n, "err"), "-11");
+		assert_string_equal(field(f, n, "dst"), "10.99.99.99");
+		assert_string_equal(field(f, n, "src"), "0.0.0.0");
+		assert_string_equal(field(f, n, "gw6"), "::1");
+		assert_string_equal(field(f, n, "name"), "eth0");
+	}
 
 	/* a record too short for a field drops that field instead of reading past the end */
 	n = vx_decode_fields(tep_find_event_by_name(tep, "vxanalyze", "ip_output"), rec, 20, &buf, f, 16);
