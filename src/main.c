@@ -22,6 +22,9 @@ static const struct cmd commands[] = {
 	{ "import", cmd_import, "import capture files (ftrace text, ...) into the database" },
 	{ "report", cmd_report, "explain the packet journeys and kernel paths of a capture" },
 	{ "captures", cmd_captures, "list (or delete) the captures stored in the database" },
+	{ "record", cmd_record, "run a command while recording its kernel paths live (root)" },
+	{ "probes", cmd_probes, "show what this kernel offers for recording (tracefs, kprobes, events)" },
+	{ "clean", cmd_clean, "remove tracefs instances and kprobes left by a killed recording" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
