@@ -228,13 +228,20 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	for (size_t i = 0; i < ds->ncaptures; i++) {
 		const struct vx_capture *c = &ds->captures[i];
 
-		fprintf(out, "capture %" PRId64 ": %s (%s%s%s), %" PRIu64 " events, %" PRIu64 " lost",
-			c->id, c->source, c->format, c->kernel_release ? ", kernel " : "",
-			c->kernel_release ? c->kernel_release : "", c->events, c->lost_events);
+		struct strbuf sb = STRBUF_INIT;
+		size_t sl = strlen(c->source);
+
+		strbuf_addf(&sb, "capture %" PRId64 ": %s%s%s, %" PRIu64 " events, %" PRIu64 " lost", c->id,
+			    c->format, c->kernel_release ? ", kernel " : "",
+			    c->kernel_release ? c->kernel_release : "", c->events, c->lost_events);
 		if (c->skipped)
-			fprintf(out, ", %" PRIu64 " input lines not understood", c->skipped);
+			strbuf_addf(&sb, ", %" PRIu64 " input lines not understood", c->skipped);
 		if (c->truncated)
-			fprintf(out, ", TRUNCATED");
+			strbuf_addstr(&sb, ", TRUNCATED");
+		put_wrapped(out, sb.buf, 2);
+		/* the source on its own line, its tail when it is longer than the terminal */
+		fprintf(out, "  from %s%s", sl > 70 ? "..." : "", sl > 70 ? c->source + sl - 67 : c->source);
+		strbuf_release(&sb);
 		fputc('\n', out);
 	}
 	for (size_t j = 0; j < an->njourneys; j++) {
