@@ -141,6 +141,7 @@ wait $pid || fail "record beside clean"
 
 # ---- 5. the route preset on this kernel: three requests, three classes
 rdb=$tmp/route.db
+for r in 5.5.6.0/24 5.5.7.0/24 5.5.8.0/24; do ip -n h1 route del "$r" 2>/dev/null; done
 "$vx" record -d "$rdb" --preset route -- sh -c '
 	ip -n h1 route add 5.5.6.0/24 via 192.168.50.2 dev eth0
 	ip -n h1 route add 5.5.7.0/24 via 4.4.10.2 dev eth0 2>/dev/null
