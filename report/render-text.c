@@ -91,6 +91,8 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 		const struct vx_hop *h = &j->hops[i];
 		char d[32], len[16] = "";
 
+		if (j->nsegments > 1 && (i == 0 || h->segment != j->hops[i - 1].segment))
+			fprintf(out, "  -- %s\n", vx_journey_segment_role(j, h->segment));
 		fmt_delta(d, sizeof(d), i ? j->hops[i - 1].ts_ns : 0, h->ts_ns, i == 0);
 		if (h->len >= 0)
 			snprintf(len, sizeof(len), "len %" PRId64, h->len);
@@ -228,13 +230,20 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	for (size_t i = 0; i < ds->ncaptures; i++) {
 		const struct vx_capture *c = &ds->captures[i];
 
-		fprintf(out, "capture %" PRId64 ": %s (%s%s%s), %" PRIu64 " events, %" PRIu64 " lost",
-			c->id, c->source, c->format, c->kernel_release ? ", kernel " : "",
-			c->kernel_release ? c->kernel_release : "", c->events, c->lost_events);
+		struct strbuf sb = STRBUF_INIT;
+		size_t sl = strlen(c->source);
+
+		strbuf_addf(&sb, "capture %" PRId64 ": %s%s%s, %" PRIu64 " events, %" PRIu64 " lost", c->id,
+			    c->format, c->kernel_release ? ", kernel " : "",
+			    c->kernel_release ? c->kernel_release : "", c->events, c->lost_events);
 		if (c->skipped)
-			fprintf(out, ", %" PRIu64 " input lines not understood", c->skipped);
+			strbuf_addf(&sb, ", %" PRIu64 " input lines not understood", c->skipped);
 		if (c->truncated)
-			fprintf(out, ", TRUNCATED");
+			strbuf_addstr(&sb, ", TRUNCATED");
+		put_wrapped(out, sb.buf, 2);
+		/* the source on its own line, its tail when it is longer than the terminal */
+		fprintf(out, "  from %s%s", sl > 70 ? "..." : "", sl > 70 ? c->source + sl - 67 : c->source);
+		strbuf_release(&sb);
 		fputc('\n', out);
 	}
 	for (size_t j = 0; j < an->njourneys; j++) {
