@@ -891,12 +891,15 @@ static void attr_resolve(struct pd *pd, struct pd_attr *a)
 	a->resolved = true;
 	if (a->attr.type == PERF_TYPE_TRACEPOINT && pd->tep)
 		ev = tep_find_event(pd->tep, (int)a->attr.config);
+	/* names come from the file: an empty system, event or EVENT_DESC name is possible */
 	if (ev) {
-		strbuf_addf(&sb, "%s:%s", ev->system, ev->name);
+		strbuf_addf(&sb, "%s:%s", ev->system && *ev->system ? ev->system : "unknown",
+			    ev->name && *ev->name ? ev->name : "unnamed");
 		fl = tep_event_fields(ev);
-	} else if (a->name && strchr(a->name, ':')) {
+	} else if (a->name && a->name[0] != ':' && strchr(a->name, ':') &&
+		   a->name[strlen(a->name) - 1] != ':') {
 		strbuf_addstr(&sb, a->name);
-	} else if (a->name) {
+	} else if (a->name && *a->name) {
 		strbuf_addf(&sb, "perf:%s", a->name);
 	} else if (a->attr.type == PERF_TYPE_TRACEPOINT) {
 		strbuf_addf(&sb, "unknown:tracepoint_%llu", (unsigned long long)a->attr.config);

@@ -19,6 +19,9 @@
  * Close with vx_input_close() then fuzz_input_done(). Aborts when the memfd cannot be made.
  */
 struct vx_input *fuzz_input_open(const uint8_t *data, size_t len);
+/* fuzz_input_open_pipe - the same over a pipe fed by a thread (standard input's case);
+ * fuzz_input_done() joins the thread after vx_input_close() */
+struct vx_input *fuzz_input_open_pipe(const uint8_t *data, size_t len);
 void fuzz_input_done(void);
 
 /*
