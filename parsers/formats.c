@@ -7,6 +7,7 @@
 
 const struct vx_format *const vx_formats[] = {
 	&vx_format_ftrace_text,
+	&vx_format_trace_dat,
 	NULL,
 };
 

@@ -1,0 +1,1059 @@
+/* trace-dat.c: importer of trace-cmd's trace.dat files (versions 6 and 7, compressed or not
+ * as libtracecmd supports), read through libtracecmd with the file's own event formats,
+ * kallsyms and saved cmdlines. Before libtracecmd sees a file, our own walk of its header
+ * checks every offset against the file size, because libtracecmd trusts them (and may crash
+ * on a damaged file). Must not print: libtracecmd's and libtraceevent's logs are silenced.
+ */
+#define _GNU_SOURCE	/* O_TMPFILE */
+#include "format.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <trace-cmd/trace-cmd.h>
+
+#include "../src/error.h"
+
+#define TD_MAGIC "\027\010\104tracing"
+#define TD_MAGIC_LEN 10
+
+/* option ids of the trace.dat format (trace-cmd's Documentation/trace-cmd.dat.v7.5.txt) */
+enum {
+	TD_OPT_DONE = 0,
+	TD_OPT_CPUSTAT = 2,
+	TD_OPT_BUFFER = 3,
+	TD_OPT_TRACECLOCK = 4,
+	TD_OPT_UNAME = 5,
+	TD_OPT_HEADER_INFO = 16,
+	TD_OPT_FTRACE_EVENTS = 17,
+	TD_OPT_EVENT_FORMATS = 18,
+	TD_OPT_KALLSYMS = 19,
+	TD_OPT_PRINTK = 20,
+	TD_OPT_CMDLINES = 21,
+	TD_OPT_BUFFER_TEXT = 22,
+};
+#define TD_SEC_COMPRESSED 1
+#define TD_MAX_SECTIONS 4096
+
+/* ---- our own walk of the file's header: validation, uname, clock, per-CPU stats ---- */
+
+struct td_stat {
+	char buffer[128];	/* "" = top-level buffer */
+	int cpu;
+	uint64_t lost;		/* overrun + commit overrun + dropped events */
+};
+
+struct td_walk {
+	const char *name;
+	int fd;
+	uint64_t size;		/* file size */
+	uint64_t pos;
+	bool bigendian;
+	int version;
+	int cpus;
+	char uname[256];
+	char clock[64];
+	char stat_buffer[128];	/* buffer the next CPUSTAT options belong to */
+	struct td_stat *stats;
+	size_t nstats, astats;
+};
+
+static int walk_read(struct td_walk *w, void *dst, uint64_t n, const char *what)
+{
+	ssize_t r;
+
+	if (w->pos > w->size || n > w->size - w->pos)
+		return vx_error("%s: truncated or damaged trace.dat: %s at offset %llu needs %llu bytes,"
+				" but the file ends at offset %llu", w->name, what, (unsigned long long)w->pos,
+				(unsigned long long)n, (unsigned long long)w->size);
+	do {
+		r = pread(w->fd, dst, n, (off_t)w->pos);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0 || (uint64_t)r != n)
+		return vx_error("%s: read error at offset %llu: %s", w->name,
+				(unsigned long long)w->pos, r < 0 ? strerror(errno) : "short read");
+	w->pos += n;
+	return 0;
+}
+
+static uint64_t walk_num(const struct td_walk *w, const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)p[w->bigendian ? n - 1 - i : i] << (8 * i);
+	return v;
+}
+
+static int walk_uint(struct td_walk *w, int n, uint64_t *v, const char *what)
+{
+	unsigned char b[8];
+
+	if (walk_read(w, b, (uint64_t)n, what) < 0)
+		return -1;
+	*v = walk_num(w, b, n);
+	return 0;
+}
+
+static int walk_skip(struct td_walk *w, uint64_t n, const char *what)
+{
+	if (w->pos > w->size || n > w->size - w->pos)
+		return vx_error("%s: truncated or damaged trace.dat: %s at offset %llu is %llu bytes long,"
+				" the file ends after %llu", w->name, what, (unsigned long long)w->pos,
+				(unsigned long long)n, (unsigned long long)(w->size - w->pos));
+	w->pos += n;
+	return 0;
+}
+
+/* walk_sized - a block preceded by its size (@n bytes) */
+static int walk_sized(struct td_walk *w, int n, const char *what)
+{
+	uint64_t len;
+
+	return walk_uint(w, n, &len, what) < 0 ? -1 : walk_skip(w, len, what);
+}
+
+/* walk_str - a NUL-terminated string of at most @max bytes into @out */
+static int walk_str(struct td_walk *w, char *out, size_t max, const char *what)
+{
+	for (size_t i = 0; i < max; i++) {
+		if (walk_read(w, out + i, 1, what) < 0)
+			return -1;
+		if (!out[i])
+			return 0;
+	}
+	return vx_error("%s: damaged trace.dat: %s at offset %llu is not a string", w->name, what,
+			(unsigned long long)(w->pos - max));
+}
+
+static int walk_expect(struct td_walk *w, const char *label, size_t len)
+{
+	char buf[32];
+	uint64_t at = w->pos;
+
+	if (walk_read(w, buf, len, label) < 0)
+		return -1;
+	if (memcmp(buf, label, len))
+		return vx_error("%s: damaged trace.dat: expected \"%s\" at offset %llu", w->name,
+				label, (unsigned long long)at);
+	return 0;
+}
+
+/* a CPU data block (offset, size) must lie inside the file */
+static int walk_check_data(struct td_walk *w, uint64_t off, uint64_t size, int cpu)
+{
+	if (off > w->size || size > w->size - off)
+		return vx_error("%s: truncated trace.dat: the data of cpu %d (offset %llu, %llu bytes)"
+				" goes past the end of the file (%llu bytes); the copy is incomplete",
+				w->name, cpu, (unsigned long long)off, (unsigned long long)size,
+				(unsigned long long)w->size);
+	return 0;
+}
+
+/* a v7 section header at @off: id, flags, description string id, size; the whole section
+ * must be in the file */
+static int walk_section(struct td_walk *w, uint64_t off, uint16_t *id, uint16_t *flags, uint64_t *size)
+{
+	unsigned char h[16];
+
+	w->pos = off;
+	if (walk_read(w, h, sizeof(h), "section header") < 0)
+		return -1;
+	*id = (uint16_t)walk_num(w, h, 2);
+	*flags = (uint16_t)walk_num(w, h + 2, 2);
+	*size = walk_num(w, h + 8, 8);
+	if (*size > w->size - w->pos)
+		return vx_error("%s: truncated trace.dat: section %u at offset %llu is %llu bytes long,"
+				" the file ends after %llu", w->name, *id, (unsigned long long)off,
+				(unsigned long long)*size, (unsigned long long)(w->size - w->pos));
+	return 0;
+}
+
+static void stat_add(struct td_walk *w, int cpu, uint64_t lost)
+{
+	if (w->nstats == w->astats) {
+		size_t n = w->astats ? 2 * w->astats : 16;
+		struct td_stat *s = realloc(w->stats, n * sizeof(*s));
+
+		if (!s)
+			return;	/* the stats only refine the lost count */
+		w->stats = s;
+		w->astats = n;
+	}
+	struct td_stat *s = &w->stats[w->nstats++];
+
+	snprintf(s->buffer, sizeof(s->buffer), "%s", w->stat_buffer);
+	s->cpu = cpu;
+	s->lost = lost;
+}
+
+static uint64_t stat_value(const char *text, const char *key)
+{
+	const char *p = text;
+	size_t n = strlen(key);
+
+	while ((p = strstr(p, key))) {
+		if ((p == text || p[-1] == '\n') && p[n] == ':')
+			return strtoull(p + n + 1, NULL, 10);
+		p += n;
+	}
+	return 0;
+}
+
+/* CPUSTAT option: "CPU: 1\nentries: 0\noverrun: 0\n..." or "\nBuffer: NAME\n\n", which
+ * says that the following stats belong to buffer instance NAME */
+static void walk_cpustat(struct td_walk *w, char *text)
+{
+	const char *b = strstr(text, "Buffer: ");
+
+	if (b && !strstr(text, "CPU:")) {
+		size_t n = strcspn(b + 8, "\n");
+
+		if (n >= sizeof(w->stat_buffer))
+			n = sizeof(w->stat_buffer) - 1;
+		memcpy(w->stat_buffer, b + 8, n);
+		w->stat_buffer[n] = '\0';
+		return;
+	}
+	const char *c = strstr(text, "CPU:");
+
+	if (!c)
+		return;
+	stat_add(w, atoi(c + 4), stat_value(text, "overrun") + stat_value(text, "commit overrun") +
+		 stat_value(text, "dropped events"));
+}
+
+/* walk_option - one option's payload (@len bytes at w->pos); *@next gets DONE's offset */
+static int walk_option(struct td_walk *w, unsigned id, uint64_t len, uint64_t *next)
+{
+	uint64_t start = w->pos, v;
+	char *buf;
+	int ret = 0;
+
+	if (len > w->size - w->pos)
+		return vx_error("%s: truncated trace.dat: option %u at offset %llu is %llu bytes long,"
+				" the file ends after %llu", w->name, id, (unsigned long long)w->pos,
+				(unsigned long long)len, (unsigned long long)(w->size - w->pos));
+	if (len > (64u << 20))
+		return vx_error("%s: damaged trace.dat: option %u at offset %llu claims %llu bytes",
+				w->name, id, (unsigned long long)w->pos, (unsigned long long)len);
+	buf = malloc(len + 1);
+	if (!buf)
+		return vx_error("out of memory");
+	if (walk_read(w, buf, len, "option") < 0) {
+		free(buf);
+		return -1;
+	}
+	buf[len] = '\0';
+	switch (id) {
+	case TD_OPT_DONE:
+		if (w->version >= 7)
+			*next = len >= 8 ? walk_num(w, (unsigned char *)buf, 8) : 0;
+		break;
+	case TD_OPT_CPUSTAT:
+		walk_cpustat(w, buf);
+		break;
+	case TD_OPT_UNAME:
+		snprintf(w->uname, sizeof(w->uname), "%s", buf);
+		break;
+	case TD_OPT_TRACECLOCK: {
+		/* "[local] global counter ...": the selected clock is in brackets */
+		char *o = strchr(buf, '['), *c = o ? strchr(o, ']') : NULL;
+
+		if (o && c && (size_t)(c - o - 1) < sizeof(w->clock)) {
+			memcpy(w->clock, o + 1, (size_t)(c - o - 1));
+			w->clock[c - o - 1] = '\0';
+		}
+		break;
+	}
+	case TD_OPT_HEADER_INFO: case TD_OPT_FTRACE_EVENTS: case TD_OPT_EVENT_FORMATS:
+	case TD_OPT_KALLSYMS: case TD_OPT_PRINTK: case TD_OPT_CMDLINES: {
+		uint16_t sid, sflags;
+		uint64_t ssize;
+
+		if (w->version < 7)
+			break;
+		if (len < 8) {
+			ret = vx_error("%s: damaged trace.dat: option %u at offset %llu is too short",
+				       w->name, id, (unsigned long long)start);
+			break;
+		}
+		ret = walk_section(w, walk_num(w, (unsigned char *)buf, 8), &sid, &sflags, &ssize);
+		break;
+	}
+	case TD_OPT_BUFFER: {
+		/* v6: offset of a "flyrecord" table + name; v7: offset, name, clock, page size,
+		 * cpus, then per cpu: id, data offset, data size */
+		size_t p = 8, n;
+		uint64_t off;
+
+		if (len < 9) {
+			ret = vx_error("%s: damaged trace.dat: buffer option at offset %llu is too short",
+				       w->name, (unsigned long long)start);
+			break;
+		}
+		off = walk_num(w, (unsigned char *)buf, 8);
+		if (w->version < 7) {
+			w->pos = off;
+			if (walk_expect(w, "flyrecord", 10) < 0) {
+				ret = -1;
+				break;
+			}
+			for (int cpu = 0; cpu < w->cpus && !ret; cpu++) {
+				uint64_t doff, dsize;
+
+				if (walk_uint(w, 8, &doff, "cpu data offset") < 0 ||
+				    walk_uint(w, 8, &dsize, "cpu data size") < 0)
+					ret = -1;
+				else
+					ret = walk_check_data(w, doff, dsize, cpu);
+			}
+			break;
+		}
+		for (int s = 0; s < 2; s++) {	/* name, clock */
+			n = strnlen(buf + p, len - p);
+			p += n + 1;
+		}
+		if (p + 8 > len) {
+			ret = vx_error("%s: damaged trace.dat: buffer option at offset %llu is too short",
+				       w->name, (unsigned long long)start);
+			break;
+		}
+		v = walk_num(w, (unsigned char *)buf + p + 4, 4);	/* cpus */
+		p += 8;
+		if (v > (len - p) / 20) {
+			ret = vx_error("%s: damaged trace.dat: buffer option at offset %llu lists %llu cpus"
+				       " in %llu bytes", w->name, (unsigned long long)start,
+				       (unsigned long long)v, (unsigned long long)len);
+			break;
+		}
+		for (uint64_t i = 0; i < v && !ret; i++, p += 20)
+			ret = walk_check_data(w, walk_num(w, (unsigned char *)buf + p + 4, 8),
+					      walk_num(w, (unsigned char *)buf + p + 12, 8),
+					      (int)walk_num(w, (unsigned char *)buf + p, 4));
+		if (!ret) {
+			uint16_t sid, sflags;
+			uint64_t ssize;
+
+			ret = walk_section(w, off, &sid, &sflags, &ssize);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	free(buf);
+	w->pos = start + len;
+	return ret;
+}
+
+/* v6 options: id (2), size (4), payload ... until id 0 */
+static int walk_options_v6(struct td_walk *w)
+{
+	for (int i = 0; i < TD_MAX_SECTIONS; i++) {
+		uint64_t id, len, next = 0;
+
+		if (walk_uint(w, 2, &id, "option id") < 0)
+			return -1;
+		if (id == TD_OPT_DONE)
+			return 0;
+		if (walk_uint(w, 4, &len, "option size") < 0 ||
+		    walk_option(w, (unsigned)id, len, &next) < 0)
+			return -1;
+	}
+	return vx_error("%s: damaged trace.dat: more than %d options", w->name, TD_MAX_SECTIONS);
+}
+
+static int walk_v6(struct td_walk *w)
+{
+	uint64_t n, m, v;
+	char label[10], sys[256];
+
+	if (walk_expect(w, "header_page", 12) < 0 || walk_sized(w, 8, "header page") < 0 ||
+	    walk_expect(w, "header_event", 13) < 0 || walk_sized(w, 8, "header event") < 0)
+		return -1;
+	if (walk_uint(w, 4, &n, "ftrace event count") < 0)
+		return -1;
+	for (uint64_t i = 0; i < n; i++)
+		if (walk_sized(w, 8, "ftrace event format") < 0)
+			return -1;
+	if (walk_uint(w, 4, &n, "event system count") < 0)
+		return -1;
+	for (uint64_t i = 0; i < n; i++) {
+		if (walk_str(w, sys, sizeof(sys), "event system name") < 0 ||
+		    walk_uint(w, 4, &m, "event count") < 0)
+			return -1;
+		for (uint64_t j = 0; j < m; j++)
+			if (walk_sized(w, 8, "event format") < 0)
+				return -1;
+	}
+	if (walk_sized(w, 4, "kallsyms") < 0 || walk_sized(w, 4, "trace_printk formats") < 0 ||
+	    walk_sized(w, 8, "saved cmdlines") < 0 || walk_uint(w, 4, &v, "cpu count") < 0)
+		return -1;
+	if (v > 65536)
+		return vx_error("%s: damaged trace.dat: %llu cpus", w->name, (unsigned long long)v);
+	w->cpus = (int)v;
+	for (int i = 0; i < TD_MAX_SECTIONS; i++) {
+		uint64_t at = w->pos;
+
+		if (w->pos == w->size && w->cpus == 0)
+			return 0;	/* header-only file */
+		if (walk_read(w, label, sizeof(label), "options or data label") < 0)
+			return -1;
+		if (!memcmp(label, "options  ", 10)) {
+			if (walk_options_v6(w) < 0)
+				return -1;
+			continue;
+		}
+		if (!memcmp(label, "latency  ", 10))
+			return 0;	/* text up to the end of the file */
+		if (!memcmp(label, "flyrecord", 10)) {
+			for (int cpu = 0; cpu < w->cpus; cpu++) {
+				uint64_t off, size;
+
+				if (walk_uint(w, 8, &off, "cpu data offset") < 0 ||
+				    walk_uint(w, 8, &size, "cpu data size") < 0 ||
+				    walk_check_data(w, off, size, cpu) < 0)
+					return -1;
+			}
+			return 0;
+		}
+		return vx_error("%s: damaged trace.dat: unknown section at offset %llu (expected options,"
+				" flyrecord or latency)", w->name, (unsigned long long)at);
+	}
+	return vx_error("%s: damaged trace.dat: too many option blocks", w->name);
+}
+
+static int walk_v7(struct td_walk *w)
+{
+	char s[64];
+	uint64_t next;
+
+	if (walk_str(w, s, sizeof(s), "compression name") < 0 ||
+	    walk_str(w, s, sizeof(s), "compression version") < 0 ||
+	    walk_uint(w, 8, &next, "options offset") < 0)
+		return -1;
+	for (int i = 0; next; i++) {
+		uint16_t id, flags;
+		uint64_t size, end, at = next;
+
+		if (i == TD_MAX_SECTIONS)
+			return vx_error("%s: damaged trace.dat: the options sections form a loop", w->name);
+		if (walk_section(w, next, &id, &flags, &size) < 0)
+			return -1;
+		if (id != TD_OPT_DONE)
+			return vx_error("%s: damaged trace.dat: section at offset %llu is not an options"
+					" section", w->name, (unsigned long long)at);
+		if (flags & TD_SEC_COMPRESSED)
+			return 0;	/* not written by trace-cmd; leave the checks to libtracecmd */
+		end = w->pos + size;
+		next = 0;
+		while (w->pos + 6 <= end) {
+			uint64_t oid, len;
+
+			if (walk_uint(w, 2, &oid, "option id") < 0 || walk_uint(w, 4, &len, "option size") < 0)
+				return -1;
+			if (len > end - w->pos)
+				return vx_error("%s: damaged trace.dat: option %llu at offset %llu overruns its"
+						" section", w->name, (unsigned long long)oid,
+						(unsigned long long)w->pos);
+			if (walk_option(w, (unsigned)oid, len, &next) < 0)
+				return -1;
+			if (oid == TD_OPT_DONE)
+				break;
+		}
+		if (next && next <= at)
+			return vx_error("%s: damaged trace.dat: options section at offset %llu points back"
+					" to offset %llu", w->name, (unsigned long long)at,
+					(unsigned long long)next);
+	}
+	return 0;
+}
+
+/* td_walk_file - check the whole header of the open trace.dat @fd; fills @w */
+static int td_walk_file(struct td_walk *w)
+{
+	unsigned char h[TD_MAGIC_LEN + 16];
+	char ver[16];
+	struct stat st;
+
+	if (fstat(w->fd, &st) < 0)
+		return vx_error("%s: cannot stat: %s", w->name, strerror(errno));
+	w->size = (uint64_t)st.st_size;
+	w->pos = 0;
+	if (walk_read(w, h, TD_MAGIC_LEN, "magic") < 0)
+		return -1;
+	if (memcmp(h, TD_MAGIC, TD_MAGIC_LEN))
+		return vx_error("%s: not a trace.dat file (bad magic)", w->name);
+	if (walk_str(w, ver, sizeof(ver), "version") < 0)
+		return -1;
+	w->version = atoi(ver);
+	if (w->version != 6 && w->version != 7)
+		return vx_error("%s: trace.dat version '%s' is not supported (6 and 7 are)", w->name, ver);
+	if (walk_read(w, h, 6, "file header") < 0)
+		return -1;
+	w->bigendian = h[0] != 0;
+	if (h[1] != 4 && h[1] != 8)
+		return vx_error("%s: damaged trace.dat: long size %u", w->name, h[1]);
+	return w->version == 6 ? walk_v6(w) : walk_v7(w);
+}
+
+/* ---- reading the events through libtracecmd ---- */
+
+/* one event waiting for the kernel_stack record that may follow it on its CPU */
+struct td_pending {
+	bool used;
+	uint64_t ts;
+	int cpu, pid;
+	struct strbuf text;	/* name\0comm\0key\0value\0...frame\0frame\0 */
+	size_t nfields, nframes;
+	size_t nstr;		/* strings in text: 2 + 2 * nfields + nframes */
+	size_t *off;		/* their offsets into text */
+	size_t aoff;
+};
+
+struct td_buffer {
+	const char *name;	/* "" for the top-level buffer */
+	struct tracecmd_input *h;
+	struct td_pending *pend;	/* indexed by cpu */
+	int npend;
+	uint64_t *missed;	/* per cpu: missed events reported by the records */
+};
+
+struct td_import {
+	const char *name;
+	struct vx_sink *sink;
+	struct td_buffer *bufs;
+	int nbufs;
+	int stack_id;		/* event id of ftrace:kernel_stack, -1 when absent */
+	struct strbuf val;	/* scratch for one value */
+	struct vx_field *fields;
+	const char **frames;
+	size_t afields, aframes;
+	int err;
+};
+
+/* pend_push - append one string to the pending event (name, comm, keys/values, frames) */
+static int pend_push(struct td_pending *p, const char *s, size_t len)
+{
+	size_t n = p->nstr;
+
+	if (n + 1 > p->aoff) {
+		size_t a = p->aoff ? 2 * p->aoff : 64;
+		size_t *o = realloc(p->off, a * sizeof(*o));
+
+		if (!o)
+			return vx_error("out of memory");
+		p->off = o;
+		p->aoff = a;
+	}
+	p->off[n] = p->text.len;
+	strbuf_add(&p->text, s, len);
+	strbuf_addch(&p->text, '\0');
+	p->nstr++;
+	return 0;
+}
+
+/* the record's payload as fields, named exactly like the format fields */
+static void field_value(struct td_import *im, struct tep_handle *tep, struct tep_format_field *f,
+			struct tep_record *rec)
+{
+	struct strbuf *sb = &im->val;
+	const unsigned char *d = rec->data;
+	int size = rec->size;
+
+	strbuf_reset(sb);
+	if (f->offset < 0 || f->size < 0 || f->offset + f->size > size)
+		return;	/* record shorter than its format: empty value */
+	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
+		unsigned v = (unsigned)tep_read_number(tep, d + f->offset, f->size < 4 ? f->size : 4);
+		unsigned off = v & 0xffff, len = v >> 16;
+
+		if (f->flags & TEP_FIELD_IS_RELATIVE)
+			off += (unsigned)(f->offset + f->size);
+		if ((long)off + len > size)
+			return;
+		if ((f->flags & TEP_FIELD_IS_STRING) || strstr(f->type, "char")) {
+			strbuf_add(sb, d + off, strnlen((const char *)d + off, len));
+		} else {
+			for (unsigned i = 0; i < len; i++)
+				strbuf_addf(sb, "%02x", d[off + i]);
+		}
+		return;
+	}
+	if (f->flags & TEP_FIELD_IS_ARRAY) {
+		unsigned es = f->elementsize;
+
+		if ((f->flags & TEP_FIELD_IS_STRING) || strstr(f->type, "char")) {
+			strbuf_add(sb, d + f->offset, strnlen((const char *)d + f->offset, (size_t)f->size));
+			return;
+		}
+		if (es != 1 && es != 2 && es != 4 && es != 8)
+			es = 1;
+		for (int i = 0; i + (int)es <= f->size; i += (int)es) {
+			unsigned long long n = tep_read_number(tep, d + f->offset + i, (int)es);
+
+			strbuf_addf(sb, i ? ",%llu" : "%llu", n);
+		}
+		return;
+	}
+	if (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8) {
+		unsigned long long n = tep_read_number(tep, d + f->offset, f->size);
+
+		if ((f->flags & TEP_FIELD_IS_POINTER) || strchr(f->type, '*')) {
+			strbuf_addf(sb, "0x%llx", n);
+		} else if (f->flags & TEP_FIELD_IS_SIGNED) {
+			long long s = f->size == 8 ? (long long)n : (long long)(n << (64 - 8 * f->size)) >>
+									  (64 - 8 * f->size);
+
+			strbuf_addf(sb, "%lld", s);
+		} else {
+			strbuf_addf(sb, "%llu", n);
+		}
+		return;
+	}
+	for (int i = 0; i < f->size; i++)
+		strbuf_addf(sb, "%02x", d[f->offset + i]);
+}
+
+/* td_flush - hand the pending event of @p to the sink */
+static int td_flush(struct td_import *im, struct td_pending *p)
+{
+	struct vx_event ev;
+	const char *t = p->text.buf;
+	size_t nf = p->nfields, nfr = p->nframes;
+
+	if (!p->used)
+		return 0;
+	p->used = false;
+	if (nf > im->afields) {
+		struct vx_field *f = realloc(im->fields, nf * sizeof(*f));
+
+		if (!f)
+			return vx_error("out of memory");
+		im->fields = f;
+		im->afields = nf;
+	}
+	if (nfr > im->aframes) {
+		const char **f = realloc(im->frames, nfr * sizeof(*f));
+
+		if (!f)
+			return vx_error("out of memory");
+		im->frames = f;
+		im->aframes = nfr;
+	}
+	for (size_t i = 0; i < nf; i++) {
+		im->fields[i].key = t + p->off[2 + 2 * i];
+		im->fields[i].value = t + p->off[3 + 2 * i];
+	}
+	for (size_t i = 0; i < nfr; i++)
+		im->frames[i] = t + p->off[2 + 2 * nf + i];
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ns = p->ts;
+	ev.cpu = p->cpu;
+	ev.pid = p->pid;
+	ev.comm = t[p->off[1]] ? t + p->off[1] : NULL;
+	ev.name = t + p->off[0];
+	ev.fields = im->fields;
+	ev.nfields = nf;
+	ev.frames = im->frames;
+	ev.nframes = nfr;
+	return vx_sink_event(im->sink, &ev);
+}
+
+static struct td_pending *td_pending_of(struct td_import *im, struct td_buffer *b, int cpu)
+{
+	if (cpu < 0 || cpu > 65535)
+		return NULL;
+	if (cpu >= b->npend) {
+		int n = cpu + 1;
+		struct td_pending *p = realloc(b->pend, (size_t)n * sizeof(*p));
+		uint64_t *m;
+
+		if (!p)
+			return NULL;
+		b->pend = p;
+		m = realloc(b->missed, (size_t)n * sizeof(*m));
+		if (!m)
+			return NULL;
+		b->missed = m;
+		for (int i = b->npend; i < n; i++) {
+			memset(&p[i], 0, sizeof(p[i]));
+			strbuf_init(&p[i].text, 256);
+			m[i] = 0;
+		}
+		b->npend = n;
+	}
+	return &b->pend[cpu];
+}
+
+/* kernel_stack: `size` entries of `caller` (the print format shows only 8) */
+static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep_event *event,
+			struct tep_record *rec, struct td_pending *p)
+{
+	struct tep_format_field *fsize = tep_find_field(event, "size");
+	struct tep_format_field *fcaller = tep_find_field(event, "caller");
+	int lsize = tep_get_long_size(tep);
+	unsigned long long n;
+
+	if (!fcaller || fcaller->offset < 0 || fcaller->offset > rec->size) {
+		static const char what[] = "kernel_stack record without caller array";
+
+		vx_sink_skip(im->sink, what, sizeof(what) - 1);
+		return 0;
+	}
+	if (lsize != 4 && lsize != 8)
+		lsize = 8;
+	n = (unsigned long long)(rec->size - fcaller->offset) / (unsigned)lsize;
+	if (fsize && fsize->offset >= 0 && fsize->offset + fsize->size <= rec->size) {
+		unsigned long long want = tep_read_number(tep, (char *)rec->data + fsize->offset,
+							  fsize->size);
+
+		/* older kernels stored the size in bytes */
+		if (want > n && want / (unsigned)lsize <= n)
+			want /= (unsigned)lsize;
+		if (want < n)
+			n = want;
+	}
+	for (unsigned long long i = 0; i < n; i++) {
+		unsigned long long addr = tep_read_number(tep, (char *)rec->data + fcaller->offset +
+							  i * (unsigned)lsize, lsize);
+		const char *sym;
+
+		if (addr == 0 || addr == ULLONG_MAX || (lsize == 4 && addr == 0xffffffffULL))
+			continue;	/* end markers of older kernels */
+		sym = tep_find_function(tep, addr);
+		strbuf_reset(&im->val);
+		if (sym)
+			strbuf_addf(&im->val, "%s+0x%llx", sym, addr - tep_find_function_address(tep, addr));
+		else
+			strbuf_addf(&im->val, "0x%llx", addr);
+		if (pend_push(p, im->val.buf, im->val.len) < 0)
+			return -1;
+		p->nframes++;
+	}
+	return 0;
+}
+
+static int td_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, void *data)
+{
+	struct td_import *im = data;
+	struct td_buffer *b = tracecmd_get_private(h);
+	struct tep_handle *tep = tracecmd_get_tep(h);
+	struct tep_event *event;
+	struct td_pending *p = td_pending_of(im, b, rec->cpu);
+	const char *comm;
+	int pid;
+
+	if (!p) {
+		im->err = vx_error("%s: record with impossible cpu %d", im->name, rec->cpu);
+		return 1;
+	}
+	if (rec->missed_events > 0)
+		b->missed[rec->cpu] += (uint64_t)rec->missed_events;
+	else if (rec->missed_events < 0)
+		b->missed[rec->cpu] += 1;	/* "events lost", count unknown: at least one */
+	event = tep_find_event_by_record(tep, rec);
+	if (!event) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "record of unknown event id %d on cpu %d",
+			 rec->size >= 2 ? (int)tep_read_number(tep, rec->data, 2) : -1, rec->cpu);
+		vx_sink_skip(im->sink, what, strlen(what));
+		return 0;
+	}
+	if (!strcmp(event->name, "kernel_stack") && event->system && !strcmp(event->system, "ftrace")) {
+		if (!p->used || p->nframes) {
+			static const char orphan[] = "kernel_stack with no event before it on its cpu";
+
+			vx_sink_skip(im->sink, orphan, sizeof(orphan) - 1);
+			return 0;
+		}
+		if (td_add_stack(im, tep, event, rec, p) < 0 || td_flush(im, p) < 0) {
+			im->err = -1;
+			return 1;
+		}
+		return 0;
+	}
+	if (td_flush(im, p) < 0) {
+		im->err = -1;
+		return 1;
+	}
+	strbuf_reset(&p->text);
+	p->nfields = p->nframes = p->nstr = 0;
+	p->ts = rec->ts;
+	p->cpu = rec->cpu;
+	pid = tep_data_pid(tep, rec);
+	p->pid = pid;
+	comm = pid >= 0 ? tep_data_comm_from_pid(tep, pid) : NULL;
+	if (comm && !strcmp(comm, "<...>"))
+		comm = NULL;	/* pid not in the saved cmdlines */
+	strbuf_reset(&im->val);
+	strbuf_addf(&im->val, "%s:%s", event->system ? event->system : "ftrace", event->name);
+	if (pend_push(p, im->val.buf, im->val.len) < 0 ||
+	    pend_push(p, comm ? comm : "", comm ? strlen(comm) : 0) < 0)
+		goto fail;
+	for (struct tep_format_field *f = event->format.fields; f; f = f->next) {
+		field_value(im, tep, f, rec);
+		if (pend_push(p, f->name, strlen(f->name)) < 0 ||
+		    pend_push(p, im->val.buf, im->val.len) < 0)
+			goto fail;
+		p->nfields++;
+	}
+	p->used = true;
+	return 0;
+fail:
+	im->err = -1;
+	return 1;
+}
+
+/* td_tmpfile - copy a pipe (standard input) into an unlinked temporary file: libtracecmd
+ * seeks. Returns the descriptor (caller closes) or -1 with vx_error() set. */
+static int td_tmpfile(struct vx_input *in)
+{
+	const char *dir = getenv("TMPDIR");
+	char buf[65536];
+	ssize_t r;
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		struct strbuf path = STRBUF_INIT;
+
+		strbuf_addf(&path, "%s/vxanalyze-trace-dat.XXXXXX", dir);
+		fd = mkstemp(path.buf);
+		if (fd >= 0)
+			unlink(path.buf);
+		strbuf_release(&path);
+		if (fd < 0)
+			return vx_error("%s: cannot create a temporary copy in %s: %s", in->name, dir,
+					strerror(errno));
+	}
+	while ((r = vx_input_read(in, buf, sizeof(buf))) > 0) {
+		for (ssize_t done = 0; done < r;) {
+			ssize_t w = write(fd, buf + done, (size_t)(r - done));
+
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w < 0) {
+				vx_error("%s: cannot write the temporary copy in %s: %s", in->name, dir,
+					 strerror(errno));
+				close(fd);
+				return -1;
+			}
+			done += w;
+		}
+	}
+	if (r < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+		if (r >= 0)
+			vx_error("%s: cannot rewind the temporary copy: %s", in->name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static int pending_cmp(const void *a, const void *b)
+{
+	const struct td_pending *x = *(const struct td_pending *const *)a;
+	const struct td_pending *y = *(const struct td_pending *const *)b;
+
+	return x->ts < y->ts ? -1 : x->ts > y->ts;
+}
+
+/* the events still waiting for a stack at the end of the file, in time order */
+static int td_flush_all(struct td_import *im)
+{
+	size_t n = 0, k = 0;
+	struct td_pending **v;
+	int ret = 0;
+
+	for (int i = 0; i < im->nbufs; i++)
+		n += (size_t)im->bufs[i].npend;
+	if (!n)
+		return 0;
+	v = calloc(n, sizeof(*v));
+	if (!v)
+		return vx_error("out of memory");
+	for (int i = 0; i < im->nbufs; i++)
+		for (int c = 0; c < im->bufs[i].npend; c++)
+			if (im->bufs[i].pend[c].used)
+				v[k++] = &im->bufs[i].pend[c];
+	qsort(v, k, sizeof(*v), pending_cmp);
+	for (size_t i = 0; i < k && !ret; i++)
+		ret = td_flush(im, v[i]);
+	free(v);
+	return ret;
+}
+
+/* lost events of one buffer: per cpu, what the records said or what the file's per-CPU
+ * statistics (overrun, commit overrun, dropped) say, whichever is larger */
+static uint64_t td_lost(const struct td_walk *w, const struct td_buffer *b)
+{
+	uint64_t lost = 0;
+	int maxcpu = b->npend;
+
+	for (size_t i = 0; i < w->nstats; i++)
+		if (!strcmp(w->stats[i].buffer, b->name) && w->stats[i].cpu >= maxcpu)
+			maxcpu = w->stats[i].cpu + 1;
+	for (int c = 0; c < maxcpu; c++) {
+		uint64_t rec = c < b->npend ? b->missed[c] : 0, st = 0;
+
+		for (size_t i = 0; i < w->nstats; i++)
+			if (w->stats[i].cpu == c && !strcmp(w->stats[i].buffer, b->name))
+				st = w->stats[i].lost;
+		lost += rec > st ? rec : st;
+	}
+	return lost;
+}
+
+static void td_release(struct td_import *im)
+{
+	for (int i = 0; i < im->nbufs; i++) {
+		struct td_buffer *b = &im->bufs[i];
+
+		for (int c = 0; c < b->npend; c++) {
+			strbuf_release(&b->pend[c].text);
+			free(b->pend[c].off);
+		}
+		free(b->pend);
+		free(b->missed);
+		if (i > 0 && b->h)
+			tracecmd_close(b->h);
+	}
+	if (im->nbufs > 0 && im->bufs[0].h)
+		tracecmd_close(im->bufs[0].h);
+	free(im->bufs);
+	free(im->fields);
+	free(im->frames);
+	strbuf_release(&im->val);
+}
+
+static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const struct vx_import_opts *opts)
+{
+	struct td_walk w = { .name = in->name, .fd = -1 };
+	struct td_import im = { .name = in->name, .sink = sink };
+	struct tracecmd_input *h, **handles = NULL;
+	int fd, hfd, n, ret = -1;
+
+	(void)opts;	/* the file carries its own kallsyms: a --kallsyms file is not needed */
+	strbuf_init(&im.val, 256);
+	if (in->seekable && in->path)
+		fd = open(in->path, O_RDONLY | O_CLOEXEC);
+	else
+		fd = td_tmpfile(in);
+	if (fd < 0) {
+		if (in->seekable && in->path)
+			vx_error("%s: cannot open: %s", in->name, strerror(errno));
+		strbuf_release(&im.val);
+		return -1;
+	}
+	w.fd = fd;
+	if (td_walk_file(&w) < 0)
+		goto out;
+	if (w.uname[0]) {
+		/* "Linux host 6.18.44-fc-v669 x86_64": the release is the third word */
+		char rel[128];
+
+		if (sscanf(w.uname, "%*s %*s %127s", rel) == 1 && vx_sink_meta(sink, "kernel_release", rel) < 0)
+			goto out;
+		if (vx_sink_meta(sink, "uname", w.uname) < 0)
+			goto out;
+	}
+	if (w.clock[0] && vx_sink_meta(sink, "clock", w.clock) < 0)
+		goto out;
+
+	tracecmd_set_loglevel(TEP_LOG_NONE);
+	tep_set_loglevel(TEP_LOG_NONE);
+	hfd = dup(fd);
+	if (hfd < 0 || lseek(hfd, 0, SEEK_SET) < 0) {
+		vx_error("%s: cannot reopen: %s", in->name, strerror(errno));
+		if (hfd >= 0)
+			close(hfd);
+		goto out;
+	}
+	h = tracecmd_open_fd(hfd, TRACECMD_FL_LOAD_NO_PLUGINS);	/* owns hfd from here */
+	if (!h) {
+		close(hfd);
+		vx_error("%s: libtracecmd cannot read this trace.dat (damaged, or a feature it does"
+			 " not support); 'trace-cmd dump -i %s' shows its sections", in->name, in->name);
+		goto out;
+	}
+	n = tracecmd_buffer_instances(h);
+	if (n < 0)
+		n = 0;
+	im.bufs = calloc((size_t)n + 1, sizeof(*im.bufs));
+	handles = calloc((size_t)n + 1, sizeof(*handles));
+	if (!im.bufs || !handles) {
+		tracecmd_close(h);
+		vx_error("out of memory");
+		goto out;
+	}
+	im.bufs[0].name = "";
+	im.bufs[0].h = h;
+	im.nbufs = 1;
+	for (int i = 0; i < n; i++) {
+		struct tracecmd_input *bh = tracecmd_buffer_instance_handle(h, i);
+		const char *bname = tracecmd_buffer_instance_name(h, i);
+
+		if (!bh) {
+			vx_error("%s: cannot read buffer instance '%s' of this trace.dat", in->name,
+				 bname ? bname : "?");
+			goto out;
+		}
+		im.bufs[im.nbufs].name = bname ? bname : "";
+		im.bufs[im.nbufs].h = bh;
+		im.nbufs++;
+	}
+	for (int i = 0; i < im.nbufs; i++) {
+		tracecmd_set_private(im.bufs[i].h, &im.bufs[i]);
+		handles[i] = im.bufs[i].h;
+	}
+	if (tracecmd_iterate_events_multi(handles, im.nbufs, td_record, &im) < 0 && !im.err) {
+		vx_error("%s: libtracecmd failed while reading the events", in->name);
+		goto out;
+	}
+	if (im.err || td_flush_all(&im) < 0)
+		goto out;
+	for (int i = 0; i < im.nbufs; i++)
+		sink->lost_events += td_lost(&w, &im.bufs[i]);
+	ret = 0;
+out:
+	td_release(&im);
+	free(handles);
+	free(w.stats);
+	close(fd);
+	return ret;
+}
+
+static int trace_dat_probe(const unsigned char *head, size_t len)
+{
+	if (len < TD_MAGIC_LEN + 2 || memcmp(head, TD_MAGIC, TD_MAGIC_LEN))
+		return 0;
+	if ((head[TD_MAGIC_LEN] == '6' || head[TD_MAGIC_LEN] == '7') && head[TD_MAGIC_LEN + 1] == '\0')
+		return 100;
+	return 60;	/* trace.dat of another version: the importer names it */
+}
+
+/*
+ * trace-dat: trace-cmd's trace.dat, versions 6 and 7 (compressed as libtracecmd supports),
+ * every buffer instance (`trace-cmd extract -B`), events of all CPUs in time order. Fields
+ * are the format fields (numbers decimal, pointers 0x..., __data_loc strings as text);
+ * `ftrace:kernel_stack` records become the stack of the event before them on their CPU,
+ * all `size` frames, symbolised with the file's kallsyms. Standard input is first copied to
+ * an unlinked temporary file in $TMPDIR (or /tmp), because libtracecmd needs to seek.
+ */
+const struct vx_format vx_format_trace_dat = {
+	.name = "trace-dat",
+	.desc = "trace-cmd trace.dat (versions 6 and 7; from trace-cmd record or extract)",
+	.probe = trace_dat_probe,
+	.import = trace_dat_import,
+};
