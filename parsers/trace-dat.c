@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <trace-cmd/trace-cmd.h>
@@ -506,11 +507,22 @@ static int td_walk_file(struct td_walk *w)
 
 /* ---- reading the events through libtracecmd ---- */
 
-/* one event waiting for the kernel_stack record that may follow it on its CPU */
+/*
+ * Events wait in a queue, in the order libtracecmd hands them over (time order), until
+ * they are complete: their kernel_stack record arrived, or the next record of their CPU
+ * did (which is not a stack, so they have none). The head is emitted as soon as it is
+ * complete, so the sink sees the events in time order with their stacks. An event whose CPU
+ * falls silent is given up on TD_STACK_WAIT_NS later: the kernel writes the stack in the
+ * same tracepoint call, microseconds after the event.
+ */
+#define TD_STACK_WAIT_NS 10000000ULL
+#define TD_NONE UINT64_MAX
+
 struct td_pending {
-	bool used;
+	bool complete;
 	uint64_t ts;
 	int cpu, pid;
+	struct td_buffer *buf;
 	struct strbuf text;	/* name\0comm\0key\0value\0...frame\0frame\0 */
 	size_t nfields, nframes;
 	size_t nstr;		/* strings in text: 2 + 2 * nfields + nframes */
@@ -521,8 +533,8 @@ struct td_pending {
 struct td_buffer {
 	const char *name;	/* "" for the top-level buffer */
 	struct tracecmd_input *h;
-	struct td_pending *pend;	/* indexed by cpu */
-	int npend;
+	int ncpus;		/* size of the two arrays below */
+	uint64_t *last;		/* per cpu: queue position of its event waiting for a stack */
 	uint64_t *missed;	/* per cpu: missed events reported by the records */
 };
 
@@ -531,7 +543,9 @@ struct td_import {
 	struct vx_sink *sink;
 	struct td_buffer *bufs;
 	int nbufs;
-	int stack_id;		/* event id of ftrace:kernel_stack, -1 when absent */
+	struct td_pending *q;	/* ring of qcap slots; event number n lives in q[n % qcap] */
+	size_t qcap;
+	uint64_t qhead, qtail;	/* events qhead..qtail-1 are queued */
 	struct strbuf val;	/* scratch for one value */
 	struct vx_field *fields;
 	const char **frames;
@@ -629,9 +643,6 @@ static int td_flush(struct td_import *im, struct td_pending *p)
 	const char *t = p->text.buf;
 	size_t nf = p->nfields, nfr = p->nframes;
 
-	if (!p->used)
-		return 0;
-	p->used = false;
 	if (nf > im->afields) {
 		struct vx_field *f = realloc(im->fields, nf * sizeof(*f));
 
@@ -667,30 +678,82 @@ static int td_flush(struct td_import *im, struct td_pending *p)
 	return vx_sink_event(im->sink, &ev);
 }
 
-static struct td_pending *td_pending_of(struct td_import *im, struct td_buffer *b, int cpu)
+static struct td_pending *td_slot(struct td_import *im, uint64_t n)
+{
+	return &im->q[n % im->qcap];
+}
+
+/* td_enqueue - a fresh slot at the tail of the queue (NULL + vx_error when out of memory) */
+static struct td_pending *td_enqueue(struct td_import *im)
+{
+	struct td_pending *p;
+
+	if (im->qtail - im->qhead == im->qcap) {
+		size_t cap = im->qcap ? 2 * im->qcap : 64;
+		struct td_pending *q = calloc(cap, sizeof(*q));
+
+		if (!q) {
+			vx_error("out of memory");
+			return NULL;
+		}
+		for (uint64_t n = im->qhead; n < im->qtail; n++)
+			q[n % cap] = *td_slot(im, n);
+		/* the queue was full: every old slot moved, with its buffers */
+		free(im->q);
+		im->q = q;
+		im->qcap = cap;
+		for (size_t i = 0; i < cap; i++)
+			if (!q[i].text.alloc)
+				strbuf_init(&q[i].text, 256);
+	}
+	p = td_slot(im, im->qtail++);
+	strbuf_reset(&p->text);
+	p->nfields = p->nframes = p->nstr = 0;
+	p->complete = false;
+	return p;
+}
+
+/* td_drain - emit the complete events at the head; @now: time of the current record,
+ * UINT64_MAX at the end of the file (everything goes) */
+static int td_drain(struct td_import *im, uint64_t now)
+{
+	while (im->qhead < im->qtail) {
+		struct td_pending *p = td_slot(im, im->qhead);
+
+		if (!p->complete && now != UINT64_MAX && now < p->ts + TD_STACK_WAIT_NS)
+			break;
+		if (!p->complete && p->buf->last[p->cpu] == im->qhead)
+			p->buf->last[p->cpu] = TD_NONE;
+		if (td_flush(im, p) < 0)
+			return -1;
+		im->qhead++;
+	}
+	return 0;
+}
+
+/* td_cpu - make room for @cpu in @b's per-cpu arrays; -1 + vx_error on a bad cpu */
+static int td_cpu(struct td_import *im, struct td_buffer *b, int cpu)
 {
 	if (cpu < 0 || cpu > 65535)
-		return NULL;
-	if (cpu >= b->npend) {
+		return vx_error("%s: record with impossible cpu %d", im->name, cpu);
+	if (cpu >= b->ncpus) {
 		int n = cpu + 1;
-		struct td_pending *p = realloc(b->pend, (size_t)n * sizeof(*p));
-		uint64_t *m;
+		uint64_t *l = realloc(b->last, (size_t)n * sizeof(*l)), *m;
 
-		if (!p)
-			return NULL;
-		b->pend = p;
+		if (!l)
+			return vx_error("out of memory");
+		b->last = l;
 		m = realloc(b->missed, (size_t)n * sizeof(*m));
 		if (!m)
-			return NULL;
+			return vx_error("out of memory");
 		b->missed = m;
-		for (int i = b->npend; i < n; i++) {
-			memset(&p[i], 0, sizeof(p[i]));
-			strbuf_init(&p[i].text, 256);
+		for (int i = b->ncpus; i < n; i++) {
+			l[i] = TD_NONE;
 			m[i] = 0;
 		}
-		b->npend = n;
+		b->ncpus = n;
 	}
-	return &b->pend[cpu];
+	return 0;
 }
 
 /* kernel_stack: `size` entries of `caller` (the print format shows only 8) */
@@ -747,18 +810,21 @@ static int td_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, 
 	struct td_buffer *b = tracecmd_get_private(h);
 	struct tep_handle *tep = tracecmd_get_tep(h);
 	struct tep_event *event;
-	struct td_pending *p = td_pending_of(im, b, rec->cpu);
+	struct td_pending *p;
 	const char *comm;
+	uint64_t last;
 	int pid;
 
-	if (!p) {
-		im->err = vx_error("%s: record with impossible cpu %d", im->name, rec->cpu);
-		return 1;
-	}
+	if (td_cpu(im, b, rec->cpu) < 0)
+		goto fail;
 	if (rec->missed_events > 0)
 		b->missed[rec->cpu] += (uint64_t)rec->missed_events;
 	else if (rec->missed_events < 0)
 		b->missed[rec->cpu] += 1;	/* "events lost", count unknown: at least one */
+	last = b->last[rec->cpu];
+	b->last[rec->cpu] = TD_NONE;
+	if (last != TD_NONE)
+		td_slot(im, last)->complete = true;	/* with a stack or without */
 	event = tep_find_event_by_record(tep, rec);
 	if (!event) {
 		char what[64];
@@ -766,47 +832,43 @@ static int td_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, 
 		snprintf(what, sizeof(what), "record of unknown event id %d on cpu %d",
 			 rec->size >= 2 ? (int)tep_read_number(tep, rec->data, 2) : -1, rec->cpu);
 		vx_sink_skip(im->sink, what, strlen(what));
-		return 0;
-	}
-	if (!strcmp(event->name, "kernel_stack") && event->system && !strcmp(event->system, "ftrace")) {
-		if (!p->used || p->nframes) {
+	} else if (!strcmp(event->name, "kernel_stack") && event->system &&
+		   !strcmp(event->system, "ftrace")) {
+		if (last == TD_NONE) {
 			static const char orphan[] = "kernel_stack with no event before it on its cpu";
 
 			vx_sink_skip(im->sink, orphan, sizeof(orphan) - 1);
-			return 0;
-		}
-		if (td_add_stack(im, tep, event, rec, p) < 0 || td_flush(im, p) < 0) {
-			im->err = -1;
-			return 1;
-		}
-		return 0;
-	}
-	if (td_flush(im, p) < 0) {
-		im->err = -1;
-		return 1;
-	}
-	strbuf_reset(&p->text);
-	p->nfields = p->nframes = p->nstr = 0;
-	p->ts = rec->ts;
-	p->cpu = rec->cpu;
-	pid = tep_data_pid(tep, rec);
-	p->pid = pid;
-	comm = pid >= 0 ? tep_data_comm_from_pid(tep, pid) : NULL;
-	if (comm && !strcmp(comm, "<...>"))
-		comm = NULL;	/* pid not in the saved cmdlines */
-	strbuf_reset(&im->val);
-	strbuf_addf(&im->val, "%s:%s", event->system ? event->system : "ftrace", event->name);
-	if (pend_push(p, im->val.buf, im->val.len) < 0 ||
-	    pend_push(p, comm ? comm : "", comm ? strlen(comm) : 0) < 0)
-		goto fail;
-	for (struct tep_format_field *f = event->format.fields; f; f = f->next) {
-		field_value(im, tep, f, rec);
-		if (pend_push(p, f->name, strlen(f->name)) < 0 ||
-		    pend_push(p, im->val.buf, im->val.len) < 0)
+		} else if (td_add_stack(im, tep, event, rec, td_slot(im, last)) < 0) {
 			goto fail;
-		p->nfields++;
+		}
+	} else {
+		p = td_enqueue(im);
+		if (!p)
+			goto fail;
+		p->ts = rec->ts;
+		p->cpu = rec->cpu;
+		p->buf = b;
+		pid = tep_data_pid(tep, rec);
+		p->pid = pid;
+		comm = pid >= 0 ? tep_data_comm_from_pid(tep, pid) : NULL;
+		if (comm && !strcmp(comm, "<...>"))
+			comm = NULL;	/* pid not in the saved cmdlines */
+		strbuf_reset(&im->val);
+		strbuf_addf(&im->val, "%s:%s", event->system ? event->system : "ftrace", event->name);
+		if (pend_push(p, im->val.buf, im->val.len) < 0 ||
+		    pend_push(p, comm ? comm : "", comm ? strlen(comm) : 0) < 0)
+			goto fail;
+		for (struct tep_format_field *f = event->format.fields; f; f = f->next) {
+			field_value(im, tep, f, rec);
+			if (pend_push(p, f->name, strlen(f->name)) < 0 ||
+			    pend_push(p, im->val.buf, im->val.len) < 0)
+				goto fail;
+			p->nfields++;
+		}
+		b->last[rec->cpu] = im->qtail - 1;
 	}
-	p->used = true;
+	if (td_drain(im, rec->ts) < 0)
+		goto fail;
 	return 0;
 fail:
 	im->err = -1;
@@ -861,51 +923,18 @@ static int td_tmpfile(struct vx_input *in)
 	return fd;
 }
 
-static int pending_cmp(const void *a, const void *b)
-{
-	const struct td_pending *x = *(const struct td_pending *const *)a;
-	const struct td_pending *y = *(const struct td_pending *const *)b;
-
-	return x->ts < y->ts ? -1 : x->ts > y->ts;
-}
-
-/* the events still waiting for a stack at the end of the file, in time order */
-static int td_flush_all(struct td_import *im)
-{
-	size_t n = 0, k = 0;
-	struct td_pending **v;
-	int ret = 0;
-
-	for (int i = 0; i < im->nbufs; i++)
-		n += (size_t)im->bufs[i].npend;
-	if (!n)
-		return 0;
-	v = calloc(n, sizeof(*v));
-	if (!v)
-		return vx_error("out of memory");
-	for (int i = 0; i < im->nbufs; i++)
-		for (int c = 0; c < im->bufs[i].npend; c++)
-			if (im->bufs[i].pend[c].used)
-				v[k++] = &im->bufs[i].pend[c];
-	qsort(v, k, sizeof(*v), pending_cmp);
-	for (size_t i = 0; i < k && !ret; i++)
-		ret = td_flush(im, v[i]);
-	free(v);
-	return ret;
-}
-
 /* lost events of one buffer: per cpu, what the records said or what the file's per-CPU
  * statistics (overrun, commit overrun, dropped) say, whichever is larger */
 static uint64_t td_lost(const struct td_walk *w, const struct td_buffer *b)
 {
 	uint64_t lost = 0;
-	int maxcpu = b->npend;
+	int maxcpu = b->ncpus;
 
 	for (size_t i = 0; i < w->nstats; i++)
 		if (!strcmp(w->stats[i].buffer, b->name) && w->stats[i].cpu >= maxcpu)
 			maxcpu = w->stats[i].cpu + 1;
 	for (int c = 0; c < maxcpu; c++) {
-		uint64_t rec = c < b->npend ? b->missed[c] : 0, st = 0;
+		uint64_t rec = c < b->ncpus ? b->missed[c] : 0, st = 0;
 
 		for (size_t i = 0; i < w->nstats; i++)
 			if (w->stats[i].cpu == c && !strcmp(w->stats[i].buffer, b->name))
@@ -920,21 +949,58 @@ static void td_release(struct td_import *im)
 	for (int i = 0; i < im->nbufs; i++) {
 		struct td_buffer *b = &im->bufs[i];
 
-		for (int c = 0; c < b->npend; c++) {
-			strbuf_release(&b->pend[c].text);
-			free(b->pend[c].off);
-		}
-		free(b->pend);
+		free(b->last);
 		free(b->missed);
 		if (i > 0 && b->h)
 			tracecmd_close(b->h);
 	}
 	if (im->nbufs > 0 && im->bufs[0].h)
 		tracecmd_close(im->bufs[0].h);
+	for (size_t i = 0; i < im->qcap; i++) {
+		strbuf_release(&im->q[i].text);
+		free(im->q[i].off);
+	}
+	free(im->q);
 	free(im->bufs);
 	free(im->fields);
 	free(im->frames);
 	strbuf_release(&im->val);
+}
+
+/*
+ * td_open_in_child - let libtracecmd parse the file's headers in a child process first.
+ * libtraceevent 1.7 crashes (SIGSEGV) on some damaged event format texts, and an event
+ * format is text we cannot check for it; a crash in the child becomes an error message.
+ * Costs one more header parse (a few ms); the events are read only once, in-process.
+ */
+static int td_open_in_child(const char *name, int fd)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return vx_error("%s: cannot fork to check the file: %s", name, strerror(errno));
+	if (pid == 0) {
+		int cfd = dup(fd);
+		struct tracecmd_input *h;
+
+		if (cfd < 0 || lseek(cfd, 0, SEEK_SET) < 0)
+			_exit(2);
+		h = tracecmd_open_fd(cfd, TRACECMD_FL_LOAD_NO_PLUGINS);
+		_exit(h ? 0 : 1);	/* no cleanup: the process ends */
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return vx_error("%s: cannot wait for the checking process: %s", name,
+					strerror(errno));
+	if (WIFSIGNALED(status))
+		return vx_error("%s: damaged trace.dat: libtracecmd crashes (signal %d) on its headers"
+				" (event formats); 'trace-cmd dump -i %s' shows its sections", name,
+				WTERMSIG(status), name);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return vx_error("%s: libtracecmd cannot read this trace.dat (damaged, or a feature it"
+				" does not support); 'trace-cmd dump -i %s' shows its sections", name, name);
+	return 0;
 }
 
 static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const struct vx_import_opts *opts)
@@ -973,6 +1039,9 @@ static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const str
 
 	tracecmd_set_loglevel(TEP_LOG_NONE);
 	tep_set_loglevel(TEP_LOG_NONE);
+	if (td_open_in_child(in->name, fd) < 0)
+		goto out;
+	/* the child moved the shared file offset: libtracecmd reads from the current one */
 	hfd = dup(fd);
 	if (hfd < 0 || lseek(hfd, 0, SEEK_SET) < 0) {
 		vx_error("%s: cannot reopen: %s", in->name, strerror(errno));
@@ -982,7 +1051,8 @@ static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const str
 	}
 	h = tracecmd_open_fd(hfd, TRACECMD_FL_LOAD_NO_PLUGINS);	/* owns hfd from here */
 	if (!h) {
-		close(hfd);
+		if (fcntl(hfd, F_GETFD) != -1)	/* libtracecmd closes it on some failures */
+			close(hfd);
 		vx_error("%s: libtracecmd cannot read this trace.dat (damaged, or a feature it does"
 			 " not support); 'trace-cmd dump -i %s' shows its sections", in->name, in->name);
 		goto out;
@@ -1021,7 +1091,7 @@ static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const str
 		vx_error("%s: libtracecmd failed while reading the events", in->name);
 		goto out;
 	}
-	if (im.err || td_flush_all(&im) < 0)
+	if (im.err || td_drain(&im, UINT64_MAX) < 0)
 		goto out;
 	for (int i = 0; i < im.nbufs; i++)
 		sink->lost_events += td_lost(&w, &im.bufs[i]);

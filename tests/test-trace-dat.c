@@ -1,0 +1,492 @@
+/* test-trace-dat.c: the trace.dat importer (parsers/trace-dat.c) on a real trace-cmd capture
+ * of the lab (samples/vxlan-ping.trace.dat), on its truncated copies and on garbage.
+ * Compares with `trace-cmd report` where that tool is installed.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "parsers/format.h"
+#include "src/arena.h"
+#include "src/error.h"
+#include "src/model.h"
+
+#ifndef VX_SAMPLES_DIR
+#error "VX_SAMPLES_DIR must point at samples/"
+#endif
+#define SAMPLE VX_SAMPLES_DIR "/vxlan-ping.trace.dat"
+#define SAMPLE_TEXT VX_SAMPLES_DIR "/vxlan-ping.same-run.trace"
+
+/* ---- a sink that keeps copies of every event ---- */
+
+struct ev_copy {
+	uint64_t ts;
+	int cpu, pid;
+	char *comm, *name;
+	struct vx_field *fields;
+	size_t nfields;
+	char **frames;
+	size_t nframes;
+};
+
+struct collect {
+	struct vx_sink sink;
+	struct arena arena;
+	struct ev_copy *evs;
+	size_t n, alloc;
+	char kernel_release[128];
+};
+
+static int collect_event(struct vx_sink *s, const struct vx_event *ev)
+{
+	struct collect *c = s->priv;
+	struct ev_copy *e;
+
+	if (c->n == c->alloc) {
+		c->alloc = c->alloc ? 2 * c->alloc : 256;
+		c->evs = realloc(c->evs, c->alloc * sizeof(*c->evs));
+		assert_non_null(c->evs);
+	}
+	e = &c->evs[c->n++];
+	e->ts = ev->ts_ns;
+	e->cpu = ev->cpu;
+	e->pid = ev->pid;
+	e->comm = arena_strdup(&c->arena, ev->comm);
+	e->name = arena_strdup(&c->arena, ev->name);
+	e->nfields = ev->nfields;
+	e->fields = arena_alloc(&c->arena, (ev->nfields + 1) * sizeof(*e->fields));
+	for (size_t i = 0; i < ev->nfields; i++) {
+		e->fields[i].key = arena_strdup(&c->arena, ev->fields[i].key);
+		e->fields[i].value = arena_strdup(&c->arena, ev->fields[i].value);
+	}
+	e->nframes = ev->nframes;
+	e->frames = arena_alloc(&c->arena, (ev->nframes + 1) * sizeof(*e->frames));
+	for (size_t i = 0; i < ev->nframes; i++)
+		e->frames[i] = arena_strdup(&c->arena, ev->frames[i]);
+	s->events++;
+	return 0;
+}
+
+static int collect_meta(struct vx_sink *s, const char *key, const char *value, size_t len)
+{
+	struct collect *c = s->priv;
+
+	if (!strcmp(key, "kernel_release") && len < sizeof(c->kernel_release)) {
+		memcpy(c->kernel_release, value, len);
+		c->kernel_release[len] = '\0';
+	}
+	return 0;
+}
+
+static void collect_init(struct collect *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->sink.event = collect_event;
+	c->sink.meta = collect_meta;
+	c->sink.priv = c;
+}
+
+static void collect_release(struct collect *c)
+{
+	free(c->evs);
+	arena_release(&c->arena);
+}
+
+static int import_path(const char *path, struct collect *c)
+{
+	struct vx_input *in = vx_input_open(path);
+	int ret;
+
+	if (!in)
+		return -1;
+	ret = vx_format_trace_dat.import(in, &c->sink, NULL);
+	vx_input_close(in);
+	return ret;
+}
+
+static const char *field(const struct ev_copy *e, const char *key)
+{
+	for (size_t i = 0; i < e->nfields; i++)
+		if (!strcmp(e->fields[i].key, key))
+			return e->fields[i].value;
+	return NULL;
+}
+
+static int have_trace_cmd(void)
+{
+	return system("command -v trace-cmd >/dev/null 2>&1") == 0;
+}
+
+/* events in `trace-cmd report` output, kernel_stack records not counted */
+static long report_event_count(const char *path)
+{
+	char cmd[4096], line[8192];
+	regex_t re;
+	long n = 0;
+	FILE *p;
+
+	assert_int_equal(regcomp(&re, "\\[[0-9]+\\] +[0-9]+\\.[0-9]+: +[a-z_0-9]+:", REG_EXTENDED), 0);
+	snprintf(cmd, sizeof(cmd), "trace-cmd report '%s' 2>/dev/null", path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p))
+		if (!regexec(&re, line, 0, NULL, 0) && !strstr(line, " kernel_stack:"))
+			n++;
+	assert_int_equal(pclose(p), 0);
+	regfree(&re);
+	return n;
+}
+
+/* the normalised frames of @e as names, for searching */
+static int count_frame(const struct ev_copy *e, const char *sym)
+{
+	char out[256];
+	int n = 0;
+
+	for (size_t i = 0; i < e->nframes; i++)
+		if (vx_frame_normalize(e->frames[i], out, sizeof(out)) >= 0 && !strcmp(out, sym))
+			n++;
+	return n;
+}
+
+/* ---- tests ---- */
+
+static void test_trace_dat_probe_wants_magic_and_version(void **state)
+{
+	static const unsigned char v6[] = "\027\010\104tracing6\0\0\010", v7[] = "\027\010\104tracing7\0\0\010";
+	static const unsigned char v5[] = "\027\010\104tracing5\0\0\010", text[] = "# tracer: nop\n#\n";
+
+	(void)state;
+	assert_int_equal(vx_format_trace_dat.probe(v6, sizeof(v6) - 1), 100);
+	assert_int_equal(vx_format_trace_dat.probe(v7, sizeof(v7) - 1), 100);
+	assert_true(vx_format_trace_dat.probe(v5, sizeof(v5) - 1) < 100);
+	assert_int_equal(vx_format_trace_dat.probe(text, sizeof(text) - 1), 0);
+	assert_int_equal(vx_format_trace_dat.probe(v7, 5), 0);
+}
+
+static void test_trace_dat_event_count_matches_trace_cmd_report(void **state)
+{
+	struct collect c;
+
+	(void)state;
+	if (!have_trace_cmd())
+		skip();
+	collect_init(&c);
+	assert_int_equal(import_path(SAMPLE, &c), 0);
+	assert_true(c.n > 20);
+	assert_int_equal((long)c.n, report_event_count(SAMPLE));
+	assert_int_equal(c.sink.skipped, 0);
+	assert_int_equal(c.sink.lost_events, 0);
+	assert_false(c.sink.truncated);
+	collect_release(&c);
+}
+
+static void test_trace_dat_decodes_format_fields(void **state)
+{
+	struct collect c;
+	size_t xmit = 0, rcv = 0;
+
+	(void)state;
+	collect_init(&c);
+	assert_int_equal(import_path(SAMPLE, &c), 0);
+	assert_string_equal(c.kernel_release, "6.18.44-fc-v669");
+	for (size_t i = 0; i < c.n; i++) {
+		struct ev_copy *e = &c.evs[i];
+		const char *skb = field(e, "skbaddr"), *len = field(e, "len"), *dev = field(e, "name");
+
+		assert_non_null(strchr(e->name, ':'));
+		assert_null(field(e, "common_pid"));	/* common fields are not payload */
+		assert_true(i == 0 || e->ts >= c.evs[i - 1].ts);	/* all CPUs in time order */
+		if (strncmp(e->name, "net:", 4))
+			continue;
+		assert_non_null(skb);
+		assert_non_null(len);
+		assert_non_null(dev);
+		assert_memory_equal(skb, "0xffff", 6);	/* raw pointer, not the %p hash of text */
+		assert_true(strtol(len, NULL, 10) > 0);
+		assert_true(*dev != '\0');
+		assert_non_null(e->comm);
+		if (!strcmp(e->name, "net:net_dev_start_xmit")) {
+			xmit++;
+			assert_non_null(field(e, "queue_mapping"));
+			assert_non_null(field(e, "protocol"));
+			assert_string_equal(field(e, "protocol"), "2048");	/* ETH_P_IP, decimal */
+		} else if (!strcmp(e->name, "net:netif_receive_skb")) {
+			rcv++;
+		}
+	}
+	assert_true(xmit > 0 && rcv > 0);
+	collect_release(&c);
+}
+
+/* the longest stack in the same-run ftrace text, which prints every frame */
+static size_t longest_text_stack(void)
+{
+	FILE *f = fopen(SAMPLE_TEXT, "r");
+	char line[1024];
+	size_t cur = 0, best = 0;
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		if (strstr(line, " => ") == line || !strncmp(line, " => ", 4)) {
+			if (++cur > best)
+				best = cur;
+		} else {
+			cur = 0;
+		}
+	}
+	fclose(f);
+	return best;
+}
+
+static void test_trace_dat_attaches_all_stack_frames(void **state)
+{
+	struct collect c;
+	size_t longest = 0, underlay = 0;
+
+	(void)state;
+	collect_init(&c);
+	assert_int_equal(import_path(SAMPLE, &c), 0);
+	for (size_t i = 0; i < c.n; i++) {
+		struct ev_copy *e = &c.evs[i];
+		const char *dev = field(e, "name"), *len = field(e, "len");
+
+		assert_true(e->nframes > 0);	/* options/stacktrace: every event has one */
+		for (size_t k = 0; k < e->nframes; k++)
+			assert_true(strncmp(e->frames[k], "0x", 2) != 0);	/* all symbolised */
+		if (e->nframes > longest)
+			longest = e->nframes;
+		if (!strcmp(e->name, "net:net_dev_start_xmit") && dev && !strcmp(dev, "eth0") &&
+		    len && !strcmp(len, "148")) {
+			underlay++;
+			assert_true(count_frame(e, "vxlan_xmit") >= 1);
+			assert_true(count_frame(e, "iptunnel_xmit") >= 1);
+			assert_true(count_frame(e, "ip_output") >= 2);
+		}
+	}
+	assert_true(underlay >= 3);	/* one per echo request at least */
+	assert_true(longest > 8);	/* not cut to the print format's 8 entries */
+	assert_int_equal(longest, longest_text_stack());
+	collect_release(&c);
+}
+
+static void test_trace_dat_reads_standard_input(void **state)
+{
+	struct collect c, ref;
+	int pfd[2], saved = dup(0), status;
+	pid_t pid;
+	struct vx_input *in;
+
+	(void)state;
+	collect_init(&ref);
+	assert_int_equal(import_path(SAMPLE, &ref), 0);
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		int fd = open(SAMPLE, O_RDONLY);
+		char buf[8192];
+		ssize_t r;
+
+		close(pfd[0]);
+		while (fd >= 0 && (r = read(fd, buf, sizeof(buf))) > 0)
+			if (write(pfd[1], buf, (size_t)r) != r)
+				_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	assert_true(dup2(pfd[0], 0) == 0);
+	close(pfd[0]);
+	collect_init(&c);
+	in = vx_input_open("-");
+	assert_non_null(in);
+	assert_false(in->seekable);
+	assert_int_equal(vx_format_trace_dat.import(in, &c.sink, NULL), 0);
+	vx_input_close(in);	/* closes fd 0 */
+	assert_true(dup2(saved, 0) == 0);
+	close(saved);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(c.n, ref.n);
+	assert_int_equal(c.evs[c.n - 1].nframes, ref.evs[ref.n - 1].nframes);
+	collect_release(&c);
+	collect_release(&ref);
+}
+
+/* a temporary directory for copies; removed by rm_tmpdir() */
+static char *make_tmpdir(void)
+{
+	char *d = strdup("/tmp/vx-test-trace-dat.XXXXXX");
+
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static void rm_tmpdir(char *d)
+{
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	assert_int_equal(system(cmd), 0);
+	free(d);
+}
+
+static void write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(data, 1, len, f), len);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* every truncated copy: a one-line error naming the file, or a partial import marked
+ * truncated; never a crash (the test process would die) */
+static void check_truncations(const char *sample, size_t step)
+{
+	size_t len, ok = 0, failed = 0;
+	char *data = read_file(sample, &len), *dir = make_tmpdir(), path[600];
+
+	snprintf(path, sizeof(path), "%s/cut.dat", dir);
+	for (size_t off = 0; off < len; off += (off < 4096 ? 7 : step)) {
+		struct collect c;
+		int ret;
+
+		write_file(path, data, off);
+		collect_init(&c);
+		vx_error_clear();
+		ret = import_path(path, &c);
+		if (ret < 0) {
+			failed++;
+			assert_non_null(strstr(vx_error_msg(), path));
+			assert_null(strchr(vx_error_msg(), '\n'));
+		} else {
+			ok++;
+			assert_true(c.sink.truncated);
+		}
+		collect_release(&c);
+	}
+	assert_true(failed > 0);
+	(void)ok;
+	free(data);
+	rm_tmpdir(dir);
+}
+
+static void test_trace_dat_truncated_v7_never_crashes(void **state)
+{
+	(void)state;
+	check_truncations(SAMPLE, 499);
+}
+
+/* version 6 (what trace-cmd wrote before 3.0, and `trace-cmd convert --file-version 6`) */
+static void test_trace_dat_reads_version_6(void **state)
+{
+	char *dir, cmd[2048], path[600];
+	struct collect c, ref;
+
+	(void)state;
+	if (!have_trace_cmd())
+		skip();
+	dir = make_tmpdir();
+	snprintf(path, sizeof(path), "%s/v6.dat", dir);
+	snprintf(cmd, sizeof(cmd), "trace-cmd convert --file-version 6 --compression none -i '%s' -o '%s'"
+		 " >/dev/null 2>&1", SAMPLE, path);
+	assert_int_equal(system(cmd), 0);
+	collect_init(&ref);
+	collect_init(&c);
+	assert_int_equal(import_path(SAMPLE, &ref), 0);
+	assert_int_equal(import_path(path, &c), 0);
+	assert_int_equal(c.n, ref.n);
+	for (size_t i = 0; i < c.n; i++) {
+		assert_string_equal(c.evs[i].name, ref.evs[i].name);
+		assert_int_equal(c.evs[i].nframes, ref.evs[i].nframes);
+		assert_int_equal(c.evs[i].nfields, ref.evs[i].nfields);
+	}
+	assert_string_equal(c.kernel_release, ref.kernel_release);
+	collect_release(&c);
+	collect_release(&ref);
+	check_truncations(path, 15013);
+	rm_tmpdir(dir);
+}
+
+static void test_trace_dat_rejects_garbage(void **state)
+{
+	char *dir = make_tmpdir(), path[600];
+	unsigned char junk[20000];
+	uint32_t x = 12345;
+	struct collect c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(junk); i++) {
+		x = x * 1103515245u + 12345u;
+		junk[i] = (unsigned char)(x >> 16);
+	}
+	snprintf(path, sizeof(path), "%s/garbage.dat", dir);
+	/* garbage behind a valid magic and version: the header walk rejects it */
+	for (int v = 6; v <= 7; v++) {
+		memcpy(junk, "\027\010\104tracing", 10);
+		junk[10] = (unsigned char)('0' + v);
+		junk[11] = 0;
+		junk[12] = 0;
+		junk[13] = 8;
+		write_file(path, junk, sizeof(junk));
+		collect_init(&c);
+		assert_int_equal(import_path(path, &c), -1);
+		assert_non_null(strstr(vx_error_msg(), path));
+		assert_int_equal(c.n, 0);
+		collect_release(&c);
+	}
+	/* no magic at all */
+	junk[0] = 'x';
+	write_file(path, junk, sizeof(junk));
+	collect_init(&c);
+	assert_int_equal(import_path(path, &c), -1);
+	assert_non_null(strstr(vx_error_msg(), "not a trace.dat"));
+	collect_release(&c);
+	rm_tmpdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_trace_dat_probe_wants_magic_and_version),
+		cmocka_unit_test(test_trace_dat_event_count_matches_trace_cmd_report),
+		cmocka_unit_test(test_trace_dat_decodes_format_fields),
+		cmocka_unit_test(test_trace_dat_attaches_all_stack_frames),
+		cmocka_unit_test(test_trace_dat_reads_standard_input),
+		cmocka_unit_test(test_trace_dat_truncated_v7_never_crashes),
+		cmocka_unit_test(test_trace_dat_reads_version_6),
+		cmocka_unit_test(test_trace_dat_rejects_garbage),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
