@@ -68,6 +68,8 @@ const struct vx_format *vx_format_detect(struct vx_input *in);
 const struct vx_format *vx_format_by_name(const char *name);
 
 extern const struct vx_format vx_format_ftrace_text;
+extern const struct vx_format vx_format_perf_data;
+extern const struct vx_format vx_format_perf_script;
 extern const struct vx_format vx_format_trace_dat;
 
 #endif

@@ -80,9 +80,44 @@ struct vx_journey {
 	size_t nhops;
 	const char *encap;
 	const char *tunnel_dev;	/* the device of the tunnel transmit hop */
+	int encap_hop;		/* index of the underlay transmit that carries the outer headers, -1 */
+	int decap_hop;		/* index of the receive on the tunnel device after it, -1 */
 	int64_t overhead_bytes;
 	bool reenters_ip_after_encap;	/* some hop's path re-enters IP after encap */
 };
+
+/*
+ * struct vx_route - one route request the kernel validated (ip route add/del ...), rebuilt
+ * from fib:fib_table_lookup / netlink:netlink_extack tracepoints or fib_check_nh kprobes.
+ * @class: VALIDATED - the gateway was looked up in the FIB and found reachable;
+ *         REJECTED  - the lookup failed or fib_check_nh returned an error;
+ *         ONLINK    - no nexthop lookup in the main table, only the local-table check that
+ *                     the gateway is not a local address: the gateway was taken as on-link;
+ *         ACCEPTED  - fib_check_nh returned 0 but the capture has no lookup events to tell
+ *                     validated from onlink.
+ */
+enum vx_route_class { VX_ROUTE_VALIDATED, VX_ROUTE_REJECTED, VX_ROUTE_ONLINK, VX_ROUTE_ACCEPTED };
+
+struct vx_route {
+	int id;
+	int64_t capture_id;
+	uint64_t ts_ns;
+	int pid;
+	const char *comm;
+	const char *op;		/* "add", "delete", or NULL when the stack does not say */
+	const char *family;	/* "inet" or "inet6" */
+	const char *gateway;	/* NULL when no event carried it */
+	const char *dev;	/* device the lookup resolved the gateway to, NULL when none */
+	int table;		/* table of the nexthop lookup, -1 when there was none */
+	enum vx_route_class class;
+	bool has_err;
+	int64_t err;		/* lookup err or fib_check_nh return value */
+	const char *extack;	/* the kernel's message to the user, NULL when none */
+	const struct vx_path *path;	/* the event that decided, NULL without stack */
+	size_t nevents;
+};
+
+const char *vx_route_class_name(enum vx_route_class c);
 
 struct vx_analysis {
 	const struct vx_dataset *ds;	/* borrowed */
@@ -90,6 +125,9 @@ struct vx_analysis {
 	size_t npaths;
 	struct vx_journey *journeys;
 	size_t njourneys;
+	struct vx_route *routes;
+	size_t nroutes;
+	int *rec_path;		/* per dataset rec: index into @paths, -1 without stack */
 	struct arena arena;	/* everything above lives here or in the malloc'd arrays */
 };
 
@@ -98,6 +136,9 @@ int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an);
 void vx_analysis_release(struct vx_analysis *an);
 /* vx_analysis_path_of - the path of a loaded event, or NULL */
 const struct vx_path *vx_analysis_path_of(const struct vx_analysis *an, const struct vx_rec *r);
+
+/* vx_routes_build - fill @an->routes from the dataset (called by vx_analysis_build) */
+int vx_routes_build(struct vx_analysis *an);
 
 /* path analysis on a bare list of frames (innermost first), used by the above and by tests */
 int vx_frames_ip_passes(const char *const *frames, size_t n);

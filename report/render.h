@@ -22,7 +22,18 @@ struct vx_renderer {
 extern const struct vx_renderer *const vx_renderers[];	/* NULL-terminated, in report/renderers.c */
 const struct vx_renderer *vx_renderer_by_name(const char *name);
 
+/* vx_path_layer_summary - "syscall > socket > l4 > ip > dev" (outermost first) into @sb */
+struct strbuf;
+void vx_path_layer_summary(const struct vx_path *p, struct strbuf *sb);
+
+/* vx_route_explain - one or two sentences on why the kernel classed @q as it did */
+void vx_route_explain(const struct vx_route *q, struct strbuf *sb);
+
 extern const struct vx_renderer vx_render_text;
 extern const struct vx_renderer vx_render_json;
+extern const struct vx_renderer vx_render_html;
+extern const struct vx_renderer vx_render_dot;
+extern const struct vx_renderer vx_render_folded;
+extern const struct vx_renderer vx_render_chrome;
 
 #endif

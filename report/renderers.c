@@ -6,6 +6,10 @@
 const struct vx_renderer *const vx_renderers[] = {
 	&vx_render_text,
 	&vx_render_json,
+	&vx_render_html,
+	&vx_render_dot,
+	&vx_render_folded,
+	&vx_render_chrome,
 	NULL,
 };
 

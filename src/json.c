@@ -113,6 +113,15 @@ void json_escape(struct strbuf *sb, const char *s)
 
 	strbuf_addch(sb, '"');
 	while (*p) {
+		/* copy the run of characters that need no escaping in one go */
+		const unsigned char *run = p;
+
+		while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+			p++;
+		if (p > run)
+			strbuf_add(sb, run, (size_t)(p - run));
+		if (!*p)
+			break;
 		unsigned char c = *p;
 
 		if (c == '"' || c == '\\') {
@@ -121,9 +130,6 @@ void json_escape(struct strbuf *sb, const char *s)
 			p++;
 		} else if (c < 0x20 || c == 0x7f) {
 			strbuf_addf(sb, "\\u%04x", c);
-			p++;
-		} else if (c < 0x80) {
-			strbuf_addch(sb, c);
 			p++;
 		} else {
 			/* validate one UTF-8 sequence; replace anything invalid */
@@ -205,6 +211,23 @@ void jw_kstring(struct json_writer *w, const char *k, const char *s) { jw_key(w,
 void jw_kint(struct json_writer *w, const char *k, int64_t v) { jw_key(w, k); jw_int(w, v); }
 void jw_kuint(struct json_writer *w, const char *k, uint64_t v) { jw_key(w, k); jw_uint(w, v); }
 void jw_kbool(struct json_writer *w, const char *k, bool v) { jw_key(w, k); jw_bool(w, v); }
+
+void jw_decimal(struct json_writer *w, int64_t v, int scale)
+{
+	uint64_t mag = v < 0 ? -(uint64_t)v : (uint64_t)v, div = 1;
+	char b[48];
+
+	if (scale <= 0 || scale > 18) {
+		jw_int(w, v);
+		return;
+	}
+	for (int i = 0; i < scale; i++)
+		div *= 10;
+	sep(w);
+	snprintf(b, sizeof(b), "%s%" PRIu64 ".%0*" PRIu64, v < 0 ? "-" : "", mag / div, scale,
+		 mag % div);
+	outs(w, b);
+}
 
 /* ---- reader ---- */
 

@@ -57,6 +57,10 @@ struct vx_sink {
 	char skipped_example[160];	/* first such unit, for the warning */
 	bool truncated;
 	uint64_t truncated_at;	/* byte offset where reading stopped */
+	/* first warning of the producer ("kernel addresses left as hex: ..."), "" when none;
+	 * parsers never print: the command prints it after the import (also stored as
+	 * capture meta "warning"). Set it with vx_sink_warn(). */
+	char warning[256];
 };
 
 static inline int vx_sink_event(struct vx_sink *s, const struct vx_event *ev)
@@ -65,6 +69,8 @@ static inline int vx_sink_event(struct vx_sink *s, const struct vx_event *ev)
 }
 
 int vx_sink_meta(struct vx_sink *s, const char *key, const char *value);
+/* vx_sink_warn - keep the first warning in s->warning and store it as meta "warning" */
+void vx_sink_warn(struct vx_sink *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* vx_sink_skip - count a unit of input that was not understood, keep the first example */
 void vx_sink_skip(struct vx_sink *s, const char *what, size_t len);
 

@@ -72,6 +72,7 @@ struct vx_store {
 	struct vx_sink sink;
 	sqlite3_stmt *ins_event, *ins_stack, *ins_meta;
 	struct stack_index stacks;
+	struct stack_index raw;	/* hash of the frames as the producer gave them → stack id */
 	uint64_t first_ts, last_ts;
 	struct strbuf frames, fields;
 	char *kernel_release;
@@ -196,6 +197,9 @@ static void finalize_import_stmts(struct vx_store *st)
 	free(st->stacks.hash);
 	free(st->stacks.id);
 	memset(&st->stacks, 0, sizeof(st->stacks));
+	free(st->raw.hash);
+	free(st->raw.id);
+	memset(&st->raw, 0, sizeof(st->raw));
 	free(st->kernel_release);
 	st->kernel_release = NULL;
 }
@@ -269,7 +273,19 @@ static int64_t stack_id_for(struct vx_store *st, const struct vx_event *ev)
 {
 	char sym[256];
 	size_t depth = 0;
+	uint64_t raw = VX_HASH_INIT;
 
+	if (!ev->nframes)
+		return 0;
+	/* most events repeat a stack seen before: recognise the raw frames before paying for
+	 * normalisation (the raw index lives for this import only) */
+	for (size_t i = 0; i < ev->nframes; i++)
+		raw = ev->frames[i] ? vx_hash64(raw, ev->frames[i], strlen(ev->frames[i]) + 1) : raw;
+	raw = vx_hash64(raw, &ev->nframes, sizeof(ev->nframes));
+	int64_t cached = index_get(&st->raw, raw);
+
+	if (cached)
+		return cached;
 	strbuf_reset(&st->frames);
 	for (size_t i = 0; i < ev->nframes; i++) {
 		if (!ev->frames[i] || vx_frame_normalize(ev->frames[i], sym, sizeof(sym)) != 0)
@@ -283,8 +299,10 @@ static int64_t stack_id_for(struct vx_store *st, const struct vx_event *ev)
 	uint64_t h = vx_hash64(VX_HASH_INIT, st->frames.buf, st->frames.len);
 	int64_t id = index_get(&st->stacks, h);
 
-	if (id)
+	if (id) {
+		index_put(&st->raw, raw, id);
 		return id;
+	}
 	sqlite3_reset(st->ins_stack);
 	sqlite3_bind_int64(st->ins_stack, 1, (sqlite3_int64)h);
 	sqlite3_bind_int64(st->ins_stack, 2, (sqlite3_int64)depth);
@@ -295,6 +313,7 @@ static int64_t stack_id_for(struct vx_store *st, const struct vx_event *ev)
 	}
 	id = sqlite3_last_insert_rowid(st->db);
 	index_put(&st->stacks, h, id);
+	index_put(&st->raw, raw, id);
 	return id;
 }
 

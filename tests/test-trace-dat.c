@@ -112,7 +112,7 @@ static void collect_release(struct collect *c)
 	arena_release(&c->arena);
 }
 
-static int import_path(const char *path, struct collect *c)
+static int td_import_file(const char *path, struct collect *c)
 {
 	struct vx_input *in = vx_input_open(path);
 	int ret;
@@ -192,7 +192,7 @@ static void test_trace_dat_event_count_matches_trace_cmd_report(void **state)
 	if (!have_trace_cmd())
 		skip();
 	collect_init(&c);
-	assert_int_equal(import_path(SAMPLE, &c), 0);
+	assert_int_equal(td_import_file(SAMPLE, &c), 0);
 	assert_true(c.n > 20);
 	assert_int_equal((long)c.n, report_event_count(SAMPLE));
 	assert_int_equal(c.sink.skipped, 0);
@@ -208,7 +208,7 @@ static void test_trace_dat_decodes_format_fields(void **state)
 
 	(void)state;
 	collect_init(&c);
-	assert_int_equal(import_path(SAMPLE, &c), 0);
+	assert_int_equal(td_import_file(SAMPLE, &c), 0);
 	assert_string_equal(c.kernel_release, "6.18.44-fc-v669");
 	for (size_t i = 0; i < c.n; i++) {
 		struct ev_copy *e = &c.evs[i];
@@ -266,7 +266,7 @@ static void test_trace_dat_attaches_all_stack_frames(void **state)
 
 	(void)state;
 	collect_init(&c);
-	assert_int_equal(import_path(SAMPLE, &c), 0);
+	assert_int_equal(td_import_file(SAMPLE, &c), 0);
 	for (size_t i = 0; i < c.n; i++) {
 		struct ev_copy *e = &c.evs[i];
 		const char *dev = field(e, "name"), *len = field(e, "len");
@@ -299,7 +299,7 @@ static void test_trace_dat_reads_standard_input(void **state)
 
 	(void)state;
 	collect_init(&ref);
-	assert_int_equal(import_path(SAMPLE, &ref), 0);
+	assert_int_equal(td_import_file(SAMPLE, &ref), 0);
 	assert_int_equal(pipe(pfd), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -392,7 +392,7 @@ static void check_truncations(const char *sample, size_t step)
 		write_file(path, data, off);
 		collect_init(&c);
 		vx_error_clear();
-		ret = import_path(path, &c);
+		ret = td_import_file(path, &c);
 		if (ret < 0) {
 			failed++;
 			assert_non_null(strstr(vx_error_msg(), path));
@@ -431,8 +431,8 @@ static void test_trace_dat_reads_version_6(void **state)
 	assert_int_equal(system(cmd), 0);
 	collect_init(&ref);
 	collect_init(&c);
-	assert_int_equal(import_path(SAMPLE, &ref), 0);
-	assert_int_equal(import_path(path, &c), 0);
+	assert_int_equal(td_import_file(SAMPLE, &ref), 0);
+	assert_int_equal(td_import_file(path, &c), 0);
 	assert_int_equal(c.n, ref.n);
 	for (size_t i = 0; i < c.n; i++) {
 		assert_string_equal(c.evs[i].name, ref.evs[i].name);
@@ -468,7 +468,7 @@ static void test_trace_dat_rejects_garbage(void **state)
 		junk[13] = 8;
 		write_file(path, junk, sizeof(junk));
 		collect_init(&c);
-		assert_int_equal(import_path(path, &c), -1);
+		assert_int_equal(td_import_file(path, &c), -1);
 		assert_non_null(strstr(vx_error_msg(), path));
 		assert_int_equal(c.n, 0);
 		collect_release(&c);
@@ -477,7 +477,7 @@ static void test_trace_dat_rejects_garbage(void **state)
 	junk[0] = 'x';
 	write_file(path, junk, sizeof(junk));
 	collect_init(&c);
-	assert_int_equal(import_path(path, &c), -1);
+	assert_int_equal(td_import_file(path, &c), -1);
 	assert_non_null(strstr(vx_error_msg(), "not a trace.dat"));
 	collect_release(&c);
 	rm_tmpdir(dir);

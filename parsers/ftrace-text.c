@@ -1,0 +1,424 @@
+/* ftrace-text.c: importer for ftrace's text output (`cat trace`, `cat trace_pipe`).
+ * Handles the header or its absence, the irq-info column or its absence, "(tgid)" columns,
+ * "<...>" comms, tracepoint lines (key=value payloads), kprobe/kretprobe lines,
+ * function-tracer lines ("func <-parent") and "<stack trace>" blocks (" => frame"), which
+ * belong to the latest event of the same CPU. Lost-event markers are counted.
+ * Must not: print, or guess the meaning of events (that is the analysis' job).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "format.h"
+#include "payload.h"
+#include "../src/error.h"
+
+/* an event waiting for its stack (which may come after other CPUs' lines) */
+struct pending {
+	struct strbuf line;	/* owns the text the fields point into */
+	struct strbuf stack;	/* frame lines, NUL-separated */
+	char name[128];
+	char comm[64];
+	struct vx_field fields[VX_PAYLOAD_MAX_FIELDS];
+	size_t nfields;
+	uint64_t ts_ns;
+	int cpu, pid;
+	bool has_stack;		/* a <stack trace> block was attached */
+	bool final;		/* nothing more can attach */
+};
+
+#define MAX_PENDING 64
+#define MAX_FRAMES 512
+
+struct parser {
+	struct vx_input *in;
+	struct vx_sink *sink;
+	struct pending q[MAX_PENDING];	/* ring of pending events */
+	size_t head, count;
+	struct pending *stack_target;	/* event the current " => " lines belong to */
+	bool in_user_stack;
+	uint64_t lineno;
+	uint64_t event_lines;
+};
+
+struct line_parts {
+	char *comm;
+	int pid, cpu;
+	uint64_t ts_ns;
+	char *text;	/* what follows "TIMESTAMP: " */
+};
+
+static int is_irq_info(const char *p, size_t n)
+{
+	if (n < 4 || n > 6)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr(".dDnNhHsSbBzZXx0123456789", p[i]))
+			return 0;
+	return 1;
+}
+
+/* "109.780567:" (or "109780567123:" with a counter clock) → ns; -1 if not a timestamp */
+static int parse_ts(const char *p, size_t n, uint64_t *ns)
+{
+	uint64_t sec = 0, frac = 0;
+	size_t i = 0, fd = 0;
+
+	if (!n || !isdigit((unsigned char)p[0]))
+		return -1;
+	for (; i < n && isdigit((unsigned char)p[i]); i++)
+		sec = sec * 10 + (uint64_t)(p[i] - '0');
+	if (i < n && p[i] == '.') {
+		for (i++; i < n && isdigit((unsigned char)p[i]); i++, fd++)
+			if (fd < 9)
+				frac = frac * 10 + (uint64_t)(p[i] - '0');
+		if (!fd)
+			return -1;
+		for (size_t k = fd; k < 9; k++)
+			frac *= 10;
+		*ns = sec * 1000000000ULL + frac;
+	} else {
+		*ns = sec;	/* counter/cycles clocks print raw units */
+	}
+	return i == n ? 0 : -1;
+}
+
+/*
+ * Split "  <comm>-<pid> [(tgid)] [cpu] [irq-info] ts: text" in place.
+ * Returns 0 on success, -1 when the line is not an event line.
+ */
+static int split_line(char *line, struct line_parts *lp)
+{
+	char *br = NULL, *p, *end, *dash;
+
+	/* the CPU column: " [ddd]" — search from the left, comms rarely contain it */
+	for (p = line; (p = strchr(p, '[')); p++) {
+		char *q = p + 1;
+
+		while (isdigit((unsigned char)*q))
+			q++;
+		if (q > p + 1 && *q == ']' && p > line && (p[-1] == ' ' || p[-1] == '\t')) {
+			br = p;
+			break;
+		}
+	}
+	if (!br)
+		return -1;
+	lp->cpu = atoi(br + 1);
+	/* left of the CPU column: comm-pid, maybe followed by "(  tgid)" */
+	end = br;
+	while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (end > line && end[-1] == ')') {
+		char *op = end - 1;
+
+		while (op > line && *op != '(')
+			op--;
+		if (*op != '(')
+			return -1;
+		end = op;
+		while (end > line && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+	}
+	*end = '\0';
+	p = line;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	dash = strrchr(p, '-');
+	if (!dash || dash == p || !isdigit((unsigned char)dash[1]))
+		return -1;
+	for (char *d = dash + 1; *d; d++)
+		if (!isdigit((unsigned char)*d))
+			return -1;
+	*dash = '\0';
+	lp->comm = p;
+	lp->pid = atoi(dash + 1);
+	/* right of it: [irq-info] timestamp: */
+	p = strchr(br, ']') + 1;
+	for (int tok = 0; tok < 2; tok++) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		char *e = p;
+
+		while (*e && *e != ' ' && *e != '\t')
+			e++;
+		if (e > p && e[-1] == ':') {
+			if (parse_ts(p, (size_t)(e - p - 1), &lp->ts_ns) < 0)
+				return -1;
+			while (*e == ' ' || *e == '\t')
+				e++;
+			lp->text = e;
+			return 0;
+		}
+		if (tok == 0 && is_irq_info(p, (size_t)(e - p))) {
+			p = e;
+			continue;
+		}
+		return -1;
+	}
+	return -1;
+}
+
+static struct pending *q_at(struct parser *ps, size_t i)
+{
+	return &ps->q[(ps->head + i) % MAX_PENDING];
+}
+
+static int emit(struct parser *ps, struct pending *pe)
+{
+	const char *frames[MAX_FRAMES];
+	size_t nf = 0;
+	struct vx_event ev = {
+		.ts_ns = pe->ts_ns,
+		.cpu = pe->cpu,
+		.pid = pe->pid,
+		.comm = strcmp(pe->comm, "<...>") ? pe->comm : NULL,
+		.name = pe->name,
+		.fields = pe->fields,
+		.nfields = pe->nfields,
+	};
+
+	for (size_t off = 0; off < pe->stack.len && nf < MAX_FRAMES;) {
+		frames[nf++] = pe->stack.buf + off;
+		off += strlen(pe->stack.buf + off) + 1;
+	}
+	ev.frames = frames;
+	ev.nframes = nf;
+	return vx_sink_event(ps->sink, &ev);
+}
+
+/* emit the oldest events while they are final (or all with @all) */
+static int drain(struct parser *ps, bool all)
+{
+	while (ps->count) {
+		struct pending *pe = q_at(ps, 0);
+
+		if (!all && !pe->final && ps->count < MAX_PENDING)
+			break;
+		if (ps->stack_target == pe)
+			ps->stack_target = NULL;
+		if (emit(ps, pe) < 0)
+			return -1;
+		ps->head = (ps->head + 1) % MAX_PENDING;
+		ps->count--;
+	}
+	return 0;
+}
+
+static int add_event(struct parser *ps, struct line_parts *lp)
+{
+	char *text = lp->text, *colon, *name;
+	const char *system;
+	struct pending *pe;
+
+	/* a new line of a CPU closes that CPU's earlier events: their stacks would have
+	 * come right after them */
+	for (size_t i = 0; i < ps->count; i++)
+		if (q_at(ps, i)->cpu == lp->cpu)
+			q_at(ps, i)->final = true;
+	if (drain(ps, false) < 0)
+		return -1;
+
+	pe = q_at(ps, ps->count);
+	ps->count++;
+	strbuf_reset(&pe->line);
+	strbuf_reset(&pe->stack);
+	pe->nfields = 0;
+	pe->has_stack = pe->final = false;
+	pe->cpu = lp->cpu;
+	pe->pid = lp->pid;
+	pe->ts_ns = lp->ts_ns;
+	snprintf(pe->comm, sizeof(pe->comm), "%s", lp->comm);
+	ps->stack_target = NULL;
+
+	strbuf_addstr(&pe->line, text);
+	text = pe->line.buf;
+	colon = strchr(text, ':');
+	char *arrow = strstr(text, " <-");
+	char *sp = strchr(text, ' ');
+
+	if (arrow && (!colon || colon > arrow) && sp == arrow) {
+		/* function tracer: "iptunnel_xmit <-vxlan_xmit_one" */
+		*arrow = '\0';
+		pe->fields[0] = (struct vx_field){ "ip", text };
+		pe->fields[1] = (struct vx_field){ "parent_ip", arrow + 3 };
+		pe->nfields = 2;
+		snprintf(pe->name, sizeof(pe->name), "ftrace:function");
+		return 0;
+	}
+	if (!colon || (sp && sp < colon)) {
+		/* no "name:" — e.g. a marker without event name; keep it as text */
+		pe->fields[0] = (struct vx_field){ "text", text };
+		pe->nfields = 1;
+		snprintf(pe->name, sizeof(pe->name), "ftrace:unknown");
+		return 0;
+	}
+	*colon = '\0';
+	name = text;
+	text = colon + 1;
+	while (*text == ' ')
+		text++;
+	system = vx_event_system(name, text);
+	snprintf(pe->name, sizeof(pe->name), "%s:%s", system, name);
+	pe->nfields = vx_payload_parse(name, text, pe->fields, VX_PAYLOAD_MAX_FIELDS);
+	return 0;
+}
+
+/* "<stack trace>" from cpu: the latest event of that CPU without a stack gets it */
+static void start_stack(struct parser *ps, int cpu)
+{
+	ps->stack_target = NULL;
+	for (size_t i = ps->count; i-- > 0;) {
+		struct pending *pe = q_at(ps, i);
+
+		if (pe->cpu != cpu)
+			continue;
+		if (!pe->has_stack) {
+			pe->has_stack = true;
+			ps->stack_target = pe;
+		}
+		break;
+	}
+}
+
+static unsigned long long lost_marker(const char *line)
+{
+	/* "CPU:1 [LOST 123 EVENTS]" */
+	const char *p = strstr(line, "[LOST ");
+
+	if (!p || strncmp(line, "CPU:", 4))
+		return 0;
+	return strtoull(p + 6, NULL, 10);
+}
+
+static int handle_line(struct parser *ps, char *line, size_t len)
+{
+	struct line_parts lp;
+	char *p = line;
+	unsigned long long lost;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!*p)
+		return 0;
+	if (p[0] == '=' && p[1] == '>') {
+		if (ps->in_user_stack)
+			return 0;	/* user frames: not kernel paths */
+		if (!ps->stack_target) {
+			vx_sink_skip(ps->sink, line, len);
+			return 0;
+		}
+		strbuf_add(&ps->stack_target->stack, p, strlen(p) + 1);
+		return 0;
+	}
+	ps->in_user_stack = false;
+	if (*p == '#') {
+		unsigned long long in, written;
+		const char *e = strstr(p, "entries-in-buffer/entries-written:");
+
+		if (e && sscanf(e + 34, " %llu/%llu", &in, &written) == 2 && written > in)
+			ps->sink->lost_events += written - in;
+		return 0;
+	}
+	if ((lost = lost_marker(p))) {
+		ps->sink->lost_events += lost;
+		return 0;
+	}
+	if (split_line(line, &lp) < 0) {
+		vx_sink_skip(ps->sink, line, len);
+		return 0;
+	}
+	ps->event_lines++;
+	if (!strncmp(lp.text, "<stack trace>", 13)) {
+		start_stack(ps, lp.cpu);
+		if (!ps->stack_target)
+			vx_sink_skip(ps->sink, "<stack trace> without an event before it", 40);
+		return 0;
+	}
+	if (!strncmp(lp.text, "<user stack trace>", 18)) {
+		ps->stack_target = NULL;
+		ps->in_user_stack = true;
+		return 0;
+	}
+	return add_event(ps, &lp);
+}
+
+static int ftrace_text_import(struct vx_input *in, struct vx_sink *sink, const struct vx_import_opts *opts)
+{
+	struct parser *ps = calloc(1, sizeof(*ps));
+	struct strbuf line = STRBUF_INIT;
+	int r, ret = -1;
+
+	if (!ps)
+		return vx_error("out of memory");
+	ps->in = in;
+	ps->sink = sink;
+	for (size_t i = 0; i < MAX_PENDING; i++) {
+		strbuf_init(&ps->q[i].line, 0);
+		strbuf_init(&ps->q[i].stack, 0);
+	}
+	while ((r = vx_input_getline(in, &line)) > 0) {
+		ps->lineno++;
+		if (memchr(line.buf, '\0', line.len)) {
+			vx_error("%s:%llu: binary data in a text trace; is this the right file?", in->name,
+				 (unsigned long long)ps->lineno);
+			goto out;
+		}
+		if (handle_line(ps, line.buf, line.len) < 0)
+			goto out;	/* the sink said why */
+	}
+	if (r < 0)
+		goto out;
+	if (drain(ps, true) < 0)
+		goto out;
+	if (!ps->event_lines) {
+		vx_error("%s: no trace events found in %llu lines; is this ftrace output (cat trace)?",
+			 in->name, (unsigned long long)ps->lineno);
+		goto out;
+	}
+	ret = 0;
+out:
+	for (size_t i = 0; i < MAX_PENDING; i++) {
+		strbuf_release(&ps->q[i].line);
+		strbuf_release(&ps->q[i].stack);
+	}
+	strbuf_release(&line);
+	free(ps);
+	return ret;
+}
+
+/* confidence: a "# tracer:" header, or event lines in the first kilobytes */
+static int ftrace_text_probe(const unsigned char *head, size_t len)
+{
+	char buf[4096];
+	size_t n = len < sizeof(buf) - 1 ? len : sizeof(buf) - 1;
+	int events = 0, known = 0, lines = 0;
+
+	if (memchr(head, '\0', n))
+		return 0;
+	memcpy(buf, head, n);
+	buf[n] = '\0';
+	if (!strncmp(buf, "# tracer:", 9))
+		return 100;
+	for (char *l = strtok(buf, "\n"); l && lines < 20; l = strtok(NULL, "\n")) {
+		struct line_parts lp;
+
+		const char *p = l + strspn(l, " \t");
+
+		lines++;
+		if (p[0] == '#' || (p[0] == '=' && p[1] == '>') || !strncmp(p, "CPU:", 4))
+			known++;
+		else if (split_line(l, &lp) == 0)
+			events++;
+	}
+	/* mostly event, stack and comment lines (the last line may be cut by the peek) */
+	return events >= 1 && (events + known) * 5 >= lines * 4 ? 60 : 0;
+}
+
+const struct vx_format vx_format_ftrace_text = {
+	.name = "ftrace-text",
+	.desc = "ftrace text from `cat trace` or `cat trace_pipe`, with <stack trace> blocks",
+	.probe = ftrace_text_probe,
+	.import = ftrace_text_import,
+};

@@ -1,0 +1,378 @@
+/* analysis.c: paths (distinct event+stack pairs) with their IP-layer passes and
+ * encapsulation, and journeys (events joined by skb address). See analysis.h.
+ * Must not: touch the store, parse inputs, or print.
+ */
+#include "analysis.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/error.h"
+
+/* ---- per-stack facts ---- */
+
+int vx_frames_ip_passes(const char *const *frames, size_t n)
+{
+	int passes = 0;
+	bool in_run = false;
+
+	/* outermost (last) to innermost (first) */
+	for (size_t i = n; i-- > 0;) {
+		enum vx_layer l = vx_layer_of(frames[i]);
+
+		if (l == VX_LAYER_IP) {
+			if (!in_run)
+				passes++;
+			in_run = true;
+		} else if (l != VX_LAYER_OTHER) {
+			in_run = false;
+		}
+	}
+	return passes;
+}
+
+const char *vx_frames_encap(const char *const *frames, size_t n)
+{
+	bool tunnel = false;
+
+	for (size_t i = n; i-- > 0;) {
+		const char *k = vx_tunnel_kind(frames[i]);
+
+		if (k)
+			return k;
+		if (vx_layer_of(frames[i]) == VX_LAYER_TUNNEL && strncmp(frames[i], "gro_cell", 8))
+			tunnel = true;
+	}
+	return tunnel ? "ip-tunnel" : NULL;
+}
+
+bool vx_frames_reenter_ip(const char *const *frames, size_t n)
+{
+	bool tunnel = false;
+
+	for (size_t i = n; i-- > 0;) {
+		enum vx_layer l = vx_layer_of(frames[i]);
+
+		/* gro_cell_poll is the decapsulation side: the packet leaves the tunnel there */
+		if (l == VX_LAYER_TUNNEL && strncmp(frames[i], "gro_cell", 8))
+			tunnel = true;
+		else if (l == VX_LAYER_IP && tunnel)
+			return true;
+	}
+	return false;
+}
+
+/* ---- paths ---- */
+
+struct path_key {
+	int64_t stack_id;
+	const char *name;
+	size_t rec;
+};
+
+static int cmp_path_key(const void *a, const void *b)
+{
+	const struct path_key *x = a, *y = b;
+	int c;
+
+	if (x->stack_id != y->stack_id)
+		return x->stack_id < y->stack_id ? -1 : 1;
+	c = strcmp(x->name, y->name);
+	if (c)
+		return c;
+	return x->rec < y->rec ? -1 : x->rec > y->rec;
+}
+
+static int cmp_path_first(const void *a, const void *b)
+{
+	const struct path_key *x = a, *y = b;
+
+	return x->rec < y->rec ? -1 : x->rec > y->rec;
+}
+
+static int build_paths(struct vx_analysis *an)
+{
+	const struct vx_dataset *ds = an->ds;
+	struct path_key *keys = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(*keys));
+	struct path_key *firsts;
+	size_t nk = 0, ngroups = 0;
+
+	an->rec_path = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(int));
+	if (!keys || !an->rec_path)
+		abort();
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		an->rec_path[i] = -1;
+		if (ds->recs[i].stack_id)
+			keys[nk++] = (struct path_key){ ds->recs[i].stack_id, ds->recs[i].name, i };
+	}
+	qsort(keys, nk, sizeof(*keys), cmp_path_key);
+	/* one entry per group, remembering its first record; ids follow first appearance */
+	firsts = malloc((nk ? nk : 1) * sizeof(*firsts));
+	if (!firsts)
+		abort();
+	for (size_t i = 0; i < nk; i++)
+		if (!i || keys[i].stack_id != keys[i - 1].stack_id || strcmp(keys[i].name, keys[i - 1].name))
+			firsts[ngroups++] = keys[i];
+	qsort(firsts, ngroups, sizeof(*firsts), cmp_path_first);
+	an->paths = calloc(ngroups ? ngroups : 1, sizeof(*an->paths));
+	if (!an->paths)
+		abort();
+	an->npaths = ngroups;
+	for (size_t g = 0; g < ngroups; g++) {
+		struct vx_path *p = &an->paths[g];
+		const struct vx_stack *st = vx_dataset_stack(ds, firsts[g].stack_id);
+
+		if (!st) {
+			vx_error("stack %lld of event %lld is missing from the database",
+				 (long long)firsts[g].stack_id, (long long)ds->recs[firsts[g].rec].id);
+			free(keys);
+			free(firsts);
+			return -1;
+		}
+		p->id = (int)g + 1;
+		p->event = firsts[g].name;
+		p->stack = st;
+		p->layers = arena_alloc(&an->arena, (st->nframes ? st->nframes : 1) * sizeof(*p->layers));
+		for (size_t f = 0; f < st->nframes; f++)
+			p->layers[f] = vx_layer_of(st->frames[f]);
+		p->ip_passes = vx_frames_ip_passes(st->frames, st->nframes);
+		p->encap = vx_frames_encap(st->frames, st->nframes);
+		p->reenters_ip_after_encap = vx_frames_reenter_ip(st->frames, st->nframes);
+		/* remember the group's first record so the members can find the path */
+		an->rec_path[firsts[g].rec] = (int)g;
+	}
+	/* members: walk the sorted keys, each group starts at a record that now has a path */
+	for (size_t i = 0, g = 0; i < nk; i++) {
+		if (!i || keys[i].stack_id != keys[i - 1].stack_id || strcmp(keys[i].name, keys[i - 1].name))
+			g = (size_t)an->rec_path[keys[i].rec];
+		an->rec_path[keys[i].rec] = (int)g;
+		an->paths[g].count++;
+	}
+	free(keys);
+	free(firsts);
+	return 0;
+}
+
+/* ---- journeys ---- */
+
+static bool is_free_event(const char *name)
+{
+	return !strcmp(name, "skb:kfree_skb") || !strcmp(name, "skb:consume_skb") ||
+	       strstr(name, ":kfree_skbmem") || strstr(name, ":__kfree_skb");
+}
+
+static bool is_xmit_event(const char *name)
+{
+	return !strcmp(name, "net:net_dev_start_xmit") || !strcmp(name, "net:net_dev_queue") ||
+	       !strcmp(name, "net:net_dev_xmit");
+}
+
+/* tunnel kind from a device name when no stack says it (vxlan.calico, geneve0, tunl0) */
+static const char *tunnel_kind_of_dev(const char *dev)
+{
+	static const struct {
+		const char *prefix, *kind;
+	} devs[] = {
+		{ "vxlan", "vxlan" }, { "flannel", "vxlan" }, { "geneve", "geneve" },
+		{ "genev_sys", "geneve" }, { "tunl", "ipip" }, { "gre", "gre" }, { "wg", "wireguard" },
+	};
+
+	for (size_t i = 0; dev && i < sizeof(devs) / sizeof(devs[0]); i++)
+		if (!strncmp(dev, devs[i].prefix, strlen(devs[i].prefix)))
+			return devs[i].kind;
+	return NULL;
+}
+
+/* encapsulation of a journey: the underlay transmit whose stack holds the tunnel
+ * (or, without stacks, the transmit right after one on a tunnel-named device) */
+static bool is_recv_event(const char *name)
+{
+	return !strcmp(name, "net:netif_receive_skb") || !strcmp(name, "net:netif_rx") ||
+	       !strcmp(name, "net:napi_gro_receive_entry") || !strcmp(name, "net:netif_receive_skb_entry");
+}
+
+static void journey_encap(struct vx_journey *j)
+{
+	j->overhead_bytes = -1;
+	j->encap_hop = j->decap_hop = -1;
+	for (size_t i = 0; i < j->nhops; i++) {
+		const struct vx_hop *h = &j->hops[i];
+
+		if (h->path && h->path->reenters_ip_after_encap)
+			j->reenters_ip_after_encap = true;
+	}
+	for (size_t i = 1; i < j->nhops; i++) {
+		const struct vx_hop *h = &j->hops[i];
+		const struct vx_hop *t = NULL;
+		const char *kind = NULL;
+
+		if (!is_xmit_event(h->event) || !h->dev)
+			continue;
+		/* the transmit before it on another device */
+		for (size_t k = i; k-- > 0;)
+			if (is_xmit_event(j->hops[k].event) && j->hops[k].dev && strcmp(j->hops[k].dev, h->dev)) {
+				t = &j->hops[k];
+				break;
+			}
+		if (!t)
+			continue;
+		if (h->path && h->path->encap && h->path->reenters_ip_after_encap)
+			kind = h->path->encap;
+		else if (!h->path && tunnel_kind_of_dev(t->dev))
+			kind = tunnel_kind_of_dev(t->dev);
+		if (!kind)
+			continue;
+		j->encap = kind;
+		j->tunnel_dev = t->dev;
+		j->encap_hop = (int)i;
+		if (h->len >= 0 && t->len >= 0)
+			j->overhead_bytes = h->len - t->len;
+		for (size_t k = i + 1; k < j->nhops; k++)
+			if (is_recv_event(j->hops[k].event) && j->hops[k].dev && !strcmp(j->hops[k].dev, t->dev)) {
+				j->decap_hop = (int)k;
+				break;
+			}
+		return;
+	}
+	/* a stack that shows encapsulation, even without the underlay hop */
+	for (size_t i = 0; i < j->nhops; i++)
+		if (j->hops[i].path && j->hops[i].path->encap) {
+			j->encap = j->hops[i].path->encap;
+			return;
+		}
+}
+
+struct open_journey {
+	uint64_t skb;
+	int64_t capture_id;
+	size_t idx;	/* into an->journeys */
+	bool used;	/* slot holds this key (never cleared: linear probing) */
+	bool closed;	/* the journey ended; the next event with this key starts a new one */
+};
+
+static size_t slot_of(struct open_journey *t, size_t cap, uint64_t skb, int64_t cap_id)
+{
+	size_t i = (size_t)((skb ^ (skb >> 17) ^ (uint64_t)cap_id) * 0x9e3779b97f4a7c15ULL) & (cap - 1);
+
+	while (t[i].used && (t[i].skb != skb || t[i].capture_id != cap_id))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static int build_journeys(struct vx_analysis *an)
+{
+	const struct vx_dataset *ds = an->ds;
+	size_t cap = 1024, nj = 0, jcap = 0;
+	struct open_journey *open;
+	size_t *hop_counts = NULL;	/* per journey */
+	size_t *rec_journey = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(size_t));
+	uint64_t *last_ts = NULL;
+
+	while (cap < ds->nrecs * 2)
+		cap *= 2;
+	open = calloc(cap, sizeof(*open));
+	if (!open || !rec_journey)
+		abort();
+	/* pass 1: assign records to journeys */
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		const struct vx_rec *r = &ds->recs[i];
+		size_t s;
+
+		rec_journey[i] = (size_t)-1;
+		if (!r->skb)
+			continue;
+		s = slot_of(open, cap, r->skb, r->capture_id);
+		/* silent too long: the address was reused */
+		if (!open[s].used || open[s].closed || r->ts_ns > last_ts[open[s].idx] + VX_JOURNEY_GAP_NS) {
+			if (nj == jcap) {
+				jcap = jcap ? jcap * 2 : 64;
+				hop_counts = realloc(hop_counts, jcap * sizeof(*hop_counts));
+				last_ts = realloc(last_ts, jcap * sizeof(*last_ts));
+				if (!hop_counts || !last_ts)
+					abort();
+			}
+			hop_counts[nj] = 0;
+			open[s] = (struct open_journey){ r->skb, r->capture_id, nj++, true, false };
+		}
+		rec_journey[i] = open[s].idx;
+		hop_counts[open[s].idx]++;
+		last_ts[open[s].idx] = r->ts_ns;
+		if (is_free_event(r->name))
+			open[s].closed = true;
+	}
+	/* keep journeys of two hops or more, numbered in order of their first hop */
+	size_t *jmap = malloc((nj ? nj : 1) * sizeof(size_t));
+	size_t kept = 0;
+
+	if (!jmap)
+		abort();
+	for (size_t j = 0; j < nj; j++)
+		jmap[j] = hop_counts[j] >= 2 ? kept++ : (size_t)-1;
+	an->journeys = calloc(kept ? kept : 1, sizeof(*an->journeys));
+	if (!an->journeys)
+		abort();
+	an->njourneys = kept;
+	for (size_t j = 0; j < nj; j++)
+		if (jmap[j] != (size_t)-1) {
+			struct vx_journey *jj = &an->journeys[jmap[j]];
+
+			jj->id = (int)jmap[j] + 1;
+			jj->hops = arena_alloc(&an->arena, hop_counts[j] * sizeof(*jj->hops));
+		}
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		const struct vx_rec *r = &ds->recs[i];
+		size_t j = rec_journey[i];
+
+		if (j == (size_t)-1 || jmap[j] == (size_t)-1)
+			continue;
+		struct vx_journey *jj = &an->journeys[jmap[j]];
+		struct vx_hop *h = &jj->hops[jj->nhops++];
+
+		jj->skb = r->skb;
+		jj->capture_id = r->capture_id;
+		h->ts_ns = r->ts_ns;
+		h->rec = r;
+		h->event = r->name;
+		h->dev = r->dev;
+		h->len = r->len;
+		h->path = an->rec_path[i] >= 0 ? &an->paths[an->rec_path[i]] : NULL;
+	}
+	for (size_t j = 0; j < an->njourneys; j++)
+		journey_encap(&an->journeys[j]);
+	free(jmap);
+	free(open);
+	free(hop_counts);
+	free(last_ts);
+	free(rec_journey);
+	return 0;
+}
+
+int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
+{
+	memset(an, 0, sizeof(*an));
+	an->ds = ds;
+	if (build_paths(an) < 0 || build_journeys(an) < 0 || vx_routes_build(an) < 0) {
+		vx_analysis_release(an);
+		return -1;
+	}
+	return 0;
+}
+
+void vx_analysis_release(struct vx_analysis *an)
+{
+	free(an->paths);
+	free(an->journeys);
+	free(an->routes);
+	free(an->rec_path);
+	arena_release(&an->arena);
+	memset(an, 0, sizeof(*an));
+}
+
+const struct vx_path *vx_analysis_path_of(const struct vx_analysis *an, const struct vx_rec *r)
+{
+	size_t i = (size_t)(r - an->ds->recs);
+
+	if (i >= an->ds->nrecs || an->rec_path[i] < 0)
+		return NULL;
+	return &an->paths[an->rec_path[i]];
+}

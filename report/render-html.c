@@ -1,0 +1,1143 @@
+/* render-html.c: `--format html`, one self-contained page (inline SVG, CSS and JS, nothing
+ * fetched, a Content-Security-Policy that forbids fetching) that draws each journey shape
+ * as a flow across the kernel layers, with the IP-layer re-entry after encapsulation
+ * marked, the call stack of every hop on click, the paths and the route events.
+ * Must not: parse, query the store, or write any capture string except through
+ * html_escape().
+ *
+ * Size bound: whatever the capture, the page holds at most HTML_MAX_GROUPS journey shapes
+ * (default 20, --max-journeys up to 100) of at most HTML_MAX_HOPS hops, HTML_MAX_PATHS rows
+ * of paths, HTML_MAX_ROUTE route events and HTML_MAX_STACKS stacks of at most
+ * HTML_MAX_FRAMES frames, and cuts every capture string at HTML_MAX_STR characters.
+ * With the default 20 shapes the page stays below 8 MB even when every string is hostile
+ * and of maximal length (tests/test-render.c checks that on a synthetic capture of 20000
+ * journeys, 5000 paths of 400 frames and 2000 route events); each further shape adds at
+ * most 110 KB (below 18 MB at --max-journeys 100). The lab samples give pages of a few
+ * hundred KB.
+ */
+#include "render.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/error.h"
+#include "../src/strbuf.h"
+#include "flow.h"
+
+#define HTML_DEFAULT_GROUPS 20
+#define HTML_MAX_GROUPS 100
+#define HTML_MAX_HOPS 40
+#define HTML_MAX_PATHS 100
+#define HTML_MAX_ROUTE 100
+#define HTML_MAX_STACKS 120
+#define HTML_MAX_FRAMES 80
+#define HTML_MAX_STR 64
+
+/* diagram geometry (SVG user units = CSS px at scale 1) */
+#define G_GUTTER 150	/* lane titles */
+#define G_TOP 30
+#define G_LANE_H 80
+#define G_HOP_W 136
+#define G_HOP_H 64
+#define G_WP_W 124
+#define G_WP_H 40
+#define G_ENC_W 204	/* a tunnel box with the encapsulation written in it */
+#define G_ENC_H 58
+#define G_STEP 64	/* least horizontal distance between consecutive points */
+#define G_GAP 26	/* least room between two boxes of one lane (an arrow fits) */
+
+struct html {
+	FILE *out;
+	const struct vx_analysis *an;
+	unsigned char *want_stack;	/* by path index: 1 = emit its stack template */
+	size_t nstacks;
+};
+
+/*
+ * html_escape - the one escaping function of the page: writes capture text @s with
+ * & < > " ' as character references (safe in text and in double-quoted attributes),
+ * control characters and invalid UTF-8 as U+FFFD, cut after @max characters with "…".
+ * NULL writes nothing.
+ */
+static void html_escape(FILE *out, const char *s, size_t max)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t chars = 0;
+
+	if (!s)
+		return;
+	while (*p) {
+		unsigned char c = *p;
+		int n = 1, ok = 1;
+
+		if (chars++ == max) {
+			fputs("\xe2\x80\xa6", out);
+			return;
+		}
+		if (c >= 0x80) {
+			n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
+			ok = n > 0 && !(c == 0xc0 || c == 0xc1 || c > 0xf4);
+			for (int i = 1; ok && i < n; i++)
+				if ((p[i] & 0xc0) != 0x80)
+					ok = 0;
+			if (!ok) {
+				fputs("\xef\xbf\xbd", out);
+				p++;
+				continue;
+			}
+			fwrite(p, 1, (size_t)n, out);
+			p += n;
+			continue;
+		}
+		switch (c) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&#34;", out); break;
+		case '\'': fputs("&#39;", out); break;
+		default:
+			if (c < 0x20 || c == 0x7f)
+				fputs("\xef\xbf\xbd", out);
+			else
+				fputc(c, out);
+		}
+		p++;
+	}
+}
+
+static void esc(struct html *h, const char *s)
+{
+	html_escape(h->out, s, HTML_MAX_STR);
+}
+
+/* "net:net_dev_start_xmit" -> "net_dev_start_xmit" */
+static const char *event_short(const char *ev)
+{
+	const char *c = ev ? strchr(ev, ':') : NULL;
+
+	return c ? c + 1 : ev;
+}
+
+static void fmt_dt(char *buf, size_t n, uint64_t ns)
+{
+	if (ns < 1000)
+		snprintf(buf, n, "+%" PRIu64 " ns", ns);
+	else if (ns < 1000000)
+		snprintf(buf, n, "+%.1f \xc2\xb5s", ns / 1e3);
+	else if (ns < 1000000000)
+		snprintf(buf, n, "+%.2f ms", ns / 1e6);
+	else
+		snprintf(buf, n, "+%.2f s", ns / 1e9);
+}
+
+static size_t path_index(const struct html *h, const struct vx_path *p)
+{
+	return (size_t)(p - h->an->paths);
+}
+
+static void want_stack(struct html *h, const struct vx_path *p)
+{
+	size_t i;
+
+	if (!p || !p->stack || !p->stack->nframes)
+		return;
+	i = path_index(h, p);
+	if (i >= h->an->npaths || h->want_stack[i] || h->nstacks >= HTML_MAX_STACKS)
+		return;
+	h->want_stack[i] = 1;
+	h->nstacks++;
+}
+
+/* ---- page head ---- */
+
+/* background / accent colour of each kernel layer, for frames, chips and lanes */
+static const struct {
+	const char *bg, *fg;
+} layer_colors[VX_LAYER_COUNT] = {
+	[VX_LAYER_OTHER] = { "#eef0f3", "#6b7280" },
+	[VX_LAYER_SYSCALL] = { "#ece7fb", "#6d28d9" },
+	[VX_LAYER_SOCKET] = { "#e4ddfb", "#5b21b6" },
+	[VX_LAYER_L4] = { "#dbeafe", "#1d4ed8" },
+	[VX_LAYER_IP] = { "#d1fae5", "#047857" },
+	[VX_LAYER_ROUTE] = { "#fef3c7", "#a16207" },
+	[VX_LAYER_NEIGH] = { "#fde8cf", "#b45309" },
+	[VX_LAYER_TUNNEL] = { "#fde2e2", "#b91c1c" },
+	[VX_LAYER_DEV] = { "#e0e7ef", "#334155" },
+	[VX_LAYER_SOFTIRQ] = { "#e8ebee", "#475569" },
+	[VX_LAYER_NETLINK] = { "#f3e8ff", "#7e22ce" },
+};
+
+static enum vx_layer lane_layer(enum vx_lane l)
+{
+	static const enum vx_layer m[VX_LANE_COUNT] = {
+		[VX_LANE_SOCKET] = VX_LAYER_SOCKET, [VX_LANE_L4] = VX_LAYER_L4,
+		[VX_LANE_IP] = VX_LAYER_IP, [VX_LANE_ROUTE] = VX_LAYER_ROUTE,
+		[VX_LANE_TUNNEL] = VX_LAYER_TUNNEL, [VX_LANE_DEV] = VX_LAYER_DEV,
+		[VX_LANE_NIC] = VX_LAYER_SOFTIRQ,
+	};
+	return l < VX_LANE_COUNT ? m[l] : VX_LAYER_OTHER;
+}
+
+static const char page_css[] =
+	":root{--fg:#1f2937;--muted:#6b7280;--line:#d1d5db;--re:#ea580c;--bg:#f8fafc}\n"
+	"*{box-sizing:border-box}\n"
+	"body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--fg);"
+	"background:var(--bg);margin:0;padding:16px 28px}\n"
+	"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:0 0 6px}"
+	"h3{font-size:15px;margin:14px 0 6px}\n"
+	".sub{color:var(--muted);margin:0 0 14px}\n"
+	"section{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:12px 18px;"
+	"margin:0 0 16px;box-shadow:0 1px 2px rgba(0,0,0,.04)}\n"
+	".facts{display:flex;flex-wrap:wrap;gap:6px 8px;margin:4px 0 10px}\n"
+	".fact{background:#f1f5f9;border-radius:999px;padding:2px 10px;font-size:13px}\n"
+	".fact.re{background:#ffedd5;color:#9a3412;font-weight:600}\n"
+	".fact.enc{background:#fee2e2;color:#991b1b;font-weight:600}\n"
+	".diagram{overflow-x:auto}\n"
+	".diagram svg{display:block;max-width:100%;height:auto;font-family:ui-monospace,"
+	"'DejaVu Sans Mono',Menlo,Consolas,monospace}\n"
+	".diagram.full svg{max-width:none}\n"
+	"svg .lanebg{stroke:none}svg .lanetitle{font:600 13px system-ui,sans-serif;fill:#374151}\n"
+	"svg .seg{fill:none;stroke:#64748b;stroke-width:2}\n"
+	"svg .nsline{stroke:#94a3b8;stroke-width:1.5;stroke-dasharray:6 5}"
+	"svg .nstitle{font:600 12.5px system-ui,sans-serif;fill:#475569;letter-spacing:.02em}\n"
+	"svg .seg.reenter{stroke:var(--re);stroke-width:3.5;stroke-dasharray:7 4}\n"
+	"svg text.reenter{fill:#c2410c;font:700 13px system-ui,sans-serif}\n"
+	"svg .hop rect{fill:#fff;stroke:#334155;stroke-width:1.6}\n"
+	"svg .hop{cursor:pointer}svg .hop:hover rect,svg .hop:focus rect{stroke:#2563eb;stroke-width:2.6}\n"
+	"svg .hop.sel rect{stroke:#2563eb;stroke-width:3;fill:#eff6ff}svg .hop:focus{outline:none}\n"
+	"svg .hop .dev{font-weight:700;font-size:14px;fill:#111827}\n"
+	"svg .hop .ev{font-size:11px;fill:#475569}svg .hop .meta{font-size:11.5px;fill:#1f2937}\n"
+	"svg .hop .idx{font:600 10px system-ui,sans-serif;fill:#94a3b8}\n"
+	"svg .wp rect{stroke-width:1.2}svg .wp text{font-size:10.5px;fill:#1f2937}\n"
+	"svg .wp.reenter rect{stroke:var(--re);stroke-width:2.5}\n"
+	"svg .wp.synthetic rect{stroke-dasharray:4 3}svg .wp text.enc{font:700 12px system-ui,"
+	"sans-serif;fill:#b91c1c}\n"
+	"svg .encap rect{fill:#fee2e2;stroke:#dc2626}svg .encap text{font:700 12px system-ui,"
+	"sans-serif;fill:#991b1b}\n"
+	"svg .ippass circle{fill:#059669}svg .ippass text{font:600 10px system-ui,sans-serif;"
+	"fill:#047857}\n"
+	".detail{margin-top:10px;border-top:1px dashed #e5e7eb;padding-top:8px}\n"
+	".detail h4{margin:0 0 6px;font-size:14px}.hint{color:var(--muted);margin:0}\n"
+	"ol.stack{margin:0;padding:0;list-style:none;columns:2 420px;column-gap:18px;"
+	"font:12px/1.5 ui-monospace,'DejaVu Sans Mono',monospace}\n"
+	"ol.stack li{display:flex;justify-content:space-between;gap:8px;padding:1px 8px;"
+	"border-radius:4px;margin:0 0 2px;break-inside:avoid}\n"
+	"ol.stack li .n{color:#94a3b8;min-width:2.2em}ol.stack li .fn{flex:1}"
+	"ol.stack li .ly{font:600 10.5px system-ui,sans-serif;opacity:.85;text-transform:uppercase}\n"
+	"table{border-collapse:collapse;width:100%;font-size:13px}\n"
+	"th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #eef0f3;vertical-align:top}\n"
+	"th{background:#f8fafc;font-weight:600}td.num{text-align:right;font-variant-numeric:"
+	"tabular-nums}\n"
+	"td code,.mono{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:12px}\n"
+	".chip{display:inline-block;border-radius:4px;padding:0 5px;margin:1px 1px;font-size:11px;"
+	"font-weight:600}\n"
+	".yes{color:#c2410c;font-weight:700}.legend{display:flex;flex-wrap:wrap;gap:6px}\n"
+	"summary{cursor:pointer;color:#2563eb}button{font:inherit;font-size:12px;cursor:pointer}\n"
+	".more{color:var(--muted);font-style:italic}\n";
+
+static void write_layer_css(struct html *h)
+{
+	for (int l = 0; l < VX_LAYER_COUNT; l++)
+		fprintf(h->out, ".ly%d{background:%s;color:%s}svg .ly%d rect{fill:%s;stroke:%s}\n", l,
+			layer_colors[l].bg, layer_colors[l].fg, l, layer_colors[l].bg, layer_colors[l].fg);
+}
+
+static void write_head(struct html *h)
+{
+	const struct vx_dataset *ds = h->an->ds;
+
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+	      "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
+	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	      "<meta name=\"generator\" content=\"vxanalyze report --format html\">\n<title>vxanalyze: ",
+	      h->out);
+	if (ds && ds->ncaptures == 1)
+		esc(h, ds->captures[0].source);
+	else
+		fprintf(h->out, "%zu captures", ds ? ds->ncaptures : 0);
+	fputs("</title>\n<style>\n", h->out);
+	fputs(page_css, h->out);
+	write_layer_css(h);
+	fputs("</style>\n</head>\n<body>\n", h->out);
+}
+
+static void write_captures(struct html *h, size_t ngroups)
+{
+	const struct vx_analysis *an = h->an;
+	const struct vx_dataset *ds = an->ds;
+	size_t reenter = 0;
+
+	for (size_t i = 0; i < an->njourneys; i++)
+		reenter += an->journeys[i].reenters_ip_after_encap;
+	fputs("<h1>Where the packets went inside the kernel</h1>\n<p class=\"sub\">", h->out);
+	fprintf(h->out, "%zu journey%s in %zu shape%s, %zu distinct kernel path%s", an->njourneys,
+		an->njourneys == 1 ? "" : "s", ngroups, ngroups == 1 ? "" : "s", an->npaths,
+		an->npaths == 1 ? "" : "s");
+	if (reenter)
+		fprintf(h->out, "; <b class=\"yes\">%zu journey%s through the IP layer again after "
+			"encapsulation</b>", reenter, reenter == 1 ? " passes" : "s pass");
+	fputs(".</p>\n<section id=\"captures\"><h2>Captures</h2>\n<table><tr><th>id</th><th>source"
+	      "</th><th>format</th><th>kernel</th><th class=\"num\">events</th><th class=\"num\">"
+	      "lost</th><th>truncated</th></tr>\n", h->out);
+	for (size_t i = 0; ds && i < ds->ncaptures && i < HTML_MAX_PATHS; i++) {
+		const struct vx_capture *c = &ds->captures[i];
+
+		fprintf(h->out, "<tr><td>%" PRId64 "</td><td class=\"mono\">", c->id);
+		esc(h, c->source);
+		fputs("</td><td>", h->out);
+		esc(h, c->format);
+		fputs("</td><td>", h->out);
+		esc(h, c->kernel_release ? c->kernel_release : "?");
+		fprintf(h->out, "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%" PRIu64
+			"</td><td>%s</td></tr>\n", c->events, c->lost_events,
+			c->truncated ? "<b class=\"yes\">yes</b>" : "no");
+	}
+	fputs("</table>\n</section>\n", h->out);
+}
+
+/* ---- the flow diagram of one journey ---- */
+
+struct point {
+	bool hop;
+	size_t idx;		/* hop index, or waypoint number */
+	enum vx_lane lane;
+	int x;			/* centre */
+	int w, hgt;
+	struct vx_waypoint wp;
+	const char *encap;	/* annotate the encapsulation at this point */
+};
+
+static int lane_y(enum vx_lane l)
+{
+	return G_TOP + (int)l * G_LANE_H + G_LANE_H / 2;
+}
+
+/*
+ * An arrow from point @a to point @b: straight within a lane; between lanes it leaves
+ * @a's top or bottom edge and enters @b's opposite edge, so a run of points reads as a
+ * staircase down (or up) the layers.
+ */
+static void write_segment(struct html *h, const struct point *a, const struct point *b, int gid)
+{
+	bool re = vx_flow_reenters(a->lane, b->lane);
+	const char *cls = re ? "seg reenter" : "seg";
+	const char *mk = re ? "ar" : "a";
+	int ya = lane_y(a->lane), yb = lane_y(b->lane);
+
+	if (a->lane == b->lane) {
+		fprintf(h->out, "<path class=\"%s\" d=\"M%d %d H%d\" marker-end=\"url(#%s%d)\"/>\n", cls,
+			a->x + a->w / 2, ya, b->x - b->w / 2 - 2, mk, gid);
+	} else {
+		int half = (b->x - a->x) / 2;
+		int x1 = a->x + (half < a->w / 2 - 12 ? half : a->w / 2 - 12);
+		int x2 = b->x - (half < b->w / 2 - 12 ? half : b->w / 2 - 12);
+		int down = b->lane > a->lane;
+		int y1 = down ? ya + a->hgt / 2 : ya - a->hgt / 2;
+		int y2 = down ? yb - b->hgt / 2 - 2 : yb + b->hgt / 2 + 2;
+		int ym = (y1 + y2) / 2;
+
+		fprintf(h->out, "<path class=\"%s\" d=\"M%d %d C%d %d %d %d %d %d\" "
+			"marker-end=\"url(#%s%d)\"/>\n", cls, x1, y1, x1, ym, x2, ym, x2, y2, mk, gid);
+		if (re)
+			fprintf(h->out, "<text class=\"reenter\" x=\"%d\" y=\"%d\">2nd pass through IP "
+				"(ip_local_out)</text>\n", (x1 > x2 ? x1 : x2) + 10, ym + 4);
+	}
+}
+
+/* "VXLAN +50 bytes · VNI 4096": what the encapsulation @kind added on journey @j */
+static void write_encap_text(struct html *h, const struct vx_journey *j, const char *kind)
+{
+	const char *vni = vx_journey_vni(j);
+	char up[16];
+	size_t k;
+
+	/* "vxlan" -> "VXLAN"; the kind comes from the analysis' table, still escaped below */
+	for (k = 0; kind[k] && k < sizeof(up) - 1; k++)
+		up[k] = (char)(kind[k] >= 'a' && kind[k] <= 'z' ? kind[k] - 32 : kind[k]);
+	up[k] = '\0';
+	esc(h, up);
+	if (j->overhead_bytes >= 0)
+		fprintf(h->out, " +%" PRId64 " bytes", j->overhead_bytes);
+	else
+		fputs(" encapsulation", h->out);
+	if (vni) {
+		fputs(" \xc2\xb7 VNI ", h->out);
+		html_escape(h->out, vni, 12);
+	}
+}
+
+/* the encapsulation over a hop box of the tunnel lane (a probe on the tunnel function),
+ * in the routing row above it, which packets rarely use */
+static void write_encap_badge(struct html *h, const struct vx_journey *j, const struct point *p)
+{
+	int y = lane_y(p->lane) - p->hgt / 2 - 26;
+
+	fprintf(h->out, "<g class=\"encap\"><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"20\" "
+		"rx=\"10\"/><text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x - 90, y, 180, p->x,
+		y + 14);
+	write_encap_text(h, j, p->encap);
+	fputs("</text></g>\n", h->out);
+}
+
+static void write_waypoint(struct html *h, const struct vx_journey *j, const struct point *p)
+{
+	const struct vx_waypoint *w = &p->wp;
+	int x = p->x - p->w / 2, y = lane_y(p->lane) - p->hgt / 2;
+	int ty = lane_y(p->lane) - (p->encap ? 9 : 0);	/* text block centre */
+
+	fprintf(h->out, "<g class=\"wp ly%d%s%s\"><title>", lane_layer(p->lane),
+		w->reenter ? " reenter" : "", w->synthetic ? " synthetic" : "");
+	if (w->decap)
+		fputs("decapsulation, inferred: the tunnel device receives the inner packet; the "
+		      "decapsulation itself ran in a context its stack does not show", h->out);
+	else if (w->synthetic)
+		fputs(w->lane == VX_LANE_IP ? "re-entry into the IP layer (ip_local_out) inferred from "
+		      "the devices: the stacks do not show it" : "encapsulation inferred from the devices",
+		      h->out);
+	else {
+		fprintf(h->out, "%zu frame%s in %s: ", w->nframes, w->nframes == 1 ? "" : "s",
+			vx_lane_title(w->lane));
+		esc(h, w->outer);
+		if (w->nframes > 1) {
+			fputs(" \xe2\x86\x92 ", h->out);
+			esc(h, w->inner);
+		}
+	}
+	fprintf(h->out, "</title><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"8\"/>",
+		x, y, p->w, p->hgt);
+	if (w->decap) {
+		fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">decapsulate</text>",
+			p->x, ty - 3);
+		if (j->overhead_bytes >= 0)
+			fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">\xe2\x88\x92%" PRId64
+				" bytes</text>", p->x, ty + 12, j->overhead_bytes);
+	} else if (w->synthetic) {
+		fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s</text>", p->x,
+			ty + 4, w->lane == VX_LANE_IP ? "ip_local_out" : "encapsulate");
+	} else {
+		fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x,
+			ty - (w->nframes > 1 ? 3 : -4));
+		html_escape(h->out, w->outer, 18);
+		fputs("</text>", h->out);
+		if (w->nframes > 1) {
+			fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">\xe2\x86\x92 ",
+				p->x, ty + 12);
+			html_escape(h->out, w->inner, 16);
+			fputs("</text>", h->out);
+		}
+	}
+	if (p->encap) {
+		fprintf(h->out, "<text class=\"enc\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x,
+			ty + 29);
+		write_encap_text(h, j, p->encap);
+		fputs("</text>", h->out);
+	}
+	fputs("</g>\n", h->out);
+}
+
+static void write_ip_passes(struct html *h, int x, int y, const struct vx_path *path);
+
+static void write_hop(struct html *h, const struct vx_journey *j, const struct point *p,
+		      bool featured)
+{
+	const struct vx_hop *hp = &j->hops[p->idx];
+	int x = p->x - p->w / 2, y = lane_y(p->lane) - p->hgt / 2;
+	char dt[32], len[32];
+
+	if (p->idx)
+		fmt_dt(dt, sizeof(dt), hp->ts_ns - j->hops[p->idx - 1].ts_ns);
+	else
+		snprintf(dt, sizeof(dt), "first");
+	if (hp->len >= 0)
+		snprintf(len, sizeof(len), "%" PRId64 " B", hp->len);
+	else
+		snprintf(len, sizeof(len), "len ?");
+	fputs("<g class=\"hop\" tabindex=\"0\" role=\"button\" data-dev=\"", h->out);
+	esc(h, hp->dev ? hp->dev : "");
+	fputs("\" data-event=\"", h->out);
+	esc(h, hp->event);
+	fprintf(h->out, "\" data-len=\"%s\" data-dt=\"%s\" data-hop=\"%zu\"", len, dt, p->idx + 1);
+	if (hp->rec) {
+		fputs(" data-comm=\"", h->out);
+		esc(h, hp->rec->comm ? hp->rec->comm : "?");
+		fprintf(h->out, "\" data-pid=\"%d\" data-cpu=\"%d\"", hp->rec->pid, hp->rec->cpu);
+	}
+	if (hp->path && hp->path->stack && hp->path->stack->nframes) {
+		fprintf(h->out, " data-path=\"%d\" data-passes=\"%d\"", hp->path->id, hp->path->ip_passes);
+		if (hp->path->reenters_ip_after_encap)
+			fputs(" data-reenters=\"1\"", h->out);
+	}
+	if (featured)
+		fputs(" data-featured=\"1\"", h->out);
+	fprintf(h->out, "><title>hop %zu: ", p->idx + 1);
+	esc(h, hp->event);
+	fputs(" on ", h->out);
+	esc(h, hp->dev ? hp->dev : "(no device)");
+	fputs(" \xe2\x80\x94 click for the kernel stack</title>", h->out);
+	fprintf(h->out, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"7\"/>", x, y, p->w,
+		p->hgt);
+	fprintf(h->out, "<text class=\"idx\" x=\"%d\" y=\"%d\" text-anchor=\"end\">#%zu</text>",
+		x + p->w - 6, y + 12, p->idx + 1);
+	if (hp->path)
+		write_ip_passes(h, x + 8, y + 8, hp->path);
+	fprintf(h->out, "<text class=\"dev\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x, y + 29);
+	html_escape(h->out, hp->dev ? hp->dev : "\xe2\x80\x94", 16);
+	fprintf(h->out, "</text><text class=\"ev\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x,
+		y + 44);
+	html_escape(h->out, event_short(hp->event), 22);
+	fprintf(h->out, "</text><text class=\"meta\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
+		"%s \xc2\xb7 %s</text></g>\n", p->x, y + 58, len, dt);
+}
+
+/* the IP passes of a hop's stack, as dots in the corner of its box (at x, y) */
+static void write_ip_passes(struct html *h, int x, int y, const struct vx_path *path)
+{
+	int n = path->ip_passes, shown = n > 4 ? 4 : n;
+
+	if (n <= 0)
+		return;
+	fprintf(h->out, "<g class=\"ippass\"><title>its stack passes through the IP layer %d time%s "
+		"(path #%d)</title>", n, n == 1 ? "" : "s", path->id);
+	for (int i = 0; i < shown; i++)
+		fprintf(h->out, "<circle cx=\"%d\" cy=\"%d\" r=\"3.5\"/>", x + i * 9, y);
+	fprintf(h->out, "<text x=\"%d\" y=\"%d\">%d\xc3\x97 IP</text></g>", x + shown * 9, y + 3, n);
+}
+
+static bool is_receive(const char *ev)
+{
+	return ev && (!strcmp(ev, "net:netif_rx") || !strcmp(ev, "net:netif_rx_entry") ||
+		      !strcmp(ev, "net:netif_receive_skb") || !strcmp(ev, "net:netif_receive_skb_entry") ||
+		      !strcmp(ev, "net:napi_gro_receive_entry"));
+}
+
+/*
+ * Where the packet changes network namespace: a transmit followed by a receive of the
+ * same skb is the crossing of a veth pair (or of the wire). Dashed separators
+ * between those hops, and a title over each stretch: the sender, the host that
+ * encapsulates, the host that decapsulates, the receiver.
+ */
+static void write_netns_segments(struct html *h, const struct vx_journey *j, const struct point *pts,
+				 size_t npts, int width, int height)
+{
+	int start = G_GUTTER, seg = 0;
+	size_t first_hop = 0;
+
+	for (size_t k = 0; k <= npts; k++) {
+		bool cut = false;
+		int x = width;
+
+		if (k < npts && pts[k].hop && pts[k].idx > 0) {
+			const struct vx_hop *a = &j->hops[pts[k].idx - 1], *b = &j->hops[pts[k].idx];
+
+			/* the same skb received after a transmit went through a veth pair or a
+			 * wire; only loopback stays in its namespace */
+			cut = vx_event_is_xmit(a->event) && is_receive(b->event) &&
+			      !(a->dev && !strcmp(a->dev, "lo"));
+			if (cut)
+				x = (pts[k - 1].x + pts[k - 1].w / 2 + pts[k].x - pts[k].w / 2) / 2;
+		}
+		if (!cut && k < npts)
+			continue;
+		if (seg > 0 || k < npts) {
+			/* title of the stretch [start, x): hops first_hop .. pts[k]'s previous hop */
+			size_t last_hop = k < npts ? pts[k].idx - 1 : j->nhops - 1;
+			const char *what = "network namespace";
+
+			if (seg == 0)
+				what = "sender";
+			else if (k == npts)
+				what = "receiver";
+			if (j->encap_hop >= (int)first_hop && j->encap_hop <= (int)last_hop)
+				what = "encapsulating host";
+			else if (j->decap_hop >= (int)first_hop && j->decap_hop <= (int)last_hop)
+				what = "decapsulating host";
+			fprintf(h->out, "<text class=\"nstitle\" x=\"%d\" y=\"19\" text-anchor=\"middle\">%s"
+				"</text>\n", (start + x) / 2, what);
+		}
+		if (k < npts) {
+			fprintf(h->out, "<line class=\"nsline\" x1=\"%d\" y1=\"6\" x2=\"%d\" y2=\"%d\"/>\n",
+				x, x, height - 4);
+			start = x;
+			first_hop = pts[k].idx;
+			seg++;
+		}
+	}
+}
+
+static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
+{
+	size_t nhops = j->nhops < HTML_MAX_HOPS ? j->nhops : HTML_MAX_HOPS;
+	struct point *pts = calloc(nhops * (VX_FLOW_MAX_WAYPOINTS + 1), sizeof(*pts));
+	size_t npts = 0, featured = (size_t)-1;
+	bool reentered = false, encap_drawn = false;
+	int width = 760, height = G_TOP + VX_LANE_COUNT * G_LANE_H + 10;
+
+	if (!pts) {
+		fputs("<p class=\"more\">out of memory drawing this journey</p>\n", h->out);
+		return;
+	}
+	for (size_t i = 0; i < nhops; i++) {
+		struct vx_waypoint wp[VX_FLOW_MAX_WAYPOINTS];
+		size_t dropped, n = vx_flow_between(j, i, wp, &dropped, &reentered);
+		struct point *p;
+
+		for (size_t k = 0; k < n; k++) {
+			p = &pts[npts++];
+			p->hop = false;
+			p->idx = k;
+			p->lane = wp[k].lane;
+			p->wp = wp[k];
+			p->w = G_WP_W;
+			p->hgt = G_WP_H;
+			if (wp[k].encap && !wp[k].decap && !encap_drawn) {
+				p->encap = wp[k].encap;
+				p->w = G_ENC_W;
+				p->hgt = G_ENC_H;
+				encap_drawn = true;
+			}
+			if (wp[k].reenter && featured == (size_t)-1)
+				featured = i;
+		}
+		p = &pts[npts++];
+		p->hop = true;
+		p->idx = i;
+		p->lane = vx_lane_of_hop(&j->hops[i]);
+		p->w = G_HOP_W;
+		p->hgt = G_HOP_H;
+		if (npts > 1 && vx_flow_reenters(pts[npts - 2].lane, p->lane) && featured == (size_t)-1)
+			featured = i;
+		if (p->lane == VX_LANE_TUNNEL && j->encap && !encap_drawn) {
+			p->encap = j->encap;
+			encap_drawn = true;
+		}
+	}
+	if (featured == (size_t)-1)
+		for (size_t i = 0; i < nhops; i++)
+			if (j->hops[i].path && j->hops[i].path->reenters_ip_after_encap) {
+				featured = i;
+				break;
+			}
+	/* compact columns: boxes of different lanes may share x, boxes of one lane never touch */
+	{
+		int lane_right[VX_LANE_COUNT], prev = G_GUTTER + 16 - G_STEP;
+
+		for (int l = 0; l < VX_LANE_COUNT; l++)
+			lane_right[l] = G_GUTTER + 16 - G_GAP;
+		for (size_t k = 0; k < npts; k++) {
+			struct point *p = &pts[k];
+			int x = prev + G_STEP, min = lane_right[p->lane] + G_GAP + p->w / 2;
+
+			if (k == 0 || x < min)
+				x = min;
+			p->x = x;
+			lane_right[p->lane] = x + p->w / 2;
+			prev = x;
+			if (x + p->w / 2 + 20 > width)
+				width = x + p->w / 2 + 20;
+		}
+	}
+	fprintf(h->out, "<div class=\"diagram\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
+		"viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", width, height,
+		width, height);
+	fprintf(h->out, "<defs><marker id=\"a%d\" viewBox=\"0 0 10 10\" refX=\"9\" refY=\"5\" "
+		"markerWidth=\"7\" markerHeight=\"7\" orient=\"auto\"><path d=\"M0 0L10 5L0 10z\" "
+		"fill=\"#64748b\"/></marker><marker id=\"ar%d\" viewBox=\"0 0 10 10\" refX=\"9\" "
+		"refY=\"5\" markerWidth=\"6\" markerHeight=\"6\" orient=\"auto\"><path d=\"M0 0L10 5L0 "
+		"10z\" fill=\"#ea580c\"/></marker></defs>\n", gid, gid);
+	for (int l = 0; l < VX_LANE_COUNT; l++) {
+		enum vx_layer ly = lane_layer(l);
+
+		fprintf(h->out, "<rect class=\"lanebg\" x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" "
+			"fill=\"%s\" fill-opacity=\"%s\"/>", G_TOP + l * G_LANE_H, width, G_LANE_H,
+			layer_colors[ly].bg, l % 2 ? ".45" : ".8");
+		fprintf(h->out, "<text class=\"lanetitle\" x=\"12\" y=\"%d\">%s</text>\n", lane_y(l) + 5,
+			vx_lane_title(l));
+	}
+	fprintf(h->out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#cbd5e1\"/>\n",
+		G_GUTTER, G_TOP, G_GUTTER, height - 10);
+	fputs("<text x=\"12\" y=\"19\" class=\"lanetitle\">time \xe2\x86\x92</text>\n", h->out);
+	write_netns_segments(h, j, pts, npts, width, height);
+	for (size_t k = 1; k < npts; k++)
+		write_segment(h, &pts[k - 1], &pts[k], gid);
+	for (size_t k = 0; k < npts; k++) {
+		if (pts[k].hop) {
+			const struct vx_path *path = j->hops[pts[k].idx].path;
+
+			write_hop(h, j, &pts[k], pts[k].idx == featured);
+			want_stack(h, path);
+		} else {
+			write_waypoint(h, j, &pts[k]);
+		}
+		if (pts[k].encap && pts[k].hop)
+			write_encap_badge(h, j, &pts[k]);
+	}
+	fputs("</svg></div>\n", h->out);
+	if (j->nhops > nhops)
+		fprintf(h->out, "<p class=\"more\">%zu more hops of this journey are not drawn</p>\n",
+			j->nhops - nhops);
+	free(pts);
+}
+
+static void write_group(struct html *h, const struct vx_journey_group *g, int gid, const char *kind)
+{
+	const struct vx_journey *j = g->first;
+
+	fprintf(h->out, "<section class=\"journey\" id=\"g%d\">\n<h2>%s %d</h2>\n<div class=\"facts\">",
+		gid, kind, gid);
+	if (!j->skb && j->nhops == 1 && j->hops[0].path && !j->hops[0].rec)
+		fprintf(h->out, "<span class=\"fact\"><b>%zu</b> event%s with this stack: <code>", g->count,
+			g->count == 1 ? "" : "s");
+	else
+		fprintf(h->out, "<span class=\"fact\"><b>%zu</b> journey%s with this shape</span>", g->count,
+			g->count == 1 ? "" : "s");
+	if (!j->skb && j->nhops == 1 && j->hops[0].path && !j->hops[0].rec) {
+		esc(h, j->hops[0].event);
+		fputs("</code></span>", h->out);
+	}
+	fprintf(h->out, "<span class=\"fact\">%zu hop%s</span>", j->nhops, j->nhops == 1 ? "" : "s");
+	if (j->skb)
+		fprintf(h->out, "<span class=\"fact\">e.g. journey %d, skb 0x%" PRIx64 ", capture %"
+			PRId64 "</span>", j->id, j->skb, j->capture_id);
+	if (j->nhops > 1)
+		fprintf(h->out, "<span class=\"fact\">%.1f \xc2\xb5s end to end</span>",
+			(j->hops[j->nhops - 1].ts_ns - j->hops[0].ts_ns) / 1e3);
+	if (j->encap) {
+		fputs("<span class=\"fact enc\">", h->out);
+		esc(h, j->encap);
+		if (j->tunnel_dev) {
+			fputs(" via ", h->out);
+			esc(h, j->tunnel_dev);
+		}
+		if (j->overhead_bytes >= 0)
+			fprintf(h->out, ", +%" PRId64 " bytes", j->overhead_bytes);
+		fputs("</span>", h->out);
+	}
+	if (j->reenters_ip_after_encap)
+		fputs("<span class=\"fact re\">passes through IP again after encapsulation</span>", h->out);
+	fputs("</div>\n", h->out);
+	write_diagram(h, j, gid);
+	fputs("<div class=\"detail\"><p class=\"hint\">Click a hop to see its kernel stack.</p></div>\n"
+	      "</section>\n", h->out);
+}
+
+/* paths that no journey uses (events without an skb): drawn as one-hop journeys */
+static void write_unjoined_paths(struct html *h, int *gid, int max)
+{
+	const struct vx_path **list;
+	size_t n;
+
+	if (vx_unjoined_paths(h->an, &list, &n) < 0 || !n) {
+		free(list);
+		return;
+	}
+	fprintf(h->out, "<h2 class=\"sechead\">Stacks without a packet address (%zu path%s)</h2>\n", n,
+		n == 1 ? "" : "s");
+	for (size_t i = 0; i < n && (int)i < max; i++) {
+		struct vx_hop hop;
+		struct vx_journey j;
+		struct vx_journey_group g = { &j, list[i]->count, 0 };
+
+		vx_path_journey(list[i], &j, &hop);
+		fprintf(h->out, "<!-- path #%d, %zu events -->\n", list[i]->id, list[i]->count);
+		write_group(h, &g, ++*gid, "Path diagram");
+	}
+	if (n > (size_t)max)
+		fprintf(h->out, "<p class=\"more\">%zu more paths without a packet address are listed in "
+			"the table below only</p>\n", n - (size_t)max);
+	free(list);
+}
+
+/* ---- route events ---- */
+
+static bool is_route_event(const char *ev)
+{
+	return ev && (!strcmp(ev, "fib:fib_table_lookup") || !strcmp(ev, "fib6:fib6_table_lookup") ||
+		      !strcmp(ev, "netlink:netlink_extack") || !strncmp(ev, "probe:fib_check_nh", 18) ||
+		      !strncmp(ev, "kprobes:fib_check_nh", 20));
+}
+
+static bool stack_has(const struct vx_path *p, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	if (!p || !p->stack)
+		return false;
+	for (size_t i = 0; i < p->stack->nframes; i++)
+		if (!strncmp(p->stack->frames[i], prefix, n))
+			return true;
+	return false;
+}
+
+/*
+ * route_event_note - what one route event means, in a sentence (into @sb, which holds
+ * capture text and is escaped by the caller). This is where the route scenario
+ * classification plugs in (validated nexthop vs onlink, the failing gateway); for now
+ * it reads the event's own fields and its stack.
+ */
+static void route_event_note(const struct vx_analysis *an, const struct vx_rec *r, struct strbuf *sb)
+{
+	const struct vx_path *p = vx_analysis_path_of(an, r);
+	const char *err = vx_rec_field(r, "err");
+
+	if (!strcmp(r->name, "netlink:netlink_extack")) {
+		strbuf_addstr(sb, "the kernel refused the request: ");
+		strbuf_addstr(sb, vx_rec_field(r, "msg") ? vx_rec_field(r, "msg") : "(no message)");
+		return;
+	}
+	if (strstr(r->name, "fib_check_nh")) {
+		const char *ret = vx_rec_field(r, "ret");
+
+		strbuf_addstr(sb, "nexthop check");
+		if (ret) {
+			strbuf_addstr(sb, " returned ");
+			strbuf_addstr(sb, ret);
+			if (!strcmp(ret, "0"))
+				strbuf_addstr(sb, " (gateway accepted)");
+			else if (!strcmp(ret, "-101"))
+				strbuf_addstr(sb, " (-ENETUNREACH: gateway not reachable)");
+		}
+		return;
+	}
+	if (stack_has(p, "__inet_dev_addr_type") && stack_has(p, "fib_check_nh"))
+		strbuf_addstr(sb, "local-table lookup: is the gateway a local address? (onlink route)");
+	else if (stack_has(p, "fib_check_nh"))
+		strbuf_addstr(sb, "nexthop validation lookup: is the gateway reachable? (route without onlink)");
+	else if (stack_has(p, "ip_route_input") || stack_has(p, "ip_rcv"))
+		strbuf_addstr(sb, "route lookup for a received packet");
+	else if (stack_has(p, "ip_route_output") || stack_has(p, "ip_queue_xmit"))
+		strbuf_addstr(sb, "route lookup for a sent packet");
+	else
+		strbuf_addstr(sb, "route lookup");
+	if (err && strcmp(err, "0")) {
+		strbuf_addstr(sb, "; err ");
+		strbuf_addstr(sb, err);
+		if (!strcmp(err, "-11"))
+			strbuf_addstr(sb, " (no matching route in this table)");
+	}
+}
+
+/* the route requests of the analysis (routes.c), each with its class and the sentence that
+ * explains it; the raw events follow in write_route_events() */
+static void write_route_requests(struct html *h)
+{
+	const struct vx_analysis *an = h->an;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!an->nroutes)
+		return;
+	fprintf(h->out, "<section id=\"routes\"><h2>Route requests (%zu)</h2>\n<p class=\"sub\">"
+		"Each <code>ip route</code> request the kernel validated: was the gateway looked up "
+		"(fib_check_nh &rarr; fib_table_lookup), refused, or taken as on-link?</p>\n<table><tr>"
+		"<th class=\"num\">#</th><th>comm (pid)</th><th>request</th><th>class</th><th>why</th>"
+		"<th>stack</th></tr>\n", an->nroutes);
+	for (size_t i = 0; i < an->nroutes && i < HTML_MAX_ROUTE; i++) {
+		const struct vx_route *q = &an->routes[i];
+
+		fprintf(h->out, "<tr class=\"route-%s\"><td class=\"num\">%d</td><td>", vx_route_class_name(q->class),
+			q->id);
+		esc(h, q->comm);
+		fprintf(h->out, " (%d)</td><td class=\"mono\">", q->pid);
+		esc(h, q->family);
+		fputs(" ", h->out);
+		esc(h, q->op ? q->op : "change");
+		fputs(" via ", h->out);
+		esc(h, q->gateway ? q->gateway : "?");
+		fprintf(h->out, "</td><td><b>%s</b></td><td>", vx_route_class_name(q->class));
+		strbuf_reset(&sb);
+		vx_route_explain(q, &sb);
+		html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
+		fputs("</td><td>", h->out);
+		if (q->path && q->path->stack && q->path->stack->nframes) {
+			want_stack(h, q->path);
+			fprintf(h->out, "<details data-path=\"%d\"><summary>path #%d, %zu frames</summary>"
+				"</details>", q->path->id, q->path->id, q->path->stack->nframes);
+		} else {
+			fputs("\xe2\x80\x94", h->out);
+		}
+		fputs("</td></tr>\n", h->out);
+	}
+	fputs("</table>\n", h->out);
+	if (an->nroutes > HTML_MAX_ROUTE)
+		fprintf(h->out, "<p class=\"more\">%zu more route requests not shown</p>\n",
+			an->nroutes - (size_t)HTML_MAX_ROUTE);
+	fputs("</section>\n", h->out);
+	strbuf_release(&sb);
+}
+
+static void write_route_events(struct html *h)
+{
+	const struct vx_analysis *an = h->an;
+	const struct vx_dataset *ds = an->ds;
+	size_t n = 0, shown = 0;
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; ds && i < ds->nrecs; i++)
+		n += is_route_event(ds->recs[i].name);
+	if (!n)
+		return;
+	fprintf(h->out, "<section id=\"route\"><h2>Route events (%zu)</h2>\n<p class=\"sub\">FIB lookups, "
+		"nexthop checks and netlink error messages, in time order.</p>\n<table><tr><th class=\"num\">"
+		"t (\xc2\xb5s)</th><th>comm</th><th>event</th><th>fields</th><th>meaning</th><th>stack</th>"
+		"</tr>\n", n);
+	for (size_t i = 0; i < ds->nrecs && shown < HTML_MAX_ROUTE; i++) {
+		const struct vx_rec *r = &ds->recs[i];
+		const struct vx_path *p;
+		uint64_t t0 = 0;
+
+		if (!is_route_event(r->name))
+			continue;
+		shown++;
+		for (size_t c = 0; c < ds->ncaptures; c++)
+			if (ds->captures[c].id == r->capture_id)
+				t0 = ds->captures[c].first_ts;
+		fprintf(h->out, "<tr><td class=\"num\">%.3f</td><td>", (r->ts_ns - t0) / 1e3);
+		esc(h, r->comm);
+		fputs("</td><td><code>", h->out);
+		esc(h, r->name);
+		fputs("</code></td><td class=\"mono\">", h->out);
+		for (size_t f = 0; f < r->nfields && f < 8; f++) {
+			if (f)
+				fputs(" ", h->out);
+			esc(h, r->fields[f].key);
+			fputs("=", h->out);
+			esc(h, r->fields[f].value);
+		}
+		fputs("</td><td>", h->out);
+		strbuf_reset(&sb);
+		route_event_note(an, r, &sb);
+		html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
+		fputs("</td><td>", h->out);
+		p = vx_analysis_path_of(an, r);
+		if (p && p->stack && p->stack->nframes) {
+			want_stack(h, p);
+			fprintf(h->out, "<details data-path=\"%d\"><summary>path #%d, %zu frames</summary>"
+				"</details>", p->id, p->id, p->stack->nframes);
+		} else {
+			fputs("\xe2\x80\x94", h->out);
+		}
+		fputs("</td></tr>\n", h->out);
+	}
+	fputs("</table>\n", h->out);
+	if (n > shown)
+		fprintf(h->out, "<p class=\"more\">%zu more route events not shown</p>\n", n - shown);
+	fputs("</section>\n", h->out);
+	strbuf_release(&sb);
+}
+
+/* ---- paths ---- */
+
+static int cmp_path_count(const void *a, const void *b)
+{
+	const struct vx_path *x = *(const struct vx_path *const *)a;
+	const struct vx_path *y = *(const struct vx_path *const *)b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static void write_layer_chips(struct html *h, const struct vx_path *p)
+{
+	int last = -1, chips = 0;
+
+	if (!p->stack)
+		return;
+	for (size_t i = p->stack->nframes; i-- > 0;) {
+		enum vx_layer l = p->layers[i];
+
+		if (l == VX_LAYER_OTHER || (int)l == last)
+			continue;
+		if (chips++ == 24) {
+			fputs("\xe2\x80\xa6", h->out);
+			break;
+		}
+		fprintf(h->out, "<span class=\"chip ly%d\">%s</span>", l, vx_layer_name(l));
+		last = (int)l;
+	}
+}
+
+static void write_paths(struct html *h)
+{
+	const struct vx_analysis *an = h->an;
+	const struct vx_path **list;
+	size_t n = an->npaths < HTML_MAX_PATHS ? an->npaths : HTML_MAX_PATHS;
+
+	fprintf(h->out, "<section id=\"paths\"><h2>Kernel paths (%zu)</h2>\n<p class=\"sub\">Each distinct "
+		"(event, stack) pair; layers from the outermost frame (left) to the event.</p>\n",
+		an->npaths);
+	if (!an->npaths) {
+		fputs("<p class=\"hint\">no events</p></section>\n", h->out);
+		return;
+	}
+	list = malloc(an->npaths * sizeof(*list));
+	if (!list) {
+		fputs("<p class=\"more\">out of memory listing paths</p></section>\n", h->out);
+		return;
+	}
+	for (size_t i = 0; i < an->npaths; i++)
+		list[i] = &an->paths[i];
+	qsort(list, an->npaths, sizeof(*list), cmp_path_count);
+	fputs("<table><tr><th>#</th><th class=\"num\">count</th><th>event</th><th class=\"num\">IP passes"
+	      "</th><th>encap</th><th>re-enters IP</th><th>layers</th><th>stack</th></tr>\n", h->out);
+	for (size_t i = 0; i < n; i++) {
+		const struct vx_path *p = list[i];
+
+		fprintf(h->out, "<tr id=\"path-%d\"><td>%d</td><td class=\"num\">%zu</td><td><code>", p->id,
+			p->id, p->count);
+		esc(h, p->event);
+		fprintf(h->out, "</code></td><td class=\"num\">%d</td><td>", p->ip_passes);
+		esc(h, p->encap ? p->encap : "\xe2\x80\x94");
+		fprintf(h->out, "</td><td>%s</td><td>", p->reenters_ip_after_encap ?
+			"<span class=\"yes\">yes</span>" : "no");
+		write_layer_chips(h, p);
+		fputs("</td><td>", h->out);
+		if (p->stack && p->stack->nframes) {
+			want_stack(h, p);
+			fprintf(h->out, "<details data-path=\"%d\"><summary>%zu frames</summary></details>",
+				p->id, p->stack->nframes);
+		} else {
+			fputs("no stack", h->out);
+		}
+		fputs("</td></tr>\n", h->out);
+	}
+	fputs("</table>\n", h->out);
+	if (an->npaths > n)
+		fprintf(h->out, "<p class=\"more\">%zu less frequent paths not shown</p>\n", an->npaths - n);
+	fputs("</section>\n", h->out);
+	free(list);
+}
+
+/* every stack the page refers to, once, innermost frame first */
+static void write_stacks(struct html *h)
+{
+	const struct vx_analysis *an = h->an;
+
+	for (size_t i = 0; i < an->npaths; i++) {
+		const struct vx_path *p = &an->paths[i];
+		size_t n;
+
+		if (!h->want_stack[i])
+			continue;
+		n = p->stack->nframes < HTML_MAX_FRAMES ? p->stack->nframes : HTML_MAX_FRAMES;
+		fprintf(h->out, "<template id=\"stack-%d\"><ol class=\"stack\">", p->id);
+		for (size_t f = 0; f < n; f++) {
+			enum vx_layer l = p->layers[f];
+
+			fprintf(h->out, "<li class=\"ly%d\"><span class=\"n\">%zu</span><span class=\"fn\">", l,
+				f);
+			esc(h, p->stack->frames[f]);
+			fprintf(h->out, "</span><span class=\"ly\">%s</span></li>", vx_layer_name(l));
+		}
+		if (p->stack->nframes > n)
+			fprintf(h->out, "<li class=\"more\">%zu outer frames not shown</li>", p->stack->nframes - n);
+		fputs("</ol></template>\n", h->out);
+	}
+}
+
+static const char page_js[] =
+	"(function(){\n"
+	"'use strict';\n"
+	"function stackInto(el,pid){\n"
+	" var t=document.getElementById('stack-'+pid);\n"
+	" if(!t){var p=document.createElement('p');p.className='hint';\n"
+	"  p.textContent='stack of path #'+pid+' not included in this report';el.appendChild(p);return;}\n"
+	" el.appendChild(t.content.cloneNode(true));\n"
+	"}\n"
+	"function show(g){\n"
+	" var sec=g.closest('section'),d=sec.querySelector('.detail'),ds=g.dataset;\n"
+	" sec.querySelectorAll('.hop.sel').forEach(function(x){x.classList.remove('sel');});\n"
+	" g.classList.add('sel');d.textContent='';\n"
+	" var h=document.createElement('h4');\n"
+	" h.textContent='hop '+ds.hop+': '+ds.event+' on '+(ds.dev||'(no device)')+', '+ds.len+', '+ds.dt\n"
+	"  +(ds.path?' \\u2014 path #'+ds.path+', '+ds.passes+' IP pass'+(ds.passes==='1'?'':'es')\n"
+	"  +(ds.reenters?', re-enters IP after encapsulation':''):'');\n"
+	" d.appendChild(h);\n"
+	" if(ds.comm){var c=document.createElement('p');c.className='hint';\n"
+	"  c.textContent='in the context of '+ds.comm+' (pid '+ds.pid+') on CPU '+ds.cpu;d.appendChild(c);}\n"
+	" if(ds.path){var s=document.createElement('p');s.className='hint';\n"
+	"  s.textContent='kernel stack, innermost frame first (0 = where the event fired):';\n"
+	"  d.appendChild(s);stackInto(d,ds.path);}\n"
+	" else{var p=document.createElement('p');p.className='hint';\n"
+	"  p.textContent='this event was recorded without a stack';d.appendChild(p);}\n"
+	"}\n"
+	"document.querySelectorAll('.hop').forEach(function(g){\n"
+	" g.addEventListener('click',function(){show(g);});\n"
+	" g.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();show(g);}});\n"
+	"});\n"
+	"document.querySelectorAll('details[data-path]').forEach(function(d){\n"
+	" d.addEventListener('toggle',function(){if(d.open&&!d.querySelector('ol'))stackInto(d,d.dataset.path);});\n"
+	"});\n"
+	"var f=document.querySelector('.hop[data-featured]');if(f)show(f);\n"
+	"document.querySelectorAll('.diagram').forEach(function(d){\n"
+	" d.addEventListener('dblclick',function(){d.classList.toggle('full');});\n"
+	"});\n"
+	"})();\n";
+
+static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
+{
+	struct html h = { out, an, NULL, 0 };
+	struct vx_journey_group *groups = NULL;
+	size_t ngroups = 0;
+	int max = opts && opts->max_journeys > 0 ? opts->max_journeys : HTML_DEFAULT_GROUPS;
+	int gid = 0;
+
+	if (max > HTML_MAX_GROUPS)
+		max = HTML_MAX_GROUPS;
+	h.want_stack = calloc(an->npaths ? an->npaths : 1, 1);
+	if (!h.want_stack)
+		return vx_error("out of memory rendering html");
+	if (vx_journey_groups(an, &groups, &ngroups) < 0) {
+		free(h.want_stack);
+		return -1;
+	}
+	write_head(&h);
+	write_captures(&h, ngroups);
+	if (ngroups)
+		fprintf(out, "<h2 class=\"sechead\">Journeys: %zu shape%s%s</h2>\n", ngroups,
+			ngroups == 1 ? "" : "s", ngroups > (size_t)max ? ", most frequent first" : "");
+	if (ngroups)
+		fputs("<p class=\"sub\">How to read a diagram: rows are kernel layers, time runs to the "
+		      "right. Framed boxes are the traced events (hops) of one packet, with device, length "
+		      "and time since the previous hop; click one for its kernel stack. The small boxes "
+		      "between hops are the kernel functions the next hop's stack went through, layer by "
+		      "layer; green dots count a stack's passes through IP. <b class=\"yes\">Orange "
+		      "dashed</b>: the encapsulated packet entering the IP layer a second time. Dashed "
+		      "verticals: the packet changes network namespace (veth pair or wire). Layers: ", out);
+	if (ngroups) {
+		for (int l = 1; l < VX_LAYER_COUNT; l++)
+			fprintf(out, "<span class=\"chip ly%d\">%s</span>", l, vx_layer_name(l));
+		fputs("</p>\n", out);
+	}
+	for (size_t i = 0; i < ngroups && (int)i < max; i++)
+		write_group(&h, &groups[i], ++gid, "Journey shape");
+	if (ngroups > (size_t)max) {
+		size_t rest = 0;
+
+		for (size_t i = (size_t)max; i < ngroups; i++)
+			rest += groups[i].count;
+		fprintf(out, "<p class=\"more\">%zu less frequent shapes (%zu journeys) are not drawn; "
+			"raise --max-journeys (up to %d) to see more</p>\n", ngroups - (size_t)max, rest,
+			HTML_MAX_GROUPS);
+	}
+	write_unjoined_paths(&h, &gid, max);
+	write_route_requests(&h);
+	write_route_events(&h);
+	write_paths(&h);
+	write_stacks(&h);
+	fputs("<script>\n", out);
+	fputs(page_js, out);
+	fputs("</script>\n</body>\n</html>\n", out);
+	free(groups);
+	free(h.want_stack);
+	if (ferror(out))
+		return vx_error("html report: write error");
+	return 0;
+}
+
+const struct vx_renderer vx_render_html = {
+	.name = "html",
+	.desc = "one self-contained HTML page: flow diagrams of the journeys, stacks, paths",
+	.write = html_write,
+};

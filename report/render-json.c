@@ -1,0 +1,172 @@
+/* render-json.c: the JSON report, a contract for later tools and tests:
+ * {captures:[...], paths:[...], journeys:[...], routes:[...]} — field names are stable; add, never rename.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "render.h"
+#include "../src/json.h"
+
+static void write_captures(struct json_writer *w, const struct vx_dataset *ds)
+{
+	jw_key(w, "captures");
+	jw_start_array(w);
+	for (size_t i = 0; i < ds->ncaptures; i++) {
+		const struct vx_capture *c = &ds->captures[i];
+
+		jw_start_object(w);
+		jw_kint(w, "id", c->id);
+		jw_kstring(w, "source", c->source);
+		jw_kstring(w, "format", c->format);
+		jw_kstring(w, "kernel_release", c->kernel_release);
+		jw_kuint(w, "events", c->events);
+		jw_kuint(w, "lost_events", c->lost_events);
+		jw_kuint(w, "skipped", c->skipped);
+		jw_kbool(w, "truncated", c->truncated);
+		jw_kuint(w, "first_ts_ns", c->first_ts);
+		jw_kuint(w, "last_ts_ns", c->last_ts);
+		jw_kstring(w, "imported_at", c->imported_at);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
+static void write_paths(struct json_writer *w, const struct vx_analysis *an)
+{
+	jw_key(w, "paths");
+	jw_start_array(w);
+	for (size_t i = 0; i < an->npaths; i++) {
+		const struct vx_path *p = &an->paths[i];
+
+		jw_start_object(w);
+		jw_kint(w, "id", p->id);
+		jw_kuint(w, "count", p->count);
+		jw_kstring(w, "event", p->event);
+		jw_key(w, "frames");
+		jw_start_array(w);
+		for (size_t f = 0; f < p->stack->nframes; f++)
+			jw_string(w, p->stack->frames[f]);
+		jw_end_array(w);
+		jw_key(w, "layers");
+		jw_start_array(w);
+		for (size_t f = 0; f < p->stack->nframes; f++)
+			jw_string(w, vx_layer_name(p->layers[f]));
+		jw_end_array(w);
+		jw_kint(w, "ip_passes", p->ip_passes);
+		jw_kstring(w, "encap", p->encap);
+		jw_kbool(w, "reenters_ip_after_encap", p->reenters_ip_after_encap);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
+static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
+{
+	char skb[32];
+
+	jw_key(w, "journeys");
+	jw_start_array(w);
+	for (size_t i = 0; i < an->njourneys; i++) {
+		const struct vx_journey *j = &an->journeys[i];
+
+		jw_start_object(w);
+		jw_kint(w, "id", j->id);
+		jw_kint(w, "capture_id", j->capture_id);
+		snprintf(skb, sizeof(skb), "0x%" PRIx64, j->skb);
+		jw_kstring(w, "skb", skb);
+		jw_key(w, "hops");
+		jw_start_array(w);
+		for (size_t h = 0; h < j->nhops; h++) {
+			const struct vx_hop *hp = &j->hops[h];
+
+			jw_start_object(w);
+			jw_kuint(w, "ts_ns", hp->ts_ns);
+			jw_kstring(w, "event", hp->event);
+			jw_kstring(w, "dev", hp->dev);
+			if (hp->len >= 0)
+				jw_kint(w, "len", hp->len);
+			else {
+				jw_key(w, "len");
+				jw_null(w);
+			}
+			if (hp->path)
+				jw_kint(w, "path_id", hp->path->id);
+			else {
+				jw_key(w, "path_id");
+				jw_null(w);
+			}
+			jw_end_object(w);
+		}
+		jw_end_array(w);
+		jw_kstring(w, "encap", j->encap);
+		jw_kstring(w, "tunnel_dev", j->tunnel_dev);
+		if (j->overhead_bytes >= 0)
+			jw_kint(w, "overhead_bytes", j->overhead_bytes);
+		else {
+			jw_key(w, "overhead_bytes");
+			jw_null(w);
+		}
+		jw_kbool(w, "reenters_ip_after_encap", j->reenters_ip_after_encap);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
+static void write_routes(struct json_writer *w, const struct vx_analysis *an)
+{
+	jw_key(w, "routes");
+	jw_start_array(w);
+	for (size_t i = 0; i < an->nroutes; i++) {
+		const struct vx_route *q = &an->routes[i];
+
+		jw_start_object(w);
+		jw_kint(w, "id", q->id);
+		jw_kint(w, "capture_id", q->capture_id);
+		jw_kuint(w, "ts_ns", q->ts_ns);
+		jw_kint(w, "pid", q->pid);
+		jw_kstring(w, "comm", q->comm);
+		jw_kstring(w, "op", q->op);
+		jw_kstring(w, "family", q->family);
+		jw_kstring(w, "gateway", q->gateway);
+		jw_kstring(w, "dev", q->dev);
+		jw_key(w, "table");
+		if (q->table >= 0)
+			jw_int(w, q->table);
+		else
+			jw_null(w);
+		jw_kstring(w, "class", vx_route_class_name(q->class));
+		jw_key(w, "err");
+		if (q->has_err)
+			jw_int(w, q->err);
+		else
+			jw_null(w);
+		jw_kstring(w, "extack", q->extack);
+		jw_key(w, "path_id");
+		if (q->path)
+			jw_int(w, q->path->id);
+		else
+			jw_null(w);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
+static int json_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
+{
+	struct json_writer *w = jw_new_file(out, true);
+
+	jw_start_object(w);
+	write_captures(w, an->ds);
+	write_paths(w, an);
+	write_journeys(w, an);
+	write_routes(w, an);
+	jw_end_object(w);
+	jw_destroy(w);
+	return ferror(out) ? -1 : 0;
+}
+
+const struct vx_renderer vx_render_json = {
+	.name = "json",
+	.desc = "the whole analysis as one JSON object (captures, paths, journeys)",
+	.write = json_write,
+};

@@ -1,0 +1,260 @@
+/* render-text.c: the human report for an 80-column terminal: each journey as a flow of
+ * hops (device, length, time since the previous hop) with the encapsulation and the
+ * IP-layer re-entry said in words, then the distinct paths with counts and layers.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "render.h"
+#include "../src/strbuf.h"
+
+#define DEFAULT_MAX_JOURNEYS 20
+
+static const char *short_event(const char *name)
+{
+	const char *c = strchr(name, ':');
+
+	return c ? c + 1 : name;
+}
+
+/* "syscall > socket > l4 > ip > dev", outermost first, repeats collapsed */
+void vx_path_layer_summary(const struct vx_path *p, struct strbuf *sb)
+{
+	enum vx_layer last = VX_LAYER_OTHER;
+
+	for (size_t i = p->stack->nframes; i-- > 0;) {
+		enum vx_layer l = p->layers[i];
+
+		if (l == VX_LAYER_OTHER || l == last)
+			continue;
+		if (last != VX_LAYER_OTHER)
+			strbuf_addstr(sb, " >");
+		strbuf_addch(sb, ' ');
+		strbuf_addstr(sb, vx_layer_name(l));
+		last = l;
+	}
+	if (last == VX_LAYER_OTHER)
+		strbuf_addstr(sb, " (no network layer)");
+}
+
+/* print @text folded at 79 columns on spaces; continuation lines get @indent spaces */
+static void put_wrapped(FILE *out, const char *text, int indent)
+{
+	size_t col = strspn(text, " ");
+	const char *p = text + col;
+
+	fwrite(text, 1, col, out);
+	while (*p) {
+		const char *sp = strchr(p, ' ');
+		size_t w = sp ? (size_t)(sp - p) : strlen(p);
+
+		if (col > (size_t)indent && col + 1 + w > 79) {
+			fprintf(out, "\n%*s", indent, "");
+			col = (size_t)indent;
+		} else if (p > text + strspn(text, " ")) {
+			fputc(' ', out);
+			col++;
+		}
+		fwrite(p, 1, w, out);
+		col += w;
+		p += w;
+		while (*p == ' ')
+			p++;
+	}
+	fputc('\n', out);
+}
+
+static void fmt_delta(char *buf, size_t n, uint64_t prev, uint64_t cur, int first)
+{
+	if (first) {
+		snprintf(buf, n, "%11s", "start");
+		return;
+	}
+	uint64_t d = cur - prev;
+
+	if (d < 10000000)
+		snprintf(buf, n, "+%7.1f us", d / 1000.0);
+	else
+		snprintf(buf, n, "+%7.1f ms", d / 1e6);
+}
+
+static void write_journey(FILE *out, const struct vx_journey *j)
+{
+	fprintf(out, "journey %d: skb 0x%" PRIx64 " (capture %" PRId64 "), %zu hops\n", j->id, j->skb,
+		j->capture_id, j->nhops);
+	for (size_t i = 0; i < j->nhops; i++) {
+		const struct vx_hop *h = &j->hops[i];
+		char d[32], len[16] = "";
+
+		fmt_delta(d, sizeof(d), i ? j->hops[i - 1].ts_ns : 0, h->ts_ns, i == 0);
+		if (h->len >= 0)
+			snprintf(len, sizeof(len), "len %" PRId64, h->len);
+		fprintf(out, "  %s  %-14.14s %-8s %-22.22s", d, h->dev ? h->dev : "-", len,
+			short_event(h->event));
+		if (h->path)
+			fprintf(out, " path %d", h->path->id);
+		fputc('\n', out);
+		if ((int)i == j->encap_hop) {
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_addf(&sb, "%14s^ encapsulated by %s on %s, back through IP, out on %s", "",
+				    j->encap, j->tunnel_dev, h->dev);
+			put_wrapped(out, sb.buf, 16);
+			strbuf_release(&sb);
+		}
+		if ((int)i == j->decap_hop)
+			fprintf(out, "%14s^ decapsulated by %s\n", "", h->dev);
+	}
+	if (j->encap) {
+		fprintf(out, "  encapsulation: %s", j->encap);
+		if (j->tunnel_dev)
+			fprintf(out, " via %s", j->tunnel_dev);
+		if (j->overhead_bytes >= 0)
+			fprintf(out, ", +%" PRId64 " bytes of outer headers", j->overhead_bytes);
+		fputc('\n', out);
+	}
+	if (j->reenters_ip_after_encap)
+		fprintf(out, "  the packet went back up into the IP layer after encapsulation\n"
+			     "  (ip_local_out after iptunnel_xmit): a second trip through IP on the same host\n");
+	fputc('\n', out);
+}
+
+static void write_path(FILE *out, const struct vx_path *p, bool verbose)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "path %d: %s x%zu, ip passes %d", p->id, p->event, p->count, p->ip_passes);
+	if (p->encap)
+		strbuf_addf(&sb, ", encap %s", p->encap);
+	if (p->reenters_ip_after_encap)
+		strbuf_addstr(&sb, ", re-enters IP after encap");
+	put_wrapped(out, sb.buf, 2);
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "  layers:");
+	vx_path_layer_summary(p, &sb);
+	put_wrapped(out, sb.buf, 10);
+	/* the frames, outermost first, folded to the terminal width */
+	size_t col = 2;
+
+	fputs("  ", out);
+	size_t first = p->stack->nframes;
+
+	if (!verbose && first > 24)
+		first = 24;	/* innermost 24 frames tell the network path */
+	if (first < p->stack->nframes)
+		fputs("... ", out), col += 4;
+	for (size_t i = first; i-- > 0;) {
+		const char *f = p->stack->frames[i];
+		size_t w = strlen(f) + (i ? 3 : 0);
+
+		if (col + w > 78 && col > 2) {
+			fputs("\n  ", out);
+			col = 2;
+		}
+		fprintf(out, "%s%s", f, i ? " > " : "");
+		col += w;
+	}
+	fputs("\n\n", out);
+	strbuf_release(&sb);
+}
+
+void vx_route_explain(const struct vx_route *q, struct strbuf *sb)
+{
+	const char *gw = q->gateway ? q->gateway : "the gateway";
+
+	switch (q->class) {
+	case VX_ROUTE_VALIDATED:
+		strbuf_addf(sb, "validated: the kernel looked %s up in table %d and found it reachable", gw,
+			    q->table);
+		if (q->dev)
+			strbuf_addf(sb, " on %s", q->dev);
+		strbuf_addstr(sb, " (fib_check_nh -> fib_table_lookup, err 0).");
+		break;
+	case VX_ROUTE_REJECTED:
+		if (q->table >= 0)
+			strbuf_addf(sb, "rejected: the lookup of %s in table %d failed (err %lld)", gw, q->table,
+				    (long long)q->err);
+		else if (q->has_err)
+			strbuf_addf(sb, "rejected: fib_check_nh returned %lld for %s", (long long)q->err, gw);
+		else
+			strbuf_addf(sb, "rejected: the kernel refused %s", gw);
+		if (q->extack)
+			strbuf_addf(sb, "; the kernel said \"%s\"", q->extack);
+		strbuf_addstr(sb, ". Without onlink the gateway must be reachable through a route that"
+				  " already exists; add that route first or say onlink.");
+		break;
+	case VX_ROUTE_ONLINK:
+		strbuf_addf(sb, "onlink: no lookup of %s in the main table; onlink told the kernel the"
+				" gateway is directly reachable on the given device (only the local-table check"
+				" that it is not a local address ran).", gw);
+		break;
+	case VX_ROUTE_ACCEPTED:
+		strbuf_addf(sb, "accepted: fib_check_nh returned 0 for %s; the capture has no FIB lookup"
+				" events to tell a validated gateway from an onlink one.", gw);
+		break;
+	}
+}
+
+static void write_route(FILE *out, const struct vx_route *q)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "route %d: %s route %s via %s by %s (pid %d)", q->id, q->family,
+		    q->op ? q->op : "change", q->gateway ? q->gateway : "?", q->comm ? q->comm : "?", q->pid);
+	if (q->path)
+		strbuf_addstr(&sb, ", path ");
+	if (q->path)
+		strbuf_addf(&sb, "%d", q->path->id);
+	put_wrapped(out, sb.buf, 2);
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "  ");
+	vx_route_explain(q, &sb);
+	put_wrapped(out, sb.buf, 2);
+	fputc('\n', out);
+	strbuf_release(&sb);
+}
+
+static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
+{
+	const struct vx_dataset *ds = an->ds;
+	size_t max = opts && opts->max_journeys > 0 ? (size_t)opts->max_journeys : DEFAULT_MAX_JOURNEYS;
+	size_t reenter = 0, encap = 0;
+
+	for (size_t i = 0; i < ds->ncaptures; i++) {
+		const struct vx_capture *c = &ds->captures[i];
+
+		fprintf(out, "capture %" PRId64 ": %s (%s%s%s), %" PRIu64 " events, %" PRIu64 " lost",
+			c->id, c->source, c->format, c->kernel_release ? ", kernel " : "",
+			c->kernel_release ? c->kernel_release : "", c->events, c->lost_events);
+		if (c->skipped)
+			fprintf(out, ", %" PRIu64 " input lines not understood", c->skipped);
+		if (c->truncated)
+			fprintf(out, ", TRUNCATED");
+		fputc('\n', out);
+	}
+	for (size_t j = 0; j < an->njourneys; j++) {
+		encap += an->journeys[j].encap != NULL;
+		reenter += an->journeys[j].reenters_ip_after_encap;
+	}
+	fprintf(out, "\n%zu journeys (%zu encapsulated, %zu re-entering IP after encap), %zu distinct paths",
+		an->njourneys, encap, reenter, an->npaths);
+	if (an->nroutes)
+		fprintf(out, ", %zu route requests", an->nroutes);
+	fputs("\n\n", out);
+	for (size_t j = 0; j < an->njourneys && j < max; j++)
+		write_journey(out, &an->journeys[j]);
+	if (an->njourneys > max)
+		fprintf(out, "... %zu more journeys (--max-journeys N shows more, --format json shows all)\n\n",
+			an->njourneys - max);
+	for (size_t i = 0; i < an->nroutes; i++)
+		write_route(out, &an->routes[i]);
+	for (size_t p = 0; p < an->npaths; p++)
+		write_path(out, &an->paths[p], opts && opts->verbose);
+	return ferror(out) ? -1 : 0;
+}
+
+const struct vx_renderer vx_render_text = {
+	.name = "text",
+	.desc = "journeys and paths for the terminal (default)",
+	.write = text_write,
+};

@@ -1,0 +1,182 @@
+/* test-analysis.c: IP-layer passes, encapsulation and journeys on real stacks (samples/). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tests-common.h"
+
+/* the path of the first hop on @dev with length @len whose event is @event */
+static const struct vx_path *hop_path(const struct vx_analysis *an, const char *event, const char *dev,
+				      int64_t len)
+{
+	for (size_t j = 0; j < an->njourneys; j++)
+		for (size_t h = 0; h < an->journeys[j].nhops; h++) {
+			const struct vx_hop *hp = &an->journeys[j].hops[h];
+
+			if (hp->dev && !strcmp(hp->dev, dev) && hp->len == len && !strcmp(hp->event, event))
+				return hp->path;
+		}
+	return NULL;
+}
+
+static void test_ip_passes_on_seed_function_tracer_stack(void **state)
+{
+	char *db = test_db_new();
+	struct vx_dataset ds;
+	struct vx_analysis an;
+
+	assert_true(store_import_path(db, sample_path("seed-function-tracer.trace")) > 0);
+	assert_int_equal(analyse_db(db, 0, &ds, &an), 0);
+	assert_int_equal(an.npaths, 1);
+	/* raw_sendmsg → ip_send_skb/ip_output/ip_finish_output2, then ip_rcv..ip_finish_output2
+	 * after the softirq: two entries into IP, the tunnel is innermost */
+	assert_int_equal(an.paths[0].ip_passes, 2);
+	assert_string_equal(an.paths[0].encap, "vxlan");
+	assert_false(an.paths[0].reenters_ip_after_encap);
+	analyse_release(&ds, &an);
+	test_db_remove(db);
+}
+
+static void test_ip_passes_counts_reentry_after_vxlan(void **state)
+{
+	char *db = test_db_new();
+	struct vx_dataset ds;
+	struct vx_analysis an;
+	const struct vx_path *p;
+
+	assert_true(store_import_path(db, sample_path("vxlan-ping.trace")) > 0);
+	assert_int_equal(analyse_db(db, 0, &ds, &an), 0);
+	/* the underlay transmit: 98 bytes + 50 of VXLAN/UDP/IP/Ethernet */
+	p = hop_path(&an, "net:net_dev_start_xmit", "eth0", 148);
+	assert_non_null(p);
+	assert_int_equal(p->ip_passes, 3);
+	assert_string_equal(p->encap, "vxlan");
+	assert_true(p->reenters_ip_after_encap);
+	/* the tunnel device transmit itself has not been encapsulated yet */
+	p = hop_path(&an, "net:net_dev_start_xmit", "vxlan.calico", 98);
+	assert_non_null(p);
+	assert_int_equal(p->ip_passes, 2);
+	assert_null(p->encap);
+	assert_false(p->reenters_ip_after_encap);
+	/* the pod's own transmit: one pass */
+	p = hop_path(&an, "net:net_dev_start_xmit", "eth0", 98);
+	assert_non_null(p);
+	assert_int_equal(p->ip_passes, 1);
+	analyse_release(&ds, &an);
+	test_db_remove(db);
+}
+
+static void test_journey_crosses_cali_vxlan_eth0_with_50_bytes_overhead(void **state)
+{
+	static const char *const req[] = { "cali1", "vxlan.calico", "eth0", "cali2", NULL };
+	static const char *const rep[] = { "cali2", "vxlan.calico", "eth0", "cali1", NULL };
+	char *db = test_db_new();
+	struct vx_dataset ds;
+	struct vx_analysis an;
+	const struct vx_journey *j;
+	size_t encapsulated = 0;
+
+	assert_true(store_import_path(db, sample_path("vxlan-ping.trace")) > 0);
+	assert_int_equal(analyse_db(db, 0, &ds, &an), 0);
+	j = journey_with_devs(&an, req);
+	assert_non_null(j);
+	assert_string_equal(j->encap, "vxlan");
+	assert_string_equal(j->tunnel_dev, "vxlan.calico");
+	assert_int_equal(j->overhead_bytes, 50);
+	assert_true(j->reenters_ip_after_encap);
+	/* hops are in time order */
+	for (size_t h = 1; h < j->nhops; h++)
+		assert_true(j->hops[h].ts_ns >= j->hops[h - 1].ts_ns);
+	assert_non_null(journey_with_devs(&an, rep));
+	/* ping -c 3: three requests and three replies, each its own journey */
+	for (size_t i = 0; i < an.njourneys; i++)
+		encapsulated += an.journeys[i].encap != NULL && an.journeys[i].overhead_bytes == 50;
+	assert_int_equal(encapsulated, 6);
+	analyse_release(&ds, &an);
+	test_db_remove(db);
+}
+
+static void test_paths_are_counted_per_event_and_stack(void **state)
+{
+	char *db = test_db_new();
+	struct vx_dataset ds;
+	struct vx_analysis an;
+	size_t total = 0, with_stack = 0;
+
+	assert_true(store_import_path(db, sample_path("vxlan-ping.trace")) > 0);
+	assert_int_equal(analyse_db(db, 0, &ds, &an), 0);
+	for (size_t i = 0; i < an.npaths; i++) {
+		total += an.paths[i].count;
+		assert_int_equal(an.paths[i].id, (int)i + 1);
+		for (size_t k = i + 1; k < an.npaths; k++)
+			assert_false(an.paths[i].stack == an.paths[k].stack &&
+				     !strcmp(an.paths[i].event, an.paths[k].event));
+	}
+	for (size_t i = 0; i < ds.nrecs; i++)
+		with_stack += ds.recs[i].stack_id != 0;
+	assert_int_equal(total, with_stack);
+	analyse_release(&ds, &an);
+	test_db_remove(db);
+}
+
+/* a hand-made dataset: the same skb address used twice, far apart, is two journeys,
+ * and a free event ends a journey */
+static void test_journey_splits_on_reused_address_and_on_free(void **state)
+{
+	struct vx_rec recs[7];
+	struct vx_dataset ds = { 0 };
+	struct vx_analysis an;
+	static const char *names[] = { "net:netif_rx", "net:netif_rx", "net:netif_rx", "net:netif_rx",
+				       "skb:consume_skb", "net:netif_rx", "net:netif_rx" };
+	uint64_t ts[] = { 1000, 2000, 1000000000, 1000001000, 1000002000, 1000003000, 1000004000 };
+
+	memset(recs, 0, sizeof(recs));
+	for (int i = 0; i < 7; i++) {
+		recs[i].id = i + 1;
+		recs[i].capture_id = 1;
+		recs[i].ts_ns = ts[i];
+		recs[i].name = names[i];
+		recs[i].skb = 0xffff888000001000ULL;
+		recs[i].len = -1;
+	}
+	ds.recs = recs;
+	ds.nrecs = 7;
+	assert_int_equal(vx_analysis_build(&ds, &an), 0);
+	assert_int_equal(an.njourneys, 3);
+	assert_int_equal(an.journeys[0].nhops, 2);
+	assert_int_equal(an.journeys[1].nhops, 3);
+	assert_int_equal(an.journeys[2].nhops, 2);
+	vx_analysis_release(&an);
+}
+
+static void test_frames_functions_on_bare_lists(void **state)
+{
+	const char *fwd[] = { "ip_output", "iptunnel_xmit", "vxlan_xmit_one", "dev_hard_start_xmit",
+			      "ip_finish_output2", "ip_output", "__netif_receive_skb_one_core",
+			      "process_backlog", "ip_finish_output2", "ip_output", "raw_sendmsg" };
+	const char *none[] = { "schedule", "worker_thread" };
+
+	assert_int_equal(vx_frames_ip_passes(fwd, 11), 3);
+	assert_true(vx_frames_reenter_ip(fwd, 11));
+	assert_string_equal(vx_frames_encap(fwd, 11), "vxlan");
+	assert_int_equal(vx_frames_ip_passes(none, 2), 0);
+	assert_null(vx_frames_encap(none, 2));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ip_passes_on_seed_function_tracer_stack),
+		cmocka_unit_test(test_ip_passes_counts_reentry_after_vxlan),
+		cmocka_unit_test(test_journey_crosses_cali_vxlan_eth0_with_50_bytes_overhead),
+		cmocka_unit_test(test_paths_are_counted_per_event_and_stack),
+		cmocka_unit_test(test_journey_splits_on_reused_address_and_on_free),
+		cmocka_unit_test(test_frames_functions_on_bare_lists),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

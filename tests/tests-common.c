@@ -1,0 +1,208 @@
+/* tests-common.c: helpers shared by the unit tests (see tests-common.h). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "tests-common.h"
+
+static int collect_event(struct vx_sink *s, const struct vx_event *ev)
+{
+	struct collector *c = s->priv;
+	struct collected *e;
+	char sym[256];
+
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 64;
+		c->ev = realloc(c->ev, c->cap * sizeof(*c->ev));
+	}
+	e = &c->ev[c->n++];
+	memset(e, 0, sizeof(*e));
+	e->name = strdup(ev->name);
+	e->comm = ev->comm ? strdup(ev->comm) : NULL;
+	e->cpu = ev->cpu;
+	e->pid = ev->pid;
+	e->ts_ns = ev->ts_ns;
+	e->nfields = ev->nfields;
+	e->keys = calloc(ev->nfields + 1, sizeof(char *));
+	e->values = calloc(ev->nfields + 1, sizeof(char *));
+	for (size_t i = 0; i < ev->nfields; i++) {
+		e->keys[i] = strdup(ev->fields[i].key);
+		e->values[i] = strdup(ev->fields[i].value ? ev->fields[i].value : "");
+	}
+	e->frames = calloc(ev->nframes + 1, sizeof(char *));
+	for (size_t i = 0; i < ev->nframes; i++)
+		if (vx_frame_normalize(ev->frames[i], sym, sizeof(sym)) == 0)
+			e->frames[e->nframes++] = strdup(sym);
+	s->events++;
+	return 0;
+}
+
+static int collect_meta(struct vx_sink *s, const char *key, const char *value, size_t len)
+{
+	struct collector *c = s->priv;
+
+	if (!strcmp(key, "kernel_release")) {
+		free(c->meta_kernel_release);
+		c->meta_kernel_release = strndup(value, len);
+	}
+	return 0;
+}
+
+void collector_init(struct collector *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->sink.event = collect_event;
+	c->sink.meta = collect_meta;
+	c->sink.priv = c;
+}
+
+void collector_release(struct collector *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		struct collected *e = &c->ev[i];
+
+		for (size_t k = 0; k < e->nfields; k++) {
+			free(e->keys[k]);
+			free(e->values[k]);
+		}
+		for (size_t k = 0; k < e->nframes; k++)
+			free(e->frames[k]);
+		free(e->keys);
+		free(e->values);
+		free(e->frames);
+		free(e->name);
+		free(e->comm);
+	}
+	free(c->ev);
+	free(c->meta_kernel_release);
+	memset(c, 0, sizeof(*c));
+}
+
+const char *collected_field(const struct collected *e, const char *key)
+{
+	for (size_t i = 0; i < e->nfields; i++)
+		if (!strcmp(e->keys[i], key))
+			return e->values[i];
+	return NULL;
+}
+
+int collected_frame(const struct collected *e, const char *sym)
+{
+	for (size_t i = 0; i < e->nframes; i++)
+		if (!strcmp(e->frames[i], sym))
+			return (int)i;
+	return -1;
+}
+
+const char *sample_path(const char *name)
+{
+	static char buf[4096];
+
+	snprintf(buf, sizeof(buf), "%s/%s", VX_SAMPLES_DIR, name);
+	return buf;
+}
+
+int import_path(const char *path, struct vx_sink *sink, const struct vx_format **fmt)
+{
+	struct vx_input *in = vx_input_open(path);
+	const struct vx_format *f;
+	struct vx_import_opts opts = { 0 };
+	int r;
+
+	if (fmt)
+		*fmt = NULL;
+	if (!in)
+		return -1;
+	f = vx_format_detect(in);
+	if (fmt)
+		*fmt = f;
+	r = f ? f->import(in, sink, &opts) : -1;
+	vx_input_close(in);
+	return r;
+}
+
+char *test_db_new(void)
+{
+	char dir[] = "/tmp/vxtest-XXXXXX";
+	char *p;
+
+	assert_non_null(mkdtemp(dir));
+	p = malloc(strlen(dir) + 16);
+	sprintf(p, "%s/test.db", dir);
+	return p;
+}
+
+void test_db_remove(char *path)
+{
+	char buf[4200];
+
+	snprintf(buf, sizeof(buf), "rm -rf '%.*s'", (int)(strrchr(path, '/') - path), path);
+	if (system(buf) != 0)
+		fprintf(stderr, "could not remove %s\n", path);
+	free(path);
+}
+
+int64_t store_import_path(const char *db, const char *path)
+{
+	struct vx_store *st = store_open(db, false);
+	struct vx_input *in;
+	const struct vx_format *f;
+	struct vx_sink *sink;
+	struct vx_import_opts opts = { 0 };
+	int64_t id = -1;
+
+	if (!st)
+		return -1;
+	in = vx_input_open(path);
+	f = in ? vx_format_detect(in) : NULL;
+	if (f && (sink = store_import_begin(st, path, f->name))) {
+		if (f->import(in, sink, &opts) == 0)
+			store_import_commit(st, &id);
+		else
+			store_import_rollback(st);
+	}
+	vx_input_close(in);
+	store_close(st);
+	return id;
+}
+
+int analyse_db(const char *db, int64_t id, struct vx_dataset *ds, struct vx_analysis *an)
+{
+	struct vx_store *st = store_open(db, true);
+	int r;
+
+	if (!st)
+		return -1;
+	r = store_load(st, id, true, ds);
+	store_close(st);
+	if (r < 0)
+		return -1;
+	return vx_analysis_build(ds, an);
+}
+
+void analyse_release(struct vx_dataset *ds, struct vx_analysis *an)
+{
+	vx_analysis_release(an);
+	vx_dataset_release(ds);
+}
+
+const struct vx_journey *journey_with_devs(const struct vx_analysis *an, const char *const *devs)
+{
+	for (size_t j = 0; j < an->njourneys; j++) {
+		const struct vx_journey *jj = &an->journeys[j];
+		size_t d = 0;
+
+		for (size_t h = 0; h < jj->nhops && devs[d]; h++)
+			if (jj->hops[h].dev && !strcmp(jj->hops[h].dev, devs[d]))
+				d++;
+		if (!devs[d])
+			return jj;
+	}
+	return NULL;
+}

@@ -1,0 +1,55 @@
+/* tests-common.h: helpers shared by the unit tests: a sink that collects events in memory,
+ * importing a sample file through format detection, and a throw-away database.
+ * Included after cmocka.h.
+ */
+#ifndef VX_TESTS_COMMON_H
+#define VX_TESTS_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/model.h"
+#include "../src/store.h"
+#include "../parsers/format.h"
+#include "../report/analysis.h"
+
+struct collected {
+	char *name, *comm;
+	int cpu, pid;
+	uint64_t ts_ns;
+	size_t nfields, nframes;
+	char **keys, **values;
+	char **frames;	/* normalised (machinery dropped), innermost first */
+};
+
+struct collector {
+	struct vx_sink sink;
+	struct collected *ev;
+	size_t n, cap;
+	char *meta_kernel_release;
+};
+
+void collector_init(struct collector *c);
+void collector_release(struct collector *c);
+const char *collected_field(const struct collected *e, const char *key);
+/* index of the first frame equal to @sym, or -1 */
+int collected_frame(const struct collected *e, const char *sym);
+
+/* sample_path - VX_SAMPLES_DIR "/" name, in a static buffer */
+const char *sample_path(const char *name);
+/* import_path - detect and import @path into @sink; returns import()'s result;
+ * *@fmt receives the detected format (may be NULL) */
+int import_path(const char *path, struct vx_sink *sink, const struct vx_format **fmt);
+
+/* test_db_new - a fresh database path in a new temp directory (malloc'd; test_db_remove frees) */
+char *test_db_new(void);
+void test_db_remove(char *path);
+/* store_import_path - import @path into the database @db; capture id or -1 */
+int64_t store_import_path(const char *db, const char *path);
+/* analyse_db - load capture @id (0 = all) and analyse; release both with analyse_release */
+int analyse_db(const char *db, int64_t id, struct vx_dataset *ds, struct vx_analysis *an);
+void analyse_release(struct vx_dataset *ds, struct vx_analysis *an);
+/* journey_with_devs - first journey whose hops visit @devs in order (NULL-terminated) */
+const struct vx_journey *journey_with_devs(const struct vx_analysis *an, const char *const *devs);
+
+#endif
