@@ -22,6 +22,8 @@
 #include "src/arena.h"
 #include "src/error.h"
 #include "src/model.h"
+#include "src/store.h"
+#include "tests-common.h"
 
 #ifndef VX_SAMPLES_DIR
 #error "VX_SAMPLES_DIR must point at samples/"
@@ -483,6 +485,110 @@ static void test_trace_dat_rejects_garbage(void **state)
 	rm_tmpdir(dir);
 }
 
+/* the stack of a loaded event as one string "f1 f2 ...", "" without a stack */
+static void stack_string(const struct vx_dataset *ds, const struct vx_rec *r, char *out, size_t n)
+{
+	const struct vx_stack *st = r->stack_id ? vx_dataset_stack(ds, r->stack_id) : NULL;
+	size_t len = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; st && i < st->nframes && len + 1 < n; i++)
+		len += (size_t)snprintf(out + len, n - len, "%s%s", i ? " " : "", st->frames[i]);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* the distinct normalised stacks of capture @id, sorted (caller frees with free_stacks) */
+static char **capture_stacks(struct vx_store *st, int64_t id, size_t *n)
+{
+	struct vx_dataset ds;
+	char **v, buf[8192];
+	size_t k = 0;
+
+	memset(&ds, 0, sizeof(ds));
+	assert_int_equal(store_load(st, id, true, &ds), 0);
+	v = calloc(ds.nrecs + 1, sizeof(*v));
+	assert_non_null(v);
+	for (size_t i = 0; i < ds.nrecs; i++) {
+		stack_string(&ds, &ds.recs[i], buf, sizeof(buf));
+		v[k++] = strdup(buf);
+	}
+	qsort(v, k, sizeof(*v), cmp_str);
+	/* distinct */
+	size_t d = 0;
+
+	for (size_t i = 0; i < k; i++) {
+		if (d && !strcmp(v[d - 1], v[i])) {
+			free(v[i]);
+			continue;
+		}
+		v[d++] = v[i];
+	}
+	vx_dataset_release(&ds);
+	*n = d;
+	return v;
+}
+
+/*
+ * The trace.dat and the ftrace text of the same run (samples/capture-tracedat.sh reads the
+ * instance's `trace` just before `trace-cmd extract`) hold the same events: through the
+ * store they give the same events in the same order, with the same stacks. Only skbaddr
+ * differs (the text prints it hashed).
+ */
+static void test_trace_dat_and_same_run_text_give_same_stacks(void **state)
+{
+	char *db = test_db_new(), a[8192], b[8192];
+	int64_t id_dat = store_import_path(db, SAMPLE), id_txt = store_import_path(db, SAMPLE_TEXT);
+	struct vx_store *st;
+	struct vx_dataset dd, dt;
+	char **sd, **stx;
+	size_t nd, nt;
+
+	(void)state;
+	assert_true(id_dat > 0);
+	assert_true(id_txt > 0);
+	st = store_open(db, true);
+	assert_non_null(st);
+	sd = capture_stacks(st, id_dat, &nd);
+	stx = capture_stacks(st, id_txt, &nt);
+	assert_true(nd > 5);
+	assert_int_equal(nd, nt);
+	for (size_t i = 0; i < nd; i++) {
+		assert_string_equal(sd[i], stx[i]);
+		free(sd[i]);
+		free(stx[i]);
+	}
+	free(sd);
+	free(stx);
+
+	memset(&dd, 0, sizeof(dd));
+	memset(&dt, 0, sizeof(dt));
+	assert_int_equal(store_load(st, id_dat, true, &dd), 0);
+	assert_int_equal(store_load(st, id_txt, true, &dt), 0);
+	assert_int_equal(dd.nrecs, dt.nrecs);
+	for (size_t i = 0; i < dd.nrecs; i++) {
+		const struct vx_rec *x = &dd.recs[i], *y = &dt.recs[i];
+
+		assert_string_equal(x->name, y->name);
+		assert_string_equal(x->dev ? x->dev : "", y->dev ? y->dev : "");
+		assert_int_equal(x->len, y->len);
+		assert_int_equal(x->cpu, y->cpu);
+		assert_int_equal(x->pid, y->pid);
+		/* the text has microseconds, rounded (the kernel's ns2usecs adds 500 ns) */
+		assert_int_equal((x->ts_ns + 500) / 1000, y->ts_ns / 1000);
+		stack_string(&dd, x, a, sizeof(a));
+		stack_string(&dt, y, b, sizeof(b));
+		assert_string_equal(a, b);
+	}
+	vx_dataset_release(&dd);
+	vx_dataset_release(&dt);
+	store_close(st);
+	test_db_remove(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -494,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_trace_dat_truncated_v7_never_crashes),
 		cmocka_unit_test(test_trace_dat_reads_version_6),
 		cmocka_unit_test(test_trace_dat_rejects_garbage),
+		cmocka_unit_test(test_trace_dat_and_same_run_text_give_same_stacks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
