@@ -8,16 +8,19 @@
 # `trace-cmd record` cannot run on the project machine (enabling the function tracer fails
 # with EPERM), so the events are recorded in a tracefs instance and saved with
 # `trace-cmd extract -B`. kallsyms is cut down (see below) to keep each sample < 300 KB.
+# Environment: OUT_DAT, OUT_TXT (output files), PINGS (3), PING_INTERVAL (1 s), INST (instance
+# name), BUFFER_KB, FULL_KALLSYMS (see below) -- tests/bench/trace-dat.sh uses them.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
-INST=vxanalyze-tracedat-sample
+INST=${INST:-vxanalyze-tracedat-sample}
 OUT_DAT=${OUT_DAT:-$HERE/vxlan-ping.trace.dat}
 OUT_TXT=${OUT_TXT:-$HERE/vxlan-ping.same-run.trace}
 PINGS=${PINGS:-3}
 PING_INTERVAL=${PING_INTERVAL:-1}
 # FULL_KALLSYMS=1 keeps the whole /proc/kallsyms in the file (the benchmark uses it)
 FULL_KALLSYMS=${FULL_KALLSYMS:-0}
+BUFFER_KB=${BUFFER_KB:-}	# per-cpu ring buffer size of the instance (default: the kernel's)
 EVENTS="net_dev_start_xmit netif_receive_skb netif_rx"
 
 die() { echo "capture-tracedat.sh: $*" >&2; exit 1; }
@@ -50,6 +53,9 @@ bash "$HERE/lab.sh" status >/dev/null 2>&1 || bash "$HERE/lab.sh" up || die "the
 [ -d "$I" ] && die "tracefs instance $INST exists already (another run?); remove it first"
 mkdir "$I" || die "cannot create tracefs instance $I"
 echo 0 > "$I/tracing_on"
+if [ -n "$BUFFER_KB" ]; then
+	echo "$BUFFER_KB" > "$I/buffer_size_kb" || die "cannot set buffer_size_kb"
+fi
 echo 1 > "$I/options/stacktrace" || die "cannot enable options/stacktrace"
 for e in $EVENTS; do
 	echo 1 > "$I/events/net/$e/enable" || die "cannot enable net:$e"
