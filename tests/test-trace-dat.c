@@ -30,6 +30,7 @@
 #endif
 #define SAMPLE VX_SAMPLES_DIR "/vxlan-ping.trace.dat"
 #define SAMPLE_TEXT VX_SAMPLES_DIR "/vxlan-ping.same-run.trace"
+#define SAMPLE_OVERRUN VX_SAMPLES_DIR "/vxlan-ping-overrun.trace.dat"
 
 /* LeakSanitizer (VX_SANITIZE builds): libtraceevent 1.7 and libtracecmd 1.3 leak a few
  * bytes per opened file (a strdup in the event format parser, an sscanf "%ms"); not ours */
@@ -159,6 +160,29 @@ static long report_event_count(const char *path)
 	return n;
 }
 
+/* sum of the "[N EVENTS DROPPED]" notes of `trace-cmd report` */
+static long report_dropped(const char *path)
+{
+	char cmd[4096], line[8192];
+	long n = 0;
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "trace-cmd report '%s' 2>/dev/null", path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p)) {
+		char *d = strstr(line, " EVENTS DROPPED]"), *b;
+
+		if (!d)
+			continue;
+		for (b = d; b > line && b[-1] != '['; b--)
+			;
+		n += strtol(b, NULL, 10);
+	}
+	assert_int_equal(pclose(p), 0);
+	return n;
+}
+
 /* the normalised frames of @e as names, for searching */
 static int count_frame(const struct ev_copy *e, const char *sym)
 {
@@ -200,6 +224,26 @@ static void test_trace_dat_event_count_matches_trace_cmd_report(void **state)
 	assert_int_equal(c.sink.skipped, 0);
 	assert_int_equal(c.sink.lost_events, 0);
 	assert_false(c.sink.truncated);
+	collect_release(&c);
+}
+
+/* a ring buffer that overflowed: the records' missed-event counts and the file's per-CPU
+ * statistics (overrun 628 + 535 in the sample) tell the same loss, counted once */
+static void test_trace_dat_counts_lost_events_once(void **state)
+{
+	struct collect c;
+
+	(void)state;
+	collect_init(&c);
+	assert_int_equal(td_import_file(SAMPLE_OVERRUN, &c), 0);
+	assert_int_equal(c.sink.lost_events, 628 + 535);
+	/* the stack whose event was overwritten is not attached to anything */
+	assert_int_equal(c.sink.skipped, 1);
+	assert_non_null(strstr(c.sink.skipped_example, "kernel_stack"));
+	if (have_trace_cmd()) {
+		assert_int_equal((long)c.sink.lost_events, report_dropped(SAMPLE_OVERRUN));
+		assert_int_equal((long)c.n, report_event_count(SAMPLE_OVERRUN));
+	}
 	collect_release(&c);
 }
 
@@ -595,6 +639,7 @@ int main(void)
 		cmocka_unit_test(test_trace_dat_probe_wants_magic_and_version),
 		cmocka_unit_test(test_trace_dat_event_count_matches_trace_cmd_report),
 		cmocka_unit_test(test_trace_dat_decodes_format_fields),
+		cmocka_unit_test(test_trace_dat_counts_lost_events_once),
 		cmocka_unit_test(test_trace_dat_attaches_all_stack_frames),
 		cmocka_unit_test(test_trace_dat_reads_standard_input),
 		cmocka_unit_test(test_trace_dat_truncated_v7_never_crashes),
