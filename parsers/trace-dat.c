@@ -40,6 +40,7 @@ enum {
 	TD_OPT_BUFFER_TEXT = 22,
 };
 #define TD_SEC_COMPRESSED 1
+#define TD_NOPOS UINT64_MAX
 #define TD_MAX_SECTIONS 4096
 
 /* ---- our own walk of the file's header: validation, uname, clock, per-CPU stats ---- */
@@ -63,6 +64,13 @@ struct td_walk {
 	char stat_buffer[128];	/* buffer the next CPUSTAT options belong to */
 	struct td_stat *stats;
 	size_t nstats, astats;
+	uint32_t page_size;
+	/* v6 CPU data blocks that go past the end of the file (a truncated copy): where their
+	 * (offset, size) pair is in the file, to import the complete pages of a patched copy */
+	struct td_cut {
+		uint64_t pos, off, size;
+	} *cuts;
+	size_t ncuts, acuts;
 };
 
 static int walk_read(struct td_walk *w, void *dst, uint64_t n, const char *what)
@@ -146,15 +154,29 @@ static int walk_expect(struct td_walk *w, const char *label, size_t len)
 	return 0;
 }
 
-/* a CPU data block (offset, size) must lie inside the file */
-static int walk_check_data(struct td_walk *w, uint64_t off, uint64_t size, int cpu)
+/* a CPU data block (offset, size) must lie inside the file; in a version 6 file, whose CPU
+ * data come last, a block cut short is noted (@pos: where its pair is) for a partial import */
+static int walk_check_data(struct td_walk *w, uint64_t off, uint64_t size, int cpu, uint64_t pos)
 {
-	if (off > w->size || size > w->size - off)
-		return vx_error("%s: truncated trace.dat: the data of cpu %d (offset %llu, %llu bytes)"
-				" goes past the end of the file (%llu bytes); the copy is incomplete",
-				w->name, cpu, (unsigned long long)off, (unsigned long long)size,
-				(unsigned long long)w->size);
-	return 0;
+	if (off <= w->size && size <= w->size - off)
+		return 0;
+	if (w->version == 6 && pos != TD_NOPOS) {
+		if (w->ncuts == w->acuts) {
+			size_t n = w->acuts ? 2 * w->acuts : 8;
+			struct td_cut *c = realloc(w->cuts, n * sizeof(*c));
+
+			if (!c)
+				return vx_error("out of memory");
+			w->cuts = c;
+			w->acuts = n;
+		}
+		w->cuts[w->ncuts++] = (struct td_cut){ pos, off, size };
+		return 0;
+	}
+	return vx_error("%s: truncated trace.dat: the data of cpu %d (offset %llu, %llu bytes)"
+			" goes past the end of the file (%llu bytes); the copy is incomplete",
+			w->name, cpu, (unsigned long long)off, (unsigned long long)size,
+			(unsigned long long)w->size);
 }
 
 /* a v7 section header at @off: id, flags, description string id, size; the whole section
@@ -313,7 +335,7 @@ static int walk_option(struct td_walk *w, unsigned id, uint64_t len, uint64_t *n
 				    walk_uint(w, 8, &dsize, "cpu data size") < 0)
 					ret = -1;
 				else
-					ret = walk_check_data(w, doff, dsize, cpu);
+					ret = walk_check_data(w, doff, dsize, cpu, w->pos - 16);
 			}
 			break;
 		}
@@ -337,7 +359,7 @@ static int walk_option(struct td_walk *w, unsigned id, uint64_t len, uint64_t *n
 		for (uint64_t i = 0; i < v && !ret; i++, p += 20)
 			ret = walk_check_data(w, walk_num(w, (unsigned char *)buf + p + 4, 8),
 					      walk_num(w, (unsigned char *)buf + p + 12, 8),
-					      (int)walk_num(w, (unsigned char *)buf + p, 4));
+					      (int)walk_num(w, (unsigned char *)buf + p, 4), TD_NOPOS);
 		if (!ret) {
 			uint16_t sid, sflags;
 			uint64_t ssize;
@@ -420,7 +442,7 @@ static int walk_v6(struct td_walk *w)
 
 				if (walk_uint(w, 8, &off, "cpu data offset") < 0 ||
 				    walk_uint(w, 8, &size, "cpu data size") < 0 ||
-				    walk_check_data(w, off, size, cpu) < 0)
+				    walk_check_data(w, off, size, cpu, w->pos - 16) < 0)
 					return -1;
 			}
 			return 0;
@@ -500,6 +522,7 @@ static int td_walk_file(struct td_walk *w)
 	if (walk_read(w, h, 6, "file header") < 0)
 		return -1;
 	w->bigendian = h[0] != 0;
+	w->page_size = (uint32_t)walk_num(w, h + 2, 4);
 	if (h[1] != 4 && h[1] != 8)
 		return vx_error("%s: damaged trace.dat: long size %u", w->name, h[1]);
 	return w->version == 6 ? walk_v6(w) : walk_v7(w);
@@ -875,13 +898,10 @@ fail:
 	return 1;
 }
 
-/* td_tmpfile - copy a pipe (standard input) into an unlinked temporary file: libtracecmd
- * seeks. Returns the descriptor (caller closes) or -1 with vx_error() set. */
-static int td_tmpfile(struct vx_input *in)
+/* td_tmpfd - an unlinked temporary file in $TMPDIR or /tmp (caller closes); -1 + vx_error */
+static int td_tmpfd(const char *name)
 {
 	const char *dir = getenv("TMPDIR");
-	char buf[65536];
-	ssize_t r;
 	int fd;
 
 	if (!dir || !*dir)
@@ -896,24 +916,41 @@ static int td_tmpfile(struct vx_input *in)
 			unlink(path.buf);
 		strbuf_release(&path);
 		if (fd < 0)
-			return vx_error("%s: cannot create a temporary copy in %s: %s", in->name, dir,
+			return vx_error("%s: cannot create a temporary copy in %s: %s", name, dir,
 					strerror(errno));
 	}
-	while ((r = vx_input_read(in, buf, sizeof(buf))) > 0) {
-		for (ssize_t done = 0; done < r;) {
-			ssize_t w = write(fd, buf + done, (size_t)(r - done));
+	return fd;
+}
 
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w < 0) {
-				vx_error("%s: cannot write the temporary copy in %s: %s", in->name, dir,
-					 strerror(errno));
-				close(fd);
-				return -1;
-			}
-			done += w;
-		}
+static int td_write_all(const char *name, int fd, const void *buf, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t w = write(fd, (const char *)buf + done, n - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return vx_error("%s: cannot write the temporary copy: %s", name, strerror(errno));
+		done += (size_t)w;
 	}
+	return 0;
+}
+
+/* td_tmpfile - copy a pipe (standard input) into an unlinked temporary file: libtracecmd
+ * seeks. Returns the descriptor (caller closes) or -1 with vx_error() set. */
+static int td_tmpfile(struct vx_input *in)
+{
+	char buf[65536];
+	ssize_t r;
+	int fd = td_tmpfd(in->name);
+
+	if (fd < 0)
+		return -1;
+	while ((r = vx_input_read(in, buf, sizeof(buf))) > 0)
+		if (td_write_all(in->name, fd, buf, (size_t)r) < 0) {
+			close(fd);
+			return -1;
+		}
 	if (r < 0 || lseek(fd, 0, SEEK_SET) < 0) {
 		if (r >= 0)
 			vx_error("%s: cannot rewind the temporary copy: %s", in->name, strerror(errno));
@@ -921,6 +958,65 @@ static int td_tmpfile(struct vx_input *in)
 		return -1;
 	}
 	return fd;
+}
+
+/*
+ * td_patched_copy - a temporary copy of the truncated version 6 file @fd in which every CPU
+ * data block cut short (w->cuts) is shrunk to its complete pages, so that libtracecmd reads
+ * what is there and nothing past the end. Returns the descriptor (caller closes) or -1.
+ */
+static int td_patched_copy(struct td_walk *w, int fd)
+{
+	uint32_t ps = w->page_size >= 512 && !(w->page_size & (w->page_size - 1)) ? w->page_size : 4096;
+	char buf[65536];
+	uint64_t pos = 0;
+	int out = td_tmpfd(w->name);
+
+	if (out < 0)
+		return -1;
+	while (pos < w->size) {
+		size_t n = w->size - pos < sizeof(buf) ? (size_t)(w->size - pos) : sizeof(buf);
+		ssize_t r = pread(fd, buf, n, (off_t)pos);
+
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			vx_error("%s: read error at offset %llu: %s", w->name, (unsigned long long)pos,
+				 r < 0 ? strerror(errno) : "file shrank");
+			close(out);
+			return -1;
+		}
+		if (td_write_all(w->name, out, buf, (size_t)r) < 0) {
+			close(out);
+			return -1;
+		}
+		pos += (uint64_t)r;
+	}
+	for (size_t i = 0; i < w->ncuts; i++) {
+		const struct td_cut *c = &w->cuts[i];
+		uint64_t avail = c->off < w->size ? w->size - c->off : 0, size = c->size;
+		unsigned char pair[16];
+
+		if (size > avail)
+			size = avail / ps * ps;
+		for (int k = 0; k < 8; k++) {
+			int sh = 8 * (w->bigendian ? 7 - k : k);
+
+			pair[k] = (unsigned char)(c->off >> sh);
+			pair[8 + k] = (unsigned char)(size >> sh);
+		}
+		if (pwrite(out, pair, sizeof(pair), (off_t)c->pos) != (ssize_t)sizeof(pair)) {
+			vx_error("%s: cannot patch the temporary copy: %s", w->name, strerror(errno));
+			close(out);
+			return -1;
+		}
+	}
+	if (lseek(out, 0, SEEK_SET) < 0) {
+		vx_error("%s: cannot rewind the temporary copy: %s", w->name, strerror(errno));
+		close(out);
+		return -1;
+	}
+	return out;
 }
 
 /* lost events of one buffer: per cpu, what the records said or what the file's per-CPU
@@ -1038,6 +1134,17 @@ static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const str
 	}
 	if (w.clock[0] && vx_sink_meta(sink, "clock", w.clock) < 0)
 		goto out;
+	if (w.ncuts) {
+		/* cut short inside the CPU data: import the complete pages, say it is truncated */
+		int pfd = td_patched_copy(&w, fd);
+
+		if (pfd < 0)
+			goto out;
+		close(fd);
+		fd = pfd;
+		sink->truncated = true;
+		sink->truncated_at = w.size;
+	}
 
 	tracecmd_set_loglevel(TEP_LOG_NONE);
 	tep_set_loglevel(TEP_LOG_NONE);
@@ -1102,6 +1209,7 @@ out:
 	td_release(&im);
 	free(handles);
 	free(w.stats);
+	free(w.cuts);
 	close(fd);
 	return ret;
 }

@@ -425,7 +425,7 @@ static char *read_file(const char *path, size_t *len)
 
 /* every truncated copy: a one-line error naming the file, or a partial import marked
  * truncated; never a crash (the test process would die) */
-static void check_truncations(const char *sample, size_t step)
+static size_t check_truncations(const char *sample, size_t step)
 {
 	size_t len, ok = 0, failed = 0;
 	char *data = read_file(sample, &len), *dir = make_tmpdir(), path[600];
@@ -446,13 +446,14 @@ static void check_truncations(const char *sample, size_t step)
 		} else {
 			ok++;
 			assert_true(c.sink.truncated);
+			assert_int_equal(c.sink.truncated_at, off);
 		}
 		collect_release(&c);
 	}
 	assert_true(failed > 0);
-	(void)ok;
 	free(data);
 	rm_tmpdir(dir);
+	return ok;
 }
 
 static void test_trace_dat_truncated_v7_never_crashes(void **state)
@@ -488,7 +489,8 @@ static void test_trace_dat_reads_version_6(void **state)
 	assert_string_equal(c.kernel_release, ref.kernel_release);
 	collect_release(&c);
 	collect_release(&ref);
-	check_truncations(path, 15013);
+	/* version 6 keeps the CPU data last: a copy cut there gives its complete pages */
+	assert_true(check_truncations(path, 15013) > 0);
 	rm_tmpdir(dir);
 }
 
