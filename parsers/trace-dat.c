@@ -1,8 +1,10 @@
 /* trace-dat.c: importer of trace-cmd's trace.dat files (versions 6 and 7, compressed or not
  * as libtracecmd supports), read through libtracecmd with the file's own event formats,
- * kallsyms and saved cmdlines. Before libtracecmd sees a file, our own walk of its header
- * checks every offset against the file size, because libtracecmd trusts them (and may crash
- * on a damaged file). Must not print: libtracecmd's and libtraceevent's logs are silenced.
+ * kallsyms and saved cmdlines. libtracecmd trusts the file: before it sees one, our own walk
+ * of the header checks every offset and size against the file size (a version 6 copy cut
+ * inside its CPU data is imported up to its last complete page, marked truncated), and its
+ * header parse runs once in a child process, because libtraceevent crashes on some damaged
+ * event formats. Must not print: libtracecmd's and libtraceevent's logs are silenced.
  */
 #define _GNU_SOURCE	/* O_TMPFILE */
 #include "format.h"
@@ -1063,11 +1065,17 @@ static void td_release(struct td_import *im)
 	strbuf_release(&im->val);
 }
 
+static int td_count_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, void *data)
+{
+	return 0;
+}
+
 /*
- * td_open_in_child - let libtracecmd parse the file's headers in a child process first.
- * libtraceevent 1.7 crashes (SIGSEGV) on some damaged event format texts, and an event
- * format is text we cannot check for it; a crash in the child becomes an error message.
- * Costs one more header parse (a few ms); the events are read only once, in-process.
+ * td_open_in_child - let libtracecmd open the file and its buffer instances and read every
+ * record in a child process first. libtraceevent 1.7 crashes (SIGSEGV) on some damaged
+ * event formats, libtracecmd 1.3 on some damaged buffer descriptions, and neither is
+ * something we can check from outside; a crash in the child becomes an error message.
+ * Costs one more header parse and pass over the pages, without decoding.
  */
 static int td_open_in_child(const char *name, int fd)
 {
@@ -1077,15 +1085,28 @@ static int td_open_in_child(const char *name, int fd)
 	if (pid < 0)
 		return vx_error("%s: cannot fork to check the file: %s", name, strerror(errno));
 	if (pid == 0) {
-		int cfd = dup(fd), null = open("/dev/null", O_WRONLY);
-		struct tracecmd_input *h;
+		int cfd = dup(fd), null = open("/dev/null", O_WRONLY), n;
+		struct tracecmd_input *h, **handles;
 
 		if (null >= 0)
 			dup2(null, 2);	/* a sanitizer's crash report is not ours to print */
 		if (cfd < 0 || lseek(cfd, 0, SEEK_SET) < 0)
 			_exit(2);
 		h = tracecmd_open_fd(cfd, TRACECMD_FL_LOAD_NO_PLUGINS);
-		_exit(h ? 0 : 1);	/* no cleanup: the process ends */
+		if (!h)
+			_exit(1);
+		n = tracecmd_buffer_instances(h);
+		handles = calloc((size_t)(n > 0 ? n : 0) + 1, sizeof(*handles));
+		if (!handles)
+			_exit(1);
+		handles[0] = h;
+		for (int i = 0; i < n; i++)
+			if (!(handles[i + 1] = tracecmd_buffer_instance_handle(h, i)))
+				_exit(1);
+		/* every record once, decoded by nothing: the pages and their headers */
+		if (tracecmd_iterate_events_multi(handles, n + 1, td_count_record, NULL) < 0)
+			_exit(1);
+		_exit(0);	/* no cleanup: the process ends */
 	}
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
@@ -1228,8 +1249,10 @@ static int trace_dat_probe(const unsigned char *head, size_t len)
  * every buffer instance (`trace-cmd extract -B`), events of all CPUs in time order. Fields
  * are the format fields (numbers decimal, pointers 0x..., __data_loc strings as text);
  * `ftrace:kernel_stack` records become the stack of the event before them on their CPU,
- * all `size` frames, symbolised with the file's kallsyms. Standard input is first copied to
- * an unlinked temporary file in $TMPDIR (or /tmp), because libtracecmd needs to seek.
+ * all `size` frames, symbolised with the file's kallsyms. Lost events: per CPU, the larger
+ * of the records' missed-event counts and the file's CPUSTAT (overrun + commit overrun +
+ * dropped). Metadata: kernel_release (from the UNAME option), uname, clock. Standard input
+ * is first copied to an unlinked temporary file in $TMPDIR (or /tmp): libtracecmd seeks.
  */
 const struct vx_format vx_format_trace_dat = {
 	.name = "trace-dat",
