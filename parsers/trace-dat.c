@@ -22,6 +22,7 @@
 #include <trace-cmd/trace-cmd.h>
 
 #include "../src/error.h"
+#include "kallsyms.h"
 
 #define TD_MAGIC "\027\010\104tracing"
 #define TD_MAGIC_LEN 10
@@ -571,6 +572,7 @@ struct td_import {
 	struct td_pending *q;	/* ring of qcap slots; event number n lives in q[n % qcap] */
 	size_t qcap;
 	uint64_t qhead, qtail;	/* events qhead..qtail-1 are queued */
+	struct vx_kallsyms ksyms;	/* --kallsyms, for addresses the file's kallsyms lacks */
 	struct strbuf val;	/* scratch for one value */
 	struct vx_field *fields;
 	const char **frames;
@@ -818,10 +820,17 @@ static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep
 			continue;	/* end markers of older kernels */
 		sym = tep_find_function(tep, addr);
 		strbuf_reset(&im->val);
-		if (sym)
+		if (sym) {
 			strbuf_addf(&im->val, "%s+0x%llx", sym, addr - tep_find_function_address(tep, addr));
-		else
-			strbuf_addf(&im->val, "0x%llx", addr);
+		} else {
+			uint64_t off;
+			const struct vx_ksym *k = im->ksyms.n ? vx_kallsyms_lookup(&im->ksyms, addr, &off) : NULL;
+
+			if (k)
+				strbuf_addf(&im->val, "%s+0x%llx", k->name, (unsigned long long)off);
+			else
+				strbuf_addf(&im->val, "0x%llx", addr);
+		}
 		if (pend_push(p, im->val.buf, im->val.len) < 0)
 			return -1;
 		p->nframes++;
@@ -1062,6 +1071,7 @@ static void td_release(struct td_import *im)
 	free(im->bufs);
 	free(im->fields);
 	free(im->frames);
+	vx_kallsyms_release(&im->ksyms);
 	strbuf_release(&im->val);
 }
 
@@ -1129,7 +1139,6 @@ static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const str
 	struct tracecmd_input *h, **handles = NULL;
 	int fd, hfd, n, ret = -1;
 
-	(void)opts;	/* the file carries its own kallsyms: a --kallsyms file is not needed */
 	strbuf_init(&im.val, 256);
 	if (in->seekable && in->path)
 		fd = open(in->path, O_RDONLY | O_CLOEXEC);
@@ -1169,6 +1178,9 @@ static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const str
 
 	tracecmd_set_loglevel(TEP_LOG_NONE);
 	tep_set_loglevel(TEP_LOG_NONE);
+	/* the file's own kallsyms come first; a --kallsyms file fills the addresses it lacks */
+	if (opts && opts->kallsyms && vx_kallsyms_load(&im.ksyms, opts->kallsyms) < 0)
+		goto out;
 	if (td_open_in_child(in->name, fd) < 0)
 		goto out;
 	/* the child moved the shared file offset: libtracecmd reads from the current one */
