@@ -9,6 +9,8 @@
 #define _GNU_SOURCE	/* O_TMPFILE */
 #include "format.h"
 
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -573,6 +575,11 @@ struct td_import {
 	size_t qcap;
 	uint64_t qhead, qtail;	/* events qhead..qtail-1 are queued */
 	struct vx_kallsyms ksyms;	/* --kallsyms, for addresses the file's kallsyms lacks */
+	struct td_style_slot {
+		struct tep_format_field *field;
+		int style;
+	} *styles;		/* open addressing on the field pointer */
+	size_t nstyles, astyles;
 	struct strbuf val;	/* scratch for one value */
 	struct vx_field *fields;
 	const char **frames;
@@ -601,9 +608,100 @@ static int pend_push(struct td_pending *p, const char *s, size_t len)
 	return 0;
 }
 
+/*
+ * Field values follow the live recorder's rules (src/record.c, vx_decode_fields) so that a
+ * trace.dat and a live recording of the same events give the same fields: numbers decimal;
+ * pointers, and values the event's print format shows as "name=0x%..." or "%p", in hex;
+ * "%pS" values as symbols; char arrays and __data_loc char[] as text; other byte arrays as
+ * an IPv4 (4 bytes) or IPv6 (16 bytes) address, else 0x and hex bytes.
+ */
+enum td_style { TD_STYLE_NUMBER, TD_STYLE_HEX, TD_STYLE_SYMBOL };
+
+static enum td_style td_field_style_of(struct tep_event *ev, struct tep_format_field *f)
+{
+	const char *fmt = ev->print_fmt.format;
+	char pat[96];
+
+	if (fmt) {
+		snprintf(pat, sizeof(pat), "%s=", f->name);
+		for (const char *p = strstr(fmt, pat); p; p = strstr(p + 1, pat)) {
+			const char *v = p + strlen(pat);
+
+			if (p != fmt && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+				continue;
+			if (!strncmp(v, "0x%", 3))
+				return TD_STYLE_HEX;
+			if (!strncmp(v, "%pS", 3) || !strncmp(v, "%ps", 3))
+				return TD_STYLE_SYMBOL;
+			if (!strncmp(v, "%p", 2))
+				return TD_STYLE_HEX;
+			break;
+		}
+	}
+	if ((f->flags & TEP_FIELD_IS_POINTER) || strchr(f->type, '*') || !strncmp(f->name, "__probe_", 8))
+		return TD_STYLE_HEX;
+	return TD_STYLE_NUMBER;
+}
+
+/* td_field_style - td_field_style_of, remembered per field (the print format is searched
+ * once per field, not once per record) */
+static enum td_style td_field_style(struct td_import *im, struct tep_event *ev, struct tep_format_field *f)
+{
+	size_t mask, i;
+
+	if (im->nstyles * 2 >= im->astyles) {
+		size_t n = im->astyles ? 2 * im->astyles : 256;
+		struct td_style_slot *t = calloc(n, sizeof(*t));
+
+		if (!t)
+			return td_field_style_of(ev, f);
+		for (size_t k = 0; k < im->astyles; k++) {
+			if (!im->styles[k].field)
+				continue;
+			for (i = ((uintptr_t)im->styles[k].field >> 4) & (n - 1); t[i].field; i = (i + 1) & (n - 1))
+				;
+			t[i] = im->styles[k];
+		}
+		free(im->styles);
+		im->styles = t;
+		im->astyles = n;
+	}
+	mask = im->astyles - 1;
+	for (i = ((uintptr_t)f >> 4) & mask; im->styles[i].field; i = (i + 1) & mask)
+		if (im->styles[i].field == f)
+			return im->styles[i].style;
+	im->styles[i].field = f;
+	im->styles[i].style = td_field_style_of(ev, f);
+	im->nstyles++;
+	return im->styles[i].style;
+}
+
+static void td_add_text(struct strbuf *b, const unsigned char *s, size_t max)
+{
+	for (size_t i = 0; i < max && s[i]; i++)
+		strbuf_addch(b, isprint(s[i]) ? s[i] : '?');
+}
+
+static void td_add_bytes(struct strbuf *b, const unsigned char *p, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (n == 4) {
+		strbuf_addf(b, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+		return;
+	}
+	if (n == 16 && inet_ntop(AF_INET6, p, ip, sizeof(ip))) {
+		strbuf_addstr(b, ip);
+		return;
+	}
+	strbuf_addstr(b, "0x");
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(b, "%02x", p[i]);
+}
+
 /* the record's payload as fields, named exactly like the format fields */
-static void field_value(struct td_import *im, struct tep_handle *tep, struct tep_format_field *f,
-			struct tep_record *rec)
+static void field_value(struct td_import *im, struct tep_handle *tep, struct tep_event *ev,
+			struct tep_format_field *f, struct tep_record *rec)
 {
 	struct strbuf *sb = &im->val;
 	const unsigned char *d = rec->data;
@@ -618,49 +716,53 @@ static void field_value(struct td_import *im, struct tep_handle *tep, struct tep
 
 		if (f->flags & TEP_FIELD_IS_RELATIVE)
 			off += (unsigned)(f->offset + f->size);
-		if ((long)off + len > size)
+		if (off > (unsigned)size)
 			return;
-		if ((f->flags & TEP_FIELD_IS_STRING) || strstr(f->type, "char")) {
-			strbuf_add(sb, d + off, strnlen((const char *)d + off, len));
-		} else {
-			for (unsigned i = 0; i < len; i++)
-				strbuf_addf(sb, "%02x", d[off + i]);
-		}
+		if (len > (unsigned)size - off)
+			len = (unsigned)size - off;
+		if (strstr(f->type, "char"))
+			td_add_text(sb, d + off, len);
+		else
+			td_add_bytes(sb, d + off, len);
 		return;
 	}
 	if (f->flags & TEP_FIELD_IS_ARRAY) {
-		unsigned es = f->elementsize;
-
-		if ((f->flags & TEP_FIELD_IS_STRING) || strstr(f->type, "char")) {
-			strbuf_add(sb, d + f->offset, strnlen((const char *)d + f->offset, (size_t)f->size));
-			return;
-		}
-		if (es != 1 && es != 2 && es != 4 && es != 8)
-			es = 1;
-		for (int i = 0; i + (int)es <= f->size; i += (int)es) {
-			unsigned long long n = tep_read_number(tep, d + f->offset + i, (int)es);
-
-			strbuf_addf(sb, i ? ",%llu" : "%llu", n);
-		}
+		/* libtraceevent flags u8[] as strings too: addresses are u8[4] / u8[16] */
+		if ((f->flags & TEP_FIELD_IS_STRING) && strstr(f->type, "char"))
+			td_add_text(sb, d + f->offset, (size_t)f->size);
+		else
+			td_add_bytes(sb, d + f->offset, (size_t)f->size);
 		return;
 	}
 	if (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8) {
 		unsigned long long n = tep_read_number(tep, d + f->offset, f->size);
+		const char *sym;
 
-		if ((f->flags & TEP_FIELD_IS_POINTER) || strchr(f->type, '*')) {
+		switch (td_field_style(im, ev, f)) {
+		case TD_STYLE_HEX:
 			strbuf_addf(sb, "0x%llx", n);
-		} else if (f->flags & TEP_FIELD_IS_SIGNED) {
-			long long s = f->size == 8 ? (long long)n : (long long)(n << (64 - 8 * f->size)) >>
-									  (64 - 8 * f->size);
+			break;
+		case TD_STYLE_SYMBOL:
+			sym = tep_find_function(tep, n);
+			if (sym)
+				strbuf_addf(sb, "%s+0x%llx", sym, n - tep_find_function_address(tep, n));
+			else
+				strbuf_addf(sb, "0x%llx", n);
+			break;
+		default:
+			if (f->flags & TEP_FIELD_IS_SIGNED) {
+				long long v = (long long)n;
 
-			strbuf_addf(sb, "%lld", s);
-		} else {
-			strbuf_addf(sb, "%llu", n);
+				if (f->size < 8 && (n >> (8 * f->size - 1)) & 1)
+					v = (long long)(n | (~0ULL << (8 * f->size)));
+				strbuf_addf(sb, "%lld", v);
+			} else {
+				strbuf_addf(sb, "%llu", n);
+			}
 		}
 		return;
 	}
-	for (int i = 0; i < f->size; i++)
-		strbuf_addf(sb, "%02x", d[f->offset + i]);
+	td_add_bytes(sb, d + f->offset, (size_t)f->size);
 }
 
 /* td_flush - hand the pending event of @p to the sink */
@@ -893,7 +995,7 @@ static int td_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, 
 		    pend_push(p, comm ? comm : "", comm ? strlen(comm) : 0) < 0)
 			goto fail;
 		for (struct tep_format_field *f = event->format.fields; f; f = f->next) {
-			field_value(im, tep, f, rec);
+			field_value(im, tep, event, f, rec);
 			if (pend_push(p, f->name, strlen(f->name)) < 0 ||
 			    pend_push(p, im->val.buf, im->val.len) < 0)
 				goto fail;
@@ -1071,6 +1173,7 @@ static void td_release(struct td_import *im)
 	free(im->bufs);
 	free(im->fields);
 	free(im->frames);
+	free(im->styles);
 	vx_kallsyms_release(&im->ksyms);
 	strbuf_release(&im->val);
 }
