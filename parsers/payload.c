@@ -133,7 +133,11 @@ static size_t parse_fib(char *t, struct vx_field *f, size_t max)
 
 		for (size_t w = 0; w < sizeof(words) / sizeof(words[0]) && i + 1 < ntok; w++)
 			if (!strcmp(tok[i], words[w].word)) {
-				n = add(f, n, max, words[w].field, tok[++i]);
+				/* an empty device name prints as "dev  gw": the value is missing */
+				if (!strcmp(words[w].word, "dev") && !strcmp(tok[i + 1], "gw"))
+					n = add(f, n, max, words[w].field, "");
+				else
+					n = add(f, n, max, words[w].field, tok[++i]);
 				matched = 1;
 				break;
 			}

@@ -206,14 +206,18 @@ static void journey_encap(struct vx_journey *j)
 		const struct vx_hop *t = NULL;
 		const char *kind = NULL;
 
-		if (!is_xmit_event(h->event) || !h->dev)
+		if (!is_xmit_event(h->event))
 			continue;
-		/* the transmit before it on another device */
-		for (size_t k = i; k-- > 0;)
-			if (is_xmit_event(j->hops[k].event) && j->hops[k].dev && strcmp(j->hops[k].dev, h->dev)) {
-				t = &j->hops[k];
+		/* the transmit before it on another device (a capture whose events name no
+		 * device, like 6.1's text output with hash-ptr off, takes the one before) */
+		for (size_t k = i; k-- > 0;) {
+			const struct vx_hop *c = &j->hops[k];
+
+			if (is_xmit_event(c->event) && (!c->dev || !h->dev || strcmp(c->dev, h->dev))) {
+				t = c;
 				break;
 			}
+		}
 		if (!t)
 			continue;
 		if (h->path && h->path->encap && h->path->reenters_ip_after_encap)
@@ -228,7 +232,7 @@ static void journey_encap(struct vx_journey *j)
 		if (h->len >= 0 && t->len >= 0)
 			j->overhead_bytes = h->len - t->len;
 		for (size_t k = i + 1; k < j->nhops; k++)
-			if (is_recv_event(j->hops[k].event) && j->hops[k].dev && !strcmp(j->hops[k].dev, t->dev)) {
+			if (is_recv_event(j->hops[k].event) && j->hops[k].dev && t->dev && !strcmp(j->hops[k].dev, t->dev)) {
 				j->decap_hop = (int)k;
 				break;
 			}

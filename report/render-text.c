@@ -3,8 +3,10 @@
  * IP-layer re-entry said in words, then the distinct paths with counts and layers.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "flow.h"
 #include "render.h"
 #include "../src/strbuf.h"
 
@@ -78,10 +80,13 @@ static void fmt_delta(char *buf, size_t n, uint64_t prev, uint64_t cur, int firs
 		snprintf(buf, n, "+%7.1f ms", d / 1e6);
 }
 
-static void write_journey(FILE *out, const struct vx_journey *j)
+static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 {
-	fprintf(out, "journey %d: skb 0x%" PRIx64 " (capture %" PRId64 "), %zu hops\n", j->id, j->skb,
+	fprintf(out, "journey %d: skb 0x%" PRIx64 " (capture %" PRId64 "), %zu hops", j->id, j->skb,
 		j->capture_id, j->nhops);
+	if (same > 1)
+		fprintf(out, "; %zu journeys took this path", same);
+	fputc('\n', out);
 	for (size_t i = 0; i < j->nhops; i++) {
 		const struct vx_hop *h = &j->hops[i];
 		char d[32], len[16] = "";
@@ -97,8 +102,8 @@ static void write_journey(FILE *out, const struct vx_journey *j)
 		if ((int)i == j->encap_hop) {
 			struct strbuf sb = STRBUF_INIT;
 
-			strbuf_addf(&sb, "%14s^ encapsulated by %s on %s, back through IP, out on %s", "",
-				    j->encap, j->tunnel_dev, h->dev);
+			strbuf_addf(&sb, "%14s^ %s encapsulation by %s, then back up through IP", "",
+				    j->encap, j->tunnel_dev ? j->tunnel_dev : "the tunnel device");
 			put_wrapped(out, sb.buf, 16);
 			strbuf_release(&sb);
 		}
@@ -223,13 +228,20 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	for (size_t i = 0; i < ds->ncaptures; i++) {
 		const struct vx_capture *c = &ds->captures[i];
 
-		fprintf(out, "capture %" PRId64 ": %s (%s%s%s), %" PRIu64 " events, %" PRIu64 " lost",
-			c->id, c->source, c->format, c->kernel_release ? ", kernel " : "",
-			c->kernel_release ? c->kernel_release : "", c->events, c->lost_events);
+		struct strbuf sb = STRBUF_INIT;
+		size_t sl = strlen(c->source);
+
+		strbuf_addf(&sb, "capture %" PRId64 ": %s%s%s, %" PRIu64 " events, %" PRIu64 " lost", c->id,
+			    c->format, c->kernel_release ? ", kernel " : "",
+			    c->kernel_release ? c->kernel_release : "", c->events, c->lost_events);
 		if (c->skipped)
-			fprintf(out, ", %" PRIu64 " input lines not understood", c->skipped);
+			strbuf_addf(&sb, ", %" PRIu64 " input lines not understood", c->skipped);
 		if (c->truncated)
-			fprintf(out, ", TRUNCATED");
+			strbuf_addstr(&sb, ", TRUNCATED");
+		put_wrapped(out, sb.buf, 2);
+		/* the source on its own line, its tail when it is longer than the terminal */
+		fprintf(out, "  from %s%s", sl > 70 ? "..." : "", sl > 70 ? c->source + sl - 67 : c->source);
+		strbuf_release(&sb);
 		fputc('\n', out);
 	}
 	for (size_t j = 0; j < an->njourneys; j++) {
@@ -241,11 +253,18 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	if (an->nroutes)
 		fprintf(out, ", %zu route requests", an->nroutes);
 	fputs("\n\n", out);
-	for (size_t j = 0; j < an->njourneys && j < max; j++)
-		write_journey(out, &an->journeys[j]);
-	if (an->njourneys > max)
-		fprintf(out, "... %zu more journeys (--max-journeys N shows more, --format json shows all)\n\n",
-			an->njourneys - max);
+	/* one journey per shape (same events, devices, lengths, paths), most frequent first */
+	struct vx_journey_group *groups = NULL;
+	size_t ngroups = 0;
+
+	if (vx_journey_groups(an, &groups, &ngroups) < 0)
+		return -1;
+	for (size_t g = 0; g < ngroups && g < max; g++)
+		write_journey(out, groups[g].first, groups[g].count);
+	if (ngroups > max)
+		fprintf(out, "... %zu more journey shapes (--max-journeys N shows more, --format json shows"
+			     " every journey)\n\n", ngroups - max);
+	free(groups);
 	for (size_t i = 0; i < an->nroutes; i++)
 		write_route(out, &an->routes[i]);
 	for (size_t p = 0; p < an->npaths; p++)

@@ -111,19 +111,17 @@ static void classify(struct vx_route *q, const struct req_facts *f, const struct
 		q->class = VX_ROUTE_ACCEPTED;
 	}
 	/* a failing return value outranks a successful lookup (a later check refused it) */
-	if (f->ret_probe && f->ret != 0) {
+	if (f->ret_probe && f->ret != 0)
 		q->class = VX_ROUTE_REJECTED;
-		if (!q->has_err) {
-			q->has_err = true;
-			q->err = f->ret;
-		}
-	}
-	if (!q->has_err && f->ret_probe) {
+	/* fib_check_nh's own return value is the verdict when the capture has it */
+	if (f->ret_probe) {
 		q->has_err = true;
 		q->err = f->ret;
 	}
 	if (f->extack) {
-		q->extack = vx_rec_field(f->extack, "msg");
+		const char *msg = vx_rec_field(f->extack, "msg");
+
+		q->extack = msg && *msg ? msg : NULL;	/* 6.1 prints it empty with hash-ptr off */
 		if (q->class != VX_ROUTE_REJECTED && q->class != VX_ROUTE_VALIDATED)
 			q->class = VX_ROUTE_REJECTED;
 	}

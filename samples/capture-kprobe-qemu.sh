@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# capture-kprobe-qemu.sh: regenerate samples/kprobe-6.1.trace (root). Boots Debian's stock 6.1
+# capture-kprobe-qemu.sh: regenerate samples/kprobe-6.1.trace and kprobe-6.1.rawptr.trace (root). Boots Debian's stock 6.1
 # kernel under qemu with the lab inside (shared/qemu-kprobe/run.sh, ~20 s plus a first-time
 # download), runs kprobe-guest.sh there and keeps the instance's `trace` text: kprobes on
 # iptunnel_xmit / ip_output (skb argument) / fib_check_nh / fib_check_nh_v4_gw /
 # netlink_recvmsg, a kretprobe on fib_check_nh, and the net/fib/netlink tracepoints, all with
-# stacks and raw pointers (hash-ptr off). This host's kernel has no kprobes.
+# stacks; once with hash-ptr on (the default) and once off (raw pointers, so tracepoint
+# skbaddr and kprobe skb join into one journey). This host's kernel has no kprobes.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 shared=${VX_SHARED:-$here/../../shared}
@@ -12,8 +13,22 @@ run=$shared/qemu-kprobe/run.sh
 [ -x "$run" ] || [ -f "$run" ] || { echo "capture-kprobe-qemu.sh: $run not found; set VX_SHARED" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-bash "$run" -q --out "$out" --add "$here/kprobe-guest.sh:/vxa/kprobe-guest.sh" --cmd 'sh /vxa/kprobe-guest.sh'
-sed -n '/=== VXA-TRACE-BEGIN ===/,/=== VXA-TRACE-END ===/p' "$out/guest.out" | sed '1d;$d' | tr -d '\r' \
-	> "$here/kprobe-6.1.trace"
-grep -E "rc=|kprobes left" "$out/guest.out" | tr -d '\r'
-echo "wrote $here/kprobe-6.1.trace ($(wc -l < "$here/kprobe-6.1.trace") lines)"
+# run.sh picks KVM when /dev/kvm is writable; inside this project's VMs nested KVM hangs at
+# boot, so hide /dev/kvm (read-only bind mount in a private mount namespace) unless
+# VX_QEMU_KVM=1: TCG takes ~20 s and always works.
+if [ "${VX_QEMU_KVM:-0}" = 1 ] || [ ! -e /dev/kvm ]; then
+	bash "$run" -q --out "$out" --add "$here/kprobe-guest.sh:/vxa/kprobe-guest.sh" --cmd 'sh /vxa/kprobe-guest.sh'
+else
+	: > "$out/nokvm"
+	unshare -m sh -c 'mount --bind "$1/nokvm" /dev/kvm && mount -o remount,bind,ro /dev/kvm &&
+		exec bash "$2" -q --out "$1" --add "$3/kprobe-guest.sh:/vxa/kprobe-guest.sh" --cmd "sh /vxa/kprobe-guest.sh"' \
+		sh "$out" "$run" "$here"
+fi
+tr -d '\r' < "$out/guest.out" > "$out/g"
+sed -n '/=== VXA-TRACE-BEGIN hash-ptr=1 ===/,/=== VXA-TRACE-END ===/p' "$out/g" | sed '1d;$d' > "$here/kprobe-6.1.trace"
+sed -n '/=== VXA-TRACE-BEGIN hash-ptr=0 ===/,/=== VXA-TRACE-END ===/p' "$out/g" | sed '1d;$d' > "$here/kprobe-6.1.rawptr.trace"
+grep -E "rc=|kprobes left" "$out/g"
+for f in kprobe-6.1.trace kprobe-6.1.rawptr.trace; do
+	[ -s "$here/$f" ] || { echo "capture-kprobe-qemu.sh: $f is empty" >&2; exit 1; }
+	echo "wrote $here/$f ($(wc -l < "$here/$f") lines)"
+done

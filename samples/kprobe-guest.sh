@@ -16,22 +16,29 @@ done
 echo 'r:vxanalyze/fib_check_nh_ret fib_check_nh ret=$retval:s32' >> $T/kprobe_events
 mkdir $I
 echo 1 > $I/options/stacktrace
-echo 0 > $I/options/hash-ptr
 echo 1 > $I/events/vxanalyze/enable
 for e in net/net_dev_start_xmit net/netif_receive_skb net/netif_rx fib/fib_table_lookup netlink/netlink_extack; do
 	echo 1 > $I/events/$e/enable
 done
 ip netns exec p1 ping -c 1 -W 2 10.244.2.7 >/dev/null
-echo > $I/trace
-echo 1 > $I/tracing_on
-ip netns exec p1 ping -c 2 -W 2 10.244.2.7 >/dev/null; echo "ping rc=$?"
-ip -n h1 route add 5.5.6.0/24 via 192.168.50.2 dev eth0; echo "valid rc=$?"
-ip -n h1 route add 5.5.7.0/24 via 4.4.10.2 dev eth0; echo "invalid rc=$?"
-ip -n h1 route add 5.5.8.0/24 via 4.4.10.2 dev eth0 onlink; echo "onlink rc=$?"
-echo 0 > $I/tracing_on
-echo "=== VXA-TRACE-BEGIN ==="
-cat $I/trace
-echo "=== VXA-TRACE-END ==="
+# twice: with hash-ptr on (the default: tracepoints print hashed skbaddr, strings are fine)
+# and off (raw pointers that join kprobe skb arguments; 6.1 then prints empty strings)
+n=0
+for hp in 1 0; do
+	n=$((n + 1))
+	echo $hp > $I/options/hash-ptr
+	echo > $I/trace
+	echo 1 > $I/tracing_on
+	ip netns exec p1 ping -c 2 -W 2 10.244.2.7 >/dev/null; echo "ping rc=$?"
+	ip -n h1 route add 5.5.6.0/24 via 192.168.50.2 dev eth0; echo "valid rc=$?"
+	ip -n h1 route add 5.5.7.0/24 via 4.4.10.2 dev eth0; echo "invalid rc=$?"
+	ip -n h1 route add 5.5.8.0/24 via 4.4.10.2 dev eth0 onlink; echo "onlink rc=$?"
+	echo 0 > $I/tracing_on
+	echo "=== VXA-TRACE-BEGIN hash-ptr=$hp ==="
+	cat $I/trace
+	echo "=== VXA-TRACE-END ==="
+	for r in 5.5.6.0/24 5.5.8.0/24; do ip -n h1 route del $r; done
+done
 echo 0 > $I/events/enable
 rmdir $I
 echo "-:vxanalyze/fib_check_nh_ret" >> $T/kprobe_events

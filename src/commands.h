@@ -9,6 +9,9 @@
 int cmd_import(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_captures(int argc, char **argv);
+int cmd_record(int argc, char **argv);
+int cmd_probes(int argc, char **argv);
+int cmd_clean(int argc, char **argv);
 
 /* vx_finish_stdout - flush stdout and turn a write error (full disk, closed pipe)
  * into an error message and exit status 1 (git's habit) */

@@ -19,9 +19,12 @@ struct cmd {
 };
 
 static const struct cmd commands[] = {
-	{ "import", cmd_import, "import capture files (ftrace text, ...) into the database" },
+	{ "import", cmd_import, "import captures (ftrace text, perf.data, perf script, trace.dat)" },
 	{ "report", cmd_report, "explain the packet journeys and kernel paths of a capture" },
 	{ "captures", cmd_captures, "list (or delete) the captures stored in the database" },
+	{ "record", cmd_record, "run a command while recording its kernel paths live (root)" },
+	{ "probes", cmd_probes, "show what this kernel offers for recording (tracefs, kprobes, events)" },
+	{ "clean", cmd_clean, "remove tracefs instances and kprobes left by a killed recording" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

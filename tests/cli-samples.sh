@@ -52,7 +52,7 @@ PY
 
 # the text report tells the story in words and fits 80 columns
 "$vx" report -d "$db" --capture 1 > "$tmp/r.txt" || fail "text report"
-grep -q "encapsulated by vxlan on vxlan.calico" "$tmp/r.txt" || fail "text: no encapsulation sentence"
+grep -q "vxlan encapsulation by vxlan.calico, then back up through IP" "$tmp/r.txt" || fail "text: no encapsulation sentence"
 grep -q "+50 bytes of outer headers" "$tmp/r.txt" || fail "text: no overhead"
 grep -q "back up into the IP layer" "$tmp/r.txt" || fail "text: no IP re-entry sentence"
 awk 'length > 80 { print "line " NR " is " length " columns: " $0; bad = 1 } END { exit bad }' "$tmp/r.txt" ||

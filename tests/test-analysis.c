@@ -123,6 +123,44 @@ static void test_paths_are_counted_per_event_and_stack(void **state)
 	test_db_remove(db);
 }
 
+/* kprobes (ip_output, iptunnel_xmit with the skb argument) and tracepoints in one journey:
+ * a 6.1 capture with hash-ptr off, where both print the raw skb pointer */
+static void test_journey_joins_kprobes_and_tracepoints_by_skb(void **state)
+{
+	char *db = test_db_new();
+	struct vx_dataset ds;
+	struct vx_analysis an;
+	size_t joined = 0;
+
+	assert_true(store_import_path(db, sample_path("kprobe-6.1.rawptr.trace")) > 0);
+	assert_int_equal(analyse_db(db, 0, &ds, &an), 0);
+	for (size_t j = 0; j < an.njourneys; j++) {
+		const struct vx_journey *jj = &an.journeys[j];
+		int ipt = -1, under = -1;
+
+		for (size_t h = 0; h < jj->nhops; h++) {
+			if (!strcmp(jj->hops[h].event, "probe:iptunnel_xmit"))
+				ipt = (int)h;
+			if (!strcmp(jj->hops[h].event, "net:net_dev_start_xmit") && jj->hops[h].len == 148)
+				under = (int)h;
+		}
+		if (ipt < 0 || under < ipt)
+			continue;
+		joined++;
+		assert_int_equal(jj->overhead_bytes, 50);
+		assert_string_equal(jj->encap, "vxlan");
+		/* the ip_output probe right after iptunnel_xmit is the second trip through IP */
+		assert_string_equal(jj->hops[ipt + 1].event, "probe:ip_output");
+		assert_non_null(jj->hops[ipt + 1].path);
+		assert_true(jj->hops[ipt + 1].path->reenters_ip_after_encap);
+		assert_string_equal(jj->hops[ipt + 1].path->stack->frames[0], "ip_output");
+		assert_string_equal(jj->hops[ipt + 1].path->stack->frames[1], "iptunnel_xmit");
+	}
+	assert_int_equal(joined, 4);	/* ping -c 2: two requests, two replies */
+	analyse_release(&ds, &an);
+	test_db_remove(db);
+}
+
 /* a hand-made dataset: the same skb address used twice, far apart, is two journeys,
  * and a free event ends a journey */
 static void test_journey_splits_on_reused_address_and_on_free(void **state)
@@ -174,6 +212,7 @@ int main(void)
 		cmocka_unit_test(test_ip_passes_counts_reentry_after_vxlan),
 		cmocka_unit_test(test_journey_crosses_cali_vxlan_eth0_with_50_bytes_overhead),
 		cmocka_unit_test(test_paths_are_counted_per_event_and_stack),
+		cmocka_unit_test(test_journey_joins_kprobes_and_tracepoints_by_skb),
 		cmocka_unit_test(test_journey_splits_on_reused_address_and_on_free),
 		cmocka_unit_test(test_frames_functions_on_bare_lists),
 	};

@@ -59,6 +59,17 @@ static void test_payload_fib_table_lookup_positional(void **state)
 	assert_string_equal(get(f, n, "scope"), "253");
 }
 
+static void test_payload_fib_table_lookup_with_empty_device(void **state)
+{
+	char t[] = "table 254 oif 0 iif 1 proto 1 0.0.0.0/0 -> 10.244.2.7/0 tos 0 scope 0 flags 0 ==> dev  gw 169.254.1.1/:: err 0";
+	struct vx_field f[32];
+	size_t n = vx_payload_parse("fib_table_lookup", t, f, 32);
+
+	assert_string_equal(get(f, n, "name"), "");
+	assert_string_equal(get(f, n, "gw4"), "169.254.1.1");
+	assert_string_equal(get(f, n, "err"), "0");
+}
+
 static void test_payload_kfree_skb_reason(void **state)
 {
 	char t[] = "skbaddr=000000001 rx_sk=0000000000000000 protocol=2048 location=ip_rcv_core+0x1/0x2 reason: NOT_SPECIFIED";
@@ -95,6 +106,7 @@ int main(void)
 		cmocka_unit_test(test_payload_key_values),
 		cmocka_unit_test(test_payload_value_with_spaces_runs_to_next_key),
 		cmocka_unit_test(test_payload_fib_table_lookup_positional),
+		cmocka_unit_test(test_payload_fib_table_lookup_with_empty_device),
 		cmocka_unit_test(test_payload_kfree_skb_reason),
 		cmocka_unit_test(test_payload_without_structure_is_kept_as_text),
 		cmocka_unit_test(test_payload_event_systems),

@@ -87,6 +87,31 @@ static void test_routes_from_kprobe_return_values(void **state)
 	vx_analysis_release(&an);
 }
 
+/* a real kprobe capture (Debian 6.1 under qemu, samples/capture-kprobe-qemu.sh): lookups,
+ * fib_check_nh entry probes and the kretprobe's value together */
+static void test_routes_on_kprobe_kernel_capture(void **state)
+{
+	char *db = test_db_new();
+	struct vx_dataset ds;
+	struct vx_analysis an;
+
+	assert_true(store_import_path(db, sample_path("kprobe-6.1.trace")) > 0);
+	assert_int_equal(analyse_db(db, 0, &ds, &an), 0);
+	assert_int_equal(an.nroutes, 3);
+	assert_int_equal(an.routes[0].class, VX_ROUTE_VALIDATED);
+	assert_int_equal(an.routes[0].err, 0);
+	assert_int_equal(an.routes[1].class, VX_ROUTE_REJECTED);
+	assert_int_equal(an.routes[1].err, -101);	/* -ENETUNREACH from fib_check_nh */
+	assert_string_equal(an.routes[1].extack, "Nexthop has invalid gateway");
+	assert_int_equal(an.routes[2].class, VX_ROUTE_ONLINK);
+	assert_int_equal(an.routes[2].err, 0);
+	/* each request ends at the netlink_recvmsg that reads the answer */
+	for (size_t i = 0; i < 3; i++)
+		assert_true(an.routes[i].nevents >= 3);
+	analyse_release(&ds, &an);
+	test_db_remove(db);
+}
+
 static void test_routes_ignore_lookups_of_forwarded_packets(void **state)
 {
 	char *db = test_db_new();
@@ -105,6 +130,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_routes_three_classes_from_tracepoints),
 		cmocka_unit_test(test_routes_from_kprobe_return_values),
+		cmocka_unit_test(test_routes_on_kprobe_kernel_capture),
 		cmocka_unit_test(test_routes_ignore_lookups_of_forwarded_packets),
 	};
 

@@ -1,0 +1,92 @@
+/* cmd-probes.c: `vxanalyze probes`: what this kernel offers to `record`: tracefs mounted or
+ * mountable, kprobes yes/no, which of the requested functions and tracepoints exist.
+ * Prints only; the inspection itself is vx_kernel_probe() in record.c.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "error.h"
+#include "record.h"
+
+static const char usage_text[] =
+	"usage: vxanalyze probes [--preset vxlan|route|all|none] [--probe FUNC]... [-e SYSTEM:EVENT]...\n"
+	"\n"
+	"Tells what `vxanalyze record` can use on this kernel: tracefs (mounted, or mountable:\n"
+	"it is mounted when root), kprobes, and for the same preset / --probe / -e arguments as\n"
+	"record, which functions and tracepoints exist. Default preset: all.\n";
+
+int cmd_probes(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "preset", required_argument, NULL, 'p' },
+		{ "probe", required_argument, NULL, 'P' },
+		{ "event", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vx_record_opts o = { .preset = "all" };
+	struct vx_kernel_info ki;
+	const char **probes = NULL, **events = NULL;
+	int c, ret = 1;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "e:h", longopts, NULL)) != -1) {
+		const char ***list = c == 'P' ? &probes : &events;
+		size_t *n = c == 'P' ? &o.nprobes : &o.nevents;
+		const char **nl;
+
+		switch (c) {
+		case 'p':
+			o.preset = optarg;
+			break;
+		case 'P':
+		case 'e':
+			nl = realloc(*list, (*n + 1) * sizeof(*nl));
+			if (!nl) {
+				vx_die_msg("out of memory");
+				goto out;
+			}
+			nl[(*n)++] = optarg;
+			*list = nl;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			ret = 0;
+			goto out;
+		default:
+			fputs(usage_text, stderr);
+			ret = 2;
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		vx_die_msg("probes: unexpected argument '%s'", argv[optind]);
+		ret = 2;
+		goto out;
+	}
+	o.probes = probes;
+	o.events = events;
+	if (vx_kernel_probe(&o, true, &ki) < 0) {
+		vx_report_error();
+		goto out;
+	}
+	printf("root:       %s\n", ki.root ? "yes" : "no (record needs root)");
+	printf("tracefs:    %s\n", ki.tracefs_mounted ? "mounted" :
+				   ki.tracefs_mountable ? "mountable (mounted it now)" :
+				   ki.root ? "not mountable" : "not mounted (mountable only as root)");
+	if (ki.tracefs_path)
+		printf("tracefs at: %s\n", ki.tracefs_path);
+	printf("kprobes:    %s\n", ki.kprobes ? "yes (kprobe_events present)" :
+				   "no (no kprobe_events: record uses tracepoints only)");
+	printf("perf:       %s\n", ki.perf_tracepoints ? "perf_event_open available (--backend perf)" : "no");
+	fputs(ki.report.buf, stdout);
+	vx_kernel_info_release(&ki);
+	ret = 0;
+out:
+	free(probes);
+	free(events);
+	return ret;
+}

@@ -1,0 +1,221 @@
+/* cmd-record.c: `vxanalyze record`: record a command's run live (src/record.c) into a new
+ * capture of the database, then print a summary. Owns option parsing and messages only;
+ * what the kernel is asked to do lives in record.c.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "commands.h"
+#include "error.h"
+#include "record.h"
+#include "store.h"
+#include "strbuf.h"
+
+static const char usage_text[] =
+	"usage: vxanalyze record [-d DB] [--preset vxlan|route|all|none] [--probe FUNC]...\n"
+	"                        [-e SYSTEM:EVENT]... [--backend ftrace|perf] [--dev GLOB]\n"
+	"                        [--buffer-kb N] -- CMD [ARGS]\n"
+	"\n"
+	"Runs CMD while recording the preset's kprobes and tracepoints with kernel stacks\n"
+	"(needs root), stores them as a new capture and restores the kernel afterwards.\n"
+	"\n"
+	"  -d, --db DB          database (default " VX_DEFAULT_DB ")\n"
+	"      --preset NAME    vxlan: kprobes iptunnel_xmit, ip_output (skb, len) + net/skb\n"
+	"                       tracepoints; route: kprobes fib_check_nh, netlink_recvmsg,\n"
+	"                       kretprobe fib_check_nh + fib/netlink tracepoints; all: both;\n"
+	"                       none: only what --probe / -e ask for (default vxlan)\n"
+	"      --probe FUNC     also place a kprobe on kernel function FUNC (repeatable)\n"
+	"  -e, --event S:E      also record tracepoint SYSTEM:EVENT (repeatable)\n"
+	"      --backend B      ftrace (a private tracefs instance; default) or perf\n"
+	"      --dev GLOB       record net:* events only for devices matching GLOB\n"
+	"      --buffer-kb N    ring buffer per CPU (default 8192 for ftrace, 1024 for perf)\n"
+	"\n"
+	"Without kprobes in the kernel the tracepoints are recorded alone (said once on stderr).\n"
+	"Ctrl-C (SIGINT) or SIGTERM is passed to CMD; what was recorded is kept. The exit\n"
+	"status is 0 when the recording worked (CMD's own status is printed), 1 when it failed.\n";
+
+struct names {
+	const char **v;
+	size_t n;
+};
+
+static int names_add(struct names *l, const char *s)
+{
+	const char **n = realloc(l->v, (l->n + 1) * sizeof(*n));
+
+	if (!n)
+		return -1;
+	l->v = n;
+	l->v[l->n++] = s;
+	return 0;
+}
+
+static void print_note(void *ctx, const char *msg)
+{
+	fprintf(stderr, "vxanalyze: %s\n", msg);
+}
+
+static void describe_status(struct strbuf *sb, const struct vx_record_result *res)
+{
+	if (!res->cmd_started)
+		strbuf_addstr(sb, "not started");
+	else if (WIFEXITED(res->cmd_status))
+		strbuf_addf(sb, "exit status %d", WEXITSTATUS(res->cmd_status));
+	else if (WIFSIGNALED(res->cmd_status))
+		strbuf_addf(sb, "killed by signal %d (%s)", WTERMSIG(res->cmd_status),
+			    strsignal(WTERMSIG(res->cmd_status)));
+	else
+		strbuf_addstr(sb, "unknown status");
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "preset", required_argument, NULL, 'p' },
+		{ "probe", required_argument, NULL, 'P' },
+		{ "event", required_argument, NULL, 'e' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "dev", required_argument, NULL, 'D' },
+		{ "buffer-kb", required_argument, NULL, 'B' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vx_record_opts o = { .backend = VX_BACKEND_FTRACE, .note = print_note };
+	struct vx_record_result res;
+	struct names probes = { 0 }, events = { 0 };
+	struct strbuf source = STRBUF_INIT, status = STRBUF_INIT;
+	const char *db = VX_DEFAULT_DB;
+	struct vx_store *st = NULL;
+	struct vx_sink *sink;
+	int64_t id = 0;
+	int c, ret = 1, rec;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+d:e:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'p':
+			o.preset = optarg;
+			break;
+		case 'P':
+			if (names_add(&probes, optarg) < 0)
+				goto oom;
+			break;
+		case 'e':
+			if (names_add(&events, optarg) < 0)
+				goto oom;
+			break;
+		case 'b':
+			if (!strcmp(optarg, "ftrace"))
+				o.backend = VX_BACKEND_FTRACE;
+			else if (!strcmp(optarg, "perf"))
+				o.backend = VX_BACKEND_PERF;
+			else {
+				vx_die_msg("--backend '%s': choose ftrace or perf", optarg);
+				goto usage;
+			}
+			break;
+		case 'D':
+			if (!vx_glob_valid(optarg)) {
+				vx_die_msg("--dev '%s': a device glob may hold letters, digits and _ . * ? @ : - "
+					   "(at most 31)", optarg);
+				goto usage;
+			}
+			o.dev_glob = optarg;
+			break;
+		case 'B': {
+			char *e;
+			unsigned long v = strtoul(optarg, &e, 10);
+
+			if (*e || v < 4 || v > 1048576) {
+				vx_die_msg("--buffer-kb '%s': expected a number of KiB from 4 to 1048576", optarg);
+				goto usage;
+			}
+			o.buffer_kb = (unsigned)v;
+			break;
+		}
+		case 'h':
+			fputs(usage_text, stdout);
+			ret = 0;
+			goto out;
+		default:
+			goto usage;
+		}
+	}
+	if (optind >= argc) {
+		vx_die_msg("record: no command given: vxanalyze record [OPTIONS] -- CMD [ARGS]");
+		goto usage;
+	}
+	o.probes = probes.v;
+	o.nprobes = probes.n;
+	o.events = events.v;
+	o.nevents = events.n;
+	o.argv = argv + optind;
+
+	if (vx_record_precheck(&o) < 0) {
+		vx_report_error();
+		goto out;
+	}
+	strbuf_addstr(&source, "record:");
+	for (int i = optind; i < argc; i++)
+		strbuf_addf(&source, " %s", argv[i]);
+	st = store_open(db, false);
+	if (!st) {
+		vx_report_error();
+		goto out;
+	}
+	sink = store_import_begin(st, source.buf, o.backend == VX_BACKEND_PERF ? "record-perf" : "record-ftrace");
+	if (!sink) {
+		vx_report_error();
+		goto out;
+	}
+	rec = vx_record(&o, sink, &res);
+	describe_status(&status, &res);
+	if (rec < 0) {
+		vx_report_error();
+		store_import_rollback(st);
+		if (res.cmd_started)
+			fprintf(stderr, "vxanalyze: command %s: %s; nothing was stored\n", argv[optind], status.buf);
+		goto out;
+	}
+	if (store_import_commit(st, &id) < 0) {
+		vx_report_error();
+		goto out;
+	}
+	printf("capture %lld: %llu events (%s backend, %s%zu tracepoints) from %s\n", (long long)id,
+	       (unsigned long long)sink->events, o.backend == VX_BACKEND_PERF ? "perf" : "ftrace",
+	       res.kprobes ? "kprobes + " : "", res.ntracepoints, db);
+	printf("lost events: %llu\n", (unsigned long long)sink->lost_events);
+	printf("command: %s: %s\n", argv[optind], status.buf);
+	if (sink->lost_events)
+		vx_warn("%llu events were lost (ring buffer overrun): enlarge it with --buffer-kb",
+			(unsigned long long)sink->lost_events);
+	if (res.signal)
+		vx_warn("interrupted by %s: kept what was recorded until then", strsignal(res.signal));
+	if (res.cmd_started && !(WIFEXITED(res.cmd_status) && WEXITSTATUS(res.cmd_status) == 0) &&
+	    !res.signal)
+		vx_warn("command %s failed (%s); its events are stored", argv[optind], status.buf);
+	ret = 0;
+	goto out;
+oom:
+	vx_die_msg("out of memory");
+	goto out;
+usage:
+	fputs(usage_text, stderr);
+	ret = 2;
+out:
+	if (st)
+		store_close(st);
+	free(probes.v);
+	free(events.v);
+	strbuf_release(&source);
+	strbuf_release(&status);
+	return ret;
+}

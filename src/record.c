@@ -1,0 +1,1163 @@
+/* record.c: the live recorder. Creates a private tracefs instance vxanalyze-<pid>, places
+ * kprobes (group vxanalyze) through libtracefs' dynamic-event API, enables the plan's
+ * events with kernel stacks in that instance only, runs the command, reads the raw ring
+ * buffer per CPU (libtraceevent decodes; no text parsing), and removes everything again.
+ * The only files that include tracefs.h are this one and record.h's users never do.
+ * Must not: print (notes go through opts->note, errors through vx_error()), touch the
+ * global trace instance, or leave an instance or a kprobe behind on any exit path.
+ */
+#define _GNU_SOURCE
+#include "record.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event-parse.h>
+#include <tracefs.h>
+
+#include "error.h"
+
+#if defined(__x86_64__)
+#define ARCH_X86_64 true	/* the presets' register fetch args are for x86-64 */
+#else
+#define ARCH_X86_64 false
+#endif
+
+#define DRAIN_INTERVAL_MS 200
+#define DEFAULT_BUFFER_KB 8192
+#define MAX_FIELDS 64
+#define MAX_FRAMES 512
+
+/* ---------------------------------------------------------------- small helpers */
+
+static void notef(const struct vx_record_opts *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void notef(const struct vx_record_opts *o, const char *fmt, ...)
+{
+	char msg[768];
+	va_list ap;
+
+	if (!o->note)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	o->note(o->note_ctx, msg);
+}
+
+/* read_file - whole file into @sb (procfs/tracefs files report size 0: read to EOF) */
+static int read_file(const char *path, struct strbuf *sb)
+{
+	char buf[65536];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return -1;
+		}
+		strbuf_add(sb, buf, (size_t)n);
+	}
+	close(fd);
+	return 0;
+}
+
+/* word_in_list - @name as a whole symbol in kallsyms ("addr T name[\t[mod]]\n") or in
+ * available_filter_functions ("name[ [mod]]\n") text */
+static bool word_in_list(const struct strbuf *text, const char *name, bool kallsyms)
+{
+	size_t n = strlen(name);
+	const char *p = text->buf, *end = text->buf + text->len;
+
+	while (p < end && (p = memmem(p, (size_t)(end - p), name, n)) != NULL) {
+		const char *after = p + n;
+		bool left = p == text->buf || p[-1] == (kallsyms ? ' ' : '\n');
+		bool right = after >= end || *after == '\n' || *after == '\t' || *after == ' ';
+
+		if (left && right) {
+			/* kallsyms: only text symbols can carry a kprobe */
+			if (!kallsyms)
+				return true;
+			if (p - text->buf >= 2 && strchr("tTwW", p[-2]))
+				return true;
+		}
+		p = after;
+	}
+	return false;
+}
+
+struct kernel_syms {
+	struct strbuf kallsyms;
+	struct strbuf filter_funcs;	/* empty when unreadable (lockdown) */
+};
+
+static void kernel_syms_load(struct kernel_syms *k)
+{
+	char *path;
+
+	strbuf_init(&k->kallsyms, 0);
+	strbuf_init(&k->filter_funcs, 0);
+	read_file("/proc/kallsyms", &k->kallsyms);
+	path = tracefs_get_tracing_file("available_filter_functions");
+	if (path) {
+		if (read_file(path, &k->filter_funcs) < 0)
+			strbuf_reset(&k->filter_funcs);
+		tracefs_put_tracing_file(path);
+	}
+}
+
+static void kernel_syms_release(struct kernel_syms *k)
+{
+	strbuf_release(&k->kallsyms);
+	strbuf_release(&k->filter_funcs);
+}
+
+static bool func_exists(void *ctx, const char *func)
+{
+	struct kernel_syms *k = ctx;
+
+	if (k->filter_funcs.len && word_in_list(&k->filter_funcs, func, false))
+		return true;
+	return word_in_list(&k->kallsyms, func, true);
+}
+
+static bool tp_exists(void *ctx, const char *sys, const char *ev)
+{
+	return tracefs_event_file_exists(NULL, sys, ev, "format");
+}
+
+static bool kprobes_available(void)
+{
+	return tracefs_file_exists(NULL, "kprobe_events");
+}
+
+/* tracefs_mounted - a tracefs mount exists (read from /proc/mounts ourselves: libtracefs
+ * 1.6's tracefs_tracing_dir_is_mounted() leaks, which the sanitizer build reports) */
+static bool tracefs_mounted(void)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool found;
+
+	if (read_file("/proc/mounts", &sb) < 0)
+		return false;
+	found = strstr(sb.buf, " tracefs ") != NULL;
+	strbuf_release(&sb);
+	return found;
+}
+
+/* our_instances - names of the instances starting with vxanalyze- (free with
+ * tracefs_list_free); filtered here because tracefs_instances(regex) leaks the regex */
+static char **our_instances(void)
+{
+	char **all = tracefs_instances(NULL), **mine = NULL;
+
+	for (int i = 0; all && all[i]; i++)
+		if (!strncmp(all[i], VX_RECORD_INSTANCE_PREFIX, strlen(VX_RECORD_INSTANCE_PREFIX)))
+			mine = tracefs_list_add(mine, all[i]);
+	tracefs_list_free(all);
+	return mine;
+}
+
+/* recorder_alive - the process that named an instance vxanalyze-<pid> still exists. The
+ * command name is not checked: a renamed binary (vxa) must not lose its instance to
+ * `clean`; a reused pid only delays the cleaning until that process is gone. */
+static bool recorder_alive(long pid)
+{
+	return pid > 0 && (kill((pid_t)pid, 0) == 0 || errno == EPERM);
+}
+
+/* instance_pid - pid in "vxanalyze-<pid>", or -1 when @name is not one of ours */
+static long instance_pid(const char *name)
+{
+	const char *p = name + strlen(VX_RECORD_INSTANCE_PREFIX);
+	char *e;
+	long pid;
+
+	if (strncmp(name, VX_RECORD_INSTANCE_PREFIX, strlen(VX_RECORD_INSTANCE_PREFIX)) || !isdigit((unsigned char)*p))
+		return -1;
+	pid = strtol(p, &e, 10);
+	return *e ? -1 : pid;
+}
+
+/* live_recorder - pid of a live vxanalyze recording other than us, or 0 */
+static long live_recorder(void)
+{
+	char **names = our_instances();
+	long found = 0;
+
+	for (int i = 0; names && names[i]; i++) {
+		long pid = instance_pid(names[i]);
+
+		if (pid > 0 && pid != getpid() && recorder_alive(pid)) {
+			found = pid;
+			break;
+		}
+	}
+	tracefs_list_free(names);
+	return found;
+}
+
+/* tracefs_reason - why the kernel refused the last tracefs write: errno's text plus the
+ * first line of tracefs' error_log ("trace_kprobe: error: Failed to register probe event"),
+ * without its timestamp and caret line. Returns a static buffer. */
+static const char *tracefs_reason(void)
+{
+	static char buf[320];
+	int e = errno;
+	char *log = tracefs_error_last(NULL);
+	const char *p = log;
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%s", strerror(e));
+	if (p && *p) {
+		if (*p == '[' && strchr(p, ']'))
+			p = strchr(p, ']') + 1;
+		while (*p == ' ')
+			p++;
+		n = strcspn(p, "\n");
+		if (n)
+			snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), " (%.*s)", (int)n, p);
+	}
+	free(log);
+	return buf;
+}
+
+/* note_tracepoints_only - pass on plan notes except those about probes (ctx: the opts) */
+static void note_tracepoints_only(void *ctx, const char *msg)
+{
+	const struct vx_record_opts *o = ctx;
+
+	if (o->note && strncmp(msg, "probe ", 6))
+		o->note(o->note_ctx, msg);
+}
+
+/* ---------------------------------------------------------------- decoding */
+
+void vx_symbolize(struct tep_handle *tep, uint64_t addr, struct strbuf *out)
+{
+	const char *name = NULL;
+	unsigned long long start = 0;
+	unsigned long size = 0;
+
+	strbuf_reset(out);
+	if (tep && tep_find_function_info(tep, addr, &name, &start, &size) && name) {
+		if (size)
+			strbuf_addf(out, "%s+0x%llx/0x%lx", name, (unsigned long long)addr - start, size);
+		else
+			strbuf_addf(out, "%s+0x%llx", name, (unsigned long long)addr - start);
+	} else {
+		strbuf_addf(out, "0x%llx", (unsigned long long)addr);
+	}
+}
+
+enum field_style { STYLE_NUMBER, STYLE_HEX, STYLE_SYMBOL };
+
+/* field_style - how the event's own print format shows @f: "x=0x%lx" or "%p" as hex,
+ * "%pS"/"%ps" as a symbol, anything else by type */
+static enum field_style field_style(struct tep_event *ev, struct tep_format_field *f)
+{
+	const char *fmt = ev->print_fmt.format;
+	char pat[96];
+	const char *p;
+
+	if (fmt) {
+		snprintf(pat, sizeof(pat), "%s=", f->name);
+		for (p = strstr(fmt, pat); p; p = strstr(p + 1, pat)) {
+			const char *v = p + strlen(pat);
+
+			if (p != fmt && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
+				continue;
+			if (!strncmp(v, "0x%", 3))
+				return STYLE_HEX;
+			if (!strncmp(v, "%pS", 3) || !strncmp(v, "%ps", 3))
+				return STYLE_SYMBOL;
+			if (!strncmp(v, "%p", 2))
+				return STYLE_HEX;
+			break;
+		}
+	}
+	if ((f->flags & TEP_FIELD_IS_POINTER) || !strncmp(f->name, "__probe_", 8))
+		return STYLE_HEX;
+	return STYLE_NUMBER;
+}
+
+static void add_text(struct strbuf *b, const char *s, size_t max)
+{
+	for (size_t i = 0; i < max && s[i]; i++)
+		strbuf_addch(b, isprint((unsigned char)s[i]) ? s[i] : '?');
+}
+
+static void add_bytes(struct strbuf *b, const unsigned char *p, size_t n)
+{
+	char ip[INET6_ADDRSTRLEN];
+
+	if (n == 4) {
+		strbuf_addf(b, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+		return;
+	}
+	if (n == 16 && inet_ntop(AF_INET6, p, ip, sizeof(ip))) {
+		strbuf_addstr(b, ip);
+		return;
+	}
+	strbuf_addstr(b, "0x");
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(b, "%02x", p[i]);
+}
+
+size_t vx_decode_fields(struct tep_event *event, const void *data, int size, struct strbuf *buf,
+			struct vx_field *fields, size_t max)
+{
+	struct tep_handle *tep = event->tep;
+	const unsigned char *d = data;
+	size_t n = 0, *offs;
+	struct tep_format_field *f;
+	struct strbuf sym = STRBUF_INIT;
+
+	strbuf_reset(buf);
+	offs = calloc(2 * max, sizeof(*offs));
+	if (!offs)
+		return 0;
+	for (f = event->format.fields; f && n < max; f = f->next) {
+		if (f->offset < 0 || f->offset + f->size > size)
+			continue;
+		offs[2 * n] = buf->len;
+		strbuf_addstr(buf, f->name);
+		strbuf_addch(buf, '\0');
+		offs[2 * n + 1] = buf->len;
+		if (f->flags & TEP_FIELD_IS_DYNAMIC) {
+			unsigned int v = (unsigned int)tep_read_number(tep, d + f->offset, 4);
+			unsigned int off = v & 0xffff, len = v >> 16;
+
+			if (f->flags & TEP_FIELD_IS_RELATIVE)
+				off += f->offset + f->size;
+			if (off + len > (unsigned)size)
+				len = off < (unsigned)size ? (unsigned)size - off : 0;
+			if (strstr(f->type, "char"))
+				add_text(buf, (const char *)d + off, len);
+			else
+				add_bytes(buf, d + off, len);
+		} else if (f->flags & TEP_FIELD_IS_ARRAY) {
+			/* libtraceevent marks u8[] as a string too; addresses are u8[4]/u8[16] */
+			if ((f->flags & TEP_FIELD_IS_STRING) && strstr(f->type, "char"))
+				add_text(buf, (const char *)d + f->offset, (size_t)f->size);
+			else
+				add_bytes(buf, d + f->offset, (size_t)f->size);
+		} else if (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8) {
+			unsigned long long v = tep_read_number(tep, d + f->offset, f->size);
+
+			switch (field_style(event, f)) {
+			case STYLE_HEX:
+				strbuf_addf(buf, "0x%llx", v);
+				break;
+			case STYLE_SYMBOL:
+				vx_symbolize(tep, v, &sym);
+				strbuf_addstr(buf, sym.buf);
+				break;
+			default:
+				if (f->flags & TEP_FIELD_IS_SIGNED) {
+					long long s = (long long)v;
+
+					if (f->size < 8 && (v >> (8 * f->size - 1)) & 1)
+						s = (long long)(v | (~0ULL << (8 * f->size)));
+					strbuf_addf(buf, "%lld", s);
+				} else {
+					strbuf_addf(buf, "%llu", v);
+				}
+			}
+		} else {
+			add_bytes(buf, d + f->offset, (size_t)f->size);
+		}
+		strbuf_addch(buf, '\0');
+		n++;
+	}
+	for (size_t i = 0; i < n; i++) {
+		fields[i].key = buf->buf + offs[2 * i];
+		fields[i].value = buf->buf + offs[2 * i + 1];
+	}
+	free(offs);
+	strbuf_release(&sym);
+	return n;
+}
+
+size_t vx_decode_kernel_stack(struct tep_event *event, const void *data, int size,
+			     struct strbuf *frames, const char **ptrs, size_t max)
+{
+	struct tep_format_field *fs = tep_find_field(event, "size");
+	struct tep_format_field *fc = tep_find_field(event, "caller");
+	const char *d = data;
+	unsigned long long n, elsz;
+	size_t k = 0;
+
+	if (!fs || !fc || fs->offset + fs->size > size || fc->offset > size)
+		return 0;
+	/* the print format shows 8 callers; the record holds @size of them */
+	n = tep_read_number(event->tep, d + fs->offset, fs->size);
+	elsz = fc->elementsize ? fc->elementsize : (unsigned)tep_get_long_size(event->tep);
+	if (elsz != 4 && elsz != 8)
+		return 0;
+	if (n > (unsigned long long)(size - fc->offset) / elsz)
+		n = (unsigned long long)(size - fc->offset) / elsz;
+	for (unsigned long long i = 0; i < n && k < max; i++) {
+		unsigned long long a = tep_read_number(event->tep, d + fc->offset + i * elsz, (int)elsz);
+
+		/* older kernels end the array with ULONG_MAX */
+		if (!a || a == ~0ULL || (elsz == 4 && a == 0xffffffffULL))
+			continue;
+		vx_symbolize(event->tep, a, &frames[k]);
+		ptrs[k] = frames[k].buf;
+		k++;
+	}
+	return k;
+}
+
+/* ---------------------------------------------------------------- one recording */
+
+struct rec {
+	const struct vx_record_opts *o;
+	struct vx_sink *sink;
+	struct vx_plan plan;
+	struct kernel_syms syms;
+	struct tracefs_instance *inst;
+	struct tracefs_dynevent **kprobes;	/* NULL-terminated */
+	size_t nkprobes;
+	struct tep_handle *tep;
+	struct vx_attach attach;
+	int stack_type;				/* ftrace:kernel_stack id, -1 if unknown */
+	struct strbuf fieldbuf;
+	struct strbuf *frames;
+	bool failed;
+	char *tracing_dir;
+};
+
+static volatile sig_atomic_t got_signal;
+static volatile pid_t child_pid;
+static volatile sig_atomic_t forwarded;
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+	if (child_pid > 0) {
+		/* a third request means the command ignores us: make sure it goes */
+		kill(child_pid, ++forwarded >= 3 ? SIGKILL : sig);
+	}
+}
+
+static int on_record(struct tep_event *event, struct tep_record *record, int cpu, void *ctx)
+{
+	struct rec *r = ctx;
+	struct vx_field fields[MAX_FIELDS];
+	struct vx_event ev = { 0 };
+	char name[160];
+
+	if (!event)
+		return 0;
+	if (event->id == r->stack_type) {
+		const char *ptrs[MAX_FRAMES];
+		size_t k = vx_decode_kernel_stack(event, record->data, record->size, r->frames, ptrs,
+						  MAX_FRAMES);
+
+		if (vx_attach_stack(&r->attach, cpu, ptrs, k) < 0) {
+			r->failed = true;
+			return 1;
+		}
+		return 0;
+	}
+	snprintf(name, sizeof(name), "%s:%s", event->system, event->name);
+	ev.ts_ns = record->ts;
+	ev.cpu = cpu;
+	ev.pid = tep_data_pid(event->tep, record);
+	ev.comm = ev.pid >= 0 ? tep_data_comm_from_pid(event->tep, ev.pid) : NULL;
+	if (ev.comm && !strcmp(ev.comm, "<...>"))
+		ev.comm = NULL;
+	ev.name = name;
+	ev.fields = fields;
+	ev.nfields = vx_decode_fields(event, record->data, record->size, &r->fieldbuf, fields, MAX_FIELDS);
+	if (vx_attach_event(&r->attach, &ev) < 0) {
+		r->failed = true;
+		return 1;
+	}
+	return 0;
+}
+
+static int drain(struct rec *r)
+{
+	tracefs_load_cmdlines(r->tracing_dir, r->tep);
+	if (tracefs_iterate_raw_events(r->tep, r->inst, NULL, 0, on_record, r) < 0 && !r->failed)
+		return vx_error("instance %s: cannot read the ring buffer (trace_pipe_raw): %s",
+				tracefs_instance_get_name(r->inst), strerror(errno));
+	return r->failed ? -1 : 0;
+}
+
+static uint64_t stat_value(const char *text, const char *key)
+{
+	const char *p = text;
+	size_t n = strlen(key);
+
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == text || p[-1] == '\n') && p[n] == ':')
+			return strtoull(p + n + 1, NULL, 10);
+		p += n;
+	}
+	return 0;
+}
+
+/* lost_events - per CPU: events overwritten (overrun) or dropped, from per_cpu/cpuN/stats */
+static uint64_t lost_events(struct tracefs_instance *inst)
+{
+	uint64_t lost = 0;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+
+	for (long c = 0; c < ncpu; c++) {
+		char file[64];
+		char *s;
+
+		snprintf(file, sizeof(file), "per_cpu/cpu%ld/stats", c);
+		s = tracefs_instance_file_read(inst, file, NULL);
+		if (!s)
+			continue;
+		lost += stat_value(s, "overrun") + stat_value(s, "commit overrun") +
+			stat_value(s, "dropped events");
+		free(s);
+	}
+	return lost;
+}
+
+static char *current_clock(struct tracefs_instance *inst)
+{
+	char *s = tracefs_instance_file_read(inst, "trace_clock", NULL), *a, *b;
+
+	if (!s)
+		return NULL;
+	a = strchr(s, '[');
+	b = a ? strchr(a, ']') : NULL;
+	if (!a || !b) {
+		free(s);
+		return NULL;
+	}
+	*b = '\0';
+	memmove(s, a + 1, (size_t)(b - a));
+	return s;
+}
+
+static int write_meta(struct rec *r, const char *backend, const char *clock)
+{
+	struct utsname u;
+	struct strbuf sb = STRBUF_INIT;
+	int ret = 0;
+
+	if (!uname(&u)) {
+		ret |= vx_sink_meta(r->sink, "kernel_release", u.release);
+		ret |= vx_sink_meta(r->sink, "hostname", u.nodename);
+		ret |= vx_sink_meta(r->sink, "machine", u.machine);
+	}
+	ret |= vx_sink_meta(r->sink, "backend", backend);
+	if (clock)
+		ret |= vx_sink_meta(r->sink, "clock", clock);
+	for (size_t i = 0; i < r->nkprobes; i++) {
+		const struct vx_probe_req *p = &r->plan.probes[i];
+
+		strbuf_addf(&sb, "%s%s:%s/%s %s%s%s", sb.len ? "\n" : "", p->ret ? "r" : "p",
+			    VX_RECORD_GROUP, p->event, p->func, p->fetch ? " " : "", p->fetch ? p->fetch : "");
+	}
+	if (sb.len)
+		ret |= vx_sink_meta(r->sink, "kprobes", sb.buf);
+	strbuf_reset(&sb);
+	for (size_t i = 0; i < r->plan.ntps; i++)
+		strbuf_addf(&sb, "%s%s:%s", sb.len ? "\n" : "", r->plan.tps[i].system, r->plan.tps[i].event);
+	if (sb.len)
+		ret |= vx_sink_meta(r->sink, "tracepoints", sb.buf);
+	if (r->o->dev_glob)
+		ret |= vx_sink_meta(r->sink, "dev_filter", r->o->dev_glob);
+	strbuf_release(&sb);
+	if (r->syms.kallsyms.len && r->sink->meta)
+		ret |= r->sink->meta(r->sink, "kallsyms", r->syms.kallsyms.buf, r->syms.kallsyms.len);
+	return ret ? -1 : 0;
+}
+
+/* place_kprobes - create the plan's kprobes; on failure the ones placed stay in r->kprobes
+ * for cleanup */
+static int place_kprobes(struct rec *r)
+{
+	struct tracefs_dynevent **old = tracefs_dynevent_get_all(TRACEFS_DYNEVENT_KPROBE |
+								 TRACEFS_DYNEVENT_KRETPROBE, VX_RECORD_GROUP);
+
+	if (old && old[0]) {
+		char *ename = NULL;
+		long pid = live_recorder();
+
+		tracefs_dynevent_info(old[0], NULL, &ename, NULL, NULL, NULL);
+		if (pid)
+			vx_error("probe %s/%s: busy: another vxanalyze record (pid %ld) is using group %s",
+				 VX_RECORD_GROUP, ename ? ename : "?", pid, VX_RECORD_GROUP);
+		else
+			vx_error("probe %s/%s: busy: left by a killed recording; run 'vxanalyze clean'",
+				 VX_RECORD_GROUP, ename ? ename : "?");
+		free(ename);
+		tracefs_dynevent_list_free(old);
+		return -1;
+	}
+	tracefs_dynevent_list_free(old);
+	r->kprobes = calloc(r->plan.nprobes + 1, sizeof(*r->kprobes));
+	if (!r->kprobes)
+		return vx_error("out of memory");
+	for (size_t i = 0; i < r->plan.nprobes; i++) {
+		const struct vx_probe_req *p = &r->plan.probes[i];
+		struct tracefs_dynevent *d;
+
+		d = p->ret ? tracefs_kretprobe_alloc(VX_RECORD_GROUP, p->event, p->func, p->fetch, 0)
+			   : tracefs_kprobe_alloc(VX_RECORD_GROUP, p->event, p->func, p->fetch);
+		if (!d)
+			return vx_error("probe %s (%s): cannot describe it: %s", p->event, p->func,
+					strerror(errno));
+		tracefs_error_clear(NULL);
+		if (tracefs_dynevent_create(d) < 0) {
+			int e = errno;
+
+			tracefs_dynevent_free(d);
+			errno = e;
+			return vx_error("probe %s on %s: %s: %s", p->event, p->func,
+					e == EBUSY || e == EEXIST ? "busy" : "kernel refused it",
+					tracefs_reason());
+		}
+		r->kprobes[r->nkprobes++] = d;
+	}
+	return 0;
+}
+
+/* remove_kprobes - destroy what place_kprobes made; -1 when one stays (with vx_error() set
+ * only if @report, so that an earlier error message is kept) */
+static int remove_kprobes(struct rec *r, bool report)
+{
+	int ret = 0;
+
+	for (size_t i = 0; i < r->nkprobes; i++) {
+		if (tracefs_dynevent_destroy(r->kprobes[i], true) < 0) {
+			if (report && ret == 0)
+				vx_error("probe %s/%s: could not be removed: %s (run 'vxanalyze clean')",
+					 VX_RECORD_GROUP, r->plan.probes[i].event, tracefs_reason());
+			ret = -1;
+		}
+		tracefs_dynevent_free(r->kprobes[i]);
+	}
+	free(r->kprobes);
+	r->kprobes = NULL;
+	r->nkprobes = 0;
+	return ret;
+}
+
+static int load_tep(struct rec *r)
+{
+	const char **systems = calloc(r->plan.ntps + 3, sizeof(*systems));
+	size_t n = 0;
+
+	if (!systems)
+		return vx_error("out of memory");
+	systems[n++] = "ftrace";	/* kernel_stack */
+	if (r->nkprobes)
+		systems[n++] = VX_RECORD_GROUP;
+	for (size_t i = 0; i < r->plan.ntps; i++) {
+		bool dup = false;
+
+		for (size_t k = 0; k < n; k++)
+			dup |= !strcmp(systems[k], r->plan.tps[i].system);
+		if (!dup)
+			systems[n++] = r->plan.tps[i].system;
+	}
+	r->tep = tracefs_local_events_system(r->tracing_dir, systems);
+	free(systems);
+	if (!r->tep)
+		return vx_error("%s: cannot read the event formats (events/*/format): %s",
+				r->tracing_dir, strerror(errno));
+	if (r->syms.kallsyms.len && tep_parse_kallsyms(r->tep, r->syms.kallsyms.buf) < 0)
+		return vx_error("/proc/kallsyms: cannot be parsed; frames would stay addresses");
+	return 0;
+}
+
+static int setup_events(struct rec *r)
+{
+	const struct vx_record_opts *o = r->o;
+	struct tep_event *ks = tep_find_event_by_name(r->tep, "ftrace", "kernel_stack");
+	char filter[64];
+
+	r->stack_type = ks ? ks->id : -1;
+	for (size_t i = 0; i < r->nkprobes; i++)
+		if (tracefs_event_enable(r->inst, VX_RECORD_GROUP, r->plan.probes[i].event) < 0)
+			return vx_error("probe %s/%s: cannot enable it in instance %s: %s", VX_RECORD_GROUP,
+					r->plan.probes[i].event, tracefs_instance_get_name(r->inst),
+					strerror(errno));
+	if (o->dev_glob)
+		snprintf(filter, sizeof(filter), "name ~ \"%s\"", o->dev_glob);
+	for (size_t i = 0; i < r->plan.ntps; i++) {
+		const struct vx_tp_req *t = &r->plan.tps[i];
+		struct tep_event *e = tep_find_event_by_name(r->tep, t->system, t->event);
+
+		if (o->dev_glob && !strcmp(t->system, "net") && e && tep_find_field(e, "name") &&
+		    tracefs_event_file_write(r->inst, t->system, t->event, "filter", filter) < 0)
+			return vx_error("event %s:%s: filter '%s' refused: %s", t->system, t->event, filter,
+					strerror(errno));
+		if (tracefs_event_enable(r->inst, t->system, t->event) < 0)
+			return vx_error("event %s:%s: cannot enable it in instance %s: %s", t->system,
+					t->event, tracefs_instance_get_name(r->inst), strerror(errno));
+	}
+	if (tracefs_option_enable(r->inst, TRACEFS_OPTION_STACKTRACE) < 0)
+		return vx_error("instance %s: cannot enable option stacktrace: %s",
+				tracefs_instance_get_name(r->inst), strerror(errno));
+	return 0;
+}
+
+/* run_command - fork/exec @argv, wait for it while @drain_fn empties the buffers;
+ * SIGINT/SIGTERM are forwarded to the command (see on_signal) */
+static int run_command(struct rec *r, struct vx_record_result *res, int (*drain_fn)(void *), void *dctx)
+{
+	pid_t pid;
+	int status;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return vx_error("%s: cannot start the command: %s", r->o->argv[0], strerror(errno));
+	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
+		execvp(r->o->argv[0], r->o->argv);
+		dprintf(2, "vxanalyze: error: %s: cannot run it: %s\n", r->o->argv[0], strerror(errno));
+		_exit(127);
+	}
+	child_pid = pid;
+	res->cmd_started = true;
+	if (got_signal)
+		kill(pid, got_signal);
+	for (;;) {
+		struct timespec ts = { 0, DRAIN_INTERVAL_MS * 1000000L };
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR) {
+			child_pid = 0;
+			return vx_error("%s: waitpid: %s", r->o->argv[0], strerror(errno));
+		}
+		if (drain_fn(dctx) < 0) {
+			/* stop the command: the recording cannot go on */
+			kill(pid, SIGTERM);
+			waitpid(pid, &status, 0);
+			child_pid = 0;
+			res->cmd_status = status;
+			return -1;
+		}
+		nanosleep(&ts, NULL);
+	}
+	child_pid = 0;
+	res->cmd_status = status;
+	return 0;
+}
+
+static int drain_ftrace(void *ctx)
+{
+	return drain(ctx);
+}
+
+struct perf_ctx {
+	struct rec *r;
+	struct vx_perf *perf;
+};
+
+static int drain_perf(void *ctx)
+{
+	struct perf_ctx *pc = ctx;
+
+	return vx_perf_drain(pc->perf, pc->r->tep, pc->r->sink);
+}
+
+static int mount_tracefs(struct rec *r, const struct vx_record_opts *o)
+{
+	bool was = tracefs_mounted();
+	/* tracefs_tracing_dir() mounts tracefs at /sys/kernel/tracing when it is not mounted */
+	const char *dir = tracefs_tracing_dir();
+
+	if (!dir || !tracefs_mounted())
+		return vx_error("tracefs is not mounted and cannot be mounted at /sys/kernel/tracing: %s",
+				strerror(errno));
+	if (!was)
+		notef(o, "mounted tracefs at %s", dir);
+	r->tracing_dir = strdup(dir);
+	if (!r->tracing_dir)
+		return vx_error("out of memory");
+	return 0;
+}
+
+/* event_ids - the perf tracepoint ids (= ftrace event ids) of the probes and tracepoints;
+ * arrays malloc'd for the caller */
+static int event_ids(struct rec *r, uint64_t **ids, const char ***names, size_t *n)
+{
+	size_t total = r->nkprobes + r->plan.ntps, k = 0;
+
+	*ids = calloc(total ? total : 1, sizeof(**ids));
+	*names = calloc(total ? total : 1, sizeof(**names));
+	*n = 0;
+	if (!*ids || !*names)
+		return vx_error("out of memory");
+	for (size_t i = 0; i < total; i++) {
+		const char *sys = i < r->nkprobes ? VX_RECORD_GROUP : r->plan.tps[i - r->nkprobes].system;
+		const char *ev = i < r->nkprobes ? r->plan.probes[i].event : r->plan.tps[i - r->nkprobes].event;
+		struct tep_event *e = tep_find_event_by_name(r->tep, sys, ev);
+
+		if (!e)
+			return vx_error("event %s:%s: no format/id in %s/events", sys, ev, r->tracing_dir);
+		(*ids)[k] = (uint64_t)e->id;
+		(*names)[k] = e->name;
+		k++;
+	}
+	*n = k;
+	return 0;
+}
+
+int vx_record_precheck(const struct vx_record_opts *o)
+{
+	struct vx_plan plan;
+
+	if (!o->argv || !o->argv[0])
+		return vx_error("record: no command given (vxanalyze record [OPTIONS] -- CMD [ARGS])");
+	if (geteuid() != 0)
+		return vx_error("record: not root: tracefs, kprobes and perf tracepoints need root "
+				"(run it with sudo)");
+	if (vx_plan_build(&plan, o->preset, o->probes, o->nprobes, o->events, o->nevents, true) < 0)
+		return -1;
+	vx_plan_release(&plan);
+	return 0;
+}
+
+int vx_record(const struct vx_record_opts *o, struct vx_sink *sink, struct vx_record_result *res)
+{
+	struct rec r = { .o = o, .sink = sink, .stack_type = -1 };
+	struct sigaction sa = { 0 }, old_int, old_term, old_hup;
+	char iname[64];
+	char *clock = NULL;
+	int ret = -1;
+	bool kp;
+	struct perf_ctx pc = { &r, NULL };
+	uint64_t *ids = NULL;
+	const char **idnames = NULL;
+	size_t nids = 0;
+
+	memset(res, 0, sizeof(*res));
+	strbuf_init(&r.fieldbuf, 256);
+	vx_attach_init(&r.attach, sink);
+	got_signal = 0;
+	forwarded = 0;
+	child_pid = 0;
+	if (vx_record_precheck(o) < 0)
+		return -1;
+
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);	/* a closed terminal must not skip the cleanup */
+
+	r.frames = calloc(MAX_FRAMES, sizeof(*r.frames));
+	if (!r.frames) {
+		vx_error("out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < MAX_FRAMES; i++)
+		strbuf_init(&r.frames[i], 0);
+	if (mount_tracefs(&r, o) < 0)
+		goto out;
+	if (vx_plan_build(&r.plan, o->preset, o->probes, o->nprobes, o->events, o->nevents,
+			  ARCH_X86_64) < 0)
+		goto out;
+	kernel_syms_load(&r.syms);
+	if (!r.syms.kallsyms.len)
+		notef(o, "/proc/kallsyms is unreadable: stacks stay addresses");
+	/* resolve first: a --probe naming no function is an error even without kprobes;
+	 * without kprobes, notes about probe alternatives would only be noise */
+	kp = kprobes_available();
+	if (vx_plan_resolve(&r.plan, func_exists, tp_exists, &r.syms,
+			    kp ? o->note : note_tracepoints_only, kp ? o->note_ctx : (void *)o) < 0)
+		goto out;
+	if (!kp && r.plan.nprobes) {
+		struct strbuf sb = STRBUF_INIT;
+
+		for (size_t i = 0; i < r.plan.nprobes; i++)
+			strbuf_addf(&sb, "%s%s", i ? ", " : "", r.plan.probes[i].event);
+		notef(o, "this kernel has no kprobes (no kprobe_events in %s: CONFIG_KPROBE_EVENTS off); "
+			 "recording tracepoints only, without %s", r.tracing_dir, sb.buf);
+		strbuf_release(&sb);
+		r.plan.nprobes = 0;
+	}
+	if (!r.plan.nprobes && !r.plan.ntps) {
+		vx_error("record: nothing to record: no requested probe or event exists on this kernel");
+		goto out;
+	}
+	if (got_signal)
+		goto interrupted;
+
+	if (r.plan.nprobes && place_kprobes(&r) < 0)
+		goto out;
+	res->kprobes = r.nkprobes > 0;
+	res->nprobes = r.nkprobes;
+	res->ntracepoints = r.plan.ntps;
+	if (load_tep(&r) < 0)
+		goto out;
+
+	if (o->backend == VX_BACKEND_PERF) {
+		if (event_ids(&r, &ids, &idnames, &nids) < 0)
+			goto out;
+		pc.perf = vx_perf_open(ids, idnames, nids, o->buffer_kb ? o->buffer_kb : 1024, o->dev_glob);
+		if (!pc.perf)
+			goto out;
+		if (write_meta(&r, "perf", "perf") < 0)
+			goto out;
+		if (got_signal)
+			goto interrupted;
+		if (vx_perf_enable(pc.perf) < 0)
+			goto out;
+		if (run_command(&r, res, drain_perf, &pc) < 0) {
+			vx_perf_disable(pc.perf);
+			goto out;
+		}
+		vx_perf_disable(pc.perf);
+		if (vx_perf_drain(pc.perf, r.tep, sink) < 0)
+			goto out;
+		ret = 0;
+		goto done;
+	}
+
+	snprintf(iname, sizeof(iname), VX_RECORD_INSTANCE_PREFIX "%ld", (long)getpid());
+	r.inst = tracefs_instance_create(iname);
+	if (!r.inst) {
+		vx_error("instance %s: cannot create it in %s/instances: %s", iname, r.tracing_dir,
+			 strerror(errno));
+		goto out;
+	}
+	if (!tracefs_instance_is_new(r.inst)) {
+		vx_error("instance %s: busy: it already exists (left by a killed run? 'vxanalyze clean')",
+			 iname);
+		tracefs_instance_free(r.inst);
+		r.inst = NULL;
+		goto out;
+	}
+	tracefs_trace_off(r.inst);
+	{
+		char kb[32];
+
+		snprintf(kb, sizeof(kb), "%u", o->buffer_kb ? o->buffer_kb : DEFAULT_BUFFER_KB);
+		if (tracefs_instance_file_write(r.inst, "buffer_size_kb", kb) < 0)
+			notef(o, "instance %s: could not set buffer_size_kb to %s", iname, kb);
+	}
+	if (setup_events(&r) < 0)
+		goto out;
+	clock = current_clock(r.inst);
+	if (write_meta(&r, "ftrace", clock) < 0)
+		goto out;
+	if (got_signal)
+		goto interrupted;
+	if (tracefs_trace_on(r.inst) < 0) {
+		vx_error("instance %s: cannot turn tracing on: %s", iname, strerror(errno));
+		goto out;
+	}
+	if (run_command(&r, res, drain_ftrace, &r) < 0) {
+		tracefs_trace_off(r.inst);
+		goto out;
+	}
+	tracefs_trace_off(r.inst);
+	if (drain(&r) < 0)
+		goto out;
+	ret = 0;
+	goto done;
+
+interrupted:
+	/* a signal before the command started: nothing recorded, but a clean capture */
+	ret = 0;
+done:
+	if (vx_attach_flush(&r.attach) < 0)
+		ret = -1;
+	if (r.inst)
+		sink->lost_events += lost_events(r.inst);
+	sink->skipped += r.attach.orphan_stacks;
+	if (r.attach.orphan_stacks && !sink->skipped_example[0])
+		snprintf(sink->skipped_example, sizeof(sink->skipped_example),
+			 "kernel_stack with no event before it on its CPU");
+out:
+	res->signal = got_signal;
+	if (pc.perf)
+		vx_perf_close(pc.perf);
+	if (r.inst) {
+		/* rmdir disables the instance's events and drops its buffers and filters */
+		tracefs_trace_off(r.inst);
+		tracefs_event_disable(r.inst, NULL, NULL);
+		if (tracefs_instance_destroy(r.inst) < 0 && ret == 0)
+			ret = vx_error("instance %s: could not be removed: %s (run 'vxanalyze clean')",
+				       tracefs_instance_get_name(r.inst), strerror(errno));
+		tracefs_instance_free(r.inst);
+	}
+	if (r.kprobes && remove_kprobes(&r, ret == 0) < 0)
+		ret = -1;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+	free(ids);
+	free(idnames);
+	free(clock);
+	if (r.tep)
+		tep_free(r.tep);
+	vx_attach_release(&r.attach);
+	if (r.frames) {
+		for (size_t i = 0; i < MAX_FRAMES; i++)
+			strbuf_release(&r.frames[i]);
+		free(r.frames);
+	}
+	strbuf_release(&r.fieldbuf);
+	kernel_syms_release(&r.syms);
+	vx_plan_release(&r.plan);
+	free(r.tracing_dir);
+	return ret;
+}
+
+/* ---------------------------------------------------------------- probes / clean */
+
+int vx_kernel_probe(const struct vx_record_opts *o, bool mount, struct vx_kernel_info *ki)
+{
+	struct vx_plan plan;
+	struct kernel_syms syms;
+
+	memset(ki, 0, sizeof(*ki));
+	strbuf_init(&ki->report, 0);
+	ki->root = geteuid() == 0;
+	ki->tracefs_mounted = tracefs_mounted();
+	if (!ki->tracefs_mounted && mount && ki->root) {
+		ki->tracefs_mountable = tracefs_tracing_dir() && tracefs_mounted();
+	} else {
+		ki->tracefs_mountable = ki->tracefs_mounted;
+	}
+	if (ki->tracefs_mountable || ki->tracefs_mounted)
+		ki->tracefs_path = strdup(tracefs_tracing_dir());
+	ki->kprobes = (ki->tracefs_mounted || ki->tracefs_mountable) && kprobes_available();
+	ki->perf_tracepoints = access("/proc/sys/kernel/perf_event_paranoid", R_OK) == 0;
+
+	if (vx_plan_build(&plan, o->preset, o->probes, o->nprobes, o->events, o->nevents, true) < 0)
+		return -1;
+	kernel_syms_load(&syms);
+	for (size_t i = 0; i < plan.nprobes; i++) {
+		const struct vx_probe_req *p = &plan.probes[i];
+
+		for (size_t k = 0; k <= VX_PROBE_MAX_ALT && p->funcs[k]; k++) {
+			bool in_ff = syms.filter_funcs.len && word_in_list(&syms.filter_funcs, p->funcs[k], false);
+			bool in_ks = word_in_list(&syms.kallsyms, p->funcs[k], true);
+
+			strbuf_addf(&ki->report, "%-3s function %-22s for %s%s (%s)\n",
+				    in_ff || in_ks ? "yes" : "no", p->funcs[k], p->ret ? "kretprobe " : "kprobe ",
+				    p->event,
+				    in_ff ? "available_filter_functions" :
+				    in_ks ? (syms.filter_funcs.len ? "kallsyms only: may be notrace" : "kallsyms")
+					  : (syms.kallsyms.len ? "not in kallsyms: inlined or renamed"
+							       : "kallsyms unreadable"));
+		}
+	}
+	for (size_t i = 0; i < plan.ntps; i++) {
+		const struct vx_tp_req *t = &plan.tps[i];
+		bool ok = (ki->tracefs_mounted || ki->tracefs_mountable) &&
+			  tracefs_event_file_exists(NULL, t->system, t->event, "format");
+
+		strbuf_addf(&ki->report, "%-3s tracepoint %s:%s\n", ok ? "yes" : "no", t->system, t->event);
+	}
+	{
+		bool ok = (ki->tracefs_mounted || ki->tracefs_mountable) &&
+			  tracefs_event_file_exists(NULL, "ftrace", "kernel_stack", "format");
+
+		strbuf_addf(&ki->report, "%-3s kernel stacks (ftrace:kernel_stack)\n", ok ? "yes" : "no");
+	}
+	kernel_syms_release(&syms);
+	vx_plan_release(&plan);
+	return 0;
+}
+
+void vx_kernel_info_release(struct vx_kernel_info *ki)
+{
+	free(ki->tracefs_path);
+	strbuf_release(&ki->report);
+	memset(ki, 0, sizeof(*ki));
+}
+
+int vx_record_clean(void (*note)(void *ctx, const char *msg), void *ctx)
+{
+	char **names;
+	char msg[256];
+	int removed = 0, err = 0;
+	struct tracefs_dynevent **dyn;
+
+	if (geteuid() != 0)
+		return vx_error("clean: not root: removing tracefs instances and kprobes needs root");
+	if (!tracefs_mounted())
+		return 0;	/* no tracefs mounted: nothing can be left */
+	names = our_instances();
+	for (int i = 0; names && names[i]; i++) {
+		long pid = instance_pid(names[i]);
+		struct tracefs_instance *inst;
+
+		if (pid < 0 || recorder_alive(pid))
+			continue;
+		inst = tracefs_instance_alloc(NULL, names[i]);
+		if (!inst || tracefs_instance_destroy(inst) < 0) {
+			err = vx_error("instance %s: could not be removed: %s", names[i], strerror(errno));
+		} else {
+			removed++;
+			snprintf(msg, sizeof(msg), "removed instance %s (pid %ld is gone)", names[i], pid);
+			if (note)
+				note(ctx, msg);
+		}
+		tracefs_instance_free(inst);
+	}
+	tracefs_list_free(names);
+
+	dyn = tracefs_dynevent_get_all(TRACEFS_DYNEVENT_KPROBE | TRACEFS_DYNEVENT_KRETPROBE, VX_RECORD_GROUP);
+	if (dyn && dyn[0]) {
+		long pid = live_recorder();
+
+		if (pid) {
+			snprintf(msg, sizeof(msg), "kprobes of group %s kept: vxanalyze pid %ld is recording",
+				 VX_RECORD_GROUP, pid);
+			if (note)
+				note(ctx, msg);
+		} else {
+			for (int i = 0; dyn[i]; i++) {
+				char *ev = NULL;
+
+				tracefs_dynevent_info(dyn[i], NULL, &ev, NULL, NULL, NULL);
+				if (tracefs_dynevent_destroy(dyn[i], true) < 0) {
+					err = vx_error("probe %s/%s: could not be removed: %s", VX_RECORD_GROUP,
+						       ev ? ev : "?", tracefs_reason());
+				} else {
+					removed++;
+					snprintf(msg, sizeof(msg), "removed probe %s/%s", VX_RECORD_GROUP,
+						 ev ? ev : "?");
+					if (note)
+						note(ctx, msg);
+				}
+				free(ev);
+			}
+		}
+	}
+	tracefs_dynevent_list_free(dyn);
+	return err < 0 ? -1 : removed;
+}

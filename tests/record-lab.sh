@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# record-lab.sh: `vxanalyze record` live on the VXLAN lab (root integration test).
+# - record a pod ping (preset vxlan) and check the JSON report: a journey cali1 ->
+#   vxlan.calico -> eth0 with overhead_bytes 50, a path that re-enters IP after encap;
+# - the same through --backend perf;
+# - SIGINT in the middle of a record: no instance left, the capture is kept;
+# - `clean` removes a planted stale instance vxanalyze-<dead pid>.
+# Exit 77 (skipped) without root or tracefs. Brings the lab up if it is down and takes it
+# down again only in that case (the lab may be shared).
+# usage: record-lab.sh VXANALYZE LAB_SH
+set -u
+vx=$1
+lab=$2
+T=/sys/kernel/tracing
+# sanitizer builds: ignore a leak inside libperf (see lsan.supp)
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp}
+
+[ "$(id -u)" = 0 ] || { echo "SKIP: needs root"; exit 77; }
+grep -qw tracefs /proc/filesystems || { echo "SKIP: kernel has no tracefs"; exit 77; }
+if ! mountpoint -q $T; then
+	mount -t tracefs nodev $T 2>/dev/null || { echo "SKIP: tracefs not mountable at $T"; exit 77; }
+fi
+command -v python3 >/dev/null || { echo "SKIP: needs python3"; exit 77; }
+
+tmp=$(mktemp -d)
+brought_up=0
+stale=""
+cleanup() {
+	[ -n "$stale" ] && rmdir "$T/instances/$stale" 2>/dev/null
+	[ "$brought_up" = 1 ] && bash "$lab" down >/dev/null
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+# started PID: wait until recorder PID has created its instance (setup takes a moment)
+started() {
+	local i=0
+	while [ ! -d "$T/instances/vxanalyze-$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ -d "$T/instances/vxanalyze-$1" ]
+}
+
+if ! bash "$lab" status >/dev/null 2>&1; then
+	bash "$lab" up >/dev/null || fail "lab up"
+	brought_up=1
+fi
+db=$tmp/t.db
+
+# ---- 1. record the pod ping, report, check the journey and the double IP trip
+"$vx" record -d "$db" --preset vxlan -- ip netns exec p1 ping -c 3 10.244.2.7 \
+	>"$tmp/rec.out" 2>"$tmp/rec.err" || fail "record exited $?: $(cat "$tmp/rec.err")"
+grep -q "^capture 1: " "$tmp/rec.out" || fail "record summary: $(cat "$tmp/rec.out")"
+grep -q "^command: ip: exit status 0" "$tmp/rec.out" || fail "ping failed: $(cat "$tmp/rec.out")"
+if [ ! -e $T/kprobe_events ]; then
+	# one line says that the kprobes were replaced by tracepoints
+	[ "$(grep -c 'no kprobes' "$tmp/rec.err")" = 1 ] || fail "kprobe fallback note: $(cat "$tmp/rec.err")"
+fi
+ls $T/instances | grep -qx "vxanalyze-[0-9]*" && fail "an instance vxanalyze-<pid> was left: $(ls $T/instances)"
+"$vx" report -d "$db" --format json -o "$tmp/r.json" || fail "report"
+python3 - "$tmp/r.json" <<'PY' || fail "report content"
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = r["captures"]
+assert len(c) == 1 and c[0]["format"] == "record-ftrace" and c[0]["events"] > 20, c
+paths = {p["id"]: p for p in r["paths"]}
+assert any(p["reenters_ip_after_encap"] and p["encap"] == "vxlan" for p in paths.values()), \
+    "no path re-enters IP after vxlan encap"
+def crosses(j):
+    devs = [h["dev"] for h in j["hops"]]
+    try:
+        a = devs.index("cali1"); b = devs.index("vxlan.calico", a); devs.index("eth0", b)
+    except ValueError:
+        return False
+    return True
+js = [j for j in r["journeys"] if crosses(j)]
+assert len(js) >= 3, [[h["dev"] for h in j["hops"]] for j in r["journeys"]]
+assert all(j["overhead_bytes"] == 50 for j in js), [j["overhead_bytes"] for j in js]
+# the underlay transmit's stack carries the double trip
+assert any(paths[h["path_id"]]["reenters_ip_after_encap"] for j in js for h in j["hops"]
+           if h["path_id"] is not None), "no hop of the journey has the re-entering path"
+PY
+"$vx" captures -d "$db" >/dev/null || fail "captures"
+
+# ---- 2. the perf backend records the same story
+"$vx" record -d "$db" --backend perf --preset vxlan -- ip netns exec p1 ping -c 1 10.244.2.7 \
+	>"$tmp/perf.out" 2>"$tmp/perf.err" || fail "record --backend perf: $(cat "$tmp/perf.err")"
+grep -q "^capture 2: " "$tmp/perf.out" || fail "perf summary: $(cat "$tmp/perf.out")"
+"$vx" report -d "$db" --capture 2 --format json -o "$tmp/p.json" || fail "report capture 2"
+python3 - "$tmp/p.json" <<'PY' || fail "perf report content"
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["captures"][0]["format"] == "record-perf", r["captures"]
+assert any(p["reenters_ip_after_encap"] for p in r["paths"]), "perf: no double trip"
+assert any(j["overhead_bytes"] == 50 for j in r["journeys"]), "perf: no encap journey"
+PY
+
+# ---- 2b. --dev keeps only the net events of matching devices, in both backends
+for be in ftrace perf; do
+	"$vx" record -d "$tmp/dev-$be.db" --backend $be --dev 'cali*' -- ip netns exec p1 ping -c 1 10.244.2.7 \
+		>/dev/null 2>&1 || fail "record --dev --backend $be"
+	"$vx" report -d "$tmp/dev-$be.db" --format json -o "$tmp/dev-$be.json" || fail "report --dev $be"
+	python3 - "$tmp/dev-$be.json" <<'PY' || fail "--dev cali* with backend $be"
+import json, sys
+r = json.load(open(sys.argv[1]))
+devs = {h["dev"] for j in r["journeys"] for h in j["hops"] if h["event"].startswith("net:")}
+assert devs and all(d.startswith("cali") for d in devs), devs
+PY
+done
+
+# ---- 3. SIGINT in the middle: the command stops, nothing stays, the capture is kept
+"$vx" record -d "$db" -- sleep 5 >"$tmp/int.out" 2>"$tmp/int.err" &
+pid=$!
+started $pid || fail "no instance vxanalyze-$pid while recording"
+sleep 1
+kill -INT $pid
+start=$(date +%s)
+wait $pid
+rc=$?
+[ $(( $(date +%s) - start )) -le 3 ] || fail "record did not stop soon after SIGINT"
+[ "$rc" = 0 ] || fail "record after SIGINT exited $rc: $(cat "$tmp/int.err")"
+[ -d "$T/instances/vxanalyze-$pid" ] && fail "instance vxanalyze-$pid left after SIGINT"
+grep -q "^capture 3: " "$tmp/int.out" || fail "SIGINT capture not kept: $(cat "$tmp/int.out")"
+grep -q "killed by signal 2" "$tmp/int.out" || fail "command status after SIGINT: $(cat "$tmp/int.out")"
+"$vx" captures -d "$db" | grep -q "sleep 5" || fail "captures does not list the interrupted record"
+
+# ---- 4. clean removes an instance left by a killed recording
+dead=999999
+while kill -0 $dead 2>/dev/null; do dead=$((dead + 1)); done
+stale=vxanalyze-$dead
+mkdir "$T/instances/$stale" || fail "cannot plant $stale"
+"$vx" clean >"$tmp/clean.out" || fail "clean exited $?"
+[ -d "$T/instances/$stale" ] && fail "clean left $stale: $(cat "$tmp/clean.out")"
+grep -q "removed instance $stale" "$tmp/clean.out" || fail "clean output: $(cat "$tmp/clean.out")"
+stale=""
+# ... and leaves live ones alone
+"$vx" record -d "$db" -- sleep 2 >/dev/null 2>&1 &
+pid=$!
+started $pid || fail "no instance vxanalyze-$pid while recording"
+"$vx" clean >/dev/null || fail "clean during a record"
+[ -d "$T/instances/vxanalyze-$pid" ] || fail "clean removed the live instance vxanalyze-$pid"
+wait $pid || fail "record beside clean"
+
+echo "record-lab: ok"

@@ -1,0 +1,543 @@
+/* test-record.c: the parts of the recorder that need no root: name checks (nothing but a
+ * plain identifier may reach kprobe_events), preset expansion and resolution, kernel_stack
+ * attachment to the preceding event of the same CPU, and raw-record decoding with
+ * libtraceevent on this kernel's real formats (copied below from 6.18's tracefs).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <event-parse.h>
+
+#include "record.h"
+
+/* ---------------------------------------------------------------- names */
+
+static void test_func_name_valid_rejects_injection(void **state)
+{
+	char longname[200];
+
+	assert_true(vx_func_name_valid("ip_output"));
+	assert_true(vx_func_name_valid("fib_check_nh_v4_gw"));
+	assert_true(vx_func_name_valid("do_softirq.part.0"));
+	assert_false(vx_func_name_valid(""));
+	assert_false(vx_func_name_valid(NULL));
+	assert_false(vx_func_name_valid("ip_output skb=%di"));
+	assert_false(vx_func_name_valid("ip_output\np:evil/x ksys_read"));
+	assert_false(vx_func_name_valid("x;rm"));
+	assert_false(vx_func_name_valid("p:grp/ev"));
+	assert_false(vx_func_name_valid("$retval"));
+	assert_false(vx_func_name_valid("ip_output+0x10"));
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	assert_false(vx_func_name_valid(longname));
+}
+
+static void test_event_name_valid_wants_system_colon_event(void **state)
+{
+	assert_true(vx_event_name_valid("net:netif_rx"));
+	assert_true(vx_event_name_valid("skb:kfree_skb"));
+	assert_false(vx_event_name_valid("netif_rx"));
+	assert_false(vx_event_name_valid(":netif_rx"));
+	assert_false(vx_event_name_valid("net:"));
+	assert_false(vx_event_name_valid("net:a:b"));
+	assert_false(vx_event_name_valid("../net:x"));
+	assert_false(vx_event_name_valid("net:netif rx"));
+	assert_false(vx_event_name_valid("net/netif_rx"));
+}
+
+static void test_glob_valid_keeps_quotes_out_of_filters(void **state)
+{
+	assert_true(vx_glob_valid("cali*"));
+	assert_true(vx_glob_valid("vxlan.calico"));
+	assert_true(vx_glob_valid("eth?"));
+	assert_false(vx_glob_valid("x\" || common_pid != 0 || name ~ \"y"));
+	assert_false(vx_glob_valid("a b"));
+	assert_false(vx_glob_valid(""));
+}
+
+/* ---------------------------------------------------------------- presets */
+
+static const struct vx_probe_req *find_probe(const struct vx_plan *p, const char *event)
+{
+	for (size_t i = 0; i < p->nprobes; i++)
+		if (!strcmp(p->probes[i].event, event))
+			return &p->probes[i];
+	return NULL;
+}
+
+static int count_tp(const struct vx_plan *p, const char *sys, const char *ev)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < p->ntps; i++)
+		n += !strcmp(p->tps[i].system, sys) && !strcmp(p->tps[i].event, ev);
+	return n;
+}
+
+static void test_preset_vxlan_probes_fetch_the_skb(void **state)
+{
+	struct vx_plan p;
+	const struct vx_probe_req *r;
+
+	assert_int_equal(vx_plan_build(&p, "vxlan", NULL, 0, NULL, 0, true), 0);
+	assert_int_equal(p.nprobes, 2);
+	r = find_probe(&p, "ip_output");
+	assert_non_null(r);
+	assert_false(r->ret);
+	assert_string_equal(r->funcs[0], "ip_output");
+	/* x86-64: the skb is the 3rd argument */
+	assert_non_null(strstr(r->fetch, "skb=%dx:x64"));
+	assert_non_null(find_probe(&p, "iptunnel_xmit"));
+	assert_int_equal(count_tp(&p, "net", "net_dev_start_xmit"), 1);
+	assert_int_equal(count_tp(&p, "skb", "kfree_skb"), 1);
+	assert_int_equal(count_tp(&p, "fib", "fib_table_lookup"), 0);
+	vx_plan_release(&p);
+
+	/* elsewhere the register of the skb is unknown: no fetch arguments */
+	assert_int_equal(vx_plan_build(&p, NULL, NULL, 0, NULL, 0, false), 0);
+	assert_null(find_probe(&p, "ip_output")->fetch);
+	vx_plan_release(&p);
+}
+
+static void test_preset_route_has_kretprobe_and_alternatives(void **state)
+{
+	struct vx_plan p;
+	const struct vx_probe_req *r;
+
+	assert_int_equal(vx_plan_build(&p, "route", NULL, 0, NULL, 0, true), 0);
+	r = find_probe(&p, "fib_check_nh_ret");
+	assert_non_null(r);
+	assert_true(r->ret);
+	assert_string_equal(r->fetch, "ret=$retval:s32");
+	r = find_probe(&p, "fib_check_nh");
+	assert_non_null(r);
+	assert_string_equal(r->funcs[1], "fib_check_nh_v4_gw");
+	assert_non_null(find_probe(&p, "netlink_recvmsg"));
+	assert_null(find_probe(&p, "ip_output"));
+	assert_int_equal(count_tp(&p, "netlink", "netlink_extack"), 1);
+	vx_plan_release(&p);
+}
+
+static void test_preset_all_merges_both_without_duplicates(void **state)
+{
+	struct vx_plan p;
+	const char *probes[] = { "ip_output", "tcp_v4_rcv", "foo.constprop.0" };
+	const char *events[] = { "net:net_dev_start_xmit", "udp:udp_fail_queue_rcv_skb" };
+
+	assert_int_equal(vx_plan_build(&p, "all", probes, 3, events, 2, true), 0);
+	assert_int_equal(count_tp(&p, "net", "net_dev_start_xmit"), 1);
+	assert_int_equal(count_tp(&p, "fib", "fib_table_lookup"), 1);
+	assert_int_equal(count_tp(&p, "skb", "consume_skb"), 1);
+	assert_int_equal(count_tp(&p, "udp", "udp_fail_queue_rcv_skb"), 1);
+	assert_int_equal(p.nprobes, 2 + 3 + 2);	/* vxlan, route, tcp_v4_rcv + foo */
+	assert_true(find_probe(&p, "ip_output")->user);
+	/* '.' cannot be in an event name */
+	assert_non_null(find_probe(&p, "foo_constprop_0"));
+	assert_string_equal(find_probe(&p, "foo_constprop_0")->funcs[0], "foo.constprop.0");
+	vx_plan_release(&p);
+}
+
+static void test_plan_rejects_bad_names_and_presets(void **state)
+{
+	struct vx_plan p;
+	const char *bad_probe[] = { "ip_output skb=%dx" };
+	const char *bad_event[] = { "net" };
+
+	assert_int_equal(vx_plan_build(&p, "tunnel", NULL, 0, NULL, 0, true), -1);
+	assert_int_equal(vx_plan_build(&p, "vxlan", bad_probe, 1, NULL, 0, true), -1);
+	assert_int_equal(vx_plan_build(&p, "vxlan", NULL, 0, bad_event, 1, true), -1);
+	assert_null(p.probes);
+}
+
+static const char *const *exist_list;
+
+static bool in_list(void *ctx, const char *func)
+{
+	for (const char *const *l = exist_list; *l; l++)
+		if (!strcmp(*l, func))
+			return true;
+	return false;
+}
+
+static bool tp_some(void *ctx, const char *sys, const char *ev)
+{
+	return strcmp(ev, "netlink_extack") != 0;
+}
+
+static char notes[2048];
+
+static void collect_note(void *ctx, const char *msg)
+{
+	strncat(notes, msg, sizeof(notes) - strlen(notes) - 2);
+	strcat(notes, "\n");
+}
+
+static void test_resolve_uses_alternative_and_says_so(void **state)
+{
+	static const char *const have[] = { "fib_check_nh_v4_gw", "netlink_recvmsg", NULL };
+	struct vx_plan p;
+
+	exist_list = have;
+	notes[0] = '\0';
+	assert_int_equal(vx_plan_build(&p, "route", NULL, 0, NULL, 0, true), 0);
+	assert_int_equal(vx_plan_resolve(&p, in_list, tp_some, NULL, collect_note, NULL), 0);
+	assert_string_equal(find_probe(&p, "fib_check_nh")->func, "fib_check_nh_v4_gw");
+	assert_string_equal(find_probe(&p, "fib_check_nh_ret")->func, "fib_check_nh_v4_gw");
+	assert_non_null(strstr(notes, "using fib_check_nh_v4_gw"));
+	/* a preset tracepoint the kernel lacks is dropped with a note */
+	assert_int_equal(count_tp(&p, "netlink", "netlink_extack"), 0);
+	assert_non_null(strstr(notes, "netlink:netlink_extack"));
+	vx_plan_release(&p);
+}
+
+static void test_resolve_fails_for_missing_user_probe_or_event(void **state)
+{
+	static const char *const have[] = { "ip_output", "iptunnel_xmit", NULL };
+	const char *probes[] = { "no_such_function" };
+	const char *events[] = { "netlink:netlink_extack" };
+	struct vx_plan p;
+
+	exist_list = have;
+	assert_int_equal(vx_plan_build(&p, "vxlan", probes, 1, NULL, 0, true), 0);
+	assert_int_equal(vx_plan_resolve(&p, in_list, tp_some, NULL, NULL, NULL), -1);
+	vx_plan_release(&p);
+	assert_int_equal(vx_plan_build(&p, "vxlan", NULL, 0, events, 1, true), 0);
+	assert_int_equal(vx_plan_resolve(&p, in_list, tp_some, NULL, NULL, NULL), -1);
+	vx_plan_release(&p);
+	/* a preset probe without its function is only dropped */
+	exist_list = (const char *const[]){ "ip_output", NULL };
+	assert_int_equal(vx_plan_build(&p, "vxlan", NULL, 0, NULL, 0, true), 0);
+	assert_int_equal(vx_plan_resolve(&p, in_list, tp_some, NULL, NULL, NULL), 0);
+	assert_int_equal(p.nprobes, 1);
+	vx_plan_release(&p);
+}
+
+/* ---------------------------------------------------------------- attachment */
+
+struct got {
+	char name[64];
+	int cpu;
+	char skb[32];
+	size_t nframes;
+	char frame0[64];
+};
+
+struct collector {
+	struct vx_sink sink;
+	struct got got[16];
+	size_t n;
+};
+
+static int collect_event(struct vx_sink *s, const struct vx_event *ev)
+{
+	struct collector *c = (struct collector *)s;
+	struct got *g = &c->got[c->n++];
+	const char *skb = vx_event_field(ev, "skbaddr");
+
+	snprintf(g->name, sizeof(g->name), "%s", ev->name);
+	snprintf(g->skb, sizeof(g->skb), "%s", skb ? skb : "");
+	g->cpu = ev->cpu;
+	g->nframes = ev->nframes;
+	snprintf(g->frame0, sizeof(g->frame0), "%s", ev->nframes ? ev->frames[0] : "");
+	s->events++;
+	return 0;
+}
+
+static void send(struct vx_attach *a, const char *name, int cpu, const char *skb)
+{
+	struct vx_field f[] = { { "skbaddr", skb }, { "len", "98" } };
+	struct vx_event ev = { .ts_ns = 1, .cpu = cpu, .pid = 7, .comm = "ping", .name = name,
+			       .fields = f, .nfields = 2 };
+	char scratch[32];
+
+	assert_int_equal(vx_attach_event(a, &ev), 0);
+	/* the producer reuses its buffers: the attacher must have copied */
+	snprintf(scratch, sizeof(scratch), "%s", "overwritten");
+	f[0].value = scratch;
+}
+
+static void test_stack_attaches_to_previous_event_on_same_cpu(void **state)
+{
+	struct collector c = { .sink = { .event = collect_event } };
+	struct vx_attach a;
+	const char *st0[] = { "ip_output+0x0/0xe0", "iptunnel_xmit+0x1a/0x200", "vxlan_xmit_one" };
+	const char *st1[] = { "netif_rx_internal+0x4/0x40" };
+
+	vx_attach_init(&a, &c.sink);
+	send(&a, "net:net_dev_start_xmit", 0, "0xffff1");
+	send(&a, "net:netif_rx", 1, "0xffff2");
+	/* cpu 0's stack belongs to cpu 0's event, not to the later event of cpu 1 */
+	assert_int_equal(vx_attach_stack(&a, 0, st0, 3), 0);
+	assert_int_equal(c.n, 1);
+	assert_string_equal(c.got[0].name, "net:net_dev_start_xmit");
+	assert_string_equal(c.got[0].skb, "0xffff1");
+	assert_int_equal(c.got[0].nframes, 3);
+	assert_string_equal(c.got[0].frame0, "ip_output+0x0/0xe0");
+	/* an event followed by another event on its CPU has no stack */
+	send(&a, "skb:consume_skb", 1, "0xffff3");
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.got[1].name, "net:netif_rx");
+	assert_string_equal(c.got[1].skb, "0xffff2");
+	assert_int_equal(c.got[1].nframes, 0);
+	assert_int_equal(vx_attach_stack(&a, 1, st1, 1), 0);
+	assert_int_equal(c.got[2].nframes, 1);
+	assert_string_equal(c.got[2].frame0, "netif_rx_internal+0x4/0x40");
+	/* a stack whose event was lost (or already has one) is an orphan */
+	assert_int_equal(vx_attach_stack(&a, 1, st1, 1), 0);
+	assert_int_equal(a.orphan_stacks, 1);
+	send(&a, "net:netif_receive_skb", 3, "0xffff4");
+	assert_int_equal(c.n, 3);
+	assert_int_equal(vx_attach_flush(&a), 0);
+	assert_int_equal(c.n, 4);
+	assert_int_equal(c.got[3].cpu, 3);
+	assert_string_equal(c.got[3].skb, "0xffff4");
+	vx_attach_release(&a);
+}
+
+/* ---------------------------------------------------------------- raw decoding */
+
+static const char kernel_stack_fmt[] =
+	"name: kernel_stack\nID: 4\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:int size;\toffset:8;\tsize:4;\tsigned:1;\n"
+	"\tfield:unsigned long caller[8];\toffset:16;\tsize:64;\tsigned:0;\n\n"
+	"print fmt: \"\\t=> %ps\\n\\t=> %ps\\n\\t=> %ps\\n\" \"\\t=> %ps\\n\\t=> %ps\\n\\t=> %ps\\n\" "
+	"\"\\t=> %ps\\n\\t=> %ps\\n\", (void *)REC->caller[0], (void *)REC->caller[1], "
+	"(void *)REC->caller[2], (void *)REC->caller[3], (void *)REC->caller[4], "
+	"(void *)REC->caller[5], (void *)REC->caller[6], (void *)REC->caller[7]\n";
+
+static const char netif_rx_fmt[] =
+	"name: netif_rx\nID: 2302\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:void * skbaddr;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:unsigned int len;\toffset:16;\tsize:4;\tsigned:0;\n"
+	"\tfield:__data_loc char[] name;\toffset:20;\tsize:4;\tsigned:0;\n\n"
+	"print fmt: \"dev=%s skbaddr=%p len=%u\", __get_str(name), REC->skbaddr, REC->len\n";
+
+static const char consume_skb_fmt[] =
+	"name: consume_skb\nID: 2309\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:void * skbaddr;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:void * location;\toffset:16;\tsize:8;\tsigned:0;\n\n"
+	"print fmt: \"skbaddr=%p location=%pS\", REC->skbaddr, REC->location\n";
+
+static const char fib_table_lookup_fmt[] =
+	"name: fib_table_lookup\nID: 1630\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:u32 tb_id;\toffset:8;\tsize:4;\tsigned:0;\n"
+	"\tfield:int err;\toffset:12;\tsize:4;\tsigned:1;\n"
+	"\tfield:int oif;\toffset:16;\tsize:4;\tsigned:1;\n"
+	"\tfield:int iif;\toffset:20;\tsize:4;\tsigned:1;\n"
+	"\tfield:u8 proto;\toffset:24;\tsize:1;\tsigned:0;\n"
+	"\tfield:__u8 tos;\toffset:25;\tsize:1;\tsigned:0;\n"
+	"\tfield:__u8 scope;\toffset:26;\tsize:1;\tsigned:0;\n"
+	"\tfield:__u8 flags;\toffset:27;\tsize:1;\tsigned:0;\n"
+	"\tfield:__u8 src[4];\toffset:28;\tsize:4;\tsigned:0;\n"
+	"\tfield:__u8 dst[4];\toffset:32;\tsize:4;\tsigned:0;\n"
+	"\tfield:__u8 gw4[4];\toffset:36;\tsize:4;\tsigned:0;\n"
+	"\tfield:__u8 gw6[16];\toffset:40;\tsize:16;\tsigned:0;\n"
+	"\tfield:u16 sport;\toffset:56;\tsize:2;\tsigned:0;\n"
+	"\tfield:u16 dport;\toffset:58;\tsize:2;\tsigned:0;\n"
+	"\tfield:char name[16];\toffset:60;\tsize:16;\tsigned:0;\n\n"
+	"print fmt: \"table %u oif %d iif %d proto %u %pI4/%u -> %pI4/%u tos %d scope %d flags %x "
+	"==> dev %s gw %pI4/%pI6c err %d\", REC->tb_id, REC->oif, REC->iif, REC->proto, REC->src, "
+	"REC->sport, REC->dst, REC->dport, REC->tos, REC->scope, REC->flags, REC->name, REC->gw4, "
+	"REC->gw6, REC->err\n";
+
+/* a kprobe with fetch args as the kernel describes it (6.1 guest, group vxanalyze) */
+static const char kprobe_fmt[] =
+	"name: ip_output\nID: 1890\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:unsigned long __probe_ip;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:u64 skb;\toffset:16;\tsize:8;\tsigned:0;\n"
+	"\tfield:u32 len;\toffset:24;\tsize:4;\tsigned:0;\n\n"
+	"print fmt: \"(%lx) skb=0x%Lx len=%u\", REC->__probe_ip, REC->skb, REC->len\n";
+
+static const char kallsyms[] =
+	"ffffffff81000000 T _stext\n"
+	"ffffffff81100000 T ip_output\n"
+	"ffffffff81100200 T ip_finish_output2\n"
+	"ffffffff81100800 T iptunnel_xmit\n"
+	"ffffffff81101000 t vxlan_xmit_one\t[vxlan]\n"
+	"ffffffff81102000 T vxlan_xmit\t[vxlan]\n"
+	"ffffffff81103000 T dev_hard_start_xmit\n"
+	"ffffffff81104000 T __dev_queue_xmit\n"
+	"ffffffff81105000 T ip_rcv\n"
+	"ffffffff81106000 T __netif_receive_skb_one_core\n"
+	"ffffffff81107000 T process_backlog\n"
+	"ffffffff81108000 T net_rx_action\n"
+	"ffffffff81109000 T icmp_rcv\n"
+	"ffffffff8110a000 T raw_sendmsg\n";
+
+static struct tep_handle *make_tep(void)
+{
+	struct tep_handle *tep = tep_alloc();
+
+	assert_non_null(tep);
+	tep_set_long_size(tep, 8);
+	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
+	assert_int_equal(tep_parse_event(tep, kernel_stack_fmt, sizeof(kernel_stack_fmt) - 1, "ftrace"), 0);
+	assert_int_equal(tep_parse_event(tep, netif_rx_fmt, sizeof(netif_rx_fmt) - 1, "net"), 0);
+	assert_int_equal(tep_parse_event(tep, consume_skb_fmt, sizeof(consume_skb_fmt) - 1, "skb"), 0);
+	assert_int_equal(tep_parse_event(tep, kprobe_fmt, sizeof(kprobe_fmt) - 1, "vxanalyze"), 0);
+	assert_int_equal(tep_parse_event(tep, fib_table_lookup_fmt, sizeof(fib_table_lookup_fmt) - 1, "fib"), 0);
+	assert_int_equal(tep_parse_kallsyms(tep, kallsyms), 0);
+	return tep;
+}
+
+static void test_kernel_stack_reads_size_entries_not_eight(void **state)
+{
+	static const uint64_t callers[12] = {
+		0xffffffff81100010, 0xffffffff81100850, 0xffffffff81101040, 0xffffffff81102010,
+		0xffffffff81103020, 0xffffffff81104030, 0xffffffff81100240, 0xffffffff81100020,
+		0xffffffff81105010, 0xffffffff81106010, 0xffffffff81107010, 0xffffffff81108010,
+	};
+	unsigned char rec[16 + sizeof(callers)] = { 0 };
+	int32_t size = 12;
+	struct tep_handle *tep = make_tep();
+	struct tep_event *ev = tep_find_event_by_name(tep, "ftrace", "kernel_stack");
+	struct strbuf frames[16];
+	const char *ptrs[16];
+	size_t n;
+
+	for (int i = 0; i < 16; i++)
+		strbuf_init(&frames[i], 0);
+	memcpy(rec + 8, &size, 4);
+	memcpy(rec + 16, callers, sizeof(callers));
+	n = vx_decode_kernel_stack(ev, rec, (int)sizeof(rec), frames, ptrs, 16);
+	assert_int_equal(n, 12);
+	assert_string_equal(ptrs[0], "ip_output+0x10/0x200");
+	assert_string_equal(ptrs[1], "iptunnel_xmit+0x50/0x800");
+	assert_string_equal(ptrs[8], "ip_rcv+0x10/0x1000");
+	assert_string_equal(ptrs[11], "net_rx_action+0x10/0x1000");
+
+	/* a size beyond the record is clamped to what the record holds */
+	size = 1000;
+	memcpy(rec + 8, &size, 4);
+	assert_int_equal(vx_decode_kernel_stack(ev, rec, (int)sizeof(rec), frames, ptrs, 16), 12);
+	/* max frames respected */
+	assert_int_equal(vx_decode_kernel_stack(ev, rec, (int)sizeof(rec), frames, ptrs, 5), 5);
+	for (int i = 0; i < 16; i++)
+		strbuf_release(&frames[i]);
+	tep_free(tep);
+}
+
+static const char *field(const struct vx_field *f, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(f[i].key, key))
+			return f[i].value;
+	return NULL;
+}
+
+static void test_decode_fields_names_types_like_the_format(void **state)
+{
+	struct tep_handle *tep = make_tep();
+	struct strbuf buf = STRBUF_INIT;
+	struct vx_field f[24];
+	unsigned char rec[40] = { 0 };
+	uint64_t skb = 0xffff888104e04200ULL, loc = 0xffffffff81109259ULL, ip = 0xffffffff81100000ULL;
+	uint32_t len = 84, dl = (6u << 16) | 24u;
+	size_t n;
+
+	/* net:netif_rx: pointer as hex, unsigned decimal, __data_loc string */
+	memcpy(rec + 8, &skb, 8);
+	memcpy(rec + 16, &len, 4);
+	memcpy(rec + 20, &dl, 4);
+	memcpy(rec + 24, "cali1", 6);
+	n = vx_decode_fields(tep_find_event_by_name(tep, "net", "netif_rx"), rec, 30, &buf, f, 16);
+	assert_int_equal(n, 3);
+	assert_string_equal(field(f, n, "skbaddr"), "0xffff888104e04200");
+	assert_string_equal(field(f, n, "len"), "84");
+	assert_string_equal(field(f, n, "name"), "cali1");
+	assert_null(field(f, n, "common_pid"));
+
+	/* skb:consume_skb: location printed %pS becomes a symbol */
+	memset(rec, 0, sizeof(rec));
+	memcpy(rec + 8, &skb, 8);
+	memcpy(rec + 16, &loc, 8);
+	n = vx_decode_fields(tep_find_event_by_name(tep, "skb", "consume_skb"), rec, 24, &buf, f, 16);
+	assert_string_equal(field(f, n, "location"), "icmp_rcv+0x259/0x1000");
+
+	/* kprobe: skb=0x%Lx stays hex although its type is u64; len decimal */
+	memset(rec, 0, sizeof(rec));
+	memcpy(rec + 8, &ip, 8);
+	memcpy(rec + 16, &skb, 8);
+	len = 98;
+	memcpy(rec + 24, &len, 4);
+	n = vx_decode_fields(tep_find_event_by_name(tep, "vxanalyze", "ip_output"), rec, 28, &buf, f, 16);
+	assert_string_equal(field(f, n, "skb"), "0xffff888104e04200");
+	assert_string_equal(field(f, n, "len"), "98");
+	assert_string_equal(field(f, n, "__probe_ip"), "0xffffffff81100000");
+
+	/* fib:fib_table_lookup: u8[4] addresses dotted (not text), signed err, char[] name */
+	{
+		unsigned char fr[76] = { 0 };
+		int32_t err = -11, oif = 2;
+		uint32_t tb = 254;
+		const unsigned char dst[4] = { 10, 99, 99, 99 };
+
+		memcpy(fr + 8, &tb, 4);
+		memcpy(fr + 12, &err, 4);
+		memcpy(fr + 16, &oif, 4);
+		memcpy(fr + 32, dst, 4);
+		fr[40 + 15] = 1;	/* gw6 ::1 */
+		memcpy(fr + 60, "eth0", 5);
+		n = vx_decode_fields(tep_find_event_by_name(tep, "fib", "fib_table_lookup"), fr, 76, &buf, f, 16);
+		assert_string_equal(field(f, n, "tb_id"), "254");
+		assert_string_equal(field(f, n, "err"), "-11");
+		assert_string_equal(field(f, n, "dst"), "10.99.99.99");
+		assert_string_equal(field(f, n, "src"), "0.0.0.0");
+		assert_string_equal(field(f, n, "gw6"), "::1");
+		assert_string_equal(field(f, n, "name"), "eth0");
+	}
+
+	/* a record too short for a field drops that field instead of reading past the end */
+	n = vx_decode_fields(tep_find_event_by_name(tep, "vxanalyze", "ip_output"), rec, 20, &buf, f, 16);
+	assert_null(field(f, n, "skb"));
+	assert_null(field(f, n, "len"));
+	strbuf_release(&buf);
+	tep_free(tep);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_func_name_valid_rejects_injection),
+		cmocka_unit_test(test_event_name_valid_wants_system_colon_event),
+		cmocka_unit_test(test_glob_valid_keeps_quotes_out_of_filters),
+		cmocka_unit_test(test_preset_vxlan_probes_fetch_the_skb),
+		cmocka_unit_test(test_preset_route_has_kretprobe_and_alternatives),
+		cmocka_unit_test(test_preset_all_merges_both_without_duplicates),
+		cmocka_unit_test(test_plan_rejects_bad_names_and_presets),
+		cmocka_unit_test(test_resolve_uses_alternative_and_says_so),
+		cmocka_unit_test(test_resolve_fails_for_missing_user_probe_or_event),
+		cmocka_unit_test(test_stack_attaches_to_previous_event_on_same_cpu),
+		cmocka_unit_test(test_kernel_stack_reads_size_entries_not_eight),
+		cmocka_unit_test(test_decode_fields_names_types_like_the_format),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
