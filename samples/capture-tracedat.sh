@@ -35,9 +35,10 @@ fi
 I=$T/instances/$INST
 WORK=$(mktemp -d /tmp/vxanalyze-tracedat.XXXXXX) || die "mktemp failed"
 
+created=0
 cleanup() {
 	local e
-	if [ -d "$I" ]; then
+	if [ "$created" = 1 ] && [ -d "$I" ]; then
 		echo 0 > "$I/tracing_on" 2>/dev/null
 		for e in $EVENTS; do echo 0 > "$I/events/net/$e/enable" 2>/dev/null; done
 		echo 0 > "$I/options/stacktrace" 2>/dev/null
@@ -52,6 +53,7 @@ bash "$HERE/lab.sh" status >/dev/null 2>&1 || bash "$HERE/lab.sh" up || die "the
 
 [ -d "$I" ] && die "tracefs instance $INST exists already (another run?); remove it first"
 mkdir "$I" || die "cannot create tracefs instance $I"
+created=1
 echo 0 > "$I/tracing_on"
 if [ -n "$BUFFER_KB" ]; then
 	echo "$BUFFER_KB" > "$I/buffer_size_kb" || die "cannot set buffer_size_kb"
