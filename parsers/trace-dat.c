@@ -2,9 +2,10 @@
  * as libtracecmd supports), read through libtracecmd with the file's own event formats,
  * kallsyms and saved cmdlines. libtracecmd trusts the file: before it sees one, our own walk
  * of the header checks every offset and size against the file size (a version 6 copy cut
- * inside its CPU data is imported up to its last complete page, marked truncated), and its
- * header parse runs once in a child process, because libtraceevent crashes on some damaged
- * event formats. Must not print: libtracecmd's and libtraceevent's logs are silenced.
+ * inside its CPU data is imported up to its last complete page, marked truncated), and the
+ * records are read in a child process that passes the events up a pipe, because
+ * libtraceevent and libtracecmd crash on some damaged files. Must not print: the child's
+ * stderr goes to /dev/null, libtracecmd's and libtraceevent's logs are silenced.
  */
 #define _GNU_SOURCE	/* O_TMPFILE */
 #include "format.h"
@@ -581,9 +582,11 @@ struct td_import {
 	} *styles;		/* open addressing on the field pointer */
 	size_t nstyles, astyles;
 	struct strbuf val;	/* scratch for one value */
-	struct vx_field *fields;
-	const char **frames;
-	size_t afields, aframes;
+	struct vx_field *fields;	/* parent: one event's fields, @str its strings */
+	const char **str;
+	size_t astr;
+	int wire_fd;		/* child: the pipe to the parent */
+	struct strbuf wire;	/* child: events not yet written */
 	int err;
 };
 
@@ -765,45 +768,103 @@ static void field_value(struct td_import *im, struct tep_handle *tep, struct tep
 	td_add_bytes(sb, d + f->offset, (size_t)f->size);
 }
 
-/* td_flush - hand the pending event of @p to the sink */
+/*
+ * The records are decoded in a child process (see td_read_in_child) which sends each
+ * complete event to the parent through a pipe: a struct td_wire header and the event's
+ * strings, "name\0comm\0key\0value\0...frame\0...". The parent hands them to the sink.
+ */
+enum { TD_WIRE_EVENT = 1, TD_WIRE_END, TD_WIRE_ERROR };
+
+struct td_wire {
+	uint32_t type;
+	uint32_t len;		/* bytes after this header */
+	uint64_t ts;
+	int32_t cpu, pid;
+	uint32_t nfields, nframes;
+};
+
+static int td_wire_flush(struct td_import *im)
+{
+	for (size_t done = 0; done < im->wire.len;) {
+		ssize_t w = write(im->wire_fd, im->wire.buf + done, im->wire.len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return vx_error("%s: cannot pass events to the importing process: %s", im->name,
+					strerror(errno));
+		done += (size_t)w;
+	}
+	strbuf_reset(&im->wire);
+	return 0;
+}
+
+static int td_wire_put(struct td_import *im, const struct td_wire *h, const void *data)
+{
+	strbuf_add(&im->wire, h, sizeof(*h));
+	strbuf_add(&im->wire, data, h->len);
+	return im->wire.len >= 65536 ? td_wire_flush(im) : 0;
+}
+
+/* td_flush - send the event of @p to the parent */
 static int td_flush(struct td_import *im, struct td_pending *p)
 {
+	struct td_wire h = {
+		.type = TD_WIRE_EVENT, .len = (uint32_t)p->text.len, .ts = p->ts,
+		.cpu = p->cpu, .pid = p->pid,
+		.nfields = (uint32_t)p->nfields, .nframes = (uint32_t)p->nframes,
+	};
+
+	if (p->text.len > UINT32_MAX)
+		return vx_error("%s: event too large", im->name);
+	return td_wire_put(im, &h, p->text.buf);
+}
+
+/* td_deliver - one event received from the child (@t: its @len bytes of strings) to the
+ * sink; -1 with vx_error() set when the sink fails or the strings are malformed */
+static int td_deliver(struct td_import *im, const struct td_wire *h, const char *t, size_t len)
+{
+	size_t nstr = 2 + 2 * (size_t)h->nfields + h->nframes, k = 0;
+	const char **str;
 	struct vx_event ev;
-	const char *t = p->text.buf;
-	size_t nf = p->nfields, nfr = p->nframes;
 
-	if (nf > im->afields) {
-		struct vx_field *f = realloc(im->fields, nf * sizeof(*f));
+	if (nstr > im->astr) {
+		const char **v = realloc(im->str, nstr * sizeof(*v));
+		struct vx_field *f = realloc(im->fields, (h->nfields + 1) * sizeof(*f));
 
-		if (!f)
+		if (v)
+			im->str = v;
+		if (f)
+			im->fields = f;
+		if (!v || !f)
 			return vx_error("out of memory");
-		im->fields = f;
-		im->afields = nf;
+		im->astr = nstr;
 	}
-	if (nfr > im->aframes) {
-		const char **f = realloc(im->frames, nfr * sizeof(*f));
+	str = im->str;
+	for (size_t pos = 0; pos < len && k < nstr; k++) {
+		const char *nul = memchr(t + pos, '\0', len - pos);
 
-		if (!f)
-			return vx_error("out of memory");
-		im->frames = f;
-		im->aframes = nfr;
+		if (!nul)
+			break;
+		str[k] = t + pos;
+		pos = (size_t)(nul - t) + 1;
 	}
-	for (size_t i = 0; i < nf; i++) {
-		im->fields[i].key = t + p->off[2 + 2 * i];
-		im->fields[i].value = t + p->off[3 + 2 * i];
+	if (k != nstr)
+		return vx_error("%s: internal error: malformed event from the reading process", im->name);
+	for (size_t i = 0; i < h->nfields; i++) {
+		im->fields[i].key = str[2 + 2 * i];
+		im->fields[i].value = str[3 + 2 * i];
 	}
-	for (size_t i = 0; i < nfr; i++)
-		im->frames[i] = t + p->off[2 + 2 * nf + i];
 	memset(&ev, 0, sizeof(ev));
-	ev.ts_ns = p->ts;
-	ev.cpu = p->cpu;
-	ev.pid = p->pid;
-	ev.comm = t[p->off[1]] ? t + p->off[1] : NULL;
-	ev.name = t + p->off[0];
+	ev.ts_ns = h->ts;
+	ev.cpu = h->cpu;
+	ev.pid = h->pid;
+	ev.comm = *str[1] ? str[1] : NULL;
+	ev.name = str[0];
 	ev.fields = im->fields;
-	ev.nfields = nf;
-	ev.frames = im->frames;
-	ev.nframes = nfr;
+	ev.nfields = h->nfields;
+	ev.frames = str + 2 + 2 * (size_t)h->nfields;
+	ev.nframes = h->nframes;
 	return vx_sink_event(im->sink, &ev);
 }
 
@@ -1153,96 +1214,213 @@ static uint64_t td_lost(const struct td_walk *w, const struct td_buffer *b)
 	return lost;
 }
 
+/* td_release - the parent's part of @im (the buffers, handles and queue live in the child) */
 static void td_release(struct td_import *im)
 {
-	for (int i = 0; i < im->nbufs; i++) {
-		struct td_buffer *b = &im->bufs[i];
-
-		free(b->last);
-		free(b->missed);
-		if (i > 0 && b->h)
-			tracecmd_close(b->h);
-	}
-	if (im->nbufs > 0 && im->bufs[0].h)
-		tracecmd_close(im->bufs[0].h);
-	for (size_t i = 0; i < im->qcap; i++) {
-		strbuf_release(&im->q[i].text);
-		free(im->q[i].off);
-	}
-	free(im->q);
-	free(im->bufs);
 	free(im->fields);
-	free(im->frames);
+	free(im->str);
+	strbuf_release(&im->wire);
 	free(im->styles);
 	vx_kallsyms_release(&im->ksyms);
 	strbuf_release(&im->val);
 }
 
-static int td_count_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, void *data)
+/* td_read - in the child: open @fd with libtracecmd, decode every record of every buffer
+ * in time order and send the events, then TD_WIRE_END (lost and skipped counts) or
+ * TD_WIRE_ERROR (the message). Returns the child's exit status. Nothing is freed: the
+ * process ends right after. */
+static int td_read(struct td_import *im, struct td_walk *w, int fd)
 {
+	struct tracecmd_input *h, **handles;
+	struct td_wire end = { .type = TD_WIRE_END };
+	uint64_t lost = 0;
+	int n, hfd = dup(fd);
+
+	if (hfd < 0 || lseek(hfd, 0, SEEK_SET) < 0) {
+		vx_error("%s: cannot reopen: %s", im->name, strerror(errno));
+		goto fail;
+	}
+	h = tracecmd_open_fd(hfd, TRACECMD_FL_LOAD_NO_PLUGINS);
+	if (!h) {
+		vx_error("%s: libtracecmd cannot read this trace.dat (damaged, or a feature it does"
+			 " not support); 'trace-cmd dump -i %s' shows its sections", im->name, im->name);
+		goto fail;
+	}
+	n = tracecmd_buffer_instances(h);
+	if (n < 0)
+		n = 0;
+	im->bufs = calloc((size_t)n + 1, sizeof(*im->bufs));
+	handles = calloc((size_t)n + 1, sizeof(*handles));
+	if (!im->bufs || !handles) {
+		vx_error("out of memory");
+		goto fail;
+	}
+	im->bufs[0].name = "";
+	im->bufs[0].h = h;
+	im->nbufs = 1;
+	for (int i = 0; i < n; i++) {
+		struct tracecmd_input *bh = tracecmd_buffer_instance_handle(h, i);
+		const char *bname = tracecmd_buffer_instance_name(h, i);
+
+		if (!bh) {
+			vx_error("%s: cannot read buffer instance '%s' of this trace.dat", im->name,
+				 bname ? bname : "?");
+			goto fail;
+		}
+		im->bufs[im->nbufs].name = bname ? bname : "";
+		im->bufs[im->nbufs].h = bh;
+		im->nbufs++;
+	}
+	for (int i = 0; i < im->nbufs; i++) {
+		tracecmd_set_private(im->bufs[i].h, &im->bufs[i]);
+		handles[i] = im->bufs[i].h;
+	}
+	if (tracecmd_iterate_events_multi(handles, im->nbufs, td_record, im) < 0 && !im->err) {
+		vx_error("%s: libtracecmd failed while reading the events", im->name);
+		goto fail;
+	}
+	if (im->err || td_drain(im, UINT64_MAX) < 0)
+		goto fail;
+	for (int i = 0; i < im->nbufs; i++)
+		lost += td_lost(w, &im->bufs[i]);
+	end.ts = lost;
+	end.nfields = (uint32_t)(im->sink->skipped > UINT32_MAX ? UINT32_MAX : im->sink->skipped);
+	end.len = (uint32_t)strlen(im->sink->skipped_example) + 1;
+	if (td_wire_put(im, &end, im->sink->skipped_example) < 0 || td_wire_flush(im) < 0)
+		return 1;
 	return 0;
+fail:
+	{
+		struct td_wire e = { .type = TD_WIRE_ERROR, .len = (uint32_t)strlen(vx_error_msg()) + 1 };
+
+		if (td_wire_put(im, &e, vx_error_msg()) == 0)
+			td_wire_flush(im);
+	}
+	return 1;
+}
+
+/* read exactly @n bytes; returns the count read (< @n only at end of file) or -1 */
+static ssize_t td_read_full(int fd, void *buf, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t r = read(fd, (char *)buf + done, n - done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
 }
 
 /*
- * td_open_in_child - let libtracecmd open the file and its buffer instances and read every
- * record in a child process first. libtraceevent 1.7 crashes (SIGSEGV) on some damaged
- * event formats, libtracecmd 1.3 on some damaged buffer descriptions, and neither is
- * something we can check from outside; a crash in the child becomes an error message.
- * Costs one more header parse and pass over the pages, without decoding.
+ * td_read_in_child - read the records through libtracecmd in a child process and hand the
+ * events it sends to the sink. libtraceevent 1.7 crashes (SIGSEGV) on some damaged event
+ * formats and libtracecmd 1.3 on some damaged buffer descriptions, neither of which we can
+ * check from outside: a crash ends the child, and the parent turns it into an error message.
  */
-static int td_open_in_child(const char *name, int fd)
+static int td_read_in_child(struct td_import *im, struct td_walk *w, int fd)
 {
-	int status;
-	pid_t pid = fork();
+	struct vx_sink *sink = im->sink;
+	struct strbuf data = STRBUF_INIT;
+	struct td_wire h;
+	bool ended = false;
+	uint64_t events = 0;
+	int pfd[2], status, ret = 0;
+	pid_t pid;
 
-	if (pid < 0)
-		return vx_error("%s: cannot fork to check the file: %s", name, strerror(errno));
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return vx_error("%s: cannot create a pipe: %s", im->name, strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return vx_error("%s: cannot fork the reading process: %s", im->name, strerror(errno));
+	}
 	if (pid == 0) {
-		int cfd = dup(fd), null = open("/dev/null", O_WRONLY), n;
-		struct tracecmd_input *h, **handles;
+		struct vx_sink counts = { 0 };	/* skipped records, sent at the end */
+		int null = open("/dev/null", O_WRONLY);
 
 		if (null >= 0)
-			dup2(null, 2);	/* a sanitizer's crash report is not ours to print */
-		if (cfd < 0 || lseek(cfd, 0, SEEK_SET) < 0)
-			_exit(2);
-		h = tracecmd_open_fd(cfd, TRACECMD_FL_LOAD_NO_PLUGINS);
-		if (!h)
-			_exit(1);
-		n = tracecmd_buffer_instances(h);
-		handles = calloc((size_t)(n > 0 ? n : 0) + 1, sizeof(*handles));
-		if (!handles)
-			_exit(1);
-		handles[0] = h;
-		for (int i = 0; i < n; i++)
-			if (!(handles[i + 1] = tracecmd_buffer_instance_handle(h, i)))
-				_exit(1);
-		/* every record once, decoded by nothing: the pages and their headers */
-		if (tracecmd_iterate_events_multi(handles, n + 1, td_count_record, NULL) < 0)
-			_exit(1);
-		_exit(0);	/* no cleanup: the process ends */
+			dup2(null, 2);	/* libtracecmd's or a sanitizer's messages are not ours */
+		close(pfd[0]);
+		im->wire_fd = pfd[1];
+		im->sink = &counts;
+		_exit(td_read(im, w, fd));
 	}
+	close(pfd[1]);
+	for (;;) {
+		ssize_t r = td_read_full(pfd[0], &h, sizeof(h));
+
+		if (r == 0)
+			break;
+		if (r != (ssize_t)sizeof(h)) {
+			ret = vx_error("%s: the reading process broke off", im->name);
+			break;
+		}
+		strbuf_reset(&data);
+		strbuf_grow(&data, h.len);
+		if (td_read_full(pfd[0], data.buf, h.len) != (ssize_t)h.len) {
+			ret = vx_error("%s: the reading process broke off", im->name);
+			break;
+		}
+		data.len = h.len;
+		data.buf[data.len] = '\0';
+		if (h.type == TD_WIRE_EVENT) {
+			if (td_deliver(im, &h, data.buf, data.len) < 0) {
+				ret = -1;
+				break;
+			}
+			events++;
+		} else if (h.type == TD_WIRE_END) {
+			sink->lost_events += h.ts;
+			if (h.nfields && !sink->skipped) {
+				vx_sink_skip(sink, data.buf, strlen(data.buf));	/* counts one */
+				sink->skipped += h.nfields - 1;
+			} else {
+				sink->skipped += h.nfields;
+			}
+			ended = true;
+		} else {
+			ret = vx_error("%s", data.buf);
+			break;
+		}
+	}
+	if (ret < 0)
+		kill(pid, SIGKILL);
+	close(pfd[0]);
+	strbuf_release(&data);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return vx_error("%s: cannot wait for the checking process: %s", name,
-					strerror(errno));
+			return ret < 0 ? ret : vx_error("%s: cannot wait for the reading process: %s",
+							 im->name, strerror(errno));
+	if (ret < 0)
+		return ret;
 	if (WIFSIGNALED(status))
-		return vx_error("%s: damaged trace.dat: libtracecmd crashes (signal %d) on its headers"
-				" (event formats); 'trace-cmd dump -i %s' shows its sections", name,
-				WTERMSIG(status), name);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return vx_error("%s: libtracecmd cannot read this trace.dat (damaged, or a feature it"
-				" does not support); 'trace-cmd dump -i %s' shows its sections", name, name);
+		return vx_error("%s: damaged trace.dat: libtracecmd crashed (signal %d) after %llu events;"
+				" 'trace-cmd dump -i %s' shows its sections", im->name, WTERMSIG(status),
+				(unsigned long long)events, im->name);
+	if (!ended || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return vx_error("%s: damaged trace.dat: libtracecmd failed (exit status %d) after %llu"
+				" events; 'trace-cmd dump -i %s' shows its sections", im->name,
+				WIFEXITED(status) ? WEXITSTATUS(status) : -1, (unsigned long long)events,
+				im->name);
 	return 0;
 }
 
 static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const struct vx_import_opts *opts)
 {
 	struct td_walk w = { .name = in->name, .fd = -1 };
-	struct td_import im = { .name = in->name, .sink = sink };
-	struct tracecmd_input *h, **handles = NULL;
-	int fd, hfd, n, ret = -1;
+	struct td_import im = { .name = in->name, .sink = sink, .wire_fd = -1 };
+	int fd, ret = -1;
 
 	strbuf_init(&im.val, 256);
+	strbuf_init(&im.wire, 65536 + 4096);
 	if (in->seekable && in->path)
 		fd = open(in->path, O_RDONLY | O_CLOEXEC);
 	else
@@ -1251,6 +1429,7 @@ static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const str
 		if (in->seekable && in->path)
 			vx_error("%s: cannot open: %s", in->name, strerror(errno));
 		strbuf_release(&im.val);
+		strbuf_release(&im.wire);
 		return -1;
 	}
 	w.fd = fd;
@@ -1284,66 +1463,11 @@ static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const str
 	/* the file's own kallsyms come first; a --kallsyms file fills the addresses it lacks */
 	if (opts && opts->kallsyms && vx_kallsyms_load(&im.ksyms, opts->kallsyms) < 0)
 		goto out;
-	if (td_open_in_child(in->name, fd) < 0)
+	if (td_read_in_child(&im, &w, fd) < 0)
 		goto out;
-	/* the child moved the shared file offset: libtracecmd reads from the current one */
-	hfd = dup(fd);
-	if (hfd < 0 || lseek(hfd, 0, SEEK_SET) < 0) {
-		vx_error("%s: cannot reopen: %s", in->name, strerror(errno));
-		if (hfd >= 0)
-			close(hfd);
-		goto out;
-	}
-	h = tracecmd_open_fd(hfd, TRACECMD_FL_LOAD_NO_PLUGINS);	/* owns hfd from here */
-	if (!h) {
-		if (fcntl(hfd, F_GETFD) != -1)	/* libtracecmd closes it on some failures */
-			close(hfd);
-		vx_error("%s: libtracecmd cannot read this trace.dat (damaged, or a feature it does"
-			 " not support); 'trace-cmd dump -i %s' shows its sections", in->name, in->name);
-		goto out;
-	}
-	n = tracecmd_buffer_instances(h);
-	if (n < 0)
-		n = 0;
-	im.bufs = calloc((size_t)n + 1, sizeof(*im.bufs));
-	handles = calloc((size_t)n + 1, sizeof(*handles));
-	if (!im.bufs || !handles) {
-		tracecmd_close(h);
-		vx_error("out of memory");
-		goto out;
-	}
-	im.bufs[0].name = "";
-	im.bufs[0].h = h;
-	im.nbufs = 1;
-	for (int i = 0; i < n; i++) {
-		struct tracecmd_input *bh = tracecmd_buffer_instance_handle(h, i);
-		const char *bname = tracecmd_buffer_instance_name(h, i);
-
-		if (!bh) {
-			vx_error("%s: cannot read buffer instance '%s' of this trace.dat", in->name,
-				 bname ? bname : "?");
-			goto out;
-		}
-		im.bufs[im.nbufs].name = bname ? bname : "";
-		im.bufs[im.nbufs].h = bh;
-		im.nbufs++;
-	}
-	for (int i = 0; i < im.nbufs; i++) {
-		tracecmd_set_private(im.bufs[i].h, &im.bufs[i]);
-		handles[i] = im.bufs[i].h;
-	}
-	if (tracecmd_iterate_events_multi(handles, im.nbufs, td_record, &im) < 0 && !im.err) {
-		vx_error("%s: libtracecmd failed while reading the events", in->name);
-		goto out;
-	}
-	if (im.err || td_drain(&im, UINT64_MAX) < 0)
-		goto out;
-	for (int i = 0; i < im.nbufs; i++)
-		sink->lost_events += td_lost(&w, &im.bufs[i]);
 	ret = 0;
 out:
 	td_release(&im);
-	free(handles);
 	free(w.stats);
 	free(w.cuts);
 	close(fd);
