@@ -496,6 +496,41 @@ static void test_trace_dat_reads_version_6(void **state)
 	rm_tmpdir(dir);
 }
 
+/*
+ * A trace.dat whose first options offset points 42 bytes too far: our header walk finds a
+ * plausible options section there, but libtracecmd 1.3 then crashes (SIGSEGV) while making
+ * the buffer instance handles. The import reads the records in a child process, so this is
+ * an error message, not a crash of vxanalyze (the test process would die).
+ */
+static void test_trace_dat_libtracecmd_crash_is_an_error(void **state)
+{
+	size_t len, at;
+	char *data = read_file(SAMPLE, &len), *dir = make_tmpdir(), path[600];
+	uint64_t off = 0;
+	struct collect c;
+
+	(void)state;
+	/* magic(10) "7\0" endian long page(4) "zstd\0" "1.5.4\0", then the offset */
+	at = 10 + 2 + 1 + 1 + 4;
+	at += strlen(data + at) + 1;
+	at += strlen(data + at) + 1;
+	assert_true(at + 8 <= len);
+	for (int i = 7; i >= 0; i--)
+		off = off << 8 | (unsigned char)data[at + i];
+	off += 42;
+	for (int i = 0; i < 8; i++)
+		data[at + i] = (char)(off >> (8 * i));
+	snprintf(path, sizeof(path), "%s/shifted.dat", dir);
+	write_file(path, data, len);
+	collect_init(&c);
+	assert_int_equal(td_import_file(path, &c), -1);
+	assert_non_null(strstr(vx_error_msg(), path));
+	assert_non_null(strstr(vx_error_msg(), "libtracecmd"));
+	collect_release(&c);
+	free(data);
+	rm_tmpdir(dir);
+}
+
 static void test_trace_dat_rejects_garbage(void **state)
 {
 	char *dir = make_tmpdir(), path[600];
@@ -649,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_trace_dat_truncated_v7_never_crashes),
 		cmocka_unit_test(test_trace_dat_reads_version_6),
 		cmocka_unit_test(test_trace_dat_rejects_garbage),
+		cmocka_unit_test(test_trace_dat_libtracecmd_crash_is_an_error),
 		cmocka_unit_test(test_trace_dat_and_same_run_text_give_same_stacks),
 	};
 
