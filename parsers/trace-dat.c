@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1346,8 +1347,16 @@ static int td_read_in_child(struct td_import *im, struct td_walk *w, int fd)
 		struct vx_sink counts = { 0 };	/* skipped records, sent at the end */
 		int null = open("/dev/null", O_WRONLY);
 
-		if (null >= 0)
-			dup2(null, 2);	/* libtracecmd's or a sanitizer's messages are not ours */
+		static const int crash[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+
+		/* a crash must end the child, whatever handler the program (or a test
+		 * framework, or a sanitizer) installed */
+		for (size_t i = 0; i < sizeof(crash) / sizeof(crash[0]); i++)
+			signal(crash[i], SIG_DFL);
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);	/* libtracecmd's messages are not ours to print */
+		}
 		close(pfd[0]);
 		im->wire_fd = pfd[1];
 		im->sink = &counts;

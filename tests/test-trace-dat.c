@@ -23,6 +23,8 @@
 #include "src/error.h"
 #include "src/model.h"
 #include "src/store.h"
+#include "src/strbuf.h"
+#include "report/analysis.h"
 #include "tests-common.h"
 
 #ifndef VX_SAMPLES_DIR
@@ -672,6 +674,97 @@ static void test_trace_dat_and_same_run_text_give_same_stacks(void **state)
 	test_db_remove(db);
 }
 
+/* a path as "event: f1 f2 ... | passes encap" */
+static char *path_key(const struct vx_path *p)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addf(&sb, "%s:", p->event);
+	for (size_t i = 0; p->stack && i < p->stack->nframes; i++)
+		strbuf_addf(&sb, " %s", p->stack->frames[i]);
+	strbuf_addf(&sb, " | %d %s %d", p->ip_passes, p->encap ? p->encap : "-",
+		    p->reenters_ip_after_encap);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* a journey's shape: its hops' event, device and length */
+static char *journey_key(const struct vx_journey *j)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < j->nhops; i++)
+		strbuf_addf(&sb, "%s %s %lld; ", j->hops[i].event, j->hops[i].dev ? j->hops[i].dev : "-",
+			    (long long)j->hops[i].len);
+	strbuf_addf(&sb, "| %s %lld", j->encap ? j->encap : "-", (long long)j->overhead_bytes);
+	return strbuf_detach(&sb, NULL);
+}
+
+/* the distinct keys of capture @id's paths (@journeys false) or journeys, sorted */
+static char **analysis_keys(const char *db, int64_t id, bool journeys, size_t *n)
+{
+	struct vx_dataset ds;
+	struct vx_analysis an;
+	size_t k = 0, d = 0, max;
+	char **v;
+
+	assert_int_equal(analyse_db(db, id, &ds, &an), 0);
+	max = journeys ? an.njourneys : an.npaths;
+	v = calloc(max + 1, sizeof(*v));
+	assert_non_null(v);
+	for (size_t i = 0; i < max; i++)
+		v[k++] = journeys ? journey_key(&an.journeys[i]) : path_key(&an.paths[i]);
+	qsort(v, k, sizeof(*v), cmp_str);
+	for (size_t i = 0; i < k; i++) {
+		if (d && !strcmp(v[d - 1], v[i])) {
+			free(v[i]);
+			continue;
+		}
+		v[d++] = v[i];
+	}
+	analyse_release(&ds, &an);
+	*n = d;
+	return v;
+}
+
+static void assert_same_keys(const char *db, int64_t a, int64_t b, bool journeys)
+{
+	size_t na, nb;
+	char **ka = analysis_keys(db, a, journeys, &na), **kb = analysis_keys(db, b, journeys, &nb);
+
+	assert_true(na > 0);
+	assert_int_equal(na, nb);
+	for (size_t i = 0; i < na; i++) {
+		assert_string_equal(ka[i], kb[i]);
+		free(ka[i]);
+		free(kb[i]);
+	}
+	free(ka);
+	free(kb);
+}
+
+/*
+ * The same scenario (ip netns exec p1 ping -c 3 10.244.2.7 across the lab) captured as
+ * trace.dat, as perf.data (samples/capture-perf.sh) and as ftrace text (another run, and the
+ * same run) gives the same paths and the same journey shapes.
+ */
+static void test_trace_dat_same_paths_and_journeys_as_perf_and_text(void **state)
+{
+	char *db = test_db_new();
+	int64_t dat = store_import_path(db, SAMPLE);
+	int64_t perf = store_import_path(db, VX_SAMPLES_DIR "/vxlan-ping.perf.data");
+	int64_t text = store_import_path(db, VX_SAMPLES_DIR "/vxlan-ping.trace");
+	int64_t same = store_import_path(db, SAMPLE_TEXT);
+
+	(void)state;
+	assert_true(dat > 0 && perf > 0 && text > 0 && same > 0);
+	for (int journeys = 0; journeys <= 1; journeys++) {
+		assert_same_keys(db, dat, perf, journeys);
+		assert_same_keys(db, dat, text, journeys);
+		assert_same_keys(db, dat, same, journeys);
+	}
+	test_db_remove(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -686,6 +779,7 @@ int main(void)
 		cmocka_unit_test(test_trace_dat_rejects_garbage),
 		cmocka_unit_test(test_trace_dat_libtracecmd_crash_is_an_error),
 		cmocka_unit_test(test_trace_dat_and_same_run_text_give_same_stacks),
+		cmocka_unit_test(test_trace_dat_same_paths_and_journeys_as_perf_and_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
