@@ -585,7 +585,7 @@ struct td_import {
 	struct strbuf val;	/* scratch for one value */
 	struct vx_field *fields;	/* parent: one event's fields, @str its strings */
 	const char **str;
-	size_t astr;
+	size_t astr, afields;
 	int wire_fd;		/* child: the pipe to the parent */
 	struct strbuf wire;	/* child: events not yet written */
 	int err;
@@ -831,15 +831,19 @@ static int td_deliver(struct td_import *im, const struct td_wire *h, const char 
 
 	if (nstr > im->astr) {
 		const char **v = realloc(im->str, nstr * sizeof(*v));
-		struct vx_field *f = realloc(im->fields, (h->nfields + 1) * sizeof(*f));
 
-		if (v)
-			im->str = v;
-		if (f)
-			im->fields = f;
-		if (!v || !f)
+		if (!v)
 			return vx_error("out of memory");
+		im->str = v;
 		im->astr = nstr;
+	}
+	if (h->nfields > im->afields) {
+		struct vx_field *f = realloc(im->fields, h->nfields * sizeof(*f));
+
+		if (!f)
+			return vx_error("out of memory");
+		im->fields = f;
+		im->afields = h->nfields;
 	}
 	str = im->str;
 	for (size_t pos = 0; pos < len && k < nstr; k++) {
