@@ -533,6 +533,33 @@ static void test_trace_dat_libtracecmd_crash_is_an_error(void **state)
 	rm_tmpdir(dir);
 }
 
+/*
+ * Two bytes of the overrun sample's compressed CPU data changed (found by fuzzing): a
+ * damaged record decodes into an event with more fields than any before it but fewer
+ * strings, which once overflowed the field array (caught by AddressSanitizer builds).
+ * Whatever the outcome, it is an import or an error, not a crash.
+ */
+static void test_trace_dat_damaged_record_is_not_a_crash(void **state)
+{
+	size_t len;
+	char *data = read_file(SAMPLE_OVERRUN, &len), *dir = make_tmpdir(), path[600];
+	struct collect c;
+	int ret;
+
+	(void)state;
+	assert_true(len > 131335);
+	data[130211] = 0x55;
+	data[131335] = 0x05;
+	snprintf(path, sizeof(path), "%s/damaged.dat", dir);
+	write_file(path, data, len);
+	collect_init(&c);
+	ret = td_import_file(path, &c);
+	assert_true(ret == 0 || strstr(vx_error_msg(), path));
+	collect_release(&c);
+	free(data);
+	rm_tmpdir(dir);
+}
+
 static void test_trace_dat_rejects_garbage(void **state)
 {
 	char *dir = make_tmpdir(), path[600];
@@ -778,6 +805,7 @@ int main(void)
 		cmocka_unit_test(test_trace_dat_reads_version_6),
 		cmocka_unit_test(test_trace_dat_rejects_garbage),
 		cmocka_unit_test(test_trace_dat_libtracecmd_crash_is_an_error),
+		cmocka_unit_test(test_trace_dat_damaged_record_is_not_a_crash),
 		cmocka_unit_test(test_trace_dat_and_same_run_text_give_same_stacks),
 		cmocka_unit_test(test_trace_dat_same_paths_and_journeys_as_perf_and_text),
 	};
