@@ -246,6 +246,38 @@ static void journey_encap(struct vx_journey *j)
 		}
 }
 
+/* the same skb received after a transmit went through a veth pair or a wire; only
+ * loopback stays in its namespace */
+static bool crosses_netns(const struct vx_hop *a, const struct vx_hop *b)
+{
+	return is_xmit_event(a->event) && is_recv_event(b->event) && !(a->dev && !strcmp(a->dev, "lo"));
+}
+
+void vx_journey_segments(struct vx_journey *j)
+{
+	int seg = 0;
+
+	for (size_t i = 0; i < j->nhops; i++) {
+		if (i && crosses_netns(&j->hops[i - 1], &j->hops[i]))
+			seg++;
+		j->hops[i].segment = seg;
+	}
+	j->nsegments = seg + 1;
+}
+
+const char *vx_journey_segment_role(const struct vx_journey *j, int seg)
+{
+	if (j->encap_hop >= 0 && j->hops[j->encap_hop].segment == seg)
+		return "encapsulating host";
+	if (j->decap_hop >= 0 && j->hops[j->decap_hop].segment == seg)
+		return "decapsulating host";
+	if (seg == 0)
+		return "sender";
+	if (seg == j->nsegments - 1)
+		return "receiver";
+	return "network namespace";
+}
+
 struct open_journey {
 	uint64_t skb;
 	int64_t capture_id;
@@ -341,8 +373,10 @@ static int build_journeys(struct vx_analysis *an)
 		h->len = r->len;
 		h->path = an->rec_path[i] >= 0 ? &an->paths[an->rec_path[i]] : NULL;
 	}
-	for (size_t j = 0; j < an->njourneys; j++)
+	for (size_t j = 0; j < an->njourneys; j++) {
 		journey_encap(&an->journeys[j]);
+		vx_journey_segments(&an->journeys[j]);
+	}
 	free(jmap);
 	free(open);
 	free(hop_counts);

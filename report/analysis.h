@@ -62,6 +62,7 @@ struct vx_hop {
 	const char *dev;	/* NULL when the event names no device */
 	int64_t len;		/* -1 when unknown */
 	const struct vx_path *path;	/* NULL when the event has no stack */
+	int segment;		/* network-namespace stretch of the journey (0 = where it starts) */
 };
 
 /*
@@ -84,7 +85,18 @@ struct vx_journey {
 	int decap_hop;		/* index of the receive on the tunnel device after it, -1 */
 	int64_t overhead_bytes;
 	bool reenters_ip_after_encap;	/* some hop's path re-enters IP after encap */
+	int nsegments;		/* stretches between namespace crossings (veth pair or wire) */
 };
+
+/*
+ * vx_journey_segment_role - what stretch @seg of @j is: "sender", "encapsulating host",
+ * "decapsulating host", "receiver" or "network namespace". A transmit followed by a
+ * receive of the same skb (not on lo) crossed a veth pair or a wire into another namespace.
+ */
+const char *vx_journey_segment_role(const struct vx_journey *j, int seg);
+/* vx_journey_segments - set each hop's segment and @j->nsegments from the hops' events
+ * (vx_analysis_build does it; for journeys built by hand, as in tests) */
+void vx_journey_segments(struct vx_journey *j);
 
 /*
  * struct vx_route - one route request the kernel validated (ip route add/del ...), rebuilt

@@ -505,16 +505,10 @@ static void write_ip_passes(struct html *h, int x, int y, const struct vx_path *
 	fprintf(h->out, "<text x=\"%d\" y=\"%d\">%d\xc3\x97 IP</text></g>", x + shown * 9, y + 3, n);
 }
 
-static bool is_receive(const char *ev)
-{
-	return ev && (!strcmp(ev, "net:netif_rx") || !strcmp(ev, "net:netif_rx_entry") ||
-		      !strcmp(ev, "net:netif_receive_skb") || !strcmp(ev, "net:netif_receive_skb_entry") ||
-		      !strcmp(ev, "net:napi_gro_receive_entry"));
-}
 
 /*
- * Where the packet changes network namespace: a transmit followed by a receive of the
- * same skb is the crossing of a veth pair (or of the wire). Dashed separators
+ * Where the packet changes network namespace (the journey's segments, see
+ * vx_journey_segment_role()): dashed separators
  * between those hops, and a title over each stretch: the sender, the host that
  * encapsulates, the host that decapsulates, the receiver.
  */
@@ -531,28 +525,16 @@ static void write_netns_segments(struct html *h, const struct vx_journey *j, con
 		if (k < npts && pts[k].hop && pts[k].idx > 0) {
 			const struct vx_hop *a = &j->hops[pts[k].idx - 1], *b = &j->hops[pts[k].idx];
 
-			/* the same skb received after a transmit went through a veth pair or a
-			 * wire; only loopback stays in its namespace */
-			cut = vx_event_is_xmit(a->event) && is_receive(b->event) &&
-			      !(a->dev && !strcmp(a->dev, "lo"));
+			cut = a->segment != b->segment;	/* analysis.c: a veth pair or a wire */
 			if (cut)
 				x = (pts[k - 1].x + pts[k - 1].w / 2 + pts[k].x - pts[k].w / 2) / 2;
 		}
 		if (!cut && k < npts)
 			continue;
 		if (seg > 0 || k < npts) {
-			/* title of the stretch [start, x): hops first_hop .. pts[k]'s previous hop */
-			size_t last_hop = k < npts ? pts[k].idx - 1 : j->nhops - 1;
-			const char *what = "network namespace";
+			/* title of the stretch [start, x) that starts at first_hop */
+			const char *what = vx_journey_segment_role(j, j->hops[first_hop].segment);
 
-			if (seg == 0)
-				what = "sender";
-			else if (k == npts)
-				what = "receiver";
-			if (j->encap_hop >= (int)first_hop && j->encap_hop <= (int)last_hop)
-				what = "encapsulating host";
-			else if (j->decap_hop >= (int)first_hop && j->decap_hop <= (int)last_hop)
-				what = "decapsulating host";
 			fprintf(h->out, "<text class=\"nstitle\" x=\"%d\" y=\"19\" text-anchor=\"middle\">%s"
 				"</text>\n", (start + x) / 2, what);
 		}

@@ -91,6 +91,8 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 		const struct vx_hop *h = &j->hops[i];
 		char d[32], len[16] = "";
 
+		if (j->nsegments > 1 && (i == 0 || h->segment != j->hops[i - 1].segment))
+			fprintf(out, "  -- %s\n", vx_journey_segment_role(j, h->segment));
 		fmt_delta(d, sizeof(d), i ? j->hops[i - 1].ts_ns : 0, h->ts_ns, i == 0);
 		if (h->len >= 0)
 			snprintf(len, sizeof(len), "len %" PRId64, h->len);

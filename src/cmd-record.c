@@ -189,7 +189,7 @@ int cmd_record(int argc, char **argv)
 		vx_report_error();
 		goto out;
 	}
-	printf("capture %lld: %llu events (%s backend, %s%zu tracepoints) from %s\n", (long long)id,
+	printf("capture %lld: %llu events (%s backend, %s%zu tracepoints) stored in %s\n", (long long)id,
 	       (unsigned long long)sink->events, o.backend == VX_BACKEND_PERF ? "perf" : "ftrace",
 	       res.kprobes ? "kprobes + " : "", res.ntracepoints, db);
 	printf("lost events: %llu\n", (unsigned long long)sink->lost_events);

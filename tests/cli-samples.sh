@@ -54,6 +54,7 @@ PY
 "$vx" report -d "$db" --capture 1 > "$tmp/r.txt" || fail "text report"
 grep -q "vxlan encapsulation by vxlan.calico, then back up through IP" "$tmp/r.txt" || fail "text: no encapsulation sentence"
 grep -q "+50 bytes of outer headers" "$tmp/r.txt" || fail "text: no overhead"
+grep -q -- "-- encapsulating host" "$tmp/r.txt" || fail "text: no namespace stretches"
 grep -q "back up into the IP layer" "$tmp/r.txt" || fail "text: no IP re-entry sentence"
 awk 'length > 80 { print "line " NR " is " length " columns: " $0; bad = 1 } END { exit bad }' "$tmp/r.txt" ||
 	fail "text report wider than 80 columns"

@@ -139,4 +139,22 @@ started $pid || fail "no instance vxanalyze-$pid while recording"
 [ -d "$T/instances/vxanalyze-$pid" ] || fail "clean removed the live instance vxanalyze-$pid"
 wait $pid || fail "record beside clean"
 
+# ---- 5. the route preset on this kernel: three requests, three classes
+rdb=$tmp/route.db
+for r in 5.5.6.0/24 5.5.7.0/24 5.5.8.0/24; do ip -n h1 route del "$r" 2>/dev/null; done
+"$vx" record -d "$rdb" --preset route -- sh -c '
+	ip -n h1 route add 5.5.6.0/24 via 192.168.50.2 dev eth0
+	ip -n h1 route add 5.5.7.0/24 via 4.4.10.2 dev eth0 2>/dev/null
+	ip -n h1 route add 5.5.8.0/24 via 4.4.10.2 dev eth0 onlink
+	ip -n h1 route del 5.5.6.0/24; ip -n h1 route del 5.5.8.0/24' >/dev/null 2>"$tmp/route.err" ||
+	fail "record --preset route: $(cat "$tmp/route.err")"
+"$vx" report -d "$rdb" --format json -o "$tmp/route.json" || fail "route report"
+python3 - "$tmp/route.json" <<'PY' || fail "route classes from a live recording"
+import json, sys
+r = json.load(open(sys.argv[1]))["routes"]
+assert [q["class"] for q in r] == ["validated", "rejected", "onlink"], r
+assert r[1]["extack"] == "Nexthop has invalid gateway", r[1]
+PY
+ls "$T/instances" | grep -q '^vxanalyze-' && fail "an instance is left after the route record"
+
 echo "record-lab: ok"

@@ -202,6 +202,7 @@ static void add_vxlan_journey(struct fixture *f, uint64_t t, uint64_t skb, const
 	j->decap_hop = 5;
 	j->overhead_bytes = 50;
 	j->reenters_ip_after_encap = true;
+	vx_journey_segments(j);
 }
 
 static struct fixture *fixture_new(int njourneys, const char *odd_dev)
@@ -472,6 +473,7 @@ static void test_html_size_is_bounded_whatever_the_capture(void **state)
 			j->hops[k] = (struct vx_hop){ .ts_ns = (uint64_t)k * 1000, .event = name,
 						      .dev = name, .len = i,
 						      .path = &an.paths[(i * NH + k) % (NP / 2)] };
+		vx_journey_segments(j);
 	}
 	html = render(&vx_render_html, &an, 0, &len);
 	if (getenv("VX_DUMP")) fwrite(html, 1, len, stdout);
