@@ -26,6 +26,7 @@
 #include <trace-cmd/trace-cmd.h>
 
 #include "../src/error.h"
+#include "../src/tep-decode.h"
 #include "kallsyms.h"
 
 #define TD_MAGIC "\027\010\104tracing"
@@ -579,7 +580,7 @@ struct td_import {
 	struct vx_kallsyms ksyms;	/* --kallsyms, for addresses the file's kallsyms lacks */
 	struct td_style_slot {
 		struct tep_format_field *field;
-		int style;
+		enum vx_field_style style;
 	} *styles;		/* open addressing on the field pointer */
 	size_t nstyles, astyles;
 	struct strbuf val;	/* scratch for one value */
@@ -612,44 +613,11 @@ static int pend_push(struct td_pending *p, const char *s, size_t len)
 	return 0;
 }
 
-/*
- * Field values follow the live recorder's rules (src/record.c, vx_decode_fields) so that a
- * trace.dat and a live recording of the same events give the same fields: numbers decimal;
- * pointers, and values the event's print format shows as "name=0x%..." or "%p", in hex;
- * "%pS" values as symbols; char arrays and __data_loc char[] as text; other byte arrays as
- * an IPv4 (4 bytes) or IPv6 (16 bytes) address, else 0x and hex bytes.
- */
-enum td_style { TD_STYLE_NUMBER, TD_STYLE_HEX, TD_STYLE_SYMBOL };
-
-static enum td_style td_field_style_of(struct tep_event *ev, struct tep_format_field *f)
-{
-	const char *fmt = ev->print_fmt.format;
-	char pat[96];
-
-	if (fmt) {
-		snprintf(pat, sizeof(pat), "%s=", f->name);
-		for (const char *p = strstr(fmt, pat); p; p = strstr(p + 1, pat)) {
-			const char *v = p + strlen(pat);
-
-			if (p != fmt && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
-				continue;
-			if (!strncmp(v, "0x%", 3))
-				return TD_STYLE_HEX;
-			if (!strncmp(v, "%pS", 3) || !strncmp(v, "%ps", 3))
-				return TD_STYLE_SYMBOL;
-			if (!strncmp(v, "%p", 2))
-				return TD_STYLE_HEX;
-			break;
-		}
-	}
-	if ((f->flags & TEP_FIELD_IS_POINTER) || strchr(f->type, '*') || !strncmp(f->name, "__probe_", 8))
-		return TD_STYLE_HEX;
-	return TD_STYLE_NUMBER;
-}
-
+/* Field values follow the live recorder's rules (src/tep-decode.h) so that a trace.dat and
+ * a live recording of the same events give the same fields. */
 /* td_field_style - td_field_style_of, remembered per field (the print format is searched
  * once per field, not once per record) */
-static enum td_style td_field_style(struct td_import *im, struct tep_event *ev, struct tep_format_field *f)
+static enum vx_field_style td_field_style(struct td_import *im, struct tep_event *ev, struct tep_format_field *f)
 {
 	size_t mask, i;
 
@@ -658,7 +626,7 @@ static enum td_style td_field_style(struct td_import *im, struct tep_event *ev, 
 		struct td_style_slot *t = calloc(n, sizeof(*t));
 
 		if (!t)
-			return td_field_style_of(ev, f);
+			return vx_field_style(ev, f);
 		for (size_t k = 0; k < im->astyles; k++) {
 			if (!im->styles[k].field)
 				continue;
@@ -675,98 +643,17 @@ static enum td_style td_field_style(struct td_import *im, struct tep_event *ev, 
 		if (im->styles[i].field == f)
 			return im->styles[i].style;
 	im->styles[i].field = f;
-	im->styles[i].style = td_field_style_of(ev, f);
+	im->styles[i].style = vx_field_style(ev, f);
 	im->nstyles++;
 	return im->styles[i].style;
-}
-
-static void td_add_text(struct strbuf *b, const unsigned char *s, size_t max)
-{
-	for (size_t i = 0; i < max && s[i]; i++)
-		strbuf_addch(b, isprint(s[i]) ? s[i] : '?');
-}
-
-static void td_add_bytes(struct strbuf *b, const unsigned char *p, size_t n)
-{
-	char ip[INET6_ADDRSTRLEN];
-
-	if (n == 4) {
-		strbuf_addf(b, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
-		return;
-	}
-	if (n == 16 && inet_ntop(AF_INET6, p, ip, sizeof(ip))) {
-		strbuf_addstr(b, ip);
-		return;
-	}
-	strbuf_addstr(b, "0x");
-	for (size_t i = 0; i < n; i++)
-		strbuf_addf(b, "%02x", p[i]);
 }
 
 /* the record's payload as fields, named exactly like the format fields */
 static void field_value(struct td_import *im, struct tep_handle *tep, struct tep_event *ev,
 			struct tep_format_field *f, struct tep_record *rec)
 {
-	struct strbuf *sb = &im->val;
-	const unsigned char *d = rec->data;
-	int size = rec->size;
-
-	strbuf_reset(sb);
-	if (f->offset < 0 || f->size < 0 || f->offset + f->size > size)
-		return;	/* record shorter than its format: empty value */
-	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
-		unsigned v = (unsigned)tep_read_number(tep, d + f->offset, f->size < 4 ? f->size : 4);
-		unsigned off = v & 0xffff, len = v >> 16;
-
-		if (f->flags & TEP_FIELD_IS_RELATIVE)
-			off += (unsigned)(f->offset + f->size);
-		if (off > (unsigned)size)
-			return;
-		if (len > (unsigned)size - off)
-			len = (unsigned)size - off;
-		if (strstr(f->type, "char"))
-			td_add_text(sb, d + off, len);
-		else
-			td_add_bytes(sb, d + off, len);
-		return;
-	}
-	if (f->flags & TEP_FIELD_IS_ARRAY) {
-		/* libtraceevent flags u8[] as strings too: addresses are u8[4] / u8[16] */
-		if ((f->flags & TEP_FIELD_IS_STRING) && strstr(f->type, "char"))
-			td_add_text(sb, d + f->offset, (size_t)f->size);
-		else
-			td_add_bytes(sb, d + f->offset, (size_t)f->size);
-		return;
-	}
-	if (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8) {
-		unsigned long long n = tep_read_number(tep, d + f->offset, f->size);
-		const char *sym;
-
-		switch (td_field_style(im, ev, f)) {
-		case TD_STYLE_HEX:
-			strbuf_addf(sb, "0x%llx", n);
-			break;
-		case TD_STYLE_SYMBOL:
-			sym = tep_find_function(tep, n);
-			if (sym)
-				strbuf_addf(sb, "%s+0x%llx", sym, n - tep_find_function_address(tep, n));
-			else
-				strbuf_addf(sb, "0x%llx", n);
-			break;
-		default:
-			if (f->flags & TEP_FIELD_IS_SIGNED) {
-				long long v = (long long)n;
-
-				if (f->size < 8 && (n >> (8 * f->size - 1)) & 1)
-					v = (long long)(n | (~0ULL << (8 * f->size)));
-				strbuf_addf(sb, "%lld", v);
-			} else {
-				strbuf_addf(sb, "%llu", n);
-			}
-		}
-		return;
-	}
-	td_add_bytes(sb, d + f->offset, (size_t)f->size);
+	strbuf_reset(&im->val);
+	vx_field_value(ev, f, rec->data, rec->size, td_field_style(im, ev, f), &im->val);
 }
 
 /*
