@@ -70,5 +70,6 @@ const struct vx_format *vx_format_by_name(const char *name);
 extern const struct vx_format vx_format_ftrace_text;
 extern const struct vx_format vx_format_perf_data;
 extern const struct vx_format vx_format_perf_script;
+extern const struct vx_format vx_format_trace_dat;
 
 #endif

@@ -9,6 +9,7 @@ const struct vx_format *const vx_formats[] = {
 	&vx_format_ftrace_text,
 	&vx_format_perf_data,
 	&vx_format_perf_script,
+	&vx_format_trace_dat,
 	NULL,
 };
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "tep-decode.h"
 #include "strbuf.h"
 
 #define VX_RECORD_GROUP "vxanalyze"		/* group of our kprobes */
@@ -178,22 +179,7 @@ struct tep_handle;
 struct tep_event;
 struct tep_record;
 
-/*
- * vx_decode_fields - the non-common fields of @event in @data (@size bytes) as strings into
- * @buf (reset first); @fields receives up to @max entries pointing into @buf. Numbers
- * decimal, pointers and 0x-printed values hex "0x..", strings as text. Returns the count.
- */
-size_t vx_decode_fields(struct tep_event *event, const void *data, int size, struct strbuf *buf,
-			struct vx_field *fields, size_t max);
-/*
- * vx_decode_kernel_stack - the callers of an ftrace:kernel_stack record (@size entries of
- * caller[], not the 8 its print format shows), symbolised into @frames[i] (caller-owned
- * strbufs, reused) with @ptrs[i] pointing at their text; innermost first. Returns the count.
- */
-size_t vx_decode_kernel_stack(struct tep_event *event, const void *data, int size,
-			      struct strbuf *frames, const char **ptrs, size_t max);
-/* vx_symbolize - "sym+0xoff/0xsize" for @addr through @tep's kallsyms, or "0x..." */
-void vx_symbolize(struct tep_handle *tep, uint64_t addr, struct strbuf *out);
+/* payload and stack decoding: src/tep-decode.h */
 
 struct vx_perf;
 /* vx_perf_open - perf_event_open every tracepoint id in @ids (system-wide, per CPU) with

@@ -1,0 +1,1401 @@
+/* trace-dat.c: importer of trace-cmd's trace.dat files (versions 6 and 7, compressed or not
+ * as libtracecmd supports), read through libtracecmd with the file's own event formats,
+ * kallsyms and saved cmdlines. libtracecmd trusts the file: before it sees one, our own walk
+ * of the header checks every offset and size against the file size (a version 6 copy cut
+ * inside its CPU data is imported up to its last complete page, marked truncated), and the
+ * records are read in a child process that passes the events up a pipe, because
+ * libtraceevent and libtracecmd crash on some damaged files. Must not print: the child's
+ * stderr goes to /dev/null, libtracecmd's and libtraceevent's logs are silenced.
+ */
+#define _GNU_SOURCE	/* O_TMPFILE */
+#include "format.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <trace-cmd/trace-cmd.h>
+
+#include "../src/error.h"
+#include "../src/tep-decode.h"
+#include "kallsyms.h"
+
+#define TD_MAGIC "\027\010\104tracing"
+#define TD_MAGIC_LEN 10
+
+/* option ids of the trace.dat format (trace-cmd's Documentation/trace-cmd.dat.v7.5.txt) */
+enum {
+	TD_OPT_DONE = 0,
+	TD_OPT_CPUSTAT = 2,
+	TD_OPT_BUFFER = 3,
+	TD_OPT_TRACECLOCK = 4,
+	TD_OPT_UNAME = 5,
+	TD_OPT_HEADER_INFO = 16,
+	TD_OPT_FTRACE_EVENTS = 17,
+	TD_OPT_EVENT_FORMATS = 18,
+	TD_OPT_KALLSYMS = 19,
+	TD_OPT_PRINTK = 20,
+	TD_OPT_CMDLINES = 21,
+	TD_OPT_BUFFER_TEXT = 22,
+};
+#define TD_SEC_COMPRESSED 1
+#define TD_NOPOS UINT64_MAX
+#define TD_MAX_SECTIONS 4096
+
+/* ---- our own walk of the file's header: validation, uname, clock, per-CPU stats ---- */
+
+struct td_stat {
+	char buffer[128];	/* "" = top-level buffer */
+	int cpu;
+	uint64_t lost;		/* overrun + commit overrun + dropped events */
+};
+
+struct td_walk {
+	const char *name;
+	int fd;
+	uint64_t size;		/* file size */
+	uint64_t pos;
+	bool bigendian;
+	int version;
+	int cpus;
+	char uname[256];
+	char clock[64];
+	char stat_buffer[128];	/* buffer the next CPUSTAT options belong to */
+	struct td_stat *stats;
+	size_t nstats, astats;
+	uint32_t page_size;
+	/* v6 CPU data blocks that go past the end of the file (a truncated copy): where their
+	 * (offset, size) pair is in the file, to import the complete pages of a patched copy */
+	struct td_cut {
+		uint64_t pos, off, size;
+	} *cuts;
+	size_t ncuts, acuts;
+};
+
+static int walk_read(struct td_walk *w, void *dst, uint64_t n, const char *what)
+{
+	ssize_t r;
+
+	if (w->pos > w->size || n > w->size - w->pos)
+		return vx_error("%s: truncated or damaged trace.dat: %s at offset %llu needs %llu bytes,"
+				" but the file ends at offset %llu", w->name, what, (unsigned long long)w->pos,
+				(unsigned long long)n, (unsigned long long)w->size);
+	do {
+		r = pread(w->fd, dst, n, (off_t)w->pos);
+	} while (r < 0 && errno == EINTR);
+	if (r < 0 || (uint64_t)r != n)
+		return vx_error("%s: read error at offset %llu: %s", w->name,
+				(unsigned long long)w->pos, r < 0 ? strerror(errno) : "short read");
+	w->pos += n;
+	return 0;
+}
+
+static uint64_t walk_num(const struct td_walk *w, const unsigned char *p, int n)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < n; i++)
+		v |= (uint64_t)p[w->bigendian ? n - 1 - i : i] << (8 * i);
+	return v;
+}
+
+static int walk_uint(struct td_walk *w, int n, uint64_t *v, const char *what)
+{
+	unsigned char b[8];
+
+	if (walk_read(w, b, (uint64_t)n, what) < 0)
+		return -1;
+	*v = walk_num(w, b, n);
+	return 0;
+}
+
+static int walk_skip(struct td_walk *w, uint64_t n, const char *what)
+{
+	if (w->pos > w->size || n > w->size - w->pos)
+		return vx_error("%s: truncated or damaged trace.dat: %s at offset %llu is %llu bytes long,"
+				" the file ends after %llu", w->name, what, (unsigned long long)w->pos,
+				(unsigned long long)n, (unsigned long long)(w->size - w->pos));
+	w->pos += n;
+	return 0;
+}
+
+/* walk_sized - a block preceded by its size (@n bytes) */
+static int walk_sized(struct td_walk *w, int n, const char *what)
+{
+	uint64_t len;
+
+	return walk_uint(w, n, &len, what) < 0 ? -1 : walk_skip(w, len, what);
+}
+
+/* walk_str - a NUL-terminated string of at most @max bytes into @out */
+static int walk_str(struct td_walk *w, char *out, size_t max, const char *what)
+{
+	for (size_t i = 0; i < max; i++) {
+		if (walk_read(w, out + i, 1, what) < 0)
+			return -1;
+		if (!out[i])
+			return 0;
+	}
+	return vx_error("%s: damaged trace.dat: %s at offset %llu is not a string", w->name, what,
+			(unsigned long long)(w->pos - max));
+}
+
+static int walk_expect(struct td_walk *w, const char *label, size_t len)
+{
+	char buf[32];
+	uint64_t at = w->pos;
+
+	if (walk_read(w, buf, len, label) < 0)
+		return -1;
+	if (memcmp(buf, label, len))
+		return vx_error("%s: damaged trace.dat: expected \"%s\" at offset %llu", w->name,
+				label, (unsigned long long)at);
+	return 0;
+}
+
+/* a CPU data block (offset, size) must lie inside the file; in a version 6 file, whose CPU
+ * data come last, a block cut short is noted (@pos: where its pair is) for a partial import */
+static int walk_check_data(struct td_walk *w, uint64_t off, uint64_t size, int cpu, uint64_t pos)
+{
+	if (off <= w->size && size <= w->size - off)
+		return 0;
+	if (w->version == 6 && pos != TD_NOPOS) {
+		if (w->ncuts == w->acuts) {
+			size_t n = w->acuts ? 2 * w->acuts : 8;
+			struct td_cut *c = realloc(w->cuts, n * sizeof(*c));
+
+			if (!c)
+				return vx_error("out of memory");
+			w->cuts = c;
+			w->acuts = n;
+		}
+		w->cuts[w->ncuts++] = (struct td_cut){ pos, off, size };
+		return 0;
+	}
+	return vx_error("%s: truncated trace.dat: the data of cpu %d (offset %llu, %llu bytes)"
+			" goes past the end of the file (%llu bytes); the copy is incomplete",
+			w->name, cpu, (unsigned long long)off, (unsigned long long)size,
+			(unsigned long long)w->size);
+}
+
+/* a v7 section header at @off: id, flags, description string id, size; the whole section
+ * must be in the file */
+static int walk_section(struct td_walk *w, uint64_t off, uint16_t *id, uint16_t *flags, uint64_t *size)
+{
+	unsigned char h[16];
+
+	w->pos = off;
+	if (walk_read(w, h, sizeof(h), "section header") < 0)
+		return -1;
+	*id = (uint16_t)walk_num(w, h, 2);
+	*flags = (uint16_t)walk_num(w, h + 2, 2);
+	*size = walk_num(w, h + 8, 8);
+	if (*size > w->size - w->pos)
+		return vx_error("%s: truncated trace.dat: section %u at offset %llu is %llu bytes long,"
+				" the file ends after %llu", w->name, *id, (unsigned long long)off,
+				(unsigned long long)*size, (unsigned long long)(w->size - w->pos));
+	return 0;
+}
+
+static void stat_add(struct td_walk *w, int cpu, uint64_t lost)
+{
+	if (w->nstats == w->astats) {
+		size_t n = w->astats ? 2 * w->astats : 16;
+		struct td_stat *s = realloc(w->stats, n * sizeof(*s));
+
+		if (!s)
+			return;	/* the stats only refine the lost count */
+		w->stats = s;
+		w->astats = n;
+	}
+	struct td_stat *s = &w->stats[w->nstats++];
+
+	snprintf(s->buffer, sizeof(s->buffer), "%s", w->stat_buffer);
+	s->cpu = cpu;
+	s->lost = lost;
+}
+
+static uint64_t stat_value(const char *text, const char *key)
+{
+	const char *p = text;
+	size_t n = strlen(key);
+
+	while ((p = strstr(p, key))) {
+		if ((p == text || p[-1] == '\n') && p[n] == ':')
+			return strtoull(p + n + 1, NULL, 10);
+		p += n;
+	}
+	return 0;
+}
+
+/* CPUSTAT option: "CPU: 1\nentries: 0\noverrun: 0\n..." or "\nBuffer: NAME\n\n", which
+ * says that the following stats belong to buffer instance NAME */
+static void walk_cpustat(struct td_walk *w, char *text)
+{
+	const char *b = strstr(text, "Buffer: ");
+
+	if (b && !strstr(text, "CPU:")) {
+		size_t n = strcspn(b + 8, "\n");
+
+		if (n >= sizeof(w->stat_buffer))
+			n = sizeof(w->stat_buffer) - 1;
+		memcpy(w->stat_buffer, b + 8, n);
+		w->stat_buffer[n] = '\0';
+		return;
+	}
+	const char *c = strstr(text, "CPU:");
+
+	if (!c)
+		return;
+	stat_add(w, atoi(c + 4), stat_value(text, "overrun") + stat_value(text, "commit overrun") +
+		 stat_value(text, "dropped events"));
+}
+
+/* walk_option - one option's payload (@len bytes at w->pos); *@next gets DONE's offset */
+static int walk_option(struct td_walk *w, unsigned id, uint64_t len, uint64_t *next)
+{
+	uint64_t start = w->pos, v;
+	char *buf;
+	int ret = 0;
+
+	if (len > w->size - w->pos)
+		return vx_error("%s: truncated trace.dat: option %u at offset %llu is %llu bytes long,"
+				" the file ends after %llu", w->name, id, (unsigned long long)w->pos,
+				(unsigned long long)len, (unsigned long long)(w->size - w->pos));
+	if (len > (64u << 20))
+		return vx_error("%s: damaged trace.dat: option %u at offset %llu claims %llu bytes",
+				w->name, id, (unsigned long long)w->pos, (unsigned long long)len);
+	buf = malloc(len + 1);
+	if (!buf)
+		return vx_error("out of memory");
+	if (walk_read(w, buf, len, "option") < 0) {
+		free(buf);
+		return -1;
+	}
+	buf[len] = '\0';
+	switch (id) {
+	case TD_OPT_DONE:
+		if (w->version >= 7)
+			*next = len >= 8 ? walk_num(w, (unsigned char *)buf, 8) : 0;
+		break;
+	case TD_OPT_CPUSTAT:
+		walk_cpustat(w, buf);
+		break;
+	case TD_OPT_UNAME:
+		snprintf(w->uname, sizeof(w->uname), "%s", buf);
+		break;
+	case TD_OPT_TRACECLOCK: {
+		/* "[local] global counter ...": the selected clock is in brackets */
+		char *o = strchr(buf, '['), *c = o ? strchr(o, ']') : NULL;
+
+		if (o && c && (size_t)(c - o - 1) < sizeof(w->clock)) {
+			memcpy(w->clock, o + 1, (size_t)(c - o - 1));
+			w->clock[c - o - 1] = '\0';
+		}
+		break;
+	}
+	case TD_OPT_HEADER_INFO: case TD_OPT_FTRACE_EVENTS: case TD_OPT_EVENT_FORMATS:
+	case TD_OPT_KALLSYMS: case TD_OPT_PRINTK: case TD_OPT_CMDLINES: {
+		uint16_t sid, sflags;
+		uint64_t ssize;
+
+		if (w->version < 7)
+			break;
+		if (len < 8) {
+			ret = vx_error("%s: damaged trace.dat: option %u at offset %llu is too short",
+				       w->name, id, (unsigned long long)start);
+			break;
+		}
+		ret = walk_section(w, walk_num(w, (unsigned char *)buf, 8), &sid, &sflags, &ssize);
+		break;
+	}
+	case TD_OPT_BUFFER: {
+		/* v6: offset of a "flyrecord" table + name; v7: offset, name, clock, page size,
+		 * cpus, then per cpu: id, data offset, data size */
+		size_t p = 8, n;
+		uint64_t off;
+
+		if (len < 9) {
+			ret = vx_error("%s: damaged trace.dat: buffer option at offset %llu is too short",
+				       w->name, (unsigned long long)start);
+			break;
+		}
+		off = walk_num(w, (unsigned char *)buf, 8);
+		if (w->version < 7) {
+			w->pos = off;
+			if (walk_expect(w, "flyrecord", 10) < 0) {
+				ret = -1;
+				break;
+			}
+			for (int cpu = 0; cpu < w->cpus && !ret; cpu++) {
+				uint64_t doff, dsize;
+
+				if (walk_uint(w, 8, &doff, "cpu data offset") < 0 ||
+				    walk_uint(w, 8, &dsize, "cpu data size") < 0)
+					ret = -1;
+				else
+					ret = walk_check_data(w, doff, dsize, cpu, w->pos - 16);
+			}
+			break;
+		}
+		for (int s = 0; s < 2; s++) {	/* name, clock */
+			n = strnlen(buf + p, len - p);
+			p += n + 1;
+		}
+		if (p + 8 > len) {
+			ret = vx_error("%s: damaged trace.dat: buffer option at offset %llu is too short",
+				       w->name, (unsigned long long)start);
+			break;
+		}
+		v = walk_num(w, (unsigned char *)buf + p + 4, 4);	/* cpus */
+		p += 8;
+		if (v > (len - p) / 20) {
+			ret = vx_error("%s: damaged trace.dat: buffer option at offset %llu lists %llu cpus"
+				       " in %llu bytes", w->name, (unsigned long long)start,
+				       (unsigned long long)v, (unsigned long long)len);
+			break;
+		}
+		for (uint64_t i = 0; i < v && !ret; i++, p += 20)
+			ret = walk_check_data(w, walk_num(w, (unsigned char *)buf + p + 4, 8),
+					      walk_num(w, (unsigned char *)buf + p + 12, 8),
+					      (int)walk_num(w, (unsigned char *)buf + p, 4), TD_NOPOS);
+		if (!ret) {
+			uint16_t sid, sflags;
+			uint64_t ssize;
+
+			ret = walk_section(w, off, &sid, &sflags, &ssize);
+		}
+		break;
+	}
+	default:
+		break;
+	}
+	free(buf);
+	w->pos = start + len;
+	return ret;
+}
+
+/* v6 options: id (2), size (4), payload ... until id 0 */
+static int walk_options_v6(struct td_walk *w)
+{
+	for (int i = 0; i < TD_MAX_SECTIONS; i++) {
+		uint64_t id, len, next = 0;
+
+		if (walk_uint(w, 2, &id, "option id") < 0)
+			return -1;
+		if (id == TD_OPT_DONE)
+			return 0;
+		if (walk_uint(w, 4, &len, "option size") < 0 ||
+		    walk_option(w, (unsigned)id, len, &next) < 0)
+			return -1;
+	}
+	return vx_error("%s: damaged trace.dat: more than %d options", w->name, TD_MAX_SECTIONS);
+}
+
+static int walk_v6(struct td_walk *w)
+{
+	uint64_t n, m, v;
+	char label[10], sys[256];
+
+	if (walk_expect(w, "header_page", 12) < 0 || walk_sized(w, 8, "header page") < 0 ||
+	    walk_expect(w, "header_event", 13) < 0 || walk_sized(w, 8, "header event") < 0)
+		return -1;
+	if (walk_uint(w, 4, &n, "ftrace event count") < 0)
+		return -1;
+	for (uint64_t i = 0; i < n; i++)
+		if (walk_sized(w, 8, "ftrace event format") < 0)
+			return -1;
+	if (walk_uint(w, 4, &n, "event system count") < 0)
+		return -1;
+	for (uint64_t i = 0; i < n; i++) {
+		if (walk_str(w, sys, sizeof(sys), "event system name") < 0 ||
+		    walk_uint(w, 4, &m, "event count") < 0)
+			return -1;
+		for (uint64_t j = 0; j < m; j++)
+			if (walk_sized(w, 8, "event format") < 0)
+				return -1;
+	}
+	if (walk_sized(w, 4, "kallsyms") < 0 || walk_sized(w, 4, "trace_printk formats") < 0 ||
+	    walk_sized(w, 8, "saved cmdlines") < 0 || walk_uint(w, 4, &v, "cpu count") < 0)
+		return -1;
+	if (v > 65536)
+		return vx_error("%s: damaged trace.dat: %llu cpus", w->name, (unsigned long long)v);
+	w->cpus = (int)v;
+	for (int i = 0; i < TD_MAX_SECTIONS; i++) {
+		uint64_t at = w->pos;
+
+		if (w->pos == w->size && w->cpus == 0)
+			return 0;	/* header-only file */
+		if (walk_read(w, label, sizeof(label), "options or data label") < 0)
+			return -1;
+		if (!memcmp(label, "options  ", 10)) {
+			if (walk_options_v6(w) < 0)
+				return -1;
+			continue;
+		}
+		if (!memcmp(label, "latency  ", 10))
+			return 0;	/* text up to the end of the file */
+		if (!memcmp(label, "flyrecord", 10)) {
+			for (int cpu = 0; cpu < w->cpus; cpu++) {
+				uint64_t off, size;
+
+				if (walk_uint(w, 8, &off, "cpu data offset") < 0 ||
+				    walk_uint(w, 8, &size, "cpu data size") < 0 ||
+				    walk_check_data(w, off, size, cpu, w->pos - 16) < 0)
+					return -1;
+			}
+			return 0;
+		}
+		return vx_error("%s: damaged trace.dat: unknown section at offset %llu (expected options,"
+				" flyrecord or latency)", w->name, (unsigned long long)at);
+	}
+	return vx_error("%s: damaged trace.dat: too many option blocks", w->name);
+}
+
+static int walk_v7(struct td_walk *w)
+{
+	char s[64];
+	uint64_t next;
+
+	if (walk_str(w, s, sizeof(s), "compression name") < 0 ||
+	    walk_str(w, s, sizeof(s), "compression version") < 0 ||
+	    walk_uint(w, 8, &next, "options offset") < 0)
+		return -1;
+	for (int i = 0; next; i++) {
+		uint16_t id, flags;
+		uint64_t size, end, at = next;
+
+		if (i == TD_MAX_SECTIONS)
+			return vx_error("%s: damaged trace.dat: the options sections form a loop", w->name);
+		if (walk_section(w, next, &id, &flags, &size) < 0)
+			return -1;
+		if (id != TD_OPT_DONE)
+			return vx_error("%s: damaged trace.dat: section at offset %llu is not an options"
+					" section", w->name, (unsigned long long)at);
+		if (flags & TD_SEC_COMPRESSED)
+			return 0;	/* not written by trace-cmd; leave the checks to libtracecmd */
+		end = w->pos + size;
+		next = 0;
+		while (w->pos + 6 <= end) {
+			uint64_t oid, len;
+
+			if (walk_uint(w, 2, &oid, "option id") < 0 || walk_uint(w, 4, &len, "option size") < 0)
+				return -1;
+			if (len > end - w->pos)
+				return vx_error("%s: damaged trace.dat: option %llu at offset %llu overruns its"
+						" section", w->name, (unsigned long long)oid,
+						(unsigned long long)w->pos);
+			if (walk_option(w, (unsigned)oid, len, &next) < 0)
+				return -1;
+			if (oid == TD_OPT_DONE)
+				break;
+		}
+		if (next && next <= at)
+			return vx_error("%s: damaged trace.dat: options section at offset %llu points back"
+					" to offset %llu", w->name, (unsigned long long)at,
+					(unsigned long long)next);
+	}
+	return 0;
+}
+
+/* td_walk_file - check the whole header of the open trace.dat @fd; fills @w */
+static int td_walk_file(struct td_walk *w)
+{
+	unsigned char h[TD_MAGIC_LEN + 16];
+	char ver[16];
+	struct stat st;
+
+	if (fstat(w->fd, &st) < 0)
+		return vx_error("%s: cannot stat: %s", w->name, strerror(errno));
+	w->size = (uint64_t)st.st_size;
+	w->pos = 0;
+	if (walk_read(w, h, TD_MAGIC_LEN, "magic") < 0)
+		return -1;
+	if (memcmp(h, TD_MAGIC, TD_MAGIC_LEN))
+		return vx_error("%s: not a trace.dat file (bad magic)", w->name);
+	if (walk_str(w, ver, sizeof(ver), "version") < 0)
+		return -1;
+	w->version = atoi(ver);
+	if (w->version != 6 && w->version != 7)
+		return vx_error("%s: trace.dat version '%s' is not supported (6 and 7 are)", w->name, ver);
+	if (walk_read(w, h, 6, "file header") < 0)
+		return -1;
+	w->bigendian = h[0] != 0;
+	w->page_size = (uint32_t)walk_num(w, h + 2, 4);
+	if (h[1] != 4 && h[1] != 8)
+		return vx_error("%s: damaged trace.dat: long size %u", w->name, h[1]);
+	return w->version == 6 ? walk_v6(w) : walk_v7(w);
+}
+
+/* ---- reading the events through libtracecmd ---- */
+
+/*
+ * Events wait in a queue, in the order libtracecmd hands them over (time order), until
+ * they are complete: their kernel_stack record arrived, or the next record of their CPU
+ * did (which is not a stack, so they have none). The head is emitted as soon as it is
+ * complete, so the sink sees the events in time order with their stacks. An event whose CPU
+ * falls silent is given up on TD_STACK_WAIT_NS later: the kernel writes the stack in the
+ * same tracepoint call, microseconds after the event.
+ */
+#define TD_STACK_WAIT_NS 10000000ULL
+#define TD_NONE UINT64_MAX
+
+struct td_pending {
+	bool complete;
+	uint64_t ts;
+	int cpu, pid;
+	struct td_buffer *buf;
+	struct strbuf text;	/* name\0comm\0key\0value\0...frame\0frame\0 */
+	size_t nfields, nframes;
+	size_t nstr;		/* strings in text: 2 + 2 * nfields + nframes */
+	size_t *off;		/* their offsets into text */
+	size_t aoff;
+};
+
+struct td_buffer {
+	const char *name;	/* "" for the top-level buffer */
+	struct tracecmd_input *h;
+	int ncpus;		/* size of the two arrays below */
+	uint64_t *last;		/* per cpu: queue position of its event waiting for a stack */
+	uint64_t *missed;	/* per cpu: missed events reported by the records */
+};
+
+struct td_import {
+	const char *name;
+	struct vx_sink *sink;
+	struct td_buffer *bufs;
+	int nbufs;
+	struct td_pending *q;	/* ring of qcap slots; event number n lives in q[n % qcap] */
+	size_t qcap;
+	uint64_t qhead, qtail;	/* events qhead..qtail-1 are queued */
+	struct vx_kallsyms ksyms;	/* --kallsyms, for addresses the file's kallsyms lacks */
+	struct td_style_slot {
+		struct tep_format_field *field;
+		enum vx_field_style style;
+	} *styles;		/* open addressing on the field pointer */
+	size_t nstyles, astyles;
+	struct strbuf val;	/* scratch for one value */
+	struct vx_field *fields;	/* parent: one event's fields, @str its strings */
+	const char **str;
+	size_t astr, afields;
+	int wire_fd;		/* child: the pipe to the parent */
+	struct strbuf wire;	/* child: events not yet written */
+	int err;
+};
+
+/* pend_push - append one string to the pending event (name, comm, keys/values, frames) */
+static int pend_push(struct td_pending *p, const char *s, size_t len)
+{
+	size_t n = p->nstr;
+
+	if (n + 1 > p->aoff) {
+		size_t a = p->aoff ? 2 * p->aoff : 64;
+		size_t *o = realloc(p->off, a * sizeof(*o));
+
+		if (!o)
+			return vx_error("out of memory");
+		p->off = o;
+		p->aoff = a;
+	}
+	p->off[n] = p->text.len;
+	strbuf_add(&p->text, s, len);
+	strbuf_addch(&p->text, '\0');
+	p->nstr++;
+	return 0;
+}
+
+/* Field values follow the live recorder's rules (src/tep-decode.h) so that a trace.dat and
+ * a live recording of the same events give the same fields. */
+/* td_field_style - td_field_style_of, remembered per field (the print format is searched
+ * once per field, not once per record) */
+static enum vx_field_style td_field_style(struct td_import *im, struct tep_event *ev, struct tep_format_field *f)
+{
+	size_t mask, i;
+
+	if (im->nstyles * 2 >= im->astyles) {
+		size_t n = im->astyles ? 2 * im->astyles : 256;
+		struct td_style_slot *t = calloc(n, sizeof(*t));
+
+		if (!t)
+			return vx_field_style(ev, f);
+		for (size_t k = 0; k < im->astyles; k++) {
+			if (!im->styles[k].field)
+				continue;
+			for (i = ((uintptr_t)im->styles[k].field >> 4) & (n - 1); t[i].field; i = (i + 1) & (n - 1))
+				;
+			t[i] = im->styles[k];
+		}
+		free(im->styles);
+		im->styles = t;
+		im->astyles = n;
+	}
+	mask = im->astyles - 1;
+	for (i = ((uintptr_t)f >> 4) & mask; im->styles[i].field; i = (i + 1) & mask)
+		if (im->styles[i].field == f)
+			return im->styles[i].style;
+	im->styles[i].field = f;
+	im->styles[i].style = vx_field_style(ev, f);
+	im->nstyles++;
+	return im->styles[i].style;
+}
+
+/* the record's payload as fields, named exactly like the format fields */
+static void field_value(struct td_import *im, struct tep_handle *tep, struct tep_event *ev,
+			struct tep_format_field *f, struct tep_record *rec)
+{
+	strbuf_reset(&im->val);
+	vx_field_value(ev, f, rec->data, rec->size, td_field_style(im, ev, f), &im->val);
+}
+
+/*
+ * The records are decoded in a child process (see td_read_in_child) which sends each
+ * complete event to the parent through a pipe: a struct td_wire header and the event's
+ * strings, "name\0comm\0key\0value\0...frame\0...". The parent hands them to the sink.
+ */
+enum { TD_WIRE_EVENT = 1, TD_WIRE_END, TD_WIRE_ERROR };
+
+struct td_wire {
+	uint32_t type;
+	uint32_t len;		/* bytes after this header */
+	uint64_t ts;
+	int32_t cpu, pid;
+	uint32_t nfields, nframes;
+};
+
+static int td_wire_flush(struct td_import *im)
+{
+	for (size_t done = 0; done < im->wire.len;) {
+		ssize_t w = write(im->wire_fd, im->wire.buf + done, im->wire.len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return vx_error("%s: cannot pass events to the importing process: %s", im->name,
+					strerror(errno));
+		done += (size_t)w;
+	}
+	strbuf_reset(&im->wire);
+	return 0;
+}
+
+static int td_wire_put(struct td_import *im, const struct td_wire *h, const void *data)
+{
+	strbuf_add(&im->wire, h, sizeof(*h));
+	strbuf_add(&im->wire, data, h->len);
+	return im->wire.len >= 65536 ? td_wire_flush(im) : 0;
+}
+
+/* td_flush - send the event of @p to the parent */
+static int td_flush(struct td_import *im, struct td_pending *p)
+{
+	struct td_wire h = {
+		.type = TD_WIRE_EVENT, .len = (uint32_t)p->text.len, .ts = p->ts,
+		.cpu = p->cpu, .pid = p->pid,
+		.nfields = (uint32_t)p->nfields, .nframes = (uint32_t)p->nframes,
+	};
+
+	if (p->text.len > UINT32_MAX)
+		return vx_error("%s: event too large", im->name);
+	return td_wire_put(im, &h, p->text.buf);
+}
+
+/* td_deliver - one event received from the child (@t: its @len bytes of strings) to the
+ * sink; -1 with vx_error() set when the sink fails or the strings are malformed */
+static int td_deliver(struct td_import *im, const struct td_wire *h, const char *t, size_t len)
+{
+	size_t nstr = 2 + 2 * (size_t)h->nfields + h->nframes, k = 0;
+	const char **str;
+	struct vx_event ev;
+
+	if (nstr > im->astr) {
+		const char **v = realloc(im->str, nstr * sizeof(*v));
+
+		if (!v)
+			return vx_error("out of memory");
+		im->str = v;
+		im->astr = nstr;
+	}
+	if (h->nfields > im->afields) {
+		struct vx_field *f = realloc(im->fields, h->nfields * sizeof(*f));
+
+		if (!f)
+			return vx_error("out of memory");
+		im->fields = f;
+		im->afields = h->nfields;
+	}
+	str = im->str;
+	for (size_t pos = 0; pos < len && k < nstr; k++) {
+		const char *nul = memchr(t + pos, '\0', len - pos);
+
+		if (!nul)
+			break;
+		str[k] = t + pos;
+		pos = (size_t)(nul - t) + 1;
+	}
+	if (k != nstr)
+		return vx_error("%s: internal error: malformed event from the reading process", im->name);
+	for (size_t i = 0; i < h->nfields; i++) {
+		im->fields[i].key = str[2 + 2 * i];
+		im->fields[i].value = str[3 + 2 * i];
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ns = h->ts;
+	ev.cpu = h->cpu;
+	ev.pid = h->pid;
+	ev.comm = *str[1] ? str[1] : NULL;
+	ev.name = str[0];
+	ev.fields = im->fields;
+	ev.nfields = h->nfields;
+	ev.frames = str + 2 + 2 * (size_t)h->nfields;
+	ev.nframes = h->nframes;
+	return vx_sink_event(im->sink, &ev);
+}
+
+static struct td_pending *td_slot(struct td_import *im, uint64_t n)
+{
+	return &im->q[n % im->qcap];
+}
+
+/* td_enqueue - a fresh slot at the tail of the queue (NULL + vx_error when out of memory) */
+static struct td_pending *td_enqueue(struct td_import *im)
+{
+	struct td_pending *p;
+
+	if (im->qtail - im->qhead == im->qcap) {
+		size_t cap = im->qcap ? 2 * im->qcap : 64;
+		struct td_pending *q = calloc(cap, sizeof(*q));
+
+		if (!q) {
+			vx_error("out of memory");
+			return NULL;
+		}
+		for (uint64_t n = im->qhead; n < im->qtail; n++)
+			q[n % cap] = *td_slot(im, n);
+		/* the queue was full: every old slot moved, with its buffers */
+		free(im->q);
+		im->q = q;
+		im->qcap = cap;
+		for (size_t i = 0; i < cap; i++)
+			if (!q[i].text.alloc)
+				strbuf_init(&q[i].text, 256);
+	}
+	p = td_slot(im, im->qtail++);
+	strbuf_reset(&p->text);
+	p->nfields = p->nframes = p->nstr = 0;
+	p->complete = false;
+	return p;
+}
+
+/* td_drain - emit the complete events at the head; @now: time of the current record,
+ * UINT64_MAX at the end of the file (everything goes) */
+static int td_drain(struct td_import *im, uint64_t now)
+{
+	while (im->qhead < im->qtail) {
+		struct td_pending *p = td_slot(im, im->qhead);
+
+		if (!p->complete && now != UINT64_MAX && now < p->ts + TD_STACK_WAIT_NS)
+			break;
+		if (!p->complete && p->buf->last[p->cpu] == im->qhead)
+			p->buf->last[p->cpu] = TD_NONE;
+		if (td_flush(im, p) < 0)
+			return -1;
+		im->qhead++;
+	}
+	return 0;
+}
+
+/* td_cpu - make room for @cpu in @b's per-cpu arrays; -1 + vx_error on a bad cpu */
+static int td_cpu(struct td_import *im, struct td_buffer *b, int cpu)
+{
+	if (cpu < 0 || cpu > 65535)
+		return vx_error("%s: record with impossible cpu %d", im->name, cpu);
+	if (cpu >= b->ncpus) {
+		int n = cpu + 1;
+		uint64_t *l = realloc(b->last, (size_t)n * sizeof(*l)), *m;
+
+		if (!l)
+			return vx_error("out of memory");
+		b->last = l;
+		m = realloc(b->missed, (size_t)n * sizeof(*m));
+		if (!m)
+			return vx_error("out of memory");
+		b->missed = m;
+		for (int i = b->ncpus; i < n; i++) {
+			l[i] = TD_NONE;
+			m[i] = 0;
+		}
+		b->ncpus = n;
+	}
+	return 0;
+}
+
+/* kernel_stack: `size` entries of `caller` (the print format shows only 8) */
+static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep_event *event,
+			struct tep_record *rec, struct td_pending *p)
+{
+	struct tep_format_field *fsize = tep_find_field(event, "size");
+	struct tep_format_field *fcaller = tep_find_field(event, "caller");
+	int lsize = tep_get_long_size(tep);
+	unsigned long long n;
+
+	if (!fcaller || fcaller->offset < 0 || fcaller->offset > rec->size) {
+		static const char what[] = "kernel_stack record without caller array";
+
+		vx_sink_skip(im->sink, what, sizeof(what) - 1);
+		return 0;
+	}
+	if (lsize != 4 && lsize != 8)
+		lsize = 8;
+	n = (unsigned long long)(rec->size - fcaller->offset) / (unsigned)lsize;
+	if (fsize && fsize->offset >= 0 && fsize->offset + fsize->size <= rec->size) {
+		unsigned long long want = tep_read_number(tep, (char *)rec->data + fsize->offset,
+							  fsize->size);
+
+		/* older kernels stored the size in bytes */
+		if (want > n && want / (unsigned)lsize <= n)
+			want /= (unsigned)lsize;
+		if (want < n)
+			n = want;
+	}
+	for (unsigned long long i = 0; i < n; i++) {
+		unsigned long long addr = tep_read_number(tep, (char *)rec->data + fcaller->offset +
+							  i * (unsigned)lsize, lsize);
+		const char *sym;
+
+		if (addr == 0 || addr == ULLONG_MAX || (lsize == 4 && addr == 0xffffffffULL))
+			continue;	/* end markers of older kernels */
+		sym = tep_find_function(tep, addr);
+		strbuf_reset(&im->val);
+		if (sym) {
+			strbuf_addf(&im->val, "%s+0x%llx", sym, addr - tep_find_function_address(tep, addr));
+		} else {
+			uint64_t off;
+			const struct vx_ksym *k = im->ksyms.n ? vx_kallsyms_lookup(&im->ksyms, addr, &off) : NULL;
+
+			if (k)
+				strbuf_addf(&im->val, "%s+0x%llx", k->name, (unsigned long long)off);
+			else
+				strbuf_addf(&im->val, "0x%llx", addr);
+		}
+		if (pend_push(p, im->val.buf, im->val.len) < 0)
+			return -1;
+		p->nframes++;
+	}
+	return 0;
+}
+
+static int td_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, void *data)
+{
+	struct td_import *im = data;
+	struct td_buffer *b = tracecmd_get_private(h);
+	struct tep_handle *tep = tracecmd_get_tep(h);
+	struct tep_event *event;
+	struct td_pending *p;
+	const char *comm;
+	uint64_t last;
+	int pid;
+
+	if (td_cpu(im, b, rec->cpu) < 0)
+		goto fail;
+	if (rec->missed_events > 0)
+		b->missed[rec->cpu] += (uint64_t)rec->missed_events;
+	else if (rec->missed_events < 0)
+		b->missed[rec->cpu] += 1;	/* "events lost", count unknown: at least one */
+	last = b->last[rec->cpu];
+	b->last[rec->cpu] = TD_NONE;
+	if (last != TD_NONE)
+		td_slot(im, last)->complete = true;	/* with a stack or without */
+	event = tep_find_event_by_record(tep, rec);
+	if (!event) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "record of unknown event id %d on cpu %d",
+			 rec->size >= 2 ? (int)tep_read_number(tep, rec->data, 2) : -1, rec->cpu);
+		vx_sink_skip(im->sink, what, strlen(what));
+	} else if (!strcmp(event->name, "kernel_stack") && event->system &&
+		   !strcmp(event->system, "ftrace")) {
+		if (last == TD_NONE) {
+			static const char orphan[] = "kernel_stack with no event before it on its cpu";
+
+			vx_sink_skip(im->sink, orphan, sizeof(orphan) - 1);
+		} else if (td_add_stack(im, tep, event, rec, td_slot(im, last)) < 0) {
+			goto fail;
+		}
+	} else {
+		p = td_enqueue(im);
+		if (!p)
+			goto fail;
+		p->ts = rec->ts;
+		p->cpu = rec->cpu;
+		p->buf = b;
+		pid = tep_data_pid(tep, rec);
+		p->pid = pid;
+		comm = pid >= 0 ? tep_data_comm_from_pid(tep, pid) : NULL;
+		if (comm && !strcmp(comm, "<...>"))
+			comm = NULL;	/* pid not in the saved cmdlines */
+		strbuf_reset(&im->val);
+		strbuf_addf(&im->val, "%s:%s", event->system ? event->system : "ftrace", event->name);
+		if (pend_push(p, im->val.buf, im->val.len) < 0 ||
+		    pend_push(p, comm ? comm : "", comm ? strlen(comm) : 0) < 0)
+			goto fail;
+		for (struct tep_format_field *f = event->format.fields; f; f = f->next) {
+			field_value(im, tep, event, f, rec);
+			if (pend_push(p, f->name, strlen(f->name)) < 0 ||
+			    pend_push(p, im->val.buf, im->val.len) < 0)
+				goto fail;
+			p->nfields++;
+		}
+		b->last[rec->cpu] = im->qtail - 1;
+	}
+	if (td_drain(im, rec->ts) < 0)
+		goto fail;
+	return 0;
+fail:
+	im->err = -1;
+	return 1;
+}
+
+/* td_tmpfd - an unlinked temporary file in $TMPDIR or /tmp (caller closes); -1 + vx_error */
+static int td_tmpfd(const char *name)
+{
+	const char *dir = getenv("TMPDIR");
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		struct strbuf path = STRBUF_INIT;
+
+		strbuf_addf(&path, "%s/vxanalyze-trace-dat.XXXXXX", dir);
+		fd = mkstemp(path.buf);
+		if (fd >= 0)
+			unlink(path.buf);
+		strbuf_release(&path);
+		if (fd < 0)
+			return vx_error("%s: cannot create a temporary copy in %s: %s", name, dir,
+					strerror(errno));
+	}
+	return fd;
+}
+
+static int td_write_all(const char *name, int fd, const void *buf, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		ssize_t w = write(fd, (const char *)buf + done, n - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return vx_error("%s: cannot write the temporary copy: %s", name, strerror(errno));
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+/* td_tmpfile - copy a pipe (standard input) into an unlinked temporary file: libtracecmd
+ * seeks. Returns the descriptor (caller closes) or -1 with vx_error() set. */
+static int td_tmpfile(struct vx_input *in)
+{
+	char buf[65536];
+	ssize_t r;
+	int fd = td_tmpfd(in->name);
+
+	if (fd < 0)
+		return -1;
+	while ((r = vx_input_read(in, buf, sizeof(buf))) > 0)
+		if (td_write_all(in->name, fd, buf, (size_t)r) < 0) {
+			close(fd);
+			return -1;
+		}
+	if (r < 0 || lseek(fd, 0, SEEK_SET) < 0) {
+		if (r >= 0)
+			vx_error("%s: cannot rewind the temporary copy: %s", in->name, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * td_patched_copy - a temporary copy of the truncated version 6 file @fd in which every CPU
+ * data block cut short (w->cuts) is shrunk to its complete pages, so that libtracecmd reads
+ * what is there and nothing past the end. Returns the descriptor (caller closes) or -1.
+ */
+static int td_patched_copy(struct td_walk *w, int fd)
+{
+	uint32_t ps = w->page_size >= 512 && !(w->page_size & (w->page_size - 1)) ? w->page_size : 4096;
+	char buf[65536];
+	uint64_t pos = 0;
+	int out = td_tmpfd(w->name);
+
+	if (out < 0)
+		return -1;
+	while (pos < w->size) {
+		size_t n = w->size - pos < sizeof(buf) ? (size_t)(w->size - pos) : sizeof(buf);
+		ssize_t r = pread(fd, buf, n, (off_t)pos);
+
+		if (r <= 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			vx_error("%s: read error at offset %llu: %s", w->name, (unsigned long long)pos,
+				 r < 0 ? strerror(errno) : "file shrank");
+			close(out);
+			return -1;
+		}
+		if (td_write_all(w->name, out, buf, (size_t)r) < 0) {
+			close(out);
+			return -1;
+		}
+		pos += (uint64_t)r;
+	}
+	for (size_t i = 0; i < w->ncuts; i++) {
+		const struct td_cut *c = &w->cuts[i];
+		uint64_t avail = c->off < w->size ? w->size - c->off : 0, size = c->size;
+		unsigned char pair[16];
+
+		if (size > avail)
+			size = avail / ps * ps;
+		for (int k = 0; k < 8; k++) {
+			int sh = 8 * (w->bigendian ? 7 - k : k);
+
+			pair[k] = (unsigned char)(c->off >> sh);
+			pair[8 + k] = (unsigned char)(size >> sh);
+		}
+		if (pwrite(out, pair, sizeof(pair), (off_t)c->pos) != (ssize_t)sizeof(pair)) {
+			vx_error("%s: cannot patch the temporary copy: %s", w->name, strerror(errno));
+			close(out);
+			return -1;
+		}
+	}
+	if (lseek(out, 0, SEEK_SET) < 0) {
+		vx_error("%s: cannot rewind the temporary copy: %s", w->name, strerror(errno));
+		close(out);
+		return -1;
+	}
+	return out;
+}
+
+/* lost events of one buffer: per cpu, what the records said or what the file's per-CPU
+ * statistics (overrun, commit overrun, dropped) say, whichever is larger */
+static uint64_t td_lost(const struct td_walk *w, const struct td_buffer *b)
+{
+	uint64_t lost = 0;
+	int maxcpu = b->ncpus;
+
+	for (size_t i = 0; i < w->nstats; i++)
+		if (!strcmp(w->stats[i].buffer, b->name) && w->stats[i].cpu >= maxcpu)
+			maxcpu = w->stats[i].cpu + 1;
+	for (int c = 0; c < maxcpu; c++) {
+		uint64_t rec = c < b->ncpus ? b->missed[c] : 0, st = 0;
+
+		for (size_t i = 0; i < w->nstats; i++)
+			if (w->stats[i].cpu == c && !strcmp(w->stats[i].buffer, b->name))
+				st = w->stats[i].lost;
+		lost += rec > st ? rec : st;
+	}
+	return lost;
+}
+
+/* td_release - the parent's part of @im (the buffers, handles and queue live in the child) */
+static void td_release(struct td_import *im)
+{
+	free(im->fields);
+	free(im->str);
+	strbuf_release(&im->wire);
+	free(im->styles);
+	vx_kallsyms_release(&im->ksyms);
+	strbuf_release(&im->val);
+}
+
+/* td_read - in the child: open @fd with libtracecmd, decode every record of every buffer
+ * in time order and send the events, then TD_WIRE_END (lost and skipped counts) or
+ * TD_WIRE_ERROR (the message). Returns the child's exit status. Nothing is freed: the
+ * process ends right after. */
+static int td_read(struct td_import *im, struct td_walk *w, int fd)
+{
+	struct tracecmd_input *h, **handles;
+	struct td_wire end = { .type = TD_WIRE_END };
+	uint64_t lost = 0;
+	int n, hfd = dup(fd);
+
+	if (hfd < 0 || lseek(hfd, 0, SEEK_SET) < 0) {
+		vx_error("%s: cannot reopen: %s", im->name, strerror(errno));
+		goto fail;
+	}
+	h = tracecmd_open_fd(hfd, TRACECMD_FL_LOAD_NO_PLUGINS);
+	if (!h) {
+		vx_error("%s: libtracecmd cannot read this trace.dat (damaged, or a feature it does"
+			 " not support); 'trace-cmd dump -i %s' shows its sections", im->name, im->name);
+		goto fail;
+	}
+	n = tracecmd_buffer_instances(h);
+	if (n < 0)
+		n = 0;
+	im->bufs = calloc((size_t)n + 1, sizeof(*im->bufs));
+	handles = calloc((size_t)n + 1, sizeof(*handles));
+	if (!im->bufs || !handles) {
+		vx_error("out of memory");
+		goto fail;
+	}
+	im->bufs[0].name = "";
+	im->bufs[0].h = h;
+	im->nbufs = 1;
+	for (int i = 0; i < n; i++) {
+		struct tracecmd_input *bh = tracecmd_buffer_instance_handle(h, i);
+		const char *bname = tracecmd_buffer_instance_name(h, i);
+
+		if (!bh) {
+			vx_error("%s: cannot read buffer instance '%s' of this trace.dat", im->name,
+				 bname ? bname : "?");
+			goto fail;
+		}
+		im->bufs[im->nbufs].name = bname ? bname : "";
+		im->bufs[im->nbufs].h = bh;
+		im->nbufs++;
+	}
+	for (int i = 0; i < im->nbufs; i++) {
+		tracecmd_set_private(im->bufs[i].h, &im->bufs[i]);
+		handles[i] = im->bufs[i].h;
+	}
+	if (tracecmd_iterate_events_multi(handles, im->nbufs, td_record, im) < 0 && !im->err) {
+		vx_error("%s: libtracecmd failed while reading the events", im->name);
+		goto fail;
+	}
+	if (im->err || td_drain(im, UINT64_MAX) < 0)
+		goto fail;
+	for (int i = 0; i < im->nbufs; i++)
+		lost += td_lost(w, &im->bufs[i]);
+	end.ts = lost;
+	end.nfields = (uint32_t)(im->sink->skipped > UINT32_MAX ? UINT32_MAX : im->sink->skipped);
+	end.len = (uint32_t)strlen(im->sink->skipped_example) + 1;
+	if (td_wire_put(im, &end, im->sink->skipped_example) < 0 || td_wire_flush(im) < 0)
+		return 1;
+	return 0;
+fail:
+	{
+		struct td_wire e = { .type = TD_WIRE_ERROR, .len = (uint32_t)strlen(vx_error_msg()) + 1 };
+
+		if (td_wire_put(im, &e, vx_error_msg()) == 0)
+			td_wire_flush(im);
+	}
+	return 1;
+}
+
+/* read exactly @n bytes; returns the count read (< @n only at end of file) or -1 */
+static ssize_t td_read_full(int fd, void *buf, size_t n)
+{
+	size_t done = 0;
+
+	while (done < n) {
+		ssize_t r = read(fd, (char *)buf + done, n - done);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			break;
+		done += (size_t)r;
+	}
+	return (ssize_t)done;
+}
+
+/*
+ * td_read_in_child - read the records through libtracecmd in a child process and hand the
+ * events it sends to the sink. libtraceevent 1.7 crashes (SIGSEGV) on some damaged event
+ * formats and libtracecmd 1.3 on some damaged buffer descriptions, neither of which we can
+ * check from outside: a crash ends the child, and the parent turns it into an error message.
+ */
+static int td_read_in_child(struct td_import *im, struct td_walk *w, int fd)
+{
+	struct vx_sink *sink = im->sink;
+	struct strbuf data = STRBUF_INIT;
+	struct td_wire h;
+	bool ended = false;
+	uint64_t events = 0;
+	int pfd[2], status, ret = 0;
+	pid_t pid;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return vx_error("%s: cannot create a pipe: %s", im->name, strerror(errno));
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return vx_error("%s: cannot fork the reading process: %s", im->name, strerror(errno));
+	}
+	if (pid == 0) {
+		struct vx_sink counts = { 0 };	/* skipped records, sent at the end */
+		int null = open("/dev/null", O_WRONLY);
+
+		static const int crash[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT };
+
+		/* a crash must end the child, whatever handler the program (or a test
+		 * framework, or a sanitizer) installed */
+		for (size_t i = 0; i < sizeof(crash) / sizeof(crash[0]); i++)
+			signal(crash[i], SIG_DFL);
+		if (null >= 0) {
+			dup2(null, 1);
+			dup2(null, 2);	/* libtracecmd's messages are not ours to print */
+		}
+		close(pfd[0]);
+		im->wire_fd = pfd[1];
+		im->sink = &counts;
+		_exit(td_read(im, w, fd));
+	}
+	close(pfd[1]);
+	for (;;) {
+		ssize_t r = td_read_full(pfd[0], &h, sizeof(h));
+
+		if (r == 0)
+			break;
+		if (r != (ssize_t)sizeof(h)) {
+			ret = vx_error("%s: the reading process broke off", im->name);
+			break;
+		}
+		strbuf_reset(&data);
+		strbuf_grow(&data, h.len);
+		if (td_read_full(pfd[0], data.buf, h.len) != (ssize_t)h.len) {
+			ret = vx_error("%s: the reading process broke off", im->name);
+			break;
+		}
+		data.len = h.len;
+		data.buf[data.len] = '\0';
+		if (h.type == TD_WIRE_EVENT) {
+			if (td_deliver(im, &h, data.buf, data.len) < 0) {
+				ret = -1;
+				break;
+			}
+			events++;
+		} else if (h.type == TD_WIRE_END) {
+			sink->lost_events += h.ts;
+			if (h.nfields && !sink->skipped) {
+				vx_sink_skip(sink, data.buf, strlen(data.buf));	/* counts one */
+				sink->skipped += h.nfields - 1;
+			} else {
+				sink->skipped += h.nfields;
+			}
+			ended = true;
+		} else {
+			ret = vx_error("%s", data.buf);
+			break;
+		}
+	}
+	if (ret < 0)
+		kill(pid, SIGKILL);
+	close(pfd[0]);
+	strbuf_release(&data);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return ret < 0 ? ret : vx_error("%s: cannot wait for the reading process: %s",
+							 im->name, strerror(errno));
+	if (ret < 0)
+		return ret;
+	if (WIFSIGNALED(status))
+		return vx_error("%s: damaged trace.dat: libtracecmd crashed (signal %d) after %llu events;"
+				" 'trace-cmd dump -i %s' shows its sections", im->name, WTERMSIG(status),
+				(unsigned long long)events, im->name);
+	if (!ended || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return vx_error("%s: damaged trace.dat: libtracecmd failed (exit status %d) after %llu"
+				" events; 'trace-cmd dump -i %s' shows its sections", im->name,
+				WIFEXITED(status) ? WEXITSTATUS(status) : -1, (unsigned long long)events,
+				im->name);
+	return 0;
+}
+
+static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const struct vx_import_opts *opts)
+{
+	struct td_walk w = { .name = in->name, .fd = -1 };
+	struct td_import im = { .name = in->name, .sink = sink, .wire_fd = -1 };
+	int fd, ret = -1;
+
+	strbuf_init(&im.val, 256);
+	strbuf_init(&im.wire, 65536 + 4096);
+	if (in->seekable && in->path)
+		fd = open(in->path, O_RDONLY | O_CLOEXEC);
+	else
+		fd = td_tmpfile(in);
+	if (fd < 0) {
+		if (in->seekable && in->path)
+			vx_error("%s: cannot open: %s", in->name, strerror(errno));
+		strbuf_release(&im.val);
+		strbuf_release(&im.wire);
+		return -1;
+	}
+	w.fd = fd;
+	if (td_walk_file(&w) < 0)
+		goto out;
+	if (w.uname[0]) {
+		/* "Linux host 6.18.44-fc-v669 x86_64": the release is the third word */
+		char rel[128];
+
+		if (sscanf(w.uname, "%*s %*s %127s", rel) == 1 && vx_sink_meta(sink, "kernel_release", rel) < 0)
+			goto out;
+		if (vx_sink_meta(sink, "uname", w.uname) < 0)
+			goto out;
+	}
+	if (w.clock[0] && vx_sink_meta(sink, "clock", w.clock) < 0)
+		goto out;
+	if (w.ncuts) {
+		/* cut short inside the CPU data: import the complete pages, say it is truncated */
+		int pfd = td_patched_copy(&w, fd);
+
+		if (pfd < 0)
+			goto out;
+		close(fd);
+		fd = pfd;
+		sink->truncated = true;
+		sink->truncated_at = w.size;
+	}
+
+	tracecmd_set_loglevel(TEP_LOG_NONE);
+	tep_set_loglevel(TEP_LOG_NONE);
+	/* the file's own kallsyms come first; a --kallsyms file fills the addresses it lacks */
+	if (opts && opts->kallsyms && vx_kallsyms_load(&im.ksyms, opts->kallsyms) < 0)
+		goto out;
+	if (td_read_in_child(&im, &w, fd) < 0)
+		goto out;
+	ret = 0;
+out:
+	td_release(&im);
+	free(w.stats);
+	free(w.cuts);
+	close(fd);
+	return ret;
+}
+
+static int trace_dat_probe(const unsigned char *head, size_t len)
+{
+	if (len < TD_MAGIC_LEN + 2 || memcmp(head, TD_MAGIC, TD_MAGIC_LEN))
+		return 0;
+	if ((head[TD_MAGIC_LEN] == '6' || head[TD_MAGIC_LEN] == '7') && head[TD_MAGIC_LEN + 1] == '\0')
+		return 100;
+	return 60;	/* trace.dat of another version: the importer names it */
+}
+
+/*
+ * trace-dat: trace-cmd's trace.dat, versions 6 and 7 (compressed as libtracecmd supports),
+ * every buffer instance (`trace-cmd extract -B`), events of all CPUs in time order. Fields
+ * are the format fields (numbers decimal, pointers 0x..., __data_loc strings as text);
+ * `ftrace:kernel_stack` records become the stack of the event before them on their CPU,
+ * all `size` frames, symbolised with the file's kallsyms. Lost events: per CPU, the larger
+ * of the records' missed-event counts and the file's CPUSTAT (overrun + commit overrun +
+ * dropped). Metadata: kernel_release (from the UNAME option), uname, clock. Standard input
+ * is first copied to an unlinked temporary file in $TMPDIR (or /tmp): libtracecmd seeks.
+ */
+const struct vx_format vx_format_trace_dat = {
+	.name = "trace-dat",
+	.desc = "trace-cmd trace.dat (versions 6 and 7; from trace-cmd record or extract)",
+	.probe = trace_dat_probe,
+	.import = trace_dat_import,
+};
