@@ -1,5 +1,6 @@
 /* test-hostile.c: hostile inputs for every importer: captures cut at every record boundary
- * (perf.data) and at many line boundaries and mid-line (text formats), wrong magic, header
+ * (perf.data), at every page (trace.dat) and at many line boundaries and mid-line (text
+ * formats), wrong magic, header
  * sizes and offsets that lie, record sizes that lie, every format forced on every other
  * format's sample, 100k-frame and looping stacks, 1 MB lines, NUL bytes and non-UTF-8 in
  * comms and device names. Each must end in a one-line error or a (partial) import, quickly,
@@ -160,6 +161,7 @@ static const char *const text_samples[] = {
 static const char *const binary_samples[] = {
 	"vxlan-ping.perf.data", "vxlan-ping.pipe.perf.data", "vxlan-ping.zstd.perf.data", NULL,
 };
+static const char *const other_binary_samples[] = { "vxlan-ping.trace.dat", NULL };
 
 /* ---- truncation ---- */
 
@@ -349,13 +351,45 @@ static void test_perf_data_record_sizes_that_lie(void **state)
 	}
 }
 
+/* trace.dat: cut at every 4 KB page boundary (the CPU data is paged), inside the pages,
+ * and at many offsets of the header, formats and options; then header words that lie */
+static void test_trace_dat_cut_and_lying_words(void **state)
+{
+	static const char *const dats[] = { "vxlan-ping.trace.dat", "vxlan-ping-overrun.trace.dat", NULL };
+	static const uint32_t lies32[] = { 0, 1, 0x7fffffff, 0xffffffff };
+
+	for (size_t s = 0; dats[s]; s++) {
+		size_t len;
+		unsigned char *orig = slurp(sample_path(dats[s]), &len);
+		unsigned char *b = malloc(len);
+		long full = import_bytes(NULL, orig, len, NULL);
+
+		assert_true(full > 0);
+		for (size_t off = 0; off < len; off += 4096) {
+			assert_true(import_bytes(NULL, orig, off, NULL) <= full);
+			assert_true(import_bytes(NULL, orig, off + 2048 < len ? off + 2048 : len, NULL) <= full);
+		}
+		for (size_t off = 0; off < 16384 && off < len; off += 61)
+			assert_true(import_bytes(NULL, orig, off, NULL) <= full);
+		/* a 32-bit word that lies, every 97 bytes through the first 16 KB and every page */
+		for (size_t off = 10; off + 4 <= len; off += off < 16384 ? 97 : 4096)
+			for (size_t l = 0; l < sizeof(lies32) / sizeof(lies32[0]); l++) {
+				memcpy(b, orig, len);
+				memcpy(b + off, &lies32[l], 4);
+				import_bytes(NULL, b, len, NULL);
+			}
+		free(b);
+		free(orig);
+	}
+}
+
 /* ---- wrong magic, wrong format ---- */
 
 static void test_wrong_magic_and_every_format_on_every_sample(void **state)
 {
-	const char *const *lists[] = { text_samples, binary_samples };
+	const char *const *lists[] = { text_samples, binary_samples, other_binary_samples };
 
-	for (size_t l = 0; l < 2; l++)
+	for (size_t l = 0; l < 3; l++)
 		for (size_t s = 0; lists[l][s]; s++) {
 			size_t len;
 			unsigned char *b = slurp(sample_path(lists[l][s]), &len);
@@ -553,6 +587,7 @@ int main(void)
 		cmocka_unit_test(test_perf_data_cut_at_every_record_boundary),
 		cmocka_unit_test(test_perf_data_header_sizes_and_offsets_that_lie),
 		cmocka_unit_test(test_perf_data_record_sizes_that_lie),
+		cmocka_unit_test(test_trace_dat_cut_and_lying_words),
 		cmocka_unit_test(test_wrong_magic_and_every_format_on_every_sample),
 		cmocka_unit_test(test_100k_frame_and_looping_stacks),
 		cmocka_unit_test(test_store_and_analysis_take_100k_frame_looping_stack),

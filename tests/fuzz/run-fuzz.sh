@@ -30,7 +30,7 @@ samples_for() {
 	ftrace-text) ls "$root"/samples/*.trace "$root"/samples/*.trace_pipe 2>/dev/null ;;
 	perf-script) ls "$root"/samples/*.perf-script* 2>/dev/null ;;
 	perf-data) ls "$root"/samples/*.perf.data 2>/dev/null ;;
-	trace-dat) ls "$root"/samples/*.dat 2>/dev/null ;;
+	trace-dat) ls "$root"/samples/*.trace.dat 2>/dev/null ;;
 	kallsyms) ls "$root"/samples/*kallsyms* 2>/dev/null ;;
 	esac
 }
