@@ -19,7 +19,7 @@ static int memfd = -1;
 
 struct vx_input *fuzz_input_open(const uint8_t *data, size_t len)
 {
-	char path[64];
+	static char path[64];	/* vx_input keeps the name: it must outlive the call */
 	struct vx_input *in;
 	size_t done = 0;
 
@@ -72,7 +72,7 @@ static int pipe_rd = -1;
 struct vx_input *fuzz_input_open_pipe(const uint8_t *data, size_t len)
 {
 	int p[2];
-	char path[64];
+	static char path[64];	/* vx_input keeps the name: it must outlive the call */
 	struct vx_input *in;
 
 	signal(SIGPIPE, SIG_IGN);
