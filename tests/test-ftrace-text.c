@@ -16,13 +16,7 @@
 /* write @text to a temp file; returns its malloc'd path (caller unlinks and frees) */
 static char *tmp_text(const char *text)
 {
-	char *p = strdup("/tmp/vxtest-ftrace-XXXXXX");
-	int fd = mkstemp(p);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	return p;
+	return tmp_file(text, strlen(text));
 }
 
 static int import_text(const char *text, struct collector *c)

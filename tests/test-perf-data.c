@@ -60,36 +60,6 @@ static char *xstrdup(const char *s)
 	return d;
 }
 
-static unsigned char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	unsigned char *buf;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
-
-/* write @len bytes into a new temp file; malloc'd path (caller unlinks and frees) */
-static char *tmp_file(const void *data, size_t len)
-{
-	char *p = xstrdup("/tmp/vxtest-perf-data-XXXXXX");
-	int fd = mkstemp(p);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
-	return p;
-}
-
 /* samples of the perf script conversion of the same file, counted without any parser:
  * every line that is neither a callchain line nor blank is one sample */
 static size_t count_perf_script_samples(void)

@@ -30,17 +30,6 @@ static const char *sample(const char *name)
 }
 
 
-static char *tmp_text(const char *text, size_t len)
-{
-	char *p = strdup("/tmp/vxtest-perf-script-XXXXXX");
-	int fd = mkstemp(p);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, len), (ssize_t)len);
-	close(fd);
-	return p;
-}
-
 static int import_as(const char *path, const char *format, const char *kallsyms, struct collector *c)
 {
 	struct vx_input *in = vx_input_open(path);
@@ -269,7 +258,7 @@ static void test_perf_script_cut_text_imports_complete_events(void **state)
 		/* cut in the middle of a line */
 		while (buf[cut] == '\n' || buf[cut - 1] == '\n')
 			cut++;
-		p = tmp_text(buf, (size_t)cut);
+		p = tmp_file(buf, (size_t)cut);
 		collector_init(&c);
 		assert_int_equal(import_as(p, "perf-script", NULL, &c), 0);
 		assert_true(c.sink.truncated);
@@ -298,7 +287,7 @@ static void test_perf_script_header_forms(void **state)
 		"this is not a perf script line\n"
 		"ping  9 [001] 3.000000001: probe:ip_output: (ffffffff81fff0b0) skb=0xffff888100000200\n";
 	struct collector c;
-	char *p = tmp_text(text, sizeof(text) - 1);
+	char *p = tmp_file(text, sizeof(text) - 1);
 
 	collector_init(&c);
 	assert_int_equal(import_as(p, "perf-script", NULL, &c), 0);
@@ -320,7 +309,7 @@ static void test_perf_script_header_forms(void **state)
 	/* with --kallsyms the [unknown] kernel frame gets its name */
 	{
 		static const char ks[] = "ffffffffc0a00f00 t vxlan_rcv\t[vxlan]\nffffffffc0a02000 t vxlan_other\t[vxlan]\n";
-		char *k = tmp_text(ks, sizeof(ks) - 1);
+		char *k = tmp_file(ks, sizeof(ks) - 1);
 
 		collector_init(&c);
 		assert_int_equal(import_as(p, "perf-script", k, &c), 0);
@@ -357,7 +346,7 @@ static void test_perf_script_probe_tells_it_from_ftrace_text(void **state)
 	assert_int_equal(ps->probe((const unsigned char *)"PERFILE2\0\0", 10), 0);
 
 	/* forced on a file of another kind: one line, no events */
-	p = tmp_text("hello\nworld\n", 12);
+	p = tmp_file("hello\nworld\n", 12);
 	collector_init(&c);
 	assert_int_equal(import_as(p, "perf-script", NULL, &c), -1);
 	assert_non_null(strstr(vx_error_msg(), "perf script"));

@@ -127,6 +127,36 @@ int import_path(const char *path, struct vx_sink *sink, const struct vx_format *
 	return r;
 }
 
+unsigned char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	unsigned char *buf;
+	long n;
+
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+char *tmp_file(const void *data, size_t len)
+{
+	char *p = strdup("/tmp/vxtest-XXXXXX");
+	int fd = mkstemp(p);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, len), (ssize_t)len);
+	close(fd);
+	return p;
+}
+
 char *test_db_new(void)
 {
 	char dir[] = "/tmp/vxtest-XXXXXX";

@@ -41,6 +41,11 @@ const char *sample_path(const char *name);
  * *@fmt receives the detected format (may be NULL) */
 int import_path(const char *path, struct vx_sink *sink, const struct vx_format **fmt);
 
+/* slurp - the whole file at @path, malloc'd (caller frees), NUL-terminated; *@len its size */
+unsigned char *slurp(const char *path, size_t *len);
+/* tmp_file - @len bytes of @data in a new temp file; malloc'd path (caller unlinks, frees) */
+char *tmp_file(const void *data, size_t len);
+
 /* test_db_new - a fresh database path in a new temp directory (malloc'd; test_db_remove frees) */
 char *test_db_new(void);
 void test_db_remove(char *path);
