@@ -187,6 +187,7 @@ static const char page_css[] =
 	"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:0 0 6px}"
 	"h3{font-size:15px;margin:14px 0 6px}\n"
 	".sub{color:var(--muted);margin:0 0 14px}\n"
+	".blind{border-left:4px solid #c0392b;padding:6px 10px;background:#fdecea}\n"
 	"section{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:12px 18px;"
 	"margin:0 0 16px;box-shadow:0 1px 2px rgba(0,0,0,.04)}\n"
 	".facts{display:flex;flex-wrap:wrap;gap:6px 8px;margin:4px 0 10px}\n"
@@ -278,7 +279,13 @@ static void write_captures(struct html *h, size_t ngroups)
 	if (reenter)
 		fprintf(h->out, "; <b class=\"yes\">%zu journey%s through the IP layer again after "
 			"encapsulation</b>", reenter, reenter == 1 ? " passes" : "s pass");
-	fputs(".</p>\n<section id=\"captures\"><h2>Captures</h2>\n<table><tr><th>id</th><th>source"
+	fputs(".</p>\n", h->out);
+	if (vx_analysis_blind(an)) {
+		fputs("<p class=\"blind\"><b>Warning:</b> ", h->out);
+		esc(h, vx_analysis_blind(an));
+		fputs(".</p>\n", h->out);
+	}
+	fputs("<section id=\"captures\"><h2>Captures</h2>\n<table><tr><th>id</th><th>source"
 	      "</th><th>format</th><th>kernel</th><th class=\"num\">events</th><th class=\"num\">"
 	      "lost</th><th>truncated</th></tr>\n", h->out);
 	for (size_t i = 0; ds && i < ds->ncaptures && i < HTML_MAX_PATHS; i++) {

@@ -246,6 +246,8 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 		strbuf_release(&sb);
 		fputc('\n', out);
 	}
+	if (vx_analysis_blind(an))
+		fprintf(out, "\nwarning: %s\n", vx_analysis_blind(an));
 	for (size_t j = 0; j < an->njourneys; j++) {
 		encap += an->journeys[j].encap != NULL;
 		reenter += an->journeys[j].reenters_ip_after_encap;
