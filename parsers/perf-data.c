@@ -1103,7 +1103,8 @@ static int sample(struct pd *pd, const unsigned char *rec, size_t size)
 	const unsigned char *ips = NULL, *raw = NULL;
 	uint32_t rawsz = 0;
 	int pid = -1, tid = -1, cpu = -1;
-	size_t nframes = 0, nfields = 0;
+	size_t nframes = 0, nfields = 0, nkips = 0;
+	const unsigned char *kips = NULL;
 	struct vx_event ev;
 
 #define NEED(n) do { if ((size_t)(end - p) < (size_t)(n)) goto bad; } while (0)
@@ -1178,6 +1179,8 @@ static int sample(struct pd *pd, const unsigned char *rec, size_t size)
 	if (ips && nr) {
 		uint64_t ctx = PERF_CONTEXT_KERNEL;
 
+		kips = ips;
+
 		for (uint64_t i = 0; i < nr && nframes < MAX_FRAMES; i++) {
 			uint64_t ip = rd64(ips + 8 * i);
 
@@ -1189,6 +1192,7 @@ static int sample(struct pd *pd, const unsigned char *rec, size_t size)
 			}
 			if (ctx != PERF_CONTEXT_KERNEL)
 				continue;
+			nkips = (size_t)i + 1;
 			if (!pd->ks_state && symbols_decide(pd) < 0)
 				return -1;
 			pd->frames[nframes++] = frame_text(pd, ip);
@@ -1204,6 +1208,8 @@ static int sample(struct pd *pd, const unsigned char *rec, size_t size)
 	ev.nfields = nfields;
 	ev.frames = pd->frames;
 	ev.nframes = nframes;
+	/* same kernel addresses → same frame texts (frame_text is memoised for the import) */
+	ev.stack_key = nframes ? vx_hash64(VX_HASH_INIT, kips, nkips * 8) | 1 : 0;
 	(void)pid;
 	return vx_sink_event(pd->sink, &ev);
 bad:

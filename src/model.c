@@ -200,27 +200,33 @@ int64_t vx_event_len(const struct vx_event *ev)
 	return n;
 }
 
-/* word-at-a-time multiply/xor-shift mixing: stable across runs and machines (the store
- * keeps these values), several times faster than byte-wise FNV on frame names */
-static inline uint64_t mix64(uint64_t h, uint64_t w)
+/* 128-bit multiply folding (after wyhash), 16 bytes a step: stable across runs and machines
+ * (the store keeps these values), several times faster than byte-wise FNV on frame names */
+static inline uint64_t mum(uint64_t a, uint64_t b)
 {
-	h ^= w * 0x9e3779b97f4a7c15ULL;
-	h = (h ^ (h >> 29)) * 0xbf58476d1ce4e5b9ULL;
-	return h ^ (h >> 32);
+	__uint128_t r = (__uint128_t)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
 uint64_t vx_hash64(uint64_t h, const void *data, size_t len)
 {
 	const unsigned char *p = data;
-	uint64_t w;
+	uint64_t a, b, n = len;
 
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&w, p, 8);
-		h = mix64(h, w);
+	for (; len >= 16; p += 16, len -= 16) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, 8);
+		h = mum(a ^ h ^ 0xa0761d6478bd642fULL, b ^ 0xe7037ed1a0b428dbULL);
 	}
-	w = 0;
-	memcpy(&w, p, len);
-	return mix64(h, w ^ ((uint64_t)len << 56));
+	a = b = 0;
+	if (len >= 8) {
+		memcpy(&a, p, 8);
+		memcpy(&b, p + 8, len - 8);
+	} else {
+		memcpy(&a, p, len);
+	}
+	return mum(a ^ h ^ 0x8ebc6af09c88c6e3ULL, b ^ (n << 3) ^ 0x589965cc75374cc3ULL);
 }
 
 void vx_dataset_release(struct vx_dataset *ds)

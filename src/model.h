@@ -36,6 +36,10 @@ struct vx_event {
 	size_t nfields;
 	const char *const *frames;
 	size_t nframes;
+	/* 0, or the producer's promise that every event of this import with the same key has
+	 * the same @frames (e.g. a hash of the raw callchain): the store then skips hashing
+	 * and normalising the frames of a stack it has seen */
+	uint64_t stack_key;
 };
 
 /*
@@ -96,7 +100,7 @@ uint64_t vx_event_skb(const struct vx_event *ev);
 const char *vx_event_dev(const struct vx_event *ev);
 int64_t vx_event_len(const struct vx_event *ev);	/* -1 when absent */
 
-/* vx_hash64 - FNV-1a of @len bytes, continuing from @h (start with VX_HASH_INIT) */
+/* vx_hash64 - 64-bit hash of @len bytes, continuing from @h (start with VX_HASH_INIT) */
 #define VX_HASH_INIT 1469598103934665603ULL
 uint64_t vx_hash64(uint64_t h, const void *data, size_t len);
 

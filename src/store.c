@@ -1,22 +1,21 @@
-/* store.c: SQLite store (see store.h). Schema version in PRAGMA user_version, WAL,
- * prepared statements, one transaction per import. Stacks are deduplicated through an
- * in-memory hash index so that importing does not query per event.
- * Must not: parse capture formats or analyse anything.
+/* store.c: SQLite store (see store.h): opening and checking a database, its schema (version
+ * in PRAGMA user_version, WAL), and loading captures back for the analysis. Writing a capture
+ * is store-import.c. Must not: parse capture formats or analyse anything.
  */
 #include "store.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <sqlite3.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
 #include "json.h"
+#include "store-internal.h"
 #include "strbuf.h"
 
 static const char schema[] =
@@ -43,49 +42,55 @@ static const char schema[] =
 	" hash INTEGER NOT NULL UNIQUE,"
 	" depth INTEGER NOT NULL,"
 	" frames TEXT NOT NULL);"	/* innermost first, one symbol per line */
-	"CREATE TABLE IF NOT EXISTS events("
+	/* comms, event names and devices, each stored once */
+	"CREATE TABLE IF NOT EXISTS strings("
 	" id INTEGER PRIMARY KEY,"
-	" capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,"
+	" text TEXT NOT NULL);"
+	/* the fields of an event minus what varies: every key in order with the values that
+	 * repeat; "" for the values rebuilt from the event's skb/len/dev columns (named by
+	 * skb_key, len_key, dev_key; skb printed with skb_fmt) and for those in event_rows.vals */
+	"CREATE TABLE IF NOT EXISTS fieldsets("
+	" id INTEGER PRIMARY KEY,"
+	" hash INTEGER NOT NULL UNIQUE,"
+	" fields TEXT NOT NULL,"
+	" skb_key TEXT, skb_fmt TEXT, len_key TEXT, dev_key TEXT);"
+	"CREATE TABLE IF NOT EXISTS event_rows("
+	" id INTEGER PRIMARY KEY,"
+	" capture_id INTEGER NOT NULL,"	/* captures(id) */
 	" ts_ns INTEGER NOT NULL,"
 	" cpu INTEGER,"
 	" pid INTEGER,"
-	" comm TEXT,"
-	" name TEXT NOT NULL,"
-	" dev TEXT,"
+	" comm_id INTEGER,"	/* strings(id) */
+	" name_id INTEGER NOT NULL,"
+	" dev_id INTEGER,"
 	" len INTEGER,"
 	" skb INTEGER,"
-	" stack_id INTEGER REFERENCES stacks(id),"
-	" fields TEXT NOT NULL DEFAULT '{}');"	/* JSON object of every field, as text */
-	"CREATE INDEX IF NOT EXISTS events_capture_ts ON events(capture_id, ts_ns);";
-
-struct stack_index {
-	uint64_t *hash;
-	int64_t *id;
-	size_t cap, n;
-};
-
-struct vx_store {
-	sqlite3 *db;
-	char *path;
-	bool readonly;
-	/* import state */
-	bool importing;
-	int64_t capture_id;
-	struct vx_sink sink;
-	sqlite3_stmt *ins_event, *ins_stack, *ins_meta;
-	struct stack_index stacks;
-	struct stack_index raw;	/* hash of the frames as the producer gave them → stack id */
-	uint64_t first_ts, last_ts;
-	struct strbuf frames, fields;
-	char *kernel_release;
-};
-
-static int db_error(struct vx_store *st, const char *what)
+	" stack_id INTEGER,"	/* stacks(id) */
+	" fieldset_id INTEGER NOT NULL,"
+	" vals TEXT);"	/* JSON object of the fields whose values vary per event, or NULL */
+	VX_STORE_INDEXES
+	/* foreign keys would cost two lookups per inserted event: the references are checked by
+	 * store_check() and a capture's events go with it through this trigger */
+	"CREATE TRIGGER IF NOT EXISTS captures_delete_events AFTER DELETE ON captures"
+	" BEGIN DELETE FROM event_rows WHERE capture_id = old.id; END;"
+	/* the events as schema 1 had them, fields as one JSON object: json_extract(fields, '$.msg') */
+	"CREATE VIEW IF NOT EXISTS events AS SELECT e.id AS id, e.capture_id AS capture_id,"
+	" e.ts_ns AS ts_ns, e.cpu AS cpu, e.pid AS pid, c.text AS comm, n.text AS name, d.text AS dev,"
+	" e.len AS len, e.skb AS skb, e.stack_id AS stack_id,"
+	" json_patch(json_replace(f.fields, '$.\"' || f.skb_key || '\"', printf(f.skb_fmt, e.skb),"
+	"  '$.\"' || f.len_key || '\"', CAST(e.len AS TEXT), '$.\"' || f.dev_key || '\"', d.text),"
+	"  coalesce(e.vals, '{}')) AS fields"
+	" FROM event_rows e"
+	" JOIN fieldsets f ON f.id = e.fieldset_id"
+	" JOIN strings n ON n.id = e.name_id"
+	" LEFT JOIN strings c ON c.id = e.comm_id"
+	" LEFT JOIN strings d ON d.id = e.dev_id;";
+int store_db_error(struct vx_store *st, const char *what)
 {
 	return vx_error("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 
-static int exec(struct vx_store *st, const char *sql)
+int store_exec(struct vx_store *st, const char *sql)
 {
 	char *msg = NULL;
 
@@ -96,6 +101,19 @@ static int exec(struct vx_store *st, const char *sql)
 	}
 	return 0;
 }
+
+int store_prepare(struct vx_store *st, const char *sql, sqlite3_stmt **s)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
+		return store_db_error(st, "cannot prepare statement");
+	return 0;
+}
+
+#define VX_STR_(x) #x
+#define VX_STR(x) VX_STR_(x)
+#define db_error store_db_error
+#define exec store_exec
+#define prepare store_prepare
 
 static int user_version(struct vx_store *st, int *v)
 {
@@ -172,20 +190,29 @@ static int reopen_immutable(struct vx_store *st, const char *path)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
+/* before SQLite's first use: no global memory statistics (a mutex on every allocation) */
+static void sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct vx_store *store_open(const char *path, bool readonly)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct vx_store *st = calloc(1, sizeof(*st));
-	int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	/* NOMUTEX: one thread at a time uses the connection (the import's writer thread while the
+	 * caller waits for it), so SQLite's per-call locking is pure cost */
+	int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+		    SQLITE_OPEN_NOMUTEX;
 	int v, empty;
 
+	pthread_once(&once, sqlite_setup);
 	if (!st) {
 		vx_error("out of memory");
 		return NULL;
 	}
 	st->path = strdup(path);
 	st->readonly = readonly;
-	strbuf_init(&st->frames, 0);
-	strbuf_init(&st->fields, 0);
 	if (readonly && access(path, F_OK) != 0) {
 		vx_error("%s: no such database; import a capture first ('vxanalyze import FILE') or pass -d",
 			 path);
@@ -245,8 +272,9 @@ struct vx_store *store_open(const char *path, bool readonly)
 			vx_error("%s: empty database, nothing imported yet", path);
 			goto fail;
 		}
-		if (exec(st, "PRAGMA journal_mode=WAL") < 0 || exec(st, "BEGIN") < 0 ||
-		    exec(st, schema) < 0 || exec(st, "PRAGMA user_version=" "1") < 0 ||
+		/* 16 KiB pages: a quarter of the page writes of the default 4 KiB on a bulk load */
+		if (exec(st, "PRAGMA page_size=16384") < 0 || exec(st, "PRAGMA journal_mode=WAL") < 0 || exec(st, "BEGIN") < 0 ||
+		    exec(st, schema) < 0 || exec(st, "PRAGMA user_version=" VX_STR(VX_STORE_SCHEMA_VERSION)) < 0 ||
 		    exec(st, "COMMIT") < 0) {
 			vx_error("%s: cannot create the database: %s", path, vx_error_msg());
 			goto fail;
@@ -255,8 +283,11 @@ struct vx_store *store_open(const char *path, bool readonly)
 		if (v == 0)
 			vx_error("%s: not a vxanalyze database (it has tables but no vxanalyze schema); use another -d FILE",
 				 path);
+		else if (v > 0 && v < VX_STORE_SCHEMA_VERSION)
+			vx_error("%s: schema %d: made by an older vxanalyze; re-import the capture into a new database (this one reads schema %d)",
+				 path, v, VX_STORE_SCHEMA_VERSION);
 		else
-			vx_error("%s: database schema version %d, this vxanalyze reads version %d; re-import into a new database",
+			vx_error("%s: database schema version %d, this vxanalyze reads version %d: made by a newer vxanalyze; use it, or re-import into a new database",
 				 path, v, VX_STORE_SCHEMA_VERSION);
 		goto fail;
 	}
@@ -270,333 +301,15 @@ fail:
 	return NULL;
 }
 
-static void finalize_import_stmts(struct vx_store *st)
-{
-	sqlite3_finalize(st->ins_event);
-	sqlite3_finalize(st->ins_stack);
-	sqlite3_finalize(st->ins_meta);
-	st->ins_event = st->ins_stack = st->ins_meta = NULL;
-	free(st->stacks.hash);
-	free(st->stacks.id);
-	memset(&st->stacks, 0, sizeof(st->stacks));
-	free(st->raw.hash);
-	free(st->raw.id);
-	memset(&st->raw, 0, sizeof(st->raw));
-	free(st->kernel_release);
-	st->kernel_release = NULL;
-}
-
 void store_close(struct vx_store *st)
 {
 	if (!st)
 		return;
-	if (st->importing)
-		store_import_rollback(st);
-	finalize_import_stmts(st);
+	store_import_rollback(st);
 	if (st->db)
 		sqlite3_close(st->db);
-	strbuf_release(&st->frames);
-	strbuf_release(&st->fields);
 	free(st->path);
 	free(st);
-}
-
-/* ---- stack index: open addressing on the 64-bit hash ---- */
-
-static void index_put(struct stack_index *ix, uint64_t h, int64_t id);
-
-static void index_grow(struct stack_index *ix)
-{
-	struct stack_index old = *ix;
-
-	ix->cap = old.cap ? old.cap * 2 : 1024;
-	ix->n = 0;
-	ix->hash = calloc(ix->cap, sizeof(*ix->hash));
-	ix->id = calloc(ix->cap, sizeof(*ix->id));
-	if (!ix->hash || !ix->id)
-		abort();
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.id[i])
-			index_put(ix, old.hash[i], old.id[i]);
-	free(old.hash);
-	free(old.id);
-}
-
-static void index_put(struct stack_index *ix, uint64_t h, int64_t id)
-{
-	if ((ix->n + 1) * 2 > ix->cap)
-		index_grow(ix);
-	size_t i = h & (ix->cap - 1);
-
-	while (ix->id[i])
-		i = (i + 1) & (ix->cap - 1);
-	ix->hash[i] = h;
-	ix->id[i] = id;
-	ix->n++;
-}
-
-static int64_t index_get(const struct stack_index *ix, uint64_t h)
-{
-	if (!ix->cap)
-		return 0;
-	size_t i = h & (ix->cap - 1);
-
-	while (ix->id[i]) {
-		if (ix->hash[i] == h)
-			return ix->id[i];
-		i = (i + 1) & (ix->cap - 1);
-	}
-	return 0;
-}
-
-/* ---- the import sink ---- */
-
-static int64_t stack_id_for(struct vx_store *st, const struct vx_event *ev)
-{
-	char sym[256];
-	size_t depth = 0;
-	uint64_t raw = VX_HASH_INIT;
-
-	if (!ev->nframes)
-		return 0;
-	/* most events repeat a stack seen before: recognise the raw frames before paying for
-	 * normalisation (the raw index lives for this import only) */
-	for (size_t i = 0; i < ev->nframes; i++)
-		raw = ev->frames[i] ? vx_hash64(raw, ev->frames[i], strlen(ev->frames[i]) + 1) : raw;
-	raw = vx_hash64(raw, &ev->nframes, sizeof(ev->nframes));
-	int64_t cached = index_get(&st->raw, raw);
-
-	if (cached)
-		return cached;
-	strbuf_reset(&st->frames);
-	for (size_t i = 0; i < ev->nframes; i++) {
-		if (!ev->frames[i] || vx_frame_normalize(ev->frames[i], sym, sizeof(sym)) != 0)
-			continue;
-		if (depth++)
-			strbuf_addch(&st->frames, '\n');
-		strbuf_addstr(&st->frames, sym);
-	}
-	if (!depth)
-		return 0;
-	uint64_t h = vx_hash64(VX_HASH_INIT, st->frames.buf, st->frames.len);
-	int64_t id = index_get(&st->stacks, h);
-
-	if (id) {
-		index_put(&st->raw, raw, id);
-		return id;
-	}
-	sqlite3_reset(st->ins_stack);
-	sqlite3_bind_int64(st->ins_stack, 1, (sqlite3_int64)h);
-	sqlite3_bind_int64(st->ins_stack, 2, (sqlite3_int64)depth);
-	sqlite3_bind_text(st->ins_stack, 3, st->frames.buf, (int)st->frames.len, SQLITE_STATIC);
-	if (sqlite3_step(st->ins_stack) != SQLITE_DONE) {
-		db_error(st, "cannot store a stack");
-		return -1;
-	}
-	id = sqlite3_last_insert_rowid(st->db);
-	index_put(&st->stacks, h, id);
-	index_put(&st->raw, raw, id);
-	return id;
-}
-
-static void bind_text_or_null(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v)
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, i);
-}
-
-static int sink_event(struct vx_sink *sink, const struct vx_event *ev)
-{
-	struct vx_store *st = sink->priv;
-	sqlite3_stmt *s = st->ins_event;
-	int64_t stack_id = stack_id_for(st, ev);
-	uint64_t skb = vx_event_skb(ev);
-	int64_t len = vx_event_len(ev);
-
-	if (stack_id < 0)
-		return -1;
-	strbuf_reset(&st->fields);
-	strbuf_addch(&st->fields, '{');
-	for (size_t i = 0; i < ev->nfields; i++) {
-		if (i)
-			strbuf_addch(&st->fields, ',');
-		json_escape(&st->fields, ev->fields[i].key);
-		strbuf_addch(&st->fields, ':');
-		json_escape(&st->fields, ev->fields[i].value ? ev->fields[i].value : "");
-	}
-	strbuf_addch(&st->fields, '}');
-
-	sqlite3_reset(s);
-	sqlite3_bind_int64(s, 1, st->capture_id);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)ev->ts_ns);
-	if (ev->cpu >= 0)
-		sqlite3_bind_int(s, 3, ev->cpu);
-	else
-		sqlite3_bind_null(s, 3);
-	if (ev->pid >= 0)
-		sqlite3_bind_int(s, 4, ev->pid);
-	else
-		sqlite3_bind_null(s, 4);
-	bind_text_or_null(s, 5, ev->comm);
-	sqlite3_bind_text(s, 6, ev->name ? ev->name : "unknown:unknown", -1, SQLITE_STATIC);
-	bind_text_or_null(s, 7, vx_event_dev(ev));
-	if (len >= 0)
-		sqlite3_bind_int64(s, 8, len);
-	else
-		sqlite3_bind_null(s, 8);
-	if (skb)
-		sqlite3_bind_int64(s, 9, (sqlite3_int64)skb);
-	else
-		sqlite3_bind_null(s, 9);
-	if (stack_id)
-		sqlite3_bind_int64(s, 10, stack_id);
-	else
-		sqlite3_bind_null(s, 10);
-	sqlite3_bind_text(s, 11, st->fields.buf, (int)st->fields.len, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		return db_error(st, "cannot store an event");
-	if (!sink->events || ev->ts_ns < st->first_ts)
-		st->first_ts = ev->ts_ns;
-	if (!sink->events || ev->ts_ns > st->last_ts)
-		st->last_ts = ev->ts_ns;
-	sink->events++;
-	return 0;
-}
-
-static int sink_meta(struct vx_sink *sink, const char *key, const char *value, size_t len)
-{
-	struct vx_store *st = sink->priv;
-	sqlite3_stmt *s = st->ins_meta;
-
-	if (!strcmp(key, "kernel_release")) {
-		free(st->kernel_release);
-		st->kernel_release = strndup(value, len);
-	}
-	sqlite3_reset(s);
-	sqlite3_bind_int64(s, 1, st->capture_id);
-	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(s, 3, value, (int)len, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE)
-		return db_error(st, "cannot store capture metadata");
-	return 0;
-}
-
-static int prepare(struct vx_store *st, const char *sql, sqlite3_stmt **s)
-{
-	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
-		return db_error(st, "cannot prepare statement");
-	return 0;
-}
-
-static void now_iso(char *buf, size_t n)
-{
-	time_t t = time(NULL);
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-struct vx_sink *store_import_begin(struct vx_store *st, const char *source, const char *format)
-{
-	sqlite3_stmt *s = NULL;
-	char when[32];
-
-	if (st->readonly) {
-		vx_error("%s: opened read-only", st->path);
-		return NULL;
-	}
-	if (st->importing) {
-		vx_error("%s: an import is already in progress", st->path);
-		return NULL;
-	}
-	/* IMMEDIATE: take the write lock now, not at the first event */
-	if (exec(st, "BEGIN IMMEDIATE") < 0)
-		return NULL;
-	st->importing = true;
-	now_iso(when, sizeof(when));
-	if (prepare(st, "INSERT INTO captures(source, format, imported_at) VALUES(?,?,?)", &s) < 0)
-		goto fail;
-	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, format, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, when, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		db_error(st, "cannot create capture");
-		goto fail;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	st->capture_id = sqlite3_last_insert_rowid(st->db);
-	if (prepare(st, "INSERT INTO events(capture_id, ts_ns, cpu, pid, comm, name, dev, len, skb, stack_id, fields)"
-		    " VALUES(?,?,?,?,?,?,?,?,?,?,?)", &st->ins_event) < 0 ||
-	    prepare(st, "INSERT INTO stacks(hash, depth, frames) VALUES(?,?,?)", &st->ins_stack) < 0 ||
-	    prepare(st, "INSERT OR REPLACE INTO capture_meta(capture_id, key, value) VALUES(?,?,?)",
-		    &st->ins_meta) < 0 ||
-	    prepare(st, "SELECT hash, id FROM stacks", &s) < 0)
-		goto fail;
-	while (sqlite3_step(s) == SQLITE_ROW)
-		index_put(&st->stacks, (uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1));
-	sqlite3_finalize(s);
-	memset(&st->sink, 0, sizeof(st->sink));
-	st->sink.event = sink_event;
-	st->sink.meta = sink_meta;
-	st->sink.priv = st;
-	st->first_ts = st->last_ts = 0;
-	return &st->sink;
-fail:
-	sqlite3_finalize(s);
-	store_import_rollback(st);
-	return NULL;
-}
-
-int store_import_commit(struct vx_store *st, int64_t *id)
-{
-	sqlite3_stmt *s;
-	struct vx_sink *k = &st->sink;
-
-	if (!st->importing)
-		return vx_error("%s: no import in progress", st->path);
-	if (prepare(st, "UPDATE captures SET events=?, lost_events=?, skipped=?, truncated=?, truncated_at=?,"
-		    " first_ts=?, last_ts=?, kernel_release=? WHERE id=?", &s) < 0)
-		goto fail;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)k->events);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)k->lost_events);
-	sqlite3_bind_int64(s, 3, (sqlite3_int64)k->skipped);
-	sqlite3_bind_int(s, 4, k->truncated);
-	if (k->truncated)
-		sqlite3_bind_int64(s, 5, (sqlite3_int64)k->truncated_at);
-	if (k->events) {
-		sqlite3_bind_int64(s, 6, (sqlite3_int64)st->first_ts);
-		sqlite3_bind_int64(s, 7, (sqlite3_int64)st->last_ts);
-	}
-	bind_text_or_null(s, 8, st->kernel_release);
-	sqlite3_bind_int64(s, 9, st->capture_id);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		sqlite3_finalize(s);
-		db_error(st, "cannot finish capture");
-		goto fail;
-	}
-	sqlite3_finalize(s);
-	finalize_import_stmts(st);
-	if (exec(st, "COMMIT") < 0)
-		goto fail;
-	st->importing = false;
-	if (id)
-		*id = st->capture_id;
-	return 0;
-fail:
-	store_import_rollback(st);
-	return -1;
-}
-
-void store_import_rollback(struct vx_store *st)
-{
-	finalize_import_stmts(st);
-	if (st->importing)
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-	st->importing = false;
 }
 
 /* ---- loading ---- */
@@ -612,13 +325,14 @@ static int load_captures(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 {
 	sqlite3_stmt *s;
 	size_t cap = 0;
+	int rc;
 
 	if (prepare(st, "SELECT id, source, format, kernel_release, imported_at, events, lost_events,"
 		    " skipped, truncated, first_ts, last_ts FROM captures WHERE ?1 = 0 OR id = ?1 ORDER BY id",
 		    &s) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ds->ncaptures == cap) {
 			cap = cap ? cap * 2 : 8;
 			ds->captures = realloc(ds->captures, cap * sizeof(*ds->captures));
@@ -641,6 +355,8 @@ static int load_captures(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 		c->last_ts = (uint64_t)sqlite3_column_int64(s, 10);
 	}
 	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, "cannot read the captures");
 	if (id && !ds->ncaptures)
 		return vx_error("%s: no capture %" PRId64 "; 'vxanalyze captures' lists them", st->path, id);
 	return 0;
@@ -650,13 +366,14 @@ static int load_stacks(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 {
 	sqlite3_stmt *s;
 	size_t cap = 0;
+	int rc;
 
 	if (prepare(st, "SELECT id, depth, frames FROM stacks WHERE id IN"
-		    " (SELECT DISTINCT stack_id FROM events WHERE stack_id IS NOT NULL AND (?1 = 0 OR capture_id = ?1))"
+		    " (SELECT DISTINCT stack_id FROM event_rows WHERE stack_id IS NOT NULL AND (?1 = 0 OR capture_id = ?1))"
 		    " ORDER BY id", &s) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ds->nstacks == cap) {
 			cap = cap ? cap * 2 : 64;
 			ds->stacks = realloc(ds->stacks, cap * sizeof(*ds->stacks));
@@ -681,19 +398,194 @@ static int load_stacks(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 		}
 	}
 	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, "cannot read the stacks");
 	return 0;
+}
+
+/* the strings table, sorted by id; texts live in the dataset's arena */
+struct strtab {
+	int64_t *id;
+	const char **text;
+	size_t n;
+};
+
+static const char *strtab_get(const struct strtab *t, int64_t id)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->id[mid] == id)
+			return t->text[mid];
+		if (t->id[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* a field set as loaded: the fields in order, and the slots the columns fill (-1: none) */
+struct fset {
+	int64_t id;
+	struct vx_field *fields;
+	size_t n;
+	int skb, len, dev;
+	const char *skb_fmt;
+};
+
+static int slot_of(const struct fset *f, const char *key)
+{
+	if (key)
+		for (size_t i = 0; i < f->n; i++)
+			if (!strcmp(f->fields[i].key, key))
+				return (int)i;
+	return -1;
+}
+
+static int load_dictionaries(struct vx_store *st, struct vx_dataset *ds, struct strtab *t,
+			     struct fset **fsets, size_t *nfsets)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	if (prepare(st, "SELECT id, text FROM strings ORDER BY id", &s) < 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (t->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			t->id = realloc(t->id, cap * sizeof(*t->id));
+			t->text = realloc(t->text, cap * sizeof(*t->text));
+			if (!t->id || !t->text)
+				abort();
+		}
+		t->id[t->n] = sqlite3_column_int64(s, 0);
+		t->text[t->n++] = col_str(&ds->arena, s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, "cannot read the strings");
+	cap = 0;
+	if (prepare(st, "SELECT id, fields, skb_key, skb_fmt, len_key, dev_key FROM fieldsets ORDER BY id", &s) < 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*nfsets == cap) {
+			cap = cap ? cap * 2 : 64;
+			*fsets = realloc(*fsets, cap * sizeof(**fsets));
+			if (!*fsets)
+				abort();
+		}
+		struct fset *f = &(*fsets)[(*nfsets)++];
+		const char *text = (const char *)sqlite3_column_text(s, 1);
+		int n = text ? json_parse_flat(text, &ds->arena, &f->fields) : -1;
+
+		f->id = sqlite3_column_int64(s, 0);
+		if (n < 0) {
+			f->fields = NULL;
+			n = 0;
+		}
+		f->n = (size_t)n;
+		f->skb = slot_of(f, (const char *)sqlite3_column_text(s, 2));
+		f->skb_fmt = col_str(&ds->arena, s, 3);
+		if (!f->skb_fmt)
+			f->skb = -1;
+		f->len = slot_of(f, (const char *)sqlite3_column_text(s, 4));
+		f->dev = slot_of(f, (const char *)sqlite3_column_text(s, 5));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, "cannot read the field sets");
+	return 0;
+}
+
+static const struct fset *fset_get(const struct fset *f, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (f[mid].id == id)
+			return &f[mid];
+		if (f[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* the skb column as the event printed it: @fmt is one of the formats store-import.c chooses */
+static const char *skb_text(struct arena *a, const char *fmt, uint64_t skb)
+{
+	char buf[32];
+
+	if (!strcmp(fmt, "%016x"))
+		snprintf(buf, sizeof(buf), "%016" PRIx64, skb);
+	else if (!strcmp(fmt, "%x"))
+		snprintf(buf, sizeof(buf), "%" PRIx64, skb);
+	else
+		snprintf(buf, sizeof(buf), "0x%" PRIx64, skb);
+	return arena_strdup(a, buf);
+}
+
+/* rebuild @r's fields: the field set, the columns' values in their slots, then the varying values */
+static void rec_fields(struct arena *a, struct vx_rec *r, const struct fset *f, const char *vals)
+{
+	struct vx_field *v = NULL;
+	bool *filled;
+	int nv;
+
+	r->nfields = f ? f->n : 0;
+	if (!r->nfields)
+		return;
+	r->fields = arena_alloc(a, f->n * sizeof(*r->fields));
+	filled = arena_alloc(a, f->n);
+	memcpy(r->fields, f->fields, f->n * sizeof(*r->fields));
+	if (f->skb >= 0 && r->skb) {
+		r->fields[f->skb].value = skb_text(a, f->skb_fmt, r->skb);
+		filled[f->skb] = true;
+	}
+	if (f->len >= 0 && r->len >= 0) {
+		char buf[24];
+
+		snprintf(buf, sizeof(buf), "%" PRId64, r->len);
+		r->fields[f->len].value = arena_strdup(a, buf);
+		filled[f->len] = true;
+	}
+	if (f->dev >= 0 && r->dev) {
+		r->fields[f->dev].value = r->dev;
+		filled[f->dev] = true;
+	}
+	nv = vals ? json_parse_flat(vals, a, &v) : 0;
+	for (int k = 0; k < nv; k++)
+		for (size_t i = 0; i < f->n; i++)
+			if (!filled[i] && !*r->fields[i].value && !strcmp(r->fields[i].key, v[k].key)) {
+				r->fields[i].value = v[k].value;
+				filled[i] = true;
+				break;
+			}
 }
 
 static int load_events(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 {
-	sqlite3_stmt *s;
-	size_t cap = 0;
+	struct strtab t = { 0 };
+	struct fset *fsets = NULL;
+	size_t nfsets = 0, cap = 0;
+	sqlite3_stmt *s = NULL;
+	int rc, ret = -1;
 
-	if (prepare(st, "SELECT id, capture_id, ts_ns, cpu, pid, comm, name, dev, len, skb, stack_id, fields"
-		    " FROM events WHERE ?1 = 0 OR capture_id = ?1 ORDER BY capture_id, ts_ns, id", &s) < 0)
-		return -1;
+	if (load_dictionaries(st, ds, &t, &fsets, &nfsets) < 0)
+		goto out;
+	if (prepare(st, "SELECT id, capture_id, ts_ns, cpu, pid, comm_id, name_id, dev_id, len, skb, stack_id,"
+		    " fieldset_id, vals FROM event_rows WHERE ?1 = 0 OR capture_id = ?1"
+		    " ORDER BY capture_id, ts_ns, id", &s) < 0)
+		goto out;
 	sqlite3_bind_int64(s, 1, id);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ds->nrecs == cap) {
 			cap = cap ? cap * 2 : 1024;
 			ds->recs = realloc(ds->recs, cap * sizeof(*ds->recs));
@@ -701,8 +593,6 @@ static int load_events(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 				abort();
 		}
 		struct vx_rec *r = &ds->recs[ds->nrecs++];
-		const char *fields;
-		int n;
 
 		memset(r, 0, sizeof(*r));
 		r->id = sqlite3_column_int64(s, 0);
@@ -710,18 +600,28 @@ static int load_events(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 		r->ts_ns = (uint64_t)sqlite3_column_int64(s, 2);
 		r->cpu = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 3);
 		r->pid = sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 4);
-		r->comm = col_str(&ds->arena, s, 5);
-		r->name = col_str(&ds->arena, s, 6);
-		r->dev = col_str(&ds->arena, s, 7);
+		r->comm = strtab_get(&t, sqlite3_column_int64(s, 5));
+		r->name = strtab_get(&t, sqlite3_column_int64(s, 6));
+		if (!r->name)
+			r->name = "unknown:unknown";
+		r->dev = strtab_get(&t, sqlite3_column_int64(s, 7));
 		r->len = sqlite3_column_type(s, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 8);
 		r->skb = (uint64_t)sqlite3_column_int64(s, 9);
 		r->stack_id = sqlite3_column_int64(s, 10);
-		fields = (const char *)sqlite3_column_text(s, 11);
-		n = fields ? json_parse_flat(fields, &ds->arena, &r->fields) : 0;
-		r->nfields = n > 0 ? (size_t)n : 0;
+		rec_fields(&ds->arena, r, fset_get(fsets, nfsets, sqlite3_column_int64(s, 11)),
+			   (const char *)sqlite3_column_text(s, 12));
 	}
+	if (rc != SQLITE_DONE) {
+		db_error(st, "cannot read the events");
+		goto out;
+	}
+	ret = 0;
+out:
 	sqlite3_finalize(s);
-	return 0;
+	free(t.id);
+	free(t.text);
+	free(fsets);
+	return ret;
 }
 
 int store_load(struct vx_store *st, int64_t capture_id, bool with_events, struct vx_dataset *ds)
@@ -746,7 +646,7 @@ int store_load(struct vx_store *st, int64_t capture_id, bool with_events, struct
 int store_capture_meta(struct vx_store *st, int64_t capture_id, const char *key, char **value, size_t *len)
 {
 	sqlite3_stmt *s;
-	int ret = 1;
+	int ret = 1, rc;
 
 	*value = NULL;
 	*len = 0;
@@ -754,7 +654,8 @@ int store_capture_meta(struct vx_store *st, int64_t capture_id, const char *key,
 		return -1;
 	sqlite3_bind_int64(s, 1, capture_id);
 	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
 		int n = sqlite3_column_bytes(s, 0);
 		const void *b = sqlite3_column_blob(s, 0);
 
@@ -766,6 +667,8 @@ int store_capture_meta(struct vx_store *st, int64_t capture_id, const char *key,
 		(*value)[n] = '\0';
 		*len = (size_t)n;
 		ret = 0;
+	} else if (rc != SQLITE_DONE) {
+		ret = db_error(st, "cannot read capture metadata");
 	}
 	sqlite3_finalize(s);
 	return ret;
@@ -790,16 +693,22 @@ int store_capture_delete(struct vx_store *st, int64_t id)
 	return 0;
 }
 
-/* first column of the first row of @sql as a malloc'd string (caller frees), NULL when none */
+/* first column of the first row of @sql as a malloc'd string (caller frees), NULL when none
+ * (or on error, with vx_error() set) */
 static char *query_text(struct vx_store *st, const char *sql)
 {
 	sqlite3_stmt *s;
 	char *v = NULL;
 
+	int rc;
+
 	if (prepare(st, sql, &s) < 0)
 		return NULL;
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_text(s, 0))
 		v = strdup((const char *)sqlite3_column_text(s, 0));
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		db_error(st, "cannot check the database");
 	sqlite3_finalize(s);
 	return v;
 }
@@ -826,8 +735,24 @@ int store_check(struct vx_store *st)
 	if (*vx_error_msg())
 		return -1;
 	v = query_text(st, "SELECT 'capture ' || id || ' counts ' || events || ' events but holds ' ||"
-		       " (SELECT count(*) FROM events e WHERE e.capture_id = c.id)"
-		       " FROM captures c WHERE events != (SELECT count(*) FROM events e WHERE e.capture_id = c.id)");
+		       " (SELECT count(*) FROM event_rows e WHERE e.capture_id = c.id)"
+		       " FROM captures c WHERE events != (SELECT count(*) FROM event_rows e WHERE e.capture_id = c.id)");
+	if (v) {
+		vx_error("%s: %s", st->path, v);
+		free(v);
+		return -1;
+	}
+	if (*vx_error_msg())
+		return -1;
+	/* the references SQLite does not check on insert (it would cost lookups per event) */
+	v = query_text(st, "SELECT 'event ' || e.id || ' refers to a missing capture, stack, string or field set'"
+		       " FROM event_rows e"
+		       " WHERE NOT EXISTS (SELECT 1 FROM captures c WHERE c.id = e.capture_id)"
+		       " OR (e.stack_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stacks k WHERE k.id = e.stack_id))"
+		       " OR NOT EXISTS (SELECT 1 FROM fieldsets f WHERE f.id = e.fieldset_id)"
+		       " OR NOT EXISTS (SELECT 1 FROM strings s WHERE s.id = e.name_id)"
+		       " OR (e.comm_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM strings s WHERE s.id = e.comm_id))"
+		       " OR (e.dev_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM strings s WHERE s.id = e.dev_id)) LIMIT 1");
 	if (v) {
 		vx_error("%s: %s", st->path, v);
 		free(v);

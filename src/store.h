@@ -10,7 +10,9 @@
 
 #include "model.h"
 
-#define VX_STORE_SCHEMA_VERSION 1
+/* 2: events in event_rows with interned strings and deduplicated field sets; a view
+ * `events` gives the columns of 1 (fields as a JSON object) */
+#define VX_STORE_SCHEMA_VERSION 2
 
 struct vx_store;
 
