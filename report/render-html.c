@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "../src/error.h"
+#include "../src/utf8.h"
 #include "../src/strbuf.h"
 #include "flow.h"
 
@@ -69,20 +70,16 @@ static void html_escape(FILE *out, const char *s, size_t max)
 		return;
 	while (*p) {
 		unsigned char c = *p;
-		int n = 1, ok = 1;
 
 		if (chars++ == max) {
 			fputs("\xe2\x80\xa6", out);
 			return;
 		}
 		if (c >= 0x80) {
-			n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-			ok = n > 0 && !(c == 0xc0 || c == 0xc1 || c > 0xf4);
-			for (int i = 1; ok && i < n; i++)
-				if ((p[i] & 0xc0) != 0x80)
-					ok = 0;
-			if (!ok) {
-				fputs("\xef\xbf\xbd", out);
+			int n = vx_utf8_len(p);
+
+			if (!n) {
+				fputs(VX_UTF8_REPLACEMENT, out);
 				p++;
 				continue;
 			}
@@ -98,7 +95,7 @@ static void html_escape(FILE *out, const char *s, size_t max)
 		case '\'': fputs("&#39;", out); break;
 		default:
 			if (c < 0x20 || c == 0x7f)
-				fputs("\xef\xbf\xbd", out);
+				fputs(VX_UTF8_REPLACEMENT, out);
 			else
 				fputc(c, out);
 		}
@@ -187,6 +184,8 @@ static const char page_css[] =
 	"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:0 0 6px}"
 	"h3{font-size:15px;margin:14px 0 6px}\n"
 	".sub{color:var(--muted);margin:0 0 14px}\n"
+	"ul.why{margin:4px 0 8px;padding-left:20px;font-size:13px}\n"
+	"ul.why li.drop{color:#b91c1c}\n"
 	".blind{border-left:4px solid #c0392b;padding:6px 10px;background:#fdecea}\n"
 	"section{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:12px 18px;"
 	"margin:0 0 16px;box-shadow:0 1px 2px rgba(0,0,0,.04)}\n"
@@ -669,6 +668,61 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 	free(pts);
 }
 
+/* why the packet went where it went: the route lookup behind each transmit, and the drop */
+static void write_why(struct html *h, const struct vx_journey *j)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool any = j->drop != NULL;
+
+	for (size_t i = 0; i < j->nhops && !any; i++)
+		any = j->hops[i].route != NULL;
+	if (!any)
+		return;
+	fputs("<ul class=\"why\">\n", h->out);
+	for (size_t i = 0; i < j->nhops; i++) {
+		if (!j->hops[i].route)
+			continue;
+		strbuf_reset(&sb);
+		vx_lookup_describe(j->hops[i].route, &sb);
+		fprintf(h->out, "<li><b>#%zu ", i + 1);
+		esc(h, j->hops[i].dev);
+		fputs("</b> ", h->out);
+		html_escape(h->out, sb.buf, 240);
+		fputs("</li>\n", h->out);
+	}
+	if (j->drop) {
+		strbuf_reset(&sb);
+		vx_drop_describe(j->drop, &sb);
+		fprintf(h->out, "<li class=\"drop\"><b>#%zu</b> ", j->nhops);
+		html_escape(h->out, sb.buf, 240);
+		fputs("</li>\n", h->out);
+	}
+	fputs("</ul>\n", h->out);
+	strbuf_release(&sb);
+}
+
+/* the drop summary: journeys that ended in skb:kfree_skb, by reason and place */
+static void write_drops(struct html *h)
+{
+	const struct vx_analysis *an = h->an;
+	size_t total = 0;
+
+	for (size_t i = 0; i < an->ndrops; i++)
+		total += an->drops[i].count;
+	if (!total)
+		return;
+	fprintf(h->out, "<section id=\"drops\"><h2>Drops (%zu journey%s)</h2>\n<table><tr><th class="
+		"\"num\">journeys</th><th>reason</th><th>where</th></tr>\n", total, total == 1 ? "" : "s");
+	for (size_t i = 0; i < an->ndrops && i < HTML_MAX_PATHS; i++) {
+		fprintf(h->out, "<tr><td class=\"num\">%zu</td><td>", an->drops[i].count);
+		esc(h, an->drops[i].reason ? an->drops[i].reason : "(none given)");
+		fputs("</td><td class=\"mono\">", h->out);
+		esc(h, an->drops[i].location ? an->drops[i].location : "?");
+		fputs("</td></tr>\n", h->out);
+	}
+	fputs("</table>\n</section>\n", h->out);
+}
+
 static void write_group(struct html *h, const struct vx_journey_group *g, int gid, const char *kind)
 {
 	const struct vx_journey *j = g->first;
@@ -707,6 +761,7 @@ static void write_group(struct html *h, const struct vx_journey_group *g, int gi
 		fputs("<span class=\"fact re\">passes through IP again after encapsulation</span>", h->out);
 	fputs("</div>\n", h->out);
 	write_diagram(h, j, gid);
+	write_why(h, j);
 	fputs("<div class=\"detail\"><p class=\"hint\">Click a hop to see its kernel stack.</p></div>\n"
 	      "</section>\n", h->out);
 }
@@ -1110,6 +1165,7 @@ static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 			"raise --max-journeys (up to %d) to see more</p>\n", ngroups - (size_t)max, rest,
 			HTML_MAX_GROUPS);
 	}
+	write_drops(&h);
 	write_unjoined_paths(&h, &gid, max);
 	write_route_requests(&h);
 	write_route_events(&h);
