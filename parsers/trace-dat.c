@@ -590,6 +590,16 @@ struct td_import {
 	int wire_fd;		/* child: the pipe to the parent */
 	struct strbuf wire;	/* child: events not yet written */
 	int err;
+	/* child: the text of each stack address, made once (a capture repeats a few thousand
+	 * return addresses); bounded by the distinct addresses, freed with the import */
+	struct td_frame {
+		const struct tep_handle *tep;
+		unsigned long long addr;
+		const char *text;
+		size_t len;
+	} *frames;
+	size_t frames_cap, frames_used;
+	struct arena frame_names;
 };
 
 /* pend_push - append one string to the pending event (name, comm, keys/values, frames) */
@@ -838,6 +848,55 @@ static int td_cpu(struct td_import *im, struct td_buffer *b, int cpu)
 	return 0;
 }
 
+static size_t td_frame_slot(const struct td_import *im, const struct tep_handle *tep, unsigned long long addr)
+{
+	return (size_t)(((uint64_t)addr ^ (uint64_t)(uintptr_t)tep) * 0x9e3779b97f4a7c15ULL >> 20) &
+	       (im->frames_cap - 1);
+}
+
+static const struct td_frame *td_frame_get(const struct td_import *im, const struct tep_handle *tep,
+					   unsigned long long addr)
+{
+	if (!im->frames_cap)
+		return NULL;
+	for (size_t i = td_frame_slot(im, tep, addr); im->frames[i].text; i = (i + 1) & (im->frames_cap - 1))
+		if (im->frames[i].addr == addr && im->frames[i].tep == tep)
+			return &im->frames[i];
+	return NULL;
+}
+
+static void td_frame_put(struct td_import *im, const struct tep_handle *tep, unsigned long long addr,
+			 const char *text, size_t len)
+{
+	size_t i;
+
+	if ((im->frames_used + 1) * 2 > im->frames_cap) {
+		struct td_frame *old = im->frames;
+		size_t oldcap = im->frames_cap;
+
+		im->frames_cap = oldcap ? 2 * oldcap : 4096;
+		im->frames = calloc(im->frames_cap, sizeof(*im->frames));
+		if (!im->frames)
+			abort();
+		for (size_t k = 0; k < oldcap; k++) {
+			if (!old[k].text)
+				continue;
+			for (i = td_frame_slot(im, old[k].tep, old[k].addr); im->frames[i].text;
+			     i = (i + 1) & (im->frames_cap - 1))
+				;
+			im->frames[i] = old[k];
+		}
+		free(old);
+	}
+	for (i = td_frame_slot(im, tep, addr); im->frames[i].text; i = (i + 1) & (im->frames_cap - 1))
+		;
+	im->frames[i].tep = tep;
+	im->frames[i].addr = addr;
+	im->frames[i].text = arena_strndup(&im->frame_names, text, len);
+	im->frames[i].len = len;
+	im->frames_used++;
+}
+
 /* kernel_stack: `size` entries of `caller` (the print format shows only 8) */
 static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep_event *event,
 			struct tep_record *rec, struct td_pending *p)
@@ -873,6 +932,14 @@ static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep
 
 		if (addr == 0 || addr == ULLONG_MAX || (lsize == 4 && addr == 0xffffffffULL))
 			continue;	/* end markers of older kernels */
+		const struct td_frame *known = td_frame_get(im, tep, addr);
+
+		if (known) {
+			if (pend_push(p, known->text, known->len) < 0)
+				return -1;
+			p->nframes++;
+			continue;
+		}
 		sym = tep_find_function(tep, addr);
 		strbuf_reset(&im->val);
 		if (sym) {
@@ -886,6 +953,7 @@ static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep
 			else
 				strbuf_addf(&im->val, "0x%llx", addr);
 		}
+		td_frame_put(im, tep, addr, im->val.buf, im->val.len);
 		if (pend_push(p, im->val.buf, im->val.len) < 0)
 			return -1;
 		p->nframes++;
@@ -1109,6 +1177,10 @@ static uint64_t td_lost(const struct td_walk *w, const struct td_buffer *b)
 /* td_release - the parent's part of @im (the buffers, handles and queue live in the child) */
 static void td_release(struct td_import *im)
 {
+	free(im->frames);
+	im->frames = NULL;
+	im->frames_cap = im->frames_used = 0;
+	arena_release(&im->frame_names);
 	free(im->fields);
 	free(im->str);
 	strbuf_release(&im->wire);
@@ -1191,21 +1263,36 @@ fail:
 	return 1;
 }
 
-/* read exactly @n bytes; returns the count read (< @n only at end of file) or -1 */
-static ssize_t td_read_full(int fd, void *buf, size_t n)
+/* the parent's read side of the pipe: 64 KiB reads instead of two small reads per event */
+struct td_rbuf {
+	int fd;
+	size_t pos, len;
+	char buf[65536];
+};
+
+/* read exactly @n bytes through @rb; returns the count read (< @n only at end of file) or -1 */
+static ssize_t td_read_buffered(struct td_rbuf *rb, void *dst, size_t n)
 {
 	size_t done = 0;
 
 	while (done < n) {
-		ssize_t r = read(fd, (char *)buf + done, n - done);
+		if (rb->pos == rb->len) {
+			ssize_t r = read(rb->fd, rb->buf, sizeof(rb->buf));
 
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		done += (size_t)r;
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				return -1;
+			if (r == 0)
+				break;
+			rb->pos = 0;
+			rb->len = (size_t)r;
+		}
+		size_t k = rb->len - rb->pos < n - done ? rb->len - rb->pos : n - done;
+
+		memcpy((char *)dst + done, rb->buf + rb->pos, k);
+		rb->pos += k;
+		done += k;
 	}
 	return (ssize_t)done;
 }
@@ -1220,6 +1307,7 @@ static int td_read_in_child(struct td_import *im, struct td_walk *w, int fd)
 {
 	struct vx_sink *sink = im->sink;
 	struct strbuf data = STRBUF_INIT;
+	struct td_rbuf *rb = NULL;
 	struct td_wire h;
 	bool ended = false;
 	uint64_t events = 0;
@@ -1254,8 +1342,13 @@ static int td_read_in_child(struct td_import *im, struct td_walk *w, int fd)
 		_exit(td_read(im, w, fd));
 	}
 	close(pfd[1]);
+	rb = malloc(sizeof(*rb));
+	if (!rb)
+		abort();
+	rb->fd = pfd[0];
+	rb->pos = rb->len = 0;
 	for (;;) {
-		ssize_t r = td_read_full(pfd[0], &h, sizeof(h));
+		ssize_t r = td_read_buffered(rb, &h, sizeof(h));
 
 		if (r == 0)
 			break;
@@ -1265,7 +1358,7 @@ static int td_read_in_child(struct td_import *im, struct td_walk *w, int fd)
 		}
 		strbuf_reset(&data);
 		strbuf_grow(&data, h.len);
-		if (td_read_full(pfd[0], data.buf, h.len) != (ssize_t)h.len) {
+		if (td_read_buffered(rb, data.buf, h.len) != (ssize_t)h.len) {
 			ret = vx_error("%s: the reading process broke off", im->name);
 			break;
 		}
@@ -1294,6 +1387,7 @@ static int td_read_in_child(struct td_import *im, struct td_walk *w, int fd)
 	if (ret < 0)
 		kill(pid, SIGKILL);
 	close(pfd[0]);
+	free(rb);
 	strbuf_release(&data);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
