@@ -65,10 +65,13 @@ struct vx_import {
 	struct vx_store *st;
 	struct vx_sink sink;
 	int64_t capture_id;
-	bool bulk;		/* indexes dropped at begin, made at commit */
 	/* producer side */
 	struct vx_index strings, fieldsets, stacks, raw;
 	int64_t next_string, next_fieldset, next_stack;
+	struct last_string {
+		struct strbuf text;
+		int64_t id;
+	} last[3];
 	struct vx_index names;	/* name id → index in @ns */
 	struct name_state *ns;
 	size_t nns;
@@ -403,15 +406,32 @@ static int writer_finish(struct vx_import *im)
 
 /* ---- interning, in the producer's thread ---- */
 
-/* id of @s in the strings table, queued for insertion when new; 0 for NULL */
-static int64_t string_id(struct vx_import *im, const char *s)
+static int64_t string_id_hashed(struct vx_import *im, const char *s);
+
+/* id of @s in the strings table, queued for insertion when new; 0 for NULL. @role (0..2:
+ * name, comm, dev) keeps the last string of each kind: most events repeat it */
+static int64_t string_id(struct vx_import *im, int role, const char *s)
+{
+	struct last_string *last = &im->last[role];
+	int64_t id;
+
+	if (!s)
+		return 0;
+	if (last->id && !strcmp(last->text.buf, s))
+		return last->id;
+	id = string_id_hashed(im, s);
+	strbuf_reset(&last->text);
+	strbuf_addstr(&last->text, s);
+	last->id = id;
+	return id;
+}
+
+static int64_t string_id_hashed(struct vx_import *im, const char *s)
 {
 	size_t n;
 	uint64_t h;
 	int64_t id;
 
-	if (!s)
-		return 0;
 	n = strlen(s);
 	h = vx_hash64(VX_HASH_INIT, s, n);
 	id = index_get(&im->strings, h);
@@ -802,9 +822,9 @@ static int sink_event(struct vx_sink *sink, const struct vx_event *ev)
 	/* a field is given back by a column only when the column's text is exactly the field's */
 	if (skb && plain_key(ev->fields[skb_i].key))
 		skb_fmt = skb_format(ev->fields[skb_i].value, skb);
-	name_id = string_id(im, ev->name ? ev->name : "unknown:unknown");
-	comm_id = string_id(im, ev->comm);
-	dev_id = string_id(im, dev);
+	name_id = string_id(im, 0, ev->name ? ev->name : "unknown:unknown");
+	comm_id = string_id(im, 1, ev->comm);
+	dev_id = string_id(im, 2, dev);
 	stack_id = stack_id_for(im, ev);
 	fs_id = fieldset_id(im, name_id, ev, skb_fmt ? skb_i : -1, skb_fmt,
 			    len >= 0 && plain_key(ev->fields[len_i].key) &&
@@ -894,6 +914,8 @@ void store_import_free(struct vx_store *st)
 			free(im->ns[n].vkey[k]);
 	}
 	free(im->ns);
+	for (int r = 0; r < 3; r++)
+		strbuf_release(&im->last[r].text);
 	strbuf_release(&im->tmp);
 	strbuf_release(&im->vals);
 	strbuf_release(&im->fsjson);
@@ -942,23 +964,6 @@ static int load_index(struct vx_store *st, const char *sql, bool text, struct vx
 	return 0;
 }
 
-/* 1 when event_rows holds no row, 0 when it does, -1 on error */
-static int events_empty(struct vx_store *st)
-{
-	sqlite3_stmt *s;
-	int rc;
-
-	if (store_prepare(st, "SELECT 1 FROM event_rows LIMIT 1", &s) < 0)
-		return -1;
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (rc == SQLITE_ROW)
-		return 0;
-	if (rc == SQLITE_DONE)
-		return 1;
-	return store_db_error(st, "cannot read the store");
-}
-
 #define EVENT_INSERT "INSERT OR FAIL INTO event_rows(capture_id, ts_ns, cpu, pid, comm_id, name_id, dev_id," \
 	" len, skb, stack_id, fieldset_id, vals) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
 
@@ -967,7 +972,6 @@ struct vx_sink *store_import_begin(struct vx_store *st, const char *source, cons
 	struct vx_import *im;
 	sqlite3_stmt *s = NULL;
 	char when[32];
-	int empty;
 
 	if (st->readonly) {
 		vx_error("%s: opened read-only", st->path);
@@ -988,6 +992,8 @@ struct vx_sink *store_import_begin(struct vx_store *st, const char *source, cons
 	pthread_mutex_init(&im->mu, NULL);
 	pthread_cond_init(&im->cv_full, NULL);
 	pthread_cond_init(&im->cv_free, NULL);
+	for (int r = 0; r < 3; r++)
+		strbuf_init(&im->last[r].text, 0);
 	strbuf_init(&im->tmp, 0);
 	strbuf_init(&im->vals, 0);
 	strbuf_init(&im->fsjson, 0);
@@ -1004,15 +1010,11 @@ struct vx_sink *store_import_begin(struct vx_store *st, const char *source, cons
 	sqlite3_finalize(s);
 	s = NULL;
 	im->capture_id = sqlite3_last_insert_rowid(st->db);
-	/* bulk load into an empty table: the indexes are made once, at commit (sorted, compact);
-	 * dropping them is part of the transaction, so an interrupted import keeps them */
-	empty = events_empty(st);
-	if (empty < 0)
-		goto fail;
-	im->bulk = empty == 1;
-	if (im->bulk && store_exec(st, "DROP INDEX IF EXISTS events_capture_ts;"
-				   "DROP INDEX IF EXISTS events_capture_skb_ts") < 0)
-		goto fail;
+	/* The indexes stay while loading: events arrive nearly in time order (an append to
+	 * events_capture_ts) and a capture reuses a few thousand skb addresses at most (as many
+	 * insertion points in events_capture_skb_ts), so the writer thread keeps them up to date
+	 * while the producer parses. Dropping them and building them at commit measured slower
+	 * (a serial sort after the parse) and took more memory. */
 	if (load_index(st, "SELECT text, id FROM strings", true, &im->strings, &im->next_string) < 0 ||
 	    load_index(st, "SELECT hash, id FROM fieldsets", false, &im->fieldsets, &im->next_fieldset) < 0 ||
 	    load_index(st, "SELECT hash, id FROM stacks", false, &im->stacks, &im->next_stack) < 0)
@@ -1073,8 +1075,6 @@ int store_import_commit(struct vx_store *st, int64_t *id)
 		return vx_error("%s: no import in progress", st->path);
 	k = &im->sink;
 	if (writer_finish(im) < 0)
-		goto fail;
-	if (im->bulk && store_exec(st, VX_STORE_INDEXES) < 0)
 		goto fail;
 	if (store_prepare(st, "UPDATE captures SET events=?, lost_events=?, skipped=?, truncated=?, truncated_at=?,"
 			  " first_ts=?, last_ts=?, kernel_release=? WHERE id=?", &s) < 0)

@@ -40,7 +40,7 @@ int store_prepare(struct vx_store *st, const char *sql, sqlite3_stmt **s);
  * does not touch the transaction */
 void store_import_free(struct vx_store *st);
 
-/* the indexes of event_rows: dropped for a bulk load into an empty table, made again at commit */
+/* the indexes of event_rows (the report reads journeys through the second) */
 #define VX_STORE_INDEXES \
 	"CREATE INDEX IF NOT EXISTS events_capture_ts ON event_rows(capture_id, ts_ns);" \
 	"CREATE INDEX IF NOT EXISTS events_capture_skb_ts ON event_rows(capture_id, skb, ts_ns);"
