@@ -48,7 +48,7 @@ struct fs_recent {
 	struct strbuf sig;
 };
 
-#define FS_RECENT 4
+#define FS_RECENT 8	/* a power of two: the slot is chosen by the device */
 
 /* per event name: which field positions vary per event (their values go to event_rows.vals) */
 struct name_state {
@@ -58,7 +58,6 @@ struct name_state {
 	uint64_t varying;	/* bit i: field i varies when its key is vkey[i] */
 	char *vkey[FS_MAX_KEYS];
 	struct fs_recent recent[FS_RECENT];
-	unsigned next_recent;
 };
 
 struct vx_import {
@@ -654,9 +653,10 @@ static bool recent_matches(const struct fs_recent *r, const struct vx_event *ev,
 	return true;
 }
 
-static void recent_put(struct name_state *ns, int64_t id, const struct vx_event *ev, const unsigned char *kind)
+static void recent_put(struct name_state *ns, unsigned slot, int64_t id, const struct vx_event *ev,
+		       const unsigned char *kind)
 {
-	struct fs_recent *r = &ns->recent[ns->next_recent++ % FS_RECENT];
+	struct fs_recent *r = &ns->recent[slot];
 
 	r->id = id;
 	r->nfields = ev->nfields;
@@ -678,9 +678,10 @@ static void recent_put(struct name_state *ns, int64_t id, const struct vx_event 
  * go into @im->vals as a JSON object (empty when none). Events up to FS_MAX_KEYS fields;
  * the fields beyond always vary.
  */
-static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct vx_event *ev,
+static int64_t fieldset_id(struct vx_import *im, int64_t name_id, int64_t dev_id, const struct vx_event *ev,
 			   int skb_i, const char *skb_fmt, int len_i, int dev_i)
 {
+	unsigned slot = (unsigned)dev_id % FS_RECENT;
 	static const char empty[] = "";
 	struct name_state *ns = name_state(im, name_id);
 	unsigned char kind_small[FS_MAX_KEYS], *kind = kind_small;
@@ -714,9 +715,10 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct v
 	}
 	if (nvals)
 		strbuf_addch(&im->vals, '}');
-	for (int r = 0; r < FS_RECENT; r++)
-		if (recent_matches(&ns->recent[r], ev, kind)) {
-			id = ns->recent[r].id;
+	/* the field set is nearly constant per (event, device): try the device's slot first */
+	for (unsigned r = 0; r < FS_RECENT; r++)
+		if (recent_matches(&ns->recent[(slot + r) % FS_RECENT], ev, kind)) {
+			id = ns->recent[(slot + r) % FS_RECENT].id;
 			goto out;
 		}
 
@@ -739,7 +741,7 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct v
 	}
 	id = index_get(&im->fieldsets, h);
 	if (id) {
-		recent_put(ns, id, ev, kind);
+		recent_put(ns, slot, id, ev, kind);
 		goto out;
 	}
 
@@ -775,7 +777,7 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct v
 	strbuf_addch(&im->fsjson, '}');
 	id = im->next_fieldset++;
 	index_put(&im->fieldsets, h, id);
-	recent_put(ns, id, ev, kind);
+	recent_put(ns, slot, id, ev, kind);
 
 	struct op *o = op_new(im, OP_FIELDSET);
 
@@ -826,7 +828,7 @@ static int sink_event(struct vx_sink *sink, const struct vx_event *ev)
 	comm_id = string_id(im, 1, ev->comm);
 	dev_id = string_id(im, 2, dev);
 	stack_id = stack_id_for(im, ev);
-	fs_id = fieldset_id(im, name_id, ev, skb_fmt ? skb_i : -1, skb_fmt,
+	fs_id = fieldset_id(im, name_id, dev_id, ev, skb_fmt ? skb_i : -1, skb_fmt,
 			    len >= 0 && plain_key(ev->fields[len_i].key) &&
 			    len_matches(ev->fields[len_i].value, len) ? len_i : -1,
 			    dev && plain_key(ev->fields[dev_i].key) ? dev_i : -1);
