@@ -13,6 +13,7 @@
 #include "store.h"
 #include "strbuf.h"
 #include "../report/analysis.h"
+#include "../report/filter.h"
 #include "../report/render.h"
 
 static void usage(FILE *f)
@@ -30,6 +31,9 @@ static void usage(FILE *f)
 		   "  -o, --output FILE      write to FILE instead of standard output\n"
 		   "  -n, --max-journeys N   journeys shown by text, journey shapes drawn by html and\n"
 		   "                         dot (default 20; html/dot draw at most 100)\n"
+		   "  -F, --filter EXPR      only the journeys that match EXPR: host A, src A, dst A,\n"
+		   "                         net CIDR, port N, icmp, udp, tcp (from the route lookups\n"
+		   "                         of the hops), dev GLOB, dropped, encap; and, or, not, ()\n"
 		   "  -v, --verbose          whole stacks in the text report\n\nformats:\n");
 	for (size_t i = 0; vx_renderers[i]; i++)
 		fprintf(f, "  %-8s %s\n", vx_renderers[i]->name, vx_renderers[i]->desc);
@@ -45,6 +49,7 @@ int cmd_report(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "max-journeys", required_argument, NULL, 'n' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "filter", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -55,13 +60,15 @@ int cmd_report(int argc, char **argv)
 	struct vx_dataset ds;
 	struct vx_analysis an;
 	struct strbuf tmp = STRBUF_INIT;
+	struct vx_filter *filter = NULL;
+	const char *filter_expr = NULL;
 	long long capture = 0;
 	FILE *out = stdout;
 	char *end;
 	int c, ret = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:c:f:o:n:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "d:c:f:o:n:F:vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'c':
@@ -76,6 +83,7 @@ int cmd_report(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'n': ropts.max_journeys = atoi(optarg); break;
 		case 'v': ropts.verbose = true; break;
+		case 'F': filter_expr = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -89,19 +97,27 @@ int cmd_report(int argc, char **argv)
 		vx_die_msg("unknown report format '%s'; 'vxanalyze report --help' lists them", format);
 		return 2;
 	}
+	if (filter_expr && !(filter = vx_filter_parse(filter_expr))) {
+		vx_report_error();
+		return 2;
+	}
 	st = store_open(db, true);
 	if (!st) {
 		vx_report_error();
+		vx_filter_free(filter);
 		return 1;
 	}
 	if (store_load(st, capture, true, &ds) < 0) {
 		vx_report_error();
 		store_close(st);
+		vx_filter_free(filter);
 		return 1;
 	}
 	store_close(st);
-	if (vx_analysis_build(&ds, &an) < 0) {
+	if (vx_analysis_build(&ds, &an) < 0 || (filter && vx_analysis_filter(&an, filter) < 0)) {
 		vx_report_error();
+		vx_analysis_release(&an);	/* a failed build left it empty: releasing is harmless */
+		vx_filter_free(filter);
 		vx_dataset_release(&ds);
 		return 1;
 	}
@@ -127,6 +143,7 @@ int cmd_report(int argc, char **argv)
 	ret = 0;
 done:
 	strbuf_release(&tmp);
+	vx_filter_free(filter);
 	vx_analysis_release(&an);
 	vx_dataset_release(&ds);
 	return ret;
