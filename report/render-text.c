@@ -123,6 +123,9 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 	if (j->reenters_ip_after_encap)
 		fprintf(out, "  the packet went back up into the IP layer after encapsulation\n"
 			     "  (ip_local_out after iptunnel_xmit): a second trip through IP on the same host\n");
+	if (j->end != VX_JEND_NONE)
+		fprintf(out, "  end: %s%s%s%s\n", vx_journey_end_text(j->end), j->end_rule ? " (" : "",
+			j->end_rule ? j->end_rule : "", j->end_rule ? ")" : "");
 	fputc('\n', out);
 }
 
