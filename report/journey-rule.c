@@ -29,11 +29,11 @@ const char *vx_journey_end_text(enum vx_journey_end e)
 	case VX_JEND_FREED:
 		return "the skb was freed";
 	case VX_JEND_REUSED:
-		return "inferred: the next event on the address is another packet";
+		return "another packet used the address next (inferred)";
 	case VX_JEND_SILENCE:
-		return "inferred: the address stayed silent for more than 100 ms";
+		return "the address was silent for over 100 ms (inferred)";
 	case VX_JEND_CAPTURE_END:
-		return "not seen: the capture ended";
+		return "the capture ended first (not seen)";
 	case VX_JEND_NONE:
 		break;
 	}

@@ -27,8 +27,8 @@ enum vx_journey_end {
 /* vx_journey_end_name - "freed", "reused", "silence", "capture_end"; NULL for VX_JEND_NONE.
  * These are the JSON report's "end" values: never rename them. */
 const char *vx_journey_end_name(enum vx_journey_end e);
-/* vx_journey_end_text - the same for people: "the skb was freed", "the next event on the
- * address is another packet", ...; "" for VX_JEND_NONE */
+/* vx_journey_end_text - the same for people ("the skb was freed", "another packet used the
+ * address next (inferred)", ...); "" for VX_JEND_NONE */
 const char *vx_journey_end_text(enum vx_journey_end e);
 
 /* what an event is to the rule, by its name alone */
