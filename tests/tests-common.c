@@ -180,11 +180,16 @@ void test_db_remove(char *path)
 
 int64_t store_import_path(const char *db, const char *path)
 {
+	return store_import_path_ks(db, path, NULL);
+}
+
+int64_t store_import_path_ks(const char *db, const char *path, const char *kallsyms)
+{
 	struct vx_store *st = store_open(db, false);
 	struct vx_input *in;
 	const struct vx_format *f;
 	struct vx_sink *sink;
-	struct vx_import_opts opts = { 0 };
+	struct vx_import_opts opts = { .kallsyms = kallsyms };
 	int64_t id = -1;
 
 	if (!st)
