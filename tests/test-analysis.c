@@ -191,9 +191,9 @@ static void test_journey_splits_on_reused_address_and_on_free(void **state)
 	vx_analysis_release(&an);
 }
 
-/* ---- floods (samples/capture-flood.sh): ping -f p1 -> p2, 30 pings ---- */
+/* ---- floods (samples/capture-flood.sh): ping -f p1 -> p2, 30 pings; store_import_path
+ * symbolises them with samples/flood.kallsyms ---- */
 
-#define FLOOD_KALLSYMS VX_SAMPLES_DIR "/flood.kallsyms"
 /* the longest real path through the lab with net_dev_start_xmit and netif_receive_skb: pod
  * eth0 xmit, cali1 rx, vxlan.calico xmit, eth0 xmit, h2 eth0 rx, vxlan.calico rx, cali2 xmit,
  * pod eth0 rx; one more with the free event */
@@ -236,7 +236,7 @@ static void test_flood_without_free_events_is_one_journey_per_packet(void **stat
 	struct vx_analysis an;
 	size_t sent, requests, encapsulated = 0, capture_end = 0;
 
-	assert_true(store_import_path_ks(db, VX_SAMPLES_DIR "/flood-nofree.perf.data", FLOOD_KALLSYMS) > 0);
+	assert_true(store_import_path(db, VX_SAMPLES_DIR "/flood-nofree.perf.data") > 0);
 	assert_int_equal(analyse_db(db, 0, &ds, &an), 0);
 	sent = flood_packets_sent(&ds, &requests);
 	assert_int_equal(requests, 30);
@@ -293,7 +293,7 @@ static void test_flood_with_free_events_keeps_the_free_event_journeys(void **sta
 	struct vx_analysis an;
 	size_t sent, requests, encapsulated = 0, *group_of, *size, ngroups, j = 0;
 
-	assert_true(store_import_path_ks(db, VX_SAMPLES_DIR "/flood-free.perf.data", FLOOD_KALLSYMS) > 0);
+	assert_true(store_import_path(db, VX_SAMPLES_DIR "/flood-free.perf.data") > 0);
 	assert_int_equal(analyse_db(db, 0, &ds, &an), 0);
 	sent = flood_packets_sent(&ds, &requests);
 	assert_int_equal(requests, 30);

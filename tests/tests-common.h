@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../src/import.h"
 #include "../src/model.h"
 #include "../src/store.h"
 #include "../parsers/format.h"
@@ -51,9 +52,6 @@ char *test_db_new(void);
 void test_db_remove(char *path);
 /* store_import_path - import @path into the database @db; capture id or -1 */
 int64_t store_import_path(const char *db, const char *path);
-/* store_import_path_ks - the same with --kallsyms @kallsyms (perf.data samples: never the
- * running kernel's symbols) */
-int64_t store_import_path_ks(const char *db, const char *path, const char *kallsyms);
 /* analyse_db - load capture @id (0 = all) and analyse; release both with analyse_release */
 int analyse_db(const char *db, int64_t id, struct vx_dataset *ds, struct vx_analysis *an);
 void analyse_release(struct vx_dataset *ds, struct vx_analysis *an);
