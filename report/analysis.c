@@ -333,26 +333,23 @@ static void open_table_grow(struct open_table *o)
 	*o = g;
 }
 
-/* per capture: the hop kinds it records at all (the rule's "traced" mask); @recs are
- * ordered by capture, so each capture is one run */
-static uint32_t *traced_per_rec_run(const struct vx_dataset *ds)
+/* per record: the hop kinds its capture records at all (the rule's "traced" mask); malloc'd,
+ * the caller frees. @recs are ordered by capture, so each capture is one run of records. */
+static uint32_t *traced_per_rec(const struct vx_dataset *ds)
 {
 	uint32_t *traced = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(*traced));
+	size_t start = 0;
 
 	if (!traced)
 		abort();
-	for (size_t i = 0, start = 0; i < ds->nrecs; i++) {
+	while (start < ds->nrecs) {
+		size_t end = start;
 		uint32_t m = 0;
-
-		if (i && ds->recs[i].capture_id == ds->recs[i - 1].capture_id)
-			continue;
-		start = i;
-		size_t end = i;
 
 		while (end < ds->nrecs && ds->recs[end].capture_id == ds->recs[start].capture_id)
 			vx_journey_traced_add(&m, ds->recs[end++].name);
-		for (size_t k = start; k < end; k++)
-			traced[k] = m;
+		while (start < end)
+			traced[start++] = m;
 	}
 	return traced;
 }
@@ -366,7 +363,7 @@ static int build_journeys(struct vx_analysis *an)
 	enum vx_journey_end *ends = NULL;	/* per journey */
 	const char **rules = NULL;	/* per journey: the rule that ended it */
 	size_t *rec_journey = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(size_t));
-	uint32_t *traced = traced_per_rec_run(ds);
+	uint32_t *traced = traced_per_rec(ds);
 
 	if (!open.t || !rec_journey)
 		abort();
