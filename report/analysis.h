@@ -13,6 +13,7 @@
 #include "../src/model.h"
 #include "drops.h"
 #include "lookups.h"
+#include "packet.h"
 #include "journey-rule.h"
 
 /* kernel network layers, outermost (user side) to innermost (wire side) */
@@ -68,6 +69,7 @@ struct vx_hop {
 	const struct vx_path *path;	/* NULL when the event has no stack */
 	int segment;		/* network-namespace stretch of the journey (0 = where it starts) */
 	const struct vx_lookup *route;	/* the FIB lookup that sent a transmit here, or NULL */
+	const struct vx_packet *pkt;	/* the headers a kprobe read at this hop, or NULL */
 };
 
 /*

@@ -314,6 +314,21 @@ static bool lookup_matches(const struct vx_filter *f, const struct vx_lookup *l)
 	}
 }
 
+/* does a packet header a kprobe read satisfy the leaf @f */
+static bool ip_matches(const struct vx_filter *f, const struct vx_ip *ip)
+{
+	if (!ip->known)
+		return false;
+	switch (f->kind) {
+	case F_HOST: case F_NET: return in_net(&f->net, ip->src) || in_net(&f->net, ip->dst);
+	case F_SRC: return in_net(&f->net, ip->src);
+	case F_DST: return in_net(&f->net, ip->dst);
+	case F_PORT: return ip->sport == f->num || ip->dport == f->num;
+	case F_PROTO: return ip->proto == f->num;
+	default: return false;
+	}
+}
+
 bool vx_filter_match(const struct vx_filter *f, const struct vx_journey *j)
 {
 	switch (f->kind) {
@@ -328,9 +343,14 @@ bool vx_filter_match(const struct vx_filter *f, const struct vx_journey *j)
 				return true;
 		return false;
 	default:
-		for (size_t i = 0; i < j->nhops; i++)
-			if (j->hops[i].route && lookup_matches(f, j->hops[i].route))
+		for (size_t i = 0; i < j->nhops; i++) {
+			const struct vx_hop *h = &j->hops[i];
+
+			if (h->route && lookup_matches(f, h->route))
 				return true;
+			if (h->pkt && (ip_matches(f, &h->pkt->ip) || ip_matches(f, &h->pkt->inner)))
+				return true;
+		}
 		return j->drop && j->drop->lookup && lookup_matches(f, j->drop->lookup);
 	}
 }

@@ -1,5 +1,5 @@
-/* hop-why.c: the why of each hop (see vx_analysis_why in analysis.h): the FIB lookup that
- * sent a transmit to its device, the drop a journey ended in with the failed lookup that
+/* hop-why.c: the why of each hop (see vx_analysis_why in analysis.h): the packet headers a
+ * kprobe read there, the FIB lookup that sent a transmit to its device, the drop a journey ended in with the failed lookup that
  * explains it, and the summary of drops by reason and location.
  * Must not: touch the store, parse inputs, or print.
  */
@@ -73,6 +73,14 @@ int vx_analysis_why(struct vx_analysis *an)
 
 		for (size_t i = 0; i < jj->nhops; i++) {
 			struct vx_hop *h = &jj->hops[i];
+			struct vx_packet pkt;
+
+			if (h->rec && vx_packet_from_rec(h->rec, &pkt)) {
+				struct vx_packet *p = arena_alloc(&an->arena, sizeof(*p));
+
+				*p = pkt;
+				h->pkt = p;
+			}
 
 			if (an->lookups.n && vx_event_is_xmit(h->event))
 				h->route = vx_lookup_for_hop(&an->lookups, jj->capture_id, h->rec->cpu,

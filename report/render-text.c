@@ -129,6 +129,14 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 		if (h->path)
 			fprintf(out, " path %d", h->path->id);
 		fputc('\n', out);
+		if (h->pkt && h->pkt->ip.known) {
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_addf(&sb, "%14s", "");
+			vx_packet_describe(h->pkt, &sb);
+			put_wrapped(out, sb.buf, 16);
+			strbuf_release(&sb);
+		}
 		if (h->route) {
 			struct strbuf sb = STRBUF_INIT;
 

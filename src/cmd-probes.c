@@ -10,6 +10,7 @@
 #include "commands.h"
 #include "error.h"
 #include "record.h"
+#include "record-btf.h"
 
 static const char usage_text[] =
 	"usage: vxanalyze probes [--preset vxlan|route|all|none] [--probe FUNC]... [-e SYSTEM:EVENT]...\n"
@@ -17,6 +18,21 @@ static const char usage_text[] =
 	"Tells what `vxanalyze record` can use on this kernel: tracefs (mounted, or mountable:\n"
 	"it is mounted when root), kprobes, and for the same preset / --probe / -e arguments as\n"
 	"record, which functions and tracepoints exist. Default preset: all.\n";
+
+/* what the kernel's BTF says of struct sk_buff: the offsets packet headers are read through */
+static void print_btf(void)
+{
+	struct vx_skb_layout l;
+
+	if (vx_skb_layout_load(NULL, &l) < 0) {
+		printf("btf:        no (%s)\n", vx_error_msg());
+		return;
+	}
+	printf("btf:        yes: sk_buff (%d bytes) data +%d head +%d len +%d dev +%d network_header +%d "
+	       "(%d bytes) transport_header +%d mac_header +%d; net_device name +%d\n", l.sk_buff_size,
+	       l.data, l.head, l.len, l.dev, l.network_header, l.header_size, l.transport_header,
+	       l.mac_header, l.dev_name);
+}
 
 int cmd_probes(int argc, char **argv)
 {
@@ -82,6 +98,7 @@ int cmd_probes(int argc, char **argv)
 	printf("kprobes:    %s\n", ki.kprobes ? "yes (kprobe_events present)" :
 				   "no (no kprobe_events: record uses tracepoints only)");
 	printf("perf:       %s\n", ki.perf_tracepoints ? "perf_event_open available (--backend perf)" : "no");
+	print_btf();
 	fputs(ki.report.buf, stdout);
 	vx_kernel_info_release(&ki);
 	ret = 0;
