@@ -26,9 +26,12 @@ static const char program_description[] =
 	"across a Calico VXLAN overlay goes back up into the IP layer after encapsulation: the\n"
 	"double trip through IP. Everything is stored in SQLite (vxanalyze.db by default).\n";
 
-static const char exit_status[] =
-	"0 success; 1 an error (bad input, database, kernel or SQL; one line on standard error);\n"
-	"2 a usage error (unknown command or option, missing or malformed argument).\n";
+static const struct vx_choice exit_status[] = {
+	{ "0", "success" },
+	{ "1", "an error: bad input, database, kernel or SQL (one line on standard error)" },
+	{ "2", "a usage error: unknown command or option, missing or malformed argument" },
+	{ NULL, NULL },
+};
 
 static const struct vx_choice environment[] = {
 	{ "NO_COLOR", "when set and not empty, the text report is never coloured (unless --color=always)" },
@@ -185,8 +188,8 @@ void vx_main_help_write(const struct vx_command *cmds, size_t n, FILE *f)
 	fprintf(f, "\n  -q, --quiet    errors only (also after the command)\n"
 		   "  -v, --verbose  more detail (also after the command)\n"
 		   "      --version  versions of vxanalyze and of the libraries it runs with\n\n"
-		   "exit status: %s\n'vxanalyze help COMMAND' (or 'vxanalyze COMMAND --help') tells more "
-		   "about a command.\n", exit_status);
+		   "exit status: 0 success, 1 error, 2 usage error\n\n"
+		   "'vxanalyze help COMMAND' (or 'vxanalyze COMMAND --help') tells more about a command.\n");
 }
 
 /* --- the man page --- */
@@ -317,8 +320,12 @@ void vx_man_write(const struct vx_command *cmds, size_t n, const char *version, 
 	      "(SQLite as loaded; libtraceevent, libtracefs and libtracecmd as found by pkg\\-config at "
 	      "build time, since they have no version call)\n", f);
 	fputs(".SH EXIT STATUS\n", f);
-	roff_text(f, exit_status, true);
-	fputs("\n.SH ENVIRONMENT\n", f);
+	for (const struct vx_choice *e = exit_status; e->name; e++) {
+		fprintf(f, ".TP\n.B %s\n", e->name);
+		roff_text(f, e->desc, true);
+		fputc('\n', f);
+	}
+	fputs(".SH ENVIRONMENT\n", f);
 	for (const struct vx_choice *e = environment; e->name; e++) {
 		fprintf(f, ".TP\n.B %s\n", e->name);
 		roff_text(f, e->desc, true);

@@ -39,7 +39,9 @@ if command -v groff >/dev/null; then
 			grep -q -- "$o" "$tmp/man.txt" || fail "man page lacks $c's option $o"
 		done
 	done
-	grep -q "EXIT STATUS" "$tmp/man.txt" && grep -q "2 a usage error" "$tmp/man.txt" && grep -q NO_COLOR "$tmp/man.txt" &&
+	tr -s ' \n' ' ' <"$tmp/man.txt" >"$tmp/man.flat"
+	grep -q "EXIT STATUS 0 success 1 an error: .* 2 a usage error" "$tmp/man.flat" &&
+	   grep -q "ENVIRONMENT NO_COLOR when set" "$tmp/man.flat" &&
 		ok "man page: every option of every --help, exit status, environment" || fail "man page sections"
 else
 	echo "note: groff missing, rendering not checked (apt-get install groff-base)"
