@@ -78,7 +78,8 @@ static size_t width_of(const char *s)
 	return w;
 }
 
-/* @v for the table: control characters (frames have newlines) as \n, \t, \xNN */
+/* @v for the table: control characters (frames have newlines) as \n, \t, \xNN; the copy
+ * lives in @a (freed with it) */
 static char *table_text(struct arena *a, const struct vx_qvalue *v)
 {
 	struct strbuf sb = STRBUF_INIT;

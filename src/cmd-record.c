@@ -186,6 +186,8 @@ int cmd_record(int argc, char **argv)
 		vx_report_error();
 		goto out;
 	}
+	vx_info("recording %s with the %s backend into %s", source.buf + strlen("record: "),
+		o.backend == VX_BACKEND_PERF ? "perf" : "ftrace", db);
 	rec = vx_record(&o, sink, &res);
 	describe_status(&status, &res);
 	if (rec < 0) {

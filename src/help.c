@@ -98,8 +98,7 @@ int vx_getopt(const struct vx_cmd_doc *doc, int argc, char **argv)
 				continue;
 		}
 		if (c == ':') {
-			vx_die_msg("%s: option '%s' needs an argument (%s)", doc->name, argv[optind - 1],
-				   "see 'vxanalyze help' for the command");
+			vx_die_msg("%s: option '%s' needs an argument", doc->name, argv[optind - 1]);
 			return '?';
 		}
 		if (c == '?') {
