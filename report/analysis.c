@@ -412,7 +412,8 @@ int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 {
 	memset(an, 0, sizeof(*an));
 	an->ds = ds;
-	if (build_paths(an) < 0 || build_journeys(an) < 0 || vx_routes_build(an) < 0) {
+	if (build_paths(an) < 0 || build_journeys(an) < 0 || vx_routes_build(an) < 0 ||
+	    vx_analysis_why(an) < 0) {
 		vx_analysis_release(an);
 		return -1;
 	}
@@ -425,6 +426,8 @@ void vx_analysis_release(struct vx_analysis *an)
 	free(an->journeys);
 	free(an->routes);
 	free(an->rec_path);
+	free(an->drops);
+	vx_lookups_release(&an->lookups);
 	arena_release(&an->arena);
 	memset(an, 0, sizeof(*an));
 }

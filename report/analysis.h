@@ -11,6 +11,8 @@
 #include <stdio.h>
 
 #include "../src/model.h"
+#include "drops.h"
+#include "lookups.h"
 
 /* kernel network layers, outermost (user side) to innermost (wire side) */
 enum vx_layer {
@@ -63,6 +65,7 @@ struct vx_hop {
 	int64_t len;		/* -1 when unknown */
 	const struct vx_path *path;	/* NULL when the event has no stack */
 	int segment;		/* network-namespace stretch of the journey (0 = where it starts) */
+	const struct vx_lookup *route;	/* the FIB lookup that sent a transmit here, or NULL */
 };
 
 /*
@@ -86,6 +89,7 @@ struct vx_journey {
 	int64_t overhead_bytes;
 	bool reenters_ip_after_encap;	/* some hop's path re-enters IP after encap */
 	int nsegments;		/* stretches between namespace crossings (veth pair or wire) */
+	const struct vx_drop *drop;	/* the journey ended in a drop (skb:kfree_skb), or NULL */
 };
 
 /*
@@ -131,6 +135,13 @@ struct vx_route {
 
 const char *vx_route_class_name(enum vx_route_class c);
 
+/* one row of the drop summary: how many journeys died for one reason at one place */
+struct vx_drop_count {
+	const char *reason;	/* NULL when the kernel gives none */
+	const char *location;	/* NULL when unknown */
+	size_t count;
+};
+
 struct vx_analysis {
 	const struct vx_dataset *ds;	/* borrowed */
 	struct vx_path *paths;
@@ -140,6 +151,9 @@ struct vx_analysis {
 	struct vx_route *routes;
 	size_t nroutes;
 	int *rec_path;		/* per dataset rec: index into @paths, -1 without stack */
+	struct vx_lookups lookups;	/* FIB lookups by (capture, cpu, time), for hops and drops */
+	struct vx_drop_count *drops;	/* the drop summary, most frequent first */
+	size_t ndrops;
 	size_t frames;		/* stack frames of all paths */
 	size_t unsymbolised_frames;	/* of which raw kernel addresses ("0xffff...") */
 	struct arena arena;	/* everything above lives here or in the malloc'd arrays */
@@ -148,6 +162,11 @@ struct vx_analysis {
 /* vx_analysis_build - analyse @ds (borrowed; must outlive @an). Free with vx_analysis_release() */
 int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an);
 void vx_analysis_release(struct vx_analysis *an);
+/* vx_analysis_why - attach to each journey's transmit hops the route lookup that decided
+ * them and to each dropped journey its drop, and build the drop summary (called by
+ * vx_analysis_build; report/hop-why.c) */
+int vx_analysis_why(struct vx_analysis *an);
+
 /* vx_analysis_blind - NULL, or the one-line warning every renderer shows when most stack
  * frames are raw addresses: layers, passes and encapsulation cannot be told then */
 const char *vx_analysis_blind(const struct vx_analysis *an);

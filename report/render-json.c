@@ -60,6 +60,31 @@ static void write_paths(struct json_writer *w, const struct vx_analysis *an)
 	jw_end_array(w);
 }
 
+/* a route lookup as {table, table_name, src, dst, proto, sport, dport, dev, gw, err,
+ * verdict}, or null */
+static void write_lookup(struct json_writer *w, const struct vx_lookup *l)
+{
+	char num[16];
+
+	if (!l) {
+		jw_null(w);
+		return;
+	}
+	jw_start_object(w);
+	jw_kint(w, "table", l->table);
+	jw_kstring(w, "table_name", vx_route_table_name(l->table, num, sizeof(num)));
+	jw_kstring(w, "src", l->src);
+	jw_kstring(w, "dst", l->dst);
+	jw_kint(w, "proto", l->proto);
+	jw_kint(w, "sport", l->sport);
+	jw_kint(w, "dport", l->dport);
+	jw_kstring(w, "dev", l->dev);
+	jw_kstring(w, "gw", l->gw);
+	jw_kint(w, "err", l->err);
+	jw_kstring(w, "verdict", l->err ? vx_route_err_meaning(l->err) : "routed");
+	jw_end_object(w);
+}
+
 static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
 {
 	char skb[32];
@@ -95,6 +120,8 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
 				jw_key(w, "path_id");
 				jw_null(w);
 			}
+			jw_key(w, "route");
+			write_lookup(w, hp->route);
 			jw_end_object(w);
 		}
 		jw_end_array(w);
@@ -107,6 +134,31 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
 			jw_null(w);
 		}
 		jw_kbool(w, "reenters_ip_after_encap", j->reenters_ip_after_encap);
+		jw_key(w, "drop");
+		if (j->drop) {
+			jw_start_object(w);
+			jw_kstring(w, "reason", j->drop->reason);
+			jw_kstring(w, "location", j->drop->location);
+			jw_key(w, "route");
+			write_lookup(w, j->drop->lookup);
+			jw_end_object(w);
+		} else {
+			jw_null(w);
+		}
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
+static void write_drops(struct json_writer *w, const struct vx_analysis *an)
+{
+	jw_key(w, "drops");
+	jw_start_array(w);
+	for (size_t i = 0; i < an->ndrops; i++) {
+		jw_start_object(w);
+		jw_kstring(w, "reason", an->drops[i].reason);
+		jw_kstring(w, "location", an->drops[i].location);
+		jw_kuint(w, "count", an->drops[i].count);
 		jw_end_object(w);
 	}
 	jw_end_array(w);
@@ -160,6 +212,7 @@ static int json_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	write_paths(w, an);
 	write_journeys(w, an);
 	write_routes(w, an);
+	write_drops(w, an);
 	/* what the reader must know before trusting the rest */
 	jw_key(w, "warnings");
 	jw_start_array(w);

@@ -137,6 +137,14 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 		if (h->path)
 			fprintf(out, " path %d", h->path->id);
 		fputc('\n', out);
+		if (h->route) {
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_addf(&sb, "%14s", "");
+			vx_lookup_describe(h->route, &sb);
+			put_wrapped(out, sb.buf, 16);
+			strbuf_release(&sb);
+		}
 		if ((int)i == j->encap_hop) {
 			struct strbuf sb = STRBUF_INIT;
 
@@ -152,6 +160,14 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 			put_clean(out, h->dev, 0, 0);
 			fputc('\n', out);
 		}
+	}
+	if (j->drop) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addstr(&sb, "  ");
+		vx_drop_describe(j->drop, &sb);
+		put_wrapped(out, sb.buf, 4);
+		strbuf_release(&sb);
 	}
 	if (j->encap) {
 		SGR(out, SGR_ENCAP);
@@ -170,6 +186,28 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 		fprintf(out, "  the packet went back up into the IP layer after encapsulation\n"
 			     "  (ip_local_out after iptunnel_xmit): a second trip through IP on the same host\n");
 		SGR(out, SGR_OFF);
+	}
+	fputc('\n', out);
+}
+
+/* the drop summary: journeys that died, by reason and place, most frequent first */
+static void write_drops(FILE *out, const struct vx_analysis *an)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < an->ndrops; i++)
+		total += an->drops[i].count;
+	if (!total)
+		return;
+	fprintf(out, "drops: %zu journey%s ended in skb:kfree_skb\n", total, total == 1 ? "" : "s");
+	for (size_t i = 0; i < an->ndrops; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "  %6zu  %s at %s", an->drops[i].count,
+			    an->drops[i].reason ? an->drops[i].reason : "(no reason)",
+			    an->drops[i].location ? an->drops[i].location : "an unknown place");
+		put_wrapped(out, sb.buf, 10);
+		strbuf_release(&sb);
 	}
 	fputc('\n', out);
 }
@@ -323,6 +361,7 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 		fprintf(out, "... %zu more journey shapes (--max-journeys N shows more, --format json shows"
 			     " every journey)\n\n", ngroups - max);
 	free(groups);
+	write_drops(out, an);
 	for (size_t i = 0; i < an->nroutes; i++)
 		write_route(out, &an->routes[i]);
 	for (size_t p = 0; p < an->npaths; p++)

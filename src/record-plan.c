@@ -32,14 +32,16 @@ struct preset {
 	const char *tps[8];
 };
 
-/* fib_check_nh is split on newer kernels (fib_check_nh_v4_gw is where the gateway lookup
+/* The vxlan preset also records the FIB lookups: they tell which route sent each transmit
+ * to its device (report/lookups.c); fib6 only where the kernel has it.
+ * fib_check_nh is split on newer kernels (fib_check_nh_v4_gw is where the gateway lookup
  * happens, and it may be the only probe-able one): the first name that exists is used. */
 static const struct preset presets[] = {
 	{ "vxlan",
 	  { { "iptunnel_xmit", { "iptunnel_xmit" }, FETCH_SKB_X86, false },
 	    { "ip_output", { "ip_output" }, FETCH_SKB_X86, false } },
 	  { "net:net_dev_start_xmit", "net:netif_receive_skb", "net:netif_rx", "skb:kfree_skb",
-	    "skb:consume_skb" } },
+	    "skb:consume_skb", "fib:fib_table_lookup", "fib6:fib6_table_lookup" } },
 	{ "route",
 	  { { "fib_check_nh", { "fib_check_nh", "fib_check_nh_v4_gw" }, NULL, false },
 	    { "netlink_recvmsg", { "netlink_recvmsg" }, NULL, false },

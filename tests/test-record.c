@@ -96,7 +96,9 @@ static void test_preset_vxlan_probes_fetch_the_skb(void **state)
 	assert_non_null(find_probe(&p, "iptunnel_xmit"));
 	assert_int_equal(count_tp(&p, "net", "net_dev_start_xmit"), 1);
 	assert_int_equal(count_tp(&p, "skb", "kfree_skb"), 1);
-	assert_int_equal(count_tp(&p, "fib", "fib_table_lookup"), 0);
+	/* the route lookups that decide each transmit (issue 13) */
+	assert_int_equal(count_tp(&p, "fib", "fib_table_lookup"), 1);
+	assert_int_equal(count_tp(&p, "fib6", "fib6_table_lookup"), 1);
 	vx_plan_release(&p);
 
 	/* elsewhere the register of the skb is unknown: no fetch arguments */
