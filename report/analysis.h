@@ -166,6 +166,8 @@ void vx_analysis_release(struct vx_analysis *an);
  * them and to each dropped journey its drop, and build the drop summary (called by
  * vx_analysis_build; report/hop-why.c) */
 int vx_analysis_why(struct vx_analysis *an);
+/* vx_analysis_count_drops - (re)build the drop summary from the journeys' drops */
+int vx_analysis_count_drops(struct vx_analysis *an);
 
 /* vx_analysis_blind - NULL, or the one-line warning every renderer shows when most stack
  * frames are raw addresses: layers, passes and encapsulation cannot be told then */

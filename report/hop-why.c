@@ -47,10 +47,24 @@ static int count_drop(struct vx_analysis *an, const struct vx_drop *d, size_t *c
 	return 0;
 }
 
+int vx_analysis_count_drops(struct vx_analysis *an)
+{
+	size_t cap = 0;
+
+	free(an->drops);
+	an->drops = NULL;
+	an->ndrops = 0;
+	for (size_t j = 0; j < an->njourneys; j++)
+		if (an->journeys[j].drop && count_drop(an, an->journeys[j].drop, &cap) < 0)
+			return -1;
+	if (an->ndrops > 1)
+		qsort(an->drops, an->ndrops, sizeof(*an->drops), cmp_drop_count);
+	return 0;
+}
+
 int vx_analysis_why(struct vx_analysis *an)
 {
 	const struct vx_dataset *ds = an->ds;
-	size_t cap = 0;
 
 	if (vx_lookups_build(ds->recs, ds->nrecs, &an->lookups) < 0)
 		return -1;
@@ -73,11 +87,7 @@ int vx_analysis_why(struct vx_analysis *an)
 			d->lookup = vx_lookup_failed_between(&an->lookups, jj->capture_id, last->rec->cpu,
 							     prev->ts_ns, last->ts_ns);
 			jj->drop = d;
-			if (count_drop(an, d, &cap) < 0)
-				return -1;
 		}
 	}
-	if (an->ndrops > 1)
-		qsort(an->drops, an->ndrops, sizeof(*an->drops), cmp_drop_count);
-	return 0;
+	return vx_analysis_count_drops(an);
 }

@@ -15,6 +15,7 @@
 #include "store.h"
 #include "strbuf.h"
 #include "../report/analysis.h"
+#include "../report/filter.h"
 #include "../report/render.h"
 
 static const struct vx_choice *renderer_choice(size_t i)
@@ -50,6 +51,10 @@ static const struct vx_opt_doc report_opts[] = {
 	  .help = "colour the text report: auto (default: on a terminal\n"
 	  "when NO_COLOR is not set), always, never",
 	  .complete = VX_COMPLETE_WORDS, .words = "auto always never" },
+	{ .key = 'F', .name = "filter", .arg = "EXPR",
+	  .help = "only the journeys that match EXPR: host A, src A, dst A,\n"
+	  "net CIDR, port N, icmp, udp, tcp (from the route lookups\n"
+	  "of the hops), dev GLOB, dropped, encap; and, or, not, ()" },
 	{ .key = 'v', .name = "verbose", .help = "whole stacks in the text report" },
 	{ 0 },
 };
@@ -57,7 +62,8 @@ static const struct vx_opt_doc report_opts[] = {
 const struct vx_cmd_doc vx_doc_report = {
 	.name = "report",
 	.summary = "explain the packet journeys and kernel paths of a capture",
-	.synopsis = "[-d DB] [--capture ID] [--format NAME | --html] [-o FILE] [--color WHEN]",
+	.synopsis = "[-d DB] [--capture ID] [--format NAME | --html] [-o FILE] [--filter EXPR]\n"
+		    "[--color WHEN]",
 	.description =
 		"Explain the packet journeys (events joined by skb address) and the distinct kernel\n"
 		"paths (stacks) of the stored captures: layers, IP-layer passes, encapsulation.\n",
@@ -74,6 +80,8 @@ int cmd_report(int argc, char **argv)
 	struct vx_analysis an;
 	struct strbuf tmp = STRBUF_INIT;
 	enum vx_color color = VX_COLOR_AUTO;
+	struct vx_filter *filter = NULL;
+	const char *filter_expr = NULL;
 	long long capture = 0;
 	FILE *out = stdout;
 	char *end;
@@ -109,6 +117,7 @@ int cmd_report(int argc, char **argv)
 				return vx_usage_error(&vx_doc_report);
 			}
 			break;
+		case 'F': filter_expr = optarg; break;
 		case 'v': break;	/* vx_verbosity */
 		case 'h': vx_help_write(&vx_doc_report, stdout); return 0;
 		default: return vx_usage_error(&vx_doc_report);
@@ -124,19 +133,27 @@ int cmd_report(int argc, char **argv)
 		vx_die_msg("unknown report format '%s'; 'vxanalyze report --help' lists them", format);
 		return 2;
 	}
+	if (filter_expr && !(filter = vx_filter_parse(filter_expr))) {
+		vx_report_error();
+		return 2;
+	}
 	st = store_open(db, true);
 	if (!st) {
 		vx_report_error();
+		vx_filter_free(filter);
 		return 1;
 	}
 	if (store_load(st, capture, true, &ds) < 0) {
 		vx_report_error();
 		store_close(st);
+		vx_filter_free(filter);
 		return 1;
 	}
 	store_close(st);
-	if (vx_analysis_build(&ds, &an) < 0) {
+	if (vx_analysis_build(&ds, &an) < 0 || (filter && vx_analysis_filter(&an, filter) < 0)) {
 		vx_report_error();
+		vx_analysis_release(&an);	/* a failed build left it empty: releasing is harmless */
+		vx_filter_free(filter);
 		vx_dataset_release(&ds);
 		return 1;
 	}
@@ -163,6 +180,7 @@ int cmd_report(int argc, char **argv)
 	ret = 0;
 done:
 	strbuf_release(&tmp);
+	vx_filter_free(filter);
 	vx_analysis_release(&an);
 	vx_dataset_release(&ds);
 	return ret;

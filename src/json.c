@@ -1,6 +1,7 @@
 /* json.c: JSON writer and flat-object reader (see json.h). */
 #include "json.h"
 #include "utf8.h"
+#include "xalloc.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -20,10 +21,8 @@ struct json_writer {
 
 static struct json_writer *jw_new(FILE *fp, struct strbuf *sb, bool pretty)
 {
-	struct json_writer *w = calloc(1, sizeof(*w));
+	struct json_writer *w = xcalloc(1, sizeof(*w));
 
-	if (!w)
-		abort();
 	w->fp = fp;
 	w->sb = sb;
 	w->pretty = pretty;
