@@ -134,6 +134,9 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
 			jw_null(w);
 		}
 		jw_kbool(w, "reenters_ip_after_encap", j->reenters_ip_after_encap);
+		/* how it ended: "freed" was seen, the others are inferred */
+		jw_kstring(w, "end", vx_journey_end_name(j->end));
+		jw_kstring(w, "end_rule", j->end_rule);
 		jw_key(w, "drop");
 		if (j->drop) {
 			jw_start_object(w);

@@ -114,13 +114,17 @@ static void fmt_delta(char *buf, size_t n, uint64_t prev, uint64_t cur, int firs
 
 static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 {
-	SGR(out, SGR_BOLD);
-	fprintf(out, "journey %d: skb 0x%" PRIx64 " (capture %" PRId64 "), %zu hops", j->id, j->skb,
-		j->capture_id, j->nhops);
+	struct strbuf head = STRBUF_INIT;
+
+	/* a 64-bit skb address and a large count do not fit one line */
+	strbuf_addf(&head, "journey %d: skb 0x%" PRIx64 " (capture %" PRId64 "), %zu hops", j->id, j->skb,
+		    j->capture_id, j->nhops);
 	if (same > 1)
-		fprintf(out, "; %zu journeys took this path", same);
+		strbuf_addf(&head, "; %zu journeys took this path", same);
+	SGR(out, SGR_BOLD);
+	put_wrapped(out, head.buf, 2);
 	SGR(out, SGR_OFF);
-	fputc('\n', out);
+	strbuf_release(&head);
 	for (size_t i = 0; i < j->nhops; i++) {
 		const struct vx_hop *h = &j->hops[i];
 		char d[32], len[24] = "";
@@ -186,6 +190,15 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 		fprintf(out, "  the packet went back up into the IP layer after encapsulation\n"
 			     "  (ip_local_out after iptunnel_xmit): a second trip through IP on the same host\n");
 		SGR(out, SGR_OFF);
+	}
+	if (j->end != VX_JEND_NONE) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "  end: %s", vx_journey_end_text(j->end));
+		if (j->end_rule)
+			strbuf_addf(&sb, ": %s", j->end_rule);
+		put_wrapped(out, sb.buf, 7);
+		strbuf_release(&sb);
 	}
 	fputc('\n', out);
 }
@@ -348,7 +361,21 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 		an->njourneys, encap, reenter, an->npaths);
 	if (an->nroutes)
 		fprintf(out, ", %zu route requests", an->nroutes);
-	fputs("\n\n", out);
+	fputc('\n', out);
+	/* how the journeys ended: seen (freed) or inferred, so a busy capture shows its guesses */
+	size_t ends[VX_JEND_CAPTURE_END + 1] = { 0 };
+	const char *sep = "journey ends:";
+
+	for (size_t j = 0; j < an->njourneys; j++)
+		ends[an->journeys[j].end]++;
+	for (int e = VX_JEND_FREED; e <= VX_JEND_CAPTURE_END; e++)
+		if (ends[e]) {
+			fprintf(out, "%s %zu %s", sep, ends[e], vx_journey_end_name(e));
+			sep = ",";
+		}
+	if (an->njourneys)
+		fputc('\n', out);
+	fputc('\n', out);
 	/* one journey per shape (same events, devices, lengths, paths), most frequent first */
 	struct vx_journey_group *groups = NULL;
 	size_t ngroups = 0;
