@@ -13,6 +13,16 @@
 
 #define DEFAULT_MAX_JOURNEYS 20
 
+/* ANSI colours when the command asked for them (opts->color): headings bold, the
+ * encapsulation yellow, the IP re-entry bold red. Whole lines only: put_wrapped() counts
+ * columns in bytes. Set by text_write() for the one report it writes. */
+static __thread bool use_color;
+#define SGR(out, code) ((void)(use_color && fputs("\033[" code "m", (out))))
+#define SGR_BOLD "1"
+#define SGR_ENCAP "33"
+#define SGR_REENTER "1;31"
+#define SGR_OFF "0"
+
 static const char *short_event(const char *name)
 {
 	const char *c = strchr(name, ':');
@@ -111,7 +121,9 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 		    j->capture_id, j->nhops);
 	if (same > 1)
 		strbuf_addf(&head, "; %zu journeys took this path", same);
+	SGR(out, SGR_BOLD);
 	put_wrapped(out, head.buf, 2);
+	SGR(out, SGR_OFF);
 	strbuf_release(&head);
 	for (size_t i = 0; i < j->nhops; i++) {
 		const struct vx_hop *h = &j->hops[i];
@@ -150,7 +162,9 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 
 			strbuf_addf(&sb, "%14s^ %s encapsulation by %s, then back up through IP", "",
 				    j->encap, j->tunnel_dev ? j->tunnel_dev : "the tunnel device");
+			SGR(out, SGR_ENCAP);
 			put_wrapped(out, sb.buf, 16);
+			SGR(out, SGR_OFF);
 			strbuf_release(&sb);
 		}
 		if ((int)i == j->decap_hop) {
@@ -168,6 +182,7 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 		strbuf_release(&sb);
 	}
 	if (j->encap) {
+		SGR(out, SGR_ENCAP);
 		fprintf(out, "  encapsulation: %s", j->encap);
 		if (j->tunnel_dev) {
 			fputs(" via ", out);
@@ -175,11 +190,15 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 		}
 		if (j->overhead_bytes >= 0)
 			fprintf(out, ", +%" PRId64 " bytes of outer headers", j->overhead_bytes);
+		SGR(out, SGR_OFF);
 		fputc('\n', out);
 	}
-	if (j->reenters_ip_after_encap)
+	if (j->reenters_ip_after_encap) {
+		SGR(out, SGR_REENTER);
 		fprintf(out, "  the packet went back up into the IP layer after encapsulation\n"
 			     "  (ip_local_out after iptunnel_xmit): a second trip through IP on the same host\n");
+		SGR(out, SGR_OFF);
+	}
 	if (j->end != VX_JEND_NONE) {
 		struct strbuf sb = STRBUF_INIT;
 
@@ -223,7 +242,9 @@ static void write_path(FILE *out, const struct vx_path *p, bool verbose)
 		strbuf_addf(&sb, ", encap %s", p->encap);
 	if (p->reenters_ip_after_encap)
 		strbuf_addstr(&sb, ", re-enters IP after encap");
+	SGR(out, SGR_BOLD);
 	put_wrapped(out, sb.buf, 2);
+	SGR(out, SGR_OFF);
 	strbuf_reset(&sb);
 	strbuf_addstr(&sb, "  layers:");
 	vx_path_layer_summary(p, &sb);
@@ -315,6 +336,8 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	const struct vx_dataset *ds = an->ds;
 	size_t max = opts && opts->max_journeys > 0 ? (size_t)opts->max_journeys : DEFAULT_MAX_JOURNEYS;
 	size_t reenter = 0, encap = 0;
+
+	use_color = opts && opts->color;
 
 	for (size_t i = 0; i < ds->ncaptures; i++) {
 		const struct vx_capture *c = &ds->captures[i];

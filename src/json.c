@@ -4,6 +4,7 @@
 #include "xalloc.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -180,6 +181,22 @@ void jw_int(struct json_writer *w, int64_t v)
 
 	sep(w);
 	snprintf(b, sizeof(b), "%" PRId64, v);
+	outs(w, b);
+}
+
+void jw_double(struct json_writer *w, double v)
+{
+	char b[40];
+
+	if (!isfinite(v)) {
+		jw_null(w);	/* JSON has no NaN or infinity */
+		return;
+	}
+	sep(w);
+	/* the shortest of %.15g / %.17g that reads back as the same double */
+	snprintf(b, sizeof(b), "%.15g", v);
+	if (strtod(b, NULL) != v)
+		snprintf(b, sizeof(b), "%.17g", v);
 	outs(w, b);
 }
 
