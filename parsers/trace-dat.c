@@ -27,6 +27,7 @@
 
 #include "../src/error.h"
 #include "../src/tep-decode.h"
+#include "../src/xalloc.h"
 #include "kallsyms.h"
 
 #define TD_MAGIC "\027\010\104tracing"
@@ -875,9 +876,7 @@ static void td_frame_put(struct td_import *im, const struct tep_handle *tep, uns
 		size_t oldcap = im->frames_cap;
 
 		im->frames_cap = oldcap ? 2 * oldcap : 4096;
-		im->frames = calloc(im->frames_cap, sizeof(*im->frames));
-		if (!im->frames)
-			abort();
+		im->frames = xcalloc(im->frames_cap, sizeof(*im->frames));
 		for (size_t k = 0; k < oldcap; k++) {
 			if (!old[k].text)
 				continue;
@@ -1342,9 +1341,7 @@ static int td_read_in_child(struct td_import *im, struct td_walk *w, int fd)
 		_exit(td_read(im, w, fd));
 	}
 	close(pfd[1]);
-	rb = malloc(sizeof(*rb));
-	if (!rb)
-		abort();
+	rb = xmalloc(sizeof(*rb));
 	rb->fd = pfd[0];
 	rb->pos = rb->len = 0;
 	for (;;) {

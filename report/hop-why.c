@@ -1,5 +1,5 @@
-/* hop-why.c: the why of each hop (see vx_analysis_why in analysis.h): the FIB lookup that
- * sent a transmit to its device, the drop a journey ended in with the failed lookup that
+/* hop-why.c: the why of each hop (see vx_analysis_why in analysis.h): the packet headers a
+ * kprobe read there, the FIB lookup that sent a transmit to its device, the drop a journey ended in with the failed lookup that
  * explains it, and the summary of drops by reason and location.
  * Must not: touch the store, parse inputs, or print.
  */
@@ -47,10 +47,24 @@ static int count_drop(struct vx_analysis *an, const struct vx_drop *d, size_t *c
 	return 0;
 }
 
+int vx_analysis_count_drops(struct vx_analysis *an)
+{
+	size_t cap = 0;
+
+	free(an->drops);
+	an->drops = NULL;
+	an->ndrops = 0;
+	for (size_t j = 0; j < an->njourneys; j++)
+		if (an->journeys[j].drop && count_drop(an, an->journeys[j].drop, &cap) < 0)
+			return -1;
+	if (an->ndrops > 1)
+		qsort(an->drops, an->ndrops, sizeof(*an->drops), cmp_drop_count);
+	return 0;
+}
+
 int vx_analysis_why(struct vx_analysis *an)
 {
 	const struct vx_dataset *ds = an->ds;
-	size_t cap = 0;
 
 	if (vx_lookups_build(ds->recs, ds->nrecs, &an->lookups) < 0)
 		return -1;
@@ -59,6 +73,14 @@ int vx_analysis_why(struct vx_analysis *an)
 
 		for (size_t i = 0; i < jj->nhops; i++) {
 			struct vx_hop *h = &jj->hops[i];
+			struct vx_packet pkt;
+
+			if (h->rec && vx_packet_from_rec(h->rec, &pkt)) {
+				struct vx_packet *p = arena_alloc(&an->arena, sizeof(*p));
+
+				*p = pkt;
+				h->pkt = p;
+			}
 
 			if (an->lookups.n && vx_event_is_xmit(h->event))
 				h->route = vx_lookup_for_hop(&an->lookups, jj->capture_id, h->rec->cpu,
@@ -73,11 +95,7 @@ int vx_analysis_why(struct vx_analysis *an)
 			d->lookup = vx_lookup_failed_between(&an->lookups, jj->capture_id, last->rec->cpu,
 							     prev->ts_ns, last->ts_ns);
 			jj->drop = d;
-			if (count_drop(an, d, &cap) < 0)
-				return -1;
 		}
 	}
-	if (an->ndrops > 1)
-		qsort(an->drops, an->ndrops, sizeof(*an->drops), cmp_drop_count);
-	return 0;
+	return vx_analysis_count_drops(an);
 }

@@ -759,6 +759,11 @@ static void write_group(struct html *h, const struct vx_journey_group *g, int gi
 	}
 	if (j->reenters_ip_after_encap)
 		fputs("<span class=\"fact re\">passes through IP again after encapsulation</span>", h->out);
+	if (j->end != VX_JEND_NONE) {
+		fputs("<span class=\"fact\">end: ", h->out);
+		esc(h, vx_journey_end_text(j->end));
+		fputs("</span>", h->out);
+	}
 	fputs("</div>\n", h->out);
 	write_diagram(h, j, gid);
 	write_why(h, j);

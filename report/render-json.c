@@ -85,6 +85,46 @@ static void write_lookup(struct json_writer *w, const struct vx_lookup *l)
 	jw_end_object(w);
 }
 
+/* the known fields of one IP packet's identity */
+static void write_ip(struct json_writer *w, const struct vx_ip *ip)
+{
+	static const char *const l4[] = { "sport", "dport", "icmp_type", "icmp_id", "icmp_seq", "tcp_flags" };
+	const int v[] = { ip->sport, ip->dport, ip->icmp_type, ip->icmp_id, ip->icmp_seq, ip->tcp_flags };
+
+	jw_kint(w, "proto", ip->proto);
+	jw_kstring(w, "src", ip->src);
+	jw_kstring(w, "dst", ip->dst);
+	if (ip->ip_id >= 0)
+		jw_kint(w, "ip_id", ip->ip_id);
+	if (ip->ttl >= 0)
+		jw_kint(w, "ttl", ip->ttl);
+	for (size_t i = 0; i < sizeof(l4) / sizeof(l4[0]); i++)
+		if (v[i] >= 0)
+			jw_kint(w, l4[i], v[i]);
+	if (ip->tcp_seq >= 0)
+		jw_kint(w, "tcp_seq", ip->tcp_seq);
+}
+
+/* hops[].pkt: {proto, src, dst, ip_id, ttl, ports or icmp or tcp fields, vni, inner}, or null */
+static void write_packet(struct json_writer *w, const struct vx_packet *p)
+{
+	if (!p || !p->ip.known) {
+		jw_null(w);
+		return;
+	}
+	jw_start_object(w);
+	write_ip(w, &p->ip);
+	if (p->vni >= 0)
+		jw_kint(w, "vni", p->vni);
+	if (p->inner.known) {
+		jw_key(w, "inner");
+		jw_start_object(w);
+		write_ip(w, &p->inner);
+		jw_end_object(w);
+	}
+	jw_end_object(w);
+}
+
 static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
 {
 	char skb[32];
@@ -122,6 +162,8 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
 			}
 			jw_key(w, "route");
 			write_lookup(w, hp->route);
+			jw_key(w, "pkt");
+			write_packet(w, hp->pkt);
 			jw_end_object(w);
 		}
 		jw_end_array(w);
@@ -134,6 +176,9 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
 			jw_null(w);
 		}
 		jw_kbool(w, "reenters_ip_after_encap", j->reenters_ip_after_encap);
+		/* how it ended: "freed" was seen, the others are inferred */
+		jw_kstring(w, "end", vx_journey_end_name(j->end));
+		jw_kstring(w, "end_rule", j->end_rule);
 		jw_key(w, "drop");
 		if (j->drop) {
 			jw_start_object(w);

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "error.h"
+#include "xalloc.h"
 #include "json.h"
 #include "store-internal.h"
 
@@ -100,10 +101,8 @@ static void index_grow(struct vx_index *ix)
 
 	ix->cap = old.cap ? old.cap * 2 : 1024;
 	ix->n = 0;
-	ix->hash = calloc(ix->cap, sizeof(*ix->hash));
-	ix->id = calloc(ix->cap, sizeof(*ix->id));
-	if (!ix->hash || !ix->id)
-		abort();
+	ix->hash = xcalloc(ix->cap, sizeof(*ix->hash));
+	ix->id = xcalloc(ix->cap, sizeof(*ix->id));
 	for (size_t i = 0; i < old.cap; i++)
 		if (old.id[i])
 			index_put(ix, old.hash[i], old.id[i]);
@@ -154,10 +153,9 @@ void index_release(struct vx_index *ix)
 
 static struct batch *batch_new(void)
 {
-	struct batch *b = calloc(1, sizeof(*b));
+	struct batch *b = xcalloc(1, sizeof(*b));
 
-	if (!b || !(b->ops = malloc(BATCH_OPS * sizeof(*b->ops))))
-		abort();
+	b->ops = xmalloc(BATCH_OPS * sizeof(*b->ops));
 	strbuf_init(&b->buf, BATCH_BYTES);
 	return b;
 }
@@ -608,12 +606,8 @@ static struct name_state *name_state(struct vx_import *im, int64_t name_id)
 	int64_t k = index_get(&im->names, (uint64_t)name_id);
 
 	if (!k) {
-		struct name_state *ns = realloc(im->ns, (im->nns + 1) * sizeof(*ns));
-
-		if (!ns)
-			abort();
-		im->ns = ns;
-		memset(&im->ns[im->nns], 0, sizeof(*ns));
+		im->ns = xrealloc(im->ns, (im->nns + 1) * sizeof(*im->ns));
+		memset(&im->ns[im->nns], 0, sizeof(*im->ns));
 		for (int r = 0; r < FS_RECENT; r++)
 			strbuf_init(&im->ns[im->nns].recent[r].sig, 0);
 		k = (int64_t)++im->nns;
@@ -691,9 +685,7 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, int64_t dev_id
 	int64_t id = 0;
 
 	if (ev->nfields > FS_MAX_KEYS) {
-		kind = malloc(ev->nfields);
-		if (!kind)
-			abort();
+		kind = xmalloc(ev->nfields);
 	}
 	strbuf_reset(&im->vals);
 	for (size_t i = 0; i < ev->nfields; i++) {
@@ -759,9 +751,7 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, int64_t dev_id
 		if (ns->nsets >= FS_VARYING_AFTER && ns->changes[i] * 4 >= ns->nsets && !(ns->varying >> i & 1)) {
 			ns->varying |= 1ULL << i;
 			free(ns->vkey[i]);
-			ns->vkey[i] = strdup(ev->fields[i].key ? ev->fields[i].key : empty);
-			if (!ns->vkey[i])
-				abort();
+			ns->vkey[i] = xstrdup(ev->fields[i].key ? ev->fields[i].key : empty);
 		}
 	}
 	ns->nsets++;
@@ -986,9 +976,7 @@ struct vx_sink *store_import_begin(struct vx_store *st, const char *source, cons
 	/* IMMEDIATE: take the write lock now, not at the first event */
 	if (store_exec(st, "BEGIN IMMEDIATE") < 0)
 		return NULL;
-	im = calloc(1, sizeof(*im));
-	if (!im)
-		abort();
+	im = xcalloc(1, sizeof(*im));
 	st->imp = im;
 	im->st = st;
 	pthread_mutex_init(&im->mu, NULL);

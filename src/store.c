@@ -14,8 +14,10 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "xalloc.h"
 #include "json.h"
 #include "store-internal.h"
+#include "store-private.h"
 #include "strbuf.h"
 
 static const char schema[] =
@@ -335,9 +337,7 @@ static int load_captures(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ds->ncaptures == cap) {
 			cap = cap ? cap * 2 : 8;
-			ds->captures = realloc(ds->captures, cap * sizeof(*ds->captures));
-			if (!ds->captures)
-				abort();
+			ds->captures = xrealloc(ds->captures, cap * sizeof(*ds->captures));
 		}
 		struct vx_capture *c = &ds->captures[ds->ncaptures++];
 
@@ -376,9 +376,7 @@ static int load_stacks(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ds->nstacks == cap) {
 			cap = cap ? cap * 2 : 64;
-			ds->stacks = realloc(ds->stacks, cap * sizeof(*ds->stacks));
-			if (!ds->stacks)
-				abort();
+			ds->stacks = xrealloc(ds->stacks, cap * sizeof(*ds->stacks));
 		}
 		struct vx_stack *k = &ds->stacks[ds->nstacks++];
 		int depth = sqlite3_column_int(s, 1);
@@ -457,10 +455,8 @@ static int load_dictionaries(struct vx_store *st, struct vx_dataset *ds, struct 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (t->n == cap) {
 			cap = cap ? cap * 2 : 64;
-			t->id = realloc(t->id, cap * sizeof(*t->id));
-			t->text = realloc(t->text, cap * sizeof(*t->text));
-			if (!t->id || !t->text)
-				abort();
+			t->id = xrealloc(t->id, cap * sizeof(*t->id));
+			t->text = xrealloc(t->text, cap * sizeof(*t->text));
 		}
 		t->id[t->n] = sqlite3_column_int64(s, 0);
 		t->text[t->n++] = col_str(&ds->arena, s, 1);
@@ -474,9 +470,7 @@ static int load_dictionaries(struct vx_store *st, struct vx_dataset *ds, struct 
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (*nfsets == cap) {
 			cap = cap ? cap * 2 : 64;
-			*fsets = realloc(*fsets, cap * sizeof(**fsets));
-			if (!*fsets)
-				abort();
+			*fsets = xrealloc(*fsets, cap * sizeof(**fsets));
 		}
 		struct fset *f = &(*fsets)[(*nfsets)++];
 		const char *text = (const char *)sqlite3_column_text(s, 1);
@@ -588,9 +582,7 @@ static int load_events(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ds->nrecs == cap) {
 			cap = cap ? cap * 2 : 1024;
-			ds->recs = realloc(ds->recs, cap * sizeof(*ds->recs));
-			if (!ds->recs)
-				abort();
+			ds->recs = xrealloc(ds->recs, cap * sizeof(*ds->recs));
 		}
 		struct vx_rec *r = &ds->recs[ds->nrecs++];
 
@@ -659,9 +651,7 @@ int store_capture_meta(struct vx_store *st, int64_t capture_id, const char *key,
 		int n = sqlite3_column_bytes(s, 0);
 		const void *b = sqlite3_column_blob(s, 0);
 
-		*value = malloc((size_t)n + 1);
-		if (!*value)
-			abort();
+		*value = xmalloc((size_t)n + 1);
 		if (n)
 			memcpy(*value, b, (size_t)n);
 		(*value)[n] = '\0';
@@ -759,4 +749,15 @@ int store_check(struct vx_store *st)
 		return -1;
 	}
 	return *vx_error_msg() ? -1 : 0;
+}
+
+/* the connection and file name for the other store*.c files (store-private.h) */
+sqlite3 *store_sqlite(struct vx_store *st)
+{
+	return st->db;
+}
+
+const char *store_path(const struct vx_store *st)
+{
+	return st->path;
 }
