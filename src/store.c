@@ -3,11 +3,10 @@
  * in-memory hash index so that importing does not query per event.
  * Must not: parse capture formats or analyse anything.
  */
-#include "store.h"
+#include "store-internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,33 +55,33 @@ static const char schema[] =
 	" skb INTEGER,"
 	" stack_id INTEGER REFERENCES stacks(id),"
 	" fields TEXT NOT NULL DEFAULT '{}');"	/* JSON object of every field, as text */
-	"CREATE INDEX IF NOT EXISTS events_capture_ts ON events(capture_id, ts_ns);";
+	"CREATE INDEX IF NOT EXISTS events_capture_ts ON events(capture_id, ts_ns);"
+	/* the report streams journeys in (capture, skb, time) order through this one */
+	"CREATE INDEX IF NOT EXISTS events_capture_skb_ts ON events(capture_id, skb, ts_ns);";
 
-struct stack_index {
-	uint64_t *hash;
-	int64_t *id;
-	size_t cap, n;
-};
-
-struct vx_store {
-	sqlite3 *db;
-	char *path;
-	bool readonly;
-	/* import state */
-	bool importing;
-	int64_t capture_id;
-	struct vx_sink sink;
-	sqlite3_stmt *ins_event, *ins_stack, *ins_meta;
-	struct stack_index stacks;
-	struct stack_index raw;	/* hash of the frames as the producer gave them → stack id */
-	uint64_t first_ts, last_ts;
-	struct strbuf frames, fields;
-	char *kernel_release;
-};
+int store_db_error(struct vx_store *st, const char *what)
+{
+	return vx_error("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
 
 static int db_error(struct vx_store *st, const char *what)
 {
-	return vx_error("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+	return store_db_error(st, what);
+}
+
+int store_step_done(struct vx_store *st, int rc, const char *what)
+{
+	return rc == SQLITE_DONE ? 0 : store_db_error(st, what);
+}
+
+size_t store_fields_decode(sqlite3_stmt *s, int col, struct arena *a, struct vx_field **out)
+{
+	const char *fields = (const char *)sqlite3_column_text(s, col);
+	int n = fields ? json_parse_flat(fields, a, out) : 0;
+
+	if (n <= 0)
+		*out = NULL;
+	return n > 0 ? (size_t)n : 0;
 }
 
 static int exec(struct vx_store *st, const char *sql)
@@ -483,7 +482,7 @@ static int sink_meta(struct vx_sink *sink, const char *key, const char *value, s
 	return 0;
 }
 
-static int prepare(struct vx_store *st, const char *sql, sqlite3_stmt **s)
+int store_prepare(struct vx_store *st, const char *sql, sqlite3_stmt **s)
 {
 	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
 		return db_error(st, "cannot prepare statement");
@@ -503,6 +502,7 @@ struct vx_sink *store_import_begin(struct vx_store *st, const char *source, cons
 {
 	sqlite3_stmt *s = NULL;
 	char when[32];
+	int rc;
 
 	if (st->readonly) {
 		vx_error("%s: opened read-only", st->path);
@@ -517,7 +517,7 @@ struct vx_sink *store_import_begin(struct vx_store *st, const char *source, cons
 		return NULL;
 	st->importing = true;
 	now_iso(when, sizeof(when));
-	if (prepare(st, "INSERT INTO captures(source, format, imported_at) VALUES(?,?,?)", &s) < 0)
+	if (store_prepare(st, "INSERT INTO captures(source, format, imported_at) VALUES(?,?,?)", &s) < 0)
 		goto fail;
 	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, format, -1, SQLITE_STATIC);
@@ -529,15 +529,17 @@ struct vx_sink *store_import_begin(struct vx_store *st, const char *source, cons
 	sqlite3_finalize(s);
 	s = NULL;
 	st->capture_id = sqlite3_last_insert_rowid(st->db);
-	if (prepare(st, "INSERT INTO events(capture_id, ts_ns, cpu, pid, comm, name, dev, len, skb, stack_id, fields)"
+	if (store_prepare(st, "INSERT INTO events(capture_id, ts_ns, cpu, pid, comm, name, dev, len, skb, stack_id, fields)"
 		    " VALUES(?,?,?,?,?,?,?,?,?,?,?)", &st->ins_event) < 0 ||
-	    prepare(st, "INSERT INTO stacks(hash, depth, frames) VALUES(?,?,?)", &st->ins_stack) < 0 ||
-	    prepare(st, "INSERT OR REPLACE INTO capture_meta(capture_id, key, value) VALUES(?,?,?)",
+	    store_prepare(st, "INSERT INTO stacks(hash, depth, frames) VALUES(?,?,?)", &st->ins_stack) < 0 ||
+	    store_prepare(st, "INSERT OR REPLACE INTO capture_meta(capture_id, key, value) VALUES(?,?,?)",
 		    &st->ins_meta) < 0 ||
-	    prepare(st, "SELECT hash, id FROM stacks", &s) < 0)
+	    store_prepare(st, "SELECT hash, id FROM stacks", &s) < 0)
 		goto fail;
-	while (sqlite3_step(s) == SQLITE_ROW)
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
 		index_put(&st->stacks, (uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1));
+	if (store_step_done(st, rc, "cannot read the stacks") < 0)
+		goto fail;
 	sqlite3_finalize(s);
 	memset(&st->sink, 0, sizeof(st->sink));
 	st->sink.event = sink_event;
@@ -558,7 +560,7 @@ int store_import_commit(struct vx_store *st, int64_t *id)
 
 	if (!st->importing)
 		return vx_error("%s: no import in progress", st->path);
-	if (prepare(st, "UPDATE captures SET events=?, lost_events=?, skipped=?, truncated=?, truncated_at=?,"
+	if (store_prepare(st, "UPDATE captures SET events=?, lost_events=?, skipped=?, truncated=?, truncated_at=?,"
 		    " first_ts=?, last_ts=?, kernel_release=? WHERE id=?", &s) < 0)
 		goto fail;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)k->events);
@@ -612,13 +614,14 @@ static int load_captures(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 {
 	sqlite3_stmt *s;
 	size_t cap = 0;
+	int rc;
 
-	if (prepare(st, "SELECT id, source, format, kernel_release, imported_at, events, lost_events,"
+	if (store_prepare(st, "SELECT id, source, format, kernel_release, imported_at, events, lost_events,"
 		    " skipped, truncated, first_ts, last_ts FROM captures WHERE ?1 = 0 OR id = ?1 ORDER BY id",
 		    &s) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ds->ncaptures == cap) {
 			cap = cap ? cap * 2 : 8;
 			ds->captures = realloc(ds->captures, cap * sizeof(*ds->captures));
@@ -640,6 +643,10 @@ static int load_captures(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 		c->first_ts = (uint64_t)sqlite3_column_int64(s, 9);
 		c->last_ts = (uint64_t)sqlite3_column_int64(s, 10);
 	}
+	if (store_step_done(st, rc, "cannot read the captures") < 0) {
+		sqlite3_finalize(s);
+		return -1;
+	}
 	sqlite3_finalize(s);
 	if (id && !ds->ncaptures)
 		return vx_error("%s: no capture %" PRId64 "; 'vxanalyze captures' lists them", st->path, id);
@@ -650,13 +657,14 @@ static int load_stacks(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 {
 	sqlite3_stmt *s;
 	size_t cap = 0;
+	int rc;
 
-	if (prepare(st, "SELECT id, depth, frames FROM stacks WHERE id IN"
+	if (store_prepare(st, "SELECT id, depth, frames FROM stacks WHERE id IN"
 		    " (SELECT DISTINCT stack_id FROM events WHERE stack_id IS NOT NULL AND (?1 = 0 OR capture_id = ?1))"
 		    " ORDER BY id", &s) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ds->nstacks == cap) {
 			cap = cap ? cap * 2 : 64;
 			ds->stacks = realloc(ds->stacks, cap * sizeof(*ds->stacks));
@@ -680,6 +688,10 @@ static int load_stacks(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 			p = nl + 1;
 		}
 	}
+	if (store_step_done(st, rc, "cannot read the stacks") < 0) {
+		sqlite3_finalize(s);
+		return -1;
+	}
 	sqlite3_finalize(s);
 	return 0;
 }
@@ -688,12 +700,13 @@ static int load_events(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 {
 	sqlite3_stmt *s;
 	size_t cap = 0;
+	int rc;
 
-	if (prepare(st, "SELECT id, capture_id, ts_ns, cpu, pid, comm, name, dev, len, skb, stack_id, fields"
+	if (store_prepare(st, "SELECT id, capture_id, ts_ns, cpu, pid, comm, name, dev, len, skb, stack_id, fields"
 		    " FROM events WHERE ?1 = 0 OR capture_id = ?1 ORDER BY capture_id, ts_ns, id", &s) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if (ds->nrecs == cap) {
 			cap = cap ? cap * 2 : 1024;
 			ds->recs = realloc(ds->recs, cap * sizeof(*ds->recs));
@@ -701,9 +714,6 @@ static int load_events(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 				abort();
 		}
 		struct vx_rec *r = &ds->recs[ds->nrecs++];
-		const char *fields;
-		int n;
-
 		memset(r, 0, sizeof(*r));
 		r->id = sqlite3_column_int64(s, 0);
 		r->capture_id = sqlite3_column_int64(s, 1);
@@ -716,9 +726,11 @@ static int load_events(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 		r->len = sqlite3_column_type(s, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 8);
 		r->skb = (uint64_t)sqlite3_column_int64(s, 9);
 		r->stack_id = sqlite3_column_int64(s, 10);
-		fields = (const char *)sqlite3_column_text(s, 11);
-		n = fields ? json_parse_flat(fields, &ds->arena, &r->fields) : 0;
-		r->nfields = n > 0 ? (size_t)n : 0;
+		r->nfields = store_fields_decode(s, 11, &ds->arena, &r->fields);
+	}
+	if (store_step_done(st, rc, "cannot read the events") < 0) {
+		sqlite3_finalize(s);
+		return -1;
 	}
 	sqlite3_finalize(s);
 	return 0;
@@ -730,14 +742,14 @@ int store_load(struct vx_store *st, int64_t capture_id, bool with_events, struct
 
 	memset(ds, 0, sizeof(*ds));
 	/* one read transaction: a concurrent import is either wholly visible or not at all */
-	if (exec(st, "BEGIN") < 0)
+	if (store_read_begin(st) < 0)
 		return -1;
 	ret = load_captures(st, capture_id, ds);
 	if (!ret && with_events)
 		ret = load_stacks(st, capture_id, ds);
 	if (!ret && with_events)
 		ret = load_events(st, capture_id, ds);
-	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	store_read_end(st);
 	if (ret)
 		vx_dataset_release(ds);
 	return ret;
@@ -746,15 +758,21 @@ int store_load(struct vx_store *st, int64_t capture_id, bool with_events, struct
 int store_capture_meta(struct vx_store *st, int64_t capture_id, const char *key, char **value, size_t *len)
 {
 	sqlite3_stmt *s;
-	int ret = 1;
+	int ret = 1, rc;
 
 	*value = NULL;
 	*len = 0;
-	if (prepare(st, "SELECT value FROM capture_meta WHERE capture_id=? AND key=?", &s) < 0)
+	if (store_prepare(st, "SELECT value FROM capture_meta WHERE capture_id=? AND key=?", &s) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, capture_id);
 	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_db_error(st, "cannot read capture metadata");
+		sqlite3_finalize(s);
+		return -1;
+	}
+	if (rc == SQLITE_ROW) {
 		int n = sqlite3_column_bytes(s, 0);
 		const void *b = sqlite3_column_blob(s, 0);
 
@@ -776,7 +794,7 @@ int store_capture_delete(struct vx_store *st, int64_t id)
 	sqlite3_stmt *s;
 	int changed;
 
-	if (prepare(st, "DELETE FROM captures WHERE id=?", &s) < 0)
+	if (store_prepare(st, "DELETE FROM captures WHERE id=?", &s) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	if (sqlite3_step(s) != SQLITE_DONE) {
@@ -795,11 +813,15 @@ static char *query_text(struct vx_store *st, const char *sql)
 {
 	sqlite3_stmt *s;
 	char *v = NULL;
+	int rc;
 
-	if (prepare(st, sql, &s) < 0)
+	if (store_prepare(st, sql, &s) < 0)
 		return NULL;
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_text(s, 0))
 		v = strdup((const char *)sqlite3_column_text(s, 0));
+	else if (rc != SQLITE_ROW)
+		store_step_done(st, rc, "cannot check the database");
 	sqlite3_finalize(s);
 	return v;
 }
