@@ -1,6 +1,7 @@
 /* analysis.c: paths (distinct event+stack pairs) with their IP-layer passes and
- * encapsulation, and journeys (events joined by skb address). See analysis.h.
- * Must not: touch the store, parse inputs, or print.
+ * encapsulation, and journeys (events joined by skb address), built one address at a time
+ * and folded into shapes, so that memory does not grow with the events. See analysis.h.
+ * Must not: touch the store (only the source's callbacks), parse inputs, or print.
  */
 #include "analysis.h"
 
@@ -110,6 +111,21 @@ const char *vx_analysis_blind(const struct vx_analysis *an)
 	       "(the capturing machine's /proc/kallsyms, same boot)";
 }
 
+/* layers, passes and encapsulation of @p, whose stack is @st */
+static void path_facts(struct vx_analysis *an, struct vx_path *p, const struct vx_stack *st)
+{
+	p->stack = st;
+	p->layers = arena_alloc(&an->arena, (st->nframes ? st->nframes : 1) * sizeof(*p->layers));
+	for (size_t f = 0; f < st->nframes; f++) {
+		p->layers[f] = vx_layer_of(st->frames[f]);
+		an->unsymbolised_frames += is_raw_address(st->frames[f]);
+	}
+	an->frames += st->nframes;
+	p->ip_passes = vx_frames_ip_passes(st->frames, st->nframes);
+	p->encap = vx_frames_encap(st->frames, st->nframes);
+	p->reenters_ip_after_encap = vx_frames_reenter_ip(st->frames, st->nframes);
+}
+
 static int build_paths(struct vx_analysis *an)
 {
 	const struct vx_dataset *ds = an->ds;
@@ -151,16 +167,7 @@ static int build_paths(struct vx_analysis *an)
 		}
 		p->id = (int)g + 1;
 		p->event = firsts[g].name;
-		p->stack = st;
-		p->layers = arena_alloc(&an->arena, (st->nframes ? st->nframes : 1) * sizeof(*p->layers));
-		for (size_t f = 0; f < st->nframes; f++) {
-			p->layers[f] = vx_layer_of(st->frames[f]);
-			an->unsymbolised_frames += is_raw_address(st->frames[f]);
-		}
-		an->frames += st->nframes;
-		p->ip_passes = vx_frames_ip_passes(st->frames, st->nframes);
-		p->encap = vx_frames_encap(st->frames, st->nframes);
-		p->reenters_ip_after_encap = vx_frames_reenter_ip(st->frames, st->nframes);
+		path_facts(an, p, st);
 		/* remember the group's first record so the members can find the path */
 		an->rec_path[firsts[g].rec] = (int)g;
 	}
@@ -301,122 +308,902 @@ const char *vx_journey_segment_role(const struct vx_journey *j, int seg)
 	return "network namespace";
 }
 
-struct open_journey {
-	uint64_t skb;
-	int64_t capture_id;
-	size_t idx;	/* into an->journeys */
-	bool used;	/* slot holds this key (never cleared: linear probing) */
-	bool closed;	/* the journey ended; the next event with this key starts a new one */
-};
 
-static size_t slot_of(struct open_journey *t, size_t cap, uint64_t skb, int64_t cap_id)
+/* ---- the (stack, event) -> path map ---- */
+
+static size_t pathmap_slot(const struct vx_analysis *an, int64_t stack_id, const char *name)
 {
-	size_t i = (size_t)((skb ^ (skb >> 17) ^ (uint64_t)cap_id) * 0x9e3779b97f4a7c15ULL) & (cap - 1);
+	uint64_t h = vx_hash64(VX_HASH_INIT, name, strlen(name)) ^ ((uint64_t)stack_id * 0x9e3779b97f4a7c15ULL);
+	size_t i = (size_t)h & (an->pathmap_cap - 1);
 
-	while (t[i].used && (t[i].skb != skb || t[i].capture_id != cap_id))
-		i = (i + 1) & (cap - 1);
-	return i;
+	for (;;) {
+		int k = an->pathmap[i];
+
+		if (k < 0)
+			return i;
+		if (an->paths[k].stack->id == stack_id && !strcmp(an->paths[k].event, name))
+			return i;
+		i = (i + 1) & (an->pathmap_cap - 1);
+	}
 }
 
-static int build_journeys(struct vx_analysis *an)
+/* index every path of @an by its stack id and event name */
+static void pathmap_build(struct vx_analysis *an)
 {
-	const struct vx_dataset *ds = an->ds;
-	size_t cap = 1024, nj = 0, jcap = 0;
-	struct open_journey *open;
-	size_t *hop_counts = NULL;	/* per journey */
-	size_t *rec_journey = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(size_t));
-	uint64_t *last_ts = NULL;
-
-	while (cap < ds->nrecs * 2)
-		cap *= 2;
-	open = calloc(cap, sizeof(*open));
-	if (!open || !rec_journey)
+	free(an->pathmap);
+	an->pathmap_cap = 16;
+	while (an->pathmap_cap < an->npaths * 2 + 1)
+		an->pathmap_cap *= 2;
+	an->pathmap = malloc(an->pathmap_cap * sizeof(*an->pathmap));
+	if (!an->pathmap)
 		abort();
-	/* pass 1: assign records to journeys */
-	for (size_t i = 0; i < ds->nrecs; i++) {
-		const struct vx_rec *r = &ds->recs[i];
-		size_t s;
+	for (size_t i = 0; i < an->pathmap_cap; i++)
+		an->pathmap[i] = -1;
+	for (size_t i = 0; i < an->npaths; i++)
+		an->pathmap[pathmap_slot(an, an->paths[i].stack->id, an->paths[i].event)] = (int)i;
+}
 
-		rec_journey[i] = (size_t)-1;
-		if (!r->skb)
-			continue;
-		s = slot_of(open, cap, r->skb, r->capture_id);
-		/* silent too long: the address was reused */
-		if (!open[s].used || open[s].closed || r->ts_ns > last_ts[open[s].idx] + VX_JOURNEY_GAP_NS) {
-			if (nj == jcap) {
-				jcap = jcap ? jcap * 2 : 64;
-				hop_counts = realloc(hop_counts, jcap * sizeof(*hop_counts));
-				last_ts = realloc(last_ts, jcap * sizeof(*last_ts));
-				if (!hop_counts || !last_ts)
-					abort();
-			}
-			hop_counts[nj] = 0;
-			open[s] = (struct open_journey){ r->skb, r->capture_id, nj++, true, false };
-		}
-		rec_journey[i] = open[s].idx;
-		hop_counts[open[s].idx]++;
-		last_ts[open[s].idx] = r->ts_ns;
-		if (is_free_event(r->name))
-			open[s].closed = true;
+static int path_index(const struct vx_analysis *an, const struct vx_rec *r)
+{
+	if (!r->stack_id || !an->pathmap)
+		return -1;
+	return an->pathmap[pathmap_slot(an, r->stack_id, r->name)];
+}
+
+const struct vx_path *vx_analysis_path_of(const struct vx_analysis *an, const struct vx_rec *r)
+{
+	int k;
+
+	if (an->rec_path && an->ds && an->ds->recs && r >= an->ds->recs && r < an->ds->recs + an->ds->nrecs) {
+		k = an->rec_path[r - an->ds->recs];
+		return k >= 0 ? &an->paths[k] : NULL;
 	}
-	/* keep journeys of two hops or more, numbered in order of their first hop */
-	size_t *jmap = malloc((nj ? nj : 1) * sizeof(size_t));
-	size_t kept = 0;
+	k = path_index(an, r);
+	return k >= 0 ? &an->paths[k] : NULL;
+}
 
-	if (!jmap)
+/* ---- paths from the source's aggregate ---- */
+
+struct path_first {
+	int64_t capture, id;
+	uint64_t ts;
+	size_t idx;
+};
+
+struct path_rows {
+	struct vx_analysis *an;
+	struct path_first *first;
+	size_t cap;
+};
+
+static int path_row(void *arg, const struct vx_path_row *row)
+{
+	struct path_rows *pr = arg;
+	struct vx_analysis *an = pr->an;
+	struct vx_rec key = { .stack_id = row->stack_id, .name = row->name };
+	int k = path_index(an, &key);
+
+	if (row->stack_missing)
+		return vx_error("stack %lld of event %lld is missing from the database",
+				(long long)row->stack_id, (long long)row->first_id);
+	if (k >= 0) {
+		struct path_first *f = &pr->first[k];
+
+		an->paths[k].count += row->count;
+		if (row->first_capture < f->capture || (row->first_capture == f->capture &&
+		    (row->first_ts < f->ts || (row->first_ts == f->ts && row->first_id < f->id))))
+			*f = (struct path_first){ row->first_capture, row->first_id, row->first_ts, (size_t)k };
+		return 0;
+	}
+	if (an->npaths == pr->cap) {
+		pr->cap = pr->cap ? pr->cap * 2 : 64;
+		an->paths = realloc(an->paths, pr->cap * sizeof(*an->paths));
+		pr->first = realloc(pr->first, pr->cap * sizeof(*pr->first));
+		if (!an->paths || !pr->first)
+			abort();
+	}
+	struct vx_stack *st = arena_alloc(&an->arena, sizeof(*st));
+	struct vx_path *p = &an->paths[an->npaths];
+
+	st->id = row->stack_id;
+	st->nframes = row->nframes;
+	st->frames = arena_alloc(&an->arena, (row->nframes ? row->nframes : 1) * sizeof(char *));
+	for (size_t f = 0; f < row->nframes; f++)
+		st->frames[f] = arena_strdup(&an->arena, row->frames[f]);
+	memset(p, 0, sizeof(*p));
+	p->event = arena_strdup(&an->arena, row->name);
+	p->count = row->count;
+	path_facts(an, p, st);
+	pr->first[an->npaths] = (struct path_first){ row->first_capture, row->first_id, row->first_ts, an->npaths };
+	an->npaths++;
+	if (an->npaths * 2 >= an->pathmap_cap)
+		pathmap_build(an);
+	else
+		an->pathmap[pathmap_slot(an, st->id, p->event)] = (int)an->npaths - 1;
+	return 0;
+}
+
+static int cmp_path_first_key(const void *a, const void *b)
+{
+	const struct path_first *x = a, *y = b;
+
+	if (x->capture != y->capture)
+		return x->capture < y->capture ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int cmp_stack_id(const void *a, const void *b)
+{
+	const struct vx_stack *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* paths numbered by their first event, as vx_analysis_build numbers them */
+static int stream_paths(struct vx_analysis *an)
+{
+	struct path_rows pr = { an, NULL, 0 };
+	struct vx_path *sorted;
+	int ret;
+
+	pathmap_build(an);
+	ret = an->src->paths_each(an->src->priv, path_row, &pr);
+	if (ret) {
+		free(pr.first);
+		return ret < 0 ? ret : -1;
+	}
+	qsort(pr.first, an->npaths, sizeof(*pr.first), cmp_path_first_key);
+	sorted = calloc(an->npaths ? an->npaths : 1, sizeof(*sorted));
+	if (!sorted)
 		abort();
-	for (size_t j = 0; j < nj; j++)
-		jmap[j] = hop_counts[j] >= 2 ? kept++ : (size_t)-1;
-	an->journeys = calloc(kept ? kept : 1, sizeof(*an->journeys));
+	for (size_t i = 0; i < an->npaths; i++) {
+		sorted[i] = an->paths[pr.first[i].idx];
+		sorted[i].id = (int)i + 1;
+	}
+	free(an->paths);
+	free(pr.first);
+	an->paths = sorted;
+	pathmap_build(an);
+	/* the stacks of the dataset (routes.c looks stacks up by id there) */
+	an->own.stacks = calloc(an->npaths ? an->npaths : 1, sizeof(*an->own.stacks));
+	if (!an->own.stacks)
+		abort();
+	for (size_t i = 0; i < an->npaths; i++)
+		an->own.stacks[an->own.nstacks++] = *an->paths[i].stack;
+	qsort(an->own.stacks, an->own.nstacks, sizeof(*an->own.stacks), cmp_stack_id);
+	size_t n = 0;
+
+	for (size_t i = 0; i < an->own.nstacks; i++)
+		if (!n || an->own.stacks[n - 1].id != an->own.stacks[i].id)
+			an->own.stacks[n++] = an->own.stacks[i];
+	an->own.nstacks = n;
+	return 0;
+}
+
+/* ---- the journey rule ---- */
+
+/*
+ * Today's rule, in the shape of the journeys engineer's vx_journey_step() (report/
+ * journey-rule.h): one call per event of an address, in time order, with O(1) state per
+ * open journey; says whether @r continues the open journey or starts a new one. A journey
+ * ends after an skb free event, or when the address was silent for VX_JOURNEY_GAP_NS.
+ */
+struct journey_rule_state {
+	bool open;
+	bool closed;	/* the last event freed the skb */
+	uint64_t last_ts;
+};
+
+static bool journey_rule_continues(struct journey_rule_state *s, const struct vx_rec *r,
+				   const char *const *frames, size_t nframes)
+{
+	bool cont = s->open && !s->closed && r->ts_ns <= s->last_ts + VX_JOURNEY_GAP_NS;
+
+	(void)frames;
+	(void)nframes;
+	s->open = true;
+	s->last_ts = r->ts_ns;
+	s->closed = is_free_event(r->name);
+	return cont;
+}
+
+/* ---- the journey builder: one address at a time, folded into shapes ---- */
+
+struct jkey {
+	int64_t capture;
+	uint64_t ts;
+	int64_t id;
+};
+
+static int cmp_jkey(const struct jkey *x, const struct jkey *y)
+{
+	if (x->capture != y->capture)
+		return x->capture < y->capture ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static struct jkey key_of(const struct vx_journey *j)
+{
+	return (struct jkey){ j->capture_id, j->hops[0].ts_ns, j->hops[0].rec ? j->hops[0].rec->id : 0 };
+}
+
+struct builder {
+	struct vx_analysis *an;
+	size_t max_keep;
+	bool counting;		/* second pass: only count journeys before the shapes' firsts */
+	/* the open journey */
+	bool open;
+	int64_t capture;
+	uint64_t skb;
+	struct journey_rule_state rule;
+	struct vx_hop hops[VX_JOURNEY_MAX_HOPS];
+	struct vx_rec recs[VX_JOURNEY_MAX_HOPS];
+	size_t nkept, total;
+	uint64_t hash;
+	struct arena scratch;	/* strings of the open journey's hops */
+	struct arena spare;	/* swapped with @scratch: released every journey */
+	int *jpaths;		/* distinct paths of the open journey */
+	size_t njpaths;
+	size_t *path_serial;	/* by path: the journey that last listed it */
+	size_t serial;
+	/* the first journeys in time: a max-heap on their key */
+	struct vx_journey **heap;
+	size_t nheap, heap_cap;
+	/* counting pass */
+	struct jkey *keys;
+	size_t nkeys;
+	size_t *less;		/* by key: journeys that started before it (+1 at index, summed) */
+};
+
+/* journey_pack - one malloc'd copy of @j with its hops, recs and strings (free() frees
+ * all; fields are left out, see fetch_fields) */
+static struct vx_journey *journey_pack(const struct vx_journey *j)
+{
+	size_t sz = sizeof(*j) + j->nhops * (sizeof(struct vx_hop) + sizeof(struct vx_rec)), off;
+	struct vx_journey *c;
+	char *p;
+
+	for (size_t i = 0; i < j->nhops; i++) {
+		const struct vx_rec *r = j->hops[i].rec;
+
+		sz += strlen(j->hops[i].event) + 1 + (j->hops[i].dev ? strlen(j->hops[i].dev) + 1 : 0) +
+		      (r && r->comm ? strlen(r->comm) + 1 : 0);
+	}
+	c = malloc(sz);
+	if (!c)
+		abort();
+	*c = *j;
+	c->hops = (struct vx_hop *)(c + 1);
+	struct vx_rec *recs = (struct vx_rec *)(c->hops + j->nhops);
+
+	p = (char *)(recs + j->nhops);
+	off = 0;
+#define COPY(dst, src) do { size_t n_ = strlen(src) + 1; memcpy(p + off, (src), n_); (dst) = p + off; off += n_; } while (0)
+	for (size_t i = 0; i < j->nhops; i++) {
+		const struct vx_hop *h = &j->hops[i];
+		struct vx_hop *d = &c->hops[i];
+
+		*d = *h;
+		COPY(d->event, h->event);
+		if (h->dev) {
+			COPY(d->dev, h->dev);
+			if (j->tunnel_dev == h->dev)
+				c->tunnel_dev = d->dev;
+		}
+		if (h->rec) {
+			recs[i] = *h->rec;
+			recs[i].name = d->event;
+			recs[i].dev = d->dev;
+			recs[i].fields = NULL;
+			recs[i].nfields = 0;
+			if (h->rec->comm)
+				COPY(recs[i].comm, h->rec->comm);
+			d->rec = &recs[i];
+		}
+	}
+#undef COPY
+	return c;
+}
+
+static void heap_swap(struct vx_journey **h, size_t a, size_t b)
+{
+	struct vx_journey *t = h[a];
+
+	h[a] = h[b];
+	h[b] = t;
+}
+
+static bool heap_less(struct vx_journey *a, struct vx_journey *b)
+{
+	struct jkey x = key_of(a), y = key_of(b);
+
+	return cmp_jkey(&x, &y) < 0;
+}
+
+/* keep @j when it is among the first max_keep journeys seen by key */
+static void keep_journey(struct builder *b, const struct vx_journey *j)
+{
+	struct vx_journey **h = b->heap;
+	size_t i;
+
+	if (!b->max_keep)
+		return;
+	if (b->nheap == b->max_keep) {
+		if (!heap_less((struct vx_journey *)j, h[0]))
+			return;
+		free(h[0]);
+		h[0] = journey_pack(j);
+		/* sift down */
+		for (i = 0;;) {
+			size_t l = 2 * i + 1, r = l + 1, m = i;
+
+			if (l < b->nheap && heap_less(h[m], h[l]))
+				m = l;
+			if (r < b->nheap && heap_less(h[m], h[r]))
+				m = r;
+			if (m == i)
+				break;
+			heap_swap(h, i, m);
+			i = m;
+		}
+		return;
+	}
+	if (b->nheap == b->heap_cap) {
+		b->heap_cap = b->heap_cap ? b->heap_cap * 2 : 16;
+		b->heap = realloc(b->heap, b->heap_cap * sizeof(*b->heap));
+		if (!b->heap)
+			abort();
+		h = b->heap;
+	}
+	h[b->nheap] = journey_pack(j);
+	for (i = b->nheap++; i && heap_less(h[(i - 1) / 2], h[i]); i = (i - 1) / 2)
+		heap_swap(h, i, (i - 1) / 2);
+}
+
+static bool same_kept_hops(const struct vx_journey *a, const struct vx_journey *b)
+{
+	if (a->nhops != b->nhops || a->hops_left_out != b->hops_left_out)
+		return false;
+	for (size_t i = 0; i < a->nhops; i++) {
+		const struct vx_hop *x = &a->hops[i], *y = &b->hops[i];
+
+		if (strcmp(x->event, y->event) || (!x->dev != !y->dev) || (x->dev && strcmp(x->dev, y->dev)) ||
+		    x->len != y->len || x->path != y->path)
+			return false;
+	}
+	return true;
+}
+
+static void shape_count(struct vx_shape *s, const struct vx_journey *j)
+{
+	s->count++;
+	for (size_t i = 1; i < s->nhist && i < j->nhops; i++)
+		vx_hist_add(&s->hist[i], j->hops[i].ts_ns - j->hops[i - 1].ts_ns);
+}
+
+/* fold @j (hash @hash) into its shape; shapes beyond VX_MAX_SHAPES push out a shape seen
+ * once (its journey joins the other shapes), else the journey goes to the other shapes */
+static void add_to_shape(struct builder *b, const struct vx_journey *j, uint64_t hash)
+{
+	struct vx_analysis *an = b->an;
+	struct vx_shape *s = NULL;
+	struct jkey k = key_of(j);
+
+	for (size_t i = 0; i < an->nshapes; i++)
+		if (an->shapes[i].hash == hash && same_kept_hops(an->shapes[i].first, j)) {
+			s = &an->shapes[i];
+			break;
+		}
+	if (s) {
+		struct jkey f = key_of(s->first);
+
+		shape_count(s, j);
+		if (cmp_jkey(&k, &f) < 0) {
+			free(s->first);
+			s->first = journey_pack(j);
+		}
+		return;
+	}
+	if (an->nshapes == VX_MAX_SHAPES) {
+		size_t victim = VX_MAX_SHAPES;
+
+		for (size_t i = 0; i < an->nshapes && victim == VX_MAX_SHAPES; i++)
+			if (an->shapes[i].count == 1)
+				victim = i;
+		an->other_shape_journeys++;
+		if (victim == VX_MAX_SHAPES)
+			return;
+		s = &an->shapes[victim];
+		free(s->first);
+		free(s->hist);
+	} else {
+		if (!an->shapes) {
+			an->shapes = calloc(VX_MAX_SHAPES, sizeof(*an->shapes));
+			if (!an->shapes)
+				abort();
+		}
+		s = &an->shapes[an->nshapes++];
+	}
+	memset(s, 0, sizeof(*s));
+	s->hash = hash;
+	s->first = journey_pack(j);
+	s->nhist = j->nhops < VX_SHAPE_MAX_HOPS ? j->nhops : VX_SHAPE_MAX_HOPS;
+	s->hist = calloc(s->nhist ? s->nhist : 1, sizeof(*s->hist));
+	if (!s->hist)
+		abort();
+	shape_count(s, j);
+}
+
+static void count_before(struct builder *b, const struct vx_journey *j)
+{
+	struct jkey k = key_of(j);
+	size_t lo = 0, hi = b->nkeys;
+
+	/* the first key greater than k: it and every later key started after k */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (cmp_jkey(&b->keys[mid], &k) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < b->nkeys)
+		b->less[lo]++;
+}
+
+static void finish_journey(struct builder *b)
+{
+	struct vx_analysis *an = b->an;
+	struct vx_journey j;
+	struct arena t;
+
+	if (!b->open)
+		return;
+	b->open = false;
+	if (b->total >= 2) {
+		memset(&j, 0, sizeof(j));
+		j.capture_id = b->capture;
+		j.skb = b->skb;
+		j.hops = b->hops;
+		j.nhops = b->nkept;
+		j.hops_left_out = b->total - b->nkept;
+		if (b->counting) {
+			count_before(b, &j);
+		} else {
+			journey_encap(&j);
+			vx_journey_segments(&j);
+			an->journeys_total++;
+			an->journeys_encap += j.encap != NULL;
+			an->journeys_reenter += j.reenters_ip_after_encap;
+			for (size_t i = 0; i < b->njpaths; i++)
+				an->paths[b->jpaths[i]].in_journey = true;
+			add_to_shape(b, &j, vx_hash64(b->hash, &b->total, sizeof(b->total)));
+			keep_journey(b, &j);
+		}
+	}
+	/* the open journey's strings go (one journey late: the arenas take turns) */
+	arena_release(&b->spare);
+	t = b->spare;
+	b->spare = b->scratch;
+	b->scratch = t;
+	b->nkept = b->total = 0;
+	b->njpaths = 0;
+	b->serial++;
+}
+
+static uint64_t hash_hop(uint64_t h, const struct vx_rec *r, int path)
+{
+	int64_t pid = path >= 0 ? path + 1 : 0;
+
+	h = vx_hash64(h, r->name, strlen(r->name) + 1);
+	h = vx_hash64(h, r->dev ? r->dev : "", r->dev ? strlen(r->dev) + 1 : 1);
+	h = vx_hash64(h, &r->len, sizeof(r->len));
+	return vx_hash64(h, &pid, sizeof(pid));
+}
+
+static int journey_event(void *arg, const struct vx_rec *r)
+{
+	struct builder *b = arg;
+	struct vx_analysis *an = b->an;
+	int k = path_index(an, r);
+	const struct vx_path *p = k >= 0 ? &an->paths[k] : NULL;
+
+	if (!r->skb)
+		return 0;
+	if (b->open && (r->capture_id != b->capture || r->skb != b->skb))
+		finish_journey(b);
+	if (!b->open)
+		memset(&b->rule, 0, sizeof(b->rule));
+	if (!journey_rule_continues(&b->rule, r, p ? p->stack->frames : NULL, p ? p->stack->nframes : 0))
+		finish_journey(b);
+	if (!b->open) {
+		b->open = true;
+		b->capture = r->capture_id;
+		b->skb = r->skb;
+		b->hash = VX_HASH_INIT;
+	}
+	b->total++;
+	if (b->counting) {
+		if (!b->nkept) {
+			/* the key needs the first hop only */
+			b->recs[0] = (struct vx_rec){ .id = r->id, .capture_id = r->capture_id, .ts_ns = r->ts_ns };
+			b->hops[0] = (struct vx_hop){ .ts_ns = r->ts_ns, .rec = &b->recs[0] };
+			b->nkept = 1;
+		}
+		return 0;
+	}
+	b->hash = hash_hop(b->hash, r, k);
+	if (k >= 0 && b->path_serial[k] != b->serial + 1) {
+		b->path_serial[k] = b->serial + 1;
+		b->jpaths[b->njpaths++] = k;
+	}
+	if (b->nkept < VX_JOURNEY_MAX_HOPS) {
+		struct vx_rec *c = &b->recs[b->nkept];
+		struct vx_hop *h = &b->hops[b->nkept++];
+
+		*c = *r;
+		c->name = arena_strdup(&b->scratch, r->name);
+		c->dev = arena_strdup(&b->scratch, r->dev);
+		c->comm = arena_strdup(&b->scratch, r->comm);
+		c->fields = NULL;
+		c->nfields = 0;
+		memset(h, 0, sizeof(*h));
+		h->ts_ns = r->ts_ns;
+		h->rec = c;
+		h->event = c->name;
+		h->dev = c->dev;
+		h->len = r->len;
+		h->path = p;
+	}
+	return 0;
+}
+
+static void builder_release(struct builder *b)
+{
+	for (size_t i = 0; i < b->nheap; i++)
+		free(b->heap[i]);
+	free(b->heap);
+	arena_release(&b->scratch);
+	arena_release(&b->spare);
+	free(b->jpaths);
+	free(b->path_serial);
+	free(b->keys);
+	free(b->less);
+	free(b);
+}
+
+static int cmp_journey_ptr(const void *a, const void *b)
+{
+	struct jkey x = key_of(*(struct vx_journey *const *)a), y = key_of(*(struct vx_journey *const *)b);
+
+	return cmp_jkey(&x, &y);
+}
+
+static int cmp_jkey_v(const void *a, const void *b)
+{
+	return cmp_jkey(a, b);
+}
+
+static int cmp_shape(const void *a, const void *b)
+{
+	const struct vx_shape *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return (x->first->id > y->first->id) - (x->first->id < y->first->id);
+}
+
+static void add_block(struct vx_analysis *an, void *p)
+{
+	if ((an->nblocks & (an->nblocks + 1)) == 0 || !an->blocks) {
+		an->blocks = realloc(an->blocks, (an->nblocks + 1) * 2 * sizeof(*an->blocks));
+		if (!an->blocks)
+			abort();
+	}
+	an->blocks[an->nblocks++] = p;
+}
+
+/* the fields of the kept journeys' events (vni, ...), fetched once the stream is over */
+static int fetch_fields(struct vx_analysis *an, struct vx_journey *j,
+			int (*get)(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n),
+			void *priv)
+{
+	for (size_t i = 0; get && i < j->nhops; i++) {
+		struct vx_rec *r = (struct vx_rec *)j->hops[i].rec;
+
+		if (r && get(priv, r->id, &an->arena, &r->fields, &r->nfields) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* stream the journeys of @each through the builder; ids are ranks in time order */
+static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
+				 int (*each)(void *priv, vx_rec_fn fn, void *arg), void *priv,
+				 int (*fields)(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n))
+{
+	struct builder *b = calloc(1, sizeof(*b));
+	size_t nunres = 0;
+	int ret;
+
+	if (!b)
+		return vx_error("out of memory building journeys");
+	b->an = an;
+	b->max_keep = max_keep;
+	b->jpaths = malloc((an->npaths ? an->npaths : 1) * sizeof(*b->jpaths));
+	b->path_serial = calloc(an->npaths ? an->npaths : 1, sizeof(*b->path_serial));
+	if (!b->jpaths || !b->path_serial)
+		abort();
+	ret = each(priv, journey_event, b);
+	finish_journey(b);
+	if (ret) {
+		builder_release(b);
+		return ret < 0 ? ret : -1;
+	}
+	/* the kept journeys, in time order, are journeys 1..n */
+	qsort(b->heap, b->nheap, sizeof(*b->heap), cmp_journey_ptr);
+	an->journeys = calloc(b->nheap ? b->nheap : 1, sizeof(*an->journeys));
 	if (!an->journeys)
 		abort();
-	an->njourneys = kept;
-	for (size_t j = 0; j < nj; j++)
-		if (jmap[j] != (size_t)-1) {
-			struct vx_journey *jj = &an->journeys[jmap[j]];
+	for (size_t i = 0; i < b->nheap; i++) {
+		an->journeys[i] = *b->heap[i];
+		an->journeys[i].id = (int)i + 1;
+		add_block(an, b->heap[i]);
+	}
+	an->njourneys = b->nheap;
+	b->nheap = 0;
+	/* each shape's first journey: its id when it was kept, else counted below */
+	b->keys = malloc((an->nshapes ? an->nshapes : 1) * sizeof(*b->keys));
+	if (!b->keys)
+		abort();
+	for (size_t s = 0; s < an->nshapes; s++) {
+		struct jkey k = key_of(an->shapes[s].first);
+		size_t lo = 0, hi = an->njourneys;
 
-			jj->id = (int)jmap[j] + 1;
-			jj->hops = arena_alloc(&an->arena, hop_counts[j] * sizeof(*jj->hops));
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			struct jkey m = key_of(&an->journeys[mid]);
+
+			if (cmp_jkey(&m, &k) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-	for (size_t i = 0; i < ds->nrecs; i++) {
-		const struct vx_rec *r = &ds->recs[i];
-		size_t j = rec_journey[i];
+		if (lo < an->njourneys) {
+			struct jkey m = key_of(&an->journeys[lo]);
 
-		if (j == (size_t)-1 || jmap[j] == (size_t)-1)
-			continue;
-		struct vx_journey *jj = &an->journeys[jmap[j]];
-		struct vx_hop *h = &jj->hops[jj->nhops++];
+			if (!cmp_jkey(&m, &k)) {
+				an->shapes[s].first->id = (int)lo + 1;
+				continue;
+			}
+		}
+		an->shapes[s].first->id = 0;
+		b->keys[nunres++] = k;
+	}
+	if (nunres) {
+		/* a second walk counts the journeys that started before each unresolved first */
+		qsort(b->keys, nunres, sizeof(*b->keys), cmp_jkey_v);
+		b->nkeys = nunres;
+		b->less = calloc(nunres, sizeof(*b->less));
+		if (!b->less)
+			abort();
+		b->counting = true;
+		ret = each(priv, journey_event, b);
+		finish_journey(b);
+		if (ret) {
+			builder_release(b);
+			return ret < 0 ? ret : -1;
+		}
+		for (size_t i = 1; i < nunres; i++)
+			b->less[i] += b->less[i - 1];
+		for (size_t s = 0; s < an->nshapes; s++) {
+			struct jkey k = key_of(an->shapes[s].first);
+			struct jkey *f = bsearch(&k, b->keys, nunres, sizeof(k), cmp_jkey_v);
 
-		jj->skb = r->skb;
-		jj->capture_id = r->capture_id;
-		h->ts_ns = r->ts_ns;
-		h->rec = r;
-		h->event = r->name;
-		h->dev = r->dev;
-		h->len = r->len;
-		h->path = an->rec_path[i] >= 0 ? &an->paths[an->rec_path[i]] : NULL;
+			if (!an->shapes[s].first->id && f)
+				an->shapes[s].first->id = (int)b->less[f - b->keys] + 1;
+		}
 	}
-	for (size_t j = 0; j < an->njourneys; j++) {
-		journey_encap(&an->journeys[j]);
-		vx_journey_segments(&an->journeys[j]);
+	builder_release(b);
+	qsort(an->shapes, an->nshapes, sizeof(*an->shapes), cmp_shape);
+	for (size_t s = 0; s < an->nshapes; s++) {
+		an->shapes[s].id = (int)s + 1;
+		if (fetch_fields(an, an->shapes[s].first, fields, priv) < 0)
+			return -1;
 	}
-	free(jmap);
-	free(open);
-	free(hop_counts);
-	free(last_ts);
-	free(rec_journey);
+	for (size_t i = 0; i < an->njourneys; i++)
+		if (fetch_fields(an, &an->journeys[i], fields, priv) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- a loaded dataset as a source (vx_analysis_build) ---- */
+
+struct ds_source {
+	const struct vx_dataset *ds;
+	size_t *by_skb;		/* indices of the recs with an skb, in (capture, skb, time) order */
+	size_t nby_skb;
+	size_t *by_id;		/* indices of all recs by id */
+};
+
+static const struct vx_dataset *sort_ds;
+
+static int cmp_by_skb(const void *a, const void *b)
+{
+	const struct vx_rec *x = &sort_ds->recs[*(const size_t *)a], *y = &sort_ds->recs[*(const size_t *)b];
+
+	if (x->capture_id != y->capture_id)
+		return x->capture_id < y->capture_id ? -1 : 1;
+	if (x->skb != y->skb)
+		return x->skb < y->skb ? -1 : 1;
+	/* then the dataset's own (time) order */
+	return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+static int cmp_by_id(const void *a, const void *b)
+{
+	const struct vx_rec *x = &sort_ds->recs[*(const size_t *)a], *y = &sort_ds->recs[*(const size_t *)b];
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int ds_journey_each(void *priv, vx_rec_fn fn, void *arg)
+{
+	struct ds_source *d = priv;
+	int ret;
+
+	for (size_t i = 0; i < d->nby_skb; i++)
+		if ((ret = fn(arg, &d->ds->recs[d->by_skb[i]])))
+			return ret;
+	return 0;
+}
+
+static int ds_event_fields(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n)
+{
+	struct ds_source *d = priv;
+	size_t lo = 0, hi = d->ds->nrecs;
+
+	(void)a;
+	*out = NULL;
+	*n = 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (d->ds->recs[d->by_id[mid]].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < d->ds->nrecs && d->ds->recs[d->by_id[lo]].id == id) {
+		*out = d->ds->recs[d->by_id[lo]].fields;
+		*n = d->ds->recs[d->by_id[lo]].nfields;
+	}
 	return 0;
 }
 
 int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 {
+	struct ds_source d = { ds, NULL, 0, NULL };
+	int ret;
+
 	memset(an, 0, sizeof(*an));
 	an->ds = ds;
-	if (build_paths(an) < 0 || build_journeys(an) < 0 || vx_routes_build(an) < 0) {
+	d.by_skb = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(size_t));
+	d.by_id = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(size_t));
+	if (!d.by_skb || !d.by_id)
+		abort();
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		d.by_id[i] = i;
+		if (ds->recs[i].skb)
+			d.by_skb[d.nby_skb++] = i;
+	}
+	sort_ds = ds;
+	qsort(d.by_skb, d.nby_skb, sizeof(size_t), cmp_by_skb);
+	qsort(d.by_id, ds->nrecs, sizeof(size_t), cmp_by_id);
+	sort_ds = NULL;
+	ret = build_paths(an);
+	if (!ret) {
+		pathmap_build(an);
+		ret = build_journeys_stream(an, SIZE_MAX, ds_journey_each, &d, ds_event_fields);
+	}
+	if (!ret)
+		ret = vx_routes_build(an);
+	free(d.by_skb);
+	free(d.by_id);
+	if (ret) {
 		vx_analysis_release(an);
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- streamed from a source (the store) ---- */
+
+struct route_keep {
+	struct vx_analysis *an;
+	size_t cap;
+	size_t other_kept;
+};
+
+static int route_event(void *arg, const struct vx_rec *r)
+{
+	struct route_keep *k = arg;
+	struct vx_analysis *an = k->an;
+	const struct vx_path *p = vx_analysis_path_of(an, r);
+	bool listed = vx_is_route_event(r->name);
+	struct vx_rec *c;
+
+	an->nroute_events += listed;
+	if (!vx_route_event_kept(r, p ? p->stack : NULL)) {
+		if (!listed || k->other_kept == VX_ROUTE_EVENTS_KEPT)
+			return 0;
+		k->other_kept++;
+	}
+	if (an->own.nrecs == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 64;
+		an->own.recs = realloc(an->own.recs, k->cap * sizeof(*an->own.recs));
+		if (!an->own.recs)
+			abort();
+	}
+	c = &an->own.recs[an->own.nrecs++];
+	*c = *r;
+	c->comm = arena_strdup(&an->own.arena, r->comm);
+	c->name = arena_strdup(&an->own.arena, r->name);
+	c->dev = arena_strdup(&an->own.arena, r->dev);
+	c->fields = arena_alloc(&an->own.arena, (r->nfields ? r->nfields : 1) * sizeof(*c->fields));
+	for (size_t i = 0; i < r->nfields; i++) {
+		c->fields[i].key = arena_strdup(&an->own.arena, r->fields[i].key);
+		c->fields[i].value = arena_strdup(&an->own.arena, r->fields[i].value);
+	}
+	return 0;
+}
+
+int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analysis_opts *opts,
+		       struct vx_analysis *an)
+{
+	size_t keep = opts && opts->max_journeys ? opts->max_journeys : VX_ANALYSIS_MAX_JOURNEYS;
+	struct route_keep rk = { an, 0, 0 };
+	int ret;
+
+	memset(an, 0, sizeof(*an));
+	an->src = src;
+	an->ds = &an->own;
+	ret = src->captures(src->priv, &an->own);
+	if (!ret)
+		ret = stream_paths(an);
+	if (!ret)
+		ret = build_journeys_stream(an, keep, src->journey_events_each, src->priv, src->event_fields);
+	if (!ret)
+		ret = src->route_events_each(src->priv, route_event, &rk);
+	if (!ret)
+		ret = vx_routes_build(an);
+	if (ret) {
+		vx_analysis_release(an);
+		return -1;
+	}
+	return 0;
+}
+
+int vx_analysis_events_each(const struct vx_analysis *an, vx_rec_fn fn, void *arg)
+{
+	int ret;
+
+	if (an->src)
+		return an->src->events_each(an->src->priv, fn, arg);
+	for (size_t i = 0; an->ds && i < an->ds->nrecs; i++)
+		if ((ret = fn(arg, &an->ds->recs[i])))
+			return ret;
+	return 0;
+}
+
+size_t vx_analysis_journeys_total(const struct vx_analysis *an)
+{
+	return an->journeys_total > an->njourneys ? an->journeys_total : an->njourneys;
 }
 
 void vx_analysis_release(struct vx_analysis *an)
@@ -425,15 +1212,16 @@ void vx_analysis_release(struct vx_analysis *an)
 	free(an->journeys);
 	free(an->routes);
 	free(an->rec_path);
+	for (size_t i = 0; i < an->nblocks; i++)
+		free(an->blocks[i]);
+	free(an->blocks);
+	for (size_t i = 0; i < an->nshapes; i++) {
+		free(an->shapes[i].first);
+		free(an->shapes[i].hist);
+	}
+	free(an->shapes);
+	free(an->pathmap);
+	vx_dataset_release(&an->own);
 	arena_release(&an->arena);
 	memset(an, 0, sizeof(*an));
-}
-
-const struct vx_path *vx_analysis_path_of(const struct vx_analysis *an, const struct vx_rec *r)
-{
-	size_t i = (size_t)(r - an->ds->recs);
-
-	if (i >= an->ds->nrecs || an->rec_path[i] < 0)
-		return NULL;
-	return &an->paths[an->rec_path[i]];
 }

@@ -1,7 +1,8 @@
 /* analysis.h: what a capture means: layers of each frame, distinct paths (stacks) with
  * their IP-layer passes and encapsulation, and per-packet journeys joined by skb address.
- * Input is a struct vx_dataset loaded by the store; output is read by the renderers.
- * Must not: touch the store, parse inputs, or print.
+ * Input is pulled through a struct vx_event_source (the store's cursors, wired up by the
+ * command) in bounded memory, or a struct vx_dataset already loaded (tests); output is read
+ * by the renderers. Must not: touch the store directly, parse inputs, or print.
  */
 #ifndef VX_ANALYSIS_H
 #define VX_ANALYSIS_H
@@ -11,6 +12,7 @@
 #include <stdio.h>
 
 #include "../src/model.h"
+#include "hist.h"
 
 /* kernel network layers, outermost (user side) to innermost (wire side) */
 enum vx_layer {
@@ -48,6 +50,7 @@ struct vx_path {
 	const char *event;
 	const struct vx_stack *stack;
 	enum vx_layer *layers;	/* one per frame of @stack */
+	bool in_journey;	/* some journey of two hops or more has an event on this path */
 	size_t count;		/* events with this event name and stack */
 	int ip_passes;
 	const char *encap;
@@ -86,6 +89,27 @@ struct vx_journey {
 	int64_t overhead_bytes;
 	bool reenters_ip_after_encap;	/* some hop's path re-enters IP after encap */
 	int nsegments;		/* stretches between namespace crossings (veth pair or wire) */
+	size_t hops_left_out;	/* hops after the first VX_JOURNEY_MAX_HOPS, counted only */
+};
+
+/* a journey keeps its first VX_JOURNEY_MAX_HOPS hops in detail, the rest are counted */
+#define VX_JOURNEY_MAX_HOPS 256
+
+/*
+ * struct vx_shape - the journeys that took the same way: the same sequence of (event,
+ * dev, len, path) hops. @first is the earliest of them (owned by the analysis), @count how
+ * many there were, @hist[i] (1 <= i < @nhist) the distribution of the time from hop i-1 to
+ * hop i over all of them (hop 0 has none; hops beyond VX_SHAPE_MAX_HOPS have none).
+ */
+#define VX_MAX_SHAPES 100
+#define VX_SHAPE_MAX_HOPS 40
+struct vx_shape {
+	int id;			/* 1-based, most frequent first */
+	size_t count;
+	uint64_t hash;
+	struct vx_journey *first;
+	size_t nhist;
+	struct vx_hist *hist;	/* malloc'd, @nhist of them */
 };
 
 /*
@@ -131,8 +155,40 @@ struct vx_route {
 
 const char *vx_route_class_name(enum vx_route_class c);
 
+/*
+ * struct vx_event_source - where the analysis pulls events from, one row at a time; the
+ * command wires it to the store's cursors (store_*_each). Every callback's rec and its
+ * strings are borrowed for the call. Each *_each returns 0, @fn's non-zero value, or -1
+ * with vx_error() set when the source fails.
+ * @captures:            fill ds->captures (ds owned by the analysis)
+ * @paths_each:          distinct (event, stack) pairs with counts (any order)
+ * @journey_events_each: events with an skb address in (capture, skb, time, id) order
+ * @route_events_each:   fib*, netlink:*, probe:*, kprobes:* events in time order, with fields
+ * @events_each:         every event in time order, without fields (chrome trace)
+ * @event_fields:        fields of one event by id, in @a
+ */
+typedef int (*vx_rec_fn)(void *arg, const struct vx_rec *r);
+struct vx_event_source {
+	void *priv;
+	int (*captures)(void *priv, struct vx_dataset *ds);
+	int (*paths_each)(void *priv, int (*fn)(void *arg, const struct vx_path_row *p), void *arg);
+	int (*journey_events_each)(void *priv, vx_rec_fn fn, void *arg);
+	int (*route_events_each)(void *priv, vx_rec_fn fn, void *arg);
+	int (*events_each)(void *priv, vx_rec_fn fn, void *arg);
+	int (*event_fields)(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n);
+};
+
+/* journeys kept in detail (the first in time order) when the caller does not say */
+#define VX_ANALYSIS_MAX_JOURNEYS 1000
+/* route events (fib lookups, extack, nexthop probes) kept besides the route requests' own */
+#define VX_ROUTE_EVENTS_KEPT 100
+
+struct vx_analysis_opts {
+	size_t max_journeys;	/* 0: VX_ANALYSIS_MAX_JOURNEYS; SIZE_MAX: all */
+};
+
 struct vx_analysis {
-	const struct vx_dataset *ds;	/* borrowed */
+	const struct vx_dataset *ds;	/* borrowed (vx_analysis_build) or @own (streamed) */
 	struct vx_path *paths;
 	size_t npaths;
 	struct vx_journey *journeys;
@@ -143,9 +199,44 @@ struct vx_analysis {
 	size_t frames;		/* stack frames of all paths */
 	size_t unsymbolised_frames;	/* of which raw kernel addresses ("0xffff...") */
 	struct arena arena;	/* everything above lives here or in the malloc'd arrays */
+
+	/* streamed analyses (vx_analysis_stream); zero in analyses built by hand */
+	const struct vx_event_source *src;	/* borrowed, for renderers that stream (chrome) */
+	struct vx_dataset own;	/* captures, stacks of the paths, kept route events */
+	size_t journeys_total;	/* journeys of two hops or more; @journeys are the first of them */
+	size_t journeys_encap, journeys_reenter;
+	struct vx_shape *shapes;	/* VX_MAX_SHAPES at most, most frequent first */
+	size_t nshapes;
+	size_t other_shape_journeys;	/* journeys whose shape did not fit in @shapes */
+	size_t nroute_events;	/* route events in all (vx_is_route_event); the first are in ds->recs */
+	void **blocks;		/* malloc'd journey copies, freed with the analysis */
+	size_t nblocks;
+	int *pathmap;		/* (stack id, event) -> index into @paths, open addressing */
+	size_t pathmap_cap;
 };
 
-/* vx_analysis_build - analyse @ds (borrowed; must outlive @an). Free with vx_analysis_release() */
+/*
+ * vx_analysis_stream - analyse what @src yields in memory bounded by the number of distinct
+ * paths and shapes, not of events: paths from its aggregate, journeys built one address at
+ * a time (journey_events_each) and folded into at most VX_MAX_SHAPES shapes with latency
+ * distributions, the first @opts->max_journeys journeys kept in detail, route events
+ * filtered by name. @src must outlive @an. Free with vx_analysis_release().
+ */
+int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analysis_opts *opts,
+		       struct vx_analysis *an);
+/* vx_analysis_events_each - every event in time order, from the source or the dataset
+ * (@r and its strings borrowed for the call); returns 0, @fn's non-zero value, or -1 */
+int vx_analysis_events_each(const struct vx_analysis *an, vx_rec_fn fn, void *arg);
+/* vx_analysis_journeys_total - journeys of two hops or more, also those not kept */
+size_t vx_analysis_journeys_total(const struct vx_analysis *an);
+/* vx_is_route_event - fib lookups, netlink extack, nexthop probes: the route events table */
+bool vx_is_route_event(const char *name);
+/* vx_route_event_kept - @r matters to the route requests (routes.c keeps it) */
+bool vx_route_event_kept(const struct vx_rec *r, const struct vx_stack *st);
+
+/* vx_analysis_build - analyse @ds (borrowed; must outlive @an), keeping every journey.
+ * The journeys go through the same builder as vx_analysis_stream(). Free with
+ * vx_analysis_release() */
 int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an);
 void vx_analysis_release(struct vx_analysis *an);
 /* vx_analysis_blind - NULL, or the one-line warning every renderer shows when most stack

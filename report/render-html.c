@@ -726,7 +726,7 @@ static void write_unjoined_paths(struct html *h, int *gid, int max)
 	for (size_t i = 0; i < n && (int)i < max; i++) {
 		struct vx_hop hop;
 		struct vx_journey j;
-		struct vx_journey_group g = { &j, list[i]->count, 0 };
+		struct vx_journey_group g = { &j, list[i]->count, 0, NULL };
 
 		vx_path_journey(list[i], &j, &hop);
 		fprintf(h->out, "<!-- path #%d, %zu events -->\n", list[i]->id, list[i]->count);
@@ -740,12 +740,6 @@ static void write_unjoined_paths(struct html *h, int *gid, int max)
 
 /* ---- route events ---- */
 
-static bool is_route_event(const char *ev)
-{
-	return ev && (!strcmp(ev, "fib:fib_table_lookup") || !strcmp(ev, "fib6:fib6_table_lookup") ||
-		      !strcmp(ev, "netlink:netlink_extack") || !strncmp(ev, "probe:fib_check_nh", 18) ||
-		      !strncmp(ev, "kprobes:fib_check_nh", 20));
-}
 
 static bool stack_has(const struct vx_path *p, const char *prefix)
 {
@@ -863,7 +857,7 @@ static void write_route_events(struct html *h)
 	struct strbuf sb = STRBUF_INIT;
 
 	for (size_t i = 0; ds && i < ds->nrecs; i++)
-		n += is_route_event(ds->recs[i].name);
+		n += vx_is_route_event(ds->recs[i].name);
 	if (!n)
 		return;
 	fprintf(h->out, "<section id=\"route\"><h2>Route events (%zu)</h2>\n<p class=\"sub\">FIB lookups, "
@@ -875,7 +869,7 @@ static void write_route_events(struct html *h)
 		const struct vx_path *p;
 		uint64_t t0 = 0;
 
-		if (!is_route_event(r->name))
+		if (!vx_is_route_event(r->name))
 			continue;
 		shown++;
 		for (size_t c = 0; c < ds->ncaptures; c++)

@@ -15,6 +15,85 @@
 #include "../report/analysis.h"
 #include "../report/render.h"
 
+/* ---- the analysis' event source: the store's cursors ---- */
+
+struct store_source {
+	struct vx_store *st;
+	int64_t capture;
+	vx_rec_fn fn;
+	void *arg;
+};
+
+static int src_captures(void *priv, struct vx_dataset *ds)
+{
+	struct store_source *s = priv;
+
+	return store_load(s->st, s->capture, false, ds);
+}
+
+static int src_paths_each(void *priv, int (*fn)(void *arg, const struct vx_path_row *p), void *arg)
+{
+	struct store_source *s = priv;
+
+	return store_paths_each(s->st, s->capture, fn, arg);
+}
+
+static int pass_rec(void *arg, const struct vx_rec *r, struct store_row *row)
+{
+	struct store_source *s = arg;
+
+	(void)row;
+	return s->fn(s->arg, r);
+}
+
+/* the rec with its fields decoded (route events are few, the arena lives for one row) */
+static int pass_rec_fields(void *arg, const struct vx_rec *r, struct store_row *row)
+{
+	struct store_source *s = arg;
+	struct arena a = ARENA_INIT;
+	struct vx_rec c = *r;
+	int ret;
+
+	c.nfields = store_row_fields(row, &a, &c.fields);
+	ret = s->fn(s->arg, &c);
+	arena_release(&a);
+	return ret;
+}
+
+static int src_journey_events_each(void *priv, vx_rec_fn fn, void *arg)
+{
+	struct store_source *s = priv;
+
+	s->fn = fn;
+	s->arg = arg;
+	return store_events_by_skb_each(s->st, s->capture, pass_rec, s);
+}
+
+static int src_route_events_each(void *priv, vx_rec_fn fn, void *arg)
+{
+	struct store_source *s = priv;
+
+	s->fn = fn;
+	s->arg = arg;
+	return store_route_events_each(s->st, s->capture, pass_rec_fields, s);
+}
+
+static int src_events_each(void *priv, vx_rec_fn fn, void *arg)
+{
+	struct store_source *s = priv;
+
+	s->fn = fn;
+	s->arg = arg;
+	return store_events_each(s->st, s->capture, pass_rec, s);
+}
+
+static int src_event_fields(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n)
+{
+	struct store_source *s = priv;
+
+	return store_event_fields(s->st, id, a, out, n);
+}
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: vxanalyze report [-d DB] [--capture ID] [--format NAME | --html] [-o FILE]\n\n"
@@ -52,8 +131,18 @@ int cmd_report(int argc, char **argv)
 	struct vx_render_opts ropts = { 0 };
 	const struct vx_renderer *r;
 	struct vx_store *st;
-	struct vx_dataset ds;
 	struct vx_analysis an;
+	struct vx_analysis_opts aopts = { 0 };
+	struct store_source ssrc = { 0 };
+	const struct vx_event_source src = {
+		.priv = &ssrc,
+		.captures = src_captures,
+		.paths_each = src_paths_each,
+		.journey_events_each = src_journey_events_each,
+		.route_events_each = src_route_events_each,
+		.events_each = src_events_each,
+		.event_fields = src_event_fields,
+	};
 	struct strbuf tmp = STRBUF_INIT;
 	long long capture = 0;
 	FILE *out = stdout;
@@ -94,15 +183,17 @@ int cmd_report(int argc, char **argv)
 		vx_report_error();
 		return 1;
 	}
-	if (store_load(st, capture, true, &ds) < 0) {
+	ssrc.st = st;
+	ssrc.capture = capture;
+	/* journeys kept in detail: what the JSON lists (and at least enough to number the
+	 * shapes' first journeys without a second walk, most of the time) */
+	aopts.max_journeys = ropts.max_journeys > VX_ANALYSIS_MAX_JOURNEYS ? (size_t)ropts.max_journeys :
+			     VX_ANALYSIS_MAX_JOURNEYS;
+	/* one read transaction for the analysis and the renderer that streams events */
+	if (store_read_begin(st) < 0 || vx_analysis_stream(&src, &aopts, &an) < 0) {
 		vx_report_error();
+		store_read_end(st);
 		store_close(st);
-		return 1;
-	}
-	store_close(st);
-	if (vx_analysis_build(&ds, &an) < 0) {
-		vx_report_error();
-		vx_dataset_release(&ds);
 		return 1;
 	}
 	if (output) {
@@ -113,8 +204,13 @@ int cmd_report(int argc, char **argv)
 			goto done;
 		}
 	}
+	vx_error_clear();
 	if (r->write(out, &an, &ropts) < 0 || (output && fclose(out) != 0)) {
-		vx_die_msg("%s: write error", output ? output : "standard output");
+		/* a renderer that streams says why it failed (a damaged page, ...) */
+		if (*vx_error_msg() && !strstr(vx_error_msg(), "write error"))
+			vx_report_error();
+		else
+			vx_die_msg("%s: write error", output ? output : "standard output");
 		if (output)
 			unlink(tmp.buf);
 		goto done;
@@ -128,6 +224,7 @@ int cmd_report(int argc, char **argv)
 done:
 	strbuf_release(&tmp);
 	vx_analysis_release(&an);
-	vx_dataset_release(&ds);
+	store_read_end(st);
+	store_close(st);
 	return ret;
 }
