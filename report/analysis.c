@@ -1134,12 +1134,23 @@ static int route_event(void *arg, const struct vx_rec *r)
 {
 	struct route_keep *k = arg;
 	struct vx_analysis *an = k->an;
-	const struct vx_path *p = vx_analysis_path_of(an, r);
-	bool listed = vx_is_route_event(r->name);
+	int pi = path_index(an, r);
+	const struct vx_path *p = pi >= 0 ? &an->paths[pi] : NULL;
+	bool listed = vx_is_route_event(r->name), kept;
+	struct vx_field *fields = NULL;
+	size_t nfields;
 	struct vx_rec *c;
 
 	an->nroute_events += listed;
-	if (!vx_route_event_kept(r, p ? p->stack : NULL)) {
+	/* the route facts of a path are the same for each of its events: decide once */
+	if (pi >= 0 && an->path_route[pi] >= 0) {
+		kept = an->path_route[pi];
+	} else {
+		kept = vx_route_event_kept(r, p ? p->stack : NULL);
+		if (pi >= 0)
+			an->path_route[pi] = kept;
+	}
+	if (!kept) {
 		if (!listed || k->other_kept == VX_ROUTE_EVENTS_KEPT)
 			return 0;
 		k->other_kept++;
@@ -1155,11 +1166,9 @@ static int route_event(void *arg, const struct vx_rec *r)
 	c->comm = arena_strdup(&an->own.arena, r->comm);
 	c->name = arena_strdup(&an->own.arena, r->name);
 	c->dev = arena_strdup(&an->own.arena, r->dev);
-	c->fields = arena_alloc(&an->own.arena, (r->nfields ? r->nfields : 1) * sizeof(*c->fields));
-	for (size_t i = 0; i < r->nfields; i++) {
-		c->fields[i].key = arena_strdup(&an->own.arena, r->fields[i].key);
-		c->fields[i].value = arena_strdup(&an->own.arena, r->fields[i].value);
-	}
+	nfields = an->src->row_fields(an->src->priv, &an->own.arena, &fields);
+	c->fields = fields;
+	c->nfields = nfields;
 	return 0;
 }
 
@@ -1178,8 +1187,13 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 		ret = stream_paths(an);
 	if (!ret)
 		ret = build_journeys_stream(an, keep, src->journey_events_each, src->priv, src->event_fields);
-	if (!ret)
+	if (!ret) {
+		an->path_route = malloc(an->npaths ? an->npaths : 1);
+		if (!an->path_route)
+			abort();
+		memset(an->path_route, -1, an->npaths ? an->npaths : 1);
 		ret = src->route_events_each(src->priv, route_event, &rk);
+	}
 	if (!ret)
 		ret = vx_routes_build(an);
 	if (ret) {
@@ -1221,6 +1235,7 @@ void vx_analysis_release(struct vx_analysis *an)
 	}
 	free(an->shapes);
 	free(an->pathmap);
+	free(an->path_route);
 	vx_dataset_release(&an->own);
 	arena_release(&an->arena);
 	memset(an, 0, sizeof(*an));

@@ -163,7 +163,8 @@ const char *vx_route_class_name(enum vx_route_class c);
  * @captures:            fill ds->captures (ds owned by the analysis)
  * @paths_each:          distinct (event, stack) pairs with counts (any order)
  * @journey_events_each: events with an skb address in (capture, skb, time, id) order
- * @route_events_each:   fib*, netlink:*, probe:*, kprobes:* events in time order, with fields
+ * @route_events_each:   fib*, netlink:*, probe:*, kprobes:* events in time order, without
+ *                       fields: @row_fields decodes the current row's during the callback
  * @events_each:         every event in time order, without fields (chrome trace)
  * @event_fields:        fields of one event by id, in @a
  */
@@ -176,6 +177,7 @@ struct vx_event_source {
 	int (*route_events_each)(void *priv, vx_rec_fn fn, void *arg);
 	int (*events_each)(void *priv, vx_rec_fn fn, void *arg);
 	int (*event_fields)(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n);
+	size_t (*row_fields)(void *priv, struct arena *a, struct vx_field **out);
 };
 
 /* journeys kept in detail (the first in time order) when the caller does not say */
@@ -212,6 +214,7 @@ struct vx_analysis {
 	void **blocks;		/* malloc'd journey copies, freed with the analysis */
 	size_t nblocks;
 	int *pathmap;		/* (stack id, event) -> index into @paths, open addressing */
+	signed char *path_route;	/* by path: -1 unknown, 0/1 vx_route_event_kept() */
 	size_t pathmap_cap;
 };
 

@@ -22,6 +22,7 @@ struct store_source {
 	int64_t capture;
 	vx_rec_fn fn;
 	void *arg;
+	struct store_row *row;	/* during a route events callback */
 };
 
 static int src_captures(void *priv, struct vx_dataset *ds)
@@ -46,18 +47,23 @@ static int pass_rec(void *arg, const struct vx_rec *r, struct store_row *row)
 	return s->fn(s->arg, r);
 }
 
-/* the rec with its fields decoded (route events are few, the arena lives for one row) */
-static int pass_rec_fields(void *arg, const struct vx_rec *r, struct store_row *row)
+/* the row is kept for src_row_fields() during the callback */
+static int pass_rec_row(void *arg, const struct vx_rec *r, struct store_row *row)
 {
 	struct store_source *s = arg;
-	struct arena a = ARENA_INIT;
-	struct vx_rec c = *r;
 	int ret;
 
-	c.nfields = store_row_fields(row, &a, &c.fields);
-	ret = s->fn(s->arg, &c);
-	arena_release(&a);
+	s->row = row;
+	ret = s->fn(s->arg, r);
+	s->row = NULL;
 	return ret;
+}
+
+static size_t src_row_fields(void *priv, struct arena *a, struct vx_field **out)
+{
+	struct store_source *s = priv;
+
+	return store_row_fields(s->row, a, out);
 }
 
 static int src_journey_events_each(void *priv, vx_rec_fn fn, void *arg)
@@ -75,7 +81,7 @@ static int src_route_events_each(void *priv, vx_rec_fn fn, void *arg)
 
 	s->fn = fn;
 	s->arg = arg;
-	return store_route_events_each(s->st, s->capture, pass_rec_fields, s);
+	return store_route_events_each(s->st, s->capture, pass_rec_row, s);
 }
 
 static int src_events_each(void *priv, vx_rec_fn fn, void *arg)
@@ -142,6 +148,7 @@ int cmd_report(int argc, char **argv)
 		.route_events_each = src_route_events_each,
 		.events_each = src_events_each,
 		.event_fields = src_event_fields,
+		.row_fields = src_row_fields,
 	};
 	struct strbuf tmp = STRBUF_INIT;
 	long long capture = 0;
