@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# report-memory.sh: `report` memory does not grow with the number of events. A synthetic
+# capture is made from the VXLAN ping sample by repeating its events with shifted times and
+# skb addresses (every copy is a new set of journeys) at N and at 4N events; `report` in
+# every format must succeed on both under the same address-space limit (ulimit -v), one
+# that loading every event (about 1 KB each) would exceed at 4N.
+# usage: report-memory.sh VXANALYZE SAMPLES_DIR [EVENTS]   (skips, 77, under ASan)
+set -u
+vx=$1
+samples=$2
+n=${3:-60000}
+limit_kb=${VX_REPORT_VM_KB:-160000}
+[ -n "${VX_SANITIZE:-}" ] && { echo "skip: ASan reserves terabytes of address space"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+command -v sqlite3 > /dev/null || fail "needs the sqlite3 CLI"
+
+# make DB with about $2 events: the sample's 66 events, copied with time + k*1 s and
+# skb + k*4096 (k = 0, 1, ...)
+make_db() {
+	local db=$1 events=$2 copies
+	"$vx" import -d "$db" "$samples/vxlan-ping.trace" > /dev/null 2>&1 || fail "import of the sample failed"
+	copies=$(( events / 66 ))
+	sqlite3 "$db" "
+		WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $copies - 1)
+		INSERT INTO events(capture_id, ts_ns, cpu, pid, comm, name, dev, len, skb, stack_id, fields)
+		SELECT e.capture_id, e.ts_ns + k.i * 1000000000, e.cpu, e.pid, e.comm, e.name, e.dev, e.len,
+		       CASE WHEN e.skb IS NULL THEN NULL ELSE e.skb + k.i * 4096 END, e.stack_id, e.fields
+		FROM events e, k WHERE e.capture_id = 1 ORDER BY k.i, e.id;
+		UPDATE captures SET events = (SELECT count(*) FROM events), last_ts = (SELECT max(ts_ns) FROM events);
+		PRAGMA wal_checkpoint(TRUNCATE);" > /dev/null || fail "cannot generate $db"
+}
+
+make_db "$tmp/1x.db" "$n"
+make_db "$tmp/4x.db" $(( 4 * n ))
+for db in 1x 4x; do
+	events=$(sqlite3 "$tmp/$db.db" "SELECT count(*) FROM events")
+	for fmt in text json html dot folded chrome; do
+		( ulimit -v "$limit_kb"; exec "$vx" report -d "$tmp/$db.db" --format "$fmt" -o "$tmp/out.$fmt" ) 2> "$tmp/err" ||
+			fail "report --format $fmt on $events events does not fit in $limit_kb KB of address space: $(head -c 300 "$tmp/err")"
+	done
+	# the report is whole: every copy of the sample's journeys is counted
+	python3 - "$tmp/out.json" "$events" <<'PY' || fail "json report on $db is not whole"
+import json, sys
+r = json.load(open(sys.argv[1]))
+copies = int(sys.argv[2]) // 66
+assert r["journeys_total"] == 6 * copies, (r["journeys_total"], copies)
+assert r["journeys_left_out"] == r["journeys_total"] - len(r["journeys"])
+assert sum(s["count"] for s in r["shapes"]) + r["other_shape_journeys"] == r["journeys_total"]
+PY
+	echo "ok: $events events, every format under ulimit -v $limit_kb"
+done
