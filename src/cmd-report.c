@@ -113,8 +113,10 @@ static void usage(FILE *f)
 		   "                         -n most frequent journey shapes; below 8 MB whatever the\n"
 		   "                         capture (+110 KB per shape above 20, at most 100 shapes)\n"
 		   "  -o, --output FILE      write to FILE instead of standard output\n"
-		   "  -n, --max-journeys N   journeys shown by text, journey shapes drawn by html and\n"
-		   "                         dot (default 20; html/dot draw at most 100)\n"
+		   "  -n, --max-journeys N   journey shapes shown by text, drawn by html and dot\n"
+		   "                         (default 20; html/dot draw at most 100); journeys listed\n"
+		   "                         by json and named by chrome, the first in time (default\n"
+		   "                         1000; json says how many it left out)\n"
 		   "  -v, --verbose          whole stacks in the text report\n\nformats:\n");
 	for (size_t i = 0; vx_renderers[i]; i++)
 		fprintf(f, "  %-8s %s\n", vx_renderers[i]->name, vx_renderers[i]->desc);
