@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "../src/error.h"
+#include "../src/utf8.h"
 #include "../src/strbuf.h"
 #include "flow.h"
 
@@ -69,20 +70,16 @@ static void html_escape(FILE *out, const char *s, size_t max)
 		return;
 	while (*p) {
 		unsigned char c = *p;
-		int n = 1, ok = 1;
 
 		if (chars++ == max) {
 			fputs("\xe2\x80\xa6", out);
 			return;
 		}
 		if (c >= 0x80) {
-			n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-			ok = n > 0 && !(c == 0xc0 || c == 0xc1 || c > 0xf4);
-			for (int i = 1; ok && i < n; i++)
-				if ((p[i] & 0xc0) != 0x80)
-					ok = 0;
-			if (!ok) {
-				fputs("\xef\xbf\xbd", out);
+			int n = vx_utf8_len(p);
+
+			if (!n) {
+				fputs(VX_UTF8_REPLACEMENT, out);
 				p++;
 				continue;
 			}
@@ -98,7 +95,7 @@ static void html_escape(FILE *out, const char *s, size_t max)
 		case '\'': fputs("&#39;", out); break;
 		default:
 			if (c < 0x20 || c == 0x7f)
-				fputs("\xef\xbf\xbd", out);
+				fputs(VX_UTF8_REPLACEMENT, out);
 			else
 				fputc(c, out);
 		}
