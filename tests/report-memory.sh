@@ -17,7 +17,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 command -v sqlite3 > /dev/null || fail "needs the sqlite3 CLI"
 
 # make DB with about $2 events: the sample's 66 events, copied with time + k*1 s and
-# skb + k*4096 (k = 0, 1, ...)
+# skb + k*4096 (k = 0, 1, ...); copy copies-10 goes through caliX instead of cali2: new
+# shapes whose first journey (6 (copies-10) + 1) is long after the journeys kept whole
 make_db() {
 	local db=$1 events=$2 copies
 	"$vx" import -d "$db" "$samples/vxlan-ping.trace" > /dev/null 2>&1 || fail "import of the sample failed"
@@ -25,7 +26,8 @@ make_db() {
 	sqlite3 "$db" "
 		WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $copies - 1)
 		INSERT INTO events(capture_id, ts_ns, cpu, pid, comm, name, dev, len, skb, stack_id, fields)
-		SELECT e.capture_id, e.ts_ns + k.i * 1000000000, e.cpu, e.pid, e.comm, e.name, e.dev, e.len,
+		SELECT e.capture_id, e.ts_ns + k.i * 1000000000, e.cpu, e.pid, e.comm, e.name,
+		       CASE WHEN k.i = $copies - 10 AND e.dev = 'cali2' THEN 'caliX' ELSE e.dev END, e.len,
 		       CASE WHEN e.skb IS NULL THEN NULL ELSE e.skb + k.i * 4096 END, e.stack_id, e.fields
 		FROM events e, k WHERE e.capture_id = 1 ORDER BY k.i, e.id;
 		UPDATE captures SET events = (SELECT count(*) FROM events), last_ts = (SELECT max(ts_ns) FROM events);
@@ -48,6 +50,9 @@ copies = int(sys.argv[2]) // 66
 assert r["journeys_total"] == 6 * copies, (r["journeys_total"], copies)
 assert r["journeys_left_out"] == r["journeys_total"] - len(r["journeys"])
 assert sum(s["count"] for s in r["shapes"]) + r["other_shape_journeys"] == r["journeys_total"]
+late = [s for s in r["shapes"] if any(h["dev"] == "caliX" for h in s["hops"])]
+assert late and min(s["first_journey_id"] for s in late) == 6 * (copies - 10) + 1, late
+assert all(s["count"] > 0 and s["hops"][1]["p50_ns"] is not None for s in r["shapes"])
 PY
 	echo "ok: $events events, every format under ulimit -v $limit_kb"
 done
