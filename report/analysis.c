@@ -553,15 +553,37 @@ struct builder {
 	/* the first journeys in time: a max-heap on their key */
 	struct vx_journey **heap;
 	size_t nheap, heap_cap;
+	size_t heap_bytes;
 	/* counting pass */
 	struct jkey *keys;
 	size_t nkeys;
 	size_t *less;		/* by key: journeys that started before it (+1 at index, summed) */
 };
 
+/* bytes of @s a kept journey copies: at most VX_KEPT_STR_MAX, cut on a UTF-8 boundary */
+static size_t kept_len(const char *s)
+{
+	size_t n = strnlen(s, VX_KEPT_STR_MAX + 1);
+
+	if (n > VX_KEPT_STR_MAX) {
+		n = VX_KEPT_STR_MAX;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	}
+	return n;
+}
+
+/* kept strings compare as kept: a journey with a 1 MB device name matches its copy */
+static bool kept_eq(const char *a, const char *b)
+{
+	size_t n = kept_len(a);
+
+	return n == kept_len(b) && !memcmp(a, b, n);
+}
+
 /* journey_pack - one malloc'd copy of @j with its hops, recs and strings (free() frees
- * all; fields are left out, see fetch_fields) */
-static struct vx_journey *journey_pack(const struct vx_journey *j)
+ * all; fields are left out, see fetch_fields); *@bytes receives its size */
+static struct vx_journey *journey_pack_sized(const struct vx_journey *j, size_t *bytes)
 {
 	size_t sz = sizeof(*j) + j->nhops * (sizeof(struct vx_hop) + sizeof(struct vx_rec)), off;
 	struct vx_journey *c;
@@ -570,9 +592,10 @@ static struct vx_journey *journey_pack(const struct vx_journey *j)
 	for (size_t i = 0; i < j->nhops; i++) {
 		const struct vx_rec *r = j->hops[i].rec;
 
-		sz += strlen(j->hops[i].event) + 1 + (j->hops[i].dev ? strlen(j->hops[i].dev) + 1 : 0) +
-		      (r && r->comm ? strlen(r->comm) + 1 : 0);
+		sz += kept_len(j->hops[i].event) + 1 + (j->hops[i].dev ? kept_len(j->hops[i].dev) + 1 : 0) +
+		      (r && r->comm ? kept_len(r->comm) + 1 : 0);
 	}
+	*bytes = sz;
 	c = malloc(sz);
 	if (!c)
 		abort();
@@ -582,7 +605,8 @@ static struct vx_journey *journey_pack(const struct vx_journey *j)
 
 	p = (char *)(recs + j->nhops);
 	off = 0;
-#define COPY(dst, src) do { size_t n_ = strlen(src) + 1; memcpy(p + off, (src), n_); (dst) = p + off; off += n_; } while (0)
+#define COPY(dst, src) do { size_t n_ = kept_len(src); memcpy(p + off, (src), n_); p[off + n_] = '\0'; \
+			    (dst) = p + off; off += n_ + 1; } while (0)
 	for (size_t i = 0; i < j->nhops; i++) {
 		const struct vx_hop *h = &j->hops[i];
 		struct vx_hop *d = &c->hops[i];
@@ -609,6 +633,23 @@ static struct vx_journey *journey_pack(const struct vx_journey *j)
 	return c;
 }
 
+static struct vx_journey *journey_pack(const struct vx_journey *j)
+{
+	size_t n;
+
+	return journey_pack_sized(j, &n);
+}
+
+static size_t packed_size(const struct vx_journey *c)
+{
+	size_t sz = sizeof(*c) + c->nhops * (sizeof(struct vx_hop) + sizeof(struct vx_rec));
+
+	for (size_t i = 0; i < c->nhops; i++)
+		sz += strlen(c->hops[i].event) + 1 + (c->hops[i].dev ? strlen(c->hops[i].dev) + 1 : 0) +
+		      (c->hops[i].rec && c->hops[i].rec->comm ? strlen(c->hops[i].rec->comm) + 1 : 0);
+	return sz;
+}
+
 static void heap_swap(struct vx_journey **h, size_t a, size_t b)
 {
 	struct vx_journey *t = h[a];
@@ -624,32 +665,26 @@ static bool heap_less(struct vx_journey *a, struct vx_journey *b)
 	return cmp_jkey(&x, &y) < 0;
 }
 
+static void heap_sift_down(struct builder *b);
+static void heap_trim(struct builder *b);
+
 /* keep @j when it is among the first max_keep journeys seen by key */
 static void keep_journey(struct builder *b, const struct vx_journey *j)
 {
 	struct vx_journey **h = b->heap;
-	size_t i;
+	size_t i, n;
 
 	if (!b->max_keep)
 		return;
 	if (b->nheap == b->max_keep) {
 		if (!heap_less((struct vx_journey *)j, h[0]))
 			return;
+		b->heap_bytes -= packed_size(h[0]);
 		free(h[0]);
-		h[0] = journey_pack(j);
-		/* sift down */
-		for (i = 0;;) {
-			size_t l = 2 * i + 1, r = l + 1, m = i;
-
-			if (l < b->nheap && heap_less(h[m], h[l]))
-				m = l;
-			if (r < b->nheap && heap_less(h[m], h[r]))
-				m = r;
-			if (m == i)
-				break;
-			heap_swap(h, i, m);
-			i = m;
-		}
+		h[0] = journey_pack_sized(j, &n);
+		b->heap_bytes += n;
+		heap_sift_down(b);
+		heap_trim(b);
 		return;
 	}
 	if (b->nheap == b->heap_cap) {
@@ -659,9 +694,42 @@ static void keep_journey(struct builder *b, const struct vx_journey *j)
 			abort();
 		h = b->heap;
 	}
-	h[b->nheap] = journey_pack(j);
+	h[b->nheap] = journey_pack_sized(j, &n);
+	b->heap_bytes += n;
 	for (i = b->nheap++; i && heap_less(h[(i - 1) / 2], h[i]); i = (i - 1) / 2)
 		heap_swap(h, i, (i - 1) / 2);
+	heap_trim(b);
+}
+
+static void heap_sift_down(struct builder *b)
+{
+	struct vx_journey **h = b->heap;
+
+	for (size_t i = 0;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < b->nheap && heap_less(h[m], h[l]))
+			m = l;
+		if (r < b->nheap && heap_less(h[m], h[r]))
+			m = r;
+		if (m == i)
+			break;
+		heap_swap(h, i, m);
+		i = m;
+	}
+}
+
+/* over VX_KEPT_JOURNEY_BYTES, the latest kept journeys go and fewer are kept from now on
+ * (the heap still holds the first ones in time) */
+static void heap_trim(struct builder *b)
+{
+	while (b->heap_bytes > VX_KEPT_JOURNEY_BYTES && b->nheap > 1) {
+		b->heap_bytes -= packed_size(b->heap[0]);
+		free(b->heap[0]);
+		b->heap[0] = b->heap[--b->nheap];
+		heap_sift_down(b);
+		b->max_keep = b->nheap;
+	}
 }
 
 static bool same_kept_hops(const struct vx_journey *a, const struct vx_journey *b)
@@ -671,7 +739,7 @@ static bool same_kept_hops(const struct vx_journey *a, const struct vx_journey *
 	for (size_t i = 0; i < a->nhops; i++) {
 		const struct vx_hop *x = &a->hops[i], *y = &b->hops[i];
 
-		if (strcmp(x->event, y->event) || (!x->dev != !y->dev) || (x->dev && strcmp(x->dev, y->dev)) ||
+		if (!kept_eq(x->event, y->event) || (!x->dev != !y->dev) || (x->dev && !kept_eq(x->dev, y->dev)) ||
 		    x->len != y->len || x->path != y->path)
 			return false;
 	}
@@ -1185,6 +1253,8 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 	ret = src->captures(src->priv, &an->own);
 	if (!ret)
 		ret = stream_paths(an);
+	if (!ret && opts && opts->paths_only)
+		return 0;
 	if (!ret)
 		ret = build_journeys_stream(an, keep, src->journey_events_each, src->priv, src->event_fields);
 	if (!ret) {

@@ -92,8 +92,12 @@ struct vx_journey {
 	size_t hops_left_out;	/* hops after the first VX_JOURNEY_MAX_HOPS, counted only */
 };
 
-/* a journey keeps its first VX_JOURNEY_MAX_HOPS hops in detail, the rest are counted */
+/* a journey keeps its first VX_JOURNEY_MAX_HOPS hops in detail, the rest are counted; the
+ * journeys kept whole copy at most VX_KEPT_STR_MAX bytes of an event, device or comm name
+ * and take at most VX_KEPT_JOURNEY_BYTES together (beyond, fewer of the first are kept) */
 #define VX_JOURNEY_MAX_HOPS 256
+#define VX_KEPT_STR_MAX 256
+#define VX_KEPT_JOURNEY_BYTES (32u << 20)
 
 /*
  * struct vx_shape - the journeys that took the same way: the same sequence of (event,
@@ -187,6 +191,7 @@ struct vx_event_source {
 
 struct vx_analysis_opts {
 	size_t max_journeys;	/* 0: VX_ANALYSIS_MAX_JOURNEYS; SIZE_MAX: all */
+	bool paths_only;	/* no journeys, shapes or routes (flame graphs need the paths alone) */
 };
 
 struct vx_analysis {

@@ -198,6 +198,7 @@ int cmd_report(int argc, char **argv)
 	 * shapes' first journeys without a second walk, most of the time) */
 	aopts.max_journeys = ropts.max_journeys > VX_ANALYSIS_MAX_JOURNEYS ? (size_t)ropts.max_journeys :
 			     VX_ANALYSIS_MAX_JOURNEYS;
+	aopts.paths_only = r->paths_only;
 	/* one read transaction for the analysis and the renderer that streams events */
 	if (store_read_begin(st) < 0 || vx_analysis_stream(&src, &aopts, &an) < 0) {
 		vx_report_error();

@@ -2,7 +2,8 @@
 # store-damaged.sh: a damaged page of a real database fails the report with SQLite's own
 # message instead of a shorter report (issue 15, defect 3). The first leaf page of `events`
 # (then of the skb index and of `stacks`) is overwritten with zeros; `report` in every format
-# must exit non-zero saying "database disk image is malformed", and so must `import` into it.
+# must exit non-zero saying "database disk image is malformed" (but for folded, which does
+# not read the skb index).
 # usage: store-damaged.sh VXANALYZE SAMPLES_DIR
 set -u
 vx=$1
@@ -24,6 +25,8 @@ for what in events events_capture_skb_ts stacks; do
 	cp "$tmp/good.db" "$tmp/bad.db"
 	dd if=/dev/zero of="$tmp/bad.db" bs="$pagesize" seek=$((page - 1)) count=1 conv=notrunc 2> /dev/null
 	for fmt in text json html dot folded chrome; do
+		# folded reads the paths alone, never the skb index
+		[ "$what" = events_capture_skb_ts ] && [ "$fmt" = folded ] && continue
 		"$vx" report -d "$tmp/bad.db" --format "$fmt" > "$tmp/out" 2> "$tmp/err"
 		rc=$?
 		[ "$rc" -ne 0 ] || fail "report --format $fmt exits 0 on a damaged $what page"
