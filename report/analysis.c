@@ -976,16 +976,43 @@ static void add_block(struct vx_analysis *an, void *p)
 	an->blocks[an->nblocks++] = p;
 }
 
-/* the fields of the kept journeys' events (vni, ...), fetched once the stream is over */
+/* the fields of kept events that renderers read (flow.c: vx_journey_vni); only these are
+ * kept, whatever else (and however much) an event carries */
+static const char *const kept_fields[] = { "vni" };
+
+/* the kept fields of @j's events, fetched by id once the stream is over */
 static int fetch_fields(struct vx_analysis *an, struct vx_journey *j,
 			int (*get)(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n),
 			void *priv)
 {
 	for (size_t i = 0; get && i < j->nhops; i++) {
 		struct vx_rec *r = (struct vx_rec *)j->hops[i].rec;
+		struct arena tmp = ARENA_INIT;
+		struct vx_field *f;
+		size_t n, k = 0;
 
-		if (r && get(priv, r->id, &an->arena, &r->fields, &r->nfields) < 0)
+		if (!r)
+			continue;
+		if (get(priv, r->id, &tmp, &f, &n) < 0) {
+			arena_release(&tmp);
 			return -1;
+		}
+		for (size_t x = 0; x < n; x++)
+			for (size_t w = 0; w < sizeof(kept_fields) / sizeof(kept_fields[0]); w++)
+				k += !strcmp(f[x].key, kept_fields[w]);
+		r->fields = NULL;
+		r->nfields = 0;
+		if (k) {
+			r->fields = arena_alloc(&an->arena, k * sizeof(*r->fields));
+			for (size_t x = 0; x < n; x++)
+				for (size_t w = 0; w < sizeof(kept_fields) / sizeof(kept_fields[0]); w++)
+					if (!strcmp(f[x].key, kept_fields[w])) {
+						r->fields[r->nfields].key = kept_fields[w];
+						r->fields[r->nfields++].value = arena_strndup(&an->arena, f[x].value,
+							kept_len(f[x].value));
+					}
+		}
+		arena_release(&tmp);
 	}
 	return 0;
 }

@@ -21,6 +21,7 @@ struct vx_store {
 	char *path;
 	bool readonly;
 	int reading;	/* nesting of store_read_begin() */
+	sqlite3_stmt *sel_fields;	/* store_event_fields(), prepared once */
 	/* import state */
 	bool importing;
 	int64_t capture_id;

@@ -208,8 +208,10 @@ int store_event_fields(struct vx_store *st, int64_t id, struct arena *a, struct 
 
 	*out = NULL;
 	*n = 0;
-	if (store_prepare(st, "SELECT fields FROM events WHERE id = ?1", &s) < 0)
+	if (!st->sel_fields && store_prepare(st, "SELECT fields FROM events WHERE id = ?1", &st->sel_fields) < 0)
 		return -1;
+	s = st->sel_fields;
+	sqlite3_reset(s);
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
@@ -217,6 +219,6 @@ int store_event_fields(struct vx_store *st, int64_t id, struct arena *a, struct 
 		rc = sqlite3_step(s);
 	}
 	rc = store_step_done(st, rc, "cannot read an event's fields");
-	sqlite3_finalize(s);
+	sqlite3_reset(s);
 	return rc;
 }

@@ -292,6 +292,7 @@ void store_close(struct vx_store *st)
 	if (st->importing)
 		store_import_rollback(st);
 	finalize_import_stmts(st);
+	sqlite3_finalize(st->sel_fields);
 	if (st->db)
 		sqlite3_close(st->db);
 	strbuf_release(&st->frames);
