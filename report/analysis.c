@@ -454,7 +454,8 @@ static int stream_paths(struct vx_analysis *an)
 		free(pr.first);
 		return ret < 0 ? ret : -1;
 	}
-	qsort(pr.first, an->npaths, sizeof(*pr.first), cmp_path_first_key);
+	if (an->npaths)
+		qsort(pr.first, an->npaths, sizeof(*pr.first), cmp_path_first_key);
 	sorted = calloc(an->npaths ? an->npaths : 1, sizeof(*sorted));
 	if (!sorted)
 		abort();
@@ -1041,7 +1042,8 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 		return ret < 0 ? ret : -1;
 	}
 	/* the kept journeys, in time order, are journeys 1..n */
-	qsort(b->heap, b->nheap, sizeof(*b->heap), cmp_journey_ptr);
+	if (b->nheap)
+		qsort(b->heap, b->nheap, sizeof(*b->heap), cmp_journey_ptr);
 	an->journeys = calloc(b->nheap ? b->nheap : 1, sizeof(*an->journeys));
 	if (!an->journeys)
 		abort();
@@ -1105,7 +1107,8 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 		}
 	}
 	builder_release(b);
-	qsort(an->shapes, an->nshapes, sizeof(*an->shapes), cmp_shape);
+	if (an->nshapes)
+		qsort(an->shapes, an->nshapes, sizeof(*an->shapes), cmp_shape);
 	for (size_t s = 0; s < an->nshapes; s++) {
 		an->shapes[s].id = (int)s + 1;
 		if (fetch_fields(an, an->shapes[s].first, fields, priv) < 0)
