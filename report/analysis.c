@@ -4,6 +4,7 @@
  * Must not: touch the store (only the source's callbacks), parse inputs, or print.
  */
 #include "analysis.h"
+#include "filter.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -124,6 +125,7 @@ static void path_facts(struct vx_analysis *an, struct vx_path *p, const struct v
 	p->ip_passes = vx_frames_ip_passes(st->frames, st->nframes);
 	p->encap = vx_frames_encap(st->frames, st->nframes);
 	p->reenters_ip_after_encap = vx_frames_reenter_ip(st->frames, st->nframes);
+	vx_journey_path_init(&p->journey, st->frames, st->nframes);
 }
 
 static int build_paths(struct vx_analysis *an)
@@ -184,12 +186,6 @@ static int build_paths(struct vx_analysis *an)
 }
 
 /* ---- journeys ---- */
-
-static bool is_free_event(const char *name)
-{
-	return !strcmp(name, "skb:kfree_skb") || !strcmp(name, "skb:consume_skb") ||
-	       strstr(name, ":kfree_skbmem") || strstr(name, ":__kfree_skb");
-}
 
 static bool is_xmit_event(const char *name)
 {
@@ -483,31 +479,33 @@ static int stream_paths(struct vx_analysis *an)
 	return 0;
 }
 
-/* ---- the journey rule ---- */
+/* ---- the journey rule (journey-rule.h): per capture, the hop kinds it records ---- */
 
-/*
- * Today's rule, in the shape of the journeys engineer's vx_journey_step() (report/
- * journey-rule.h): one call per event of an address, in time order, with O(1) state per
- * open journey; says whether @r continues the open journey or starts a new one. A journey
- * ends after an skb free event, or when the address was silent for VX_JOURNEY_GAP_NS.
- */
-struct journey_rule_state {
-	bool open;
-	bool closed;	/* the last event freed the skb */
-	uint64_t last_ts;
-};
-
-static bool journey_rule_continues(struct journey_rule_state *s, const struct vx_rec *r,
-				   const char *const *frames, size_t nframes)
+static int traced_add(void *arg, int64_t capture_id, const char *name)
 {
-	bool cont = s->open && !s->closed && r->ts_ns <= s->last_ts + VX_JOURNEY_GAP_NS;
+	struct vx_analysis *an = arg;
+	size_t i;
 
-	(void)frames;
-	(void)nframes;
-	s->open = true;
-	s->last_ts = r->ts_ns;
-	s->closed = is_free_event(r->name);
-	return cont;
+	for (i = 0; i < an->ntraced && an->traced[i].capture_id != capture_id; i++)
+		;
+	if (i == an->ntraced) {
+		if ((an->ntraced & (an->ntraced + 1)) == 0 || !an->traced) {
+			an->traced = realloc(an->traced, (an->ntraced + 1) * 2 * sizeof(*an->traced));
+			if (!an->traced)
+				abort();
+		}
+		an->traced[an->ntraced++] = (struct vx_traced){ capture_id, 0 };
+	}
+	vx_journey_traced_add(&an->traced[i].traced, name);
+	return 0;
+}
+
+static uint32_t traced_of(const struct vx_analysis *an, int64_t capture_id)
+{
+	for (size_t i = 0; i < an->ntraced; i++)
+		if (an->traced[i].capture_id == capture_id)
+			return an->traced[i].traced;
+	return ~0u;	/* nothing known: everything is recorded */
 }
 
 /* ---- the journey builder: one address at a time, folded into shapes ---- */
@@ -538,9 +536,21 @@ struct builder {
 	bool counting;		/* second pass: only count journeys before the shapes' firsts */
 	/* the open journey */
 	bool open;
+	bool have_addr;		/* @capture, @skb and @rule describe an address */
 	int64_t capture;
 	uint64_t skb;
-	struct journey_rule_state rule;
+	struct vx_journey_state rule;
+	enum vx_journey_end end;	/* how the open journey ended, when it is finished */
+	const char *end_rule;
+	uint64_t last_ts, prev_ts;	/* the open journey's last event and the one before */
+	bool last_drop;		/* its last event is a drop: @last (strings in @scratch) */
+	struct vx_rec last;
+	const struct vx_path *last_path;
+	struct vx_packet pkts[VX_JOURNEY_MAX_HOPS];	/* by hop, for vx_journey_why() */
+	struct vx_drop drop;
+	/* the current row's fields (NULL: the recs carry theirs) */
+	size_t (*row_fields)(void *priv, struct arena *a, struct vx_field **out);
+	void *priv;
 	struct vx_hop hops[VX_JOURNEY_MAX_HOPS];
 	struct vx_rec recs[VX_JOURNEY_MAX_HOPS];
 	size_t nkept, total;
@@ -587,9 +597,17 @@ static bool kept_eq(const char *a, const char *b)
 static struct vx_journey *journey_pack_sized(const struct vx_journey *j, size_t *bytes)
 {
 	size_t sz = sizeof(*j) + j->nhops * (sizeof(struct vx_hop) + sizeof(struct vx_rec)), off;
+	size_t npkt = 0;
 	struct vx_journey *c;
+	struct vx_packet *pk;
 	char *p;
 
+	for (size_t i = 0; i < j->nhops; i++)
+		npkt += j->hops[i].pkt != NULL;
+	sz += npkt * sizeof(struct vx_packet);
+	if (j->drop)
+		sz += sizeof(struct vx_drop) + (j->drop->reason ? kept_len(j->drop->reason) + 1 : 0) +
+		      (j->drop->location ? kept_len(j->drop->location) + 1 : 0);
 	for (size_t i = 0; i < j->nhops; i++) {
 		const struct vx_rec *r = j->hops[i].rec;
 
@@ -604,7 +622,15 @@ static struct vx_journey *journey_pack_sized(const struct vx_journey *j, size_t 
 	c->hops = (struct vx_hop *)(c + 1);
 	struct vx_rec *recs = (struct vx_rec *)(c->hops + j->nhops);
 
-	p = (char *)(recs + j->nhops);
+	pk = (struct vx_packet *)(recs + j->nhops);
+	p = (char *)(pk + npkt);
+	if (j->drop) {
+		struct vx_drop *d = (struct vx_drop *)p;
+
+		*d = *j->drop;
+		c->drop = d;
+		p = (char *)(d + 1);
+	}
 	off = 0;
 #define COPY(dst, src) do { size_t n_ = kept_len(src); memcpy(p + off, (src), n_); p[off + n_] = '\0'; \
 			    (dst) = p + off; off += n_ + 1; } while (0)
@@ -613,6 +639,10 @@ static struct vx_journey *journey_pack_sized(const struct vx_journey *j, size_t 
 		struct vx_hop *d = &c->hops[i];
 
 		*d = *h;
+		if (h->pkt) {
+			*pk = *h->pkt;
+			d->pkt = pk++;
+		}
 		COPY(d->event, h->event);
 		if (h->dev) {
 			COPY(d->dev, h->dev);
@@ -630,6 +660,14 @@ static struct vx_journey *journey_pack_sized(const struct vx_journey *j, size_t 
 			d->rec = &recs[i];
 		}
 	}
+	if (j->drop) {
+		struct vx_drop *d = (struct vx_drop *)c->drop;
+
+		if (j->drop->reason)
+			COPY(d->reason, j->drop->reason);
+		if (j->drop->location)
+			COPY(d->location, j->drop->location);
+	}
 #undef COPY
 	return c;
 }
@@ -645,8 +683,11 @@ static size_t packed_size(const struct vx_journey *c)
 {
 	size_t sz = sizeof(*c) + c->nhops * (sizeof(struct vx_hop) + sizeof(struct vx_rec));
 
+	if (c->drop)
+		sz += sizeof(struct vx_drop) + (c->drop->reason ? strlen(c->drop->reason) + 1 : 0) +
+		      (c->drop->location ? strlen(c->drop->location) + 1 : 0);
 	for (size_t i = 0; i < c->nhops; i++)
-		sz += strlen(c->hops[i].event) + 1 + (c->hops[i].dev ? strlen(c->hops[i].dev) + 1 : 0) +
+		sz += (c->hops[i].pkt ? sizeof(struct vx_packet) : 0) + strlen(c->hops[i].event) + 1 + (c->hops[i].dev ? strlen(c->hops[i].dev) + 1 : 0) +
 		      (c->hops[i].rec && c->hops[i].rec->comm ? strlen(c->hops[i].rec->comm) + 1 : 0);
 	return sz;
 }
@@ -841,14 +882,25 @@ static void finish_journey(struct builder *b)
 		j.hops = b->hops;
 		j.nhops = b->nkept;
 		j.hops_left_out = b->total - b->nkept;
-		if (b->counting) {
-			count_before(b, &j);
-		} else {
+		j.end = b->end;
+		j.end_rule = b->end == VX_JEND_REUSED ? b->end_rule : NULL;
+		if (!b->counting || an->filter) {
 			journey_encap(&j);
 			vx_journey_segments(&j);
+			vx_journey_why(an, &j, b->pkts, b->last_drop ? &b->last : NULL,
+				       b->last_drop && b->last_path ? b->last_path->stack : NULL, b->prev_ts, &b->drop);
+		}
+		/* --filter: the journeys that do not match are not counted anywhere */
+		if (an->filter && !vx_filter_match(an->filter, &j)) {
+			;
+		} else if (b->counting) {
+			count_before(b, &j);
+		} else {
 			an->journeys_total++;
 			an->journeys_encap += j.encap != NULL;
 			an->journeys_reenter += j.reenters_ip_after_encap;
+			if (j.drop && vx_analysis_count_drop(an, j.drop) < 0)
+				abort();
 			for (size_t i = 0; i < b->njpaths; i++)
 				an->paths[b->jpaths[i]].in_journey = true;
 			add_to_shape(b, &j, vx_hash64(b->hash, &b->total, sizeof(b->total)));
@@ -862,6 +914,7 @@ static void finish_journey(struct builder *b)
 	b->scratch = t;
 	b->nkept = b->total = 0;
 	b->njpaths = 0;
+	b->last_drop = false;
 	b->serial++;
 }
 
@@ -875,29 +928,57 @@ static uint64_t hash_hop(uint64_t h, const struct vx_rec *r, int path)
 	return vx_hash64(h, &pid, sizeof(pid));
 }
 
+/* the fields of @r that the journey needs (the packet a kprobe read; a drop's reason and
+ * location), from the rec or the current row; none for the device tracepoints */
+static size_t hop_fields(struct builder *b, const struct vx_rec *r, bool drop, struct vx_field **out)
+{
+	*out = NULL;
+	if (!drop && vx_hop_kind_of(r->name) != VX_HOP_OTHER)
+		return 0;
+	if (r->nfields || !b->row_fields) {
+		*out = r->fields;
+		return r->nfields;
+	}
+	return b->row_fields(b->priv, &b->scratch, out);
+}
+
 static int journey_event(void *arg, const struct vx_rec *r)
 {
 	struct builder *b = arg;
 	struct vx_analysis *an = b->an;
 	int k = path_index(an, r);
 	const struct vx_path *p = k >= 0 ? &an->paths[k] : NULL;
+	enum vx_journey_end end;
+	bool drop;
 
 	if (!r->skb)
 		return 0;
-	if (b->open && (r->capture_id != b->capture || r->skb != b->skb))
-		finish_journey(b);
-	if (!b->open)
-		memset(&b->rule, 0, sizeof(b->rule));
-	if (!journey_rule_continues(&b->rule, r, p ? p->stack->frames : NULL, p ? p->stack->nframes : 0))
-		finish_journey(b);
-	if (!b->open) {
-		b->open = true;
+	if (!b->have_addr || r->capture_id != b->capture || r->skb != b->skb) {
+		/* a new address: the open journey ends with the capture's events on its own */
+		if (b->open) {
+			b->end = vx_journey_close(&b->rule);
+			b->end_rule = NULL;
+			finish_journey(b);
+		}
+		vx_journey_state_reset(&b->rule, traced_of(an, r->capture_id));
+		b->have_addr = true;
 		b->capture = r->capture_id;
 		b->skb = r->skb;
+	}
+	end = vx_journey_step(&b->rule, r, p ? &p->journey : NULL);
+	if (end != VX_JEND_NONE && b->open) {
+		b->end = end;
+		b->end_rule = b->rule.rule;
+		finish_journey(b);
+	}
+	if (!b->open) {
+		b->open = true;
 		b->hash = VX_HASH_INIT;
 	}
+	b->prev_ts = b->total ? b->last_ts : r->ts_ns;
+	b->last_ts = r->ts_ns;
 	b->total++;
-	if (b->counting) {
+	if (b->counting && !an->filter) {
 		if (!b->nkept) {
 			/* the key needs the first hop only */
 			b->recs[0] = (struct vx_rec){ .id = r->id, .capture_id = r->capture_id, .ts_ns = r->ts_ns };
@@ -906,11 +987,14 @@ static int journey_event(void *arg, const struct vx_rec *r)
 		}
 		return 0;
 	}
-	b->hash = hash_hop(b->hash, r, k);
-	if (k >= 0 && b->path_serial[k] != b->serial + 1) {
-		b->path_serial[k] = b->serial + 1;
-		b->jpaths[b->njpaths++] = k;
+	if (!b->counting) {
+		b->hash = hash_hop(b->hash, r, k);
+		if (k >= 0 && b->path_serial[k] != b->serial + 1) {
+			b->path_serial[k] = b->serial + 1;
+			b->jpaths[b->njpaths++] = k;
+		}
 	}
+	drop = vx_event_is_drop(r->name);
 	if (b->nkept < VX_JOURNEY_MAX_HOPS) {
 		struct vx_rec *c = &b->recs[b->nkept];
 		struct vx_hop *h = &b->hops[b->nkept++];
@@ -919,8 +1003,7 @@ static int journey_event(void *arg, const struct vx_rec *r)
 		c->name = arena_strdup(&b->scratch, r->name);
 		c->dev = arena_strdup(&b->scratch, r->dev);
 		c->comm = arena_strdup(&b->scratch, r->comm);
-		c->fields = NULL;
-		c->nfields = 0;
+		c->nfields = hop_fields(b, r, drop, &c->fields);
 		memset(h, 0, sizeof(*h));
 		h->ts_ns = r->ts_ns;
 		h->rec = c;
@@ -928,8 +1011,30 @@ static int journey_event(void *arg, const struct vx_rec *r)
 		h->dev = c->dev;
 		h->len = r->len;
 		h->path = p;
+		if (drop)
+			b->last = *c;
+	} else if (drop) {
+		/* a drop beyond the kept hops still says how the journey ended */
+		b->last = *r;
+		b->last.name = arena_strdup(&b->scratch, r->name);
+		b->last.dev = arena_strdup(&b->scratch, r->dev);
+		b->last.comm = arena_strdup(&b->scratch, r->comm);
+		b->last.nfields = hop_fields(b, r, drop, &b->last.fields);
 	}
+	b->last_drop = drop;
+	b->last_path = p;
 	return 0;
+}
+
+/* the last address's journey: the stream is over */
+static void close_journey(struct builder *b)
+{
+	if (b->open) {
+		b->end = vx_journey_close(&b->rule);
+		b->end_rule = NULL;
+		finish_journey(b);
+	}
+	b->have_addr = false;
 }
 
 static void builder_release(struct builder *b)
@@ -1021,7 +1126,8 @@ static int fetch_fields(struct vx_analysis *an, struct vx_journey *j,
 /* stream the journeys of @each through the builder; ids are ranks in time order */
 static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 				 int (*each)(void *priv, vx_rec_fn fn, void *arg), void *priv,
-				 int (*fields)(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n))
+				 int (*fields)(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n),
+				 size_t (*row_fields)(void *priv, struct arena *a, struct vx_field **out))
 {
 	struct builder *b = calloc(1, sizeof(*b));
 	size_t nunres = 0;
@@ -1031,12 +1137,14 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 		return vx_error("out of memory building journeys");
 	b->an = an;
 	b->max_keep = max_keep;
+	b->row_fields = row_fields;
+	b->priv = priv;
 	b->jpaths = malloc((an->npaths ? an->npaths : 1) * sizeof(*b->jpaths));
 	b->path_serial = calloc(an->npaths ? an->npaths : 1, sizeof(*b->path_serial));
 	if (!b->jpaths || !b->path_serial)
 		abort();
 	ret = each(priv, journey_event, b);
-	finish_journey(b);
+	close_journey(b);
 	if (ret) {
 		builder_release(b);
 		return ret < 0 ? ret : -1;
@@ -1091,7 +1199,7 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 			abort();
 		b->counting = true;
 		ret = each(priv, journey_event, b);
-		finish_journey(b);
+		close_journey(b);
 		if (ret) {
 			builder_release(b);
 			return ret < 0 ? ret : -1;
@@ -1107,6 +1215,7 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 		}
 	}
 	builder_release(b);
+	vx_analysis_sort_drops(an);
 	if (an->nshapes)
 		qsort(an->shapes, an->nshapes, sizeof(*an->shapes), cmp_shape);
 	for (size_t s = 0; s < an->nshapes; s++) {
@@ -1204,10 +1313,14 @@ int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 	qsort(d.by_skb, d.nby_skb, sizeof(size_t), cmp_by_skb);
 	qsort(d.by_id, ds->nrecs, sizeof(size_t), cmp_by_id);
 	sort_ds = NULL;
+	for (size_t i = 0; i < ds->nrecs; i++)
+		traced_add(an, ds->recs[i].capture_id, ds->recs[i].name);
 	ret = build_paths(an);
+	if (!ret)
+		ret = vx_lookups_build(ds->recs, ds->nrecs, &an->lookups);
 	if (!ret) {
 		pathmap_build(an);
-		ret = build_journeys_stream(an, SIZE_MAX, ds_journey_each, &d, ds_event_fields);
+		ret = build_journeys_stream(an, SIZE_MAX, ds_journey_each, &d, ds_event_fields, NULL);
 	}
 	if (!ret)
 		ret = vx_routes_build(an);
@@ -1221,6 +1334,14 @@ int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 }
 
 /* ---- streamed from a source (the store) ---- */
+
+static bool is_fib_lookup(const char *name)
+{
+	const char *c = strchr(name, ':');
+	const char *base = c ? c + 1 : name;
+
+	return !strcmp(base, "fib_table_lookup") || !strcmp(base, "fib6_table_lookup");
+}
 
 struct route_keep {
 	struct vx_analysis *an;
@@ -1240,6 +1361,23 @@ static int route_event(void *arg, const struct vx_rec *r)
 	struct vx_rec *c;
 
 	an->nroute_events += listed;
+	/* every FIB lookup, kept or not, for the hops and drops (lookups.h) */
+	if (is_fib_lookup(r->name)) {
+		struct arena tmp = ARENA_INIT;
+		struct vx_rec t = *r;
+		struct vx_lookup l;
+
+		t.nfields = an->src->row_fields(an->src->priv, &tmp, &t.fields);
+		if (!vx_lookup_from_rec(&t, &l)) {
+			l.src = arena_strdup(&an->arena, l.src);
+			l.dst = arena_strdup(&an->arena, l.dst);
+			l.dev = arena_strdup(&an->arena, l.dev);
+			l.gw = arena_strdup(&an->arena, l.gw);
+			if (vx_lookups_add(&an->lookups, r->capture_id, &l) < 0)
+				abort();
+		}
+		arena_release(&tmp);
+	}
 	/* the route facts of a path are the same for each of its events: decide once */
 	if (pi >= 0 && an->path_route[pi] >= 0) {
 		kept = an->path_route[pi];
@@ -1280,20 +1418,27 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 	memset(an, 0, sizeof(*an));
 	an->src = src;
 	an->ds = &an->own;
+	an->filter = opts ? opts->filter : NULL;
 	ret = src->captures(src->priv, &an->own);
 	if (!ret)
 		ret = stream_paths(an);
 	if (!ret && opts && opts->paths_only)
 		return 0;
-	if (!ret)
-		ret = build_journeys_stream(an, keep, src->journey_events_each, src->priv, src->event_fields);
+	/* the journey rule's traced kinds, by capture */
+	if (!ret && src->names_each)
+		ret = src->names_each(src->priv, traced_add, an);
+	/* route events first: the journeys join their hops and drops to the FIB lookups */
 	if (!ret) {
 		an->path_route = malloc(an->npaths ? an->npaths : 1);
 		if (!an->path_route)
 			abort();
 		memset(an->path_route, -1, an->npaths ? an->npaths : 1);
 		ret = src->route_events_each(src->priv, route_event, &rk);
+		vx_lookups_sort(&an->lookups);
 	}
+	if (!ret)
+		ret = build_journeys_stream(an, keep, src->journey_events_each, src->priv, src->event_fields,
+					    src->row_fields);
 	if (!ret)
 		ret = vx_routes_build(an);
 	if (ret) {
@@ -1337,6 +1482,9 @@ void vx_analysis_release(struct vx_analysis *an)
 	free(an->pathmap);
 	free(an->path_route);
 	vx_dataset_release(&an->own);
+	free(an->drops);
+	free(an->traced);
+	vx_lookups_release(&an->lookups);
 	arena_release(&an->arena);
 	memset(an, 0, sizeof(*an));
 }

@@ -13,6 +13,12 @@
 
 #include "../src/model.h"
 #include "hist.h"
+#include "drops.h"
+#include "lookups.h"
+#include "packet.h"
+#include "journey-rule.h"
+
+struct vx_filter;
 
 /* kernel network layers, outermost (user side) to innermost (wire side) */
 enum vx_layer {
@@ -55,6 +61,7 @@ struct vx_path {
 	int ip_passes;
 	const char *encap;
 	bool reenters_ip_after_encap;
+	struct vx_journey_path journey;	/* what the stack says about its packet (journey-rule.h) */
 };
 
 /* one event of a journey */
@@ -66,16 +73,19 @@ struct vx_hop {
 	int64_t len;		/* -1 when unknown */
 	const struct vx_path *path;	/* NULL when the event has no stack */
 	int segment;		/* network-namespace stretch of the journey (0 = where it starts) */
+	const struct vx_lookup *route;	/* the FIB lookup that sent a transmit here, or NULL */
+	const struct vx_packet *pkt;	/* the headers a kprobe read at this hop, or NULL */
 };
 
 /*
  * struct vx_journey - the events that carry one skb address within one capture, in time
- * order. A journey ends at an skb free event (skb:kfree_skb, skb:consume_skb) or when the
- * same address is silent for longer than VX_JOURNEY_GAP_NS (the address was reused).
+ * order, for one packet. Where a journey ends and the next begins on the same address is
+ * decided by vx_journey_step() (journey-rule.h): at an skb free event, after
+ * VX_JOURNEY_GAP_NS of silence, or where an event shows another packet (its stack created
+ * it, or one packet cannot make that hop sequence); @end says which.
  * @overhead_bytes: bytes the encapsulation added (underlay transmit len minus tunnel
  *   device transmit len), -1 when the journey does not show both hops.
  */
-#define VX_JOURNEY_GAP_NS 100000000ULL	/* 100 ms */
 struct vx_journey {
 	int id;
 	int64_t capture_id;
@@ -89,6 +99,9 @@ struct vx_journey {
 	int64_t overhead_bytes;
 	bool reenters_ip_after_encap;	/* some hop's path re-enters IP after encap */
 	int nsegments;		/* stretches between namespace crossings (veth pair or wire) */
+	const struct vx_drop *drop;	/* the journey ended in a drop (skb:kfree_skb), or NULL */
+	enum vx_journey_end end;	/* how it ended: seen (freed) or inferred */
+	const char *end_rule;	/* VX_JEND_REUSED: the rule that saw the next packet (static) */
 	size_t hops_left_out;	/* hops after the first VX_JOURNEY_MAX_HOPS, counted only */
 };
 
@@ -167,8 +180,11 @@ const char *vx_route_class_name(enum vx_route_class c);
  * @captures:            fill ds->captures (ds owned by the analysis)
  * @paths_each:          distinct (event, stack) pairs with counts (any order)
  * @journey_events_each: events with an skb address in (capture, skb, time, id) order
- * @route_events_each:   fib*, netlink:*, probe:*, kprobes:* events in time order, without
- *                       fields: @row_fields decodes the current row's during the callback
+ * @route_events_each:   fib* (fib:fib_table_lookup, fib6:fib6_table_lookup), netlink:*,
+ *                       probe:*, kprobes:* events in time order
+ * @names_each:          the distinct event names of each capture (any order)
+ * @row_fields:          during a journey_events_each or route_events_each callback, the
+ *                       current row's fields in @a (the recs come without them)
  * @events_each:         every event in time order, without fields (chrome trace)
  * @event_fields:        fields of one event by id, in @a
  */
@@ -179,6 +195,7 @@ struct vx_event_source {
 	int (*paths_each)(void *priv, int (*fn)(void *arg, const struct vx_path_row *p), void *arg);
 	int (*journey_events_each)(void *priv, vx_rec_fn fn, void *arg);
 	int (*route_events_each)(void *priv, vx_rec_fn fn, void *arg);
+	int (*names_each)(void *priv, int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg);
 	int (*events_each)(void *priv, vx_rec_fn fn, void *arg);
 	int (*event_fields)(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n);
 	size_t (*row_fields)(void *priv, struct arena *a, struct vx_field **out);
@@ -192,6 +209,14 @@ struct vx_event_source {
 struct vx_analysis_opts {
 	size_t max_journeys;	/* 0: VX_ANALYSIS_MAX_JOURNEYS; SIZE_MAX: all */
 	bool paths_only;	/* no journeys, shapes or routes (flame graphs need the paths alone) */
+	const struct vx_filter *filter;	/* only the journeys that match (filter.h), or NULL */
+};
+
+/* one row of the drop summary: how many journeys died for one reason at one place */
+struct vx_drop_count {
+	const char *reason;	/* NULL when the kernel gives none */
+	const char *location;	/* NULL when unknown */
+	size_t count;
 };
 
 struct vx_analysis {
@@ -203,6 +228,9 @@ struct vx_analysis {
 	struct vx_route *routes;
 	size_t nroutes;
 	int *rec_path;		/* per dataset rec: index into @paths, -1 without stack */
+	struct vx_lookups lookups;	/* FIB lookups by (capture, cpu, time), for hops and drops */
+	struct vx_drop_count *drops;	/* the drop summary, most frequent first */
+	size_t ndrops, drops_cap;
 	size_t frames;		/* stack frames of all paths */
 	size_t unsymbolised_frames;	/* of which raw kernel addresses ("0xffff...") */
 	struct arena arena;	/* everything above lives here or in the malloc'd arrays */
@@ -221,6 +249,9 @@ struct vx_analysis {
 	int *pathmap;		/* (stack id, event) -> index into @paths, open addressing */
 	signed char *path_route;	/* by path: -1 unknown, 0/1 vx_route_event_kept() */
 	size_t pathmap_cap;
+	const struct vx_filter *filter;	/* borrowed from the options */
+	struct vx_traced { int64_t capture_id; uint32_t traced; } *traced;	/* by capture */
+	size_t ntraced;
 };
 
 /*
@@ -228,7 +259,10 @@ struct vx_analysis {
  * paths and shapes, not of events: paths from its aggregate, journeys built one address at
  * a time (journey_events_each) and folded into at most VX_MAX_SHAPES shapes with latency
  * distributions, the first @opts->max_journeys journeys kept in detail, route events
- * filtered by name. @src must outlive @an. Free with vx_analysis_release().
+ * filtered by name. Route events come first: their FIB lookups (an->lookups) are joined to
+ * each journey as it is finished (vx_journey_why: hop routes, packets, drop), then
+ * @opts->filter decides whether the journey counts at all (shapes, totals, drop summary,
+ * kept journeys). @src must outlive @an. Free with vx_analysis_release().
  */
 int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analysis_opts *opts,
 		       struct vx_analysis *an);
@@ -247,6 +281,21 @@ bool vx_route_event_kept(const struct vx_rec *r, const struct vx_stack *st);
  * vx_analysis_release() */
 int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an);
 void vx_analysis_release(struct vx_analysis *an);
+/* vx_journey_why - as each journey is finished (report/hop-why.c): the packet a kprobe read
+ * at each of its hops (into @pkts, one per hop, when the hop's rec has header fields), the
+ * FIB lookup of @an->lookups that sent each transmit hop to its device, and, when @last (its
+ * last event, with fields and the stack @last_stack, may be NULL) is a drop, its drop in
+ * *@drop with the failed lookup since @prev_ts (the event before it). */
+void vx_journey_why(const struct vx_analysis *an, struct vx_journey *j, struct vx_packet *pkts,
+		    const struct vx_rec *last, const struct vx_stack *last_stack, uint64_t prev_ts,
+		    struct vx_drop *drop);
+/* vx_analysis_count_drop - count @d into the drop summary (strings copied); 0 or -1 */
+int vx_analysis_count_drop(struct vx_analysis *an, const struct vx_drop *d);
+/* vx_analysis_sort_drops - most frequent first */
+void vx_analysis_sort_drops(struct vx_analysis *an);
+/* vx_analysis_count_drops - (re)build the drop summary from the kept journeys' drops */
+int vx_analysis_count_drops(struct vx_analysis *an);
+
 /* vx_analysis_blind - NULL, or the one-line warning every renderer shows when most stack
  * frames are raw addresses: layers, passes and encapsulation cannot be told then */
 const char *vx_analysis_blind(const struct vx_analysis *an);

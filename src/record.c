@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "record.h"
+#include "record-btf.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -651,6 +652,22 @@ static int event_ids(struct rec *r, uint64_t **ids, const char ***names, size_t 
 	return 0;
 }
 
+/* packet headers at the skb probes, through the kernel's BTF; without BTF say so once and
+ * record the skb addresses alone, as before */
+static int plan_headers(struct vx_plan *plan, const struct vx_record_opts *o)
+{
+	struct vx_skb_layout l;
+
+	if (!ARCH_X86_64)
+		return 0;
+	if (vx_skb_layout_load(NULL, &l) < 0) {
+		notef(o, "%s", vx_error_msg());
+		vx_error_clear();
+		return 0;
+	}
+	return vx_plan_use_btf(plan, &l);
+}
+
 int vx_record_precheck(const struct vx_record_opts *o)
 {
 	struct vx_plan plan;
@@ -706,6 +723,8 @@ int vx_record(const struct vx_record_opts *o, struct vx_sink *sink, struct vx_re
 		goto out;
 	if (vx_plan_build(&r.plan, o->preset, o->probes, o->nprobes, o->events, o->nevents,
 			  ARCH_X86_64) < 0)
+		goto out;
+	if (plan_headers(&r.plan, o) < 0)
 		goto out;
 	kernel_syms_load(&r.syms);
 	if (!r.syms.kallsyms.len)

@@ -176,13 +176,13 @@ int store_events_by_skb_each(struct vx_store *st, int64_t capture_id, store_rec_
 	/* two texts so that the planner walks events_capture_skb_ts in both cases (an OR on
 	 * the capture would make it sort instead) */
 	return events_query(st, capture_id ?
-			    "SELECT " REC_COLUMNS " FROM events"
+			    "SELECT " REC_COLUMNS ", fields FROM events"
 			    " WHERE capture_id = ?1 AND skb IS NOT NULL AND skb != 0"
 			    " ORDER BY capture_id, skb, ts_ns, id" :
-			    "SELECT " REC_COLUMNS " FROM events"
+			    "SELECT " REC_COLUMNS ", fields FROM events"
 			    " WHERE capture_id > 0 AND skb IS NOT NULL AND skb != 0"
 			    " ORDER BY capture_id, skb, ts_ns, id",
-			    capture_id, -1, "cannot read the events by skb address", fn, arg);
+			    capture_id, 11, "cannot read the events by skb address", fn, arg);
 }
 
 int store_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, void *arg)
@@ -199,6 +199,33 @@ int store_route_events_each(struct vx_store *st, int64_t capture_id, store_rec_f
 			    " name LIKE 'netlink:%' OR name LIKE 'probe:%' OR name LIKE 'kprobes:%')"
 			    " ORDER BY capture_id, ts_ns, id",
 			    capture_id, 11, "cannot read the route events", fn, arg);
+}
+
+int store_event_names_each(struct vx_store *st, int64_t capture_id,
+			   int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg)
+{
+	static const char sql[] = "SELECT DISTINCT capture_id, name FROM events"
+				  " WHERE (?1 = 0 OR capture_id = ?1) AND name IS NOT NULL";
+	sqlite3_stmt *s;
+	int rc, ret = 0;
+
+	if (store_read_begin(st) < 0)
+		return -1;
+	if (store_prepare(st, sql, &s) < 0) {
+		store_read_end(st);
+		return -1;
+	}
+	sqlite3_bind_int64(s, 1, capture_id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		ret = fn(arg, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1));
+		if (ret)
+			break;
+	}
+	if (!ret)
+		ret = store_step_done(st, rc, "cannot read the event names");
+	sqlite3_finalize(s);
+	store_read_end(st);
+	return ret;
 }
 
 int store_event_fields(struct vx_store *st, int64_t id, struct arena *a, struct vx_field **out, size_t *n)

@@ -72,13 +72,17 @@ size_t store_row_fields(struct store_row *row, struct arena *a, struct vx_field 
 int store_paths_each(struct vx_store *st, int64_t capture_id,
 		     int (*fn)(void *arg, const struct vx_path_row *p), void *arg);
 /* store_events_by_skb_each - the events that carry an skb address, in (capture, skb, time,
- * id) order, through index events_capture_skb_ts */
+ * id) order, through index events_capture_skb_ts; store_row_fields() gives their fields */
 int store_events_by_skb_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, void *arg);
 /* store_events_each - every event in (capture, time, id) order */
 int store_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, void *arg);
 /* store_route_events_each - the events route requests are made of (fib*, netlink:*,
  * probe:* and kprobes:* names), in (capture, time, id) order */
 int store_route_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, void *arg);
+/* store_event_names_each - the distinct event names of each capture (the journey rule's
+ * traced kinds); one scan of the events table */
+int store_event_names_each(struct vx_store *st, int64_t capture_id,
+			   int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg);
 
 /* store_event_fields - the fields of event @id, as store_row_fields() gives them (*@out in
  * @a, *@n of them); for the few events a report keeps after a stream has moved on */
