@@ -1,8 +1,10 @@
 /* analysis.c: paths (distinct event+stack pairs) with their IP-layer passes and
- * encapsulation, and journeys (events joined by skb address). See analysis.h.
- * Must not: touch the store, parse inputs, or print.
+ * encapsulation, and journeys (events joined by skb address), built one address at a time
+ * and folded into shapes, so that memory does not grow with the events. See analysis.h.
+ * Must not: touch the store (only the source's callbacks), parse inputs, or print.
  */
 #include "analysis.h"
+#include "filter.h"
 
 #include <ctype.h>
 #include <stdlib.h>
@@ -110,6 +112,22 @@ const char *vx_analysis_blind(const struct vx_analysis *an)
 	       "(the capturing machine's /proc/kallsyms, same boot)";
 }
 
+/* layers, passes and encapsulation of @p, whose stack is @st */
+static void path_facts(struct vx_analysis *an, struct vx_path *p, const struct vx_stack *st)
+{
+	p->stack = st;
+	p->layers = arena_alloc(&an->arena, (st->nframes ? st->nframes : 1) * sizeof(*p->layers));
+	for (size_t f = 0; f < st->nframes; f++) {
+		p->layers[f] = vx_layer_of(st->frames[f]);
+		an->unsymbolised_frames += is_raw_address(st->frames[f]);
+	}
+	an->frames += st->nframes;
+	p->ip_passes = vx_frames_ip_passes(st->frames, st->nframes);
+	p->encap = vx_frames_encap(st->frames, st->nframes);
+	p->reenters_ip_after_encap = vx_frames_reenter_ip(st->frames, st->nframes);
+	vx_journey_path_init(&p->journey, st->frames, st->nframes);
+}
+
 static int build_paths(struct vx_analysis *an)
 {
 	const struct vx_dataset *ds = an->ds;
@@ -151,17 +169,7 @@ static int build_paths(struct vx_analysis *an)
 		}
 		p->id = (int)g + 1;
 		p->event = firsts[g].name;
-		p->stack = st;
-		p->layers = arena_alloc(&an->arena, (st->nframes ? st->nframes : 1) * sizeof(*p->layers));
-		for (size_t f = 0; f < st->nframes; f++) {
-			p->layers[f] = vx_layer_of(st->frames[f]);
-			an->unsymbolised_frames += is_raw_address(st->frames[f]);
-		}
-		an->frames += st->nframes;
-		p->ip_passes = vx_frames_ip_passes(st->frames, st->nframes);
-		p->encap = vx_frames_encap(st->frames, st->nframes);
-		p->reenters_ip_after_encap = vx_frames_reenter_ip(st->frames, st->nframes);
-		vx_journey_path_init(&p->journey, st->frames, st->nframes);
+		path_facts(an, p, st);
 		/* remember the group's first record so the members can find the path */
 		an->rec_path[firsts[g].rec] = (int)g;
 	}
@@ -296,186 +304,1165 @@ const char *vx_journey_segment_role(const struct vx_journey *j, int seg)
 	return "network namespace";
 }
 
-/* one skb address of one capture and the state of its open journey */
-struct open_journey {
+
+/* ---- the (stack, event) -> path map ---- */
+
+static size_t pathmap_slot(const struct vx_analysis *an, int64_t stack_id, const char *name)
+{
+	uint64_t h = vx_hash64(VX_HASH_INIT, name, strlen(name)) ^ ((uint64_t)stack_id * 0x9e3779b97f4a7c15ULL);
+	size_t i = (size_t)h & (an->pathmap_cap - 1);
+
+	for (;;) {
+		int k = an->pathmap[i];
+
+		if (k < 0)
+			return i;
+		if (an->paths[k].stack->id == stack_id && !strcmp(an->paths[k].event, name))
+			return i;
+		i = (i + 1) & (an->pathmap_cap - 1);
+	}
+}
+
+/* index every path of @an by its stack id and event name */
+static void pathmap_build(struct vx_analysis *an)
+{
+	free(an->pathmap);
+	an->pathmap_cap = 16;
+	while (an->pathmap_cap < an->npaths * 2 + 1)
+		an->pathmap_cap *= 2;
+	an->pathmap = malloc(an->pathmap_cap * sizeof(*an->pathmap));
+	if (!an->pathmap)
+		abort();
+	for (size_t i = 0; i < an->pathmap_cap; i++)
+		an->pathmap[i] = -1;
+	for (size_t i = 0; i < an->npaths; i++)
+		an->pathmap[pathmap_slot(an, an->paths[i].stack->id, an->paths[i].event)] = (int)i;
+}
+
+static int path_index(const struct vx_analysis *an, const struct vx_rec *r)
+{
+	if (!r->stack_id || !an->pathmap)
+		return -1;
+	return an->pathmap[pathmap_slot(an, r->stack_id, r->name)];
+}
+
+const struct vx_path *vx_analysis_path_of(const struct vx_analysis *an, const struct vx_rec *r)
+{
+	int k;
+
+	if (an->rec_path && an->ds && an->ds->recs && r >= an->ds->recs && r < an->ds->recs + an->ds->nrecs) {
+		k = an->rec_path[r - an->ds->recs];
+		return k >= 0 ? &an->paths[k] : NULL;
+	}
+	k = path_index(an, r);
+	return k >= 0 ? &an->paths[k] : NULL;
+}
+
+/* ---- paths from the source's aggregate ---- */
+
+struct path_first {
+	int64_t capture, id;
+	uint64_t ts;
+	size_t idx;
+};
+
+struct path_rows {
+	struct vx_analysis *an;
+	struct path_first *first;
+	size_t cap;
+};
+
+static int path_row(void *arg, const struct vx_path_row *row)
+{
+	struct path_rows *pr = arg;
+	struct vx_analysis *an = pr->an;
+	struct vx_rec key = { .stack_id = row->stack_id, .name = row->name };
+	int k = path_index(an, &key);
+
+	if (row->stack_missing)
+		return vx_error("stack %lld of event %lld is missing from the database",
+				(long long)row->stack_id, (long long)row->first_id);
+	if (k >= 0) {
+		struct path_first *f = &pr->first[k];
+
+		an->paths[k].count += row->count;
+		if (row->first_capture < f->capture || (row->first_capture == f->capture &&
+		    (row->first_ts < f->ts || (row->first_ts == f->ts && row->first_id < f->id))))
+			*f = (struct path_first){ row->first_capture, row->first_id, row->first_ts, (size_t)k };
+		return 0;
+	}
+	if (an->npaths == pr->cap) {
+		pr->cap = pr->cap ? pr->cap * 2 : 64;
+		an->paths = realloc(an->paths, pr->cap * sizeof(*an->paths));
+		pr->first = realloc(pr->first, pr->cap * sizeof(*pr->first));
+		if (!an->paths || !pr->first)
+			abort();
+	}
+	struct vx_stack *st = arena_alloc(&an->arena, sizeof(*st));
+	struct vx_path *p = &an->paths[an->npaths];
+
+	st->id = row->stack_id;
+	st->nframes = row->nframes;
+	st->frames = arena_alloc(&an->arena, (row->nframes ? row->nframes : 1) * sizeof(char *));
+	for (size_t f = 0; f < row->nframes; f++)
+		st->frames[f] = arena_strdup(&an->arena, row->frames[f]);
+	memset(p, 0, sizeof(*p));
+	p->event = arena_strdup(&an->arena, row->name);
+	p->count = row->count;
+	path_facts(an, p, st);
+	pr->first[an->npaths] = (struct path_first){ row->first_capture, row->first_id, row->first_ts, an->npaths };
+	an->npaths++;
+	if (an->npaths * 2 >= an->pathmap_cap)
+		pathmap_build(an);
+	else
+		an->pathmap[pathmap_slot(an, st->id, p->event)] = (int)an->npaths - 1;
+	return 0;
+}
+
+static int cmp_path_first_key(const void *a, const void *b)
+{
+	const struct path_first *x = a, *y = b;
+
+	if (x->capture != y->capture)
+		return x->capture < y->capture ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int cmp_stack_id(const void *a, const void *b)
+{
+	const struct vx_stack *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* paths numbered by their first event, as vx_analysis_build numbers them */
+static int stream_paths(struct vx_analysis *an)
+{
+	struct path_rows pr = { an, NULL, 0 };
+	struct vx_path *sorted;
+	int ret;
+
+	pathmap_build(an);
+	ret = an->src->paths_each(an->src->priv, path_row, &pr);
+	if (ret) {
+		free(pr.first);
+		return ret < 0 ? ret : -1;
+	}
+	if (an->npaths)
+		qsort(pr.first, an->npaths, sizeof(*pr.first), cmp_path_first_key);
+	sorted = calloc(an->npaths ? an->npaths : 1, sizeof(*sorted));
+	if (!sorted)
+		abort();
+	for (size_t i = 0; i < an->npaths; i++) {
+		sorted[i] = an->paths[pr.first[i].idx];
+		sorted[i].id = (int)i + 1;
+	}
+	free(an->paths);
+	free(pr.first);
+	an->paths = sorted;
+	pathmap_build(an);
+	/* the stacks of the dataset (routes.c looks stacks up by id there) */
+	an->own.stacks = calloc(an->npaths ? an->npaths : 1, sizeof(*an->own.stacks));
+	if (!an->own.stacks)
+		abort();
+	for (size_t i = 0; i < an->npaths; i++)
+		an->own.stacks[an->own.nstacks++] = *an->paths[i].stack;
+	qsort(an->own.stacks, an->own.nstacks, sizeof(*an->own.stacks), cmp_stack_id);
+	size_t n = 0;
+
+	for (size_t i = 0; i < an->own.nstacks; i++)
+		if (!n || an->own.stacks[n - 1].id != an->own.stacks[i].id)
+			an->own.stacks[n++] = an->own.stacks[i];
+	an->own.nstacks = n;
+	return 0;
+}
+
+/* ---- the journey rule (journey-rule.h): per capture, the hop kinds it records ---- */
+
+static int traced_add(void *arg, int64_t capture_id, const char *name)
+{
+	struct vx_analysis *an = arg;
+	size_t i;
+
+	for (i = 0; i < an->ntraced && an->traced[i].capture_id != capture_id; i++)
+		;
+	if (i == an->ntraced) {
+		if ((an->ntraced & (an->ntraced + 1)) == 0 || !an->traced) {
+			an->traced = realloc(an->traced, (an->ntraced + 1) * 2 * sizeof(*an->traced));
+			if (!an->traced)
+				abort();
+		}
+		an->traced[an->ntraced++] = (struct vx_traced){ capture_id, 0 };
+	}
+	vx_journey_traced_add(&an->traced[i].traced, name);
+	return 0;
+}
+
+static uint32_t traced_of(const struct vx_analysis *an, int64_t capture_id)
+{
+	for (size_t i = 0; i < an->ntraced; i++)
+		if (an->traced[i].capture_id == capture_id)
+			return an->traced[i].traced;
+	return ~0u;	/* nothing known: everything is recorded */
+}
+
+/* ---- the journey builder: one address at a time, folded into shapes ---- */
+
+struct jkey {
+	int64_t capture;
+	uint64_t ts;
+	int64_t id;
+};
+
+static int cmp_jkey(const struct jkey *x, const struct jkey *y)
+{
+	if (x->capture != y->capture)
+		return x->capture < y->capture ? -1 : 1;
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static struct jkey key_of(const struct vx_journey *j)
+{
+	return (struct jkey){ j->capture_id, j->hops[0].ts_ns, j->hops[0].rec ? j->hops[0].rec->id : 0 };
+}
+
+struct builder {
+	struct vx_analysis *an;
+	size_t max_keep;
+	bool counting;		/* second pass: only count journeys before the shapes' firsts */
+	/* the open journey */
+	bool open;
+	bool have_addr;		/* @capture, @skb and @rule describe an address */
+	int64_t capture;
 	uint64_t skb;
-	int64_t capture_id;
-	size_t idx;	/* its open journey, into the per-journey arrays */
-	bool used;
-	struct vx_journey_state st;
+	struct vx_journey_state rule;
+	enum vx_journey_end end;	/* how the open journey ended, when it is finished */
+	const char *end_rule;
+	uint64_t last_ts, prev_ts;	/* the open journey's last event and the one before */
+	bool last_drop;		/* its last event is a drop: @last (strings in @scratch) */
+	struct vx_rec last;
+	const struct vx_path *last_path;
+	struct vx_packet pkts[VX_JOURNEY_MAX_HOPS];	/* by hop, for vx_journey_why() */
+	struct vx_drop drop;
+	/* the current row's fields (NULL: the recs carry theirs) */
+	size_t (*row_fields)(void *priv, struct arena *a, struct vx_field **out);
+	void *priv;
+	struct vx_hop hops[VX_JOURNEY_MAX_HOPS];
+	struct vx_rec recs[VX_JOURNEY_MAX_HOPS];
+	size_t nkept, total;
+	uint64_t hash;
+	struct arena scratch;	/* strings of the open journey's hops */
+	struct arena spare;	/* swapped with @scratch: released every journey */
+	int *jpaths;		/* distinct paths of the open journey */
+	size_t njpaths;
+	size_t *path_serial;	/* by path: the journey that last listed it */
+	size_t serial;
+	/* the first journeys in time: a max-heap on their key */
+	struct vx_journey **heap;
+	size_t nheap, heap_cap;
+	size_t heap_bytes;
+	/* counting pass */
+	struct jkey *keys;
+	size_t nkeys;
+	size_t *less;		/* by key: journeys that started before it (+1 at index, summed) */
 };
 
-/* open-addressing table of the addresses, grown at half load */
-struct open_table {
-	struct open_journey *t;
-	size_t cap, n;
-};
-
-static size_t slot_of(const struct open_table *o, uint64_t skb, int64_t cap_id)
+/* bytes of @s a kept journey copies: at most VX_KEPT_STR_MAX, cut on a UTF-8 boundary */
+static size_t kept_len(const char *s)
 {
-	size_t i = (size_t)((skb ^ (skb >> 17) ^ (uint64_t)cap_id) * 0x9e3779b97f4a7c15ULL) & (o->cap - 1);
+	size_t n = strnlen(s, VX_KEPT_STR_MAX + 1);
 
-	while (o->t[i].used && (o->t[i].skb != skb || o->t[i].capture_id != cap_id))
-		i = (i + 1) & (o->cap - 1);
-	return i;
-}
-
-static void open_table_grow(struct open_table *o)
-{
-	struct open_table g = { calloc(o->cap * 2, sizeof(*o->t)), o->cap * 2, o->n };
-
-	if (!g.t)
-		abort();
-	for (size_t i = 0; i < o->cap; i++)
-		if (o->t[i].used)
-			g.t[slot_of(&g, o->t[i].skb, o->t[i].capture_id)] = o->t[i];
-	free(o->t);
-	*o = g;
-}
-
-/* per record: the hop kinds its capture records at all (the rule's "traced" mask); malloc'd,
- * the caller frees. @recs are ordered by capture, so each capture is one run of records. */
-static uint32_t *traced_per_rec(const struct vx_dataset *ds)
-{
-	uint32_t *traced = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(*traced));
-	size_t start = 0;
-
-	if (!traced)
-		abort();
-	while (start < ds->nrecs) {
-		size_t end = start;
-		uint32_t m = 0;
-
-		while (end < ds->nrecs && ds->recs[end].capture_id == ds->recs[start].capture_id)
-			vx_journey_traced_add(&m, ds->recs[end++].name);
-		while (start < end)
-			traced[start++] = m;
+	if (n > VX_KEPT_STR_MAX) {
+		n = VX_KEPT_STR_MAX;
+		while (n && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
 	}
-	return traced;
+	return n;
 }
 
-static int build_journeys(struct vx_analysis *an)
+/* kept strings compare as kept: a journey with a 1 MB device name matches its copy */
+static bool kept_eq(const char *a, const char *b)
 {
-	const struct vx_dataset *ds = an->ds;
-	struct open_table open = { calloc(1024, sizeof(struct open_journey)), 1024, 0 };
-	size_t nj = 0, jcap = 0;
-	size_t *hop_counts = NULL;	/* per journey */
-	enum vx_journey_end *ends = NULL;	/* per journey */
-	const char **rules = NULL;	/* per journey: the rule that ended it */
-	size_t *rec_journey = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(size_t));
-	uint32_t *traced = traced_per_rec(ds);
+	size_t n = kept_len(a);
 
-	if (!open.t || !rec_journey)
+	return n == kept_len(b) && !memcmp(a, b, n);
+}
+
+/* journey_pack - one malloc'd copy of @j with its hops, recs and strings (free() frees
+ * all; fields are left out, see fetch_fields); *@bytes receives its size */
+static struct vx_journey *journey_pack_sized(const struct vx_journey *j, size_t *bytes)
+{
+	size_t sz = sizeof(*j) + j->nhops * (sizeof(struct vx_hop) + sizeof(struct vx_rec)), off;
+	size_t npkt = 0;
+	struct vx_journey *c;
+	struct vx_packet *pk;
+	char *p;
+
+	for (size_t i = 0; i < j->nhops; i++)
+		npkt += j->hops[i].pkt != NULL;
+	sz += npkt * sizeof(struct vx_packet);
+	if (j->drop)
+		sz += sizeof(struct vx_drop) + (j->drop->reason ? kept_len(j->drop->reason) + 1 : 0) +
+		      (j->drop->location ? kept_len(j->drop->location) + 1 : 0);
+	for (size_t i = 0; i < j->nhops; i++) {
+		const struct vx_rec *r = j->hops[i].rec;
+
+		sz += kept_len(j->hops[i].event) + 1 + (j->hops[i].dev ? kept_len(j->hops[i].dev) + 1 : 0) +
+		      (r && r->comm ? kept_len(r->comm) + 1 : 0);
+	}
+	*bytes = sz;
+	c = malloc(sz);
+	if (!c)
 		abort();
-	/* pass 1: assign records to journeys, event by event per address (journey-rule.h) */
-	for (size_t i = 0; i < ds->nrecs; i++) {
-		const struct vx_rec *r = &ds->recs[i];
-		const struct vx_journey_path *jp = an->rec_path[i] >= 0 ? &an->paths[an->rec_path[i]].journey : NULL;
-		struct open_journey *o;
-		enum vx_journey_end end;
-		size_t s;
+	*c = *j;
+	c->hops = (struct vx_hop *)(c + 1);
+	struct vx_rec *recs = (struct vx_rec *)(c->hops + j->nhops);
 
-		rec_journey[i] = (size_t)-1;
-		if (!r->skb)
+	pk = (struct vx_packet *)(recs + j->nhops);
+	p = (char *)(pk + npkt);
+	if (j->drop) {
+		struct vx_drop *d = (struct vx_drop *)p;
+
+		*d = *j->drop;
+		c->drop = d;
+		p = (char *)(d + 1);
+	}
+	off = 0;
+#define COPY(dst, src) do { size_t n_ = kept_len(src); memcpy(p + off, (src), n_); p[off + n_] = '\0'; \
+			    (dst) = p + off; off += n_ + 1; } while (0)
+	for (size_t i = 0; i < j->nhops; i++) {
+		const struct vx_hop *h = &j->hops[i];
+		struct vx_hop *d = &c->hops[i];
+
+		*d = *h;
+		if (h->pkt) {
+			*pk = *h->pkt;
+			d->pkt = pk++;
+		}
+		COPY(d->event, h->event);
+		if (h->dev) {
+			COPY(d->dev, h->dev);
+			if (j->tunnel_dev == h->dev)
+				c->tunnel_dev = d->dev;
+		}
+		if (h->rec) {
+			recs[i] = *h->rec;
+			recs[i].name = d->event;
+			recs[i].dev = d->dev;
+			recs[i].fields = NULL;
+			recs[i].nfields = 0;
+			if (h->rec->comm)
+				COPY(recs[i].comm, h->rec->comm);
+			d->rec = &recs[i];
+		}
+	}
+	if (j->drop) {
+		struct vx_drop *d = (struct vx_drop *)c->drop;
+
+		if (j->drop->reason)
+			COPY(d->reason, j->drop->reason);
+		if (j->drop->location)
+			COPY(d->location, j->drop->location);
+	}
+#undef COPY
+	return c;
+}
+
+static struct vx_journey *journey_pack(const struct vx_journey *j)
+{
+	size_t n;
+
+	return journey_pack_sized(j, &n);
+}
+
+static size_t packed_size(const struct vx_journey *c)
+{
+	size_t sz = sizeof(*c) + c->nhops * (sizeof(struct vx_hop) + sizeof(struct vx_rec));
+
+	if (c->drop)
+		sz += sizeof(struct vx_drop) + (c->drop->reason ? strlen(c->drop->reason) + 1 : 0) +
+		      (c->drop->location ? strlen(c->drop->location) + 1 : 0);
+	for (size_t i = 0; i < c->nhops; i++)
+		sz += (c->hops[i].pkt ? sizeof(struct vx_packet) : 0) + strlen(c->hops[i].event) + 1 + (c->hops[i].dev ? strlen(c->hops[i].dev) + 1 : 0) +
+		      (c->hops[i].rec && c->hops[i].rec->comm ? strlen(c->hops[i].rec->comm) + 1 : 0);
+	return sz;
+}
+
+static void heap_swap(struct vx_journey **h, size_t a, size_t b)
+{
+	struct vx_journey *t = h[a];
+
+	h[a] = h[b];
+	h[b] = t;
+}
+
+static bool heap_less(struct vx_journey *a, struct vx_journey *b)
+{
+	struct jkey x = key_of(a), y = key_of(b);
+
+	return cmp_jkey(&x, &y) < 0;
+}
+
+static void heap_sift_down(struct builder *b);
+static void heap_trim(struct builder *b);
+
+/* keep @j when it is among the first max_keep journeys seen by key */
+static void keep_journey(struct builder *b, const struct vx_journey *j)
+{
+	struct vx_journey **h = b->heap;
+	size_t i, n;
+
+	if (!b->max_keep)
+		return;
+	if (b->nheap == b->max_keep) {
+		if (!heap_less((struct vx_journey *)j, h[0]))
+			return;
+		b->heap_bytes -= packed_size(h[0]);
+		free(h[0]);
+		h[0] = journey_pack_sized(j, &n);
+		b->heap_bytes += n;
+		heap_sift_down(b);
+		heap_trim(b);
+		return;
+	}
+	if (b->nheap == b->heap_cap) {
+		b->heap_cap = b->heap_cap ? b->heap_cap * 2 : 16;
+		b->heap = realloc(b->heap, b->heap_cap * sizeof(*b->heap));
+		if (!b->heap)
+			abort();
+		h = b->heap;
+	}
+	h[b->nheap] = journey_pack_sized(j, &n);
+	b->heap_bytes += n;
+	for (i = b->nheap++; i && heap_less(h[(i - 1) / 2], h[i]); i = (i - 1) / 2)
+		heap_swap(h, i, (i - 1) / 2);
+	heap_trim(b);
+}
+
+static void heap_sift_down(struct builder *b)
+{
+	struct vx_journey **h = b->heap;
+
+	for (size_t i = 0;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+
+		if (l < b->nheap && heap_less(h[m], h[l]))
+			m = l;
+		if (r < b->nheap && heap_less(h[m], h[r]))
+			m = r;
+		if (m == i)
+			break;
+		heap_swap(h, i, m);
+		i = m;
+	}
+}
+
+/* over VX_KEPT_JOURNEY_BYTES, the latest kept journeys go and fewer are kept from now on
+ * (the heap still holds the first ones in time) */
+static void heap_trim(struct builder *b)
+{
+	while (b->heap_bytes > VX_KEPT_JOURNEY_BYTES && b->nheap > 1) {
+		b->heap_bytes -= packed_size(b->heap[0]);
+		free(b->heap[0]);
+		b->heap[0] = b->heap[--b->nheap];
+		heap_sift_down(b);
+		b->max_keep = b->nheap;
+	}
+}
+
+static bool same_kept_hops(const struct vx_journey *a, const struct vx_journey *b)
+{
+	if (a->nhops != b->nhops || a->hops_left_out != b->hops_left_out)
+		return false;
+	for (size_t i = 0; i < a->nhops; i++) {
+		const struct vx_hop *x = &a->hops[i], *y = &b->hops[i];
+
+		if (!kept_eq(x->event, y->event) || (!x->dev != !y->dev) || (x->dev && !kept_eq(x->dev, y->dev)) ||
+		    x->len != y->len || x->path != y->path)
+			return false;
+	}
+	return true;
+}
+
+static void shape_count(struct vx_shape *s, const struct vx_journey *j)
+{
+	s->count++;
+	for (size_t i = 1; i < s->nhist && i < j->nhops; i++)
+		vx_hist_add(&s->hist[i], j->hops[i].ts_ns - j->hops[i - 1].ts_ns);
+}
+
+/* fold @j (hash @hash) into its shape; shapes beyond VX_MAX_SHAPES push out a shape seen
+ * once (its journey joins the other shapes), else the journey goes to the other shapes */
+static void add_to_shape(struct builder *b, const struct vx_journey *j, uint64_t hash)
+{
+	struct vx_analysis *an = b->an;
+	struct vx_shape *s = NULL;
+	struct jkey k = key_of(j);
+
+	for (size_t i = 0; i < an->nshapes; i++)
+		if (an->shapes[i].hash == hash && same_kept_hops(an->shapes[i].first, j)) {
+			s = &an->shapes[i];
+			break;
+		}
+	if (s) {
+		struct jkey f = key_of(s->first);
+
+		shape_count(s, j);
+		if (cmp_jkey(&k, &f) < 0) {
+			free(s->first);
+			s->first = journey_pack(j);
+		}
+		return;
+	}
+	if (an->nshapes == VX_MAX_SHAPES) {
+		size_t victim = VX_MAX_SHAPES;
+
+		for (size_t i = 0; i < an->nshapes && victim == VX_MAX_SHAPES; i++)
+			if (an->shapes[i].count == 1)
+				victim = i;
+		an->other_shape_journeys++;
+		if (victim == VX_MAX_SHAPES)
+			return;
+		s = &an->shapes[victim];
+		free(s->first);
+		free(s->hist);
+	} else {
+		if (!an->shapes) {
+			an->shapes = calloc(VX_MAX_SHAPES, sizeof(*an->shapes));
+			if (!an->shapes)
+				abort();
+		}
+		s = &an->shapes[an->nshapes++];
+	}
+	memset(s, 0, sizeof(*s));
+	s->hash = hash;
+	s->first = journey_pack(j);
+	s->nhist = j->nhops < VX_SHAPE_MAX_HOPS ? j->nhops : VX_SHAPE_MAX_HOPS;
+	s->hist = calloc(s->nhist ? s->nhist : 1, sizeof(*s->hist));
+	if (!s->hist)
+		abort();
+	shape_count(s, j);
+}
+
+static void count_before(struct builder *b, const struct vx_journey *j)
+{
+	struct jkey k = key_of(j);
+	size_t lo = 0, hi = b->nkeys;
+
+	/* the first key greater than k: it and every later key started after k */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (cmp_jkey(&b->keys[mid], &k) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < b->nkeys)
+		b->less[lo]++;
+}
+
+static void finish_journey(struct builder *b)
+{
+	struct vx_analysis *an = b->an;
+	struct vx_journey j;
+	struct arena t;
+
+	if (!b->open)
+		return;
+	b->open = false;
+	if (b->total >= 2) {
+		memset(&j, 0, sizeof(j));
+		j.capture_id = b->capture;
+		j.skb = b->skb;
+		j.hops = b->hops;
+		j.nhops = b->nkept;
+		j.hops_left_out = b->total - b->nkept;
+		j.end = b->end;
+		j.end_rule = b->end == VX_JEND_REUSED ? b->end_rule : NULL;
+		if (!b->counting || an->filter) {
+			journey_encap(&j);
+			vx_journey_segments(&j);
+			vx_journey_why(an, &j, b->pkts, b->last_drop ? &b->last : NULL,
+				       b->last_drop && b->last_path ? b->last_path->stack : NULL, b->prev_ts, &b->drop);
+		}
+		/* --filter: the journeys that do not match are not counted anywhere */
+		if (an->filter && !vx_filter_match(an->filter, &j)) {
+			;
+		} else if (b->counting) {
+			count_before(b, &j);
+		} else {
+			an->journeys_total++;
+			an->journeys_encap += j.encap != NULL;
+			an->journeys_reenter += j.reenters_ip_after_encap;
+			if (j.drop && vx_analysis_count_drop(an, j.drop) < 0)
+				abort();
+			for (size_t i = 0; i < b->njpaths; i++)
+				an->paths[b->jpaths[i]].in_journey = true;
+			add_to_shape(b, &j, vx_hash64(b->hash, &b->total, sizeof(b->total)));
+			keep_journey(b, &j);
+		}
+	}
+	/* the open journey's strings go (one journey late: the arenas take turns) */
+	arena_release(&b->spare);
+	t = b->spare;
+	b->spare = b->scratch;
+	b->scratch = t;
+	b->nkept = b->total = 0;
+	b->njpaths = 0;
+	b->last_drop = false;
+	b->serial++;
+}
+
+static uint64_t hash_hop(uint64_t h, const struct vx_rec *r, int path)
+{
+	int64_t pid = path >= 0 ? path + 1 : 0;
+
+	h = vx_hash64(h, r->name, strlen(r->name) + 1);
+	h = vx_hash64(h, r->dev ? r->dev : "", r->dev ? strlen(r->dev) + 1 : 1);
+	h = vx_hash64(h, &r->len, sizeof(r->len));
+	return vx_hash64(h, &pid, sizeof(pid));
+}
+
+/* the fields of @r that the journey needs (the packet a kprobe read; a drop's reason and
+ * location), from the rec or the current row; none for the device tracepoints */
+static size_t hop_fields(struct builder *b, const struct vx_rec *r, bool drop, struct vx_field **out)
+{
+	*out = NULL;
+	if (!drop && vx_hop_kind_of(r->name) != VX_HOP_OTHER)
+		return 0;
+	if (r->nfields || !b->row_fields) {
+		*out = r->fields;
+		return r->nfields;
+	}
+	return b->row_fields(b->priv, &b->scratch, out);
+}
+
+static int journey_event(void *arg, const struct vx_rec *r)
+{
+	struct builder *b = arg;
+	struct vx_analysis *an = b->an;
+	int k = path_index(an, r);
+	const struct vx_path *p = k >= 0 ? &an->paths[k] : NULL;
+	enum vx_journey_end end;
+	bool drop;
+
+	if (!r->skb)
+		return 0;
+	if (!b->have_addr || r->capture_id != b->capture || r->skb != b->skb) {
+		/* a new address: the open journey ends with the capture's events on its own */
+		if (b->open) {
+			b->end = vx_journey_close(&b->rule);
+			b->end_rule = NULL;
+			finish_journey(b);
+		}
+		vx_journey_state_reset(&b->rule, traced_of(an, r->capture_id));
+		b->have_addr = true;
+		b->capture = r->capture_id;
+		b->skb = r->skb;
+	}
+	end = vx_journey_step(&b->rule, r, p ? &p->journey : NULL);
+	if (end != VX_JEND_NONE && b->open) {
+		b->end = end;
+		b->end_rule = b->rule.rule;
+		finish_journey(b);
+	}
+	if (!b->open) {
+		b->open = true;
+		b->hash = VX_HASH_INIT;
+	}
+	b->prev_ts = b->total ? b->last_ts : r->ts_ns;
+	b->last_ts = r->ts_ns;
+	b->total++;
+	if (b->counting && !an->filter) {
+		if (!b->nkept) {
+			/* the key needs the first hop only */
+			b->recs[0] = (struct vx_rec){ .id = r->id, .capture_id = r->capture_id, .ts_ns = r->ts_ns };
+			b->hops[0] = (struct vx_hop){ .ts_ns = r->ts_ns, .rec = &b->recs[0] };
+			b->nkept = 1;
+		}
+		return 0;
+	}
+	if (!b->counting) {
+		b->hash = hash_hop(b->hash, r, k);
+		if (k >= 0 && b->path_serial[k] != b->serial + 1) {
+			b->path_serial[k] = b->serial + 1;
+			b->jpaths[b->njpaths++] = k;
+		}
+	}
+	drop = vx_event_is_drop(r->name);
+	if (b->nkept < VX_JOURNEY_MAX_HOPS) {
+		struct vx_rec *c = &b->recs[b->nkept];
+		struct vx_hop *h = &b->hops[b->nkept++];
+
+		*c = *r;
+		c->name = arena_strdup(&b->scratch, r->name);
+		c->dev = arena_strdup(&b->scratch, r->dev);
+		c->comm = arena_strdup(&b->scratch, r->comm);
+		c->nfields = hop_fields(b, r, drop, &c->fields);
+		memset(h, 0, sizeof(*h));
+		h->ts_ns = r->ts_ns;
+		h->rec = c;
+		h->event = c->name;
+		h->dev = c->dev;
+		h->len = r->len;
+		h->path = p;
+		if (drop)
+			b->last = *c;
+	} else if (drop) {
+		/* a drop beyond the kept hops still says how the journey ended */
+		b->last = *r;
+		b->last.name = arena_strdup(&b->scratch, r->name);
+		b->last.dev = arena_strdup(&b->scratch, r->dev);
+		b->last.comm = arena_strdup(&b->scratch, r->comm);
+		b->last.nfields = hop_fields(b, r, drop, &b->last.fields);
+	}
+	b->last_drop = drop;
+	b->last_path = p;
+	return 0;
+}
+
+/* the last address's journey: the stream is over */
+static void close_journey(struct builder *b)
+{
+	if (b->open) {
+		b->end = vx_journey_close(&b->rule);
+		b->end_rule = NULL;
+		finish_journey(b);
+	}
+	b->have_addr = false;
+}
+
+static void builder_release(struct builder *b)
+{
+	for (size_t i = 0; i < b->nheap; i++)
+		free(b->heap[i]);
+	free(b->heap);
+	arena_release(&b->scratch);
+	arena_release(&b->spare);
+	free(b->jpaths);
+	free(b->path_serial);
+	free(b->keys);
+	free(b->less);
+	free(b);
+}
+
+static int cmp_journey_ptr(const void *a, const void *b)
+{
+	struct jkey x = key_of(*(struct vx_journey *const *)a), y = key_of(*(struct vx_journey *const *)b);
+
+	return cmp_jkey(&x, &y);
+}
+
+static int cmp_jkey_v(const void *a, const void *b)
+{
+	return cmp_jkey(a, b);
+}
+
+static int cmp_shape(const void *a, const void *b)
+{
+	const struct vx_shape *x = a, *y = b;
+
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	return (x->first->id > y->first->id) - (x->first->id < y->first->id);
+}
+
+static void add_block(struct vx_analysis *an, void *p)
+{
+	if ((an->nblocks & (an->nblocks + 1)) == 0 || !an->blocks) {
+		an->blocks = realloc(an->blocks, (an->nblocks + 1) * 2 * sizeof(*an->blocks));
+		if (!an->blocks)
+			abort();
+	}
+	an->blocks[an->nblocks++] = p;
+}
+
+/* the fields of kept events that renderers read (flow.c: vx_journey_vni); only these are
+ * kept, whatever else (and however much) an event carries */
+static const char *const kept_fields[] = { "vni" };
+
+/* the kept fields of @j's events, fetched by id once the stream is over */
+static int fetch_fields(struct vx_analysis *an, struct vx_journey *j,
+			int (*get)(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n),
+			void *priv)
+{
+	for (size_t i = 0; get && i < j->nhops; i++) {
+		struct vx_rec *r = (struct vx_rec *)j->hops[i].rec;
+		struct arena tmp = ARENA_INIT;
+		struct vx_field *f;
+		size_t n, k = 0;
+
+		if (!r)
 			continue;
-		if ((open.n + 1) * 2 > open.cap)
-			open_table_grow(&open);
-		s = slot_of(&open, r->skb, r->capture_id);
-		o = &open.t[s];
-		if (!o->used) {
-			*o = (struct open_journey){ .skb = r->skb, .capture_id = r->capture_id, .used = true };
-			vx_journey_state_reset(&o->st, traced[i]);
-			open.n++;
+		if (get(priv, r->id, &tmp, &f, &n) < 0) {
+			arena_release(&tmp);
+			return -1;
 		}
-		end = vx_journey_step(&o->st, r, jp);
-		if (o->st.nhops == 1) {
-			if (end != VX_JEND_NONE) {
-				ends[o->idx] = end;
-				rules[o->idx] = o->st.rule;
-			}
-			if (nj == jcap) {
-				jcap = jcap ? jcap * 2 : 64;
-				hop_counts = realloc(hop_counts, jcap * sizeof(*hop_counts));
-				ends = realloc(ends, jcap * sizeof(*ends));
-				rules = realloc(rules, jcap * sizeof(*rules));
-				if (!hop_counts || !ends || !rules)
-					abort();
-			}
-			hop_counts[nj] = 0;
-			ends[nj] = VX_JEND_NONE;
-			rules[nj] = NULL;
-			o->idx = nj++;
+		for (size_t x = 0; x < n; x++)
+			for (size_t w = 0; w < sizeof(kept_fields) / sizeof(kept_fields[0]); w++)
+				k += !strcmp(f[x].key, kept_fields[w]);
+		r->fields = NULL;
+		r->nfields = 0;
+		if (k) {
+			r->fields = arena_alloc(&an->arena, k * sizeof(*r->fields));
+			for (size_t x = 0; x < n; x++)
+				for (size_t w = 0; w < sizeof(kept_fields) / sizeof(kept_fields[0]); w++)
+					if (!strcmp(f[x].key, kept_fields[w])) {
+						r->fields[r->nfields].key = kept_fields[w];
+						r->fields[r->nfields++].value = arena_strndup(&an->arena, f[x].value,
+							kept_len(f[x].value));
+					}
 		}
-		rec_journey[i] = o->idx;
-		hop_counts[o->idx]++;
+		arena_release(&tmp);
 	}
-	/* the journeys still open when the capture ends */
-	for (size_t i = 0; i < open.cap; i++)
-		if (open.t[i].used)
-			ends[open.t[i].idx] = vx_journey_close(&open.t[i].st);
-	/* keep journeys of two hops or more, numbered in order of their first hop */
-	size_t *jmap = malloc((nj ? nj : 1) * sizeof(size_t));
-	size_t kept = 0;
+	return 0;
+}
 
-	if (!jmap)
+/* stream the journeys of @each through the builder; ids are ranks in time order */
+static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
+				 int (*each)(void *priv, vx_rec_fn fn, void *arg), void *priv,
+				 int (*fields)(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n),
+				 size_t (*row_fields)(void *priv, struct arena *a, struct vx_field **out))
+{
+	struct builder *b = calloc(1, sizeof(*b));
+	size_t nunres = 0;
+	int ret;
+
+	if (!b)
+		return vx_error("out of memory building journeys");
+	b->an = an;
+	b->max_keep = max_keep;
+	b->row_fields = row_fields;
+	b->priv = priv;
+	b->jpaths = malloc((an->npaths ? an->npaths : 1) * sizeof(*b->jpaths));
+	b->path_serial = calloc(an->npaths ? an->npaths : 1, sizeof(*b->path_serial));
+	if (!b->jpaths || !b->path_serial)
 		abort();
-	for (size_t j = 0; j < nj; j++)
-		jmap[j] = hop_counts[j] >= 2 ? kept++ : (size_t)-1;
-	an->journeys = calloc(kept ? kept : 1, sizeof(*an->journeys));
+	ret = each(priv, journey_event, b);
+	close_journey(b);
+	if (ret) {
+		builder_release(b);
+		return ret < 0 ? ret : -1;
+	}
+	/* the kept journeys, in time order, are journeys 1..n */
+	if (b->nheap)
+		qsort(b->heap, b->nheap, sizeof(*b->heap), cmp_journey_ptr);
+	an->journeys = calloc(b->nheap ? b->nheap : 1, sizeof(*an->journeys));
 	if (!an->journeys)
 		abort();
-	an->njourneys = kept;
-	for (size_t j = 0; j < nj; j++)
-		if (jmap[j] != (size_t)-1) {
-			struct vx_journey *jj = &an->journeys[jmap[j]];
+	for (size_t i = 0; i < b->nheap; i++) {
+		an->journeys[i] = *b->heap[i];
+		an->journeys[i].id = (int)i + 1;
+		add_block(an, b->heap[i]);
+	}
+	an->njourneys = b->nheap;
+	b->nheap = 0;
+	/* each shape's first journey: its id when it was kept, else counted below */
+	b->keys = malloc((an->nshapes ? an->nshapes : 1) * sizeof(*b->keys));
+	if (!b->keys)
+		abort();
+	for (size_t s = 0; s < an->nshapes; s++) {
+		struct jkey k = key_of(an->shapes[s].first);
+		size_t lo = 0, hi = an->njourneys;
 
-			jj->id = (int)jmap[j] + 1;
-			jj->hops = arena_alloc(&an->arena, hop_counts[j] * sizeof(*jj->hops));
-			jj->end = ends[j];
-			jj->end_rule = rules[j];
+		while (lo < hi) {
+			size_t mid = (lo + hi) / 2;
+			struct jkey m = key_of(&an->journeys[mid]);
+
+			if (cmp_jkey(&m, &k) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-	for (size_t i = 0; i < ds->nrecs; i++) {
-		const struct vx_rec *r = &ds->recs[i];
-		size_t j = rec_journey[i];
+		if (lo < an->njourneys) {
+			struct jkey m = key_of(&an->journeys[lo]);
 
-		if (j == (size_t)-1 || jmap[j] == (size_t)-1)
-			continue;
-		struct vx_journey *jj = &an->journeys[jmap[j]];
-		struct vx_hop *h = &jj->hops[jj->nhops++];
+			if (!cmp_jkey(&m, &k)) {
+				an->shapes[s].first->id = (int)lo + 1;
+				continue;
+			}
+		}
+		an->shapes[s].first->id = 0;
+		b->keys[nunres++] = k;
+	}
+	if (nunres) {
+		/* a second walk counts the journeys that started before each unresolved first */
+		qsort(b->keys, nunres, sizeof(*b->keys), cmp_jkey_v);
+		b->nkeys = nunres;
+		b->less = calloc(nunres, sizeof(*b->less));
+		if (!b->less)
+			abort();
+		b->counting = true;
+		ret = each(priv, journey_event, b);
+		close_journey(b);
+		if (ret) {
+			builder_release(b);
+			return ret < 0 ? ret : -1;
+		}
+		for (size_t i = 1; i < nunres; i++)
+			b->less[i] += b->less[i - 1];
+		for (size_t s = 0; s < an->nshapes; s++) {
+			struct jkey k = key_of(an->shapes[s].first);
+			struct jkey *f = bsearch(&k, b->keys, nunres, sizeof(k), cmp_jkey_v);
 
-		jj->skb = r->skb;
-		jj->capture_id = r->capture_id;
-		h->ts_ns = r->ts_ns;
-		h->rec = r;
-		h->event = r->name;
-		h->dev = r->dev;
-		h->len = r->len;
-		h->path = an->rec_path[i] >= 0 ? &an->paths[an->rec_path[i]] : NULL;
+			if (!an->shapes[s].first->id && f)
+				an->shapes[s].first->id = (int)b->less[f - b->keys] + 1;
+		}
 	}
-	for (size_t j = 0; j < an->njourneys; j++) {
-		journey_encap(&an->journeys[j]);
-		vx_journey_segments(&an->journeys[j]);
+	builder_release(b);
+	vx_analysis_sort_drops(an);
+	if (an->nshapes)
+		qsort(an->shapes, an->nshapes, sizeof(*an->shapes), cmp_shape);
+	for (size_t s = 0; s < an->nshapes; s++) {
+		an->shapes[s].id = (int)s + 1;
+		if (fetch_fields(an, an->shapes[s].first, fields, priv) < 0)
+			return -1;
 	}
-	free(jmap);
-	free(open.t);
-	free(hop_counts);
-	free(ends);
-	free(rules);
-	free(traced);
-	free(rec_journey);
+	for (size_t i = 0; i < an->njourneys; i++)
+		if (fetch_fields(an, &an->journeys[i], fields, priv) < 0)
+			return -1;
+	return 0;
+}
+
+/* ---- a loaded dataset as a source (vx_analysis_build) ---- */
+
+struct ds_source {
+	const struct vx_dataset *ds;
+	size_t *by_skb;		/* indices of the recs with an skb, in (capture, skb, time) order */
+	size_t nby_skb;
+	size_t *by_id;		/* indices of all recs by id */
+};
+
+static const struct vx_dataset *sort_ds;
+
+static int cmp_by_skb(const void *a, const void *b)
+{
+	const struct vx_rec *x = &sort_ds->recs[*(const size_t *)a], *y = &sort_ds->recs[*(const size_t *)b];
+
+	if (x->capture_id != y->capture_id)
+		return x->capture_id < y->capture_id ? -1 : 1;
+	if (x->skb != y->skb)
+		return x->skb < y->skb ? -1 : 1;
+	/* then the dataset's own (time) order */
+	return (*(const size_t *)a > *(const size_t *)b) - (*(const size_t *)a < *(const size_t *)b);
+}
+
+static int cmp_by_id(const void *a, const void *b)
+{
+	const struct vx_rec *x = &sort_ds->recs[*(const size_t *)a], *y = &sort_ds->recs[*(const size_t *)b];
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int ds_journey_each(void *priv, vx_rec_fn fn, void *arg)
+{
+	struct ds_source *d = priv;
+	int ret;
+
+	for (size_t i = 0; i < d->nby_skb; i++)
+		if ((ret = fn(arg, &d->ds->recs[d->by_skb[i]])))
+			return ret;
+	return 0;
+}
+
+static int ds_event_fields(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n)
+{
+	struct ds_source *d = priv;
+	size_t lo = 0, hi = d->ds->nrecs;
+
+	(void)a;
+	*out = NULL;
+	*n = 0;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (d->ds->recs[d->by_id[mid]].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < d->ds->nrecs && d->ds->recs[d->by_id[lo]].id == id) {
+		*out = d->ds->recs[d->by_id[lo]].fields;
+		*n = d->ds->recs[d->by_id[lo]].nfields;
+	}
 	return 0;
 }
 
 int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 {
+	struct ds_source d = { ds, NULL, 0, NULL };
+	int ret;
+
 	memset(an, 0, sizeof(*an));
 	an->ds = ds;
-	if (build_paths(an) < 0 || build_journeys(an) < 0 || vx_routes_build(an) < 0 ||
-	    vx_analysis_why(an) < 0) {
+	d.by_skb = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(size_t));
+	d.by_id = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(size_t));
+	if (!d.by_skb || !d.by_id)
+		abort();
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		d.by_id[i] = i;
+		if (ds->recs[i].skb)
+			d.by_skb[d.nby_skb++] = i;
+	}
+	sort_ds = ds;
+	qsort(d.by_skb, d.nby_skb, sizeof(size_t), cmp_by_skb);
+	qsort(d.by_id, ds->nrecs, sizeof(size_t), cmp_by_id);
+	sort_ds = NULL;
+	for (size_t i = 0; i < ds->nrecs; i++)
+		traced_add(an, ds->recs[i].capture_id, ds->recs[i].name);
+	ret = build_paths(an);
+	if (!ret)
+		ret = vx_lookups_build(ds->recs, ds->nrecs, &an->lookups);
+	if (!ret) {
+		pathmap_build(an);
+		ret = build_journeys_stream(an, SIZE_MAX, ds_journey_each, &d, ds_event_fields, NULL);
+	}
+	if (!ret)
+		ret = vx_routes_build(an);
+	free(d.by_skb);
+	free(d.by_id);
+	if (ret) {
 		vx_analysis_release(an);
 		return -1;
 	}
 	return 0;
+}
+
+/* ---- streamed from a source (the store) ---- */
+
+static bool is_fib_lookup(const char *name)
+{
+	const char *c = strchr(name, ':');
+	const char *base = c ? c + 1 : name;
+
+	return !strcmp(base, "fib_table_lookup") || !strcmp(base, "fib6_table_lookup");
+}
+
+struct route_keep {
+	struct vx_analysis *an;
+	size_t cap;
+	size_t other_kept;
+};
+
+static int route_event(void *arg, const struct vx_rec *r)
+{
+	struct route_keep *k = arg;
+	struct vx_analysis *an = k->an;
+	int pi = path_index(an, r);
+	const struct vx_path *p = pi >= 0 ? &an->paths[pi] : NULL;
+	bool listed = vx_is_route_event(r->name), kept;
+	struct vx_field *fields = NULL;
+	size_t nfields;
+	struct vx_rec *c;
+
+	an->nroute_events += listed;
+	/* every FIB lookup, kept or not, for the hops and drops (lookups.h) */
+	if (is_fib_lookup(r->name)) {
+		struct arena tmp = ARENA_INIT;
+		struct vx_rec t = *r;
+		struct vx_lookup l;
+
+		t.nfields = an->src->row_fields(an->src->priv, &tmp, &t.fields);
+		if (!vx_lookup_from_rec(&t, &l)) {
+			l.src = arena_strdup(&an->arena, l.src);
+			l.dst = arena_strdup(&an->arena, l.dst);
+			l.dev = arena_strdup(&an->arena, l.dev);
+			l.gw = arena_strdup(&an->arena, l.gw);
+			if (vx_lookups_add(&an->lookups, r->capture_id, &l) < 0)
+				abort();
+		}
+		arena_release(&tmp);
+	}
+	/* the route facts of a path are the same for each of its events: decide once */
+	if (pi >= 0 && an->path_route[pi] >= 0) {
+		kept = an->path_route[pi];
+	} else {
+		kept = vx_route_event_kept(r, p ? p->stack : NULL);
+		if (pi >= 0)
+			an->path_route[pi] = kept;
+	}
+	if (!kept) {
+		if (!listed || k->other_kept == VX_ROUTE_EVENTS_KEPT)
+			return 0;
+		k->other_kept++;
+	}
+	if (an->own.nrecs == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 64;
+		an->own.recs = realloc(an->own.recs, k->cap * sizeof(*an->own.recs));
+		if (!an->own.recs)
+			abort();
+	}
+	c = &an->own.recs[an->own.nrecs++];
+	*c = *r;
+	c->comm = arena_strdup(&an->own.arena, r->comm);
+	c->name = arena_strdup(&an->own.arena, r->name);
+	c->dev = arena_strdup(&an->own.arena, r->dev);
+	nfields = an->src->row_fields(an->src->priv, &an->own.arena, &fields);
+	c->fields = fields;
+	c->nfields = nfields;
+	return 0;
+}
+
+int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analysis_opts *opts,
+		       struct vx_analysis *an)
+{
+	size_t keep = opts && opts->max_journeys ? opts->max_journeys : VX_ANALYSIS_MAX_JOURNEYS;
+	struct route_keep rk = { an, 0, 0 };
+	int ret;
+
+	memset(an, 0, sizeof(*an));
+	an->src = src;
+	an->ds = &an->own;
+	an->filter = opts ? opts->filter : NULL;
+	ret = src->captures(src->priv, &an->own);
+	if (!ret)
+		ret = stream_paths(an);
+	if (!ret && opts && opts->paths_only)
+		return 0;
+	/* the journey rule's traced kinds, by capture */
+	if (!ret && src->names_each)
+		ret = src->names_each(src->priv, traced_add, an);
+	/* route events first: the journeys join their hops and drops to the FIB lookups */
+	if (!ret) {
+		an->path_route = malloc(an->npaths ? an->npaths : 1);
+		if (!an->path_route)
+			abort();
+		memset(an->path_route, -1, an->npaths ? an->npaths : 1);
+		ret = src->route_events_each(src->priv, route_event, &rk);
+		vx_lookups_sort(&an->lookups);
+	}
+	if (!ret)
+		ret = build_journeys_stream(an, keep, src->journey_events_each, src->priv, src->event_fields,
+					    src->row_fields);
+	if (!ret)
+		ret = vx_routes_build(an);
+	if (ret) {
+		vx_analysis_release(an);
+		return -1;
+	}
+	return 0;
+}
+
+int vx_analysis_events_each(const struct vx_analysis *an, vx_rec_fn fn, void *arg)
+{
+	int ret;
+
+	if (an->src)
+		return an->src->events_each(an->src->priv, fn, arg);
+	for (size_t i = 0; an->ds && i < an->ds->nrecs; i++)
+		if ((ret = fn(arg, &an->ds->recs[i])))
+			return ret;
+	return 0;
+}
+
+size_t vx_analysis_journeys_total(const struct vx_analysis *an)
+{
+	return an->journeys_total > an->njourneys ? an->journeys_total : an->njourneys;
 }
 
 void vx_analysis_release(struct vx_analysis *an)
@@ -484,17 +1471,20 @@ void vx_analysis_release(struct vx_analysis *an)
 	free(an->journeys);
 	free(an->routes);
 	free(an->rec_path);
+	for (size_t i = 0; i < an->nblocks; i++)
+		free(an->blocks[i]);
+	free(an->blocks);
+	for (size_t i = 0; i < an->nshapes; i++) {
+		free(an->shapes[i].first);
+		free(an->shapes[i].hist);
+	}
+	free(an->shapes);
+	free(an->pathmap);
+	free(an->path_route);
+	vx_dataset_release(&an->own);
 	free(an->drops);
+	free(an->traced);
 	vx_lookups_release(&an->lookups);
 	arena_release(&an->arena);
 	memset(an, 0, sizeof(*an));
-}
-
-const struct vx_path *vx_analysis_path_of(const struct vx_analysis *an, const struct vx_rec *r)
-{
-	size_t i = (size_t)(r - an->ds->recs);
-
-	if (i >= an->ds->nrecs || an->rec_path[i] < 0)
-		return NULL;
-	return &an->paths[an->rec_path[i]];
 }

@@ -1,7 +1,8 @@
 /* analysis.h: what a capture means: layers of each frame, distinct paths (stacks) with
  * their IP-layer passes and encapsulation, and per-packet journeys joined by skb address.
- * Input is a struct vx_dataset loaded by the store; output is read by the renderers.
- * Must not: touch the store, parse inputs, or print.
+ * Input is pulled through a struct vx_event_source (the store's cursors, wired up by the
+ * command) in bounded memory, or a struct vx_dataset already loaded (tests); output is read
+ * by the renderers. Must not: touch the store directly, parse inputs, or print.
  */
 #ifndef VX_ANALYSIS_H
 #define VX_ANALYSIS_H
@@ -11,10 +12,13 @@
 #include <stdio.h>
 
 #include "../src/model.h"
+#include "hist.h"
 #include "drops.h"
 #include "lookups.h"
 #include "packet.h"
 #include "journey-rule.h"
+
+struct vx_filter;
 
 /* kernel network layers, outermost (user side) to innermost (wire side) */
 enum vx_layer {
@@ -52,6 +56,7 @@ struct vx_path {
 	const char *event;
 	const struct vx_stack *stack;
 	enum vx_layer *layers;	/* one per frame of @stack */
+	bool in_journey;	/* some journey of two hops or more has an event on this path */
 	size_t count;		/* events with this event name and stack */
 	int ip_passes;
 	const char *encap;
@@ -97,6 +102,31 @@ struct vx_journey {
 	const struct vx_drop *drop;	/* the journey ended in a drop (skb:kfree_skb), or NULL */
 	enum vx_journey_end end;	/* how it ended: seen (freed) or inferred */
 	const char *end_rule;	/* VX_JEND_REUSED: the rule that saw the next packet (static) */
+	size_t hops_left_out;	/* hops after the first VX_JOURNEY_MAX_HOPS, counted only */
+};
+
+/* a journey keeps its first VX_JOURNEY_MAX_HOPS hops in detail, the rest are counted; the
+ * journeys kept whole copy at most VX_KEPT_STR_MAX bytes of an event, device or comm name
+ * and take at most VX_KEPT_JOURNEY_BYTES together (beyond, fewer of the first are kept) */
+#define VX_JOURNEY_MAX_HOPS 256
+#define VX_KEPT_STR_MAX 256
+#define VX_KEPT_JOURNEY_BYTES (32u << 20)
+
+/*
+ * struct vx_shape - the journeys that took the same way: the same sequence of (event,
+ * dev, len, path) hops. @first is the earliest of them (owned by the analysis), @count how
+ * many there were, @hist[i] (1 <= i < @nhist) the distribution of the time from hop i-1 to
+ * hop i over all of them (hop 0 has none; hops beyond VX_SHAPE_MAX_HOPS have none).
+ */
+#define VX_MAX_SHAPES 100
+#define VX_SHAPE_MAX_HOPS 40
+struct vx_shape {
+	int id;			/* 1-based, most frequent first */
+	size_t count;
+	uint64_t hash;
+	struct vx_journey *first;
+	size_t nhist;
+	struct vx_hist *hist;	/* malloc'd, @nhist of them */
 };
 
 /*
@@ -142,6 +172,46 @@ struct vx_route {
 
 const char *vx_route_class_name(enum vx_route_class c);
 
+/*
+ * struct vx_event_source - where the analysis pulls events from, one row at a time; the
+ * command wires it to the store's cursors (store_*_each). Every callback's rec and its
+ * strings are borrowed for the call. Each *_each returns 0, @fn's non-zero value, or -1
+ * with vx_error() set when the source fails.
+ * @captures:            fill ds->captures (ds owned by the analysis)
+ * @paths_each:          distinct (event, stack) pairs with counts (any order)
+ * @journey_events_each: events with an skb address in (capture, skb, time, id) order
+ * @route_events_each:   fib* (fib:fib_table_lookup, fib6:fib6_table_lookup), netlink:*,
+ *                       probe:*, kprobes:* events in time order
+ * @names_each:          the distinct event names of each capture (any order)
+ * @row_fields:          during a journey_events_each or route_events_each callback, the
+ *                       current row's fields in @a (the recs come without them)
+ * @events_each:         every event in time order, without fields (chrome trace)
+ * @event_fields:        fields of one event by id, in @a
+ */
+typedef int (*vx_rec_fn)(void *arg, const struct vx_rec *r);
+struct vx_event_source {
+	void *priv;
+	int (*captures)(void *priv, struct vx_dataset *ds);
+	int (*paths_each)(void *priv, int (*fn)(void *arg, const struct vx_path_row *p), void *arg);
+	int (*journey_events_each)(void *priv, vx_rec_fn fn, void *arg);
+	int (*route_events_each)(void *priv, vx_rec_fn fn, void *arg);
+	int (*names_each)(void *priv, int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg);
+	int (*events_each)(void *priv, vx_rec_fn fn, void *arg);
+	int (*event_fields)(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n);
+	size_t (*row_fields)(void *priv, struct arena *a, struct vx_field **out);
+};
+
+/* journeys kept in detail (the first in time order) when the caller does not say */
+#define VX_ANALYSIS_MAX_JOURNEYS 1000
+/* route events (fib lookups, extack, nexthop probes) kept besides the route requests' own */
+#define VX_ROUTE_EVENTS_KEPT 100
+
+struct vx_analysis_opts {
+	size_t max_journeys;	/* 0: VX_ANALYSIS_MAX_JOURNEYS; SIZE_MAX: all */
+	bool paths_only;	/* no journeys, shapes or routes (flame graphs need the paths alone) */
+	const struct vx_filter *filter;	/* only the journeys that match (filter.h), or NULL */
+};
+
 /* one row of the drop summary: how many journeys died for one reason at one place */
 struct vx_drop_count {
 	const char *reason;	/* NULL when the kernel gives none */
@@ -150,7 +220,7 @@ struct vx_drop_count {
 };
 
 struct vx_analysis {
-	const struct vx_dataset *ds;	/* borrowed */
+	const struct vx_dataset *ds;	/* borrowed (vx_analysis_build) or @own (streamed) */
 	struct vx_path *paths;
 	size_t npaths;
 	struct vx_journey *journeys;
@@ -160,20 +230,70 @@ struct vx_analysis {
 	int *rec_path;		/* per dataset rec: index into @paths, -1 without stack */
 	struct vx_lookups lookups;	/* FIB lookups by (capture, cpu, time), for hops and drops */
 	struct vx_drop_count *drops;	/* the drop summary, most frequent first */
-	size_t ndrops;
+	size_t ndrops, drops_cap;
 	size_t frames;		/* stack frames of all paths */
 	size_t unsymbolised_frames;	/* of which raw kernel addresses ("0xffff...") */
 	struct arena arena;	/* everything above lives here or in the malloc'd arrays */
+
+	/* streamed analyses (vx_analysis_stream); zero in analyses built by hand */
+	const struct vx_event_source *src;	/* borrowed, for renderers that stream (chrome) */
+	struct vx_dataset own;	/* captures, stacks of the paths, kept route events */
+	size_t journeys_total;	/* journeys of two hops or more; @journeys are the first of them */
+	size_t journeys_encap, journeys_reenter;
+	struct vx_shape *shapes;	/* VX_MAX_SHAPES at most, most frequent first */
+	size_t nshapes;
+	size_t other_shape_journeys;	/* journeys whose shape did not fit in @shapes */
+	size_t nroute_events;	/* route events in all (vx_is_route_event); the first are in ds->recs */
+	void **blocks;		/* malloc'd journey copies, freed with the analysis */
+	size_t nblocks;
+	int *pathmap;		/* (stack id, event) -> index into @paths, open addressing */
+	signed char *path_route;	/* by path: -1 unknown, 0/1 vx_route_event_kept() */
+	size_t pathmap_cap;
+	const struct vx_filter *filter;	/* borrowed from the options */
+	struct vx_traced { int64_t capture_id; uint32_t traced; } *traced;	/* by capture */
+	size_t ntraced;
 };
 
-/* vx_analysis_build - analyse @ds (borrowed; must outlive @an). Free with vx_analysis_release() */
+/*
+ * vx_analysis_stream - analyse what @src yields in memory bounded by the number of distinct
+ * paths and shapes, not of events: paths from its aggregate, journeys built one address at
+ * a time (journey_events_each) and folded into at most VX_MAX_SHAPES shapes with latency
+ * distributions, the first @opts->max_journeys journeys kept in detail, route events
+ * filtered by name. Route events come first: their FIB lookups (an->lookups) are joined to
+ * each journey as it is finished (vx_journey_why: hop routes, packets, drop), then
+ * @opts->filter decides whether the journey counts at all (shapes, totals, drop summary,
+ * kept journeys). @src must outlive @an. Free with vx_analysis_release().
+ */
+int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analysis_opts *opts,
+		       struct vx_analysis *an);
+/* vx_analysis_events_each - every event in time order, from the source or the dataset
+ * (@r and its strings borrowed for the call); returns 0, @fn's non-zero value, or -1 */
+int vx_analysis_events_each(const struct vx_analysis *an, vx_rec_fn fn, void *arg);
+/* vx_analysis_journeys_total - journeys of two hops or more, also those not kept */
+size_t vx_analysis_journeys_total(const struct vx_analysis *an);
+/* vx_is_route_event - fib lookups, netlink extack, nexthop probes: the route events table */
+bool vx_is_route_event(const char *name);
+/* vx_route_event_kept - @r matters to the route requests (routes.c keeps it) */
+bool vx_route_event_kept(const struct vx_rec *r, const struct vx_stack *st);
+
+/* vx_analysis_build - analyse @ds (borrowed; must outlive @an), keeping every journey.
+ * The journeys go through the same builder as vx_analysis_stream(). Free with
+ * vx_analysis_release() */
 int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an);
 void vx_analysis_release(struct vx_analysis *an);
-/* vx_analysis_why - attach to each journey's transmit hops the route lookup that decided
- * them and to each dropped journey its drop, and build the drop summary (called by
- * vx_analysis_build; report/hop-why.c) */
-int vx_analysis_why(struct vx_analysis *an);
-/* vx_analysis_count_drops - (re)build the drop summary from the journeys' drops */
+/* vx_journey_why - as each journey is finished (report/hop-why.c): the packet a kprobe read
+ * at each of its hops (into @pkts, one per hop, when the hop's rec has header fields), the
+ * FIB lookup of @an->lookups that sent each transmit hop to its device, and, when @last (its
+ * last event, with fields and the stack @last_stack, may be NULL) is a drop, its drop in
+ * *@drop with the failed lookup since @prev_ts (the event before it). */
+void vx_journey_why(const struct vx_analysis *an, struct vx_journey *j, struct vx_packet *pkts,
+		    const struct vx_rec *last, const struct vx_stack *last_stack, uint64_t prev_ts,
+		    struct vx_drop *drop);
+/* vx_analysis_count_drop - count @d into the drop summary (strings copied); 0 or -1 */
+int vx_analysis_count_drop(struct vx_analysis *an, const struct vx_drop *d);
+/* vx_analysis_sort_drops - most frequent first */
+void vx_analysis_sort_drops(struct vx_analysis *an);
+/* vx_analysis_count_drops - (re)build the drop summary from the kept journeys' drops */
 int vx_analysis_count_drops(struct vx_analysis *an);
 
 /* vx_analysis_blind - NULL, or the one-line warning every renderer shows when most stack

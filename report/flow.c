@@ -241,6 +241,17 @@ int vx_journey_groups(const struct vx_analysis *an, struct vx_journey_group **ou
 
 	*out = NULL;
 	*n = 0;
+	if (an->nshapes) {
+		g = calloc(an->nshapes, sizeof(*g));
+		if (!g)
+			return vx_error("out of memory listing %zu shapes", an->nshapes);
+		for (size_t i = 0; i < an->nshapes; i++)
+			g[i] = (struct vx_journey_group){ an->shapes[i].first, an->shapes[i].count,
+							  an->shapes[i].hash, &an->shapes[i] };
+		*out = g;
+		*n = an->nshapes;
+		return 0;
+	}
 	if (!an->njourneys)
 		return 0;
 	refs = malloc(an->njourneys * sizeof(*refs));
@@ -271,6 +282,7 @@ int vx_journey_groups(const struct vx_analysis *an, struct vx_journey_group **ou
 		g[ng].first = refs[i].j;
 		g[ng].count = 1;
 		g[ng].shape = refs[i].shape;
+		g[ng].agg = NULL;
 		ng++;
 	}
 	free(refs);
@@ -457,6 +469,8 @@ int vx_unjoined_paths(const struct vx_analysis *an, const struct vx_path ***out,
 		free(list);
 		return vx_error("out of memory listing %zu paths", an->npaths);
 	}
+	for (size_t i = 0; i < an->npaths; i++)
+		used[i] = an->paths[i].in_journey;
 	for (size_t i = 0; i < an->njourneys; i++)
 		for (size_t h = 0; h < an->journeys[i].nhops; h++) {
 			const struct vx_path *p = an->journeys[i].hops[h].path;

@@ -48,12 +48,15 @@ struct vx_journey_group {
 	const struct vx_journey *first;
 	size_t count;
 	uint64_t shape;		/* hash of the shape */
+	const struct vx_shape *agg;	/* the streamed shape with its hop latencies, or NULL */
 };
 
 /*
  * vx_journey_groups - group the journeys of @an by shape, most frequent group first
- * (ties: the group whose first journey has the lower id). *@out is malloc'd and freed
- * by the caller with free(); *@n receives the number of groups. Returns 0 or -1.
+ * (ties: the group whose first journey has the lower id): the analysis' shapes when it
+ * was streamed (at most VX_MAX_SHAPES; an->other_shape_journeys did not fit), else the
+ * journeys grouped here. *@out is malloc'd and freed by the caller with free(); *@n
+ * receives the number of groups. Returns 0 or -1.
  */
 int vx_journey_groups(const struct vx_analysis *an, struct vx_journey_group **out, size_t *n);
 

@@ -188,6 +188,26 @@ int vx_lookups_build(const struct vx_rec *recs, size_t n, struct vx_lookups *out
 	return 0;
 }
 
+int vx_lookups_add(struct vx_lookups *ls, int64_t capture_id, const struct vx_lookup *l)
+{
+	if (ls->n % 256 == 0) {
+		struct vx_lookup_rec *v = realloc(ls->v, (ls->n + 256) * sizeof(*v));
+
+		if (!v)
+			return -1;
+		ls->v = v;
+	}
+	ls->v[ls->n].capture_id = capture_id;
+	ls->v[ls->n++].l = *l;
+	return 0;
+}
+
+void vx_lookups_sort(struct vx_lookups *ls)
+{
+	if (ls->n > 1)
+		qsort(ls->v, ls->n, sizeof(*ls->v), cmp_lookup);
+}
+
 void vx_lookups_release(struct vx_lookups *ls)
 {
 	free(ls->v);

@@ -3,7 +3,10 @@
  * one track (thread) per network device with a thread_name record, every event an instant
  * event ("ph":"i", thread scope) at its time in µs since the capture's first event, with
  * args skb, len, dev, path (id of its kernel path), journey, cpu, pid and comm.
- * Must not: parse, query the store, or print JSON except through the jw_* writer.
+ * Events are streamed through the analysis (vx_analysis_events_each), never held; the
+ * "journey" arg names the journeys the analysis kept (the first --max-journeys, default
+ * 1000, in time order). Must not: parse, query the store, or print JSON except through
+ * the jw_* writer.
  */
 #include "render.h"
 
@@ -19,9 +22,27 @@
 
 struct tracks {
 	const char *names[CHROME_MAX_TRACKS];
+	bool owned[CHROME_MAX_TRACKS];	/* names[i] is malloc'd */
 	size_t n;
 	bool other_named;
 };
+
+static void tracks_reset(struct tracks *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->owned[i])
+			free((char *)t->names[i]);
+	memset(t->owned, 0, sizeof(t->owned));
+	t->n = 0;
+}
+
+static void tracks_release(struct tracks *t)
+{
+	if (t)
+		tracks_reset(t);
+	free(t);
+}
+
 
 /* track of @dev in capture order of appearance: 1 = no device, 2.. = devices */
 static int track_of(struct tracks *t, const char *dev, bool *is_new)
@@ -57,144 +78,208 @@ static void write_meta(struct json_writer *w, const char *what, int64_t pid, int
 	jw_end_object(w);
 }
 
+/* event id -> journey id of the journeys the analysis kept (open addressing) */
+struct journey_ids {
+	int64_t *id;
+	int *journey;
+	size_t cap;
+};
+
+static void ids_put(struct journey_ids *m, int64_t id, int journey)
+{
+	size_t i = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL) & (m->cap - 1);
+
+	while (m->id[i] && m->id[i] != id)
+		i = (i + 1) & (m->cap - 1);
+	m->id[i] = id;
+	m->journey[i] = journey;
+}
+
+static int ids_get(const struct journey_ids *m, int64_t id)
+{
+	size_t i = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL) & (m->cap - 1);
+
+	if (!id)
+		return 0;
+	while (m->id[i]) {
+		if (m->id[i] == id)
+			return m->journey[i];
+		i = (i + 1) & (m->cap - 1);
+	}
+	return 0;
+}
+
+struct chrome {
+	const struct vx_analysis *an;
+	struct json_writer *w;
+	struct tracks *t;
+	struct journey_ids ids;
+	int64_t cur_capture;
+	uint64_t t0;
+	bool first;
+};
+
+static int chrome_event(void *arg, const struct vx_rec *r)
+{
+	struct chrome *c = arg;
+	const struct vx_dataset *ds = c->an->ds;
+	struct json_writer *w = c->w;
+	struct tracks *t = c->t;
+	const struct vx_path *p;
+	bool is_new;
+	int tid, journey;
+
+	if (c->first || r->capture_id != c->cur_capture) {
+		const char *src = NULL;
+		char name[64];
+
+		c->cur_capture = r->capture_id;
+		c->t0 = r->ts_ns;
+		c->first = false;
+		tracks_reset(t);
+		t->other_named = false;
+		for (size_t i = 0; ds && i < ds->ncaptures; i++)
+			if (ds->captures[i].id == c->cur_capture) {
+				src = ds->captures[i].source;
+				if (ds->captures[i].first_ts && ds->captures[i].first_ts <= c->t0)
+					c->t0 = ds->captures[i].first_ts;
+			}
+		snprintf(name, sizeof(name), "capture %" PRId64 ": ", c->cur_capture);
+		jw_start_object(w);
+		jw_kstring(w, "name", "process_name");
+		jw_kstring(w, "ph", "M");
+		jw_kint(w, "pid", c->cur_capture);
+		jw_kint(w, "tid", 0);
+		jw_key(w, "args");
+		jw_start_object(w);
+		jw_key(w, "name");
+		{
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_addstr(&sb, name);
+			strbuf_addstr(&sb, src ? src : "?");
+			jw_string(w, sb.buf);
+			strbuf_release(&sb);
+		}
+		jw_end_object(w);
+		jw_end_object(w);
+		write_meta(w, "thread_name", c->cur_capture, 1, "(no device)", -1);
+		write_meta(w, "thread_sort_index", c->cur_capture, 1, NULL, 1);
+	}
+	/* the track names outlive the row: the capture's devices are few, keep copies */
+	tid = track_of(t, r->dev, &is_new);
+	if (is_new) {
+		char *copy = strdup(r->dev);
+
+		if (!copy)
+			return vx_error("out of memory rendering the chrome trace");
+		t->names[t->n - 1] = copy;
+		t->owned[t->n - 1] = true;
+		write_meta(w, "thread_name", c->cur_capture, tid, r->dev, -1);
+		write_meta(w, "thread_sort_index", c->cur_capture, tid, NULL, tid);
+	} else if (tid == CHROME_MAX_TRACKS + 2 && !t->other_named) {
+		write_meta(w, "thread_name", c->cur_capture, tid, "(other devices)", -1);
+		t->other_named = true;
+	}
+	jw_start_object(w);
+	jw_kstring(w, "name", r->name);
+	{
+		const char *colon = r->name ? strchr(r->name, ':') : NULL;
+		char cat[32];
+		size_t n = colon ? (size_t)(colon - r->name) : 0;
+
+		if (n >= sizeof(cat))
+			n = sizeof(cat) - 1;
+		memcpy(cat, r->name ? r->name : "", n);
+		cat[n] = '\0';
+		jw_kstring(w, "cat", n ? cat : "event");
+	}
+	jw_kstring(w, "ph", "i");
+	jw_kstring(w, "s", "t");
+	jw_key(w, "ts");
+	jw_decimal(w, r->ts_ns >= c->t0 ? (int64_t)(r->ts_ns - c->t0) : -(int64_t)(c->t0 - r->ts_ns), 3);
+	jw_kint(w, "pid", c->cur_capture);
+	jw_kint(w, "tid", tid);
+	jw_key(w, "args");
+	jw_start_object(w);
+	if (r->skb) {
+		char skb[24];
+
+		snprintf(skb, sizeof(skb), "0x%" PRIx64, r->skb);
+		jw_kstring(w, "skb", skb);
+	}
+	if (r->len >= 0)
+		jw_kint(w, "len", r->len);
+	if (r->dev)
+		jw_kstring(w, "dev", r->dev);
+	p = vx_analysis_path_of(c->an, r);
+	if (p) {
+		jw_kint(w, "path", p->id);
+		jw_kint(w, "ip_passes", p->ip_passes);
+		if (p->reenters_ip_after_encap)
+			jw_kbool(w, "reenters_ip_after_encap", true);
+	}
+	journey = ids_get(&c->ids, r->id);
+	if (journey)
+		jw_kint(w, "journey", journey);
+	jw_kint(w, "cpu", r->cpu);
+	jw_kint(w, "pid", r->pid);
+	if (r->comm)
+		jw_kstring(w, "comm", r->comm);
+	jw_end_object(w);
+	jw_end_object(w);
+	return 0;
+}
+
 static int chrome_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
 {
-	const struct vx_dataset *ds = an->ds;
-	size_t nrecs = ds ? ds->nrecs : 0;
-	int *journey_of = calloc(nrecs + 1, sizeof(*journey_of));
-	struct tracks *t = calloc(1, sizeof(*t));
-	struct json_writer *w;
-	int64_t cur_capture = 0;
-	uint64_t t0 = 0;
-	bool first = true;
+	struct chrome c = { .an = an, .first = true };
+	size_t nhops = 0;
+	int ret;
 
-	if (!journey_of || !t) {
-		free(journey_of);
-		free(t);
+	(void)opts;
+	for (size_t i = 0; i < an->njourneys; i++)
+		nhops += an->journeys[i].nhops;
+	c.ids.cap = 16;
+	while (c.ids.cap < nhops * 2 + 1)
+		c.ids.cap *= 2;
+	c.ids.id = calloc(c.ids.cap, sizeof(*c.ids.id));
+	c.ids.journey = calloc(c.ids.cap, sizeof(*c.ids.journey));
+	c.t = calloc(1, sizeof(*c.t));
+	if (!c.ids.id || !c.ids.journey || !c.t) {
+		free(c.ids.id);
+		free(c.ids.journey);
+		free(c.t);
 		return vx_error("out of memory rendering the chrome trace");
 	}
 	for (size_t i = 0; i < an->njourneys; i++)
 		for (size_t k = 0; k < an->journeys[i].nhops; k++) {
 			const struct vx_rec *r = an->journeys[i].hops[k].rec;
 
-			if (r && r >= ds->recs && r < ds->recs + nrecs)
-				journey_of[r - ds->recs] = an->journeys[i].id;
+			if (r && r->id)
+				ids_put(&c.ids, r->id, an->journeys[i].id);
 		}
-	w = jw_new_file(out, false);
-	jw_start_object(w);
-	jw_kstring(w, "displayTimeUnit", "ns");
-	jw_key(w, "otherData");
-	jw_start_object(w);
-	jw_kstring(w, "generator", "vxanalyze report --format chrome");
-	jw_kstring(w, "tracks", "one thread per network device; ts in microseconds since the "
+	c.w = jw_new_file(out, false);
+	jw_start_object(c.w);
+	jw_kstring(c.w, "displayTimeUnit", "ns");
+	jw_key(c.w, "otherData");
+	jw_start_object(c.w);
+	jw_kstring(c.w, "generator", "vxanalyze report --format chrome");
+	jw_kstring(c.w, "tracks", "one thread per network device; ts in microseconds since the "
 		   "first event of the capture");
-	jw_end_object(w);
-	jw_key(w, "traceEvents");
-	jw_start_array(w);
-	for (size_t i = 0; i < nrecs; i++) {
-		const struct vx_rec *r = &ds->recs[i];
-		const struct vx_path *p;
-		bool is_new;
-		int tid;
-
-		if (first || r->capture_id != cur_capture) {
-			const char *src = NULL;
-			char name[64];
-
-			cur_capture = r->capture_id;
-			t0 = r->ts_ns;
-			first = false;
-			t->n = 0;
-			t->other_named = false;
-			for (size_t c = 0; c < ds->ncaptures; c++)
-				if (ds->captures[c].id == cur_capture) {
-					src = ds->captures[c].source;
-					if (ds->captures[c].first_ts && ds->captures[c].first_ts <= t0)
-						t0 = ds->captures[c].first_ts;
-				}
-			snprintf(name, sizeof(name), "capture %" PRId64 ": ", cur_capture);
-			jw_start_object(w);
-			jw_kstring(w, "name", "process_name");
-			jw_kstring(w, "ph", "M");
-			jw_kint(w, "pid", cur_capture);
-			jw_kint(w, "tid", 0);
-			jw_key(w, "args");
-			jw_start_object(w);
-			jw_key(w, "name");
-			{
-				struct strbuf sb = STRBUF_INIT;
-
-				strbuf_addstr(&sb, name);
-				strbuf_addstr(&sb, src ? src : "?");
-				jw_string(w, sb.buf);
-				strbuf_release(&sb);
-			}
-			jw_end_object(w);
-			jw_end_object(w);
-			write_meta(w, "thread_name", cur_capture, 1, "(no device)", -1);
-			write_meta(w, "thread_sort_index", cur_capture, 1, NULL, 1);
-		}
-		tid = track_of(t, r->dev, &is_new);
-		if (is_new) {
-			write_meta(w, "thread_name", cur_capture, tid, r->dev, -1);
-			write_meta(w, "thread_sort_index", cur_capture, tid, NULL, tid);
-		} else if (tid == CHROME_MAX_TRACKS + 2 && !t->other_named) {
-			write_meta(w, "thread_name", cur_capture, tid, "(other devices)", -1);
-			t->other_named = true;
-		}
-		jw_start_object(w);
-		jw_kstring(w, "name", r->name);
-		{
-			const char *colon = r->name ? strchr(r->name, ':') : NULL;
-			char cat[32];
-			size_t n = colon ? (size_t)(colon - r->name) : 0;
-
-			if (n >= sizeof(cat))
-				n = sizeof(cat) - 1;
-			memcpy(cat, r->name ? r->name : "", n);
-			cat[n] = '\0';
-			jw_kstring(w, "cat", n ? cat : "event");
-		}
-		jw_kstring(w, "ph", "i");
-		jw_kstring(w, "s", "t");
-		jw_key(w, "ts");
-		jw_decimal(w, r->ts_ns >= t0 ? (int64_t)(r->ts_ns - t0) : -(int64_t)(t0 - r->ts_ns), 3);
-		jw_kint(w, "pid", cur_capture);
-		jw_kint(w, "tid", tid);
-		jw_key(w, "args");
-		jw_start_object(w);
-		if (r->skb) {
-			char skb[24];
-
-			snprintf(skb, sizeof(skb), "0x%" PRIx64, r->skb);
-			jw_kstring(w, "skb", skb);
-		}
-		if (r->len >= 0)
-			jw_kint(w, "len", r->len);
-		if (r->dev)
-			jw_kstring(w, "dev", r->dev);
-		p = vx_analysis_path_of(an, r);
-		if (p) {
-			jw_kint(w, "path", p->id);
-			jw_kint(w, "ip_passes", p->ip_passes);
-			if (p->reenters_ip_after_encap)
-				jw_kbool(w, "reenters_ip_after_encap", true);
-		}
-		if (journey_of[i])
-			jw_kint(w, "journey", journey_of[i]);
-		jw_kint(w, "cpu", r->cpu);
-		jw_kint(w, "pid", r->pid);
-		if (r->comm)
-			jw_kstring(w, "comm", r->comm);
-		jw_end_object(w);
-		jw_end_object(w);
-	}
-	jw_end_array(w);
-	jw_end_object(w);
-	jw_destroy(w);
+	jw_end_object(c.w);
+	jw_key(c.w, "traceEvents");
+	jw_start_array(c.w);
+	ret = vx_analysis_events_each(an, chrome_event, &c);
+	jw_end_array(c.w);
+	jw_end_object(c.w);
+	jw_destroy(c.w);
 	fputc('\n', out);
-	free(journey_of);
-	free(t);
+	tracks_release(c.t);
+	free(c.ids.id);
+	free(c.ids.journey);
+	if (ret)
+		return -1;
 	if (ferror(out))
 		return vx_error("chrome report: write error");
 	return 0;

@@ -85,4 +85,5 @@ const struct vx_renderer vx_render_folded = {
 	.name = "folded",
 	.desc = "collapsed stacks (outermost;...;innermost;event count) for flamegraph.pl/speedscope",
 	.write = folded_write,
+	.paths_only = true,
 };

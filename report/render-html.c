@@ -269,12 +269,19 @@ static void write_captures(struct html *h, size_t ngroups)
 	const struct vx_dataset *ds = an->ds;
 	size_t reenter = 0;
 
-	for (size_t i = 0; i < an->njourneys; i++)
-		reenter += an->journeys[i].reenters_ip_after_encap;
+	size_t total = vx_analysis_journeys_total(an);
+
+	if (an->journeys_total)
+		reenter = an->journeys_reenter;
+	else
+		for (size_t i = 0; i < an->njourneys; i++)
+			reenter += an->journeys[i].reenters_ip_after_encap;
 	fputs("<h1>Where the packets went inside the kernel</h1>\n<p class=\"sub\">", h->out);
-	fprintf(h->out, "%zu journey%s in %zu shape%s, %zu distinct kernel path%s", an->njourneys,
-		an->njourneys == 1 ? "" : "s", ngroups, ngroups == 1 ? "" : "s", an->npaths,
+	fprintf(h->out, "%zu journey%s in %zu shape%s, %zu distinct kernel path%s", total,
+		total == 1 ? "" : "s", ngroups, ngroups == 1 ? "" : "s", an->npaths,
 		an->npaths == 1 ? "" : "s");
+	if (an->other_shape_journeys)
+		fprintf(h->out, " (and %zu journeys of rarer shapes, counted only)", an->other_shape_journeys);
 	if (reenter)
 		fprintf(h->out, "; <b class=\"yes\">%zu journey%s through the IP layer again after "
 			"encapsulation</b>", reenter, reenter == 1 ? " passes" : "s pass");
@@ -668,6 +675,44 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 	free(pts);
 }
 
+static void write_ns(FILE *out, uint64_t ns)
+{
+	if (ns < 10000000)
+		fprintf(out, "%.1f \xc2\xb5s", ns / 1e3);
+	else
+		fprintf(out, "%.1f ms", ns / 1e6);
+}
+
+/* the time from each hop to the next over all journeys of the shape (streamed analyses) */
+static void write_latencies(struct html *h, const struct vx_journey_group *g)
+{
+	const struct vx_shape *s = g->agg;
+	static const double qs[] = { 0.5, 0.9, 0.99, 1.0 };
+
+	if (!s || s->count < 2 || s->nhist < 2)
+		return;
+	fprintf(h->out, "<details class=\"latency\"><summary>time since the previous hop over the "
+		"%zu journeys (p50, p90, p99, max; within 3.2 %%)</summary>\n<table><tr><th class=\"num\">"
+		"hop</th><th>event</th><th>device</th><th class=\"num\">p50</th><th class=\"num\">p90</th>"
+		"<th class=\"num\">p99</th><th class=\"num\">max</th></tr>\n", s->count);
+	for (size_t i = 1; i < s->nhist && i < g->first->nhops && i < HTML_MAX_HOPS; i++) {
+		const struct vx_hop *hp = &g->first->hops[i];
+
+		fprintf(h->out, "<tr><td class=\"num\">%zu</td><td><code>", i);
+		esc(h, hp->event);
+		fputs("</code></td><td>", h->out);
+		esc(h, hp->dev ? hp->dev : "\xe2\x80\x94");
+		fputs("</td>", h->out);
+		for (size_t q = 0; q < sizeof(qs) / sizeof(qs[0]); q++) {
+			fputs("<td class=\"num\">", h->out);
+			write_ns(h->out, vx_hist_quantile(&s->hist[i], qs[q]));
+			fputs("</td>", h->out);
+		}
+		fputs("</tr>\n", h->out);
+	}
+	fputs("</table></details>\n", h->out);
+}
+
 /* why the packet went where it went: the route lookup behind each transmit, and the drop */
 static void write_why(struct html *h, const struct vx_journey *j)
 {
@@ -766,6 +811,7 @@ static void write_group(struct html *h, const struct vx_journey_group *g, int gi
 	}
 	fputs("</div>\n", h->out);
 	write_diagram(h, j, gid);
+	write_latencies(h, g);
 	write_why(h, j);
 	fputs("<div class=\"detail\"><p class=\"hint\">Click a hop to see its kernel stack.</p></div>\n"
 	      "</section>\n", h->out);
@@ -786,7 +832,7 @@ static void write_unjoined_paths(struct html *h, int *gid, int max)
 	for (size_t i = 0; i < n && (int)i < max; i++) {
 		struct vx_hop hop;
 		struct vx_journey j;
-		struct vx_journey_group g = { &j, list[i]->count, 0 };
+		struct vx_journey_group g = { &j, list[i]->count, 0, NULL };
 
 		vx_path_journey(list[i], &j, &hop);
 		fprintf(h->out, "<!-- path #%d, %zu events -->\n", list[i]->id, list[i]->count);
@@ -800,12 +846,6 @@ static void write_unjoined_paths(struct html *h, int *gid, int max)
 
 /* ---- route events ---- */
 
-static bool is_route_event(const char *ev)
-{
-	return ev && (!strcmp(ev, "fib:fib_table_lookup") || !strcmp(ev, "fib6:fib6_table_lookup") ||
-		      !strcmp(ev, "netlink:netlink_extack") || !strncmp(ev, "probe:fib_check_nh", 18) ||
-		      !strncmp(ev, "kprobes:fib_check_nh", 20));
-}
 
 static bool stack_has(const struct vx_path *p, const char *prefix)
 {
@@ -923,7 +963,9 @@ static void write_route_events(struct html *h)
 	struct strbuf sb = STRBUF_INIT;
 
 	for (size_t i = 0; ds && i < ds->nrecs; i++)
-		n += is_route_event(ds->recs[i].name);
+		n += vx_is_route_event(ds->recs[i].name);
+	if (an->nroute_events > n)
+		n = an->nroute_events;	/* streamed: only the first are kept */
 	if (!n)
 		return;
 	fprintf(h->out, "<section id=\"route\"><h2>Route events (%zu)</h2>\n<p class=\"sub\">FIB lookups, "
@@ -935,7 +977,7 @@ static void write_route_events(struct html *h)
 		const struct vx_path *p;
 		uint64_t t0 = 0;
 
-		if (!is_route_event(r->name))
+		if (!vx_is_route_event(r->name))
 			continue;
 		shown++;
 		for (size_t c = 0; c < ds->ncaptures; c++)

@@ -1,9 +1,13 @@
 /* render-json.c: the JSON report, a contract for later tools and tests:
- * {captures:[...], paths:[...], journeys:[...], routes:[...]} — field names are stable; add, never rename.
+ * {captures:[...], paths:[...], journeys:[...], journeys_total, journeys_left_out,
+ * shapes:[...], other_shape_journeys, routes:[...]} — field names are stable; add, never
+ * rename. journeys lists the first --max-journeys (default 1000) in time order.
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "flow.h"
 #include "render.h"
 #include "../src/json.h"
 
@@ -125,13 +129,32 @@ static void write_packet(struct json_writer *w, const struct vx_packet *p)
 	jw_end_object(w);
 }
 
-static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
+static void write_hop_ref(struct json_writer *w, const struct vx_hop *hp)
 {
+	jw_kstring(w, "event", hp->event);
+	jw_kstring(w, "dev", hp->dev);
+	if (hp->len >= 0)
+		jw_kint(w, "len", hp->len);
+	else {
+		jw_key(w, "len");
+		jw_null(w);
+	}
+	if (hp->path)
+		jw_kint(w, "path_id", hp->path->id);
+	else {
+		jw_key(w, "path_id");
+		jw_null(w);
+	}
+}
+
+static void write_journeys(struct json_writer *w, const struct vx_analysis *an, size_t max)
+{
+	size_t n = an->njourneys < max ? an->njourneys : max;
 	char skb[32];
 
 	jw_key(w, "journeys");
 	jw_start_array(w);
-	for (size_t i = 0; i < an->njourneys; i++) {
+	for (size_t i = 0; i < n; i++) {
 		const struct vx_journey *j = &an->journeys[i];
 
 		jw_start_object(w);
@@ -146,20 +169,7 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
 
 			jw_start_object(w);
 			jw_kuint(w, "ts_ns", hp->ts_ns);
-			jw_kstring(w, "event", hp->event);
-			jw_kstring(w, "dev", hp->dev);
-			if (hp->len >= 0)
-				jw_kint(w, "len", hp->len);
-			else {
-				jw_key(w, "len");
-				jw_null(w);
-			}
-			if (hp->path)
-				jw_kint(w, "path_id", hp->path->id);
-			else {
-				jw_key(w, "path_id");
-				jw_null(w);
-			}
+			write_hop_ref(w, hp);
 			jw_key(w, "route");
 			write_lookup(w, hp->route);
 			jw_key(w, "pkt");
@@ -176,6 +186,8 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
 			jw_null(w);
 		}
 		jw_kbool(w, "reenters_ip_after_encap", j->reenters_ip_after_encap);
+		if (j->hops_left_out)
+			jw_kuint(w, "hops_left_out", j->hops_left_out);
 		/* how it ended: "freed" was seen, the others are inferred */
 		jw_kstring(w, "end", vx_journey_end_name(j->end));
 		jw_kstring(w, "end_rule", j->end_rule);
@@ -193,6 +205,8 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
 		jw_end_object(w);
 	}
 	jw_end_array(w);
+	jw_kuint(w, "journeys_total", vx_analysis_journeys_total(an));
+	jw_kuint(w, "journeys_left_out", vx_analysis_journeys_total(an) - n);
 }
 
 static void write_drops(struct json_writer *w, const struct vx_analysis *an)
@@ -207,6 +221,56 @@ static void write_drops(struct json_writer *w, const struct vx_analysis *an)
 		jw_end_object(w);
 	}
 	jw_end_array(w);
+}
+
+/* shapes: one entry per way the journeys took, with each hop's latency distribution */
+static int write_shapes(struct json_writer *w, const struct vx_analysis *an)
+{
+	struct vx_journey_group *g;
+	size_t ng;
+
+	if (vx_journey_groups(an, &g, &ng) < 0)
+		return -1;
+	jw_key(w, "shapes");
+	jw_start_array(w);
+	for (size_t i = 0; i < ng; i++) {
+		const struct vx_journey *j = g[i].first;
+		const struct vx_shape *s = g[i].agg;
+
+		jw_start_object(w);
+		jw_kint(w, "id", (int64_t)i + 1);
+		jw_kuint(w, "count", g[i].count);
+		jw_kint(w, "first_journey_id", j->id);
+		jw_key(w, "hops");
+		jw_start_array(w);
+		for (size_t h = 0; h < j->nhops; h++) {
+			static const struct { const char *key; double q; } qs[] = {
+				{ "p50_ns", 0.5 }, { "p90_ns", 0.9 }, { "p99_ns", 0.99 }, { "max_ns", 1.0 },
+			};
+
+			jw_start_object(w);
+			write_hop_ref(w, &j->hops[h]);
+			for (size_t q = 0; q < sizeof(qs) / sizeof(qs[0]); q++) {
+				if (s && h >= 1 && h < s->nhist && s->hist[h].n)
+					jw_kuint(w, qs[q].key, vx_hist_quantile(&s->hist[h], qs[q].q));
+				else if (!s && h >= 1 && g[i].count == 1)
+					jw_kuint(w, qs[q].key, j->hops[h].ts_ns - j->hops[h - 1].ts_ns);
+				else {
+					jw_key(w, qs[q].key);
+					jw_null(w);
+				}
+			}
+			jw_end_object(w);
+		}
+		jw_end_array(w);
+		jw_kstring(w, "encap", j->encap);
+		jw_kbool(w, "reenters_ip_after_encap", j->reenters_ip_after_encap);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_kuint(w, "other_shape_journeys", an->other_shape_journeys);
+	free(g);
+	return 0;
 }
 
 static void write_routes(struct json_writer *w, const struct vx_analysis *an)
@@ -255,7 +319,12 @@ static int json_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	jw_start_object(w);
 	write_captures(w, an->ds);
 	write_paths(w, an);
-	write_journeys(w, an);
+	write_journeys(w, an, opts && opts->max_journeys > 0 ? (size_t)opts->max_journeys :
+			   VX_ANALYSIS_MAX_JOURNEYS);
+	if (write_shapes(w, an) < 0) {
+		jw_destroy(w);
+		return -1;
+	}
 	write_routes(w, an);
 	write_drops(w, an);
 	/* what the reader must know before trusting the rest */

@@ -112,6 +112,32 @@ static void fmt_delta(char *buf, size_t n, uint64_t prev, uint64_t cur, int firs
 		snprintf(buf, n, "+%7.1f ms", d / 1e6);
 }
 
+static void fmt_ns(char *buf, size_t n, uint64_t d)
+{
+	if (d < 10000000)
+		snprintf(buf, n, "%.1f us", d / 1000.0);
+	else
+		snprintf(buf, n, "%.1f ms", d / 1e6);
+}
+
+/* time since the previous hop over every journey of the shape (streamed analyses) */
+static void write_latencies(FILE *out, const struct vx_journey *j, const struct vx_shape *s)
+{
+	if (!s || s->count < 2 || s->nhist < 2)
+		return;
+	fprintf(out, "  time since the previous hop over %zu journeys, p50 / p90 / p99 / max:\n", s->count);
+	for (size_t i = 1; i < s->nhist && i < j->nhops; i++) {
+		char q[4][32];
+
+		fmt_ns(q[0], sizeof(q[0]), vx_hist_quantile(&s->hist[i], 0.5));
+		fmt_ns(q[1], sizeof(q[1]), vx_hist_quantile(&s->hist[i], 0.9));
+		fmt_ns(q[2], sizeof(q[2]), vx_hist_quantile(&s->hist[i], 0.99));
+		fmt_ns(q[3], sizeof(q[3]), s->hist[i].max);
+		fprintf(out, "  %3zu %-14.14s %s / %s / %s / %s\n", i,
+			j->hops[i].dev ? j->hops[i].dev : "-", q[0], q[1], q[2], q[3]);
+	}
+}
+
 static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 {
 	struct strbuf head = STRBUF_INIT;
@@ -361,12 +387,17 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	}
 	if (vx_analysis_blind(an))
 		fprintf(out, "\nwarning: %s\n", vx_analysis_blind(an));
-	for (size_t j = 0; j < an->njourneys; j++) {
-		encap += an->journeys[j].encap != NULL;
-		reenter += an->journeys[j].reenters_ip_after_encap;
+	if (an->journeys_total) {
+		encap = an->journeys_encap;
+		reenter = an->journeys_reenter;
+	} else {
+		for (size_t j = 0; j < an->njourneys; j++) {
+			encap += an->journeys[j].encap != NULL;
+			reenter += an->journeys[j].reenters_ip_after_encap;
+		}
 	}
 	fprintf(out, "\n%zu journeys (%zu encapsulated, %zu re-entering IP after encap), %zu distinct paths",
-		an->njourneys, encap, reenter, an->npaths);
+		vx_analysis_journeys_total(an), encap, reenter, an->npaths);
 	if (an->nroutes)
 		fprintf(out, ", %zu route requests", an->nroutes);
 	fputc('\n', out);
@@ -390,11 +421,19 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 
 	if (vx_journey_groups(an, &groups, &ngroups) < 0)
 		return -1;
-	for (size_t g = 0; g < ngroups && g < max; g++)
+	for (size_t g = 0; g < ngroups && g < max; g++) {
 		write_journey(out, groups[g].first, groups[g].count);
+		if (groups[g].agg && groups[g].count > 1) {
+			write_latencies(out, groups[g].first, groups[g].agg);
+			fputc('\n', out);
+		}
+	}
 	if (ngroups > max)
 		fprintf(out, "... %zu more journey shapes (--max-journeys N shows more, --format json shows"
-			     " every journey)\n\n", ngroups - max);
+			     " every shape and the first journeys)\n\n", ngroups - max);
+	if (an->other_shape_journeys)
+		fprintf(out, "... %zu journeys of rarer shapes beyond the %d kept, counted only\n\n",
+			an->other_shape_journeys, VX_MAX_SHAPES);
 	free(groups);
 	write_drops(out, an);
 	for (size_t i = 0; i < an->nroutes; i++)

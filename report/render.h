@@ -18,6 +18,7 @@ struct vx_renderer {
 	const char *name;	/* --format NAME */
 	const char *desc;
 	int (*write)(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts);
+	bool paths_only;	/* reads the paths alone: the command skips journeys and routes */
 };
 
 extern const struct vx_renderer *const vx_renderers[];	/* NULL-terminated, in report/renderers.c */

@@ -72,6 +72,18 @@ static bool is_route_rec(const struct vx_rec *r, const struct vx_stack *st)
 	       stack_has(st, "fib_create_info") || stack_has(st, "fib6_") || stack_has(st, "ip6_route_add");
 }
 
+bool vx_is_route_event(const char *ev)
+{
+	return ev && (!strcmp(ev, "fib:fib_table_lookup") || !strcmp(ev, "fib6:fib6_table_lookup") ||
+		      !strcmp(ev, "netlink:netlink_extack") || !strncmp(ev, "probe:fib_check_nh", 18) ||
+		      !strncmp(ev, "kprobes:fib_check_nh", 20));
+}
+
+bool vx_route_event_kept(const struct vx_rec *r, const struct vx_stack *st)
+{
+	return is_recvmsg_probe(r->name) || is_route_rec(r, st);
+}
+
 struct open_req {
 	int64_t capture_id;
 	int pid;

@@ -18,6 +18,98 @@
 #include "../report/filter.h"
 #include "../report/render.h"
 
+/* ---- the analysis' event source: the store's cursors ---- */
+
+struct store_source {
+	struct vx_store *st;
+	int64_t capture;
+	vx_rec_fn fn;
+	void *arg;
+	struct store_row *row;	/* during a route events callback */
+};
+
+static int src_captures(void *priv, struct vx_dataset *ds)
+{
+	struct store_source *s = priv;
+
+	return store_load(s->st, s->capture, false, ds);
+}
+
+static int src_paths_each(void *priv, int (*fn)(void *arg, const struct vx_path_row *p), void *arg)
+{
+	struct store_source *s = priv;
+
+	return store_paths_each(s->st, s->capture, fn, arg);
+}
+
+static int pass_rec(void *arg, const struct vx_rec *r, struct store_row *row)
+{
+	struct store_source *s = arg;
+
+	(void)row;
+	return s->fn(s->arg, r);
+}
+
+/* the row is kept for src_row_fields() during the callback */
+static int pass_rec_row(void *arg, const struct vx_rec *r, struct store_row *row)
+{
+	struct store_source *s = arg;
+	int ret;
+
+	s->row = row;
+	ret = s->fn(s->arg, r);
+	s->row = NULL;
+	return ret;
+}
+
+static size_t src_row_fields(void *priv, struct arena *a, struct vx_field **out)
+{
+	struct store_source *s = priv;
+
+	return store_row_fields(s->row, a, out);
+}
+
+static int src_journey_events_each(void *priv, vx_rec_fn fn, void *arg)
+{
+	struct store_source *s = priv;
+
+	s->fn = fn;
+	s->arg = arg;
+	return store_events_by_skb_each(s->st, s->capture, pass_rec_row, s);
+}
+
+static int src_route_events_each(void *priv, vx_rec_fn fn, void *arg)
+{
+	struct store_source *s = priv;
+
+	s->fn = fn;
+	s->arg = arg;
+	return store_route_events_each(s->st, s->capture, pass_rec_row, s);
+}
+
+static int src_names_each(void *priv, int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg)
+{
+	struct store_source *s = priv;
+
+	return store_event_names_each(s->st, s->capture, fn, arg);
+}
+
+static int src_events_each(void *priv, vx_rec_fn fn, void *arg)
+{
+	struct store_source *s = priv;
+
+	s->fn = fn;
+	s->arg = arg;
+	return store_events_each(s->st, s->capture, pass_rec, s);
+}
+
+static int src_event_fields(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n)
+{
+	struct store_source *s = priv;
+
+	return store_event_fields(s->st, id, a, out, n);
+}
+
 static const struct vx_choice *renderer_choice(size_t i)
 {
 	static struct vx_choice c;
@@ -45,8 +137,10 @@ static const struct vx_opt_doc report_opts[] = {
 	{ .key = 'o', .name = "output", .arg = "FILE",
 	  .help = "write to FILE instead of standard output", .complete = VX_COMPLETE_FILE },
 	{ .key = 'n', .name = "max-journeys", .arg = "N",
-	  .help = "journeys shown by text, journey shapes drawn by html and\n"
-	  "dot (default 20; html/dot draw at most 100)" },
+	  .help = "journey shapes shown by text, drawn by html and dot\n"
+	  "(default 20; html/dot draw at most 100); journeys listed\n"
+	  "by json and named by chrome, the first in time (default\n"
+	  "1000; json says how many it left out)" },
 	{ .key = VX_OPT_LONG(2), .name = "color", .arg = "WHEN",
 	  .help = "colour the text report: auto (default: on a terminal\n"
 	  "when NO_COLOR is not set), always, never",
@@ -76,8 +170,20 @@ int cmd_report(int argc, char **argv)
 	struct vx_render_opts ropts = { 0 };
 	const struct vx_renderer *r;
 	struct vx_store *st;
-	struct vx_dataset ds;
 	struct vx_analysis an;
+	struct vx_analysis_opts aopts = { 0 };
+	struct store_source ssrc = { 0 };
+	const struct vx_event_source src = {
+		.priv = &ssrc,
+		.captures = src_captures,
+		.paths_each = src_paths_each,
+		.journey_events_each = src_journey_events_each,
+		.route_events_each = src_route_events_each,
+		.names_each = src_names_each,
+		.events_each = src_events_each,
+		.event_fields = src_event_fields,
+		.row_fields = src_row_fields,
+	};
 	struct strbuf tmp = STRBUF_INIT;
 	enum vx_color color = VX_COLOR_AUTO;
 	struct vx_filter *filter = NULL;
@@ -143,18 +249,20 @@ int cmd_report(int argc, char **argv)
 		vx_filter_free(filter);
 		return 1;
 	}
-	if (store_load(st, capture, true, &ds) < 0) {
+	ssrc.st = st;
+	ssrc.capture = capture;
+	/* journeys kept in detail: what the JSON lists (and at least enough to number the
+	 * shapes' first journeys without a second walk, most of the time) */
+	aopts.max_journeys = ropts.max_journeys > VX_ANALYSIS_MAX_JOURNEYS ? (size_t)ropts.max_journeys :
+			     VX_ANALYSIS_MAX_JOURNEYS;
+	aopts.paths_only = r->paths_only;
+	aopts.filter = filter;
+	/* one read transaction for the analysis and the renderer that streams events */
+	if (store_read_begin(st) < 0 || vx_analysis_stream(&src, &aopts, &an) < 0) {
 		vx_report_error();
+		store_read_end(st);
 		store_close(st);
 		vx_filter_free(filter);
-		return 1;
-	}
-	store_close(st);
-	if (vx_analysis_build(&ds, &an) < 0 || (filter && vx_analysis_filter(&an, filter) < 0)) {
-		vx_report_error();
-		vx_analysis_release(&an);	/* a failed build left it empty: releasing is harmless */
-		vx_filter_free(filter);
-		vx_dataset_release(&ds);
 		return 1;
 	}
 	if (output) {
@@ -166,8 +274,13 @@ int cmd_report(int argc, char **argv)
 		}
 	}
 	ropts.color = vx_color_enabled(color, out);
+	vx_error_clear();
 	if (r->write(out, &an, &ropts) < 0 || (output && fclose(out) != 0)) {
-		vx_die_msg("%s: write error", output ? output : "standard output");
+		/* a renderer that streams says why it failed (a damaged page, ...) */
+		if (*vx_error_msg() && !strstr(vx_error_msg(), "write error"))
+			vx_report_error();
+		else
+			vx_die_msg("%s: write error", output ? output : "standard output");
 		if (output)
 			unlink(tmp.buf);
 		goto done;
@@ -182,6 +295,7 @@ done:
 	strbuf_release(&tmp);
 	vx_filter_free(filter);
 	vx_analysis_release(&an);
-	vx_dataset_release(&ds);
+	store_read_end(st);
+	store_close(st);
 	return ret;
 }

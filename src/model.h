@@ -141,6 +141,23 @@ struct vx_rec {
 };
 
 /*
+ * struct vx_path_row - one distinct (event name, stack) pair as the store aggregates it:
+ * @count events, the first of them (in capture, time, id order) is @first_id at
+ * @first_ts in @first_capture. @frames (innermost first) are borrowed.
+ */
+struct vx_path_row {
+	const char *name;
+	int64_t stack_id;
+	uint64_t count;
+	int64_t first_capture;
+	uint64_t first_ts;
+	int64_t first_id;
+	const char *const *frames;
+	size_t nframes;
+	bool stack_missing;	/* events name a stack the stacks table does not hold */
+};
+
+/*
  * struct vx_dataset - everything one report needs, owned by the dataset: the three
  * arrays are malloc'd, every string lives in @arena; vx_dataset_release() frees all.
  * @recs are ordered by capture, then time.

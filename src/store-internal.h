@@ -1,5 +1,6 @@
 /* store-internal.h: what src/store*.c share and nothing else sees: the store's handle,
- * the schema, the hash index, and the import pipeline's state (store-import.c).
+ * the schema, the hash index, the import pipeline's state (store-import.c), and the
+ * helpers of the report's cursors (store-read.c).
  * Must not: be included outside src/store*.c (it pulls in sqlite3.h).
  */
 #ifndef VX_STORE_INTERNAL_H
@@ -31,11 +32,22 @@ struct vx_store {
 	char *path;
 	bool readonly;
 	struct vx_import *imp;	/* non-NULL while an import runs */
+	int reading;		/* nesting of store_read_begin() (store-read.c) */
+	sqlite3_stmt *sel_fields;	/* store_event_fields(), prepared once */
 };
 
 int store_db_error(struct vx_store *st, const char *what);
 int store_exec(struct vx_store *st, const char *sql);
 int store_prepare(struct vx_store *st, const char *sql, sqlite3_stmt **s);
+/* store_step_done - the step after the last row: 0 when @rc is SQLITE_DONE, else -1 with
+ * SQLite's own message ("database disk image is malformed") naming @what */
+int store_step_done(struct vx_store *st, int rc, const char *what);
+/*
+ * store_fields_decode - the one reader of an event's fields as the `events` view gives them
+ * (column @col of @s, a flat JSON object): an array allocated in @a (*@out, strings in @a
+ * too). Returns the number of fields (0 when none or not decodable).
+ */
+size_t store_fields_decode(sqlite3_stmt *s, int col, struct arena *a, struct vx_field **out);
 /* store_import_free - stop the writer thread (if any) and free the import state;
  * does not touch the transaction */
 void store_import_free(struct vx_store *st);

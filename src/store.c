@@ -111,6 +111,21 @@ int store_prepare(struct vx_store *st, const char *sql, sqlite3_stmt **s)
 	return 0;
 }
 
+int store_step_done(struct vx_store *st, int rc, const char *what)
+{
+	return rc == SQLITE_DONE ? 0 : store_db_error(st, what);
+}
+
+size_t store_fields_decode(sqlite3_stmt *s, int col, struct arena *a, struct vx_field **out)
+{
+	const char *fields = (const char *)sqlite3_column_text(s, col);
+	int n = fields ? json_parse_flat(fields, a, out) : 0;
+
+	if (n <= 0)
+		*out = NULL;
+	return n > 0 ? (size_t)n : 0;
+}
+
 #define VX_STR_(x) #x
 #define VX_STR(x) VX_STR_(x)
 #define db_error store_db_error
@@ -308,6 +323,7 @@ void store_close(struct vx_store *st)
 	if (!st)
 		return;
 	store_import_rollback(st);
+	sqlite3_finalize(st->sel_fields);
 	if (st->db)
 		sqlite3_close(st->db);
 	free(st->path);
@@ -622,14 +638,14 @@ int store_load(struct vx_store *st, int64_t capture_id, bool with_events, struct
 
 	memset(ds, 0, sizeof(*ds));
 	/* one read transaction: a concurrent import is either wholly visible or not at all */
-	if (exec(st, "BEGIN") < 0)
+	if (store_read_begin(st) < 0)
 		return -1;
 	ret = load_captures(st, capture_id, ds);
 	if (!ret && with_events)
 		ret = load_stacks(st, capture_id, ds);
 	if (!ret && with_events)
 		ret = load_events(st, capture_id, ds);
-	sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
+	store_read_end(st);
 	if (ret)
 		vx_dataset_release(ds);
 	return ret;

@@ -1,5 +1,5 @@
 /* store.h: the SQLite store of captures, events and deduplicated stacks.
- * The only module that includes sqlite3.h. Writers get a struct vx_sink; readers get a
+ * The only module (src/store*.c) that includes sqlite3.h. Writers get a struct vx_sink; readers get a
  * struct vx_dataset. One transaction per import: a failed or killed import leaves nothing.
  */
 #ifndef VX_STORE_H
@@ -42,6 +42,53 @@ void store_import_rollback(struct vx_store *st);
  * @with_events false loads the captures only.
  */
 int store_load(struct vx_store *st, int64_t capture_id, bool with_events, struct vx_dataset *ds);
+
+/* ---- streaming reads (src/store-read.c): the report's queries, in bounded memory ----
+ *
+ * Each *_each() runs one query and calls @fn once per row, in the order it names. What @fn
+ * receives is borrowed: every pointer in it (strings, frames, the row) is valid only during
+ * that call; @fn copies what it keeps. @fn returns 0 to go on; any other value stops the
+ * query and is returned. A query that fails, also after its last row, returns -1 with
+ * SQLite's own message in vx_error() ("database disk image is malformed").
+ * @capture_id 0 means every capture.
+ */
+
+/* store_read_begin/end - one read transaction around several reads (they nest), so that
+ * an import running meanwhile is either wholly visible to all of them or not at all */
+int store_read_begin(struct vx_store *st);
+void store_read_end(struct vx_store *st);
+
+/* the row a store_rec_fn is looking at */
+struct store_row;
+typedef int (*store_rec_fn)(void *arg, const struct vx_rec *r, struct store_row *row);
+
+/*
+ * store_row_fields - the one reader of an event's own fields (skbaddr, err, msg, ...):
+ * decodes the fields of @row into an array in @a (strings too; @a's owner frees them with
+ * the arena), sets *@out and returns how many. Callbacks' vx_rec arrive without fields.
+ */
+size_t store_row_fields(struct store_row *row, struct arena *a, struct vx_field **out);
+
+/* store_paths_each - the distinct (event name, stack) pairs as GROUP BY name, stack_id
+ * (per capture): count and first event of each, with the stack's frames */
+int store_paths_each(struct vx_store *st, int64_t capture_id,
+		     int (*fn)(void *arg, const struct vx_path_row *p), void *arg);
+/* store_events_by_skb_each - the events that carry an skb address, in (capture, skb, time,
+ * id) order, through index events_capture_skb_ts; store_row_fields() gives their fields */
+int store_events_by_skb_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, void *arg);
+/* store_events_each - every event in (capture, time, id) order */
+int store_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, void *arg);
+/* store_route_events_each - the events route requests are made of (fib*, netlink:*,
+ * probe:* and kprobes:* names), in (capture, time, id) order */
+int store_route_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, void *arg);
+/* store_event_names_each - the distinct event names of each capture (the journey rule's
+ * traced kinds); one scan of the events table */
+int store_event_names_each(struct vx_store *st, int64_t capture_id,
+			   int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg);
+
+/* store_event_fields - the fields of event @id, as store_row_fields() gives them (*@out in
+ * @a, *@n of them); for the few events a report keeps after a stream has moved on */
+int store_event_fields(struct vx_store *st, int64_t id, struct arena *a, struct vx_field **out, size_t *n);
 
 /* store_capture_meta - a stored capture fact ("kallsyms", "kernel_release", ...):
  * malloc'd copy in *@value (caller frees) with *@len; 0 found, 1 absent, -1 error */

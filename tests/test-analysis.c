@@ -191,6 +191,58 @@ static void test_journey_splits_on_reused_address_and_on_free(void **state)
 	vx_analysis_release(&an);
 }
 
+/* journeys of the same way fold into one shape with a latency distribution per hop; a
+ * journey longer than VX_JOURNEY_MAX_HOPS keeps its first hops and counts the rest */
+static void test_shapes_count_journeys_and_hop_latencies(void **state)
+{
+	enum { NJ = 5, LONG = VX_JOURNEY_MAX_HOPS + 44, NR = NJ * 2 + LONG };
+	struct vx_dataset ds = { 0 };
+	struct vx_rec *recs = calloc(NR, sizeof(*recs));
+	struct vx_analysis an;
+	size_t n = 0;
+
+	/* five two-hop journeys, 1, 2, 3, 4, 5 us from xmit to receive */
+	for (int j = 0; j < NJ; j++)
+		for (int h = 0; h < 2; h++) {
+			struct vx_rec *r = &recs[n++];
+
+			r->id = (int64_t)n;
+			r->capture_id = 1;
+			r->ts_ns = (uint64_t)j * 1000000000ULL + (uint64_t)h * (j + 1) * 1000;
+			r->name = h ? "net:netif_receive_skb" : "net:net_dev_start_xmit";
+			r->dev = "veth0";
+			r->len = 98;
+			r->skb = 0xffff888000002000ULL + (uint64_t)j * 256;
+		}
+	/* one address busy for LONG events 1 us apart */
+	for (int h = 0; h < LONG; h++) {
+		struct vx_rec *r = &recs[n++];
+
+		r->id = (int64_t)n;
+		r->capture_id = 1;
+		r->ts_ns = 10000000000ULL + (uint64_t)h * 1000;
+		r->name = "net:netif_rx";
+		r->len = -1;
+		r->skb = 0xffff888000009000ULL;
+	}
+	ds.recs = recs;
+	ds.nrecs = n;
+	assert_int_equal(vx_analysis_build(&ds, &an), 0);
+	assert_int_equal(an.journeys_total, NJ + 1);
+	assert_int_equal(an.nshapes, 2);
+	assert_int_equal(an.shapes[0].count, NJ);
+	assert_int_equal(an.shapes[0].first->id, 1);
+	assert_int_equal(an.shapes[0].hist[1].n, NJ);
+	/* 3 us within the histogram's 3.2 % */
+	assert_in_range(vx_hist_quantile(&an.shapes[0].hist[1], 0.5), 2904, 3096);
+	assert_int_equal(an.shapes[0].hist[1].max, 5000);
+	assert_int_equal(an.journeys[NJ].nhops, VX_JOURNEY_MAX_HOPS);
+	assert_int_equal(an.journeys[NJ].hops_left_out, 44);
+	assert_int_equal(an.shapes[1].count, 1);
+	vx_analysis_release(&an);
+	free(recs);
+}
+
 /* ---- floods (samples/capture-flood.sh): ping -f p1 -> p2, 30 pings; store_import_path
  * symbolises them with samples/flood.kallsyms ---- */
 
@@ -313,7 +365,8 @@ static void test_flood_with_free_events_keeps_the_free_event_journeys(void **sta
 		for (size_t i = 0; i < ds.nrecs; i++)
 			if (group_of[i] == g) {
 				assert_true(h < an.journeys[j].nhops);
-				assert_ptr_equal(an.journeys[j].hops[h++].rec, &ds.recs[i]);
+				/* kept journeys hold copies of their events: the same event by id */
+				assert_int_equal(an.journeys[j].hops[h++].rec->id, ds.recs[i].id);
 			}
 		assert_int_equal(h, an.journeys[j].nhops);
 		assert_int_equal(an.journeys[j].end, VX_JEND_FREED);
@@ -352,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_paths_are_counted_per_event_and_stack),
 		cmocka_unit_test(test_journey_joins_kprobes_and_tracepoints_by_skb),
 		cmocka_unit_test(test_journey_splits_on_reused_address_and_on_free),
+		cmocka_unit_test(test_shapes_count_journeys_and_hop_latencies),
 		cmocka_unit_test(test_frames_functions_on_bare_lists),
 		cmocka_unit_test(test_flood_without_free_events_is_one_journey_per_packet),
 		cmocka_unit_test(test_flood_with_free_events_keeps_the_free_event_journeys),

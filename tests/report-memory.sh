@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# report-memory.sh: `report` memory does not grow with the number of events. A synthetic
+# capture is made from the VXLAN ping sample by repeating its events with shifted times and
+# skb addresses (every copy is a new set of journeys) at N and at 4N events; `report` in
+# every format must succeed on both under the same address-space limit (ulimit -v), one
+# that loading every event (about 1 KB each) would exceed at 4N.
+# usage: report-memory.sh VXANALYZE SAMPLES_DIR [EVENTS]   (skips, 77, under ASan)
+set -u
+vx=$1
+samples=$2
+n=${3:-60000}
+limit_kb=${VX_REPORT_VM_KB:-160000}
+[ -n "${VX_SANITIZE:-}" ] && { echo "skip: ASan reserves terabytes of address space"; exit 77; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+command -v sqlite3 > /dev/null || fail "needs the sqlite3 CLI"
+
+# make DB with about $2 events: the sample's 66 events, copied with time + k*1 s and
+# skb + k*4096 (k = 0, 1, ...); copy copies-10 goes through caliX instead of cali2: new
+# shapes whose first journey (6 (copies-10) + 1) is long after the journeys kept whole
+make_db() {
+	local db=$1 events=$2 copies
+	"$vx" import -d "$db" "$samples/vxlan-ping.trace" > /dev/null 2>&1 || fail "import of the sample failed"
+	copies=$(( events / 66 ))
+	# schema 2: event_rows with interned strings (src/store.c); caliX is a new string
+	sqlite3 "$db" "
+		INSERT INTO strings(text) SELECT 'caliX' WHERE NOT EXISTS (SELECT 1 FROM strings WHERE text = 'caliX');
+		WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $copies - 1)
+		INSERT INTO event_rows(capture_id, ts_ns, cpu, pid, comm_id, name_id, dev_id, len, skb, stack_id,
+				       fieldset_id, vals)
+		SELECT e.capture_id, e.ts_ns + k.i * 1000000000, e.cpu, e.pid, e.comm_id, e.name_id,
+		       CASE WHEN k.i = $copies - 10 AND e.dev_id = (SELECT id FROM strings WHERE text = 'cali2')
+			    THEN (SELECT id FROM strings WHERE text = 'caliX') ELSE e.dev_id END, e.len,
+		       CASE WHEN e.skb IS NULL THEN NULL ELSE e.skb + k.i * 4096 END, e.stack_id, e.fieldset_id, e.vals
+		FROM event_rows e, k WHERE e.capture_id = 1 ORDER BY k.i, e.id;
+		UPDATE captures SET events = (SELECT count(*) FROM event_rows), last_ts = (SELECT max(ts_ns) FROM event_rows);
+		PRAGMA wal_checkpoint(TRUNCATE);" > /dev/null || fail "cannot generate $db"
+}
+
+make_db "$tmp/1x.db" "$n"
+make_db "$tmp/4x.db" $(( 4 * n ))
+for db in 1x 4x; do
+	events=$(sqlite3 "$tmp/$db.db" "SELECT count(*) FROM event_rows")
+	for fmt in text json html dot folded chrome; do
+		( ulimit -v "$limit_kb"; exec "$vx" report -d "$tmp/$db.db" --format "$fmt" -o "$tmp/out.$fmt" ) 2> "$tmp/err" ||
+			fail "report --format $fmt on $events events does not fit in $limit_kb KB of address space: $(head -c 300 "$tmp/err")"
+	done
+	# the report is whole: every copy of the sample's journeys is counted
+	python3 - "$tmp/out.json" "$events" <<'PY' || fail "json report on $db is not whole"
+import json, sys
+r = json.load(open(sys.argv[1]))
+copies = int(sys.argv[2]) // 66
+assert r["journeys_total"] == 6 * copies, (r["journeys_total"], copies)
+assert r["journeys_left_out"] == r["journeys_total"] - len(r["journeys"])
+assert sum(s["count"] for s in r["shapes"]) + r["other_shape_journeys"] == r["journeys_total"]
+late = [s for s in r["shapes"] if any(h["dev"] == "caliX" for h in s["hops"])]
+assert late and min(s["first_journey_id"] for s in late) == 6 * (copies - 10) + 1, late
+assert all(s["count"] > 0 and s["hops"][1]["p50_ns"] is not None for s in r["shapes"])
+PY
+	echo "ok: $events events, every format under ulimit -v $limit_kb"
+done
