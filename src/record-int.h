@@ -50,6 +50,12 @@ struct vx_kernel_syms {
 
 struct vx_rec_backend;
 
+/* struct fd_snapshot - descriptors open at a point in time (record.c) */
+struct fd_snapshot {
+	int *fds;
+	size_t n;
+};
+
 /*
  * struct vx_recording - a recording in progress, owned by vx_record(). The backend keeps its own
  * state in @be (allocated by ->setup, freed by ->teardown).
@@ -70,6 +76,7 @@ struct vx_recording {
 	uint64_t *lost_cpu;			/* per CPU, filled by ->disable/->decode */
 	struct vx_spool spool;
 	uint64_t spooled_bytes;
+	struct fd_snapshot fds_at_start;	/* record.c: what the command may inherit */
 	void *be;
 };
 

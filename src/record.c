@@ -10,6 +10,7 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -432,6 +433,63 @@ static int load_tep(struct vx_recording *r)
 	return 0;
 }
 
+/* The descriptors open when the recording started are the caller's, which the command may
+ * inherit; every later one (trace_pipe_raw, perf events, spool, the libraries' own) must
+ * not reach it, or a recorder killed with SIGKILL would leave an instance that cannot be
+ * removed while the command runs (EBUSY). */
+
+/* fd_snapshot_take - list /proc/self/fd into @s (s->fds malloc'd, freed by
+ * fd_snapshot_release); an unreadable /proc leaves it empty */
+static void fd_snapshot_take(struct fd_snapshot *s)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	memset(s, 0, sizeof(*s));
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		int *n;
+
+		if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d))
+			continue;
+		n = realloc(s->fds, (s->n + 1) * sizeof(*n));
+		if (!n)
+			break;
+		s->fds = n;
+		s->fds[s->n++] = atoi(de->d_name);
+	}
+	closedir(d);
+}
+
+static void fd_snapshot_release(struct fd_snapshot *s)
+{
+	free(s->fds);
+	memset(s, 0, sizeof(*s));
+}
+
+/* cloexec_since - FD_CLOEXEC on every descriptor opened after @s was taken */
+static void cloexec_since(const struct fd_snapshot *s)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		int fd = atoi(de->d_name);
+		bool old = false;
+
+		if (de->d_name[0] == '.' || fd == dirfd(d))
+			continue;
+		for (size_t i = 0; i < s->n && !old; i++)
+			old = s->fds[i] == fd;
+		if (!old)
+			fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+	}
+	closedir(d);
+}
+
 /* run_command - fork/exec the command and wait for it while the backend moves the rings
  * into the spool; SIGINT/SIGTERM are forwarded to the command (see on_signal) */
 static int run_command(struct vx_recording *r, struct vx_record_result *res)
@@ -440,6 +498,7 @@ static int run_command(struct vx_recording *r, struct vx_record_result *res)
 	int status;
 
 	fflush(NULL);
+	cloexec_since(&r->fds_at_start);
 	pid = fork();
 	if (pid < 0)
 		return vx_error("%s: cannot start the command: %s", r->o->argv[0], strerror(errno));
@@ -659,6 +718,7 @@ int vx_record(const struct vx_record_opts *o, struct vx_sink *sink, struct vx_re
 	child_pid = 0;
 	if (vx_record_precheck(o) < 0)
 		return -1;
+	fd_snapshot_take(&r.fds_at_start);
 
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
@@ -687,6 +747,7 @@ out:
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
 	rec_release(&r);
+	fd_snapshot_release(&r.fds_at_start);
 	if (ret < 0)
 		vx_record_result_release(res);
 	return ret;
