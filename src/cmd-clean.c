@@ -1,6 +1,7 @@
 /* cmd-clean.c: `vxanalyze clean`: remove what a recording killed with SIGKILL left behind:
- * tracefs instances vxanalyze-<pid> whose pid is gone and, when no recording is live, the
- * kprobes of group vxanalyze. Prints what it removed; the work is vx_record_clean().
+ * tracefs instances vxanalyze-<pid> and spool directories $TMPDIR/vxanalyze-<pid>.* whose
+ * pid is gone and, when no recording is live, the kprobes of group vxanalyze. Prints what
+ * it removed; the work is vx_record_clean().
  */
 #include <stdio.h>
 #include <string.h>
@@ -23,8 +24,9 @@ int cmd_clean(int argc, char **argv)
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: vxanalyze clean\n\nRemoves tracefs instances " VX_RECORD_INSTANCE_PREFIX
-		       "<pid> of recordings whose process is gone\n(killed with SIGKILL) and, when no "
-		       "recording is running, the kprobes of group " VX_RECORD_GROUP ".\n");
+		       "<pid> and spool directories $TMPDIR/vxanalyze-<pid>.* of\nrecordings whose process "
+		       "is gone (killed with SIGKILL) and, when no recording is\nrunning, the kprobes of group "
+		       VX_RECORD_GROUP ".\n");
 		return 0;
 	}
 	if (argc > 1) {

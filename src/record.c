@@ -678,6 +678,9 @@ static int teardown_phase(struct vx_recording *r, bool report)
 /* decode_phase - the spool into the sink, then the per-CPU loss */
 static int decode_phase(struct vx_recording *r, struct vx_record_result *res)
 {
+	if (r->spooled_bytes >= (16u << 20))
+		vx_rec_note(r->o, "decoding %.1f MiB of raw ring data from %s", r->spooled_bytes / 1048576.0,
+			    r->spool.dir);
 	if (r->backend->decode(r) < 0 || write_loss_meta(r) < 0)
 		return -1;
 	res->lost_cpu = calloc((size_t)r->ncpus, sizeof(*res->lost_cpu));

@@ -186,8 +186,9 @@ int vx_kernel_probe(const struct vx_record_opts *o, bool mount, struct vx_kernel
 void vx_kernel_info_release(struct vx_kernel_info *ki);
 
 /*
- * vx_record_clean - remove tracefs instances vxanalyze-<pid> whose pid is dead and, when no
- * live recording remains, the kprobes of group vxanalyze. @note tells what was removed.
+ * vx_record_clean - remove tracefs instances vxanalyze-<pid> and spool directories
+ * $TMPDIR/vxanalyze-<pid>.* whose pid is dead and, when no live recording remains, the
+ * kprobes of group vxanalyze. @note tells what was removed.
  * Returns the number of objects removed, or -1 with vx_error() set.
  */
 int vx_record_clean(void (*note)(void *ctx, const char *msg), void *ctx);
