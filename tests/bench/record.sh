@@ -73,18 +73,38 @@ rec_vx() {
 	[ -n "$stored" ] || { note="vxanalyze failed: $(head -c 200 "$tmp/vx.err")"; stored=-; lost=-; }
 }
 
+# row NAME STORED LOST RATE LOSTRATIO RATERATIO: print, and keep for the medians
+row() {
+	printf '%-26s %10s %10s %9s %10s %10s\n' "$@"
+	echo "$*" | sed 's/ (run [0-9]*)//' >>"$tmp/rows"
+}
 printf '%-26s %10s %10s %9s %10s %10s\n' recorder stored lost 'pings/s' 'lost/perf' 'rate/perf'
 for run in $(seq "$runs"); do
 	note=""
 	rec_none; none_rate=$rate
-	printf '%-26s %10s %10s %9s %10s %10s\n' "none (run $run)" - - "$none_rate" - -
+	row "none (run $run)" - - "$none_rate" - -
 	rec_perf; perf_lost=$lost; perf_rate=$rate
-	printf '%-26s %10s %10s %9s %10s %10s\n' "perf record -ag" "$stored" "$lost" "$rate" 1.00 1.00
+	row "perf record -ag" "$stored" "$lost" "$rate" 1.00 1.00
 	for be in ftrace perf; do
 		rec_vx $be
 		lr=$(awk -v a="$lost" -v b="$perf_lost" 'BEGIN { if (a == "-") print "-"; else if (b > 0) printf "%.2f", a / b; else print (a > 0 ? "inf" : "1.00") }')
 		rr=$(awk -v a="$rate" -v b="$perf_rate" 'BEGIN { if (b > 0 && a != "") printf "%.2f", a / b; else print "-" }')
-		printf '%-26s %10s %10s %9s %10s %10s\n' "vxanalyze --backend $be" "$stored" "$lost" "${rate:--}" "$lr" "$rr"
+		row "vxanalyze --backend $be" "$stored" "$lost" "${rate:--}" "$lr" "$rr"
 	done
 	[ -n "$note" ] && echo "note: $note"
 done
+[ "$runs" -gt 1 ] || exit 0
+# medians per recorder over the runs (ratios: median of the per-run ratios)
+echo "median of $runs runs:"
+python3 - "$tmp/rows" <<'PY'
+import sys, statistics
+rows = {}
+for line in open(sys.argv[1]):
+    f = line.split()
+    name = " ".join(f[:-5]); rows.setdefault(name, []).append(f[-5:])
+def med(vals):
+    v = [float(x) for x in vals if x not in ("-", "inf")]
+    return "-" if not v else ("%.2f" % statistics.median(v) if any("." in x for x in vals) else "%d" % statistics.median(v))
+for name, rs in rows.items():
+    print("%-26s %10s %10s %9s %10s %10s" % ((name,) + tuple(med([r[i] for r in rs]) for i in range(5))))
+PY
