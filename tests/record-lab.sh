@@ -38,10 +38,11 @@ cleanup() {
 }
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
-# started PID: wait until recorder PID has created its instance (setup takes a moment)
+# started PID: wait until recorder PID has created its instance (setup takes a moment; up
+# to a minute under ASan on a loaded 2-CPU machine)
 started() {
 	local i=0
-	while [ ! -d "$T/instances/vxanalyze-$1" ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	while [ ! -d "$T/instances/vxanalyze-$1" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
 	[ -d "$T/instances/vxanalyze-$1" ]
 }
 
@@ -121,7 +122,8 @@ kill -INT $pid
 start=$(date +%s)
 wait $pid
 rc=$?
-[ $(( $(date +%s) - start )) -le 3 ] || fail "record did not stop soon after SIGINT"
+# the command died of the signal (checked below); this only catches a recorder that hangs
+[ $(( $(date +%s) - start )) -le 60 ] || fail "record did not stop within 60 s after SIGINT"
 [ "$rc" = 0 ] || fail "record after SIGINT exited $rc: $(cat "$tmp/int.err")"
 [ -d "$T/instances/vxanalyze-$pid" ] && fail "instance vxanalyze-$pid left after SIGINT"
 grep -q "^capture 3: " "$tmp/int.out" || fail "SIGINT capture not kept: $(cat "$tmp/int.out")"
@@ -144,7 +146,7 @@ mkdir "$TMPDIR/vxanalyze-$dead.AbC123" && : >"$TMPDIR/vxanalyze-$dead.AbC123/cpu
 [ -e "$TMPDIR/vxanalyze-$dead.AbC123" ] && fail "clean left the stale spool: $(cat "$tmp/clean.out")"
 grep -q "removed spool .*vxanalyze-$dead.AbC123" "$tmp/clean.out" || fail "clean output: $(cat "$tmp/clean.out")"
 # ... and leaves live ones alone
-"$vx" record -d "$db" -- sleep 2 >/dev/null 2>&1 &
+"$vx" record -d "$db" -- sleep 5 >/dev/null 2>&1 &
 pid=$!
 started $pid || fail "no instance vxanalyze-$pid while recording"
 "$vx" clean >/dev/null || fail "clean during a record"
