@@ -4,6 +4,7 @@
  */
 #include "analysis.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +91,25 @@ static int cmp_path_first(const void *a, const void *b)
 	return x->rec < y->rec ? -1 : x->rec > y->rec;
 }
 
+/* a frame the producer could not symbolise: "0x" and hex digits only */
+static bool is_raw_address(const char *frame)
+{
+	if (frame[0] != '0' || frame[1] != 'x' || !frame[2])
+		return false;
+	for (frame += 2; *frame; frame++)
+		if (!isxdigit((unsigned char)*frame))
+			return false;
+	return true;
+}
+
+const char *vx_analysis_blind(const struct vx_analysis *an)
+{
+	if (!an->frames || an->unsymbolised_frames * 2 <= an->frames)
+		return NULL;
+	return "kernel addresses not symbolised: layers unknown; import with --kallsyms FILE "
+	       "(the capturing machine's /proc/kallsyms, same boot)";
+}
+
 static int build_paths(struct vx_analysis *an)
 {
 	const struct vx_dataset *ds = an->ds;
@@ -133,8 +153,11 @@ static int build_paths(struct vx_analysis *an)
 		p->event = firsts[g].name;
 		p->stack = st;
 		p->layers = arena_alloc(&an->arena, (st->nframes ? st->nframes : 1) * sizeof(*p->layers));
-		for (size_t f = 0; f < st->nframes; f++)
+		for (size_t f = 0; f < st->nframes; f++) {
 			p->layers[f] = vx_layer_of(st->frames[f]);
+			an->unsymbolised_frames += is_raw_address(st->frames[f]);
+		}
+		an->frames += st->nframes;
 		p->ip_passes = vx_frames_ip_passes(st->frames, st->nframes);
 		p->encap = vx_frames_encap(st->frames, st->nframes);
 		p->reenters_ip_after_encap = vx_frames_reenter_ip(st->frames, st->nframes);

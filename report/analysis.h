@@ -140,12 +140,17 @@ struct vx_analysis {
 	struct vx_route *routes;
 	size_t nroutes;
 	int *rec_path;		/* per dataset rec: index into @paths, -1 without stack */
+	size_t frames;		/* stack frames of all paths */
+	size_t unsymbolised_frames;	/* of which raw kernel addresses ("0xffff...") */
 	struct arena arena;	/* everything above lives here or in the malloc'd arrays */
 };
 
 /* vx_analysis_build - analyse @ds (borrowed; must outlive @an). Free with vx_analysis_release() */
 int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an);
 void vx_analysis_release(struct vx_analysis *an);
+/* vx_analysis_blind - NULL, or the one-line warning every renderer shows when most stack
+ * frames are raw addresses: layers, passes and encapsulation cannot be told then */
+const char *vx_analysis_blind(const struct vx_analysis *an);
 /* vx_analysis_path_of - the path of a loaded event, or NULL */
 const struct vx_path *vx_analysis_path_of(const struct vx_analysis *an, const struct vx_rec *r);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../src/error.h"
+#include "../src/utf8.h"
 #include "flow.h"
 
 #define DOT_DEFAULT_GROUPS 20
@@ -38,13 +39,9 @@ static void dot_escape(FILE *out, const char *s, size_t max)
 			return;
 		}
 		if (c >= 0x80) {
-			int n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-			int ok = n > 0 && !(c == 0xc0 || c == 0xc1 || c > 0xf4);
+			int n = vx_utf8_len(p);
 
-			for (int i = 1; ok && i < n; i++)
-				if ((p[i] & 0xc0) != 0x80)
-					ok = 0;
-			if (ok) {
+			if (n) {
 				fwrite(p, 1, (size_t)n, out);
 				p += n;
 			} else {

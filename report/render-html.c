@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "../src/error.h"
+#include "../src/utf8.h"
 #include "../src/strbuf.h"
 #include "flow.h"
 
@@ -69,20 +70,16 @@ static void html_escape(FILE *out, const char *s, size_t max)
 		return;
 	while (*p) {
 		unsigned char c = *p;
-		int n = 1, ok = 1;
 
 		if (chars++ == max) {
 			fputs("\xe2\x80\xa6", out);
 			return;
 		}
 		if (c >= 0x80) {
-			n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-			ok = n > 0 && !(c == 0xc0 || c == 0xc1 || c > 0xf4);
-			for (int i = 1; ok && i < n; i++)
-				if ((p[i] & 0xc0) != 0x80)
-					ok = 0;
-			if (!ok) {
-				fputs("\xef\xbf\xbd", out);
+			int n = vx_utf8_len(p);
+
+			if (!n) {
+				fputs(VX_UTF8_REPLACEMENT, out);
 				p++;
 				continue;
 			}
@@ -98,7 +95,7 @@ static void html_escape(FILE *out, const char *s, size_t max)
 		case '\'': fputs("&#39;", out); break;
 		default:
 			if (c < 0x20 || c == 0x7f)
-				fputs("\xef\xbf\xbd", out);
+				fputs(VX_UTF8_REPLACEMENT, out);
 			else
 				fputc(c, out);
 		}
@@ -187,6 +184,7 @@ static const char page_css[] =
 	"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:0 0 6px}"
 	"h3{font-size:15px;margin:14px 0 6px}\n"
 	".sub{color:var(--muted);margin:0 0 14px}\n"
+	".blind{border-left:4px solid #c0392b;padding:6px 10px;background:#fdecea}\n"
 	"section{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:12px 18px;"
 	"margin:0 0 16px;box-shadow:0 1px 2px rgba(0,0,0,.04)}\n"
 	".facts{display:flex;flex-wrap:wrap;gap:6px 8px;margin:4px 0 10px}\n"
@@ -278,7 +276,13 @@ static void write_captures(struct html *h, size_t ngroups)
 	if (reenter)
 		fprintf(h->out, "; <b class=\"yes\">%zu journey%s through the IP layer again after "
 			"encapsulation</b>", reenter, reenter == 1 ? " passes" : "s pass");
-	fputs(".</p>\n<section id=\"captures\"><h2>Captures</h2>\n<table><tr><th>id</th><th>source"
+	fputs(".</p>\n", h->out);
+	if (vx_analysis_blind(an)) {
+		fputs("<p class=\"blind\"><b>Warning:</b> ", h->out);
+		esc(h, vx_analysis_blind(an));
+		fputs(".</p>\n", h->out);
+	}
+	fputs("<section id=\"captures\"><h2>Captures</h2>\n<table><tr><th>id</th><th>source"
 	      "</th><th>format</th><th>kernel</th><th class=\"num\">events</th><th class=\"num\">"
 	      "lost</th><th>truncated</th></tr>\n", h->out);
 	for (size_t i = 0; ds && i < ds->ncaptures && i < HTML_MAX_PATHS; i++) {

@@ -160,6 +160,12 @@ static int json_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	write_paths(w, an);
 	write_journeys(w, an);
 	write_routes(w, an);
+	/* what the reader must know before trusting the rest */
+	jw_key(w, "warnings");
+	jw_start_array(w);
+	if (vx_analysis_blind(an))
+		jw_string(w, vx_analysis_blind(an));
+	jw_end_array(w);
 	jw_end_object(w);
 	jw_destroy(w);
 	return ferror(out) ? -1 : 0;

@@ -9,6 +9,7 @@
 #include "flow.h"
 #include "render.h"
 #include "../src/strbuf.h"
+#include "../src/utf8.h"
 
 #define DEFAULT_MAX_JOURNEYS 20
 
@@ -39,10 +40,30 @@ void vx_path_layer_summary(const struct vx_path *p, struct strbuf *sb)
 		strbuf_addstr(sb, " (no network layer)");
 }
 
-/* print @text folded at 79 columns on spaces; continuation lines get @indent spaces */
-static void put_wrapped(FILE *out, const char *text, int indent)
+/* put_clean - capture text (device, comm, frame, file name) as valid UTF-8 without control
+ * characters, cut after @max characters (0: whole) and padded with spaces to @width */
+static void put_clean(FILE *out, const char *s, size_t max, size_t width)
 {
-	size_t col = strspn(text, " ");
+	struct strbuf sb = STRBUF_INIT;
+	size_t chars = vx_utf8_clean(&sb, s, max);
+
+	fwrite(sb.buf, 1, sb.len, out);
+	for (; chars < width; chars++)
+		fputc(' ', out);
+	strbuf_release(&sb);
+}
+
+/* print @text folded at 79 columns on spaces; continuation lines get @indent spaces */
+static void put_wrapped(FILE *out, const char *raw, int indent)
+{
+	struct strbuf clean = STRBUF_INIT;
+	const char *text;
+	size_t col;
+
+	/* sentences hold capture text: the one decoder makes them valid UTF-8 */
+	vx_utf8_clean(&clean, raw, 0);
+	text = clean.buf;
+	col = strspn(text, " ");
 	const char *p = text + col;
 
 	fwrite(text, 1, col, out);
@@ -64,6 +85,7 @@ static void put_wrapped(FILE *out, const char *text, int indent)
 			p++;
 	}
 	fputc('\n', out);
+	strbuf_release(&clean);
 }
 
 static void fmt_delta(char *buf, size_t n, uint64_t prev, uint64_t cur, int first)
@@ -89,15 +111,17 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 	fputc('\n', out);
 	for (size_t i = 0; i < j->nhops; i++) {
 		const struct vx_hop *h = &j->hops[i];
-		char d[32], len[16] = "";
+		char d[32], len[24] = "";
 
 		if (j->nsegments > 1 && (i == 0 || h->segment != j->hops[i - 1].segment))
 			fprintf(out, "  -- %s\n", vx_journey_segment_role(j, h->segment));
 		fmt_delta(d, sizeof(d), i ? j->hops[i - 1].ts_ns : 0, h->ts_ns, i == 0);
 		if (h->len >= 0)
 			snprintf(len, sizeof(len), "len %" PRId64, h->len);
-		fprintf(out, "  %s  %-14.14s %-8s %-22.22s", d, h->dev ? h->dev : "-", len,
-			short_event(h->event));
+		fprintf(out, "  %s  ", d);
+		put_clean(out, h->dev ? h->dev : "-", 14, 14);
+		fprintf(out, " %-8s ", len);
+		put_clean(out, short_event(h->event), 22, 22);
 		if (h->path)
 			fprintf(out, " path %d", h->path->id);
 		fputc('\n', out);
@@ -109,13 +133,18 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 			put_wrapped(out, sb.buf, 16);
 			strbuf_release(&sb);
 		}
-		if ((int)i == j->decap_hop)
-			fprintf(out, "%14s^ decapsulated by %s\n", "", h->dev);
+		if ((int)i == j->decap_hop) {
+			fprintf(out, "%14s^ decapsulated by ", "");
+			put_clean(out, h->dev, 0, 0);
+			fputc('\n', out);
+		}
 	}
 	if (j->encap) {
 		fprintf(out, "  encapsulation: %s", j->encap);
-		if (j->tunnel_dev)
-			fprintf(out, " via %s", j->tunnel_dev);
+		if (j->tunnel_dev) {
+			fputs(" via ", out);
+			put_clean(out, j->tunnel_dev, 0, 0);
+		}
 		if (j->overhead_bytes >= 0)
 			fprintf(out, ", +%" PRId64 " bytes of outer headers", j->overhead_bytes);
 		fputc('\n', out);
@@ -158,7 +187,8 @@ static void write_path(FILE *out, const struct vx_path *p, bool verbose)
 			fputs("\n  ", out);
 			col = 2;
 		}
-		fprintf(out, "%s%s", f, i ? " > " : "");
+		put_clean(out, f, 0, 0);
+		fputs(i ? " > " : "", out);
 		col += w;
 	}
 	fputs("\n\n", out);
@@ -242,10 +272,13 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 			strbuf_addstr(&sb, ", TRUNCATED");
 		put_wrapped(out, sb.buf, 2);
 		/* the source on its own line, its tail when it is longer than the terminal */
-		fprintf(out, "  from %s%s", sl > 70 ? "..." : "", sl > 70 ? c->source + sl - 67 : c->source);
+		fprintf(out, "  from %s", sl > 70 ? "..." : "");
+		put_clean(out, sl > 70 ? c->source + sl - 67 : c->source, 0, 0);
 		strbuf_release(&sb);
 		fputc('\n', out);
 	}
+	if (vx_analysis_blind(an))
+		fprintf(out, "\nwarning: %s\n", vx_analysis_blind(an));
 	for (size_t j = 0; j < an->njourneys; j++) {
 		encap += an->journeys[j].encap != NULL;
 		reenter += an->journeys[j].reenters_ip_after_encap;

@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "error.h"
+#include "import.h"
 #include "store.h"
 #include "../parsers/format.h"
 
@@ -28,50 +29,28 @@ static void usage(FILE *f)
 static int import_one(struct vx_store *st, const char *path, const struct vx_format *forced,
 		      const struct vx_import_opts *opts, bool quiet)
 {
-	struct vx_input *in = vx_input_open(path);
-	const struct vx_format *fmt;
-	struct vx_sink *sink;
-	int64_t id;
+	struct vx_import_result res;
 
-	if (!in)
-		return vx_report_error();
-	fmt = forced ? forced : vx_format_detect(in);
-	if (!fmt) {
-		vx_input_close(in);
-		return vx_report_error();
-	}
-	sink = store_import_begin(st, strcmp(path, "-") ? path : "<stdin>", fmt->name);
-	if (!sink) {
-		vx_input_close(in);
-		return vx_report_error();
-	}
-	vx_error_clear();
-	if (fmt->import(in, sink, opts) < 0) {
-		store_import_rollback(st);
+	if (vx_import_file(st, path, forced, opts, &res) < 0) {
 		vx_report_error();
-		vx_warn("%s: nothing imported from this file", in->name);
-		vx_input_close(in);
+		if (res.format)
+			vx_warn("%s: nothing imported from this file", res.name);
 		return -1;
 	}
-	if (sink->warning[0])
-		vx_warn("%s", sink->warning);
-	if (sink->skipped)
+	if (res.warning[0])
+		vx_warn("%s", res.warning);
+	if (res.skipped)
 		vx_warn("%s: %" PRIu64 " input lines/records not understood and skipped (first: \"%s\")",
-			in->name, sink->skipped, sink->skipped_example);
-	if (sink->truncated)
+			res.name, res.skipped, res.skipped_example);
+	if (res.truncated)
 		vx_warn("%s: truncated at offset %" PRIu64 "; imported the %" PRIu64 " complete events before it",
-			in->name, sink->truncated_at, sink->events);
-	if (sink->lost_events)
-		vx_warn("%s: the capture itself lost %" PRIu64 " events (ring buffer overruns)", in->name,
-			sink->lost_events);
-	if (store_import_commit(st, &id) < 0) {
-		vx_input_close(in);
-		return vx_report_error();
-	}
+			res.name, res.truncated_at, res.events);
+	if (res.lost_events)
+		vx_warn("%s: the capture itself lost %" PRIu64 " events (ring buffer overruns)", res.name,
+			res.lost_events);
 	if (!quiet)
-		printf("%s: capture %" PRId64 ", %s, %" PRIu64 " events\n", in->name, id, fmt->name,
-		       sink->events);
-	vx_input_close(in);
+		printf("%s: capture %" PRId64 ", %s, %" PRIu64 " events\n", res.name, res.capture_id,
+		       res.format, res.events);
 	return 0;
 }
 

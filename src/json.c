@@ -1,5 +1,6 @@
 /* json.c: JSON writer and flat-object reader (see json.h). */
 #include "json.h"
+#include "utf8.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -132,19 +133,11 @@ void json_escape(struct strbuf *sb, const char *s)
 			strbuf_addf(sb, "\\u%04x", c);
 			p++;
 		} else {
-			/* validate one UTF-8 sequence; replace anything invalid */
-			int n = (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 0;
-			int ok = n > 0 && !(c == 0xc0 || c == 0xc1 || c > 0xf4);
+			/* one well-formed UTF-8 character (RFC 3629), or U+FFFD: strict JSON
+			 * readers reject overlong forms and UTF-16 surrogates */
+			int n = vx_utf8_len(p);
 
-			for (int i = 1; ok && i < n; i++)
-				if ((p[i] & 0xc0) != 0x80)
-					ok = 0;
-			/* overlong forms, UTF-16 surrogates and code points past U+10FFFF are not
-			 * UTF-8 either (RFC 3629): strict JSON readers reject them */
-			if (ok && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] > 0x9f) ||
-				   (c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] > 0x8f)))
-				ok = 0;
-			if (ok) {
+			if (n) {
 				strbuf_add(sb, p, (size_t)n);
 				p += n;
 			} else {

@@ -54,7 +54,7 @@ echo "kept hostile files: $n imported or refused cleanly"
 python3 - "$tmp" <<'PY'
 import sys
 d = sys.argv[1]
-bad = [b"p\x80ng", b"p\xed\xa0\x80ng", b"caf\xe9", b"\xc0\xaf", b"\xf4\x90\x80\x80", b"<img/src=x/onerror=alert(1)>"]
+bad = [b"p\x80ng", b"p\xed\xa0\x80ng", b"caf\xe9", b"\xc0\xaf", b"\xf4\x90\x80\x80", b"x\xe0\x80\xafy", b"<img/src=x/onerror=alert(1)>"]
 with open(d + "/utf8.trace", "wb") as f:
     for i, s in enumerate(bad):
         f.write(b"  %s-%d [000] ..... 1.%06d: net_dev_queue: dev=%s skbaddr=0xffff00%d len=98\n" % (s.replace(b" ", b"_"), i + 1, 2 * i, s, i))
@@ -89,6 +89,14 @@ devs = {h["dev"] for j in r["journeys"] for h in j["hops"] if h.get("dev")}
 assert "caf\ufffd" in devs, devs
 assert "<img/src=x/onerror=alert(1)>" in devs, devs
 PY
+# every output, not just JSON, is valid UTF-8 for a strict reader (one decoder: src/utf8.c)
+for fmt in text html dot folded chrome; do
+	"$vx" report -d "$db" --verbose --format $fmt -o "$tmp/r.$fmt" 2> "$tmp/err" ||
+		fail "$fmt report on invalid UTF-8: $(cat "$tmp/err")"
+	python3 -c 'import sys; open(sys.argv[1], "rb").read().decode("utf-8", "strict")' "$tmp/r.$fmt" ||
+		fail "the $fmt report lets invalid UTF-8 through"
+done
+grep -q "caf$(printf '\357\277\275')" "$tmp/r.text" || fail "the text report does not show the replaced device name"
 for f in nul.trace nul.perf-script big.trace; do
 	import_one "$tmp/$f"
 	check_json "$f"

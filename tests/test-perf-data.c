@@ -15,6 +15,7 @@
 #include <perf/event.h>
 
 #include "tests-common.h"
+#include "../report/render.h"
 #include "../src/error.h"
 #include "../src/strbuf.h"
 
@@ -505,6 +506,58 @@ static void test_perf_data_keeps_hex_and_warns_for_another_kernel(void **state)
 	free(release);
 }
 
+/* without symbols the analysis cannot place frames in layers: every report says so instead
+ * of showing a clean "0 encapsulated" result; with the kallsyms the warning goes away */
+static void test_perf_data_without_symbols_report_says_blind(void **state)
+{
+	struct collector c;
+	char *release, *p, *db = test_db_new();
+	struct vx_store *st = store_open(db, false);
+	struct vx_import_opts none = { 0 }, ks = { .kallsyms = sample(KALLSYMS) };
+	struct vx_import_result blind, seen;
+	struct vx_dataset ds;
+	struct vx_analysis an;
+	char *text = NULL;
+	size_t textlen = 0;
+	FILE *out;
+
+	collector_init(&c);
+	assert_int_equal(import_path(sample(FILE_MODE), &c.sink, NULL), 0);
+	release = xstrdup(c.meta_kernel_release);
+	collector_release(&c);
+	p = foreign_copy(FILE_MODE, release);
+	assert_non_null(st);
+	assert_int_equal(vx_import_file(st, p, NULL, &none, &blind), 0);
+	assert_int_equal(vx_import_file(st, p, NULL, &ks, &seen), 0);
+	store_close(st);
+
+	assert_int_equal(analyse_db(db, blind.capture_id, &ds, &an), 0);
+	assert_non_null(vx_analysis_blind(&an));
+	assert_true(an.unsymbolised_frames * 2 > an.frames);
+	out = open_memstream(&text, &textlen);
+	assert_int_equal(vx_render_text.write(out, &an, NULL), 0);
+	fclose(out);
+	assert_non_null(strstr(text, "warning: kernel addresses not symbolised: layers unknown"));
+	free(text);
+	text = NULL;
+	out = open_memstream(&text, &textlen);
+	assert_int_equal(vx_render_json.write(out, &an, NULL), 0);
+	fclose(out);
+	assert_non_null(strstr(text, "\"warnings\""));
+	assert_non_null(strstr(strstr(text, "\"warnings\""), "\"kernel addresses not symbolised"));
+	free(text);
+	analyse_release(&ds, &an);
+
+	assert_int_equal(analyse_db(db, seen.capture_id, &ds, &an), 0);
+	assert_null(vx_analysis_blind(&an));
+	assert_int_equal(an.unsymbolised_frames, 0);
+	analyse_release(&ds, &an);
+	unlink(p);
+	free(p);
+	free(release);
+	test_db_remove(db);
+}
+
 static void test_perf_data_counts_lost_records(void **state)
 {
 	struct perf_record_lost lost = { .header = { PERF_RECORD_LOST, 0, sizeof(lost) }, .lost = 5 };
@@ -562,6 +615,7 @@ int main(void)
 		cmocka_unit_test(test_perf_data_cut_header_is_an_error),
 		cmocka_unit_test(test_perf_data_rejects_garbage),
 		cmocka_unit_test(test_perf_data_keeps_hex_and_warns_for_another_kernel),
+		cmocka_unit_test(test_perf_data_without_symbols_report_says_blind),
 		cmocka_unit_test(test_perf_data_counts_lost_records),
 		cmocka_unit_test(test_perf_data_bad_kallsyms_is_an_error),
 	};

@@ -178,26 +178,44 @@ void test_db_remove(char *path)
 	free(path);
 }
 
+/* the kallsyms a perf.data sample was captured with (perf.data holds no kallsyms of its
+ * own): samples/<stem>.kallsyms, where the stem is the file name up to its first '.',
+ * shortened at '-' until such a file exists (vxlan-ping.pipe.perf.data → vxlan-ping.kallsyms,
+ * flood-free.perf.data → flood.kallsyms); NULL for other files or when there is none */
+static const char *sample_kallsyms(const char *path, char *buf, size_t size)
+{
+	const char *base = strrchr(path, '/');
+	size_t dir = base ? (size_t)(base - path) + 1 : 0;
+	size_t stem = strcspn(path + dir, ".");
+	size_t n = strlen(path);
+
+	if (n < 10 || strcmp(path + n - 10, ".perf.data"))
+		return NULL;
+	while (stem > 0) {
+		snprintf(buf, size, "%.*s%.*s.kallsyms", (int)dir, path, (int)stem, path + dir);
+		if (access(buf, R_OK) == 0)
+			return buf;
+		while (stem > 0 && path[dir + stem - 1] != '-')
+			stem--;
+		if (stem > 0)
+			stem--;	/* drop the '-' */
+	}
+	return NULL;
+}
+
 int64_t store_import_path(const char *db, const char *path)
 {
 	struct vx_store *st = store_open(db, false);
-	struct vx_input *in;
-	const struct vx_format *f;
-	struct vx_sink *sink;
-	struct vx_import_opts opts = { 0 };
+	char ks[4096];
+	/* offline samples are symbolised with their own kallsyms, never the running kernel's */
+	struct vx_import_opts opts = { .kallsyms = sample_kallsyms(path, ks, sizeof(ks)) };
+	struct vx_import_result res;
 	int64_t id = -1;
 
 	if (!st)
 		return -1;
-	in = vx_input_open(path);
-	f = in ? vx_format_detect(in) : NULL;
-	if (f && (sink = store_import_begin(st, path, f->name))) {
-		if (f->import(in, sink, &opts) == 0)
-			store_import_commit(st, &id);
-		else
-			store_import_rollback(st);
-	}
-	vx_input_close(in);
+	if (vx_import_file(st, path, NULL, &opts, &res) == 0)
+		id = res.capture_id;
 	store_close(st);
 	return id;
 }

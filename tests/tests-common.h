@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../src/import.h"
 #include "../src/model.h"
 #include "../src/store.h"
 #include "../parsers/format.h"

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "../../src/import.h"
 #include "../../report/analysis.h"
 #include "../../report/render.h"
 #include "../../src/error.h"
@@ -180,23 +181,18 @@ static void through_store(const struct vx_format *fmt, const uint8_t *data, size
 	struct vx_dataset ds;
 	struct vx_analysis an;
 	struct vx_render_opts ropts = { .verbose = true };
-	struct vx_sink *sink;
+	struct vx_import_result res;
 	struct vx_input *in;
 	int64_t id = 0;
 	FILE *null;
 
 	if (!st)
 		abort();
-	sink = store_import_begin(st, "fuzz", fmt->name);
-	if (!sink)
-		abort();
 	in = fuzz_input_open(data, len);
-	if (fmt->import(in, sink, &opts) < 0) {
-		check_error();
-		store_import_rollback(st);
-	} else if (store_import_commit(st, &id) < 0) {
-		abort();	/* a sink that accepted every event must commit */
-	}
+	if (vx_import_input(st, in, fmt, &opts, &res) < 0)
+		check_error();	/* the parser failed (a sink that accepted every event commits) */
+	else
+		id = res.capture_id;
 	vx_input_close(in);
 	if (id && store_load(st, 0, true, &ds) == 0) {
 		if (vx_analysis_build(&ds, &an) == 0) {

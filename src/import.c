@@ -1,0 +1,55 @@
+/* import.c: the one import pipeline (see import.h): input → format → store sink → commit.
+ * Must not: print, or know any format's details.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+#include "import.h"
+
+int vx_import_input(struct vx_store *st, struct vx_input *in, const struct vx_format *forced,
+		    const struct vx_import_opts *opts, struct vx_import_result *res)
+{
+	const struct vx_format *fmt;
+	struct vx_sink *sink;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(res->name, sizeof(res->name), "%s", in->name);
+	fmt = forced ? forced : vx_format_detect(in);
+	if (!fmt)
+		return -1;
+	res->format = fmt->name;
+	sink = store_import_begin(st, in->path ? in->path : in->name, fmt->name);
+	if (!sink)
+		return -1;
+	vx_error_clear();
+	if (fmt->import(in, sink, opts) < 0) {
+		store_import_rollback(st);
+		return -1;
+	}
+	/* the sink belongs to the store and is gone after the commit: copy its counters */
+	res->events = sink->events;
+	res->lost_events = sink->lost_events;
+	res->skipped = sink->skipped;
+	memcpy(res->skipped_example, sink->skipped_example, sizeof(res->skipped_example));
+	res->truncated = sink->truncated;
+	res->truncated_at = sink->truncated_at;
+	memcpy(res->warning, sink->warning, sizeof(res->warning));
+	return store_import_commit(st, &res->capture_id);
+}
+
+int vx_import_file(struct vx_store *st, const char *path, const struct vx_format *forced,
+		   const struct vx_import_opts *opts, struct vx_import_result *res)
+{
+	struct vx_input *in = vx_input_open(path);
+	int r;
+
+	if (!in) {
+		memset(res, 0, sizeof(*res));
+		snprintf(res->name, sizeof(res->name), "%s", path);
+		return -1;
+	}
+	r = vx_import_input(st, in, forced, opts, res);
+	vx_input_close(in);
+	return r;
+}
