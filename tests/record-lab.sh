@@ -39,11 +39,16 @@ cleanup() {
 trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 # started PID: wait until recorder PID has created its instance (setup takes a moment; up
-# to a minute under ASan on a loaded 2-CPU machine)
+# to minutes under ASan on a loaded 2-CPU machine; gives up early when the recorder ends)
 started() {
 	local i=0
-	while [ ! -d "$T/instances/vxanalyze-$1" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
-	[ -d "$T/instances/vxanalyze-$1" ]
+	while [ ! -d "$T/instances/vxanalyze-$1" ] && [ $i -lt 3000 ] && kill -0 "$1" 2>/dev/null; do
+		sleep 0.1; i=$((i + 1))
+	done
+	[ -d "$T/instances/vxanalyze-$1" ] && return 0
+	kill -0 "$1" 2>/dev/null && echo "recorder $1: no instance after 300 s" >&2 ||
+		echo "recorder $1 ended before its instance was seen: $(cat "$tmp"/*.err 2>/dev/null | tail -5)" >&2
+	return 1
 }
 
 if ! bash "$lab" status >/dev/null 2>&1; then
@@ -146,7 +151,7 @@ mkdir "$TMPDIR/vxanalyze-$dead.AbC123" && : >"$TMPDIR/vxanalyze-$dead.AbC123/cpu
 [ -e "$TMPDIR/vxanalyze-$dead.AbC123" ] && fail "clean left the stale spool: $(cat "$tmp/clean.out")"
 grep -q "removed spool .*vxanalyze-$dead.AbC123" "$tmp/clean.out" || fail "clean output: $(cat "$tmp/clean.out")"
 # ... and leaves live ones alone
-"$vx" record -d "$db" -- sleep 5 >/dev/null 2>&1 &
+"$vx" record -d "$db" -- sleep 5 >/dev/null 2>"$tmp/live.err" &
 pid=$!
 started $pid || fail "no instance vxanalyze-$pid while recording"
 "$vx" clean >/dev/null || fail "clean during a record"
