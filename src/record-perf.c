@@ -154,29 +154,28 @@ static void comm_put(struct vx_perf *p, int pid, const char *comm)
 	p->ncomms++;
 }
 
-/* comm_of - the command name of @pid: from COMM records, else /proc (cached) */
+/* comm_of - the command name of @pid: from COMM records, else /proc; both answers cached,
+ * "not known" too (decoding runs after the command: many pids are gone by then) */
 static const char *comm_of(struct vx_perf *p, int pid)
 {
-	char path[64], buf[32];
+	char path[64], buf[32] = "";
 	FILE *f;
 
 	for (size_t i = 0; i < p->ncomms; i++)
 		if (p->comms[i].pid == pid)
-			return p->comms[i].comm;
+			return p->comms[i].comm[0] ? p->comms[i].comm : NULL;
 	if (pid == 0)
 		return "swapper";
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	if (!fgets(buf, sizeof(buf), f)) {
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
 		fclose(f);
-		return NULL;
 	}
-	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 	comm_put(p, pid, buf);
-	return comm_of(p, pid);
+	return buf[0] ? comm_of(p, pid) : NULL;
 }
 
 static int handle_sample(struct vx_perf *p, struct tep_handle *tep, struct vx_sink *sink,
