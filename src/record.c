@@ -709,7 +709,7 @@ int vx_record(const struct vx_record_opts *o, struct vx_sink *sink, struct vx_re
 {
 	struct vx_recording r = { .o = o, .sink = sink };
 	struct sigaction sa = { 0 }, old_int, old_term, old_hup;
-	int ret = -1;
+	int ret = -1, sig = -1;
 
 	memset(res, 0, sizeof(*res));
 	r.backend = o->backend == VX_BACKEND_PERF ? &vx_rec_perf : &vx_rec_ftrace;
@@ -735,13 +735,15 @@ int vx_record(const struct vx_record_opts *o, struct vx_sink *sink, struct vx_re
 	/* a signal before the command started: nothing recorded, but a clean capture */
 	if (!got_signal && record_phase(&r, res) < 0)
 		goto out;
+	/* a signal during the decoding below stops nothing: the command is over */
+	sig = got_signal;
 	/* the kernel is put back before the (long) decoding: nothing of ours stays there
 	 * while the spool is read */
 	if (teardown_phase(&r, true) < 0)
 		goto out;
 	ret = decode_phase(&r, res);
 out:
-	res->signal = got_signal;
+	res->signal = sig >= 0 ? sig : got_signal;
 	if (teardown_phase(&r, ret == 0) < 0)
 		ret = -1;
 	if (vx_spool_remove(&r.spool, ret == 0) < 0)
