@@ -30,6 +30,10 @@ struct vx_input {
 	uint64_t offset;
 	size_t pos, len;	/* window of buf not yet consumed */
 	bool eof;
+	uint64_t size;		/* of a regular file, 0 when unknown (a pipe) */
+	/* progress - told the bytes read so far and @size (set by the import, may be NULL) */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
 	unsigned char buf[VX_INPUT_BUF];
 };
 
@@ -44,11 +48,17 @@ ssize_t vx_input_read(struct vx_input *in, void *dst, size_t n);
 /* vx_input_read_full - exactly @n bytes: 1 = ok, 0 = clean EOF before any byte,
  * -1 = error or EOF in the middle (vx_error set, naming the offset) */
 int vx_input_read_full(struct vx_input *in, void *dst, size_t n);
+/* vx_input_progress - tell the progress callback that @pos bytes of the file are read
+ * (parsers that read the file themselves, with pread, call it; the buffer calls it too) */
+void vx_input_progress(struct vx_input *in, uint64_t pos);
 /* vx_input_getline - next line without its '\n' into @line; 1 = line, 0 = EOF, -1 = error */
 int vx_input_getline(struct vx_input *in, struct strbuf *line);
 
 struct vx_import_opts {
 	const char *kallsyms;	/* --kallsyms FILE, or NULL */
+	/* progress - see struct vx_input; NULL: none (tests, fuzzers) */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
 };
 
 struct vx_format {

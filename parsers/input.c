@@ -29,7 +29,14 @@ static int fill(struct vx_input *in)
 	if (r == 0)
 		in->eof = true;
 	in->len += (size_t)r;
+	vx_input_progress(in, in->offset + in->len - in->pos);
 	return (int)(r > 0);
+}
+
+void vx_input_progress(struct vx_input *in, uint64_t pos)
+{
+	if (in->progress)
+		in->progress(in->progress_ctx, pos, in->size);
 }
 
 struct vx_input *vx_input_open(const char *path)
@@ -61,6 +68,7 @@ struct vx_input *vx_input_open(const char *path)
 		}
 	}
 	in->seekable = fstat(in->fd, &st) == 0 && S_ISREG(st.st_mode);
+	in->size = in->seekable ? (uint64_t)st.st_size : 0;
 	/* pre-read: a pipe may deliver the first bytes in several chunks */
 	while (in->len < 4096 && !in->eof)
 		if (fill(in) < 0) {
@@ -108,6 +116,7 @@ ssize_t vx_input_read(struct vx_input *in, void *dst, size_t n)
 				}
 				done += (size_t)r;
 				in->offset += (uint64_t)r;
+				vx_input_progress(in, in->offset);
 				continue;
 			}
 			int f = fill(in);

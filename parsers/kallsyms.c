@@ -9,17 +9,8 @@
 #include <string.h>
 
 #include "../src/error.h"
+#include "../src/xalloc.h"
 
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n);
-
-	if (!q) {
-		fputs("vxanalyze: out of memory\n", stderr);
-		abort();
-	}
-	return q;
-}
 
 /* add_line - one "ADDR TYPE NAME [MODULE]" line of @len bytes; 1 added, 0 ignored */
 static int add_line(struct vx_kallsyms *ks, const char *s, size_t len, int *zero)

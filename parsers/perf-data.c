@@ -215,6 +215,7 @@ static ssize_t src_ensure(struct pd_src *s, size_t n)
 				return vx_error("%s: read error at offset %llu: %s", s->in->name,
 						(unsigned long long)s->pos, strerror(errno));
 			s->pos += (uint64_t)r;
+			vx_input_progress(s->in, s->pos);
 		} else {
 			r = vx_input_read(s->in, s->buf + s->len, want);
 			if (r < 0)

@@ -161,6 +161,7 @@ static int build_paths(struct vx_analysis *an)
 		p->ip_passes = vx_frames_ip_passes(st->frames, st->nframes);
 		p->encap = vx_frames_encap(st->frames, st->nframes);
 		p->reenters_ip_after_encap = vx_frames_reenter_ip(st->frames, st->nframes);
+		vx_journey_path_init(&p->journey, st->frames, st->nframes);
 		/* remember the group's first record so the members can find the path */
 		an->rec_path[firsts[g].rec] = (int)g;
 	}
@@ -177,12 +178,6 @@ static int build_paths(struct vx_analysis *an)
 }
 
 /* ---- journeys ---- */
-
-static bool is_free_event(const char *name)
-{
-	return !strcmp(name, "skb:kfree_skb") || !strcmp(name, "skb:consume_skb") ||
-	       strstr(name, ":kfree_skbmem") || strstr(name, ":__kfree_skb");
-}
 
 static bool is_xmit_event(const char *name)
 {
@@ -301,64 +296,123 @@ const char *vx_journey_segment_role(const struct vx_journey *j, int seg)
 	return "network namespace";
 }
 
+/* one skb address of one capture and the state of its open journey */
 struct open_journey {
 	uint64_t skb;
 	int64_t capture_id;
-	size_t idx;	/* into an->journeys */
-	bool used;	/* slot holds this key (never cleared: linear probing) */
-	bool closed;	/* the journey ended; the next event with this key starts a new one */
+	size_t idx;	/* its open journey, into the per-journey arrays */
+	bool used;
+	struct vx_journey_state st;
 };
 
-static size_t slot_of(struct open_journey *t, size_t cap, uint64_t skb, int64_t cap_id)
-{
-	size_t i = (size_t)((skb ^ (skb >> 17) ^ (uint64_t)cap_id) * 0x9e3779b97f4a7c15ULL) & (cap - 1);
+/* open-addressing table of the addresses, grown at half load */
+struct open_table {
+	struct open_journey *t;
+	size_t cap, n;
+};
 
-	while (t[i].used && (t[i].skb != skb || t[i].capture_id != cap_id))
-		i = (i + 1) & (cap - 1);
+static size_t slot_of(const struct open_table *o, uint64_t skb, int64_t cap_id)
+{
+	size_t i = (size_t)((skb ^ (skb >> 17) ^ (uint64_t)cap_id) * 0x9e3779b97f4a7c15ULL) & (o->cap - 1);
+
+	while (o->t[i].used && (o->t[i].skb != skb || o->t[i].capture_id != cap_id))
+		i = (i + 1) & (o->cap - 1);
 	return i;
+}
+
+static void open_table_grow(struct open_table *o)
+{
+	struct open_table g = { calloc(o->cap * 2, sizeof(*o->t)), o->cap * 2, o->n };
+
+	if (!g.t)
+		abort();
+	for (size_t i = 0; i < o->cap; i++)
+		if (o->t[i].used)
+			g.t[slot_of(&g, o->t[i].skb, o->t[i].capture_id)] = o->t[i];
+	free(o->t);
+	*o = g;
+}
+
+/* per record: the hop kinds its capture records at all (the rule's "traced" mask); malloc'd,
+ * the caller frees. @recs are ordered by capture, so each capture is one run of records. */
+static uint32_t *traced_per_rec(const struct vx_dataset *ds)
+{
+	uint32_t *traced = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(*traced));
+	size_t start = 0;
+
+	if (!traced)
+		abort();
+	while (start < ds->nrecs) {
+		size_t end = start;
+		uint32_t m = 0;
+
+		while (end < ds->nrecs && ds->recs[end].capture_id == ds->recs[start].capture_id)
+			vx_journey_traced_add(&m, ds->recs[end++].name);
+		while (start < end)
+			traced[start++] = m;
+	}
+	return traced;
 }
 
 static int build_journeys(struct vx_analysis *an)
 {
 	const struct vx_dataset *ds = an->ds;
-	size_t cap = 1024, nj = 0, jcap = 0;
-	struct open_journey *open;
+	struct open_table open = { calloc(1024, sizeof(struct open_journey)), 1024, 0 };
+	size_t nj = 0, jcap = 0;
 	size_t *hop_counts = NULL;	/* per journey */
+	enum vx_journey_end *ends = NULL;	/* per journey */
+	const char **rules = NULL;	/* per journey: the rule that ended it */
 	size_t *rec_journey = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(size_t));
-	uint64_t *last_ts = NULL;
+	uint32_t *traced = traced_per_rec(ds);
 
-	while (cap < ds->nrecs * 2)
-		cap *= 2;
-	open = calloc(cap, sizeof(*open));
-	if (!open || !rec_journey)
+	if (!open.t || !rec_journey)
 		abort();
-	/* pass 1: assign records to journeys */
+	/* pass 1: assign records to journeys, event by event per address (journey-rule.h) */
 	for (size_t i = 0; i < ds->nrecs; i++) {
 		const struct vx_rec *r = &ds->recs[i];
+		const struct vx_journey_path *jp = an->rec_path[i] >= 0 ? &an->paths[an->rec_path[i]].journey : NULL;
+		struct open_journey *o;
+		enum vx_journey_end end;
 		size_t s;
 
 		rec_journey[i] = (size_t)-1;
 		if (!r->skb)
 			continue;
-		s = slot_of(open, cap, r->skb, r->capture_id);
-		/* silent too long: the address was reused */
-		if (!open[s].used || open[s].closed || r->ts_ns > last_ts[open[s].idx] + VX_JOURNEY_GAP_NS) {
+		if ((open.n + 1) * 2 > open.cap)
+			open_table_grow(&open);
+		s = slot_of(&open, r->skb, r->capture_id);
+		o = &open.t[s];
+		if (!o->used) {
+			*o = (struct open_journey){ .skb = r->skb, .capture_id = r->capture_id, .used = true };
+			vx_journey_state_reset(&o->st, traced[i]);
+			open.n++;
+		}
+		end = vx_journey_step(&o->st, r, jp);
+		if (o->st.nhops == 1) {
+			if (end != VX_JEND_NONE) {
+				ends[o->idx] = end;
+				rules[o->idx] = o->st.rule;
+			}
 			if (nj == jcap) {
 				jcap = jcap ? jcap * 2 : 64;
 				hop_counts = realloc(hop_counts, jcap * sizeof(*hop_counts));
-				last_ts = realloc(last_ts, jcap * sizeof(*last_ts));
-				if (!hop_counts || !last_ts)
+				ends = realloc(ends, jcap * sizeof(*ends));
+				rules = realloc(rules, jcap * sizeof(*rules));
+				if (!hop_counts || !ends || !rules)
 					abort();
 			}
 			hop_counts[nj] = 0;
-			open[s] = (struct open_journey){ r->skb, r->capture_id, nj++, true, false };
+			ends[nj] = VX_JEND_NONE;
+			rules[nj] = NULL;
+			o->idx = nj++;
 		}
-		rec_journey[i] = open[s].idx;
-		hop_counts[open[s].idx]++;
-		last_ts[open[s].idx] = r->ts_ns;
-		if (is_free_event(r->name))
-			open[s].closed = true;
+		rec_journey[i] = o->idx;
+		hop_counts[o->idx]++;
 	}
+	/* the journeys still open when the capture ends */
+	for (size_t i = 0; i < open.cap; i++)
+		if (open.t[i].used)
+			ends[open.t[i].idx] = vx_journey_close(&open.t[i].st);
 	/* keep journeys of two hops or more, numbered in order of their first hop */
 	size_t *jmap = malloc((nj ? nj : 1) * sizeof(size_t));
 	size_t kept = 0;
@@ -377,6 +431,8 @@ static int build_journeys(struct vx_analysis *an)
 
 			jj->id = (int)jmap[j] + 1;
 			jj->hops = arena_alloc(&an->arena, hop_counts[j] * sizeof(*jj->hops));
+			jj->end = ends[j];
+			jj->end_rule = rules[j];
 		}
 	for (size_t i = 0; i < ds->nrecs; i++) {
 		const struct vx_rec *r = &ds->recs[i];
@@ -401,9 +457,11 @@ static int build_journeys(struct vx_analysis *an)
 		vx_journey_segments(&an->journeys[j]);
 	}
 	free(jmap);
-	free(open);
+	free(open.t);
 	free(hop_counts);
-	free(last_ts);
+	free(ends);
+	free(rules);
+	free(traced);
 	free(rec_journey);
 	return 0;
 }
@@ -412,7 +470,8 @@ int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 {
 	memset(an, 0, sizeof(*an));
 	an->ds = ds;
-	if (build_paths(an) < 0 || build_journeys(an) < 0 || vx_routes_build(an) < 0) {
+	if (build_paths(an) < 0 || build_journeys(an) < 0 || vx_routes_build(an) < 0 ||
+	    vx_analysis_why(an) < 0) {
 		vx_analysis_release(an);
 		return -1;
 	}
@@ -425,6 +484,8 @@ void vx_analysis_release(struct vx_analysis *an)
 	free(an->journeys);
 	free(an->routes);
 	free(an->rec_path);
+	free(an->drops);
+	vx_lookups_release(&an->lookups);
 	arena_release(&an->arena);
 	memset(an, 0, sizeof(*an));
 }

@@ -11,6 +11,10 @@
 #include <stdio.h>
 
 #include "../src/model.h"
+#include "drops.h"
+#include "lookups.h"
+#include "packet.h"
+#include "journey-rule.h"
 
 /* kernel network layers, outermost (user side) to innermost (wire side) */
 enum vx_layer {
@@ -52,6 +56,7 @@ struct vx_path {
 	int ip_passes;
 	const char *encap;
 	bool reenters_ip_after_encap;
+	struct vx_journey_path journey;	/* what the stack says about its packet (journey-rule.h) */
 };
 
 /* one event of a journey */
@@ -63,16 +68,19 @@ struct vx_hop {
 	int64_t len;		/* -1 when unknown */
 	const struct vx_path *path;	/* NULL when the event has no stack */
 	int segment;		/* network-namespace stretch of the journey (0 = where it starts) */
+	const struct vx_lookup *route;	/* the FIB lookup that sent a transmit here, or NULL */
+	const struct vx_packet *pkt;	/* the headers a kprobe read at this hop, or NULL */
 };
 
 /*
  * struct vx_journey - the events that carry one skb address within one capture, in time
- * order. A journey ends at an skb free event (skb:kfree_skb, skb:consume_skb) or when the
- * same address is silent for longer than VX_JOURNEY_GAP_NS (the address was reused).
+ * order, for one packet. Where a journey ends and the next begins on the same address is
+ * decided by vx_journey_step() (journey-rule.h): at an skb free event, after
+ * VX_JOURNEY_GAP_NS of silence, or where an event shows another packet (its stack created
+ * it, or one packet cannot make that hop sequence); @end says which.
  * @overhead_bytes: bytes the encapsulation added (underlay transmit len minus tunnel
  *   device transmit len), -1 when the journey does not show both hops.
  */
-#define VX_JOURNEY_GAP_NS 100000000ULL	/* 100 ms */
 struct vx_journey {
 	int id;
 	int64_t capture_id;
@@ -86,6 +94,9 @@ struct vx_journey {
 	int64_t overhead_bytes;
 	bool reenters_ip_after_encap;	/* some hop's path re-enters IP after encap */
 	int nsegments;		/* stretches between namespace crossings (veth pair or wire) */
+	const struct vx_drop *drop;	/* the journey ended in a drop (skb:kfree_skb), or NULL */
+	enum vx_journey_end end;	/* how it ended: seen (freed) or inferred */
+	const char *end_rule;	/* VX_JEND_REUSED: the rule that saw the next packet (static) */
 };
 
 /*
@@ -131,6 +142,13 @@ struct vx_route {
 
 const char *vx_route_class_name(enum vx_route_class c);
 
+/* one row of the drop summary: how many journeys died for one reason at one place */
+struct vx_drop_count {
+	const char *reason;	/* NULL when the kernel gives none */
+	const char *location;	/* NULL when unknown */
+	size_t count;
+};
+
 struct vx_analysis {
 	const struct vx_dataset *ds;	/* borrowed */
 	struct vx_path *paths;
@@ -140,6 +158,9 @@ struct vx_analysis {
 	struct vx_route *routes;
 	size_t nroutes;
 	int *rec_path;		/* per dataset rec: index into @paths, -1 without stack */
+	struct vx_lookups lookups;	/* FIB lookups by (capture, cpu, time), for hops and drops */
+	struct vx_drop_count *drops;	/* the drop summary, most frequent first */
+	size_t ndrops;
 	size_t frames;		/* stack frames of all paths */
 	size_t unsymbolised_frames;	/* of which raw kernel addresses ("0xffff...") */
 	struct arena arena;	/* everything above lives here or in the malloc'd arrays */
@@ -148,6 +169,13 @@ struct vx_analysis {
 /* vx_analysis_build - analyse @ds (borrowed; must outlive @an). Free with vx_analysis_release() */
 int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an);
 void vx_analysis_release(struct vx_analysis *an);
+/* vx_analysis_why - attach to each journey's transmit hops the route lookup that decided
+ * them and to each dropped journey its drop, and build the drop summary (called by
+ * vx_analysis_build; report/hop-why.c) */
+int vx_analysis_why(struct vx_analysis *an);
+/* vx_analysis_count_drops - (re)build the drop summary from the journeys' drops */
+int vx_analysis_count_drops(struct vx_analysis *an);
+
 /* vx_analysis_blind - NULL, or the one-line warning every renderer shows when most stack
  * frames are raw addresses: layers, passes and encapsulation cannot be told then */
 const char *vx_analysis_blind(const struct vx_analysis *an);

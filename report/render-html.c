@@ -184,6 +184,8 @@ static const char page_css[] =
 	"h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:0 0 6px}"
 	"h3{font-size:15px;margin:14px 0 6px}\n"
 	".sub{color:var(--muted);margin:0 0 14px}\n"
+	"ul.why{margin:4px 0 8px;padding-left:20px;font-size:13px}\n"
+	"ul.why li.drop{color:#b91c1c}\n"
 	".blind{border-left:4px solid #c0392b;padding:6px 10px;background:#fdecea}\n"
 	"section{background:#fff;border:1px solid #e5e7eb;border-radius:10px;padding:12px 18px;"
 	"margin:0 0 16px;box-shadow:0 1px 2px rgba(0,0,0,.04)}\n"
@@ -666,6 +668,61 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 	free(pts);
 }
 
+/* why the packet went where it went: the route lookup behind each transmit, and the drop */
+static void write_why(struct html *h, const struct vx_journey *j)
+{
+	struct strbuf sb = STRBUF_INIT;
+	bool any = j->drop != NULL;
+
+	for (size_t i = 0; i < j->nhops && !any; i++)
+		any = j->hops[i].route != NULL;
+	if (!any)
+		return;
+	fputs("<ul class=\"why\">\n", h->out);
+	for (size_t i = 0; i < j->nhops; i++) {
+		if (!j->hops[i].route)
+			continue;
+		strbuf_reset(&sb);
+		vx_lookup_describe(j->hops[i].route, &sb);
+		fprintf(h->out, "<li><b>#%zu ", i + 1);
+		esc(h, j->hops[i].dev);
+		fputs("</b> ", h->out);
+		html_escape(h->out, sb.buf, 240);
+		fputs("</li>\n", h->out);
+	}
+	if (j->drop) {
+		strbuf_reset(&sb);
+		vx_drop_describe(j->drop, &sb);
+		fprintf(h->out, "<li class=\"drop\"><b>#%zu</b> ", j->nhops);
+		html_escape(h->out, sb.buf, 240);
+		fputs("</li>\n", h->out);
+	}
+	fputs("</ul>\n", h->out);
+	strbuf_release(&sb);
+}
+
+/* the drop summary: journeys that ended in skb:kfree_skb, by reason and place */
+static void write_drops(struct html *h)
+{
+	const struct vx_analysis *an = h->an;
+	size_t total = 0;
+
+	for (size_t i = 0; i < an->ndrops; i++)
+		total += an->drops[i].count;
+	if (!total)
+		return;
+	fprintf(h->out, "<section id=\"drops\"><h2>Drops (%zu journey%s)</h2>\n<table><tr><th class="
+		"\"num\">journeys</th><th>reason</th><th>where</th></tr>\n", total, total == 1 ? "" : "s");
+	for (size_t i = 0; i < an->ndrops && i < HTML_MAX_PATHS; i++) {
+		fprintf(h->out, "<tr><td class=\"num\">%zu</td><td>", an->drops[i].count);
+		esc(h, an->drops[i].reason ? an->drops[i].reason : "(none given)");
+		fputs("</td><td class=\"mono\">", h->out);
+		esc(h, an->drops[i].location ? an->drops[i].location : "?");
+		fputs("</td></tr>\n", h->out);
+	}
+	fputs("</table>\n</section>\n", h->out);
+}
+
 static void write_group(struct html *h, const struct vx_journey_group *g, int gid, const char *kind)
 {
 	const struct vx_journey *j = g->first;
@@ -702,8 +759,14 @@ static void write_group(struct html *h, const struct vx_journey_group *g, int gi
 	}
 	if (j->reenters_ip_after_encap)
 		fputs("<span class=\"fact re\">passes through IP again after encapsulation</span>", h->out);
+	if (j->end != VX_JEND_NONE) {
+		fputs("<span class=\"fact\">end: ", h->out);
+		esc(h, vx_journey_end_text(j->end));
+		fputs("</span>", h->out);
+	}
 	fputs("</div>\n", h->out);
 	write_diagram(h, j, gid);
+	write_why(h, j);
 	fputs("<div class=\"detail\"><p class=\"hint\">Click a hop to see its kernel stack.</p></div>\n"
 	      "</section>\n", h->out);
 }
@@ -1107,6 +1170,7 @@ static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 			"raise --max-journeys (up to %d) to see more</p>\n", ngroups - (size_t)max, rest,
 			HTML_MAX_GROUPS);
 	}
+	write_drops(&h);
 	write_unjoined_paths(&h, &gid, max);
 	write_route_requests(&h);
 	write_route_events(&h);

@@ -60,6 +60,71 @@ static void write_paths(struct json_writer *w, const struct vx_analysis *an)
 	jw_end_array(w);
 }
 
+/* a route lookup as {table, table_name, src, dst, proto, sport, dport, dev, gw, err,
+ * verdict}, or null */
+static void write_lookup(struct json_writer *w, const struct vx_lookup *l)
+{
+	char num[16];
+
+	if (!l) {
+		jw_null(w);
+		return;
+	}
+	jw_start_object(w);
+	jw_kint(w, "table", l->table);
+	jw_kstring(w, "table_name", vx_route_table_name(l->table, num, sizeof(num)));
+	jw_kstring(w, "src", l->src);
+	jw_kstring(w, "dst", l->dst);
+	jw_kint(w, "proto", l->proto);
+	jw_kint(w, "sport", l->sport);
+	jw_kint(w, "dport", l->dport);
+	jw_kstring(w, "dev", l->dev);
+	jw_kstring(w, "gw", l->gw);
+	jw_kint(w, "err", l->err);
+	jw_kstring(w, "verdict", l->err ? vx_route_err_meaning(l->err) : "routed");
+	jw_end_object(w);
+}
+
+/* the known fields of one IP packet's identity */
+static void write_ip(struct json_writer *w, const struct vx_ip *ip)
+{
+	static const char *const l4[] = { "sport", "dport", "icmp_type", "icmp_id", "icmp_seq", "tcp_flags" };
+	const int v[] = { ip->sport, ip->dport, ip->icmp_type, ip->icmp_id, ip->icmp_seq, ip->tcp_flags };
+
+	jw_kint(w, "proto", ip->proto);
+	jw_kstring(w, "src", ip->src);
+	jw_kstring(w, "dst", ip->dst);
+	if (ip->ip_id >= 0)
+		jw_kint(w, "ip_id", ip->ip_id);
+	if (ip->ttl >= 0)
+		jw_kint(w, "ttl", ip->ttl);
+	for (size_t i = 0; i < sizeof(l4) / sizeof(l4[0]); i++)
+		if (v[i] >= 0)
+			jw_kint(w, l4[i], v[i]);
+	if (ip->tcp_seq >= 0)
+		jw_kint(w, "tcp_seq", ip->tcp_seq);
+}
+
+/* hops[].pkt: {proto, src, dst, ip_id, ttl, ports or icmp or tcp fields, vni, inner}, or null */
+static void write_packet(struct json_writer *w, const struct vx_packet *p)
+{
+	if (!p || !p->ip.known) {
+		jw_null(w);
+		return;
+	}
+	jw_start_object(w);
+	write_ip(w, &p->ip);
+	if (p->vni >= 0)
+		jw_kint(w, "vni", p->vni);
+	if (p->inner.known) {
+		jw_key(w, "inner");
+		jw_start_object(w);
+		write_ip(w, &p->inner);
+		jw_end_object(w);
+	}
+	jw_end_object(w);
+}
+
 static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
 {
 	char skb[32];
@@ -95,6 +160,10 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
 				jw_key(w, "path_id");
 				jw_null(w);
 			}
+			jw_key(w, "route");
+			write_lookup(w, hp->route);
+			jw_key(w, "pkt");
+			write_packet(w, hp->pkt);
 			jw_end_object(w);
 		}
 		jw_end_array(w);
@@ -107,6 +176,34 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an)
 			jw_null(w);
 		}
 		jw_kbool(w, "reenters_ip_after_encap", j->reenters_ip_after_encap);
+		/* how it ended: "freed" was seen, the others are inferred */
+		jw_kstring(w, "end", vx_journey_end_name(j->end));
+		jw_kstring(w, "end_rule", j->end_rule);
+		jw_key(w, "drop");
+		if (j->drop) {
+			jw_start_object(w);
+			jw_kstring(w, "reason", j->drop->reason);
+			jw_kstring(w, "location", j->drop->location);
+			jw_key(w, "route");
+			write_lookup(w, j->drop->lookup);
+			jw_end_object(w);
+		} else {
+			jw_null(w);
+		}
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
+static void write_drops(struct json_writer *w, const struct vx_analysis *an)
+{
+	jw_key(w, "drops");
+	jw_start_array(w);
+	for (size_t i = 0; i < an->ndrops; i++) {
+		jw_start_object(w);
+		jw_kstring(w, "reason", an->drops[i].reason);
+		jw_kstring(w, "location", an->drops[i].location);
+		jw_kuint(w, "count", an->drops[i].count);
 		jw_end_object(w);
 	}
 	jw_end_array(w);
@@ -160,6 +257,7 @@ static int json_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	write_paths(w, an);
 	write_journeys(w, an);
 	write_routes(w, an);
+	write_drops(w, an);
 	/* what the reader must know before trusting the rest */
 	jw_key(w, "warnings");
 	jw_start_array(w);

@@ -13,6 +13,16 @@
 
 #define DEFAULT_MAX_JOURNEYS 20
 
+/* ANSI colours when the command asked for them (opts->color): headings bold, the
+ * encapsulation yellow, the IP re-entry bold red. Whole lines only: put_wrapped() counts
+ * columns in bytes. Set by text_write() for the one report it writes. */
+static __thread bool use_color;
+#define SGR(out, code) ((void)(use_color && fputs("\033[" code "m", (out))))
+#define SGR_BOLD "1"
+#define SGR_ENCAP "33"
+#define SGR_REENTER "1;31"
+#define SGR_OFF "0"
+
 static const char *short_event(const char *name)
 {
 	const char *c = strchr(name, ':');
@@ -104,11 +114,17 @@ static void fmt_delta(char *buf, size_t n, uint64_t prev, uint64_t cur, int firs
 
 static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 {
-	fprintf(out, "journey %d: skb 0x%" PRIx64 " (capture %" PRId64 "), %zu hops", j->id, j->skb,
-		j->capture_id, j->nhops);
+	struct strbuf head = STRBUF_INIT;
+
+	/* a 64-bit skb address and a large count do not fit one line */
+	strbuf_addf(&head, "journey %d: skb 0x%" PRIx64 " (capture %" PRId64 "), %zu hops", j->id, j->skb,
+		    j->capture_id, j->nhops);
 	if (same > 1)
-		fprintf(out, "; %zu journeys took this path", same);
-	fputc('\n', out);
+		strbuf_addf(&head, "; %zu journeys took this path", same);
+	SGR(out, SGR_BOLD);
+	put_wrapped(out, head.buf, 2);
+	SGR(out, SGR_OFF);
+	strbuf_release(&head);
 	for (size_t i = 0; i < j->nhops; i++) {
 		const struct vx_hop *h = &j->hops[i];
 		char d[32], len[24] = "";
@@ -125,12 +141,30 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 		if (h->path)
 			fprintf(out, " path %d", h->path->id);
 		fputc('\n', out);
+		if (h->pkt && h->pkt->ip.known) {
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_addf(&sb, "%14s", "");
+			vx_packet_describe(h->pkt, &sb);
+			put_wrapped(out, sb.buf, 16);
+			strbuf_release(&sb);
+		}
+		if (h->route) {
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_addf(&sb, "%14s", "");
+			vx_lookup_describe(h->route, &sb);
+			put_wrapped(out, sb.buf, 16);
+			strbuf_release(&sb);
+		}
 		if ((int)i == j->encap_hop) {
 			struct strbuf sb = STRBUF_INIT;
 
 			strbuf_addf(&sb, "%14s^ %s encapsulation by %s, then back up through IP", "",
 				    j->encap, j->tunnel_dev ? j->tunnel_dev : "the tunnel device");
+			SGR(out, SGR_ENCAP);
 			put_wrapped(out, sb.buf, 16);
+			SGR(out, SGR_OFF);
 			strbuf_release(&sb);
 		}
 		if ((int)i == j->decap_hop) {
@@ -139,7 +173,16 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 			fputc('\n', out);
 		}
 	}
+	if (j->drop) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addstr(&sb, "  ");
+		vx_drop_describe(j->drop, &sb);
+		put_wrapped(out, sb.buf, 4);
+		strbuf_release(&sb);
+	}
 	if (j->encap) {
+		SGR(out, SGR_ENCAP);
 		fprintf(out, "  encapsulation: %s", j->encap);
 		if (j->tunnel_dev) {
 			fputs(" via ", out);
@@ -147,11 +190,46 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 		}
 		if (j->overhead_bytes >= 0)
 			fprintf(out, ", +%" PRId64 " bytes of outer headers", j->overhead_bytes);
+		SGR(out, SGR_OFF);
 		fputc('\n', out);
 	}
-	if (j->reenters_ip_after_encap)
+	if (j->reenters_ip_after_encap) {
+		SGR(out, SGR_REENTER);
 		fprintf(out, "  the packet went back up into the IP layer after encapsulation\n"
 			     "  (ip_local_out after iptunnel_xmit): a second trip through IP on the same host\n");
+		SGR(out, SGR_OFF);
+	}
+	if (j->end != VX_JEND_NONE) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "  end: %s", vx_journey_end_text(j->end));
+		if (j->end_rule)
+			strbuf_addf(&sb, ": %s", j->end_rule);
+		put_wrapped(out, sb.buf, 7);
+		strbuf_release(&sb);
+	}
+	fputc('\n', out);
+}
+
+/* the drop summary: journeys that died, by reason and place, most frequent first */
+static void write_drops(FILE *out, const struct vx_analysis *an)
+{
+	size_t total = 0;
+
+	for (size_t i = 0; i < an->ndrops; i++)
+		total += an->drops[i].count;
+	if (!total)
+		return;
+	fprintf(out, "drops: %zu journey%s ended in skb:kfree_skb\n", total, total == 1 ? "" : "s");
+	for (size_t i = 0; i < an->ndrops; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "  %6zu  %s at %s", an->drops[i].count,
+			    an->drops[i].reason ? an->drops[i].reason : "(no reason)",
+			    an->drops[i].location ? an->drops[i].location : "an unknown place");
+		put_wrapped(out, sb.buf, 10);
+		strbuf_release(&sb);
+	}
 	fputc('\n', out);
 }
 
@@ -164,7 +242,9 @@ static void write_path(FILE *out, const struct vx_path *p, bool verbose)
 		strbuf_addf(&sb, ", encap %s", p->encap);
 	if (p->reenters_ip_after_encap)
 		strbuf_addstr(&sb, ", re-enters IP after encap");
+	SGR(out, SGR_BOLD);
 	put_wrapped(out, sb.buf, 2);
+	SGR(out, SGR_OFF);
 	strbuf_reset(&sb);
 	strbuf_addstr(&sb, "  layers:");
 	vx_path_layer_summary(p, &sb);
@@ -257,6 +337,8 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	size_t max = opts && opts->max_journeys > 0 ? (size_t)opts->max_journeys : DEFAULT_MAX_JOURNEYS;
 	size_t reenter = 0, encap = 0;
 
+	use_color = opts && opts->color;
+
 	for (size_t i = 0; i < ds->ncaptures; i++) {
 		const struct vx_capture *c = &ds->captures[i];
 
@@ -287,7 +369,21 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 		an->njourneys, encap, reenter, an->npaths);
 	if (an->nroutes)
 		fprintf(out, ", %zu route requests", an->nroutes);
-	fputs("\n\n", out);
+	fputc('\n', out);
+	/* how the journeys ended: seen (freed) or inferred, so a busy capture shows its guesses */
+	size_t ends[VX_JEND_CAPTURE_END + 1] = { 0 };
+	const char *sep = "journey ends:";
+
+	for (size_t j = 0; j < an->njourneys; j++)
+		ends[an->journeys[j].end]++;
+	for (int e = VX_JEND_FREED; e <= VX_JEND_CAPTURE_END; e++)
+		if (ends[e]) {
+			fprintf(out, "%s %zu %s", sep, ends[e], vx_journey_end_name(e));
+			sep = ",";
+		}
+	if (an->njourneys)
+		fputc('\n', out);
+	fputc('\n', out);
 	/* one journey per shape (same events, devices, lengths, paths), most frequent first */
 	struct vx_journey_group *groups = NULL;
 	size_t ngroups = 0;
@@ -300,6 +396,7 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 		fprintf(out, "... %zu more journey shapes (--max-journeys N shows more, --format json shows"
 			     " every journey)\n\n", ngroups - max);
 	free(groups);
+	write_drops(out, an);
 	for (size_t i = 0; i < an->nroutes; i++)
 		write_route(out, &an->routes[i]);
 	for (size_t p = 0; p < an->npaths; p++)

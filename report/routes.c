@@ -56,12 +56,18 @@ static bool stack_has(const struct vx_stack *st, const char *prefix)
 	return false;
 }
 
-/* a rec belongs to a route request when its stack runs through the route netlink
- * handlers, or when it is one of the nexthop probes */
+/* a rec belongs to a route request when it is evidence of the nexthop check (a nexthop
+ * probe, a FIB lookup or the kernel's extack message) and its stack runs through the route
+ * netlink handlers; other events under those handlers (the request's own netlink skb being
+ * consumed, say) say nothing about the gateway and must not invent a request */
 static bool is_route_rec(const struct vx_rec *r, const struct vx_stack *st)
 {
+	const char *ev = ev_base(r->name);
+
 	if (is_nh_probe(r->name))
 		return true;
+	if (strcmp(ev, "fib_table_lookup") && strcmp(ev, "fib6_table_lookup") && strcmp(ev, "netlink_extack"))
+		return false;
 	return stack_has(st, "inet_rtm_") || stack_has(st, "inet6_rtm_") || stack_has(st, "fib_check_nh") ||
 	       stack_has(st, "fib_create_info") || stack_has(st, "fib6_") || stack_has(st, "ip6_route_add");
 }

@@ -1,5 +1,6 @@
 /* arena.c: bump allocator (see arena.h). Chunks grow to fit large requests. */
 #include "arena.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,12 +19,8 @@ void *arena_alloc(struct arena *a, size_t n)
 	n = (n + 15) & ~(size_t)15;
 	if (!a->head || a->used + n > a->head->size) {
 		size_t sz = n > CHUNK ? n : CHUNK;
-		struct arena_chunk *c = malloc(sizeof(*c) + sz);
+		struct arena_chunk *c = xmalloc(sizeof(*c) + sz);
 
-		if (!c) {
-			fputs("vxanalyze: out of memory\n", stderr);
-			abort();
-		}
 		c->size = sz;
 		c->next = a->head;
 		a->head = c;

@@ -1,43 +1,59 @@
 /* cmd-captures.c: `vxanalyze captures` — list the stored captures, or delete one. */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "commands.h"
 #include "error.h"
+#include "help.h"
 #include "store.h"
 
-static void usage(FILE *f)
-{
-	fprintf(f, "usage: vxanalyze captures [-d DB] [--delete ID]\n\n"
-		   "List the captures stored in the database (id, format, events, lost, source).\n\n"
-		   "  -d, --db FILE     database (default " VX_DEFAULT_DB ")\n"
-		   "      --delete ID   remove capture ID and its events\n");
-}
+static const struct vx_opt_doc captures_opts[] = {
+	{ .key = 'd', .name = "db", .arg = "FILE",
+	  .help = "database (default " VX_DEFAULT_DB ")", .complete = VX_COMPLETE_FILE },
+	{ .key = VX_OPT_LONG(1), .name = "delete", .arg = "ID",
+	  .help = "remove capture ID and its events", .complete = VX_COMPLETE_CAPTURE },
+	{ .key = 'v', .name = "verbose",
+	  .help = "also the kernel release and when each capture was imported" },
+	{ 0 },
+};
+
+const struct vx_cmd_doc vx_doc_captures = {
+	.name = "captures",
+	.summary = "list (or delete) the captures stored in the database",
+	.synopsis = "[-d DB] [--delete ID]",
+	.description = "List the captures stored in the database (id, format, events, lost, source).\n",
+	.opts = captures_opts,
+};
 
 int cmd_captures(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "delete", required_argument, NULL, 'D' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *db = VX_DEFAULT_DB;
 	long long del = 0;
 	struct vx_store *st;
 	struct vx_dataset ds;
+	char *end;
 	int c;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
+	while ((c = vx_getopt(&vx_doc_captures, argc, argv)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
-		case 'D': del = strtoll(optarg, NULL, 10); break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case VX_OPT_LONG(1):
+			del = strtoll(optarg, &end, 10);
+			if (*end || end == optarg || del <= 0) {
+				vx_die_msg("--delete wants a capture id (a positive number), not '%s'", optarg);
+				return vx_usage_error(&vx_doc_captures);
+			}
+			break;
+		case 'v': break;	/* vx_verbosity */
+		case 'h': vx_help_write(&vx_doc_captures, stdout); return 0;
+		default: return vx_usage_error(&vx_doc_captures);
 		}
+	}
+	if (optind < argc) {
+		vx_die_msg("captures: unexpected argument '%s'", argv[optind]);
+		return vx_usage_error(&vx_doc_captures);
 	}
 	st = store_open(db, del == 0);
 	if (!st)
@@ -57,9 +73,18 @@ int cmd_captures(int argc, char **argv)
 		store_close(st);
 		return 1;
 	}
-	printf("%4s  %-12s %9s %7s  %s\n", "id", "format", "events", "lost", "source");
+	printf("%4s  %-12s %9s %7s  %s%s\n", "id", "format", "events", "lost",
+	       vx_verbosity > 0 ? "imported at           kernel        " : "", "source");
 	for (size_t i = 0; i < ds.ncaptures; i++) {
 		const struct vx_capture *k = &ds.captures[i];
+
+		if (vx_verbosity > 0) {
+			printf("%4" PRId64 "  %-12s %9" PRIu64 " %7" PRIu64 "  %-21s %-13s %s%s\n", k->id,
+			       k->format, k->events, k->lost_events, k->imported_at ? k->imported_at : "-",
+			       k->kernel_release ? k->kernel_release : "-", k->source,
+			       k->truncated ? " (truncated)" : "");
+			continue;
+		}
 
 		printf("%4" PRId64 "  %-12s %9" PRIu64 " %7" PRIu64 "  %s%s\n", k->id, k->format, k->events,
 		       k->lost_events, k->source, k->truncated ? " (truncated)" : "");

@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "error.h"
+#include "help.h"
 #include "record.h"
 
 static void print_note(void *ctx, const char *msg)
@@ -18,27 +19,39 @@ static void print_note(void *ctx, const char *msg)
 	(*n)++;
 }
 
+const struct vx_cmd_doc vx_doc_clean = {
+	.name = "clean",
+	.summary = "remove tracefs instances, kprobes and spools left by a killed recording",
+	.synopsis = "",
+	.description =
+		"Removes tracefs instances " VX_RECORD_INSTANCE_PREFIX "<pid> and spool directories\n"
+		"$TMPDIR/vxanalyze-<pid>.* of recordings whose process is gone (killed with SIGKILL)\n"
+		"and, when no recording is running, the kprobes of group " VX_RECORD_GROUP ".\n",
+	.opts = NULL,
+};
+
 int cmd_clean(int argc, char **argv)
 {
-	int printed = 0, n;
+	int printed = 0, n, c;
 
-	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
-		printf("usage: vxanalyze clean\n\nRemoves tracefs instances " VX_RECORD_INSTANCE_PREFIX
-		       "<pid> and spool directories $TMPDIR/vxanalyze-<pid>.* of\nrecordings whose process "
-		       "is gone (killed with SIGKILL) and, when no recording is\nrunning, the kprobes of group "
-		       VX_RECORD_GROUP ".\n");
-		return 0;
+	optind = 1;
+	while ((c = vx_getopt(&vx_doc_clean, argc, argv)) != -1) {
+		if (c == 'h') {
+			vx_help_write(&vx_doc_clean, stdout);
+			return 0;
+		}
+		return vx_usage_error(&vx_doc_clean);
 	}
-	if (argc > 1) {
-		vx_die_msg("clean: unexpected argument '%s'", argv[1]);
-		return 2;
+	if (optind < argc) {
+		vx_die_msg("clean: unexpected argument '%s'", argv[optind]);
+		return vx_usage_error(&vx_doc_clean);
 	}
 	n = vx_record_clean(print_note, &printed);
 	if (n < 0) {
 		vx_report_error();
 		return 1;
 	}
-	if (!n && !printed)
+	if (!n && !printed && vx_verbosity >= 0)
 		printf("nothing to clean\n");
 	return 0;
 }

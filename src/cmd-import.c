@@ -1,37 +1,73 @@
 /* cmd-import.c: `vxanalyze import FILE...` — detect each file's format, stream it into the
  * store as one capture in one transaction, and say what was kept and what was not.
  */
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "commands.h"
 #include "error.h"
+#include "help.h"
 #include "import.h"
+#include "progress.h"
 #include "store.h"
 #include "../parsers/format.h"
 
-static void usage(FILE *f)
+static const struct vx_choice *format_choice(size_t i)
 {
-	fprintf(f, "usage: vxanalyze import [-d DB] [--format NAME] [--kallsyms FILE] FILE...\n\n"
-		   "Import capture files into the database, one capture per file ('-' reads standard input).\n"
-		   "The format is detected from the content unless --format is given.\n\n"
-		   "  -d, --db FILE        database (default " VX_DEFAULT_DB ")\n"
-		   "  -f, --format NAME    skip detection and read FILE as NAME\n"
-		   "      --kallsyms FILE  kernel symbols for captures that hold raw addresses\n"
-		   "  -q, --quiet          print errors and warnings only\n\nformats:\n");
-	for (size_t i = 0; vx_formats[i]; i++)
-		fprintf(f, "  %-14s %s\n", vx_formats[i]->name, vx_formats[i]->desc);
+	static struct vx_choice c;
+
+	if (!vx_formats[i])
+		return NULL;
+	c = (struct vx_choice){ vx_formats[i]->name, vx_formats[i]->desc };
+	return &c;
 }
 
+static const struct vx_opt_doc import_opts[] = {
+	{ .key = 'd', .name = "db", .arg = "FILE",
+	  .help = "database (default " VX_DEFAULT_DB ")", .complete = VX_COMPLETE_FILE },
+	{ .key = 'f', .name = "format", .arg = "NAME",
+	  .help = "skip detection and read FILE as NAME",
+	  .complete = VX_COMPLETE_WORDS, .choice = format_choice, .choices_title = "formats" },
+	{ .key = VX_OPT_LONG(1), .name = "kallsyms", .arg = "FILE",
+	  .help = "kernel symbols for captures that hold raw addresses",
+	  .complete = VX_COMPLETE_FILE },
+	{ .key = 'q', .name = "quiet",
+	  .help = "print errors only: no summary, no warnings, no progress bar" },
+	{ .key = 'v', .name = "verbose", .help = "also say how long each import took" },
+	{ 0 },
+};
+
+const struct vx_cmd_doc vx_doc_import = {
+	.name = "import",
+	.summary = "import captures (ftrace text, perf.data, perf script, trace.dat)",
+	.synopsis = "[-d DB] [--format NAME] [--kallsyms FILE] FILE...",
+	.description =
+		"Import capture files into the database, one capture per file ('-' reads standard input).\n"
+		"The format is detected from the content unless --format is given. An import that takes\n"
+		"longer than a second shows a progress bar on standard error when it is a terminal.\n",
+	.opts = import_opts,
+	.operands = VX_COMPLETE_FILE,
+};
+
 static int import_one(struct vx_store *st, const char *path, const struct vx_format *forced,
-		      const struct vx_import_opts *opts, bool quiet)
+		      const struct vx_import_opts *opts)
 {
 	struct vx_import_result res;
+	struct vx_import_opts o = *opts;
+	struct vx_progress *bar = vx_progress_new(path);
+	struct timespec t0, t1;
+	int r;
 
-	if (vx_import_file(st, path, forced, opts, &res) < 0) {
+	o.progress = bar ? vx_progress_update : NULL;
+	o.progress_ctx = bar;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r = vx_import_file(st, path, forced, &o, &res);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	vx_progress_end(bar);
+	if (r < 0) {
 		vx_report_error();
 		if (res.format)
 			vx_warn("%s: nothing imported from this file", res.name);
@@ -48,7 +84,9 @@ static int import_one(struct vx_store *st, const char *path, const struct vx_for
 	if (res.lost_events)
 		vx_warn("%s: the capture itself lost %" PRIu64 " events (ring buffer overruns)", res.name,
 			res.lost_events);
-	if (!quiet)
+	vx_info("%s: %.3f s", res.name,
+		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	if (vx_verbosity >= 0)
 		printf("%s: capture %" PRId64 ", %s, %" PRIu64 " events\n", res.name, res.capture_id,
 		       res.format, res.events);
 	return 0;
@@ -56,23 +94,14 @@ static int import_one(struct vx_store *st, const char *path, const struct vx_for
 
 int cmd_import(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "kallsyms", required_argument, NULL, 'k' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *db = VX_DEFAULT_DB;
 	const struct vx_format *forced = NULL;
 	struct vx_import_opts opts = { 0 };
 	struct vx_store *st;
-	bool quiet = false;
 	int c, failed = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:f:qh", longopts, NULL)) != -1) {
+	while ((c = vx_getopt(&vx_doc_import, argc, argv)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'f':
@@ -82,15 +111,15 @@ int cmd_import(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'k': opts.kallsyms = optarg; break;
-		case 'q': quiet = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case VX_OPT_LONG(1): opts.kallsyms = optarg; break;
+		case 'q': case 'v': break;	/* vx_verbosity */
+		case 'h': vx_help_write(&vx_doc_import, stdout); return 0;
+		default: return vx_usage_error(&vx_doc_import);
 		}
 	}
 	if (optind >= argc) {
-		usage(stderr);
-		return 2;
+		vx_die_msg("import: no capture file given ('-' reads standard input)");
+		return vx_usage_error(&vx_doc_import);
 	}
 	st = store_open(db, false);
 	if (!st) {
@@ -98,7 +127,7 @@ int cmd_import(int argc, char **argv)
 		return 1;
 	}
 	for (int i = optind; i < argc; i++)
-		if (import_one(st, argv[i], forced, &opts, quiet) < 0)
+		if (import_one(st, argv[i], forced, &opts) < 0)
 			failed++;
 	store_close(st);
 	return failed ? 1 : 0;

@@ -2,47 +2,71 @@
  * mountable, kprobes yes/no, which of the requested functions and tracepoints exist.
  * Prints only; the inspection itself is vx_kernel_probe() in record.c.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
 #include "error.h"
+#include "help.h"
 #include "record.h"
+#include "record-btf.h"
 
-static const char usage_text[] =
-	"usage: vxanalyze probes [--preset vxlan|route|all|none] [--probe FUNC]... [-e SYSTEM:EVENT]...\n"
-	"\n"
-	"Tells what `vxanalyze record` can use on this kernel: tracefs (mounted, or mountable:\n"
-	"it is mounted when root), kprobes, and for the same preset / --probe / -e arguments as\n"
-	"record, which functions and tracepoints exist. Default preset: all.\n";
+static const struct vx_opt_doc probes_opts[] = {
+	{ .key = VX_OPT_LONG(1), .name = "preset", .arg = "NAME",
+	  .help = "vxlan, route, all or none (default all), as for record",
+	  .complete = VX_COMPLETE_WORDS, .words = "vxlan route all none" },
+	{ .key = VX_OPT_LONG(2), .name = "probe", .arg = "FUNC",
+	  .help = "also check kernel function FUNC (repeatable)" },
+	{ .key = 'e', .name = "event", .arg = "S:E",
+	  .help = "also check tracepoint SYSTEM:EVENT (repeatable)" },
+	{ 0 },
+};
+
+const struct vx_cmd_doc vx_doc_probes = {
+	.name = "probes",
+	.summary = "show what this kernel offers for recording (tracefs, kprobes, events)",
+	.synopsis = "[--preset vxlan|route|all|none] [--probe FUNC]... [-e SYSTEM:EVENT]...",
+	.description =
+		"Tells what `vxanalyze record` can use on this kernel: tracefs (mounted, or mountable:\n"
+		"it is mounted when root), kprobes, and for the same preset / --probe / -e arguments as\n"
+		"record, which functions and tracepoints exist. Default preset: all.\n",
+	.opts = probes_opts,
+};
+
+/* what the kernel's BTF says of struct sk_buff: the offsets packet headers are read through */
+static void print_btf(void)
+{
+	struct vx_skb_layout l;
+
+	if (vx_skb_layout_load(NULL, &l) < 0) {
+		printf("btf:        no (%s)\n", vx_error_msg());
+		return;
+	}
+	printf("btf:        yes: sk_buff (%d bytes) data +%d head +%d len +%d dev +%d network_header +%d "
+	       "(%d bytes) transport_header +%d mac_header +%d; net_device name +%d\n", l.sk_buff_size,
+	       l.data, l.head, l.len, l.dev, l.network_header, l.header_size, l.transport_header,
+	       l.mac_header, l.dev_name);
+}
 
 int cmd_probes(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "preset", required_argument, NULL, 'p' },
-		{ "probe", required_argument, NULL, 'P' },
-		{ "event", required_argument, NULL, 'e' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct vx_record_opts o = { .preset = "all" };
 	struct vx_kernel_info ki;
 	const char **probes = NULL, **events = NULL;
 	int c, ret = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "e:h", longopts, NULL)) != -1) {
-		const char ***list = c == 'P' ? &probes : &events;
-		size_t *n = c == 'P' ? &o.nprobes : &o.nevents;
+	while ((c = vx_getopt(&vx_doc_probes, argc, argv)) != -1) {
+		const char ***list = c == VX_OPT_LONG(2) ? &probes : &events;
+		size_t *n = c == VX_OPT_LONG(2) ? &o.nprobes : &o.nevents;
 		const char **nl;
 
 		switch (c) {
-		case 'p':
+		case VX_OPT_LONG(1):
 			o.preset = optarg;
 			break;
-		case 'P':
+		case VX_OPT_LONG(2):
 		case 'e':
 			nl = realloc(*list, (*n + 1) * sizeof(*nl));
 			if (!nl) {
@@ -53,18 +77,17 @@ int cmd_probes(int argc, char **argv)
 			*list = nl;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
+			vx_help_write(&vx_doc_probes, stdout);
 			ret = 0;
 			goto out;
 		default:
-			fputs(usage_text, stderr);
-			ret = 2;
+			ret = vx_usage_error(&vx_doc_probes);
 			goto out;
 		}
 	}
 	if (optind < argc) {
 		vx_die_msg("probes: unexpected argument '%s'", argv[optind]);
-		ret = 2;
+		ret = vx_usage_error(&vx_doc_probes);
 		goto out;
 	}
 	o.probes = probes;
@@ -82,6 +105,7 @@ int cmd_probes(int argc, char **argv)
 	printf("kprobes:    %s\n", ki.kprobes ? "yes (kprobe_events present)" :
 				   "no (no kprobe_events: record uses tracepoints only)");
 	printf("perf:       %s\n", ki.perf_tracepoints ? "perf_event_open available (--backend perf)" : "no");
+	print_btf();
 	fputs(ki.report.buf, stdout);
 	vx_kernel_info_release(&ki);
 	ret = 0;

@@ -2,7 +2,6 @@
  * capture of the database, then print a summary. Owns option parsing and messages only;
  * what the kernel is asked to do lives in record.c.
  */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,38 +11,58 @@
 
 #include "commands.h"
 #include "error.h"
+#include "help.h"
 #include "record.h"
 #include "store.h"
 #include "strbuf.h"
 
-static const char usage_text[] =
-	"usage: vxanalyze record [-d DB] [--preset vxlan|route|all|none] [--probe FUNC]...\n"
-	"                        [-e SYSTEM:EVENT]... [--backend ftrace|perf] [--dev GLOB]\n"
-	"                        [--buffer-kb N] -- CMD [ARGS]\n"
-	"\n"
-	"Runs CMD while recording the preset's kprobes and tracepoints with kernel stacks\n"
-	"(needs root), stores them as a new capture and restores the kernel afterwards.\n"
-	"\n"
-	"  -d, --db DB          database (default " VX_DEFAULT_DB ")\n"
-	"      --preset NAME    vxlan: kprobes iptunnel_xmit, ip_output (skb, len) + net/skb\n"
-	"                       tracepoints; route: kprobes fib_check_nh, netlink_recvmsg,\n"
-	"                       kretprobe fib_check_nh + fib/netlink tracepoints; all: both;\n"
-	"                       none: only what --probe / -e ask for (default vxlan)\n"
-	"      --probe FUNC     also place a kprobe on kernel function FUNC (repeatable)\n"
-	"  -e, --event S:E      also record tracepoint SYSTEM:EVENT (repeatable)\n"
-	"      --backend B      ftrace (a private tracefs instance; default) or perf\n"
-	"      --dev GLOB       record net:* events only for devices matching GLOB\n"
-	"      --buffer-kb N    ring buffer per CPU, both backends (default: 64 MiB split over\n"
-	"                       the CPUs, 4 to 32 MiB per CPU, a power of two; see below)\n"
-	"\n"
-	"While CMD runs, the raw ring-buffer contents are only moved into a private spool\n"
-	"directory ($TMPDIR or /tmp, vxanalyze-<pid>.*); they are decoded and stored after CMD\n"
-	"ends, and the spool is removed. The default ring is sized so that a 2-CPU machine gets\n"
-	"32 MiB per CPU: enough for a 3 s ping flood across the VXLAN lab with the drain every\n"
-	"10 ms; events still lost are counted per CPU (summary and capture meta lost_cpuN).\n"
-	"Without kprobes in the kernel the tracepoints are recorded alone (said once on stderr).\n"
-	"Ctrl-C (SIGINT) or SIGTERM is passed to CMD; what was recorded is kept. The exit\n"
-	"status is 0 when the recording worked (CMD's own status is printed), 1 when it failed.\n";
+static const struct vx_opt_doc record_opts[] = {
+	{ .key = 'd', .name = "db", .arg = "DB",
+	  .help = "database (default " VX_DEFAULT_DB ")", .complete = VX_COMPLETE_FILE },
+	{ .key = VX_OPT_LONG(1), .name = "preset", .arg = "NAME",
+	  .help = "vxlan: kprobes iptunnel_xmit, ip_output (skb, len) + net/skb\n"
+	  "tracepoints; route: kprobes fib_check_nh, netlink_recvmsg,\n"
+	  "kretprobe fib_check_nh + fib/netlink tracepoints; all: both;\n"
+	  "none: only what --probe / -e ask for (default vxlan)",
+	  .complete = VX_COMPLETE_WORDS, .words = "vxlan route all none" },
+	{ .key = VX_OPT_LONG(2), .name = "probe", .arg = "FUNC",
+	  .help = "also place a kprobe on kernel function FUNC (repeatable)" },
+	{ .key = 'e', .name = "event", .arg = "S:E",
+	  .help = "also record tracepoint SYSTEM:EVENT (repeatable)" },
+	{ .key = VX_OPT_LONG(3), .name = "backend", .arg = "B",
+	  .help = "ftrace (a private tracefs instance; default) or perf",
+	  .complete = VX_COMPLETE_WORDS, .words = "ftrace perf" },
+	{ .key = VX_OPT_LONG(4), .name = "dev", .arg = "GLOB",
+	  .help = "record net:* events only for devices matching GLOB" },
+	{ .key = VX_OPT_LONG(5), .name = "buffer-kb", .arg = "N",
+	  .help = "ring buffer per CPU, both backends (default: 64 MiB split over\n"
+	  "the CPUs, 4 to 32 MiB per CPU, a power of two; see below)" },
+	{ 0 },
+};
+
+const struct vx_cmd_doc vx_doc_record = {
+	.name = "record",
+	.summary = "run a command while recording its kernel paths live (root)",
+	.synopsis = "[-d DB] [--preset vxlan|route|all|none] [--probe FUNC]...\n"
+		    "[-e SYSTEM:EVENT]... [--backend ftrace|perf] [--dev GLOB]\n"
+		    "[--buffer-kb N] -- CMD [ARGS]",
+	.description =
+		"Runs CMD while recording the preset's kprobes and tracepoints with kernel stacks\n"
+		"(needs root), stores them as a new capture and restores the kernel afterwards.\n"
+		"\n"
+		"While CMD runs, the raw ring-buffer contents are only moved into a private spool\n"
+		"directory ($TMPDIR or /tmp, vxanalyze-<pid>.*); they are decoded and stored after CMD\n"
+		"ends, and the spool is removed. The default ring is sized so that a 2-CPU machine gets\n"
+		"32 MiB per CPU: enough for a 3 s ping flood across the VXLAN lab with the drain every\n"
+		"10 ms; events still lost are counted per CPU (summary and capture meta lost_cpuN).\n"
+		"Without kprobes in the kernel the tracepoints are recorded alone (said once on stderr).\n"
+		"Ctrl-C (SIGINT) or SIGTERM is passed to CMD; what was recorded is kept. The exit\n"
+		"status is 0 when the recording worked (CMD's own status is printed), 1 when it failed,\n"
+		"2 for a usage error. Events captured and lost are printed at the end, not while CMD runs.\n",
+	.opts = record_opts,
+	.stop_at_operand = true,
+	.operands = VX_COMPLETE_COMMAND,
+};
 
 struct names {
 	const char **v;
@@ -63,6 +82,8 @@ static int names_add(struct names *l, const char *s)
 
 static void print_note(void *ctx, const char *msg)
 {
+	if (vx_verbosity < 0)
+		return;
 	fprintf(stderr, "vxanalyze: %s\n", msg);
 }
 
@@ -90,17 +111,6 @@ static void describe_status(struct strbuf *sb, const struct vx_record_result *re
 
 int cmd_record(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "preset", required_argument, NULL, 'p' },
-		{ "probe", required_argument, NULL, 'P' },
-		{ "event", required_argument, NULL, 'e' },
-		{ "backend", required_argument, NULL, 'b' },
-		{ "dev", required_argument, NULL, 'D' },
-		{ "buffer-kb", required_argument, NULL, 'B' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct vx_record_opts o = { .backend = VX_BACKEND_FTRACE, .note = print_note };
 	struct vx_record_result res = { 0 };
 	struct names probes = { 0 }, events = { 0 };
@@ -112,15 +122,15 @@ int cmd_record(int argc, char **argv)
 	int c, ret = 1, rec;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+d:e:h", longopts, NULL)) != -1) {
+	while ((c = vx_getopt(&vx_doc_record, argc, argv)) != -1) {
 		switch (c) {
 		case 'd':
 			db = optarg;
 			break;
-		case 'p':
+		case VX_OPT_LONG(1):
 			o.preset = optarg;
 			break;
-		case 'P':
+		case VX_OPT_LONG(2):
 			if (names_add(&probes, optarg) < 0)
 				goto oom;
 			break;
@@ -128,7 +138,7 @@ int cmd_record(int argc, char **argv)
 			if (names_add(&events, optarg) < 0)
 				goto oom;
 			break;
-		case 'b':
+		case VX_OPT_LONG(3):
 			if (!strcmp(optarg, "ftrace"))
 				o.backend = VX_BACKEND_FTRACE;
 			else if (!strcmp(optarg, "perf"))
@@ -138,7 +148,7 @@ int cmd_record(int argc, char **argv)
 				goto usage;
 			}
 			break;
-		case 'D':
+		case VX_OPT_LONG(4):
 			if (!vx_glob_valid(optarg)) {
 				vx_die_msg("--dev '%s': a device glob may hold letters, digits and _ . * ? @ : - "
 					   "(at most 31)", optarg);
@@ -146,7 +156,7 @@ int cmd_record(int argc, char **argv)
 			}
 			o.dev_glob = optarg;
 			break;
-		case 'B': {
+		case VX_OPT_LONG(5): {
 			char *e;
 			unsigned long v = strtoul(optarg, &e, 10);
 
@@ -158,7 +168,7 @@ int cmd_record(int argc, char **argv)
 			break;
 		}
 		case 'h':
-			fputs(usage_text, stdout);
+			vx_help_write(&vx_doc_record, stdout);
 			printf("\nDefault ring on this machine: %u KiB per CPU (%ld CPUs).\n",
 			       vx_record_default_buffer_kb(0), sysconf(_SC_NPROCESSORS_CONF));
 			ret = 0;
@@ -194,6 +204,8 @@ int cmd_record(int argc, char **argv)
 		vx_report_error();
 		goto out;
 	}
+	vx_info("recording %s with the %s backend into %s", source.buf + strlen("record: "),
+		o.backend == VX_BACKEND_PERF ? "perf" : "ftrace", db);
 	rec = vx_record(&o, sink, &res);
 	describe_status(&status, &res);
 	if (rec < 0) {
@@ -227,8 +239,7 @@ oom:
 	vx_die_msg("out of memory");
 	goto out;
 usage:
-	fputs(usage_text, stderr);
-	ret = 2;
+	ret = vx_usage_error(&vx_doc_record);
 out:
 	vx_record_result_release(&res);
 	if (st)

@@ -9,45 +9,69 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "color.h"
 #include "error.h"
+#include "help.h"
 #include "store.h"
 #include "strbuf.h"
 #include "../report/analysis.h"
+#include "../report/filter.h"
 #include "../report/render.h"
 
-static void usage(FILE *f)
+static const struct vx_choice *renderer_choice(size_t i)
 {
-	fprintf(f, "usage: vxanalyze report [-d DB] [--capture ID] [--format NAME | --html] [-o FILE]\n\n"
-		   "Explain the packet journeys (events joined by skb address) and the distinct kernel\n"
-		   "paths (stacks) of the stored captures: layers, IP-layer passes, encapsulation.\n\n"
-		   "  -d, --db FILE          database (default " VX_DEFAULT_DB ")\n"
-		   "  -c, --capture ID       one capture (default: every capture in the database)\n"
-		   "  -f, --format NAME      output format (default text)\n"
-		   "      --html             same as --format html: one self-contained page (inline\n"
-		   "                         SVG/CSS/JS, nothing fetched, restrictive CSP) drawing the\n"
-		   "                         -n most frequent journey shapes; below 8 MB whatever the\n"
-		   "                         capture (+110 KB per shape above 20, at most 100 shapes)\n"
-		   "  -o, --output FILE      write to FILE instead of standard output\n"
-		   "  -n, --max-journeys N   journeys shown by text, journey shapes drawn by html and\n"
-		   "                         dot (default 20; html/dot draw at most 100)\n"
-		   "  -v, --verbose          whole stacks in the text report\n\nformats:\n");
-	for (size_t i = 0; vx_renderers[i]; i++)
-		fprintf(f, "  %-8s %s\n", vx_renderers[i]->name, vx_renderers[i]->desc);
+	static struct vx_choice c;
+
+	if (!vx_renderers[i])
+		return NULL;
+	c = (struct vx_choice){ vx_renderers[i]->name, vx_renderers[i]->desc };
+	return &c;
 }
+
+static const struct vx_opt_doc report_opts[] = {
+	{ .key = 'd', .name = "db", .arg = "FILE",
+	  .help = "database (default " VX_DEFAULT_DB ")", .complete = VX_COMPLETE_FILE },
+	{ .key = 'c', .name = "capture", .arg = "ID",
+	  .help = "one capture (default: every capture in the database)",
+	  .complete = VX_COMPLETE_CAPTURE },
+	{ .key = 'f', .name = "format", .arg = "NAME",
+	  .help = "output format (default text)",
+	  .complete = VX_COMPLETE_WORDS, .choice = renderer_choice, .choices_title = "formats" },
+	{ .key = VX_OPT_LONG(1), .name = "html",
+	  .help = "same as --format html: one self-contained page (inline\n"
+	  "SVG/CSS/JS, nothing fetched, restrictive CSP) drawing the\n"
+	  "-n most frequent journey shapes; below 8 MB whatever the\n"
+	  "capture (+110 KB per shape above 20, at most 100 shapes)" },
+	{ .key = 'o', .name = "output", .arg = "FILE",
+	  .help = "write to FILE instead of standard output", .complete = VX_COMPLETE_FILE },
+	{ .key = 'n', .name = "max-journeys", .arg = "N",
+	  .help = "journeys shown by text, journey shapes drawn by html and\n"
+	  "dot (default 20; html/dot draw at most 100)" },
+	{ .key = VX_OPT_LONG(2), .name = "color", .arg = "WHEN",
+	  .help = "colour the text report: auto (default: on a terminal\n"
+	  "when NO_COLOR is not set), always, never",
+	  .complete = VX_COMPLETE_WORDS, .words = "auto always never" },
+	{ .key = 'F', .name = "filter", .arg = "EXPR",
+	  .help = "only the journeys that match EXPR: host A, src A, dst A,\n"
+	  "net CIDR, port N, icmp, udp, tcp (from the route lookups\n"
+	  "of the hops), dev GLOB, dropped, encap; and, or, not, ()" },
+	{ .key = 'v', .name = "verbose", .help = "whole stacks in the text report" },
+	{ 0 },
+};
+
+const struct vx_cmd_doc vx_doc_report = {
+	.name = "report",
+	.summary = "explain the packet journeys and kernel paths of a capture",
+	.synopsis = "[-d DB] [--capture ID] [--format NAME | --html] [-o FILE] [--filter EXPR]\n"
+		    "[--color WHEN]",
+	.description =
+		"Explain the packet journeys (events joined by skb address) and the distinct kernel\n"
+		"paths (stacks) of the stored captures: layers, IP-layer passes, encapsulation.\n",
+	.opts = report_opts,
+};
 
 int cmd_report(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "capture", required_argument, NULL, 'c' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "html", no_argument, NULL, 'H' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "max-journeys", required_argument, NULL, 'n' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *db = VX_DEFAULT_DB, *format = "text", *output = NULL;
 	struct vx_render_opts ropts = { 0 };
 	const struct vx_renderer *r;
@@ -55,31 +79,51 @@ int cmd_report(int argc, char **argv)
 	struct vx_dataset ds;
 	struct vx_analysis an;
 	struct strbuf tmp = STRBUF_INIT;
+	enum vx_color color = VX_COLOR_AUTO;
+	struct vx_filter *filter = NULL;
+	const char *filter_expr = NULL;
 	long long capture = 0;
 	FILE *out = stdout;
 	char *end;
 	int c, ret = 1;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "d:c:f:o:n:vh", longopts, NULL)) != -1) {
+	while ((c = vx_getopt(&vx_doc_report, argc, argv)) != -1) {
 		switch (c) {
 		case 'd': db = optarg; break;
 		case 'c':
 			capture = strtoll(optarg, &end, 10);
 			if (*end || capture <= 0) {
 				vx_die_msg("--capture wants a capture id (a positive number), not '%s'", optarg);
-				return 2;
+				return vx_usage_error(&vx_doc_report);
 			}
 			break;
 		case 'f': format = optarg; break;
-		case 'H': format = "html"; break;
+		case VX_OPT_LONG(1): format = "html"; break;
 		case 'o': output = optarg; break;
-		case 'n': ropts.max_journeys = atoi(optarg); break;
-		case 'v': ropts.verbose = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case 'n': {
+			long n = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || n <= 0 || n > 1000000) {
+				vx_die_msg("--max-journeys wants a positive number, not '%s'", optarg);
+				return vx_usage_error(&vx_doc_report);
+			}
+			ropts.max_journeys = (int)n;
+			break;
+		}
+		case VX_OPT_LONG(2):
+			if (vx_color_parse(optarg, &color) < 0) {
+				vx_die_msg("--color '%s': choose auto, always or never", optarg);
+				return vx_usage_error(&vx_doc_report);
+			}
+			break;
+		case 'F': filter_expr = optarg; break;
+		case 'v': break;	/* vx_verbosity */
+		case 'h': vx_help_write(&vx_doc_report, stdout); return 0;
+		default: return vx_usage_error(&vx_doc_report);
 		}
 	}
+	ropts.verbose = vx_verbosity > 0;
 	if (optind < argc) {
 		vx_die_msg("unexpected argument '%s'; see 'vxanalyze report --help'", argv[optind]);
 		return 2;
@@ -89,19 +133,27 @@ int cmd_report(int argc, char **argv)
 		vx_die_msg("unknown report format '%s'; 'vxanalyze report --help' lists them", format);
 		return 2;
 	}
+	if (filter_expr && !(filter = vx_filter_parse(filter_expr))) {
+		vx_report_error();
+		return 2;
+	}
 	st = store_open(db, true);
 	if (!st) {
 		vx_report_error();
+		vx_filter_free(filter);
 		return 1;
 	}
 	if (store_load(st, capture, true, &ds) < 0) {
 		vx_report_error();
 		store_close(st);
+		vx_filter_free(filter);
 		return 1;
 	}
 	store_close(st);
-	if (vx_analysis_build(&ds, &an) < 0) {
+	if (vx_analysis_build(&ds, &an) < 0 || (filter && vx_analysis_filter(&an, filter) < 0)) {
 		vx_report_error();
+		vx_analysis_release(&an);	/* a failed build left it empty: releasing is harmless */
+		vx_filter_free(filter);
 		vx_dataset_release(&ds);
 		return 1;
 	}
@@ -113,6 +165,7 @@ int cmd_report(int argc, char **argv)
 			goto done;
 		}
 	}
+	ropts.color = vx_color_enabled(color, out);
 	if (r->write(out, &an, &ropts) < 0 || (output && fclose(out) != 0)) {
 		vx_die_msg("%s: write error", output ? output : "standard output");
 		if (output)
@@ -127,6 +180,7 @@ int cmd_report(int argc, char **argv)
 	ret = 0;
 done:
 	strbuf_release(&tmp);
+	vx_filter_free(filter);
 	vx_analysis_release(&an);
 	vx_dataset_release(&ds);
 	return ret;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 static __thread char last[1024];
+int vx_verbosity;
 
 int vx_error(const char *fmt, ...)
 {
@@ -47,6 +48,8 @@ void vx_warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (vx_verbosity < 0)
+		return;
 	fputs("vxanalyze: warning: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -57,4 +60,17 @@ void vx_warn(const char *fmt, ...)
 int vx_report_error(void)
 {
 	return vx_die_msg("%s", last[0] ? last : "unknown error");
+}
+
+void vx_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (vx_verbosity < 1)
+		return;
+	fputs("vxanalyze: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 }

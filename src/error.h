@@ -18,4 +18,10 @@ void vx_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* vx_report_error - print the recorded message as an error; returns -1 */
 int vx_report_error(void);
 
+/* vx_verbosity - the global -q / -v of every command: -1 quiet (errors only: no warnings,
+ * no progress, no summaries), 0 normal, 1 verbose. vx_warn() is silent when quiet. */
+extern int vx_verbosity;
+/* vx_info - "vxanalyze: ..." on stderr, only with -v */
+void vx_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -15,6 +15,11 @@ int vx_import_input(struct vx_store *st, struct vx_input *in, const struct vx_fo
 
 	memset(res, 0, sizeof(*res));
 	snprintf(res->name, sizeof(res->name), "%s", in->name);
+	if (opts && opts->progress) {
+		in->progress = opts->progress;
+		in->progress_ctx = opts->progress_ctx;
+		vx_input_progress(in, in->len);	/* the first buffer, read at open */
+	}
 	fmt = forced ? forced : vx_format_detect(in);
 	if (!fmt)
 		return -1;

@@ -1,8 +1,10 @@
 /* json.c: JSON writer and flat-object reader (see json.h). */
 #include "json.h"
 #include "utf8.h"
+#include "xalloc.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,10 +21,8 @@ struct json_writer {
 
 static struct json_writer *jw_new(FILE *fp, struct strbuf *sb, bool pretty)
 {
-	struct json_writer *w = calloc(1, sizeof(*w));
+	struct json_writer *w = xcalloc(1, sizeof(*w));
 
-	if (!w)
-		abort();
 	w->fp = fp;
 	w->sb = sb;
 	w->pretty = pretty;
@@ -181,6 +181,22 @@ void jw_int(struct json_writer *w, int64_t v)
 
 	sep(w);
 	snprintf(b, sizeof(b), "%" PRId64, v);
+	outs(w, b);
+}
+
+void jw_double(struct json_writer *w, double v)
+{
+	char b[40];
+
+	if (!isfinite(v)) {
+		jw_null(w);	/* JSON has no NaN or infinity */
+		return;
+	}
+	sep(w);
+	/* the shortest of %.15g / %.17g that reads back as the same double */
+	snprintf(b, sizeof(b), "%.15g", v);
+	if (strtod(b, NULL) != v)
+		snprintf(b, sizeof(b), "%.17g", v);
 	outs(w, b);
 }
 

@@ -29,6 +29,7 @@ void jw_key(struct json_writer *w, const char *key);
 void jw_string(struct json_writer *w, const char *s);	/* NULL writes null */
 void jw_int(struct json_writer *w, int64_t v);
 void jw_uint(struct json_writer *w, uint64_t v);
+void jw_double(struct json_writer *w, double v);	/* NaN and infinities: null */
 void jw_bool(struct json_writer *w, bool v);
 void jw_null(struct json_writer *w);
 /* shorthands: key + value */

@@ -12,18 +12,23 @@
 #include <string.h>
 
 #include "error.h"
+#include "record-btf.h"
+#include "strbuf.h"
 
 /* x86-64 SysV: the skb is the 3rd argument of ip_output(net, sk, skb) and of
- * iptunnel_xmit(sk, rt, skb, ...): %dx. skb->len sits at 0x70 in struct sk_buff on
- * Debian 6.1 and 6.18 kernels (after cb[48], _skb_refdst/destructor and _nfct); checked
- * against net_dev_start_xmit's len in the qemu guest (tests/qemu-kprobe.sh). */
-#define FETCH_SKB_X86 "skb=%dx:x64 len=+0x70(%dx):u32"
+ * iptunnel_xmit(sk, rt, skb, ...): %dx, the 1st of ip_rcv_core(skb, net): %di. Its length
+ * and headers are read through sk_buff offsets from the kernel's BTF (vx_plan_use_btf);
+ * without BTF only the address is fetched. */
+#define FETCH_SKB_X86 "skb=%dx:x64"
+#define FETCH_SKB_DI_X86 "skb=%di:x64"
 
 struct preset_probe {
 	const char *event;
 	const char *funcs[VX_PROBE_MAX_ALT + 1];
 	const char *fetch_x86;
 	bool ret;
+	const char *skb_reg;	/* the skb's register on x86-64, NULL when the probe has none */
+	enum vx_skb_at skb_at;
 };
 
 struct preset {
@@ -32,18 +37,22 @@ struct preset {
 	const char *tps[8];
 };
 
-/* fib_check_nh is split on newer kernels (fib_check_nh_v4_gw is where the gateway lookup
+/* The vxlan preset also records the FIB lookups: they tell which route sent each transmit
+ * to its device (report/lookups.c); fib6 only where the kernel has it.
+ * fib_check_nh is split on newer kernels (fib_check_nh_v4_gw is where the gateway lookup
  * happens, and it may be the only probe-able one): the first name that exists is used. */
 static const struct preset presets[] = {
 	{ "vxlan",
-	  { { "iptunnel_xmit", { "iptunnel_xmit" }, FETCH_SKB_X86, false },
-	    { "ip_output", { "ip_output" }, FETCH_SKB_X86, false } },
+	  { { "iptunnel_xmit", { "iptunnel_xmit" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_UDP_TUNNEL },
+	    { "ip_output", { "ip_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP },
+	    /* the receive side, after eth_type_trans (both ip_rcv and ip_list_rcv pass here) */
+	    { "ip_rcv", { "ip_rcv_core", "ip_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP } },
 	  { "net:net_dev_start_xmit", "net:netif_receive_skb", "net:netif_rx", "skb:kfree_skb",
-	    "skb:consume_skb" } },
+	    "skb:consume_skb", "fib:fib_table_lookup", "fib6:fib6_table_lookup" } },
 	{ "route",
-	  { { "fib_check_nh", { "fib_check_nh", "fib_check_nh_v4_gw" }, NULL, false },
-	    { "netlink_recvmsg", { "netlink_recvmsg" }, NULL, false },
-	    { "fib_check_nh_ret", { "fib_check_nh", "fib_check_nh_v4_gw" }, "ret=$retval:s32", true } },
+	  { { "fib_check_nh", { "fib_check_nh", "fib_check_nh_v4_gw" }, NULL, false, NULL, 0 },
+	    { "netlink_recvmsg", { "netlink_recvmsg" }, NULL, false, NULL, 0 },
+	    { "fib_check_nh_ret", { "fib_check_nh", "fib_check_nh_v4_gw" }, "ret=$retval:s32", true, NULL, 0 } },
 	  { "net:net_dev_start_xmit", "net:netif_receive_skb", "net:netif_rx", "fib:fib_table_lookup",
 	    "netlink:netlink_extack" } },
 };
@@ -138,6 +147,8 @@ static int add_preset(struct vx_plan *p, const struct preset *ps, bool x86_64)
 		memcpy(r.funcs, pp->funcs, sizeof(r.funcs));
 		/* $retval needs no register knowledge; the skb fetch does */
 		r.fetch = pp->ret ? pp->fetch_x86 : (x86_64 ? pp->fetch_x86 : NULL);
+		r.skb_reg = x86_64 ? pp->skb_reg : NULL;
+		r.skb_at = pp->skb_at;
 		if (add_probe(p, &r) < 0)
 			return -1;
 	}
@@ -280,5 +291,26 @@ int vx_plan_resolve(struct vx_plan *p, bool (*func_exists)(void *ctx, const char
 		p->tps[keep++] = *t;
 	}
 	p->ntps = keep;
+	return 0;
+}
+
+int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l)
+{
+	for (size_t i = 0; i < p->nprobes; i++) {
+		struct vx_probe_req *r = &p->probes[i];
+		struct strbuf sb = STRBUF_INIT;
+		char **owned;
+
+		if (!r->skb_reg || r->ret)
+			continue;
+		vx_skb_fetchargs(l, r->skb_reg, (enum vx_skb_at)r->skb_at, &sb);
+		owned = realloc(p->owned, (p->nowned + 1) * sizeof(*owned));
+		if (!owned) {
+			strbuf_release(&sb);
+			return vx_error("out of memory");
+		}
+		p->owned = owned;
+		r->fetch = p->owned[p->nowned++] = strbuf_detach(&sb, NULL);
+	}
 	return 0;
 }

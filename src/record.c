@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "record-int.h"
+#include "record-btf.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -597,6 +598,22 @@ int vx_record_precheck(const struct vx_record_opts *o)
 	return 0;
 }
 
+/* packet headers at the skb probes, through the kernel's BTF; without BTF say so once and
+ * record the skb addresses alone, as before */
+static int plan_headers(struct vx_plan *plan, const struct vx_record_opts *o)
+{
+	struct vx_skb_layout l;
+
+	if (!ARCH_X86_64)
+		return 0;
+	if (vx_skb_layout_load(NULL, &l) < 0) {
+		vx_rec_note(o, "%s", vx_error_msg());
+		vx_error_clear();
+		return 0;
+	}
+	return vx_plan_use_btf(plan, &l);
+}
+
 /* plan_phase - tracefs, the plan resolved against this kernel (kprobes dropped with one
  * note when the kernel has none), kernel symbols */
 static int plan_phase(struct vx_recording *r)
@@ -608,6 +625,8 @@ static int plan_phase(struct vx_recording *r)
 		return -1;
 	if (vx_plan_build(&r->plan, o->preset, o->probes, o->nprobes, o->events, o->nevents,
 			  ARCH_X86_64) < 0)
+		return -1;
+	if (plan_headers(&r->plan, o) < 0)
 		return -1;
 	kernel_syms_load(&r->syms);
 	if (!r->syms.kallsyms.len)

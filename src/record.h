@@ -39,6 +39,8 @@ struct vx_probe_req {
 	bool ret;
 	bool user;		/* from --probe: a missing function is an error */
 	const char *func;
+	const char *skb_reg;	/* register of the skb argument ("dx"), NULL when none */
+	int skb_at;		/* enum vx_skb_at: where skb->data points (record-btf.h) */
 };
 
 /* struct vx_tp_req - one tracepoint "system:event"; @user: from -e (missing = error) */
@@ -58,6 +60,15 @@ struct vx_plan {
 	char **owned;		/* copies of user-supplied names, freed with the plan */
 	size_t nowned;
 };
+
+struct vx_skb_layout;
+/*
+ * vx_plan_use_btf - give every probe that holds an skb the fetch arguments that read its
+ * length and packet headers through the sk_buff offsets of @l (record-btf.c); the strings
+ * are owned by the plan. Without it those probes fetch the skb address alone.
+ */
+int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l);
+
 
 /* vx_func_name_valid - a kernel function name we accept: [A-Za-z0-9_.]+, at most 127 chars */
 bool vx_func_name_valid(const char *s);

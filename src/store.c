@@ -17,6 +17,7 @@
 
 #include "error.h"
 #include "json.h"
+#include "store-private.h"
 #include "strbuf.h"
 
 static const char schema[] =
@@ -834,4 +835,15 @@ int store_check(struct vx_store *st)
 		return -1;
 	}
 	return *vx_error_msg() ? -1 : 0;
+}
+
+/* the connection and file name for the other store*.c files (store-private.h) */
+sqlite3 *store_sqlite(struct vx_store *st)
+{
+	return st->db;
+}
+
+const char *store_path(const struct vx_store *st)
+{
+	return st->path;
 }

@@ -1,24 +1,12 @@
-/* strbuf.c: growable strings. Allocation failure aborts: there is no sane recovery
- * for a command-line tool that ran out of memory while building a message.
- */
+/* strbuf.c: growable strings, allocated through xalloc.h (never NULL). */
 #include "strbuf.h"
+#include "xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 char strbuf_empty[1];
-
-static void *xrealloc(void *p, size_t n)
-{
-	void *r = realloc(p, n ? n : 1);
-
-	if (!r) {
-		fputs("vxanalyze: out of memory\n", stderr);
-		abort();
-	}
-	return r;
-}
 
 void strbuf_init(struct strbuf *sb, size_t hint)
 {

@@ -59,4 +59,7 @@ done
 for f in $("$vx" report --help | sed -n '/^formats:/,$p' | tail -n +2 | awk '{print $1}'); do
 	"$vx" report -d "$db" --format "$f" -o "$tmp/r.$f" || fail "report --help lists format $f but it fails"
 done
+# a bad --filter is a usage error (2) that points at its column, before the database is read
+expect 2 "filter: column 6: expected an address after 'host'" "$vx" report -d "$db" --filter "host bogus"
+expect 2 "filter: column 7: expected ')'" "$vx" report -d "$db" --filter "(encap"
 echo "cli-errors: ok"

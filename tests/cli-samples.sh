@@ -94,6 +94,27 @@ assert len(under) == 1 and under[0]["count"] == len(hops), [(p["id"], p["count"]
 assert {c for c, _ in hops} == {1, 4} and {p for _, p in hops} == {under[0]["id"]}, hops
 PY
 
+# a flood without free events (samples/capture-flood.sh): one journey per packet, each
+# saying how it ended; the JSON contract's "end" values
+"$vx" import -d "$tmp/flood.db" --kallsyms "$samples/flood.kallsyms" "$samples/flood-nofree.perf.data" \
+	"$samples/flood-free.perf.data" > /dev/null || fail "import of the flood samples"
+"$vx" report -d "$tmp/flood.db" --format json -o "$tmp/flood.json" || fail "flood json report"
+python3 - "$tmp/flood.json" <<'PY' || fail "flood journeys"
+import json, sys
+from collections import Counter
+js = json.load(open(sys.argv[1]))["journeys"]
+for cap, ends in ((1, {"reused", "capture_end"}), (2, {"freed"})):
+    j = [j for j in js if j["capture_id"] == cap]
+    assert len(j) == 60 and all(x["encap"] == "vxlan" and len(x["hops"]) <= 9 for x in j), Counter(len(x["hops"]) for x in j)
+    assert {x["end"] for x in j} == ends, Counter(x["end"] for x in j)
+    assert all((x["end_rule"] is None) == (x["end"] != "reused") for x in j)
+PY
+"$vx" report -d "$tmp/flood.db" --capture 1 > "$tmp/flood.txt" || fail "flood text report"
+grep -q "end: another packet used the address next (inferred): created by a send" "$tmp/flood.txt" ||
+	fail "text: no journey end"
+awk 'length > 80 { print "line " NR " is " length " columns: " $0; bad = 1 } END { exit bad }' "$tmp/flood.txt" ||
+	fail "flood text report wider than 80 columns"
+
 "$vx" captures -d "$db" | grep -q "<stdin>" || fail "captures list"
 "$vx" captures -d "$db" --delete 4 >/dev/null || fail "captures --delete"
 "$vx" captures -d "$db" | grep -q "<stdin>" && fail "capture 4 still listed after delete"

@@ -99,6 +99,8 @@ sqlite3 $DB "select 'VXT-LEN', e.capture_id, e.name, e.len, s.depth from events 
 sqlite3 $DB "select 'VXT-RET', fields from events where name = 'vxanalyze:fib_check_nh_ret';"
 sqlite3 $DB "select 'VXT-META', capture_id, key, replace(value, char(10), ';') from capture_meta where key in ('kprobes', 'clock', 'kernel_release', 'backend');"
 sqlite3 $DB "select 'VXT-KALLSYMS', capture_id, length(value) from capture_meta where key = 'kallsyms';"
+echo "=== btf"
+vxanalyze probes 2>&1 | grep '^btf:' | sed 's/^/VXT-/'
 echo "=== report"
 echo "VXT-JSON-BEGIN"
 vxanalyze report -d $DB --capture 1 --format json
@@ -164,7 +166,7 @@ for cap, name in ((1, "vxanalyze:ip_output"), (1, "vxanalyze:iptunnel_xmit"),
 assert ev[(1, "vxanalyze:iptunnel_xmit")][0] >= 6, ev[(1, "vxanalyze:iptunnel_xmit")]
 assert ev[(1, "vxanalyze:ip_output")][0] >= 24, ev[(1, "vxanalyze:ip_output")]
 lens = {(int(c), n, l) for _, c, n, l, d in grab("VXT-LEN")}
-# skb->len fetched at +0x70: 84 for the inner packet, 134 after VXLAN encapsulation
+# skb->len fetched at its BTF offset: 84 for the inner packet, 134 after VXLAN encapsulation
 assert (1, "vxanalyze:ip_output", "84") in lens and (1, "vxanalyze:ip_output", "134") in lens, lens
 rets = [json.loads(f[1])["ret"] for f in grab("VXT-RET")]
 assert "-101" in rets and "0" in rets, rets
@@ -183,6 +185,29 @@ mixed = [j for j in js["journeys"]
          and any(h["event"].endswith("net_dev_start_xmit") for h in j["hops"])
          and j["overhead_bytes"] == 50]
 assert mixed, "no journey joining kprobe and tracepoint hops with +50 bytes"
+# packet headers read through the guest's own BTF offsets (record-btf.c), not a table
+assert re.search(r"^VXT-btf: +yes: sk_buff", text, re.M), "no BTF layout in the guest"
+assert "ip_src=+12(+" in meta[(1, "kprobes")] and "vx_w1=+12(+" in meta[(1, "kprobes")], meta[(1, "kprobes")]
+hops = [h for j in js["journeys"] for h in j["hops"]]
+pk = [(h["event"].split(":")[-1], h["pkt"]) for h in hops if h.get("pkt")]
+req = [p for e, p in pk if e == "ip_output" and p["proto"] == 1 and p.get("icmp_type") == 8
+       and p["src"] == "10.244.1.5" and p["dst"] == "10.244.2.7"]
+rep = [p for e, p in pk if e == "ip_output" and p["proto"] == 1 and p.get("icmp_type") == 0
+       and p["src"] == "10.244.2.7" and p["dst"] == "10.244.1.5"]
+assert req and rep, ("no echo request/reply read at ip_output", pk[:6])
+assert len({p["icmp_seq"] for p in req}) >= 3, ("ICMP sequences of 3 pings", req)
+tun = [p for e, p in pk if e == "iptunnel_xmit"]
+assert tun and all(p["vni"] == 4096 and p["dport"] == 4789 and p["proto"] == 17 for p in tun), tun
+assert any(p["src"] == "192.168.50.1" and p["dst"] == "192.168.50.2" and p["inner"]["src"] == "10.244.1.5"
+           and p["inner"]["proto"] == 1 for p in tun), tun
+assert any(e == "ip_rcv" and p["proto"] == 1 for e, p in pk), "no header read on the receive side"
+# one packet, one identity: every header-reading hop of a journey agrees on the inner packet
+for j in js["journeys"]:
+    ids = {(p["inner"] if p.get("vni") is not None else p)["icmp_seq"]
+           for p in (h.get("pkt") for h in j["hops"]) if p and (p.get("inner") or p).get("proto") == 1
+           and (p["inner"] if p.get("vni") is not None else p).get("icmp_seq") is not None}
+    assert len(ids) <= 1, ("one journey, several ICMP sequences", j["id"], ids)
+print("packet at the tunnel:", tun[0])
 print("kprobe events per capture:", {k: v for k, v in ev.items() if k[1].startswith("vxanalyze:")})
 print("double-trip ip_output path:", " <- ".join(dbl[0]["frames"][:8]))
 PY

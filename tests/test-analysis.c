@@ -191,6 +191,144 @@ static void test_journey_splits_on_reused_address_and_on_free(void **state)
 	vx_analysis_release(&an);
 }
 
+/* ---- floods (samples/capture-flood.sh): ping -f p1 -> p2, 30 pings; store_import_path
+ * symbolises them with samples/flood.kallsyms ---- */
+
+/* the longest real path through the lab with net_dev_start_xmit and netif_receive_skb: pod
+ * eth0 xmit, cali1 rx, vxlan.calico xmit, eth0 xmit, h2 eth0 rx, vxlan.calico rx, cali2 xmit,
+ * pod eth0 rx; one more with the free event */
+#define LAB_PATH_HOPS 8
+
+static bool stack_has(const struct vx_dataset *ds, const struct vx_rec *r, const char *func)
+{
+	const struct vx_stack *st = vx_dataset_stack(ds, r->stack_id);
+
+	for (size_t f = 0; st && f < st->nframes; f++)
+		if (!strcmp(st->frames[f], func))
+			return true;
+	return false;
+}
+
+/* the packets the capture shows being sent, counted from the capture itself: each echo
+ * request leaves pod p1's eth0 from ping's sendto, each reply leaves p2's from icmp_reply */
+static size_t flood_packets_sent(const struct vx_dataset *ds, size_t *requests)
+{
+	size_t req = 0, rep = 0;
+
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		const struct vx_rec *r = &ds->recs[i];
+
+		if (strcmp(r->name, "net:net_dev_start_xmit") || !r->dev || strcmp(r->dev, "eth0") || r->len != 98)
+			continue;
+		if (stack_has(ds, r, "icmp_reply"))
+			rep++;
+		else if (stack_has(ds, r, "raw_sendmsg"))
+			req++;
+	}
+	*requests = req;
+	return req + rep;
+}
+
+static void test_flood_without_free_events_is_one_journey_per_packet(void **state)
+{
+	char *db = test_db_new();
+	struct vx_dataset ds;
+	struct vx_analysis an;
+	size_t sent, requests, encapsulated = 0, capture_end = 0;
+
+	assert_true(store_import_path(db, VX_SAMPLES_DIR "/flood-nofree.perf.data") > 0);
+	assert_int_equal(analyse_db(db, 0, &ds, &an), 0);
+	sent = flood_packets_sent(&ds, &requests);
+	assert_int_equal(requests, 30);
+	assert_int_equal(sent, 2 * requests);
+	assert_int_equal(an.njourneys, sent);
+	for (size_t j = 0; j < an.njourneys; j++) {
+		const struct vx_journey *jj = &an.journeys[j];
+
+		assert_true(jj->nhops <= LAB_PATH_HOPS);
+		encapsulated += jj->encap && jj->overhead_bytes == 50;
+		/* each begins where its packet is sent, ends where the next one reuses the skb */
+		assert_string_equal(jj->hops[0].event, "net:net_dev_start_xmit");
+		assert_int_equal(jj->hops[0].len, 98);
+		assert_true(jj->end == VX_JEND_REUSED || jj->end == VX_JEND_CAPTURE_END);
+		capture_end += jj->end == VX_JEND_CAPTURE_END;
+	}
+	assert_int_equal(encapsulated, sent);
+	/* the flood recycles a few addresses; each one's last journey meets the capture's end */
+	assert_true(capture_end >= 1 && capture_end < 10);
+	analyse_release(&ds, &an);
+	test_db_remove(db);
+}
+
+/* the journeys of a capture with free events, cut by the free events and the silence alone */
+static size_t free_rule_journeys(const struct vx_dataset *ds, size_t *group_of)
+{
+	size_t ngroups = 0;
+
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		const struct vx_rec *r = &ds->recs[i];
+		size_t prev = (size_t)-1;
+
+		group_of[i] = (size_t)-1;
+		if (!r->skb)
+			continue;
+		for (size_t k = i; k-- > 0;)
+			if (ds->recs[k].skb == r->skb && ds->recs[k].capture_id == r->capture_id) {
+				prev = k;
+				break;
+			}
+		if (prev == (size_t)-1 || !strncmp(ds->recs[prev].name, "skb:", 4) ||
+		    r->ts_ns > ds->recs[prev].ts_ns + VX_JOURNEY_GAP_NS)
+			group_of[i] = ngroups++;
+		else
+			group_of[i] = group_of[prev];
+	}
+	return ngroups;
+}
+
+static void test_flood_with_free_events_keeps_the_free_event_journeys(void **state)
+{
+	char *db = test_db_new();
+	struct vx_dataset ds;
+	struct vx_analysis an;
+	size_t sent, requests, encapsulated = 0, *group_of, *size, ngroups, j = 0;
+
+	assert_true(store_import_path(db, VX_SAMPLES_DIR "/flood-free.perf.data") > 0);
+	assert_int_equal(analyse_db(db, 0, &ds, &an), 0);
+	sent = flood_packets_sent(&ds, &requests);
+	assert_int_equal(requests, 30);
+	group_of = calloc(ds.nrecs, sizeof(*group_of));
+	ngroups = free_rule_journeys(&ds, group_of);
+	size = calloc(ngroups + 1, sizeof(*size));
+	for (size_t i = 0; i < ds.nrecs; i++)
+		if (group_of[i] != (size_t)-1)
+			size[group_of[i]]++;
+	/* journey by journey, hop by hop: the same events as the free-event rule's journeys */
+	for (size_t g = 0; g < ngroups; g++) {
+		size_t h = 0;
+
+		if (size[g] < 2)
+			continue;
+		assert_true(j < an.njourneys);
+		for (size_t i = 0; i < ds.nrecs; i++)
+			if (group_of[i] == g) {
+				assert_true(h < an.journeys[j].nhops);
+				assert_ptr_equal(an.journeys[j].hops[h++].rec, &ds.recs[i]);
+			}
+		assert_int_equal(h, an.journeys[j].nhops);
+		assert_int_equal(an.journeys[j].end, VX_JEND_FREED);
+		assert_true(an.journeys[j].nhops <= LAB_PATH_HOPS + 1);
+		encapsulated += an.journeys[j].encap && an.journeys[j].overhead_bytes == 50;
+		j++;
+	}
+	assert_int_equal(j, an.njourneys);
+	assert_int_equal(encapsulated, sent);
+	free(size);
+	free(group_of);
+	analyse_release(&ds, &an);
+	test_db_remove(db);
+}
+
 static void test_frames_functions_on_bare_lists(void **state)
 {
 	const char *fwd[] = { "ip_output", "iptunnel_xmit", "vxlan_xmit_one", "dev_hard_start_xmit",
@@ -215,6 +353,8 @@ int main(void)
 		cmocka_unit_test(test_journey_joins_kprobes_and_tracepoints_by_skb),
 		cmocka_unit_test(test_journey_splits_on_reused_address_and_on_free),
 		cmocka_unit_test(test_frames_functions_on_bare_lists),
+		cmocka_unit_test(test_flood_without_free_events_is_one_journey_per_packet),
+		cmocka_unit_test(test_flood_with_free_events_keeps_the_free_event_journeys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

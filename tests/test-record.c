@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <event-parse.h>
@@ -22,6 +23,8 @@
 #include <unistd.h>
 
 #include "record-int.h"
+#include "record-btf.h"
+#include "error.h"
 
 /* ---------------------------------------------------------------- names */
 
@@ -93,23 +96,81 @@ static void test_preset_vxlan_probes_fetch_the_skb(void **state)
 	const struct vx_probe_req *r;
 
 	assert_int_equal(vx_plan_build(&p, "vxlan", NULL, 0, NULL, 0, true), 0);
-	assert_int_equal(p.nprobes, 2);
+	assert_int_equal(p.nprobes, 3);
 	r = find_probe(&p, "ip_output");
 	assert_non_null(r);
 	assert_false(r->ret);
 	assert_string_equal(r->funcs[0], "ip_output");
-	/* x86-64: the skb is the 3rd argument */
-	assert_non_null(strstr(r->fetch, "skb=%dx:x64"));
+	/* x86-64: the skb is the 3rd argument; without BTF nothing else is read through it */
+	assert_string_equal(r->fetch, "skb=%dx:x64");
+	assert_string_equal(find_probe(&p, "ip_rcv")->funcs[0], "ip_rcv_core");
+	assert_string_equal(find_probe(&p, "ip_rcv")->fetch, "skb=%di:x64");
 	assert_non_null(find_probe(&p, "iptunnel_xmit"));
 	assert_int_equal(count_tp(&p, "net", "net_dev_start_xmit"), 1);
 	assert_int_equal(count_tp(&p, "skb", "kfree_skb"), 1);
-	assert_int_equal(count_tp(&p, "fib", "fib_table_lookup"), 0);
+	/* the route lookups that decide each transmit (issue 13) */
+	assert_int_equal(count_tp(&p, "fib", "fib_table_lookup"), 1);
+	assert_int_equal(count_tp(&p, "fib6", "fib6_table_lookup"), 1);
 	vx_plan_release(&p);
 
 	/* elsewhere the register of the skb is unknown: no fetch arguments */
 	assert_int_equal(vx_plan_build(&p, NULL, NULL, 0, NULL, 0, false), 0);
 	assert_null(find_probe(&p, "ip_output")->fetch);
 	vx_plan_release(&p);
+}
+
+/* with BTF, the skb probes read length and headers through the kernel's own offsets:
+ * the IP header behind skb->data at ip_output and ip_rcv_core, the outer UDP, VXLAN and
+ * inner IP headers at iptunnel_xmit; other probes keep their fetch arguments */
+static void test_plan_reads_headers_through_btf_offsets(void **state)
+{
+	struct vx_skb_layout l = { .data = 200, .head = 192, .len = 112, .dev = 16, .network_header = 180,
+				   .transport_header = 178, .mac_header = 182, .header_size = 2 };
+	struct vx_plan p;
+	const char *f;
+
+	assert_int_equal(vx_plan_build(&p, "all", NULL, 0, NULL, 0, true), 0);
+	assert_int_equal(vx_plan_use_btf(&p, &l), 0);
+	f = find_probe(&p, "ip_output")->fetch;
+	assert_non_null(strstr(f, "skb=%dx:x64 len=+112(%dx):u32"));
+	assert_non_null(strstr(f, "ip_src=+12(+200(%dx)):u32"));
+	assert_non_null(strstr(f, "ip_proto=+9(+200(%dx)):u8"));
+	assert_non_null(strstr(f, "l4_w1=+24(+200(%dx)):u32"));
+	f = find_probe(&p, "ip_rcv")->fetch;
+	assert_non_null(strstr(f, "ip_dst=+16(+200(%di)):u32"));
+	f = find_probe(&p, "iptunnel_xmit")->fetch;
+	assert_non_null(strstr(f, "out_src=%cx:u32 out_dst=%r8:u32"));
+	assert_non_null(strstr(f, "vx_w1=+12(+200(%dx)):u32"));
+	assert_non_null(strstr(f, "in_ip_src=+42(+200(%dx)):u32"));	/* 8 UDP + 8 VXLAN + 14 Ethernet + 12 */
+	assert_null(strstr(f, " ip_src="));
+	assert_string_equal(find_probe(&p, "fib_check_nh_ret")->fetch, "ret=$retval:s32");
+	assert_null(find_probe(&p, "fib_check_nh")->fetch);
+	vx_plan_release(&p);
+}
+
+/* the offsets come from a BTF file, never from a table: a file that is none is an error
+ * naming it, and the running kernel's, when it has one, is self-consistent */
+static void test_btf_layout_from_the_kernels_own_btf(void **state)
+{
+	struct vx_skb_layout l;
+	char p[] = "/tmp/vxtest-btf-XXXXXX";
+	int fd = mkstemp(p);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "not btf", 7), 7);
+	close(fd);
+	assert_int_equal(vx_skb_layout_load(p, &l), -1);
+	assert_non_null(strstr(vx_error_msg(), p));
+	unlink(p);
+	if (access("/sys/kernel/btf/vmlinux", R_OK) != 0)
+		return;	/* a kernel without BTF: record says so and reads no headers */
+	assert_int_equal(vx_skb_layout_load(NULL, &l), 0);
+	assert_true(l.sk_buff_size > 0);
+	assert_true(l.head >= 0 && l.data >= 0 && l.head != l.data && l.len >= 0);
+	assert_true(l.data + 8 <= l.sk_buff_size && l.head + 8 <= l.sk_buff_size);
+	assert_int_equal(l.header_size, 2);
+	assert_true(l.network_header != l.transport_header && l.network_header != l.mac_header);
+	assert_true(l.dev_name >= 0);
 }
 
 static void test_preset_route_has_kretprobe_and_alternatives(void **state)
@@ -142,7 +203,7 @@ static void test_preset_all_merges_both_without_duplicates(void **state)
 	assert_int_equal(count_tp(&p, "fib", "fib_table_lookup"), 1);
 	assert_int_equal(count_tp(&p, "skb", "consume_skb"), 1);
 	assert_int_equal(count_tp(&p, "udp", "udp_fail_queue_rcv_skb"), 1);
-	assert_int_equal(p.nprobes, 2 + 3 + 2);	/* vxlan, route, tcp_v4_rcv + foo */
+	assert_int_equal(p.nprobes, 3 + 3 + 2);	/* vxlan, route, tcp_v4_rcv + foo */
 	assert_true(find_probe(&p, "ip_output")->user);
 	/* '.' cannot be in an event name */
 	assert_non_null(find_probe(&p, "foo_constprop_0"));
@@ -630,6 +691,8 @@ int main(void)
 		cmocka_unit_test(test_glob_valid_keeps_quotes_out_of_filters),
 		cmocka_unit_test(test_preset_vxlan_probes_fetch_the_skb),
 		cmocka_unit_test(test_preset_route_has_kretprobe_and_alternatives),
+		cmocka_unit_test(test_plan_reads_headers_through_btf_offsets),
+		cmocka_unit_test(test_btf_layout_from_the_kernels_own_btf),
 		cmocka_unit_test(test_preset_all_merges_both_without_duplicates),
 		cmocka_unit_test(test_plan_rejects_bad_names_and_presets),
 		cmocka_unit_test(test_resolve_uses_alternative_and_says_so),

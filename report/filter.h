@@ -1,0 +1,30 @@
+/* filter.h: `report --filter EXPR`, a small pcap-like language over journeys:
+ *   host A | src A | dst A | net CIDR | port N | icmp | udp | tcp | dev GLOB | dropped | encap
+ * combined with and/or/not (&&, ||, !) and parentheses. A journey matches through what is
+ * known of it: the packet headers read at its hops (outer and inner), the route lookups of
+ * its hops (addresses, protocol, ports), its devices, its drop and its encapsulation.
+ * Must not: touch the store, parse inputs, or print.
+ */
+#ifndef VX_FILTER_H
+#define VX_FILTER_H
+
+#include <stdbool.h>
+
+#include "analysis.h"
+
+struct vx_filter;
+
+/*
+ * vx_filter_parse - compile @expr. Returns the filter (free it with vx_filter_free()), or
+ * NULL with vx_error() set to one line that names the column ("filter: column 6: expected
+ * an address after 'host'").
+ */
+struct vx_filter *vx_filter_parse(const char *expr);
+void vx_filter_free(struct vx_filter *f);
+/* vx_filter_match - does journey @j match @f */
+bool vx_filter_match(const struct vx_filter *f, const struct vx_journey *j);
+/* vx_analysis_filter - keep only the journeys of @an that match @f (ids unchanged) and
+ * recount the drop summary over them; 0, or -1 with vx_error() set */
+int vx_analysis_filter(struct vx_analysis *an, const struct vx_filter *f);
+
+#endif

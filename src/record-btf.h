@@ -1,0 +1,52 @@
+/* record-btf.h: where the packet bytes are, from the running kernel's own BTF
+ * (/sys/kernel/btf/vmlinux) through libbpf's BTF API: the offsets inside struct sk_buff and
+ * struct net_device that a kprobe fetch argument needs to read headers. Nothing is
+ * hard-coded per kernel: a 6.1 guest and a 6.18 host each answer from their own BTF.
+ * Must not: parse BTF by hand, or print.
+ */
+#ifndef VX_RECORD_BTF_H
+#define VX_RECORD_BTF_H
+
+#include <stddef.h>
+
+/*
+ * struct vx_skb_layout - byte offsets of struct sk_buff members (-1 when the BTF lacks one),
+ * found also inside the anonymous structs and unions that sk_buff nests them in.
+ * @network_header etc. are offsets from @head (u16 in current kernels; @header_size says).
+ */
+struct vx_skb_layout {
+	int data, head, len, dev;
+	int network_header, transport_header, mac_header;
+	int header_size;	/* bytes of network_header */
+	int dev_name;		/* offset of net_device.name */
+	int sk_buff_size;	/* sizeof(struct sk_buff) */
+};
+
+/*
+ * vx_skb_layout_load - read @btf_path (NULL: /sys/kernel/btf/vmlinux). Returns 0, or -1 with
+ * vx_error() naming the file and what is missing ("no BTF: the kernel was built without
+ * CONFIG_DEBUG_INFO_BTF").
+ */
+int vx_skb_layout_load(const char *btf_path, struct vx_skb_layout *out);
+
+/* where skb->data points when the probed function runs */
+enum vx_skb_at {
+	VX_SKB_AT_IP,		/* the IP header: ip_output, ip_rcv (after eth_type_trans) */
+	VX_SKB_AT_UDP_TUNNEL,	/* the outer UDP header of a UDP tunnel: iptunnel_xmit's skb */
+};
+
+struct strbuf;
+/*
+ * vx_skb_fetchargs - append to @out the kprobe fetch arguments that read, through the skb
+ * in register @reg ("dx"), its address and length and the packet headers at @at:
+ *   skb len                         always
+ *   ip_vihl ip_id ip_ttl ip_proto ip_src ip_dst l4_w0..l4_w3 at VX_SKB_AT_IP
+ *   udp_w0 vx_w3 and in_ip_* in_l4_w0 in_l4_w1 (the inner packet) at VX_SKB_AT_UDP_TUNNEL
+ * Multi-byte values are read as little-endian words as they lie in memory (network order
+ * inside): report/packet.c turns them into addresses and ports. The header offsets are the
+ * protocols' (RFC 791, 768, 7348); only the sk_buff offsets come from @l.
+ */
+void vx_skb_fetchargs(const struct vx_skb_layout *l, const char *reg, enum vx_skb_at at,
+		      struct strbuf *out);
+
+#endif

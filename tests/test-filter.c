@@ -1,0 +1,156 @@
+/* test-filter.c: the `report --filter` language: what it accepts, the column of what it
+ * refuses, precedence, and which journeys of real captures (samples/why-*-6.1.trace) match.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "tests-common.h"
+#include "../report/filter.h"
+#include "../src/error.h"
+
+/* @expr must be refused with a message naming @col and containing @what */
+static void refused(const char *expr, int col, const char *what)
+{
+	char want[32];
+
+	assert_null(vx_filter_parse(expr));
+	snprintf(want, sizeof(want), "column %d:", col);
+	assert_non_null(strstr(vx_error_msg(), want));
+	assert_non_null(strstr(vx_error_msg(), what));
+	assert_null(strchr(vx_error_msg(), '\n'));
+}
+
+static void test_filter_refuses_bad_expressions_at_their_column(void **state)
+{
+	(void)state;
+	refused("host", 5, "expected an address after 'host'");
+	refused("host 10.244.2.300", 6, "expected an address");
+	refused("net 10.0.0.0/33", 5, "expected a network");
+	refused("port 70000", 6, "port number");
+	refused("port http", 6, "port number");
+	refused("icmp and", 9, "expected host");
+	refused("(encap or dropped", 18, "expected ')'");
+	refused("encap dropped", 7, "expected 'and', 'or'");
+	refused("udp & tcp", 5, "expected 'and', 'or'");
+	refused("bogus", 1, "expected host, src, dst");
+	refused("dev )", 5, "expected a device name");
+	assert_null(vx_filter_parse("   "));
+	assert_non_null(strstr(vx_error_msg(), "empty"));
+}
+
+/* a journey with one transmit hop on @dev decided by a lookup @src -> @dst, proto @proto */
+struct fake {
+	struct vx_lookup l;
+	struct vx_hop hop;
+	struct vx_journey j;
+	struct vx_drop drop;
+};
+
+static void fake_init(struct fake *f, const char *dev, const char *src, const char *dst, int proto,
+		      bool encap, bool dropped)
+{
+	memset(f, 0, sizeof(*f));
+	f->l = (struct vx_lookup){ .table = 254, .src = src, .dst = dst, .proto = proto, .dport = 4789,
+				   .dev = dev };
+	f->hop = (struct vx_hop){ .event = "net:net_dev_start_xmit", .dev = dev, .route = &f->l };
+	f->j.hops = &f->hop;
+	f->j.nhops = 1;
+	f->j.encap = encap ? "vxlan" : NULL;
+	f->j.drop = dropped ? &f->drop : NULL;
+}
+
+static bool matches(const char *expr, const struct vx_journey *j)
+{
+	struct vx_filter *f = vx_filter_parse(expr);
+	bool m;
+
+	assert_non_null(f);
+	m = vx_filter_match(f, j);
+	vx_filter_free(f);
+	return m;
+}
+
+static void test_filter_leaves_precedence_and_negation(void **state)
+{
+	struct fake a;
+
+	(void)state;
+	fake_init(&a, "vxlan.calico", "10.244.1.5", "10.244.2.7", 17, true, false);
+	assert_true(matches("host 10.244.2.7", &a.j));
+	assert_true(matches("src 10.244.1.5 and dst host 10.244.2.7", &a.j));
+	assert_false(matches("src 10.244.2.7", &a.j));
+	assert_true(matches("net 10.244.0.0/16", &a.j));
+	assert_true(matches("net 10.244.2.0/26", &a.j));
+	assert_false(matches("net 10.244.3.0/24", &a.j));
+	assert_true(matches("udp and port 4789", &a.j));
+	assert_false(matches("icmp || tcp", &a.j));
+	assert_true(matches("dev vxlan.*", &a.j));
+	assert_false(matches("dev cali?", &a.j));
+	assert_true(matches("encap and not dropped", &a.j));
+	assert_false(matches("!encap", &a.j));
+	/* and binds tighter than or: "dropped and icmp or encap" = (dropped and icmp) or encap */
+	assert_true(matches("dropped and icmp or encap", &a.j));
+	assert_false(matches("dropped and (icmp or encap)", &a.j));
+	assert_true(matches("encap or dropped and icmp", &a.j));	/* not (encap or dropped) and icmp */
+	assert_true(matches("not not encap", &a.j));
+	assert_true(matches("host 10.244.9.9 or (udp and (dev vxlan.calico))", &a.j));
+}
+
+/* on a real capture: requests go to p2, replies come from it, the filter keeps each set */
+static void test_filter_keeps_matching_journeys_of_a_capture(void **state)
+{
+	char *db = test_db_new();
+	struct vx_dataset ds;
+	struct vx_analysis an;
+	struct vx_filter *f;
+	size_t all, requests, replies;
+
+	(void)state;
+	assert_true(store_import_path(db, sample_path("why-route-6.1.trace")) > 0);
+	assert_int_equal(analyse_db(db, 0, &ds, &an), 0);
+	all = an.njourneys;
+	f = vx_filter_parse("dst 10.244.2.7 and icmp");
+	requests = 0;
+	for (size_t i = 0; i < an.njourneys; i++)
+		requests += vx_filter_match(f, &an.journeys[i]);
+	vx_filter_free(f);
+	f = vx_filter_parse("src 10.244.2.7 or dst 10.244.1.5");
+	replies = 0;
+	for (size_t i = 0; i < an.njourneys; i++)
+		replies += vx_filter_match(f, &an.journeys[i]);
+	assert_int_equal(requests, 2);	/* ping -c 2 */
+	assert_int_equal(replies, 2);
+	assert_int_equal(vx_analysis_filter(&an, f), 0);
+	vx_filter_free(f);
+	assert_int_equal(an.njourneys, 2);
+	assert_true(an.njourneys < all);
+	analyse_release(&ds, &an);
+
+	/* the drop summary speaks of the journeys kept */
+	assert_true(store_import_path(db, sample_path("why-drops-6.1.trace")) > 0);
+	assert_int_equal(analyse_db(db, 2, &ds, &an), 0);
+	assert_true(an.ndrops > 1);
+	f = vx_filter_parse("dropped and dst 10.244.2.7");
+	assert_int_equal(vx_analysis_filter(&an, f), 0);
+	vx_filter_free(f);
+	assert_int_equal(an.njourneys, 3);	/* blackhole, unreachable, prohibit */
+	assert_int_equal(an.ndrops, 1);
+	assert_int_equal(an.drops[0].count, 3);
+	analyse_release(&ds, &an);
+	test_db_remove(db);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_filter_refuses_bad_expressions_at_their_column),
+		cmocka_unit_test(test_filter_leaves_precedence_and_negation),
+		cmocka_unit_test(test_filter_keeps_matching_journeys_of_a_capture),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
