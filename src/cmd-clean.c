@@ -1,6 +1,7 @@
 /* cmd-clean.c: `vxanalyze clean`: remove what a recording killed with SIGKILL left behind:
- * tracefs instances vxanalyze-<pid> whose pid is gone and, when no recording is live, the
- * kprobes of group vxanalyze. Prints what it removed; the work is vx_record_clean().
+ * tracefs instances vxanalyze-<pid> and spool directories $TMPDIR/vxanalyze-<pid>.* whose
+ * pid is gone and, when no recording is live, the kprobes of group vxanalyze. Prints what
+ * it removed; the work is vx_record_clean().
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,12 +21,12 @@ static void print_note(void *ctx, const char *msg)
 
 const struct vx_cmd_doc vx_doc_clean = {
 	.name = "clean",
-	.summary = "remove tracefs instances and kprobes left by a killed recording",
+	.summary = "remove tracefs instances, kprobes and spools left by a killed recording",
 	.synopsis = "",
 	.description =
-		"Removes tracefs instances " VX_RECORD_INSTANCE_PREFIX "<pid> of recordings whose process is gone\n"
-		"(killed with SIGKILL) and, when no recording is running, the kprobes of group "
-		VX_RECORD_GROUP ".\n",
+		"Removes tracefs instances " VX_RECORD_INSTANCE_PREFIX "<pid> and spool directories\n"
+		"$TMPDIR/vxanalyze-<pid>.* of recordings whose process is gone (killed with SIGKILL)\n"
+		"and, when no recording is running, the kprobes of group " VX_RECORD_GROUP ".\n",
 	.opts = NULL,
 };
 

@@ -1,10 +1,11 @@
 /* record-perf.c: the perf backend of `vxanalyze record`: the same tracepoints and kprobes
  * opened with perf_event_open through libperf (one evsel per event, system-wide, a ring per
- * CPU), samples carrying RAW data (decoded with the recorder's libtraceevent handle) and a
- * kernel callchain. Must not: include tracefs.h (record.c finds the ids), or print.
+ * CPU), samples carrying RAW data and a kernel callchain. While the command runs the
+ * records are only copied out of the rings into the spool; they are decoded (with the
+ * recorder's libtraceevent handle) after it ends. Must not: include tracefs.h, or print.
  */
 #define _GNU_SOURCE
-#include "record.h"
+#include "record-int.h"
 
 #include <errno.h>
 #include <fnmatch.h>
@@ -28,12 +29,14 @@
 
 #define PERF_MAX_FRAMES 256
 #define PERF_MAX_FIELDS 64
+#define SPOOL_BUF (1u << 20)	/* per CPU: records are written to the spool in 1 MiB blocks */
 
 struct comm_ent {
 	int pid;
 	char comm[16];
 };
 
+/* struct vx_perf - r->be of this backend */
 struct vx_perf {
 	struct perf_evlist *evlist;
 	struct perf_cpu_map *cpus;
@@ -44,6 +47,10 @@ struct vx_perf {
 	struct comm_ent *comms;		/* from PERF_RECORD_COMM, newest last */
 	size_t ncomms, comms_alloc;
 	char *dev_glob;			/* --dev: net events of other devices are dropped */
+	unsigned char **wbuf;		/* per CPU spool write buffer (SPOOL_BUF) */
+	size_t *wlen;
+	int *map_cpu;			/* mmap index -> CPU number */
+	int nmaps;
 };
 
 static int silent(enum libperf_print_level level, const char *fmt, va_list ap)
@@ -51,8 +58,12 @@ static int silent(enum libperf_print_level level, const char *fmt, va_list ap)
 	return 0;
 }
 
-struct vx_perf *vx_perf_open(const uint64_t *ids, const char *const *names, size_t nids,
-			     unsigned ring_kb, const char *dev_glob)
+/* perf_open - the evlist of @ids, mapped, disabled; NULL with vx_error() set. The caller
+ * frees the result with perf_close() */
+static void perf_close(struct vx_perf *p);
+
+static struct vx_perf *perf_open(const uint64_t *ids, const char *const *names, size_t nids,
+				 unsigned ring_kb, const char *dev_glob)
 {
 	struct vx_perf *p = calloc(1, sizeof(*p));
 	long page = sysconf(_SC_PAGESIZE);
@@ -118,23 +129,8 @@ struct vx_perf *vx_perf_open(const uint64_t *ids, const char *const *names, size
 	p->mapped = true;
 	return p;
 fail:
-	vx_perf_close(p);
+	perf_close(p);
 	return NULL;
-}
-
-int vx_perf_enable(struct vx_perf *p)
-{
-	perf_evlist__enable(p->evlist);
-	p->enabled = true;
-	return 0;
-}
-
-int vx_perf_disable(struct vx_perf *p)
-{
-	if (p->enabled)
-		perf_evlist__disable(p->evlist);
-	p->enabled = false;
-	return 0;
 }
 
 static void comm_put(struct vx_perf *p, int pid, const char *comm)
@@ -158,29 +154,28 @@ static void comm_put(struct vx_perf *p, int pid, const char *comm)
 	p->ncomms++;
 }
 
-/* comm_of - the command name of @pid: from COMM records, else /proc (cached) */
+/* comm_of - the command name of @pid: from COMM records, else /proc; both answers cached,
+ * "not known" too (decoding runs after the command: many pids are gone by then) */
 static const char *comm_of(struct vx_perf *p, int pid)
 {
-	char path[64], buf[32];
+	char path[64], buf[32] = "";
 	FILE *f;
 
 	for (size_t i = 0; i < p->ncomms; i++)
 		if (p->comms[i].pid == pid)
-			return p->comms[i].comm;
+			return p->comms[i].comm[0] ? p->comms[i].comm : NULL;
 	if (pid == 0)
 		return "swapper";
 	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 	f = fopen(path, "re");
-	if (!f)
-		return NULL;
-	if (!fgets(buf, sizeof(buf), f)) {
+	if (f) {
+		if (!fgets(buf, sizeof(buf), f))
+			buf[0] = '\0';
 		fclose(f);
-		return NULL;
 	}
-	fclose(f);
 	buf[strcspn(buf, "\n")] = '\0';
 	comm_put(p, pid, buf);
-	return comm_of(p, pid);
+	return buf[0] ? comm_of(p, pid) : NULL;
 }
 
 static int handle_sample(struct vx_perf *p, struct tep_handle *tep, struct vx_sink *sink,
@@ -260,50 +255,14 @@ bad:
 	return 0;
 }
 
-int vx_perf_drain(struct vx_perf *p, struct tep_handle *tep, struct vx_sink *sink)
-{
-	struct perf_mmap *map;
-
-	if (!p->mapped)
-		return 0;
-	perf_evlist__for_each_mmap(p->evlist, map, false) {
-		union perf_event *e;
-
-		if (perf_mmap__read_init(map) < 0)
-			continue;
-		while ((e = perf_mmap__read_event(map)) != NULL) {
-			int ret = 0;
-
-			switch (e->header.type) {
-			case PERF_RECORD_SAMPLE:
-				ret = handle_sample(p, tep, sink, e);
-				break;
-			case PERF_RECORD_LOST:
-				sink->lost_events += e->lost.lost;
-				break;
-			case PERF_RECORD_COMM:
-				comm_put(p, (int)e->comm.tid, e->comm.comm);
-				break;
-			default:
-				break;
-			}
-			perf_mmap__consume(map);
-			if (ret < 0) {
-				perf_mmap__read_done(map);
-				return -1;
-			}
-		}
-		perf_mmap__read_done(map);
-	}
-	return 0;
-}
-
-void vx_perf_close(struct vx_perf *p)
+/* perf_close - unmap and close everything perf_open() made, free @p (NULL is fine) */
+static void perf_close(struct vx_perf *p)
 {
 	if (!p)
 		return;
 	if (p->evlist) {
-		vx_perf_disable(p);
+		if (p->enabled)
+			perf_evlist__disable(p->evlist);
 		if (p->mapped)
 			perf_evlist__munmap(p->evlist);
 		perf_evlist__close(p->evlist);
@@ -316,5 +275,232 @@ void vx_perf_close(struct vx_perf *p)
 		strbuf_release(&p->frames[i]);
 	free(p->comms);
 	free(p->dev_glob);
+	for (int c = 0; p->wbuf && c < p->nmaps; c++)
+		free(p->wbuf[c]);
+	free(p->wbuf);
+	free(p->wlen);
+	free(p->map_cpu);
 	free(p);
 }
+
+/* ---------------------------------------------------------------- the backend */
+
+/* spool_buffers - per mmap: its CPU number and a write buffer */
+static int spool_buffers(struct vx_recording *r, struct vx_perf *p)
+{
+	p->nmaps = perf_cpu_map__nr(p->cpus);
+	p->wbuf = calloc((size_t)p->nmaps, sizeof(*p->wbuf));
+	p->wlen = calloc((size_t)p->nmaps, sizeof(*p->wlen));
+	p->map_cpu = calloc((size_t)p->nmaps, sizeof(*p->map_cpu));
+	if (!p->wbuf || !p->wlen || !p->map_cpu)
+		return vx_error("out of memory");
+	r->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
+	for (int i = 0; i < p->nmaps; i++) {
+		p->map_cpu[i] = perf_cpu_map__cpu(p->cpus, i).cpu;
+		if (p->map_cpu[i] >= r->ncpus)
+			r->ncpus = p->map_cpu[i] + 1;
+		p->wbuf[i] = malloc(SPOOL_BUF);
+		if (!p->wbuf[i])
+			return vx_error("out of memory");
+	}
+	if (r->ncpus < 1)
+		r->ncpus = 1;
+	return vx_spool_create(&r->spool, (size_t)r->ncpus);
+}
+
+static int perf_setup(struct vx_recording *r)
+{
+	uint64_t *ids = NULL;
+	const char **names = NULL;
+	size_t n = 0;
+	int ret = -1;
+
+	if (vx_rec_event_ids(r, &ids, &names, &n) == 0) {
+		r->be = perf_open(ids, names, n, r->buffer_kb, r->o->dev_glob);
+		if (r->be && spool_buffers(r, r->be) == 0)
+			ret = 0;
+	}
+	free(ids);
+	free(names);
+	if (ret == 0 && !(r->clock = strdup("perf")))
+		ret = vx_error("out of memory");
+	return ret;
+}
+
+static int perf_enable(struct vx_recording *r)
+{
+	struct vx_perf *p = r->be;
+
+	perf_evlist__enable(p->evlist);
+	p->enabled = true;
+	return 0;
+}
+
+/* spool_flush - write the buffered records of mmap @i to its CPU's spool file */
+static int spool_flush(struct vx_recording *r, struct vx_perf *p, int i)
+{
+	const unsigned char *b = p->wbuf[i];
+	size_t left = p->wlen[i];
+	int fd = r->spool.fds[p->map_cpu[i]];
+
+	while (left) {
+		ssize_t n = write(fd, b, left);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return vx_error("%s/cpu%d: cannot write the spool: %s", r->spool.dir, p->map_cpu[i],
+					n < 0 ? strerror(errno) : "no space");
+		b += n;
+		left -= (size_t)n;
+	}
+	r->spooled_bytes += p->wlen[i];
+	p->wlen[i] = 0;
+	return 0;
+}
+
+/* spool_add - append one record of mmap @i to its write buffer */
+static int spool_add(struct vx_recording *r, struct vx_perf *p, int i, const union perf_event *e)
+{
+	size_t n = e->header.size;
+
+	if (p->wlen[i] + n > SPOOL_BUF && spool_flush(r, p, i) < 0)
+		return -1;
+	memcpy(p->wbuf[i] + p->wlen[i], e, n);
+	p->wlen[i] += n;
+	return 0;
+}
+
+/* perf_drain - copy every record in the rings into the spool buffers; no decoding */
+static int perf_drain(struct vx_recording *r)
+{
+	struct vx_perf *p = r->be;
+	struct perf_mmap *map;
+	int i = 0, ret = 0;
+
+	perf_evlist__for_each_mmap(p->evlist, map, false) {
+		union perf_event *e;
+
+		if (i >= p->nmaps)
+			break;
+		if (perf_mmap__read_init(map) == 0) {
+			while (ret == 0 && (e = perf_mmap__read_event(map)) != NULL) {
+				ret = spool_add(r, p, i, e);
+				perf_mmap__consume(map);
+			}
+			perf_mmap__read_done(map);
+		}
+		i++;
+	}
+	return ret;
+}
+
+static int perf_disable(struct vx_recording *r)
+{
+	struct vx_perf *p = r->be;
+	int ret;
+
+	if (p->enabled)
+		perf_evlist__disable(p->evlist);
+	p->enabled = false;
+	ret = perf_drain(r);
+	for (int i = 0; ret == 0 && i < p->nmaps; i++)
+		ret = spool_flush(r, p, i);
+	return ret;
+}
+
+/* perf_teardown - unmap the rings and close the events (the spool holds the data) */
+static int perf_teardown(struct vx_recording *r, bool report)
+{
+	struct vx_perf *p = r->be;
+
+	if (!p || !p->evlist)
+		return 0;
+	if (p->enabled)
+		perf_evlist__disable(p->evlist);
+	p->enabled = false;
+	if (p->mapped)
+		perf_evlist__munmap(p->evlist);
+	p->mapped = false;
+	perf_evlist__close(p->evlist);
+	perf_evlist__delete(p->evlist);
+	p->evlist = NULL;
+	return 0;
+}
+
+/* next_record - the record at *@off of a spool file, or NULL at its end or at a damaged
+ * record (then *@bad is set) */
+static const union perf_event *next_record(const unsigned char *map, size_t len, size_t *off, bool *bad)
+{
+	struct perf_event_header h;
+
+	if (*off + sizeof(h) > len)
+		return NULL;
+	memcpy(&h, map + *off, sizeof(h));
+	if (h.size < sizeof(h) || *off + h.size > len) {
+		*bad = true;
+		return NULL;
+	}
+	*off += h.size;
+	return (const union perf_event *)(map + *off - h.size);
+}
+
+/* decode_cpu - the records of one CPU's spool: samples into the sink, LOST into
+ * r->lost_cpu; COMM records only when @comms (the first pass over all CPUs) */
+static int decode_cpu(struct vx_recording *r, struct vx_perf *p, int cpu, bool comms)
+{
+	const unsigned char *map;
+	const union perf_event *e;
+	size_t len, off = 0;
+	bool bad = false;
+	int ret = 0;
+
+	if (vx_spool_map(&r->spool, (size_t)cpu, &map, &len) < 0)
+		return -1;
+	while (ret == 0 && (e = next_record(map, len, &off, &bad)) != NULL) {
+		if (comms) {
+			if (e->header.type == PERF_RECORD_COMM)
+				comm_put(p, (int)e->comm.tid, e->comm.comm);
+		} else if (e->header.type == PERF_RECORD_SAMPLE) {
+			ret = handle_sample(p, r->tep, r->sink, e);
+		} else if (e->header.type == PERF_RECORD_LOST) {
+			r->lost_cpu[cpu] += e->lost.lost;
+		}
+	}
+	if (bad && !comms)
+		vx_sink_skip(r->sink, "damaged perf record in the spool", 32);
+	vx_spool_unmap(map, len);
+	return ret;
+}
+
+/* perf_decode - every CPU's spool into the sink; command names first (the processes of
+ * the command are gone by now, /proc cannot name them) */
+static int perf_decode(struct vx_recording *r)
+{
+	struct vx_perf *p = r->be;
+
+	for (int c = 0; c < r->ncpus; c++)
+		if (decode_cpu(r, p, c, true) < 0)
+			return -1;
+	for (int c = 0; c < r->ncpus; c++)
+		if (decode_cpu(r, p, c, false) < 0)
+			return -1;
+	return 0;
+}
+
+static void perf_release(struct vx_recording *r)
+{
+	perf_close(r->be);
+	r->be = NULL;
+}
+
+const struct vx_rec_backend vx_rec_perf = {
+	.name = "perf",
+	.setup = perf_setup,
+	.enable = perf_enable,
+	.drain = perf_drain,
+	.disable = perf_disable,
+	.teardown = perf_teardown,
+	.decode = perf_decode,
+	.release = perf_release,
+};

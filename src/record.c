@@ -1,17 +1,17 @@
-/* record.c: the live recorder. Creates a private tracefs instance vxanalyze-<pid>, places
- * kprobes (group vxanalyze) through libtracefs' dynamic-event API, enables the plan's
- * events with kernel stacks in that instance only, runs the command, reads the raw ring
- * buffer per CPU (libtraceevent decodes; no text parsing), and removes everything again.
- * The only files that include tracefs.h are this one and record.h's users never do.
- * Must not: print (notes go through opts->note, errors through vx_error()), touch the
- * global trace instance, or leave an instance or a kprobe behind on any exit path.
+/* record.c: the live recorder's driver. Resolves the plan against this kernel, places
+ * kprobes (group vxanalyze) through libtracefs' dynamic-event API, then runs a backend
+ * (record-ftrace.c, record-perf.c) through its phases: setup, enable, drain into the spool
+ * while the command runs, disable, teardown, decode. Also `probes` and `clean`.
+ * Must not: print (notes go through opts->note, errors through vx_error()), decode while
+ * the command runs, or leave an instance, a kprobe or a spool file behind on any exit path.
  */
 #define _GNU_SOURCE
-#include "record.h"
+#include "record-int.h"
 #include "record-btf.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -36,16 +36,10 @@
 #define ARCH_X86_64 false
 #endif
 
-#define DRAIN_INTERVAL_MS 200
-#define DEFAULT_BUFFER_KB 8192
-#define MAX_FIELDS 64
-#define MAX_FRAMES 512
 
 /* ---------------------------------------------------------------- small helpers */
 
-static void notef(const struct vx_record_opts *o, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void notef(const struct vx_record_opts *o, const char *fmt, ...)
+void vx_rec_note(const struct vx_record_opts *o, const char *fmt, ...)
 {
 	char msg[768];
 	va_list ap;
@@ -104,12 +98,7 @@ static bool word_in_list(const struct strbuf *text, const char *name, bool kalls
 	return false;
 }
 
-struct kernel_syms {
-	struct strbuf kallsyms;
-	struct strbuf filter_funcs;	/* empty when unreadable (lockdown) */
-};
-
-static void kernel_syms_load(struct kernel_syms *k)
+static void kernel_syms_load(struct vx_kernel_syms *k)
 {
 	char *path;
 
@@ -124,7 +113,7 @@ static void kernel_syms_load(struct kernel_syms *k)
 	}
 }
 
-static void kernel_syms_release(struct kernel_syms *k)
+static void kernel_syms_release(struct vx_kernel_syms *k)
 {
 	strbuf_release(&k->kallsyms);
 	strbuf_release(&k->filter_funcs);
@@ -132,7 +121,7 @@ static void kernel_syms_release(struct kernel_syms *k)
 
 static bool func_exists(void *ctx, const char *func)
 {
-	struct kernel_syms *k = ctx;
+	struct vx_kernel_syms *k = ctx;
 
 	if (k->filter_funcs.len && word_in_list(&k->filter_funcs, func, false))
 		return true;
@@ -251,22 +240,10 @@ static void note_tracepoints_only(void *ctx, const char *msg)
 
 /* ---------------------------------------------------------------- one recording */
 
-struct rec {
-	const struct vx_record_opts *o;
-	struct vx_sink *sink;
-	struct vx_plan plan;
-	struct kernel_syms syms;
-	struct tracefs_instance *inst;
-	struct tracefs_dynevent **kprobes;	/* NULL-terminated */
-	size_t nkprobes;
-	struct tep_handle *tep;
-	struct vx_attach attach;
-	int stack_type;				/* ftrace:kernel_stack id, -1 if unknown */
-	struct strbuf fieldbuf;
-	struct strbuf *frames;
-	bool failed;
-	char *tracing_dir;
-};
+/* how often the rings are emptied into the spool while the command runs; a pass that
+ * moved more than BUSY_BYTES goes again at once */
+#define DRAIN_INTERVAL_MS 10
+#define BUSY_BYTES (1u << 20)
 
 static volatile sig_atomic_t got_signal;
 static volatile pid_t child_pid;
@@ -281,104 +258,30 @@ static void on_signal(int sig)
 	}
 }
 
-static int on_record(struct tep_event *event, struct tep_record *record, int cpu, void *ctx)
+unsigned vx_record_default_buffer_kb(long ncpus)
 {
-	struct rec *r = ctx;
-	struct vx_field fields[MAX_FIELDS];
-	struct vx_event ev = { 0 };
-	char name[160];
+	unsigned kb, p = VX_RECORD_BUFFER_MIN_KB;
 
-	if (!event)
-		return 0;
-	if (event->id == r->stack_type) {
-		const char *ptrs[MAX_FRAMES];
-		size_t k = vx_decode_kernel_stack(event, record->data, record->size, r->frames, ptrs,
-						  MAX_FRAMES);
-
-		if (vx_attach_stack(&r->attach, cpu, ptrs, k) < 0) {
-			r->failed = true;
-			return 1;
-		}
-		return 0;
-	}
-	snprintf(name, sizeof(name), "%s:%s", event->system, event->name);
-	ev.ts_ns = record->ts;
-	ev.cpu = cpu;
-	ev.pid = tep_data_pid(event->tep, record);
-	ev.comm = ev.pid >= 0 ? tep_data_comm_from_pid(event->tep, ev.pid) : NULL;
-	if (ev.comm && !strcmp(ev.comm, "<...>"))
-		ev.comm = NULL;
-	ev.name = name;
-	ev.fields = fields;
-	ev.nfields = vx_decode_fields(event, record->data, record->size, &r->fieldbuf, fields, MAX_FIELDS);
-	if (vx_attach_event(&r->attach, &ev) < 0) {
-		r->failed = true;
-		return 1;
-	}
-	return 0;
+	if (ncpus <= 0)
+		ncpus = sysconf(_SC_NPROCESSORS_CONF);
+	if (ncpus <= 0)
+		ncpus = 1;
+	kb = (unsigned)(VX_RECORD_BUFFER_TOTAL_KB / ncpus);
+	if (kb > VX_RECORD_BUFFER_MAX_KB)
+		kb = VX_RECORD_BUFFER_MAX_KB;
+	while (p * 2 <= kb)
+		p *= 2;
+	return p;
 }
 
-static int drain(struct rec *r)
+void vx_record_result_release(struct vx_record_result *res)
 {
-	tracefs_load_cmdlines(r->tracing_dir, r->tep);
-	if (tracefs_iterate_raw_events(r->tep, r->inst, NULL, 0, on_record, r) < 0 && !r->failed)
-		return vx_error("instance %s: cannot read the ring buffer (trace_pipe_raw): %s",
-				tracefs_instance_get_name(r->inst), strerror(errno));
-	return r->failed ? -1 : 0;
+	free(res->lost_cpu);
+	res->lost_cpu = NULL;
+	res->ncpus = 0;
 }
 
-static uint64_t stat_value(const char *text, const char *key)
-{
-	const char *p = text;
-	size_t n = strlen(key);
-
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == text || p[-1] == '\n') && p[n] == ':')
-			return strtoull(p + n + 1, NULL, 10);
-		p += n;
-	}
-	return 0;
-}
-
-/* lost_events - per CPU: events overwritten (overrun) or dropped, from per_cpu/cpuN/stats */
-static uint64_t lost_events(struct tracefs_instance *inst)
-{
-	uint64_t lost = 0;
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-
-	for (long c = 0; c < ncpu; c++) {
-		char file[64];
-		char *s;
-
-		snprintf(file, sizeof(file), "per_cpu/cpu%ld/stats", c);
-		s = tracefs_instance_file_read(inst, file, NULL);
-		if (!s)
-			continue;
-		lost += stat_value(s, "overrun") + stat_value(s, "commit overrun") +
-			stat_value(s, "dropped events");
-		free(s);
-	}
-	return lost;
-}
-
-static char *current_clock(struct tracefs_instance *inst)
-{
-	char *s = tracefs_instance_file_read(inst, "trace_clock", NULL), *a, *b;
-
-	if (!s)
-		return NULL;
-	a = strchr(s, '[');
-	b = a ? strchr(a, ']') : NULL;
-	if (!a || !b) {
-		free(s);
-		return NULL;
-	}
-	*b = '\0';
-	memmove(s, a + 1, (size_t)(b - a));
-	return s;
-}
-
-static int write_meta(struct rec *r, const char *backend, const char *clock)
+static int write_meta(struct vx_recording *r)
 {
 	struct utsname u;
 	struct strbuf sb = STRBUF_INIT;
@@ -389,9 +292,12 @@ static int write_meta(struct rec *r, const char *backend, const char *clock)
 		ret |= vx_sink_meta(r->sink, "hostname", u.nodename);
 		ret |= vx_sink_meta(r->sink, "machine", u.machine);
 	}
-	ret |= vx_sink_meta(r->sink, "backend", backend);
-	if (clock)
-		ret |= vx_sink_meta(r->sink, "clock", clock);
+	ret |= vx_sink_meta(r->sink, "backend", r->backend->name);
+	if (r->clock)
+		ret |= vx_sink_meta(r->sink, "clock", r->clock);
+	strbuf_addf(&sb, "%u", r->buffer_kb);
+	ret |= vx_sink_meta(r->sink, "buffer_kb", sb.buf);
+	strbuf_reset(&sb);
 	for (size_t i = 0; i < r->nkprobes; i++) {
 		const struct vx_probe_req *p = &r->plan.probes[i];
 
@@ -413,9 +319,25 @@ static int write_meta(struct rec *r, const char *backend, const char *clock)
 	return ret ? -1 : 0;
 }
 
+/* write_loss_meta - lost_cpuN per CPU (every CPU, zeros too: "none lost" is a fact) */
+static int write_loss_meta(struct vx_recording *r)
+{
+	int ret = 0;
+
+	for (int c = 0; c < r->ncpus; c++) {
+		char key[32], val[32];
+
+		snprintf(key, sizeof(key), "lost_cpu%d", c);
+		snprintf(val, sizeof(val), "%llu", (unsigned long long)r->lost_cpu[c]);
+		ret |= vx_sink_meta(r->sink, key, val);
+		r->sink->lost_events += r->lost_cpu[c];
+	}
+	return ret ? -1 : 0;
+}
+
 /* place_kprobes - create the plan's kprobes; on failure the ones placed stay in r->kprobes
  * for cleanup */
-static int place_kprobes(struct rec *r)
+static int place_kprobes(struct vx_recording *r)
 {
 	struct tracefs_dynevent **old = tracefs_dynevent_get_all(TRACEFS_DYNEVENT_KPROBE |
 								 TRACEFS_DYNEVENT_KRETPROBE, VX_RECORD_GROUP);
@@ -465,7 +387,7 @@ static int place_kprobes(struct rec *r)
 
 /* remove_kprobes - destroy what place_kprobes made; -1 when one stays (with vx_error() set
  * only if @report, so that an earlier error message is kept) */
-static int remove_kprobes(struct rec *r, bool report)
+static int remove_kprobes(struct vx_recording *r, bool report)
 {
 	int ret = 0;
 
@@ -484,7 +406,7 @@ static int remove_kprobes(struct rec *r, bool report)
 	return ret;
 }
 
-static int load_tep(struct rec *r)
+static int load_tep(struct vx_recording *r)
 {
 	const char **systems = calloc(r->plan.ntps + 3, sizeof(*systems));
 	size_t n = 0;
@@ -512,46 +434,72 @@ static int load_tep(struct rec *r)
 	return 0;
 }
 
-static int setup_events(struct rec *r)
+/* The descriptors open when the recording started are the caller's, which the command may
+ * inherit; every later one (trace_pipe_raw, perf events, spool, the libraries' own) must
+ * not reach it, or a recorder killed with SIGKILL would leave an instance that cannot be
+ * removed while the command runs (EBUSY). */
+
+/* fd_snapshot_take - list /proc/self/fd into @s (s->fds malloc'd, freed by
+ * fd_snapshot_release); an unreadable /proc leaves it empty */
+static void fd_snapshot_take(struct fd_snapshot *s)
 {
-	const struct vx_record_opts *o = r->o;
-	struct tep_event *ks = tep_find_event_by_name(r->tep, "ftrace", "kernel_stack");
-	char filter[64];
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
 
-	r->stack_type = ks ? ks->id : -1;
-	for (size_t i = 0; i < r->nkprobes; i++)
-		if (tracefs_event_enable(r->inst, VX_RECORD_GROUP, r->plan.probes[i].event) < 0)
-			return vx_error("probe %s/%s: cannot enable it in instance %s: %s", VX_RECORD_GROUP,
-					r->plan.probes[i].event, tracefs_instance_get_name(r->inst),
-					strerror(errno));
-	if (o->dev_glob)
-		snprintf(filter, sizeof(filter), "name ~ \"%s\"", o->dev_glob);
-	for (size_t i = 0; i < r->plan.ntps; i++) {
-		const struct vx_tp_req *t = &r->plan.tps[i];
-		struct tep_event *e = tep_find_event_by_name(r->tep, t->system, t->event);
+	memset(s, 0, sizeof(*s));
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		int *n;
 
-		if (o->dev_glob && !strcmp(t->system, "net") && e && tep_find_field(e, "name") &&
-		    tracefs_event_file_write(r->inst, t->system, t->event, "filter", filter) < 0)
-			return vx_error("event %s:%s: filter '%s' refused: %s", t->system, t->event, filter,
-					strerror(errno));
-		if (tracefs_event_enable(r->inst, t->system, t->event) < 0)
-			return vx_error("event %s:%s: cannot enable it in instance %s: %s", t->system,
-					t->event, tracefs_instance_get_name(r->inst), strerror(errno));
+		if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d))
+			continue;
+		n = realloc(s->fds, (s->n + 1) * sizeof(*n));
+		if (!n)
+			break;
+		s->fds = n;
+		s->fds[s->n++] = atoi(de->d_name);
 	}
-	if (tracefs_option_enable(r->inst, TRACEFS_OPTION_STACKTRACE) < 0)
-		return vx_error("instance %s: cannot enable option stacktrace: %s",
-				tracefs_instance_get_name(r->inst), strerror(errno));
-	return 0;
+	closedir(d);
 }
 
-/* run_command - fork/exec @argv, wait for it while @drain_fn empties the buffers;
- * SIGINT/SIGTERM are forwarded to the command (see on_signal) */
-static int run_command(struct rec *r, struct vx_record_result *res, int (*drain_fn)(void *), void *dctx)
+static void fd_snapshot_release(struct fd_snapshot *s)
+{
+	free(s->fds);
+	memset(s, 0, sizeof(*s));
+}
+
+/* cloexec_since - FD_CLOEXEC on every descriptor opened after @s was taken */
+static void cloexec_since(const struct fd_snapshot *s)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		int fd = atoi(de->d_name);
+		bool old = false;
+
+		if (de->d_name[0] == '.' || fd == dirfd(d))
+			continue;
+		for (size_t i = 0; i < s->n && !old; i++)
+			old = s->fds[i] == fd;
+		if (!old)
+			fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+	}
+	closedir(d);
+}
+
+/* run_command - fork/exec the command and wait for it while the backend moves the rings
+ * into the spool; SIGINT/SIGTERM are forwarded to the command (see on_signal) */
+static int run_command(struct vx_recording *r, struct vx_record_result *res)
 {
 	pid_t pid;
 	int status;
 
 	fflush(NULL);
+	cloexec_since(&r->fds_at_start);
 	pid = fork();
 	if (pid < 0)
 		return vx_error("%s: cannot start the command: %s", r->o->argv[0], strerror(errno));
@@ -569,6 +517,7 @@ static int run_command(struct rec *r, struct vx_record_result *res, int (*drain_
 		kill(pid, got_signal);
 	for (;;) {
 		struct timespec ts = { 0, DRAIN_INTERVAL_MS * 1000000L };
+		uint64_t before = r->spooled_bytes;
 		pid_t w = waitpid(pid, &status, WNOHANG);
 
 		if (w == pid)
@@ -577,7 +526,7 @@ static int run_command(struct rec *r, struct vx_record_result *res, int (*drain_
 			child_pid = 0;
 			return vx_error("%s: waitpid: %s", r->o->argv[0], strerror(errno));
 		}
-		if (drain_fn(dctx) < 0) {
+		if (r->backend->drain(r) < 0) {
 			/* stop the command: the recording cannot go on */
 			kill(pid, SIGTERM);
 			waitpid(pid, &status, 0);
@@ -585,31 +534,15 @@ static int run_command(struct rec *r, struct vx_record_result *res, int (*drain_
 			res->cmd_status = status;
 			return -1;
 		}
-		nanosleep(&ts, NULL);
+		if (r->spooled_bytes - before < BUSY_BYTES)
+			nanosleep(&ts, NULL);
 	}
 	child_pid = 0;
 	res->cmd_status = status;
 	return 0;
 }
 
-static int drain_ftrace(void *ctx)
-{
-	return drain(ctx);
-}
-
-struct perf_ctx {
-	struct rec *r;
-	struct vx_perf *perf;
-};
-
-static int drain_perf(void *ctx)
-{
-	struct perf_ctx *pc = ctx;
-
-	return vx_perf_drain(pc->perf, pc->r->tep, pc->r->sink);
-}
-
-static int mount_tracefs(struct rec *r, const struct vx_record_opts *o)
+static int mount_tracefs(struct vx_recording *r, const struct vx_record_opts *o)
 {
 	bool was = tracefs_mounted();
 	/* tracefs_tracing_dir() mounts tracefs at /sys/kernel/tracing when it is not mounted */
@@ -619,16 +552,14 @@ static int mount_tracefs(struct rec *r, const struct vx_record_opts *o)
 		return vx_error("tracefs is not mounted and cannot be mounted at /sys/kernel/tracing: %s",
 				strerror(errno));
 	if (!was)
-		notef(o, "mounted tracefs at %s", dir);
+		vx_rec_note(o, "mounted tracefs at %s", dir);
 	r->tracing_dir = strdup(dir);
 	if (!r->tracing_dir)
 		return vx_error("out of memory");
 	return 0;
 }
 
-/* event_ids - the perf tracepoint ids (= ftrace event ids) of the probes and tracepoints;
- * arrays malloc'd for the caller */
-static int event_ids(struct rec *r, uint64_t **ids, const char ***names, size_t *n)
+int vx_rec_event_ids(struct vx_recording *r, uint64_t **ids, const char ***names, size_t *n)
 {
 	size_t total = r->nkprobes + r->plan.ntps, k = 0;
 
@@ -652,22 +583,6 @@ static int event_ids(struct rec *r, uint64_t **ids, const char ***names, size_t 
 	return 0;
 }
 
-/* packet headers at the skb probes, through the kernel's BTF; without BTF say so once and
- * record the skb addresses alone, as before */
-static int plan_headers(struct vx_plan *plan, const struct vx_record_opts *o)
-{
-	struct vx_skb_layout l;
-
-	if (!ARCH_X86_64)
-		return 0;
-	if (vx_skb_layout_load(NULL, &l) < 0) {
-		notef(o, "%s", vx_error_msg());
-		vx_error_clear();
-		return 0;
-	}
-	return vx_plan_use_btf(plan, &l);
-}
-
 int vx_record_precheck(const struct vx_record_opts *o)
 {
 	struct vx_plan plan;
@@ -683,27 +598,149 @@ int vx_record_precheck(const struct vx_record_opts *o)
 	return 0;
 }
 
+/* packet headers at the skb probes, through the kernel's BTF; without BTF say so once and
+ * record the skb addresses alone, as before */
+static int plan_headers(struct vx_plan *plan, const struct vx_record_opts *o)
+{
+	struct vx_skb_layout l;
+
+	if (!ARCH_X86_64)
+		return 0;
+	if (vx_skb_layout_load(NULL, &l) < 0) {
+		vx_rec_note(o, "%s", vx_error_msg());
+		vx_error_clear();
+		return 0;
+	}
+	return vx_plan_use_btf(plan, &l);
+}
+
+/* plan_phase - tracefs, the plan resolved against this kernel (kprobes dropped with one
+ * note when the kernel has none), kernel symbols */
+static int plan_phase(struct vx_recording *r)
+{
+	const struct vx_record_opts *o = r->o;
+	bool kp;
+
+	if (mount_tracefs(r, o) < 0)
+		return -1;
+	if (vx_plan_build(&r->plan, o->preset, o->probes, o->nprobes, o->events, o->nevents,
+			  ARCH_X86_64) < 0)
+		return -1;
+	if (plan_headers(&r->plan, o) < 0)
+		return -1;
+	kernel_syms_load(&r->syms);
+	if (!r->syms.kallsyms.len)
+		vx_rec_note(o, "/proc/kallsyms is unreadable: stacks stay addresses");
+	/* resolve first: a --probe naming no function is an error even without kprobes;
+	 * without kprobes, notes about probe alternatives would only be noise */
+	kp = kprobes_available();
+	if (vx_plan_resolve(&r->plan, func_exists, tp_exists, &r->syms,
+			    kp ? o->note : note_tracepoints_only, kp ? o->note_ctx : (void *)o) < 0)
+		return -1;
+	if (!kp && r->plan.nprobes) {
+		struct strbuf sb = STRBUF_INIT;
+
+		for (size_t i = 0; i < r->plan.nprobes; i++)
+			strbuf_addf(&sb, "%s%s", i ? ", " : "", r->plan.probes[i].event);
+		vx_rec_note(o, "this kernel has no kprobes (no kprobe_events in %s: CONFIG_KPROBE_EVENTS off); "
+			       "recording tracepoints only, without %s", r->tracing_dir, sb.buf);
+		strbuf_release(&sb);
+		r->plan.nprobes = 0;
+	}
+	if (!r->plan.nprobes && !r->plan.ntps)
+		return vx_error("record: nothing to record: no requested probe or event exists on this kernel");
+	return 0;
+}
+
+/* setup_phase - kprobes, event formats, the backend's buffers and spool, the meta */
+static int setup_phase(struct vx_recording *r, struct vx_record_result *res)
+{
+	if (r->plan.nprobes && place_kprobes(r) < 0)
+		return -1;
+	res->kprobes = r->nkprobes > 0;
+	res->nprobes = r->nkprobes;
+	res->ntracepoints = r->plan.ntps;
+	if (load_tep(r) < 0 || r->backend->setup(r) < 0)
+		return -1;
+	r->lost_cpu = calloc((size_t)r->ncpus, sizeof(*r->lost_cpu));
+	if (!r->lost_cpu)
+		return vx_error("out of memory");
+	return write_meta(r);
+}
+
+/* record_phase - enable, run the command while draining into the spool, disable */
+static int record_phase(struct vx_recording *r, struct vx_record_result *res)
+{
+	int ret;
+
+	if (r->backend->enable(r) < 0)
+		return -1;
+	ret = run_command(r, res);
+	if (r->backend->disable(r) < 0)
+		ret = -1;
+	return ret;
+}
+
+/* teardown_phase - the kernel as it was: backend state, kprobes; -1 when something stays
+ * (reported only when nothing failed before: the first error is the one to show) */
+static int teardown_phase(struct vx_recording *r, bool report)
+{
+	int ret = 0;
+
+	if (r->backend->teardown(r, report) < 0)
+		ret = -1;
+	if (r->kprobes && remove_kprobes(r, report && ret == 0) < 0)
+		ret = -1;
+	return ret;
+}
+
+/* decode_phase - the spool into the sink, then the per-CPU loss */
+static int decode_phase(struct vx_recording *r, struct vx_record_result *res)
+{
+	if (r->spooled_bytes >= (16u << 20))
+		vx_rec_note(r->o, "decoding %.1f MiB of raw ring data from %s", r->spooled_bytes / 1048576.0,
+			    r->spool.dir);
+	if (r->backend->decode(r) < 0 || write_loss_meta(r) < 0)
+		return -1;
+	res->lost_cpu = calloc((size_t)r->ncpus, sizeof(*res->lost_cpu));
+	if (!res->lost_cpu)
+		return vx_error("out of memory");
+	memcpy(res->lost_cpu, r->lost_cpu, (size_t)r->ncpus * sizeof(*res->lost_cpu));
+	res->ncpus = (size_t)r->ncpus;
+	res->spooled_bytes = r->spooled_bytes;
+	return 0;
+}
+
+static void rec_release(struct vx_recording *r)
+{
+	if (r->backend->release)
+		r->backend->release(r);
+	free(r->clock);
+	free(r->lost_cpu);
+	if (r->tep)
+		tep_free(r->tep);
+	kernel_syms_release(&r->syms);
+	vx_plan_release(&r->plan);
+	free(r->tracing_dir);
+}
+
 int vx_record(const struct vx_record_opts *o, struct vx_sink *sink, struct vx_record_result *res)
 {
-	struct rec r = { .o = o, .sink = sink, .stack_type = -1 };
+	struct vx_recording r = { .o = o, .sink = sink };
 	struct sigaction sa = { 0 }, old_int, old_term, old_hup;
-	char iname[64];
-	char *clock = NULL;
-	int ret = -1;
-	bool kp;
-	struct perf_ctx pc = { &r, NULL };
-	uint64_t *ids = NULL;
-	const char **idnames = NULL;
-	size_t nids = 0;
+	int ret = -1, sig = -1;
 
 	memset(res, 0, sizeof(*res));
-	strbuf_init(&r.fieldbuf, 256);
-	vx_attach_init(&r.attach, sink);
+	r.backend = o->backend == VX_BACKEND_PERF ? &vx_rec_perf : &vx_rec_ftrace;
+	r.buffer_kb = o->buffer_kb ? o->buffer_kb : vx_record_default_buffer_kb(0);
+	strbuf_init(&r.syms.kallsyms, 0);
+	strbuf_init(&r.syms.filter_funcs, 0);
 	got_signal = 0;
 	forwarded = 0;
 	child_pid = 0;
 	if (vx_record_precheck(o) < 0)
 		return -1;
+	fd_snapshot_take(&r.fds_at_start);
 
 	sa.sa_handler = on_signal;
 	sa.sa_flags = SA_RESTART;
@@ -712,165 +749,31 @@ int vx_record(const struct vx_record_opts *o, struct vx_sink *sink, struct vx_re
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGHUP, &sa, &old_hup);	/* a closed terminal must not skip the cleanup */
 
-	r.frames = calloc(MAX_FRAMES, sizeof(*r.frames));
-	if (!r.frames) {
-		vx_error("out of memory");
+	if (plan_phase(&r) < 0 || setup_phase(&r, res) < 0)
 		goto out;
-	}
-	for (size_t i = 0; i < MAX_FRAMES; i++)
-		strbuf_init(&r.frames[i], 0);
-	if (mount_tracefs(&r, o) < 0)
-		goto out;
-	if (vx_plan_build(&r.plan, o->preset, o->probes, o->nprobes, o->events, o->nevents,
-			  ARCH_X86_64) < 0)
-		goto out;
-	if (plan_headers(&r.plan, o) < 0)
-		goto out;
-	kernel_syms_load(&r.syms);
-	if (!r.syms.kallsyms.len)
-		notef(o, "/proc/kallsyms is unreadable: stacks stay addresses");
-	/* resolve first: a --probe naming no function is an error even without kprobes;
-	 * without kprobes, notes about probe alternatives would only be noise */
-	kp = kprobes_available();
-	if (vx_plan_resolve(&r.plan, func_exists, tp_exists, &r.syms,
-			    kp ? o->note : note_tracepoints_only, kp ? o->note_ctx : (void *)o) < 0)
-		goto out;
-	if (!kp && r.plan.nprobes) {
-		struct strbuf sb = STRBUF_INIT;
-
-		for (size_t i = 0; i < r.plan.nprobes; i++)
-			strbuf_addf(&sb, "%s%s", i ? ", " : "", r.plan.probes[i].event);
-		notef(o, "this kernel has no kprobes (no kprobe_events in %s: CONFIG_KPROBE_EVENTS off); "
-			 "recording tracepoints only, without %s", r.tracing_dir, sb.buf);
-		strbuf_release(&sb);
-		r.plan.nprobes = 0;
-	}
-	if (!r.plan.nprobes && !r.plan.ntps) {
-		vx_error("record: nothing to record: no requested probe or event exists on this kernel");
-		goto out;
-	}
-	if (got_signal)
-		goto interrupted;
-
-	if (r.plan.nprobes && place_kprobes(&r) < 0)
-		goto out;
-	res->kprobes = r.nkprobes > 0;
-	res->nprobes = r.nkprobes;
-	res->ntracepoints = r.plan.ntps;
-	if (load_tep(&r) < 0)
-		goto out;
-
-	if (o->backend == VX_BACKEND_PERF) {
-		if (event_ids(&r, &ids, &idnames, &nids) < 0)
-			goto out;
-		pc.perf = vx_perf_open(ids, idnames, nids, o->buffer_kb ? o->buffer_kb : 1024, o->dev_glob);
-		if (!pc.perf)
-			goto out;
-		if (write_meta(&r, "perf", "perf") < 0)
-			goto out;
-		if (got_signal)
-			goto interrupted;
-		if (vx_perf_enable(pc.perf) < 0)
-			goto out;
-		if (run_command(&r, res, drain_perf, &pc) < 0) {
-			vx_perf_disable(pc.perf);
-			goto out;
-		}
-		vx_perf_disable(pc.perf);
-		if (vx_perf_drain(pc.perf, r.tep, sink) < 0)
-			goto out;
-		ret = 0;
-		goto done;
-	}
-
-	snprintf(iname, sizeof(iname), VX_RECORD_INSTANCE_PREFIX "%ld", (long)getpid());
-	r.inst = tracefs_instance_create(iname);
-	if (!r.inst) {
-		vx_error("instance %s: cannot create it in %s/instances: %s", iname, r.tracing_dir,
-			 strerror(errno));
-		goto out;
-	}
-	if (!tracefs_instance_is_new(r.inst)) {
-		vx_error("instance %s: busy: it already exists (left by a killed run? 'vxanalyze clean')",
-			 iname);
-		tracefs_instance_free(r.inst);
-		r.inst = NULL;
-		goto out;
-	}
-	tracefs_trace_off(r.inst);
-	{
-		char kb[32];
-
-		snprintf(kb, sizeof(kb), "%u", o->buffer_kb ? o->buffer_kb : DEFAULT_BUFFER_KB);
-		if (tracefs_instance_file_write(r.inst, "buffer_size_kb", kb) < 0)
-			notef(o, "instance %s: could not set buffer_size_kb to %s", iname, kb);
-	}
-	if (setup_events(&r) < 0)
-		goto out;
-	clock = current_clock(r.inst);
-	if (write_meta(&r, "ftrace", clock) < 0)
-		goto out;
-	if (got_signal)
-		goto interrupted;
-	if (tracefs_trace_on(r.inst) < 0) {
-		vx_error("instance %s: cannot turn tracing on: %s", iname, strerror(errno));
-		goto out;
-	}
-	if (run_command(&r, res, drain_ftrace, &r) < 0) {
-		tracefs_trace_off(r.inst);
-		goto out;
-	}
-	tracefs_trace_off(r.inst);
-	if (drain(&r) < 0)
-		goto out;
-	ret = 0;
-	goto done;
-
-interrupted:
 	/* a signal before the command started: nothing recorded, but a clean capture */
-	ret = 0;
-done:
-	if (vx_attach_flush(&r.attach) < 0)
-		ret = -1;
-	if (r.inst)
-		sink->lost_events += lost_events(r.inst);
-	sink->skipped += r.attach.orphan_stacks;
-	if (r.attach.orphan_stacks && !sink->skipped_example[0])
-		snprintf(sink->skipped_example, sizeof(sink->skipped_example),
-			 "kernel_stack with no event before it on its CPU");
+	if (!got_signal && record_phase(&r, res) < 0)
+		goto out;
+	/* a signal during the decoding below stops nothing: the command is over */
+	sig = got_signal;
+	/* the kernel is put back before the (long) decoding: nothing of ours stays there
+	 * while the spool is read */
+	if (teardown_phase(&r, true) < 0)
+		goto out;
+	ret = decode_phase(&r, res);
 out:
-	res->signal = got_signal;
-	if (pc.perf)
-		vx_perf_close(pc.perf);
-	if (r.inst) {
-		/* rmdir disables the instance's events and drops its buffers and filters */
-		tracefs_trace_off(r.inst);
-		tracefs_event_disable(r.inst, NULL, NULL);
-		if (tracefs_instance_destroy(r.inst) < 0 && ret == 0)
-			ret = vx_error("instance %s: could not be removed: %s (run 'vxanalyze clean')",
-				       tracefs_instance_get_name(r.inst), strerror(errno));
-		tracefs_instance_free(r.inst);
-	}
-	if (r.kprobes && remove_kprobes(&r, ret == 0) < 0)
+	res->signal = sig >= 0 ? sig : got_signal;
+	if (teardown_phase(&r, ret == 0) < 0)
+		ret = -1;
+	if (vx_spool_remove(&r.spool, ret == 0) < 0)
 		ret = -1;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);
-	free(ids);
-	free(idnames);
-	free(clock);
-	if (r.tep)
-		tep_free(r.tep);
-	vx_attach_release(&r.attach);
-	if (r.frames) {
-		for (size_t i = 0; i < MAX_FRAMES; i++)
-			strbuf_release(&r.frames[i]);
-		free(r.frames);
-	}
-	strbuf_release(&r.fieldbuf);
-	kernel_syms_release(&r.syms);
-	vx_plan_release(&r.plan);
-	free(r.tracing_dir);
+	rec_release(&r);
+	fd_snapshot_release(&r.fds_at_start);
+	if (ret < 0)
+		vx_record_result_release(res);
 	return ret;
 }
 
@@ -879,7 +782,7 @@ out:
 int vx_kernel_probe(const struct vx_record_opts *o, bool mount, struct vx_kernel_info *ki)
 {
 	struct vx_plan plan;
-	struct kernel_syms syms;
+	struct vx_kernel_syms syms;
 
 	memset(ki, 0, sizeof(*ki));
 	strbuf_init(&ki->report, 0);
@@ -999,5 +902,6 @@ int vx_record_clean(void (*note)(void *ctx, const char *msg), void *ctx)
 		}
 	}
 	tracefs_dynevent_list_free(dyn);
+	removed += vx_spool_clean_stale(note, ctx);
 	return err < 0 ? -1 : removed;
 }

@@ -1,9 +1,10 @@
 /* record.h: live recording through tracefs (ftrace ring buffer) or perf_event_open
- * (libperf): configure the kernel, run a command, hand its events with kernel stacks to a
- * struct vx_sink, and put the kernel back exactly as it was.
+ * (libperf): configure the kernel, run a command while only moving the raw ring contents
+ * into a private spool, put the kernel back exactly as it was, then hand the events with
+ * kernel stacks to a struct vx_sink.
  * The plan (presets, name checks) and the stack attacher are pure and testable without
- * root; only record.c talks to tracefs. Nothing here prints: notes go through a callback,
- * errors through vx_error().
+ * root; only record.c and record-ftrace.c talk to tracefs. Nothing here prints: notes go
+ * through a callback, errors through vx_error().
  */
 #ifndef VX_RECORD_H
 #define VX_RECORD_H
@@ -132,7 +133,7 @@ struct vx_record_opts {
 	const char *dev_glob;			/* --dev: filter net events by device name */
 	enum vx_backend backend;
 	char *const *argv;			/* the command to run, NULL-terminated */
-	unsigned buffer_kb;			/* per-CPU ring size; 0: 8192 */
+	unsigned buffer_kb;			/* per-CPU ring size; 0: vx_record_default_buffer_kb() */
 	/* progress notes for the user ("no kprobes here", "using fib_check_nh_v4_gw") */
 	void (*note)(void *ctx, const char *msg);
 	void *note_ctx;
@@ -144,7 +145,24 @@ struct vx_record_result {
 	int signal;		/* SIGINT/SIGTERM/SIGHUP that interrupted the recording, or 0 */
 	bool kprobes;		/* kprobes were placed */
 	size_t nprobes, ntracepoints;
+	uint64_t *lost_cpu;	/* events lost per CPU (ring-buffer overrun), @ncpus entries */
+	size_t ncpus;
+	uint64_t spooled_bytes;	/* raw ring data moved out while the command ran */
 };
+
+/* vx_record_result_release - free what vx_record() allocated in @res */
+void vx_record_result_release(struct vx_record_result *res);
+
+/*
+ * vx_record_default_buffer_kb - the per-CPU ring size used without --buffer-kb: a budget of
+ * VX_RECORD_BUFFER_TOTAL_KB split over the @ncpus CPUs (0: this machine's), at least
+ * VX_RECORD_BUFFER_MIN_KB and at most VX_RECORD_BUFFER_MAX_KB per CPU, rounded down to a
+ * power of two (perf rings must be).
+ */
+#define VX_RECORD_BUFFER_TOTAL_KB 65536
+#define VX_RECORD_BUFFER_MIN_KB 4096
+#define VX_RECORD_BUFFER_MAX_KB 32768
+unsigned vx_record_default_buffer_kb(long ncpus);
 
 /* vx_record_precheck - the checks vx_record() starts with (root, command, names), for
  * callers that want to fail before creating anything */
@@ -152,7 +170,8 @@ int vx_record_precheck(const struct vx_record_opts *o);
 
 /*
  * vx_record - record @o->argv's run into @sink. Needs root. On return (success or not),
- * the instance vxanalyze-<pid>, the kprobes and any filter are gone. Returns 0 when the
+ * the instance vxanalyze-<pid>, the kprobes, any filter and the spool directory are gone.
+ * On success @res->lost_cpu is allocated: the caller frees it with vx_record_result_release(). Returns 0 when the
  * recording worked (even if the command failed or a signal stopped it: see @res), -1 with
  * vx_error() set otherwise. Installs SIGINT/SIGTERM/SIGHUP handlers for its duration
  * (forwarded to the command; a third one sends it SIGKILL).
@@ -178,30 +197,11 @@ int vx_kernel_probe(const struct vx_record_opts *o, bool mount, struct vx_kernel
 void vx_kernel_info_release(struct vx_kernel_info *ki);
 
 /*
- * vx_record_clean - remove tracefs instances vxanalyze-<pid> whose pid is dead and, when no
- * live recording remains, the kprobes of group vxanalyze. @note tells what was removed.
+ * vx_record_clean - remove tracefs instances vxanalyze-<pid> and spool directories
+ * $TMPDIR/vxanalyze-<pid>.* whose pid is dead and, when no live recording remains, the
+ * kprobes of group vxanalyze. @note tells what was removed.
  * Returns the number of objects removed, or -1 with vx_error() set.
  */
 int vx_record_clean(void (*note)(void *ctx, const char *msg), void *ctx);
-
-/* ---- shared by record.c and record-perf.c (not for commands) ---- */
-
-struct tep_handle;
-struct tep_event;
-struct tep_record;
-
-/* payload and stack decoding: src/tep-decode.h */
-
-struct vx_perf;
-/* vx_perf_open - perf_event_open every tracepoint id in @ids (system-wide, per CPU) with
- * RAW|CALLCHAIN|TID|TIME|CPU samples and mmap their rings; disabled until vx_perf_enable.
- * @dev_glob (may be NULL): keep net:* events only for devices matching it. */
-struct vx_perf *vx_perf_open(const uint64_t *ids, const char *const *names, size_t nids,
-			     unsigned ring_kb, const char *dev_glob);
-int vx_perf_enable(struct vx_perf *p);
-int vx_perf_disable(struct vx_perf *p);
-/* vx_perf_drain - decode every sample in the rings with @tep into @sink */
-int vx_perf_drain(struct vx_perf *p, struct tep_handle *tep, struct vx_sink *sink);
-void vx_perf_close(struct vx_perf *p);
 
 #endif

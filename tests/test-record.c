@@ -1,7 +1,8 @@
 /* test-record.c: the parts of the recorder that need no root: name checks (nothing but a
  * plain identifier may reach kprobe_events), preset expansion and resolution, kernel_stack
- * attachment to the preceding event of the same CPU, and raw-record decoding with
- * libtraceevent on this kernel's real formats (copied below from 6.18's tracefs).
+ * attachment to the preceding event of the same CPU, raw-record decoding with
+ * libtraceevent on this kernel's real formats (copied below from 6.18's tracefs), the
+ * default ring size and the spool directory's life cycle.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +16,13 @@
 #include <cmocka.h>
 #include <event-parse.h>
 
-#include "record.h"
+#include <dirent.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "record-int.h"
 #include "record-btf.h"
 #include "error.h"
 
@@ -583,6 +590,99 @@ static void test_decode_fields_names_types_like_the_format(void **state)
 	tep_free(tep);
 }
 
+/* ---------------------------------------------------------------- ring size and spool */
+
+static void test_default_buffer_splits_64mib_over_cpus_within_bounds(void **state)
+{
+	assert_int_equal(vx_record_default_buffer_kb(1), 32768);	/* capped at 32 MiB */
+	assert_int_equal(vx_record_default_buffer_kb(2), 32768);
+	assert_int_equal(vx_record_default_buffer_kb(3), 16384);	/* 21845 -> power of two */
+	assert_int_equal(vx_record_default_buffer_kb(4), 16384);
+	assert_int_equal(vx_record_default_buffer_kb(16), 4096);
+	assert_int_equal(vx_record_default_buffer_kb(256), 4096);	/* at least 4 MiB */
+	assert_true(vx_record_default_buffer_kb(0) >= 4096);		/* this machine */
+}
+
+static size_t dir_entries(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	size_t n = 0;
+
+	if (!d)
+		return (size_t)-1;
+	while ((de = readdir(d)) != NULL)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+static void test_spool_is_private_and_removed_without_trace(void **state)
+{
+	char base[] = "/tmp/vx-test-spool.XXXXXX";
+	struct vx_spool sp;
+	struct stat st;
+	const unsigned char *map;
+	size_t len;
+
+	assert_non_null(mkdtemp(base));
+	setenv("TMPDIR", base, 1);
+	assert_int_equal(vx_spool_create(&sp, 3), 0);
+	assert_int_equal(dir_entries(base), 1);
+	assert_int_equal(dir_entries(sp.dir), 3);
+	assert_int_equal(stat(sp.dir, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(write(sp.fds[1], "abc", 3), 3);
+	assert_int_equal(vx_spool_map(&sp, 0, &map, &len), 0);
+	assert_null(map);	/* empty file: nothing mapped */
+	assert_int_equal(vx_spool_map(&sp, 1, &map, &len), 0);
+	assert_int_equal(len, 3);
+	assert_memory_equal(map, "abc", 3);
+	vx_spool_unmap(map, len);
+	assert_int_equal(vx_spool_remove(&sp, true), 0);
+	assert_null(sp.dir);
+	assert_int_equal(dir_entries(base), 0);
+	assert_int_equal(vx_spool_remove(&sp, true), 0);	/* twice is harmless */
+	unsetenv("TMPDIR");
+	rmdir(base);
+}
+
+static void count_note(void *ctx, const char *msg)
+{
+	(*(int *)ctx)++;
+}
+
+static void test_clean_removes_spools_of_dead_pids_only(void **state)
+{
+	char base[] = "/tmp/vx-test-spool.XXXXXX", dead[128], live[128], other[128], f[160];
+	pid_t pid = fork();
+	int notes = 0;
+
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(0);
+	waitpid(pid, NULL, 0);	/* a pid that is gone (not reused this quickly) */
+	assert_non_null(mkdtemp(base));
+	setenv("TMPDIR", base, 1);
+	snprintf(dead, sizeof(dead), "%s/vxanalyze-%ld.AbC123", base, (long)pid);
+	snprintf(live, sizeof(live), "%s/vxanalyze-%ld.AbC123", base, (long)getpid());
+	snprintf(other, sizeof(other), "%s/vxanalyze-%ld.notours", base, (long)pid);
+	assert_int_equal(mkdir(dead, 0700), 0);
+	assert_int_equal(mkdir(live, 0700), 0);
+	assert_int_equal(mkdir(other, 0700), 0);
+	snprintf(f, sizeof(f), "%s/cpu0", dead);
+	fclose(fopen(f, "w"));
+	assert_int_equal(vx_spool_clean_stale(count_note, &notes), 1);
+	assert_int_equal(notes, 1);
+	assert_int_equal(access(dead, F_OK), -1);
+	assert_int_equal(access(live, F_OK), 0);	/* a live recorder's spool stays */
+	assert_int_equal(access(other, F_OK), 0);	/* not a spool name */
+	rmdir(live);
+	rmdir(other);
+	unsetenv("TMPDIR");
+	rmdir(base);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +700,9 @@ int main(void)
 		cmocka_unit_test(test_stack_attaches_to_previous_event_on_same_cpu),
 		cmocka_unit_test(test_kernel_stack_reads_size_entries_not_eight),
 		cmocka_unit_test(test_decode_fields_names_types_like_the_format),
+		cmocka_unit_test(test_default_buffer_splits_64mib_over_cpus_within_bounds),
+		cmocka_unit_test(test_spool_is_private_and_removed_without_trace),
+		cmocka_unit_test(test_clean_removes_spools_of_dead_pids_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
