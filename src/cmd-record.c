@@ -118,6 +118,7 @@ int cmd_record(int argc, char **argv)
 	const char *db = VX_DEFAULT_DB;
 	struct vx_store *st = NULL;
 	struct vx_sink *sink;
+	uint64_t stored, lost;
 	int64_t id = 0;
 	int c, ret = 1, rec;
 
@@ -215,18 +216,22 @@ int cmd_record(int argc, char **argv)
 			fprintf(stderr, "vxanalyze: command %s: %s; nothing was stored\n", argv[optind], status.buf);
 		goto out;
 	}
+	/* the sink belongs to the store and is gone after the commit: keep its counters */
+	stored = sink->events;
+	lost = sink->lost_events;
+	sink = NULL;
 	if (store_import_commit(st, &id) < 0) {
 		vx_report_error();
 		goto out;
 	}
 	printf("capture %lld: %llu events (%s backend, %s%zu tracepoints) stored in %s\n", (long long)id,
-	       (unsigned long long)sink->events, o.backend == VX_BACKEND_PERF ? "perf" : "ftrace",
+	       (unsigned long long)stored, o.backend == VX_BACKEND_PERF ? "perf" : "ftrace",
 	       res.kprobes ? "kprobes + " : "", res.ntracepoints, db);
-	print_lost(sink->lost_events, &res);
+	print_lost(lost, &res);
 	printf("command: %s: %s\n", argv[optind], status.buf);
-	if (sink->lost_events)
+	if (lost)
 		vx_warn("%llu events were lost (ring buffer overrun): enlarge the ring with --buffer-kb "
-			"(now %u KiB per CPU)", (unsigned long long)sink->lost_events,
+			"(now %u KiB per CPU)", (unsigned long long)lost,
 			o.buffer_kb ? o.buffer_kb : vx_record_default_buffer_kb(0));
 	if (res.signal)
 		vx_warn("interrupted by %s: kept what was recorded until then", strsignal(res.signal));
