@@ -333,14 +333,7 @@ static int write_op(struct vx_import *im, const struct batch *b, const struct op
 	default:
 		return 0;
 	}
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		snprintf(im->werrmsg, sizeof(im->werrmsg), "%s: %s: %s", im->st->path, what,
-			 sqlite3_errmsg(im->st->db));
-		sqlite3_reset(s);
-		return -1;
-	}
-	sqlite3_reset(s);
-	return 0;
+	return step_done(im, s, what);
 }
 
 static void *writer_main(void *arg)
