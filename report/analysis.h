@@ -210,6 +210,11 @@ struct vx_analysis_opts {
 	size_t max_journeys;	/* 0: VX_ANALYSIS_MAX_JOURNEYS; SIZE_MAX: all */
 	bool paths_only;	/* no journeys, shapes or routes (flame graphs need the paths alone) */
 	const struct vx_filter *filter;	/* only the journeys that match (filter.h), or NULL */
+	/* every journey of the first walk as it is finished, one-event journeys included: its
+	 * events' span and whether it counts (two hops or more, matching @filter); what
+	 * `record --filter` removes from the store is the spans that do not */
+	void (*journey_done)(void *arg, const struct vx_span *span, bool kept);
+	void *journey_done_arg;
 };
 
 /* one row of the drop summary: how many journeys died for one reason at one place */
@@ -250,6 +255,8 @@ struct vx_analysis {
 	signed char *path_route;	/* by path: -1 unknown, 0/1 vx_route_event_kept() */
 	size_t pathmap_cap;
 	const struct vx_filter *filter;	/* borrowed from the options */
+	void (*journey_done)(void *arg, const struct vx_span *span, bool kept);	/* the options' */
+	void *journey_done_arg;
 	struct vx_traced { int64_t capture_id; uint32_t traced; } *traced;	/* by capture */
 	size_t ntraced;
 };

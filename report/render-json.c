@@ -30,6 +30,10 @@ static void write_captures(struct json_writer *w, const struct vx_dataset *ds)
 		jw_kuint(w, "first_ts_ns", c->first_ts);
 		jw_kuint(w, "last_ts_ns", c->last_ts);
 		jw_kstring(w, "imported_at", c->imported_at);
+		/* record/import --filter: the expression (null without one) and the events it
+		 * left out, which are not lost_events */
+		jw_kstring(w, "filter", c->filter);
+		jw_kuint(w, "filtered_events", c->filtered);
 		jw_end_object(w);
 	}
 	jw_end_array(w);

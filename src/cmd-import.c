@@ -13,7 +13,9 @@
 #include "import.h"
 #include "progress.h"
 #include "store.h"
+#include "store-source.h"
 #include "../parsers/format.h"
+#include "../report/filter.h"
 
 static const struct vx_choice *format_choice(size_t i)
 {
@@ -34,6 +36,9 @@ static const struct vx_opt_doc import_opts[] = {
 	{ .key = VX_OPT_LONG(1), .name = "kallsyms", .arg = "FILE",
 	  .help = "kernel symbols for captures that hold raw addresses",
 	  .complete = VX_COMPLETE_FILE },
+	{ .key = VX_OPT_LONG(2), .name = "filter", .arg = "EXPR",
+	  .help = "store only the journeys that match EXPR (the grammar of\n"
+	  "report --filter); the other events are counted as filtered" },
 	{ .key = 'q', .name = "quiet",
 	  .help = "print errors only: no summary, no warnings, no progress bar" },
 	{ .key = 'v', .name = "verbose", .help = "also say how long each import took" },
@@ -43,17 +48,33 @@ static const struct vx_opt_doc import_opts[] = {
 const struct vx_cmd_doc vx_doc_import = {
 	.name = "import",
 	.summary = "import captures (ftrace text, perf.data, perf script, trace.dat)",
-	.synopsis = "[-d DB] [--format NAME] [--kallsyms FILE] FILE...",
+	.synopsis = "[-d DB] [--format NAME] [--kallsyms FILE] [--filter EXPR] FILE...",
 	.description =
 		"Import capture files into the database, one capture per file ('-' reads standard input).\n"
 		"The format is detected from the content unless --format is given. An import that takes\n"
-		"longer than a second shows a progress bar on standard error when it is a terminal.\n",
+		"longer than a second shows a progress bar on standard error when it is a terminal.\n"
+		"With --filter, the capture keeps only the journeys that match (as report --filter\n"
+		"decides, before the commit); the events of the others, one-event journeys included,\n"
+		"are removed and counted as filtered (capture meta filtered, shown by report); events\n"
+		"without an skb address (route lookups, route requests) are kept.\n",
 	.opts = import_opts,
 	.operands = VX_COMPLETE_FILE,
 };
 
+struct filter_ctx {
+	const char *expr;
+	const struct vx_filter *f;
+};
+
+static int filter_hook(void *ctx, struct vx_store *st, int64_t capture_id, uint64_t *filtered)
+{
+	const struct filter_ctx *fc = ctx;
+
+	return vx_capture_filter(st, capture_id, fc->expr, fc->f, filtered);
+}
+
 static int import_one(struct vx_store *st, const char *path, const struct vx_format *forced,
-		      const struct vx_import_opts *opts)
+		      const struct vx_import_opts *opts, struct filter_ctx *fc)
 {
 	struct vx_import_result res;
 	struct vx_import_opts o = *opts;
@@ -64,7 +85,7 @@ static int import_one(struct vx_store *st, const char *path, const struct vx_for
 	o.progress = bar ? vx_progress_update : NULL;
 	o.progress_ctx = bar;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = vx_import_file(st, path, forced, &o, &res);
+	r = vx_import_file_hook(st, path, forced, &o, fc->f ? filter_hook : NULL, fc, &res);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	vx_progress_end(bar);
 	if (r < 0) {
@@ -86,7 +107,10 @@ static int import_one(struct vx_store *st, const char *path, const struct vx_for
 			res.lost_events);
 	vx_info("%s: %.3f s", res.name,
 		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	if (vx_verbosity >= 0)
+	if (vx_verbosity >= 0 && fc->f)
+		printf("%s: capture %" PRId64 ", %s, %" PRIu64 " events (%" PRIu64 " filtered out by '%s')\n",
+		       res.name, res.capture_id, res.format, res.events, res.filtered, fc->expr);
+	else if (vx_verbosity >= 0)
 		printf("%s: capture %" PRId64 ", %s, %" PRIu64 " events\n", res.name, res.capture_id,
 		       res.format, res.events);
 	return 0;
@@ -98,6 +122,8 @@ int cmd_import(int argc, char **argv)
 	const struct vx_format *forced = NULL;
 	struct vx_import_opts opts = { 0 };
 	struct vx_store *st;
+	struct filter_ctx fc = { 0 };
+	struct vx_filter *filter = NULL;
 	int c, failed = 0;
 
 	optind = 1;
@@ -112,6 +138,7 @@ int cmd_import(int argc, char **argv)
 			}
 			break;
 		case VX_OPT_LONG(1): opts.kallsyms = optarg; break;
+		case VX_OPT_LONG(2): fc.expr = optarg; break;
 		case 'q': case 'v': break;	/* vx_verbosity */
 		case 'h': vx_help_write(&vx_doc_import, stdout); return 0;
 		default: return vx_usage_error(&vx_doc_import);
@@ -121,14 +148,21 @@ int cmd_import(int argc, char **argv)
 		vx_die_msg("import: no capture file given ('-' reads standard input)");
 		return vx_usage_error(&vx_doc_import);
 	}
+	if (fc.expr && !(filter = vx_filter_parse(fc.expr))) {
+		vx_report_error();
+		return 2;
+	}
+	fc.f = filter;
 	st = store_open(db, false);
 	if (!st) {
 		vx_report_error();
+		vx_filter_free(filter);
 		return 1;
 	}
 	for (int i = optind; i < argc; i++)
-		if (import_one(st, argv[i], forced, &opts) < 0)
+		if (import_one(st, argv[i], forced, &opts, &fc) < 0)
 			failed++;
 	store_close(st);
+	vx_filter_free(filter);
 	return failed ? 1 : 0;
 }

@@ -14,7 +14,9 @@
 #include "help.h"
 #include "record.h"
 #include "store.h"
+#include "store-source.h"
 #include "strbuf.h"
+#include "../report/filter.h"
 
 static const struct vx_opt_doc record_opts[] = {
 	{ .key = 'd', .name = "db", .arg = "DB",
@@ -34,6 +36,9 @@ static const struct vx_opt_doc record_opts[] = {
 	  .complete = VX_COMPLETE_WORDS, .words = "ftrace perf" },
 	{ .key = VX_OPT_LONG(4), .name = "dev", .arg = "GLOB",
 	  .help = "record net:* events only for devices matching GLOB" },
+	{ .key = VX_OPT_LONG(6), .name = "filter", .arg = "EXPR",
+	  .help = "store only the journeys that match EXPR (the grammar of\n"
+	  "report --filter); the other events are counted as filtered" },
 	{ .key = VX_OPT_LONG(5), .name = "buffer-kb", .arg = "N",
 	  .help = "ring buffer per CPU, both backends (default: 64 MiB split over\n"
 	  "the CPUs, 4 to 32 MiB per CPU, a power of two; see below)" },
@@ -45,7 +50,7 @@ const struct vx_cmd_doc vx_doc_record = {
 	.summary = "run a command while recording its kernel paths live (root)",
 	.synopsis = "[-d DB] [--preset vxlan|route|all|none] [--probe FUNC]...\n"
 		    "[-e SYSTEM:EVENT]... [--backend ftrace|perf] [--dev GLOB]\n"
-		    "[--buffer-kb N] -- CMD [ARGS]",
+		    "[--filter EXPR] [--buffer-kb N] -- CMD [ARGS]",
 	.description =
 		"Runs CMD while recording the preset's kprobes and tracepoints with kernel stacks\n"
 		"(needs root), stores them as a new capture and restores the kernel afterwards.\n"
@@ -58,7 +63,16 @@ const struct vx_cmd_doc vx_doc_record = {
 		"Without kprobes in the kernel the tracepoints are recorded alone (said once on stderr).\n"
 		"Ctrl-C (SIGINT) or SIGTERM is passed to CMD; what was recorded is kept. The exit\n"
 		"status is 0 when the recording worked (CMD's own status is printed), 1 when it failed,\n"
-		"2 for a usage error. Events captured and lost are printed at the end, not while CMD runs.\n",
+		"2 for a usage error. Events captured and lost are printed at the end, not while CMD runs.\n"
+		"\n"
+		"--filter EXPR keeps only the journeys that match EXPR in the store: after the\n"
+		"recording, before the capture is committed, the journeys are formed as report forms\n"
+		"them and the events of those that do not match (one-event journeys included) are\n"
+		"removed; their number is printed and kept as capture meta filtered, apart from the\n"
+		"events lost. Events without an skb address (route lookups) are kept. Nothing is\n"
+		"filtered in the kernel: a journey's hops on other devices or without headers are part\n"
+		"of it, so no tracefs event filter can say which events belong to a matching journey\n"
+		"(--dev does filter in the kernel, per event).\n",
 	.opts = record_opts,
 	.stop_at_operand = true,
 	.operands = VX_COMPLETE_COMMAND,
@@ -118,7 +132,9 @@ int cmd_record(int argc, char **argv)
 	const char *db = VX_DEFAULT_DB;
 	struct vx_store *st = NULL;
 	struct vx_sink *sink;
-	uint64_t stored, lost;
+	uint64_t stored, lost, filtered = 0;
+	const char *filter_expr = NULL;
+	struct vx_filter *filter = NULL;
 	int64_t id = 0;
 	int c, ret = 1, rec;
 
@@ -157,6 +173,9 @@ int cmd_record(int argc, char **argv)
 			}
 			o.dev_glob = optarg;
 			break;
+		case VX_OPT_LONG(6):
+			filter_expr = optarg;
+			break;
 		case VX_OPT_LONG(5): {
 			char *e;
 			unsigned long v = strtoul(optarg, &e, 10);
@@ -181,6 +200,11 @@ int cmd_record(int argc, char **argv)
 	if (optind >= argc) {
 		vx_die_msg("record: no command given: vxanalyze record [OPTIONS] -- CMD [ARGS]");
 		goto usage;
+	}
+	if (filter_expr && !(filter = vx_filter_parse(filter_expr))) {
+		vx_report_error();
+		ret = 2;
+		goto out;
 	}
 	o.probes = probes.v;
 	o.nprobes = probes.n;
@@ -220,6 +244,18 @@ int cmd_record(int argc, char **argv)
 	stored = sink->events;
 	lost = sink->lost_events;
 	sink = NULL;
+	if (filter) {
+		if (store_import_flush(st, &id) < 0) {
+			vx_report_error();
+			goto out;
+		}
+		if (vx_capture_filter(st, id, filter_expr, filter, &filtered) < 0) {
+			vx_report_error();
+			store_import_rollback(st);
+			goto out;
+		}
+		stored -= filtered;
+	}
 	if (store_import_commit(st, &id) < 0) {
 		vx_report_error();
 		goto out;
@@ -228,6 +264,9 @@ int cmd_record(int argc, char **argv)
 	       (unsigned long long)stored, o.backend == VX_BACKEND_PERF ? "perf" : "ftrace",
 	       res.kprobes ? "kprobes + " : "", res.ntracepoints, db);
 	print_lost(lost, &res);
+	if (filter)
+		printf("filtered events: %llu (journeys not matching '%s')\n", (unsigned long long)filtered,
+		       filter_expr);
 	printf("command: %s: %s\n", argv[optind], status.buf);
 	if (lost)
 		vx_warn("%llu events were lost (ring buffer overrun): enlarge the ring with --buffer-kb "
@@ -249,6 +288,7 @@ out:
 	vx_record_result_release(&res);
 	if (st)
 		store_close(st);
+	vx_filter_free(filter);
 	free(probes.v);
 	free(events.v);
 	strbuf_release(&source);
