@@ -72,7 +72,7 @@ const struct vx_cmd_doc vx_doc_record = {
 		"events lost. Events without an skb address (route lookups) are kept. Nothing is\n"
 		"filtered in the kernel: a journey's hops on other devices or without headers are part\n"
 		"of it, so no tracefs event filter can say which events belong to a matching journey\n"
-		"(--dev does filter in the kernel, per event).\n",
+		"(--dev filters per event, in the kernel with the ftrace backend).\n",
 	.opts = record_opts,
 	.stop_at_operand = true,
 	.operands = VX_COMPLETE_COMMAND,
