@@ -100,6 +100,8 @@ static void write_ip(struct json_writer *w, const struct vx_ip *ip)
 	const int v[] = { ip->sport, ip->dport, ip->icmp_type, ip->icmp_id, ip->icmp_seq, ip->tcp_flags };
 
 	jw_kint(w, "proto", ip->proto);
+	if (ip->version == 6)	/* added: IPv6 packets say so; proto is the next header */
+		jw_kint(w, "ip_version", 6);
 	jw_kstring(w, "src", ip->src);
 	jw_kstring(w, "dst", ip->dst);
 	if (ip->ip_id >= 0)

@@ -241,6 +241,52 @@ static void test_headers_import_filter_failure_leaves_nothing(void **state)
 	test_db_remove(db);
 }
 
+/* IPv6 (samples/headers6-6.1.trace: h1 pings h2 over the underlay, fd00::1 -> fd00::2, with
+ * the recorder's ip6_output / ip6_rcv_core kprobes): next header 58, hop limit, ICMPv6 echo
+ * id 176 (ping's pid) and sequence at both ends of each journey */
+static void test_headers_ipv6_echo_at_ip6_output_and_ip6_rcv(void **state)
+{
+	static const struct { const char *src, *dst; int type, seq; } want[] = {
+		{ "fd00::1", "fd00::2", 128, 0 }, { "fd00::2", "fd00::1", 129, 0 },
+		{ "fd00::1", "fd00::2", 128, 1 }, { "fd00::2", "fd00::1", 129, 1 },
+	};
+	char *db = test_db_new();
+	struct vx_dataset ds;
+	struct vx_analysis an;
+	int64_t id;
+
+	(void)state;
+	id = store_import_path(db, sample_path("headers6-6.1.trace"));
+	assert_true(id > 0);
+	assert_int_equal(analyse_db(db, id, &ds, &an), 0);
+	assert_int_equal(an.njourneys, 4);
+	for (size_t i = 0; i < 4; i++) {
+		const struct vx_journey *j = &an.journeys[i];
+
+		assert_int_equal(j->nhops, 5);
+		for (int k = 0; k < 2; k++) {
+			const struct vx_hop *h = hop_of(j, k ? "probe:ip6_rcv" : "probe:ip6_output", 0);
+
+			assert_non_null(h);
+			assert_non_null(h->pkt);
+			assert_int_equal(h->pkt->ip.version, 6);
+			assert_int_equal(h->pkt->ip.proto, 58);
+			assert_string_equal(h->pkt->ip.src, want[i].src);
+			assert_string_equal(h->pkt->ip.dst, want[i].dst);
+			assert_int_equal(h->pkt->ip.ttl, 64);
+			assert_int_equal(h->pkt->ip.ip_id, -1);
+			assert_int_equal(h->pkt->ip.icmp_type, want[i].type);
+			assert_int_equal(h->pkt->ip.icmp_id, 176);
+			assert_int_equal(h->pkt->ip.icmp_seq, want[i].seq);
+		}
+	}
+	assert_int_equal(kept_by(&an, "icmp6 and dst fd00::2"), 0x5);
+	assert_int_equal(kept_by(&an, "icmp6 and net fd00::/64"), 0xf);
+	assert_int_equal(kept_by(&an, "icmp or host 10.244.2.7"), 0);
+	analyse_release(&ds, &an);
+	test_db_remove(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -248,6 +294,7 @@ int main(void)
 		cmocka_unit_test(test_headers_filter_keeps_the_right_journeys),
 		cmocka_unit_test(test_headers_import_filter_stores_only_matching_journeys),
 		cmocka_unit_test(test_headers_import_filter_failure_leaves_nothing),
+		cmocka_unit_test(test_headers_ipv6_echo_at_ip6_output_and_ip6_rcv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
