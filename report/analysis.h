@@ -305,6 +305,11 @@ void vx_journey_why(const struct vx_analysis *an, struct vx_journey *j, struct v
  * found in one walk over the source's route events (report/lookup-join.c); lookups live in
  * the analysis' arena. 0, or -1 with vx_error() set when the source fails */
 int vx_analysis_join_lookups(struct vx_analysis *an);
+/* vx_hop_lookup_from - where the window of hop @i's route lookup begins: the time of the
+ * journey's last hop before it that names a device (kprobe hops do not: the lookup that
+ * decided a transmit runs before ip_output), 0 when there is none (then the window is
+ * VX_LOOKUP_WINDOW_NS back from the hop) */
+uint64_t vx_hop_lookup_from(const struct vx_journey *j, size_t i);
 /* vx_analysis_count_drop - count @d into the drop summary (strings copied); 0 or -1 */
 int vx_analysis_count_drop(struct vx_analysis *an, const struct vx_drop *d);
 /* vx_analysis_sort_drops - most frequent first */
