@@ -228,6 +228,10 @@ for j in js["journeys"]:
            for p in (h.get("pkt") for h in j["hops"]) if p and (p.get("inner") or p).get("proto") == 1
            and (p["inner"] if p.get("vni") is not None else p).get("icmp_seq") is not None}
     assert len(ids) <= 1, ("one journey, several ICMP sequences", j["id"], ids)
+# the route lookup that decided a transmit is found across the kprobe hops (ip_output runs
+# between the lookup and the transmit): the pod's and the tunnel's transmits show theirs
+routed = {(h["dev"], h["route"]["gw"]) for j in js["journeys"] for h in j["hops"] if h.get("route")}
+assert ("vxlan.calico", "10.244.2.0") in routed and ("eth0", "169.254.1.1") in routed, routed
 # record --filter: only the echo requests' journeys are stored (the replies, the IPv6 ping
 # and the neighbour discovery are counted as filtered), matched through the kprobe headers
 assert rc["filter6"] == "0", rc
