@@ -208,6 +208,34 @@ static void count_lost(struct vx_recording *r, struct ftrace_be *f)
 	}
 }
 
+/* ftrace_counts - events written so far (in the ring or read out of it) and ring entries
+ * lost, summed over the CPUs' per_cpu/cpuN/stats; -1 when no stats file could be read.
+ * With options/stacktrace every event is followed by its kernel_stack entry, so the events
+ * are half the entries; lost counts entries, as count_lost() does for the summary. */
+static int ftrace_counts(struct vx_recording *r, uint64_t *events, uint64_t *lost)
+{
+	struct ftrace_be *f = r->be;
+	uint64_t entries = 0;
+	int read = 0;
+
+	*events = *lost = 0;
+	for (int c = 0; c < r->ncpus; c++) {
+		char file[64];
+		char *s;
+
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", c);
+		s = tracefs_instance_file_read(f->inst, file, NULL);
+		if (!s)
+			continue;
+		read++;
+		entries += stat_value(s, "entries") + stat_value(s, "read events");
+		*lost += stat_value(s, "overrun") + stat_value(s, "commit overrun") + stat_value(s, "dropped events");
+		free(s);
+	}
+	*events = entries / 2;
+	return read ? 0 : -1;
+}
+
 /* ftrace_disable - tracing off; the full pages, then the last partial page of each CPU */
 static int ftrace_disable(struct vx_recording *r)
 {
@@ -411,6 +439,7 @@ const struct vx_rec_backend vx_rec_ftrace = {
 	.setup = ftrace_setup,
 	.enable = ftrace_enable,
 	.drain = ftrace_drain,
+	.counts = ftrace_counts,
 	.disable = ftrace_disable,
 	.decode = ftrace_decode,
 	.teardown = ftrace_teardown,
