@@ -65,9 +65,9 @@ const struct vx_cmd_doc vx_doc_record = {
 		"and lost so far, every 0.5 s: CMD's output scrolls above it (the rest of the screen\n"
 		"is a scrolling region), and the row is cleared when CMD ends. ftrace counts the\n"
 		"events the kernel wrote into the instance's rings (half the ring entries: each event\n"
-		"comes with its stack) and the entries lost to overrun; perf counts the samples and\n"
-		"the lost records moved into the spool. Only when standard error is a terminal of 4\n"
-		"rows or more, never with -q.\n",
+		"comes with its stack) and the events lost to overrun (halved the same way); perf\n"
+		"counts the samples and the lost records moved into the spool. Only when standard\n"
+		"error is a terminal of 4 rows or more, never with -q.\n",
 	.opts = record_opts,
 	.stop_at_operand = true,
 	.operands = VX_COMPLETE_COMMAND,
