@@ -13,7 +13,7 @@
 #include "import.h"
 #include "progress.h"
 #include "store.h"
-#include "store-source.h"
+#include "capture-filter.h"
 #include "../parsers/format.h"
 #include "../report/filter.h"
 

@@ -82,7 +82,7 @@ int cmd_report(int argc, char **argv)
 	struct vx_store *st;
 	struct vx_analysis an;
 	struct vx_analysis_opts aopts = { 0 };
-	struct vx_store_source ssrc;
+	struct store_source ssrc = { 0 };
 	struct vx_event_source src;
 	struct strbuf tmp = STRBUF_INIT;
 	enum vx_color color = VX_COLOR_AUTO;
@@ -149,7 +149,7 @@ int cmd_report(int argc, char **argv)
 		vx_filter_free(filter);
 		return 1;
 	}
-	vx_store_source_init(&ssrc, &src, st, capture);
+	store_source_init(&ssrc, &src, st, capture);
 	/* journeys kept in detail: what the JSON lists (and at least enough to number the
 	 * shapes' first journeys without a second walk, most of the time) */
 	aopts.max_journeys = ropts.max_journeys > VX_ANALYSIS_MAX_JOURNEYS ? (size_t)ropts.max_journeys :
