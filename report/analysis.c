@@ -1226,7 +1226,7 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 	for (size_t i = 0; i < an->njourneys; i++)
 		if (fetch_fields(an, &an->journeys[i], fields, priv) < 0)
 			return -1;
-	return 0;
+	return vx_join_build(an);
 }
 
 /* ---- a loaded dataset as a source (vx_analysis_build) ---- */
@@ -1485,6 +1485,7 @@ void vx_analysis_release(struct vx_analysis *an)
 	free(an->drops);
 	free(an->traced);
 	vx_lookups_release(&an->lookups);
+	vx_join_release(&an->join);
 	arena_release(&an->arena);
 	memset(an, 0, sizeof(*an));
 }
