@@ -23,6 +23,9 @@ struct vx_drop {
 	const char *reason;
 	const char *location;
 	const struct vx_lookup *lookup;
+	/* where the failed lookup is looked for: on @cpu in [@from, @to] (vx_journey_why) */
+	int cpu;
+	uint64_t from, to;
 };
 
 /* vx_event_is_drop - skb:kfree_skb (and the probes on kfree_skb_reason), not consume_skb */
