@@ -1226,7 +1226,7 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 	for (size_t i = 0; i < an->njourneys; i++)
 		if (fetch_fields(an, &an->journeys[i], fields, priv) < 0)
 			return -1;
-	return vx_join_build(an);
+	return 0;
 }
 
 /* ---- a loaded dataset as a source (vx_analysis_build) ---- */
@@ -1322,6 +1322,8 @@ int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 		pathmap_build(an);
 		ret = build_journeys_stream(an, SIZE_MAX, ds_journey_each, &d, ds_event_fields, NULL);
 	}
+	if (!ret)
+		ret = vx_join_build(an);
 	if (!ret)
 		ret = vx_routes_build(an);
 	free(d.by_skb);
@@ -1446,6 +1448,9 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 					    src->row_fields);
 	if (!ret && an->lookups_deferred && an->has_lookups)
 		ret = vx_analysis_join_lookups(an);
+	/* the kept journeys, complete with their routes, joined across hosts */
+	if (!ret)
+		ret = vx_join_build(an);
 	if (!ret)
 		ret = vx_routes_build(an);
 	if (ret) {

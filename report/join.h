@@ -3,6 +3,9 @@
  * id and sequence, TCP sequence; the outer UDP tuple and IP id at the tunnel hops) into one
  * joined journey, sender first, and estimates each host's clock offset from the packets that
  * crossed the wire in both directions (the minimum one-way delays, as NTP does).
+ * Without headers (tracepoint-only captures) the encapsulated journeys are matched on the
+ * inner flow their route lookups name, the outer length on the wire and their order within
+ * that flow, and said to be inferred.
  * Works on the journeys the analysis keeps in detail (--max-journeys), so its memory is
  * bounded by them. Must not: touch the store, parse inputs, or print.
  */
@@ -16,6 +19,7 @@
 struct vx_analysis;
 struct vx_journey;
 struct vx_packet;
+struct vx_lookup;
 
 /* a joined journey has at most this many parts (one per host) */
 #define VX_JOIN_MAX_PARTS 4
@@ -53,7 +57,12 @@ struct vx_joined {
 	bool wire_known[VX_JOIN_MAX_PARTS];
 	size_t send_hop[VX_JOIN_MAX_PARTS];	/* part i-1's hop the wire starts at */
 	bool ordered;
-	const struct vx_packet *pkt;	/* the packet it was joined on (a hop's headers) */
+	const struct vx_packet *pkt;	/* the packet it was joined on (a hop's headers), or NULL */
+	/* inferred: no headers (tracepoint-only captures); joined on the inner flow of the hops'
+	 * route lookups, the outer length on the wire and the order within that flow; @flow is
+	 * the sender's tunnel-device lookup */
+	bool inferred;
+	const struct vx_lookup *flow;
 };
 
 struct vx_join {
@@ -64,6 +73,9 @@ struct vx_join {
 	size_t njoined;
 	size_t with_identity;	/* kept journeys whose hops carry a packet identity */
 	size_t ambiguous;	/* journeys left apart: their identity matched two journeys of a host */
+	size_t inferred;	/* joined journeys of them matched without headers */
+	size_t inferred_apart;	/* journeys without headers left apart: their flow's sends and
+				 * receives do not pair up one to one */
 };
 
 /* vx_join_build - fill @an->join from @an->journeys and set each journey's joined/host; 0 or -1 */
@@ -76,6 +88,11 @@ int vx_join_host_of(const struct vx_analysis *an, int64_t capture_id);
 const char *vx_join_host_name(const struct vx_analysis *an, int h);
 /* vx_join_aligned - @ts of host @h on the reference host's clock (unchanged when unknown) */
 int64_t vx_join_aligned(const struct vx_analysis *an, int h, uint64_t ts);
+
+/* vx_joined_describe - the joined packet in words: its headers, or for an inferred match the
+ * flow of its route lookups and that it is inferred */
+struct strbuf;
+void vx_joined_describe(const struct vx_joined *jd, struct strbuf *sb);
 
 /* vx_packet_identity - a 64-bit identity of the IP packet (tuple, IP id, ICMP id/seq, TCP
  * seq; not the TTL), 0 when the headers do not tell it from others */

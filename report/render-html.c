@@ -808,8 +808,7 @@ static void write_joined(struct html *h, int max)
 		int64_t t0 = vx_join_aligned(h->an, jd->host[0], jd->parts[0]->hops[0].ts_ns);
 		struct strbuf sb = STRBUF_INIT;
 
-		if (jd->pkt)
-			vx_packet_describe(jd->pkt, &sb);
+		vx_joined_describe(jd, &sb);
 		fprintf(out, "<h3>Joined journey %d: ", jd->id);
 		html_escape(out, sb.buf, 200);
 		fputs("</h3>\n<div class=\"hosts\">", out);

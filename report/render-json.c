@@ -215,7 +215,7 @@ static void write_joined(struct json_writer *w, const struct vx_analysis *an)
 
 		jw_start_object(w);
 		jw_kint(w, "id", jd->id);
-		jw_kstring(w, "match", "headers");
+		jw_kstring(w, "match", jd->inferred ? "inferred" : "headers");
 		jw_kbool(w, "ordered", jd->ordered);
 		jw_key(w, "hosts");
 		jw_start_array(w);
@@ -266,6 +266,7 @@ static void write_joined(struct json_writer *w, const struct vx_analysis *an)
 	}
 	jw_end_array(w);
 	jw_kuint(w, "journeys_join_ambiguous", jn->ambiguous);
+	jw_kuint(w, "journeys_inferred_apart", jn->inferred_apart);
 }
 
 static void write_journeys(struct json_writer *w, const struct vx_analysis *an, size_t max)

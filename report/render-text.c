@@ -302,8 +302,7 @@ static void write_joined(FILE *out, const struct vx_analysis *an, const struct v
 	int64_t t0 = vx_join_aligned(an, jd->host[0], jd->parts[0]->hops[0].ts_ns), prev = t0;
 
 	strbuf_addf(&sb, "joined journey %d: ", jd->id);
-	if (jd->pkt)
-		vx_packet_describe(jd->pkt, &sb);
+	vx_joined_describe(jd, &sb);
 	SGR(out, SGR_BOLD);
 	put_wrapped(out, sb.buf, 2);
 	SGR(out, SGR_OFF);
@@ -404,7 +403,15 @@ static void write_hosts(FILE *out, const struct vx_analysis *an, size_t max)
 			fprintf(out, ": clock offset unknown (needs packets both ways with %s)", jn->hosts[0].name);
 		}
 	}
-	fprintf(out, "\n%zu joined journeys (one packet on several hosts, matched by its headers)", jn->njoined);
+	fprintf(out, "\n%zu joined journeys (one packet on several hosts", jn->njoined);
+	if (jn->njoined > jn->inferred)
+		fprintf(out, ", %zu matched by their headers", jn->njoined - jn->inferred);
+	if (jn->inferred)
+		fprintf(out, ", %zu inferred without headers from their flow, lengths and order", jn->inferred);
+	fputc(')', out);
+	if (jn->inferred_apart)
+		fprintf(out, "; %zu journeys without headers left apart: their flow's sends and receives do not pair up",
+			jn->inferred_apart);
 	if (jn->ambiguous)
 		fprintf(out, "; %zu journeys left apart: their packet matched more than one journey of a host", jn->ambiguous);
 	fprintf(out, "\n\n");

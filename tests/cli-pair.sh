@@ -101,6 +101,7 @@ for j in d["journeys"]:
     assert j["partial"] == (j["joined_id"] is None)
     assert j["hosts"] == (["node-a"] if j["capture_id"] == 1 else ["node-b"]) or len(j["hosts"]) == 2
 assert any(j["partial"] for j in d["journeys"]) and d["journeys_join_ambiguous"] == 0
+assert all(j["match"] == "headers" for j in J)
 PY
 "$vx" report -d "$db" --color=never > "$tmp/r.txt" || fail "text report"
 grep -q "node-b: clock .* ± .* against node-a" "$tmp/r.txt" || fail "text: no clock offset"
@@ -109,6 +110,17 @@ grep -q "== wire node-a → node-b: one way .* ± " "$tmp/r.txt" || fail "text: 
 grep -q "partial: no other host's capture holds this packet" "$tmp/r.txt" || fail "text: no partial journey"
 "$vx" report -d "$db" --format html -o "$tmp/r.html" || fail "html report"
 grep -q 'class="hostlane"' "$tmp/r.html" && grep -q 'class="wire"' "$tmp/r.html" || fail "html: no host lanes"
+# tracepoints alone (the kprobe events taken out of the same captures): inferred joins
+cp "$db" "$tmp/tp.db"
+sqlite3 "$tmp/tp.db" "DELETE FROM event_rows WHERE name_id IN (SELECT id FROM strings WHERE text LIKE 'vxanalyze:%');
+	UPDATE captures SET events = (SELECT count(*) FROM event_rows e WHERE e.capture_id = captures.id)"
+"$vx" report -d "$tmp/tp.db" --format json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+J = d["joined_journeys"]
+assert len(J) >= 6 and all(j["match"] == "inferred" and j["pkt"] is None for j in J), [j["match"] for j in J]
+assert d["captures"][1]["clock_offset_ns"] is not None' || fail "tracepoint-only captures: no inferred joins"
+"$vx" report -d "$tmp/tp.db" --color=never | grep -q "12 inferred without headers from their flow, lengths and order" || fail "text: inferred not said"
 # one host alone: no joins, nothing marked partial
 "$vx" report -d "$tmp/h.db" --format json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert d["joined_journeys"]==[] and not any(j["partial"] for j in d["journeys"])' ||
 	fail "a one-host report joins or marks partial"

@@ -3,7 +3,8 @@
  * datagrams p1 -> p2 recorded on both guests at once): the halves join into one journey per
  * packet, the clock offset estimate follows a known shift injected into one capture's
  * timestamps (within its uncertainty), hops come in one time order across the wire, and a
- * packet identity that matches two journeys of one host joins nothing. Also the database
+ * packet identity that matches two journeys of one host joins nothing; without the kprobe
+ * events (tracepoints alone) the joins are inferred and agree with the headers'. Also the database
  * import (store_merge) those tests stand on: twice is deduplicated.
  */
 #include <stdarg.h>
@@ -219,6 +220,65 @@ static void test_join_ambiguous_left_apart(void **state)
 	pair_release(&p);
 }
 
+/* (capture, time) of part @i's wire end: the sender's send hop, the receiver's first hop */
+struct wire_end { int64_t cap; uint64_t ts; };
+
+static struct wire_end wire_end(const struct vx_joined *jd, size_t i)
+{
+	const struct vx_journey *j = jd->parts[i];
+
+	return (struct wire_end){ j->capture_id, i ? j->hops[0].ts_ns : j->hops[jd->send_hop[1]].ts_ns };
+}
+
+/* the same captures without their kprobe events (no headers: what a tracepoint-only
+ * recording holds): the encapsulated packets are joined by flow, lengths and order, marked
+ * inferred, and every inferred pair is a pair the headers joined */
+static void test_join_inferred_tracepoints_only(void **state)
+{
+	struct pair p;
+	struct vx_analysis an;
+	struct wire_end (*hdr)[2];
+	size_t nhdr, n = 0;
+
+	(void)state;
+	pair_load(&p);
+	assert_int_equal(vx_analysis_build(&p.ds, &an), 0);
+	nhdr = an.join.njoined;
+	hdr = xmalloc(nhdr * sizeof(*hdr));
+	for (size_t k = 0; k < nhdr; k++) {
+		assert_false(an.join.joined[k].inferred);
+		hdr[k][0] = wire_end(&an.join.joined[k], 0);
+		hdr[k][1] = wire_end(&an.join.joined[k], 1);
+	}
+	vx_analysis_release(&an);
+	for (size_t i = 0; i < p.ds.nrecs; i++)
+		if (strncmp(p.ds.recs[i].name, "vxanalyze:", 10))
+			p.ds.recs[n++] = p.ds.recs[i];
+	assert_true(n < p.ds.nrecs);
+	p.ds.nrecs = n;
+	assert_int_equal(vx_analysis_build(&p.ds, &an), 0);
+	/* 3 echo requests, 3 replies, 3 UDP datagrams, 3 port unreachable: all encapsulated */
+	assert_int_equal(an.join.inferred, 12);
+	assert_int_equal(an.join.njoined, 12);
+	for (size_t k = 0; k < an.join.njoined; k++) {
+		const struct vx_joined *jd = &an.join.joined[k];
+		struct wire_end a = wire_end(jd, 0), b = wire_end(jd, 1);
+		bool found = false;
+
+		assert_true(jd->inferred);
+		assert_null(jd->pkt);
+		for (size_t h = 0; h < nhdr && !found; h++)
+			found = hdr[h][0].cap == a.cap && hdr[h][0].ts == a.ts && hdr[h][1].cap == b.cap &&
+				hdr[h][1].ts == b.ts;
+		assert_true(found);
+	}
+	/* the clocks come out of the inferred pairs too */
+	assert_true(an.join.hosts[1].known);
+	vx_analysis_release(&an);
+	free(hdr);
+	pair_release(&p);
+}
+
 /* one host's captures (or captures of no known host) join nothing */
 static void test_join_one_host(void **state)
 {
@@ -313,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_join_clock_offset_injected),
 		cmocka_unit_test(test_join_ambiguous_left_apart),
 		cmocka_unit_test(test_join_one_host),
+		cmocka_unit_test(test_join_inferred_tracepoints_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
