@@ -590,6 +590,17 @@ int vx_join_build(struct vx_analysis *an)
 	return 0;
 }
 
+const struct vx_journey *vx_join_kept(const struct vx_analysis *an, const struct vx_journey *j)
+{
+	const struct vx_journey *k;
+
+	if (j->id < 1 || (size_t)j->id > an->njourneys)
+		return NULL;
+	k = &an->journeys[j->id - 1];
+	return k == j || (k->capture_id == j->capture_id && k->skb == j->skb && k->nhops && j->nhops &&
+			  k->hops[0].ts_ns == j->hops[0].ts_ns) ? k : NULL;
+}
+
 void vx_joined_describe(const struct vx_joined *jd, struct strbuf *sb)
 {
 	static const char *const proto[] = { [1] = "icmp", [6] = "tcp", [17] = "udp" };

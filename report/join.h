@@ -89,6 +89,9 @@ const char *vx_join_host_name(const struct vx_analysis *an, int h);
 /* vx_join_aligned - @ts of host @h on the reference host's clock (unchanged when unknown) */
 int64_t vx_join_aligned(const struct vx_analysis *an, int h, uint64_t ts);
 
+/* vx_join_kept - the kept journey (an->journeys, where the join marks are) that @j is, or is
+ * a copy of (a shape's first journey), or NULL */
+const struct vx_journey *vx_join_kept(const struct vx_analysis *an, const struct vx_journey *j);
 /* vx_joined_describe - the joined packet in words: its headers, or for an inferred match the
  * flow of its route lookups and that it is inferred */
 struct strbuf;

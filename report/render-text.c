@@ -236,11 +236,16 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same, co
 	}
 	if (an && an->join.nhosts >= 2) {
 		const char *host = vx_join_host_name(an, vx_join_host_of(an, j->capture_id));
+		const struct vx_journey *k = vx_join_kept(an, j);
 
 		fprintf(out, "  on host ");
 		put_clean(out, host ? host : "unknown", 0, 0);
-		if (j->joined)
-			fprintf(out, "; part of joined journey %d (below)\n", j->joined);
+		if (k)
+			j = k;	/* a shape's first journey is a copy: the marks are on the kept one */
+		if (!k)
+			fprintf(out, "; not among the kept journeys, so not joined (raise --max-journeys)\n");
+		else if (j->joined)
+			fprintf(out, "; joined with another host's half as joined journey %d (below)\n", j->joined);
 		else if (j->join_ambiguous)
 			fprintf(out, "; partial: its packet matches more than one journey of a host, left apart\n");
 		else
