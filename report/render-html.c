@@ -3,7 +3,7 @@
  * as a flow across the kernel layers, with the IP-layer re-entry after encapsulation
  * marked, the call stack of every hop on click, the paths and the route events.
  * Must not: parse, query the store, or write any capture string except through
- * html_escape().
+ * vx_html_escape().
  *
  * Size bound: whatever the capture, the page holds at most HTML_MAX_GROUPS journey shapes
  * (default 20, --max-journeys up to 100) of at most HTML_MAX_HOPS hops, HTML_MAX_PATHS rows
@@ -61,7 +61,7 @@ struct html {
  * control characters and invalid UTF-8 as U+FFFD, cut after @max characters with "…".
  * NULL writes nothing.
  */
-static void html_escape(FILE *out, const char *s, size_t max)
+void vx_html_escape(FILE *out, const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t chars = 0;
@@ -105,7 +105,7 @@ static void html_escape(FILE *out, const char *s, size_t max)
 
 static void esc(struct html *h, const char *s)
 {
-	html_escape(h->out, s, HTML_MAX_STR);
+	vx_html_escape(h->out, s, HTML_MAX_STR);
 }
 
 /* "net:net_dev_start_xmit" -> "net_dev_start_xmit" */
@@ -389,7 +389,7 @@ static void write_encap_text(struct html *h, const struct vx_journey *j, const c
 		fputs(" encapsulation", h->out);
 	if (vni) {
 		fputs(" \xc2\xb7 VNI ", h->out);
-		html_escape(h->out, vni, 12);
+		vx_html_escape(h->out, vni, 12);
 	}
 }
 
@@ -444,12 +444,12 @@ static void write_waypoint(struct html *h, const struct vx_journey *j, const str
 	} else {
 		fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x,
 			ty - (w->nframes > 1 ? 3 : -4));
-		html_escape(h->out, w->outer, 18);
+		vx_html_escape(h->out, w->outer, 18);
 		fputs("</text>", h->out);
 		if (w->nframes > 1) {
 			fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">\xe2\x86\x92 ",
 				p->x, ty + 12);
-			html_escape(h->out, w->inner, 16);
+			vx_html_escape(h->out, w->inner, 16);
 			fputs("</text>", h->out);
 		}
 	}
@@ -508,10 +508,10 @@ static void write_hop(struct html *h, const struct vx_journey *j, const struct p
 	if (hp->path)
 		write_ip_passes(h, x + 8, y + 8, hp->path);
 	fprintf(h->out, "<text class=\"dev\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x, y + 29);
-	html_escape(h->out, hp->dev ? hp->dev : "\xe2\x80\x94", 16);
+	vx_html_escape(h->out, hp->dev ? hp->dev : "\xe2\x80\x94", 16);
 	fprintf(h->out, "</text><text class=\"ev\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x,
 		y + 44);
-	html_escape(h->out, event_short(hp->event), 22);
+	vx_html_escape(h->out, event_short(hp->event), 22);
 	fprintf(h->out, "</text><text class=\"meta\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
 		"%s \xc2\xb7 %s</text></g>\n", p->x, y + 58, len, dt);
 }
@@ -744,14 +744,14 @@ static void write_why(struct html *h, const struct vx_journey *j)
 		fprintf(h->out, "<li><b>#%zu ", i + 1);
 		esc(h, j->hops[i].dev);
 		fputs("</b> ", h->out);
-		html_escape(h->out, sb.buf, 240);
+		vx_html_escape(h->out, sb.buf, 240);
 		fputs("</li>\n", h->out);
 	}
 	if (j->drop) {
 		strbuf_reset(&sb);
 		vx_drop_describe(j->drop, &sb);
 		fprintf(h->out, "<li class=\"drop\"><b>#%zu</b> ", j->nhops);
-		html_escape(h->out, sb.buf, 240);
+		vx_html_escape(h->out, sb.buf, 240);
 		fputs("</li>\n", h->out);
 	}
 	fputs("</ul>\n", h->out);
@@ -810,7 +810,7 @@ static void write_joined(struct html *h, int max)
 
 		vx_joined_describe(jd, &sb);
 		fprintf(out, "<h3>Joined journey %d: ", jd->id);
-		html_escape(out, sb.buf, 200);
+		vx_html_escape(out, sb.buf, 200);
 		fputs("</h3>\n<div class=\"hosts\">", out);
 		strbuf_release(&sb);
 		for (size_t i = 0; i < jd->nparts; i++) {
@@ -1062,7 +1062,7 @@ static void write_route_requests(struct html *h)
 		fprintf(h->out, "</td><td><b>%s</b></td><td>", vx_route_class_name(q->class));
 		strbuf_reset(&sb);
 		vx_route_explain(q, &sb);
-		html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
+		vx_html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
 		fputs("</td><td>", h->out);
 		if (q->path && q->path->stack && q->path->stack->nframes) {
 			want_stack(h, q->path);
@@ -1124,7 +1124,7 @@ static void write_route_events(struct html *h)
 		fputs("</td><td>", h->out);
 		strbuf_reset(&sb);
 		route_event_note(an, r, &sb);
-		html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
+		vx_html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
 		fputs("</td><td>", h->out);
 		p = vx_analysis_path_of(an, r);
 		if (p && p->stack && p->stack->nframes) {

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "error.h"
 #include "help.h"
+#include "progress.h"
 #include "record.h"
 #include "store.h"
 #include "strbuf.h"
@@ -58,7 +59,15 @@ const struct vx_cmd_doc vx_doc_record = {
 		"Without kprobes in the kernel the tracepoints are recorded alone (said once on stderr).\n"
 		"Ctrl-C (SIGINT) or SIGTERM is passed to CMD; what was recorded is kept. The exit\n"
 		"status is 0 when the recording worked (CMD's own status is printed), 1 when it failed,\n"
-		"2 for a usage error. Events captured and lost are printed at the end, not while CMD runs.\n",
+		"2 for a usage error.\n"
+		"\n"
+		"While CMD runs, a status line on the terminal's last row shows the events captured\n"
+		"and lost so far, every 0.5 s: CMD's output scrolls above it (the rest of the screen\n"
+		"is a scrolling region), and the row is cleared when CMD ends. ftrace counts the\n"
+		"events the kernel wrote into the instance's rings (half the ring entries: each event\n"
+		"comes with its stack) and the events lost to overrun (halved the same way); perf\n"
+		"counts the samples and the lost records moved into the spool. Only when standard\n"
+		"error is a terminal of 4 rows or more, never with -q.\n",
 	.opts = record_opts,
 	.stop_at_operand = true,
 	.operands = VX_COMPLETE_COMMAND,
@@ -96,6 +105,20 @@ static void print_lost(uint64_t total, const struct vx_record_result *res)
 	printf("%s\n", res->ncpus ? ")" : "");
 }
 
+/* show_status - the live status line while the command runs (ctx: the status line) */
+static void show_status(void *ctx, const struct vx_record_status *st)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "vxanalyze record: ");
+	if (st->events_known)
+		strbuf_addf(&sb, "%llu events, %llu lost, ", (unsigned long long)st->events,
+			    (unsigned long long)st->lost);
+	strbuf_addf(&sb, "%.1f MiB spooled, %.1f s", st->spooled_bytes / 1048576.0, st->seconds);
+	vx_status_line_show(ctx, sb.buf);
+	strbuf_release(&sb);
+}
+
 static void describe_status(struct strbuf *sb, const struct vx_record_result *res)
 {
 	if (!res->cmd_started)
@@ -117,6 +140,7 @@ int cmd_record(int argc, char **argv)
 	struct strbuf source = STRBUF_INIT, status = STRBUF_INIT;
 	const char *db = VX_DEFAULT_DB;
 	struct vx_store *st = NULL;
+	struct vx_status_line *line;
 	struct vx_sink *sink;
 	uint64_t stored, lost;
 	int64_t id = 0;
@@ -207,7 +231,14 @@ int cmd_record(int argc, char **argv)
 	}
 	vx_info("recording %s with the %s backend into %s", source.buf + strlen("record: "),
 		o.backend == VX_BACKEND_PERF ? "perf" : "ftrace", db);
+	/* a live status line on the terminal's last row while the command runs (progress.h) */
+	line = vx_status_line_new();
+	if (line) {
+		o.status = show_status;
+		o.status_ctx = line;
+	}
 	rec = vx_record(&o, sink, &res);
+	vx_status_line_end(line);
 	describe_status(&status, &res);
 	if (rec < 0) {
 		vx_report_error();
