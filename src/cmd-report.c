@@ -70,7 +70,10 @@ const struct vx_cmd_doc vx_doc_report = {
 		    "[--color WHEN]",
 	.description =
 		"Explain the packet journeys (events joined by skb address) and the distinct kernel\n"
-		"paths (stacks) of the stored captures: layers, IP-layer passes, encapsulation.\n",
+		"paths (stacks) of the stored captures: layers, IP-layer passes, encapsulation.\n"
+		"Captures of several hosts (vxanalyze import OTHER.db) are joined: the journeys that\n"
+		"carry the same packet (its headers) on two hosts become one, with each host's clock\n"
+		"offset estimated from the packets that crossed the wire both ways.\n",
 	.opts = report_opts,
 };
 

@@ -119,6 +119,8 @@ struct vx_capture {
 	uint64_t first_ts, last_ts;
 	const char *filter;	/* record/import --filter: the expression, NULL without one */
 	uint64_t filtered;	/* events it left out (capture meta `filtered`) */
+	const char *host;	/* meta "hostname" (recorded, or import --host), NULL when unknown */
+	const char *boot_id;	/* meta "boot_id" (recorded), NULL when unknown */
 };
 
 /* the events of one journey: one skb address's events in one capture from (first_ts,

@@ -281,6 +281,22 @@ void vx_record_result_release(struct vx_record_result *res)
 	res->ncpus = 0;
 }
 
+/* write_boot_id - meta "boot_id": this boot's id (/proc/sys/kernel/random/boot_id), which
+ * tells captures of two hosts apart and a capture imported twice (src/store-merge.c) */
+static int write_boot_id(struct vx_recording *r)
+{
+	char id[64];
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	bool ok = f && fgets(id, sizeof(id), f);
+
+	if (f)
+		fclose(f);
+	if (!ok)
+		return 0;	/* not fatal: the capture stays usable, only not deduplicated */
+	id[strcspn(id, "\n")] = '\0';
+	return *id ? vx_sink_meta(r->sink, "boot_id", id) : 0;
+}
+
 static int write_meta(struct vx_recording *r)
 {
 	struct utsname u;
@@ -292,6 +308,7 @@ static int write_meta(struct vx_recording *r)
 		ret |= vx_sink_meta(r->sink, "hostname", u.nodename);
 		ret |= vx_sink_meta(r->sink, "machine", u.machine);
 	}
+	ret |= write_boot_id(r);
 	ret |= vx_sink_meta(r->sink, "backend", r->backend->name);
 	if (r->clock)
 		ret |= vx_sink_meta(r->sink, "clock", r->clock);
