@@ -4,6 +4,7 @@
  * Must not: touch the store (only the source's callbacks), parse inputs, or print.
  */
 #include "analysis.h"
+#include "events.h"
 #include "filter.h"
 
 #include <ctype.h>
@@ -187,12 +188,6 @@ static int build_paths(struct vx_analysis *an)
 
 /* ---- journeys ---- */
 
-static bool is_xmit_event(const char *name)
-{
-	return !strcmp(name, "net:net_dev_start_xmit") || !strcmp(name, "net:net_dev_queue") ||
-	       !strcmp(name, "net:net_dev_xmit");
-}
-
 /* tunnel kind from a device name when no stack says it (vxlan.calico, geneve0, tunl0) */
 static const char *tunnel_kind_of_dev(const char *dev)
 {
@@ -211,12 +206,6 @@ static const char *tunnel_kind_of_dev(const char *dev)
 
 /* encapsulation of a journey: the underlay transmit whose stack holds the tunnel
  * (or, without stacks, the transmit right after one on a tunnel-named device) */
-static bool is_recv_event(const char *name)
-{
-	return !strcmp(name, "net:netif_receive_skb") || !strcmp(name, "net:netif_rx") ||
-	       !strcmp(name, "net:napi_gro_receive_entry") || !strcmp(name, "net:netif_receive_skb_entry");
-}
-
 static void journey_encap(struct vx_journey *j)
 {
 	j->overhead_bytes = -1;
@@ -232,14 +221,14 @@ static void journey_encap(struct vx_journey *j)
 		const struct vx_hop *t = NULL;
 		const char *kind = NULL;
 
-		if (!is_xmit_event(h->event))
+		if (!vx_event_is_xmit(h->event))
 			continue;
 		/* the transmit before it on another device (a capture whose events name no
 		 * device, like 6.1's text output with hash-ptr off, takes the one before) */
 		for (size_t k = i; k-- > 0;) {
 			const struct vx_hop *c = &j->hops[k];
 
-			if (is_xmit_event(c->event) && (!c->dev || !h->dev || strcmp(c->dev, h->dev))) {
+			if (vx_event_is_xmit(c->event) && (!c->dev || !h->dev || strcmp(c->dev, h->dev))) {
 				t = c;
 				break;
 			}
@@ -258,7 +247,7 @@ static void journey_encap(struct vx_journey *j)
 		if (h->len >= 0 && t->len >= 0)
 			j->overhead_bytes = h->len - t->len;
 		for (size_t k = i + 1; k < j->nhops; k++)
-			if (is_recv_event(j->hops[k].event) && j->hops[k].dev && t->dev && !strcmp(j->hops[k].dev, t->dev)) {
+			if (vx_event_is_recv(j->hops[k].event) && j->hops[k].dev && t->dev && !strcmp(j->hops[k].dev, t->dev)) {
 				j->decap_hop = (int)k;
 				break;
 			}
@@ -276,7 +265,7 @@ static void journey_encap(struct vx_journey *j)
  * loopback stays in its namespace */
 static bool crosses_netns(const struct vx_hop *a, const struct vx_hop *b)
 {
-	return is_xmit_event(a->event) && is_recv_event(b->event) && !(a->dev && !strcmp(a->dev, "lo"));
+	return vx_event_is_xmit(a->event) && vx_event_is_recv(b->event) && !(a->dev && !strcmp(a->dev, "lo"));
 }
 
 void vx_journey_segments(struct vx_journey *j)
@@ -1293,6 +1282,16 @@ static int ds_event_fields(void *priv, int64_t id, struct arena *a, struct vx_fi
 	return 0;
 }
 
+/* the route requests of the dataset (routes.c), each with the path of the event that decided */
+static int routes_build(struct vx_analysis *an)
+{
+	if (vx_routes_build(an->ds, &an->routes, &an->nroutes))
+		return -1;
+	for (size_t i = 0; i < an->nroutes; i++)
+		an->routes[i].path = an->routes[i].decider ? vx_analysis_path_of(an, an->routes[i].decider) : NULL;
+	return 0;
+}
+
 int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 {
 	struct ds_source d = { ds, NULL, 0, NULL };
@@ -1323,7 +1322,7 @@ int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 		ret = build_journeys_stream(an, SIZE_MAX, ds_journey_each, &d, ds_event_fields, NULL);
 	}
 	if (!ret)
-		ret = vx_routes_build(an);
+		ret = routes_build(an);
 	free(d.by_skb);
 	free(d.by_id);
 	if (ret) {
@@ -1334,14 +1333,6 @@ int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 }
 
 /* ---- streamed from a source (the store) ---- */
-
-static bool is_fib_lookup(const char *name)
-{
-	const char *c = strchr(name, ':');
-	const char *base = c ? c + 1 : name;
-
-	return !strcmp(base, "fib_table_lookup") || !strcmp(base, "fib6_table_lookup");
-}
 
 struct route_keep {
 	struct vx_analysis *an;
@@ -1362,7 +1353,7 @@ static int route_event(void *arg, const struct vx_rec *r)
 
 	an->nroute_events += listed;
 	/* every FIB lookup, kept or not, for the hops and drops (lookups.h) */
-	if (is_fib_lookup(r->name)) {
+	if (vx_event_is_fib_lookup(r->name)) {
 		struct arena tmp = ARENA_INIT;
 		struct vx_rec t = *r;
 		struct vx_lookup l;
@@ -1440,7 +1431,7 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 		ret = build_journeys_stream(an, keep, src->journey_events_each, src->priv, src->event_fields,
 					    src->row_fields);
 	if (!ret)
-		ret = vx_routes_build(an);
+		ret = routes_build(an);
 	if (ret) {
 		vx_analysis_release(an);
 		return -1;

@@ -160,12 +160,6 @@ enum vx_lane vx_lane_of_hop(const struct vx_hop *h)
 	return VX_LANE_DEV;
 }
 
-bool vx_event_is_xmit(const char *event)
-{
-	return event && (!strcmp(event, "net:net_dev_start_xmit") ||
-			 !strcmp(event, "net:net_dev_queue") || !strcmp(event, "net:net_dev_xmit"));
-}
-
 /* ---- journey groups ---- */
 
 static uint64_t hash_str(uint64_t h, const char *s)

@@ -2,18 +2,12 @@
  * lookups.h). Must not: touch the store, parse inputs, or print.
  */
 #include "lookups.h"
+#include "events.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static const char *ev_base(const char *name)
-{
-	const char *c = strchr(name, ':');
-
-	return c ? c + 1 : name;
-}
 
 static int field_int(const struct vx_rec *r, const char *key, int dflt)
 {
@@ -54,9 +48,9 @@ const char *vx_route_gateway(const char *gw4, const char *gw6)
 
 int vx_lookup_from_rec(const struct vx_rec *r, struct vx_lookup *out)
 {
-	const char *ev = ev_base(r->name), *dev;
+	const char *ev = vx_event_base(r->name), *dev;
 
-	if (strcmp(ev, "fib_table_lookup") && strcmp(ev, "fib6_table_lookup"))
+	if (!vx_event_is_fib_lookup(r->name))
 		return -1;
 	memset(out, 0, sizeof(*out));
 	out->ts_ns = r->ts_ns;

@@ -108,14 +108,6 @@ static void esc(struct html *h, const char *s)
 	html_escape(h->out, s, HTML_MAX_STR);
 }
 
-/* "net:net_dev_start_xmit" -> "net_dev_start_xmit" */
-static const char *event_short(const char *ev)
-{
-	const char *c = ev ? strchr(ev, ':') : NULL;
-
-	return c ? c + 1 : ev;
-}
-
 static void fmt_dt(char *buf, size_t n, uint64_t ns)
 {
 	if (ns < 1000)
@@ -499,7 +491,7 @@ static void write_hop(struct html *h, const struct vx_journey *j, const struct p
 	html_escape(h->out, hp->dev ? hp->dev : "\xe2\x80\x94", 16);
 	fprintf(h->out, "</text><text class=\"ev\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x,
 		y + 44);
-	html_escape(h->out, event_short(hp->event), 22);
+	html_escape(h->out, vx_event_base(hp->event), 22);
 	fprintf(h->out, "</text><text class=\"meta\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
 		"%s \xc2\xb7 %s</text></g>\n", p->x, y + 58, len, dt);
 }
@@ -847,66 +839,6 @@ static void write_unjoined_paths(struct html *h, int *gid, int max)
 /* ---- route events ---- */
 
 
-static bool stack_has(const struct vx_path *p, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	if (!p || !p->stack)
-		return false;
-	for (size_t i = 0; i < p->stack->nframes; i++)
-		if (!strncmp(p->stack->frames[i], prefix, n))
-			return true;
-	return false;
-}
-
-/*
- * route_event_note - what one route event means, in a sentence (into @sb, which holds
- * capture text and is escaped by the caller). This is where the route scenario
- * classification plugs in (validated nexthop vs onlink, the failing gateway); for now
- * it reads the event's own fields and its stack.
- */
-static void route_event_note(const struct vx_analysis *an, const struct vx_rec *r, struct strbuf *sb)
-{
-	const struct vx_path *p = vx_analysis_path_of(an, r);
-	const char *err = vx_rec_field(r, "err");
-
-	if (!strcmp(r->name, "netlink:netlink_extack")) {
-		strbuf_addstr(sb, "the kernel refused the request: ");
-		strbuf_addstr(sb, vx_rec_field(r, "msg") ? vx_rec_field(r, "msg") : "(no message)");
-		return;
-	}
-	if (strstr(r->name, "fib_check_nh")) {
-		const char *ret = vx_rec_field(r, "ret");
-
-		strbuf_addstr(sb, "nexthop check");
-		if (ret) {
-			strbuf_addstr(sb, " returned ");
-			strbuf_addstr(sb, ret);
-			if (!strcmp(ret, "0"))
-				strbuf_addstr(sb, " (gateway accepted)");
-			else if (!strcmp(ret, "-101"))
-				strbuf_addstr(sb, " (-ENETUNREACH: gateway not reachable)");
-		}
-		return;
-	}
-	if (stack_has(p, "__inet_dev_addr_type") && stack_has(p, "fib_check_nh"))
-		strbuf_addstr(sb, "local-table lookup: is the gateway a local address? (onlink route)");
-	else if (stack_has(p, "fib_check_nh"))
-		strbuf_addstr(sb, "nexthop validation lookup: is the gateway reachable? (route without onlink)");
-	else if (stack_has(p, "ip_route_input") || stack_has(p, "ip_rcv"))
-		strbuf_addstr(sb, "route lookup for a received packet");
-	else if (stack_has(p, "ip_route_output") || stack_has(p, "ip_queue_xmit"))
-		strbuf_addstr(sb, "route lookup for a sent packet");
-	else
-		strbuf_addstr(sb, "route lookup");
-	if (err && strcmp(err, "0")) {
-		strbuf_addstr(sb, "; err ");
-		strbuf_addstr(sb, err);
-		if (!strcmp(err, "-11"))
-			strbuf_addstr(sb, " (no matching route in this table)");
-	}
-}
-
 /* the route requests of the analysis (routes.c), each with its class and the sentence that
  * explains it; the raw events follow in write_route_events() */
 static void write_route_requests(struct html *h)
@@ -997,10 +929,10 @@ static void write_route_events(struct html *h)
 		}
 		fputs("</td><td>", h->out);
 		strbuf_reset(&sb);
-		route_event_note(an, r, &sb);
+		p = vx_analysis_path_of(an, r);
+		vx_route_event_note(r, p ? p->stack : NULL, &sb);
 		html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
 		fputs("</td><td>", h->out);
-		p = vx_analysis_path_of(an, r);
 		if (p && p->stack && p->stack->nframes) {
 			want_stack(h, p);
 			fprintf(h->out, "<details data-path=\"%d\"><summary>path #%d, %zu frames</summary>"

@@ -28,9 +28,6 @@ const struct vx_renderer *vx_renderer_by_name(const char *name);
 struct strbuf;
 void vx_path_layer_summary(const struct vx_path *p, struct strbuf *sb);
 
-/* vx_route_explain - one or two sentences on why the kernel classed @q as it did */
-void vx_route_explain(const struct vx_route *q, struct strbuf *sb);
-
 extern const struct vx_renderer vx_render_text;
 extern const struct vx_renderer vx_render_json;
 extern const struct vx_renderer vx_render_html;
