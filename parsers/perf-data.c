@@ -27,6 +27,7 @@
 #include <zstd.h>
 
 #include "../src/error.h"
+#include "../src/xalloc.h"
 
 /* ---- on-disk layout that libperf does not describe (perf's util/header.h) ---- */
 
@@ -153,17 +154,6 @@ struct pd {
 	uint64_t rec_off;		/* file offset of the record being processed */
 	uint64_t nrecords;
 };
-
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-
-	if (!q) {
-		fputs("vxanalyze: out of memory\n", stderr);
-		abort();
-	}
-	return q;
-}
 
 static inline uint64_t rd64(const void *p)
 {
@@ -354,11 +344,7 @@ static struct pd_comm *comm_slot(struct pd *pd, int tid, bool create)
 		size_t oldcap = pd->comms_cap;
 
 		pd->comms_cap = oldcap ? 2 * oldcap : 1024;
-		pd->comms = calloc(pd->comms_cap, sizeof(*pd->comms));
-		if (!pd->comms) {
-			fputs("vxanalyze: out of memory\n", stderr);
-			abort();
-		}
+		pd->comms = xcalloc(pd->comms_cap, sizeof(*pd->comms));
 		for (size_t k = 0; k < oldcap; k++) {
 			if (!old[k].tid)
 				continue;
@@ -479,11 +465,9 @@ static const char *blob_str(struct blob *b)
 static int with_nul(struct tep_handle *tep, const unsigned char *p, size_t len,
 		    int (*fn)(struct tep_handle *, const char *))
 {
-	char *s = malloc(len + 1);
+	char *s = xmalloc(len + 1);
 	int r;
 
-	if (!s)
-		return -1;
 	memcpy(s, p, len);
 	s[len] = '\0';
 	r = fn(tep, s);
@@ -560,10 +544,8 @@ static int parse_tracing(struct pd *pd, const unsigned char *data, size_t n, uin
 	    blob_take(&b, size, &q))
 		goto bad;
 	{
-		char *hp = malloc(size ? size : 1);
+		char *hp = xmalloc(size);
 
-		if (!hp)
-			return vx_error("out of memory");
 		memcpy(hp, q, size);
 		if (!tep_parse_header_page(pd->tep, hp, size, long_size))
 			tep_set_long_size(pd->tep, tep_get_header_page_size(pd->tep));
@@ -670,7 +652,7 @@ static void event_desc(struct pd *pd, const unsigned char *p, size_t n)
 		if (blob_take(&b, sz, &q) || blob_u32(&b, &nids) || blob_u32(&b, &len) ||
 		    blob_take(&b, len, &q))
 			return;
-		name = strndup((const char *)q, len);
+		name = xstrndup((const char *)q, len);
 		for (uint32_t k = 0; k < nids; k++) {
 			uint64_t id;
 			struct pd_attr *a;
@@ -679,7 +661,7 @@ static void event_desc(struct pd *pd, const unsigned char *p, size_t n)
 				break;
 			a = attr_by_id(pd, id);
 			if (a && !a->name && name)
-				a->name = strdup(name);
+				a->name = xstrdup(name);
 		}
 		free(name);
 	}
@@ -829,11 +811,7 @@ static const char *frame_text(struct pd *pd, uint64_t ip)
 		size_t oldcap = pd->frame_cap;
 
 		pd->frame_cap = oldcap ? 2 * oldcap : 4096;
-		pd->frame_tab = calloc(pd->frame_cap, sizeof(*pd->frame_tab));
-		if (!pd->frame_tab) {
-			fputs("vxanalyze: out of memory\n", stderr);
-			abort();
-		}
+		pd->frame_tab = xcalloc(pd->frame_cap, sizeof(*pd->frame_tab));
 		mask = pd->frame_cap - 1;
 		for (size_t k = 0; k < oldcap; k++) {
 			if (!old[k].text)
@@ -1295,7 +1273,7 @@ static int record(struct pd *pd, const unsigned char *rec, size_t size)
 
 		if (size > body && rd64(rec + 8) == PERF_EVENT_UPDATE__NAME &&
 		    (a = attr_by_id(pd, rd64(rec + 16))) && !a->name)
-			a->name = strndup((const char *)rec + body, size - body);
+			a->name = xstrndup((const char *)rec + body, size - body);
 		break;
 	}
 	case PERF_RECORD_COMPRESSED:

@@ -172,10 +172,8 @@ static int walk_check_data(struct td_walk *w, uint64_t off, uint64_t size, int c
 	if (w->version == 6 && pos != TD_NOPOS) {
 		if (w->ncuts == w->acuts) {
 			size_t n = w->acuts ? 2 * w->acuts : 8;
-			struct td_cut *c = realloc(w->cuts, n * sizeof(*c));
+			struct td_cut *c = xrealloc(w->cuts, n * sizeof(*c));
 
-			if (!c)
-				return vx_error("out of memory");
 			w->cuts = c;
 			w->acuts = n;
 		}
@@ -211,10 +209,8 @@ static void stat_add(struct td_walk *w, int cpu, uint64_t lost)
 {
 	if (w->nstats == w->astats) {
 		size_t n = w->astats ? 2 * w->astats : 16;
-		struct td_stat *s = realloc(w->stats, n * sizeof(*s));
+		struct td_stat *s = xrealloc(w->stats, n * sizeof(*s));
 
-		if (!s)
-			return;	/* the stats only refine the lost count */
 		w->stats = s;
 		w->astats = n;
 	}
@@ -275,9 +271,7 @@ static int walk_option(struct td_walk *w, unsigned id, uint64_t len, uint64_t *n
 	if (len > (64u << 20))
 		return vx_error("%s: damaged trace.dat: option %u at offset %llu claims %llu bytes",
 				w->name, id, (unsigned long long)w->pos, (unsigned long long)len);
-	buf = malloc(len + 1);
-	if (!buf)
-		return vx_error("out of memory");
+	buf = xmalloc(len + 1);
 	if (walk_read(w, buf, len, "option") < 0) {
 		free(buf);
 		return -1;
@@ -610,10 +604,8 @@ static int pend_push(struct td_pending *p, const char *s, size_t len)
 
 	if (n + 1 > p->aoff) {
 		size_t a = p->aoff ? 2 * p->aoff : 64;
-		size_t *o = realloc(p->off, a * sizeof(*o));
+		size_t *o = xrealloc(p->off, a * sizeof(*o));
 
-		if (!o)
-			return vx_error("out of memory");
 		p->off = o;
 		p->aoff = a;
 	}
@@ -634,10 +626,8 @@ static enum vx_field_style td_field_style(struct td_import *im, struct tep_event
 
 	if (im->nstyles * 2 >= im->astyles) {
 		size_t n = im->astyles ? 2 * im->astyles : 256;
-		struct td_style_slot *t = calloc(n, sizeof(*t));
+		struct td_style_slot *t = xcalloc(n, sizeof(*t));
 
-		if (!t)
-			return vx_field_style(ev, f);
 		for (size_t k = 0; k < im->astyles; k++) {
 			if (!im->styles[k].field)
 				continue;
@@ -728,18 +718,14 @@ static int td_deliver(struct td_import *im, const struct td_wire *h, const char 
 	struct vx_event ev;
 
 	if (nstr > im->astr) {
-		const char **v = realloc(im->str, nstr * sizeof(*v));
+		const char **v = xrealloc(im->str, nstr * sizeof(*v));
 
-		if (!v)
-			return vx_error("out of memory");
 		im->str = v;
 		im->astr = nstr;
 	}
 	if (h->nfields > im->afields) {
-		struct vx_field *f = realloc(im->fields, h->nfields * sizeof(*f));
+		struct vx_field *f = xrealloc(im->fields, h->nfields * sizeof(*f));
 
-		if (!f)
-			return vx_error("out of memory");
 		im->fields = f;
 		im->afields = h->nfields;
 	}
@@ -776,19 +762,15 @@ static struct td_pending *td_slot(struct td_import *im, uint64_t n)
 	return &im->q[n % im->qcap];
 }
 
-/* td_enqueue - a fresh slot at the tail of the queue (NULL + vx_error when out of memory) */
+/* td_enqueue - a fresh slot at the tail of the queue */
 static struct td_pending *td_enqueue(struct td_import *im)
 {
 	struct td_pending *p;
 
 	if (im->qtail - im->qhead == im->qcap) {
 		size_t cap = im->qcap ? 2 * im->qcap : 64;
-		struct td_pending *q = calloc(cap, sizeof(*q));
+		struct td_pending *q = xcalloc(cap, sizeof(*q));
 
-		if (!q) {
-			vx_error("out of memory");
-			return NULL;
-		}
 		for (uint64_t n = im->qhead; n < im->qtail; n++)
 			q[n % cap] = *td_slot(im, n);
 		/* the queue was full: every old slot moved, with its buffers */
@@ -831,14 +813,10 @@ static int td_cpu(struct td_import *im, struct td_buffer *b, int cpu)
 		return vx_error("%s: record with impossible cpu %d", im->name, cpu);
 	if (cpu >= b->ncpus) {
 		int n = cpu + 1;
-		uint64_t *l = realloc(b->last, (size_t)n * sizeof(*l)), *m;
+		uint64_t *l = xrealloc(b->last, (size_t)n * sizeof(*l)), *m;
 
-		if (!l)
-			return vx_error("out of memory");
 		b->last = l;
-		m = realloc(b->missed, (size_t)n * sizeof(*m));
-		if (!m)
-			return vx_error("out of memory");
+		m = xrealloc(b->missed, (size_t)n * sizeof(*m));
 		b->missed = m;
 		for (int i = b->ncpus; i < n; i++) {
 			l[i] = TD_NONE;
@@ -999,8 +977,6 @@ static int td_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, 
 		}
 	} else {
 		p = td_enqueue(im);
-		if (!p)
-			goto fail;
 		p->ts = rec->ts;
 		p->cpu = rec->cpu;
 		p->buf = b;
@@ -1212,12 +1188,8 @@ static int td_read(struct td_import *im, struct td_walk *w, int fd)
 	n = tracecmd_buffer_instances(h);
 	if (n < 0)
 		n = 0;
-	im->bufs = calloc((size_t)n + 1, sizeof(*im->bufs));
-	handles = calloc((size_t)n + 1, sizeof(*handles));
-	if (!im->bufs || !handles) {
-		vx_error("out of memory");
-		goto fail;
-	}
+	im->bufs = xcalloc((size_t)n + 1, sizeof(*im->bufs));
+	handles = xcalloc((size_t)n + 1, sizeof(*handles));
 	im->bufs[0].name = "";
 	im->bufs[0].h = h;
 	im->nbufs = 1;

@@ -254,8 +254,8 @@ void vx_analysis_release(struct vx_analysis *an);
 void vx_journey_why(const struct vx_analysis *an, struct vx_journey *j, struct vx_packet *pkts,
 		    const struct vx_rec *last, const struct vx_stack *last_stack, uint64_t prev_ts,
 		    struct vx_drop *drop);
-/* vx_analysis_count_drop - count @d into the drop summary (strings copied); 0 or -1 */
-int vx_analysis_count_drop(struct vx_analysis *an, const struct vx_drop *d);
+/* vx_analysis_count_drop - count @d into the drop summary (strings copied) */
+void vx_analysis_count_drop(struct vx_analysis *an, const struct vx_drop *d);
 /* vx_analysis_sort_drops - most frequent first */
 void vx_analysis_sort_drops(struct vx_analysis *an);
 /* vx_analysis_count_drops - (re)build the drop summary from the kept journeys' drops */

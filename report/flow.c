@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../src/error.h"
+#include "../src/xalloc.h"
 
 static const char *const lane_titles[VX_LANE_COUNT] = {
 	[VX_LANE_SOCKET] = "socket / syscall",
@@ -236,9 +237,7 @@ int vx_journey_groups(const struct vx_analysis *an, struct vx_journey_group **ou
 	*out = NULL;
 	*n = 0;
 	if (an->nshapes) {
-		g = calloc(an->nshapes, sizeof(*g));
-		if (!g)
-			return vx_error("out of memory listing %zu shapes", an->nshapes);
+		g = xcalloc(an->nshapes, sizeof(*g));
 		for (size_t i = 0; i < an->nshapes; i++)
 			g[i] = (struct vx_journey_group){ an->shapes[i].first, an->shapes[i].count,
 							  an->shapes[i].hash, &an->shapes[i] };
@@ -248,13 +247,8 @@ int vx_journey_groups(const struct vx_analysis *an, struct vx_journey_group **ou
 	}
 	if (!an->njourneys)
 		return 0;
-	refs = malloc(an->njourneys * sizeof(*refs));
-	g = malloc(an->njourneys * sizeof(*g));
-	if (!refs || !g) {
-		free(refs);
-		free(g);
-		return vx_error("out of memory grouping %zu journeys", an->njourneys);
-	}
+	refs = xmalloc(an->njourneys * sizeof(*refs));
+	g = xmalloc(an->njourneys * sizeof(*g));
 	for (size_t i = 0; i < an->njourneys; i++) {
 		refs[i].shape = journey_shape(&an->journeys[i]);
 		refs[i].j = &an->journeys[i];
@@ -452,17 +446,12 @@ static int cmp_path_count(const void *a, const void *b)
 
 int vx_unjoined_paths(const struct vx_analysis *an, const struct vx_path ***out, size_t *n)
 {
-	unsigned char *used = calloc(an->npaths + 1, 1);
-	const struct vx_path **list = malloc((an->npaths + 1) * sizeof(*list));
+	unsigned char *used = xcalloc(an->npaths + 1, 1);
+	const struct vx_path **list = xmalloc((an->npaths + 1) * sizeof(*list));
 	size_t k = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (!used || !list) {
-		free(used);
-		free(list);
-		return vx_error("out of memory listing %zu paths", an->npaths);
-	}
 	for (size_t i = 0; i < an->npaths; i++)
 		used[i] = an->paths[i].in_journey;
 	for (size_t i = 0; i < an->njourneys; i++)

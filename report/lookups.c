@@ -3,6 +3,7 @@
  */
 #include "lookups.h"
 #include "events.h"
+#include "../src/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -164,12 +165,8 @@ int vx_lookups_build(const struct vx_rec *recs, size_t n, struct vx_lookups *out
 		if (vx_lookup_from_rec(&recs[i], &l) < 0)
 			continue;
 		if (k % 256 == 0) {
-			struct vx_lookup_rec *v = realloc(out->v, (k + 256) * sizeof(*v));
+			struct vx_lookup_rec *v = xrealloc(out->v, (k + 256) * sizeof(*v));
 
-			if (!v) {
-				vx_lookups_release(out);
-				return -1;
-			}
 			out->v = v;
 		}
 		out->v[k].capture_id = recs[i].capture_id;
@@ -182,18 +179,15 @@ int vx_lookups_build(const struct vx_rec *recs, size_t n, struct vx_lookups *out
 	return 0;
 }
 
-int vx_lookups_add(struct vx_lookups *ls, int64_t capture_id, const struct vx_lookup *l)
+void vx_lookups_add(struct vx_lookups *ls, int64_t capture_id, const struct vx_lookup *l)
 {
 	if (ls->n % 256 == 0) {
-		struct vx_lookup_rec *v = realloc(ls->v, (ls->n + 256) * sizeof(*v));
+		struct vx_lookup_rec *v = xrealloc(ls->v, (ls->n + 256) * sizeof(*v));
 
-		if (!v)
-			return -1;
 		ls->v = v;
 	}
 	ls->v[ls->n].capture_id = capture_id;
 	ls->v[ls->n++].l = *l;
-	return 0;
 }
 
 void vx_lookups_sort(struct vx_lookups *ls)

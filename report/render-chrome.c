@@ -17,6 +17,7 @@
 #include "../src/error.h"
 #include "../src/json.h"
 #include "../src/strbuf.h"
+#include "../src/xalloc.h"
 
 #define CHROME_MAX_TRACKS 4096	/* devices beyond this share one "(other devices)" track */
 
@@ -169,10 +170,8 @@ static int chrome_event(void *arg, const struct vx_rec *r)
 	/* the track names outlive the row: the capture's devices are few, keep copies */
 	tid = track_of(t, r->dev, &is_new);
 	if (is_new) {
-		char *copy = strdup(r->dev);
+		char *copy = xstrdup(r->dev);
 
-		if (!copy)
-			return vx_error("out of memory rendering the chrome trace");
 		t->names[t->n - 1] = copy;
 		t->owned[t->n - 1] = true;
 		write_meta(w, "thread_name", c->cur_capture, tid, r->dev, -1);
@@ -243,15 +242,9 @@ static int chrome_write(FILE *out, const struct vx_analysis *an, const struct vx
 	c.ids.cap = 16;
 	while (c.ids.cap < nhops * 2 + 1)
 		c.ids.cap *= 2;
-	c.ids.id = calloc(c.ids.cap, sizeof(*c.ids.id));
-	c.ids.journey = calloc(c.ids.cap, sizeof(*c.ids.journey));
-	c.t = calloc(1, sizeof(*c.t));
-	if (!c.ids.id || !c.ids.journey || !c.t) {
-		free(c.ids.id);
-		free(c.ids.journey);
-		free(c.t);
-		return vx_error("out of memory rendering the chrome trace");
-	}
+	c.ids.id = xcalloc(c.ids.cap, sizeof(*c.ids.id));
+	c.ids.journey = xcalloc(c.ids.cap, sizeof(*c.ids.journey));
+	c.t = xcalloc(1, sizeof(*c.t));
 	for (size_t i = 0; i < an->njourneys; i++)
 		for (size_t k = 0; k < an->journeys[i].nhops; k++) {
 			const struct vx_rec *r = an->journeys[i].hops[k].rec;

@@ -25,6 +25,7 @@
 #include "../src/utf8.h"
 #include "../src/strbuf.h"
 #include "flow.h"
+#include "../src/xalloc.h"
 
 #define HTML_DEFAULT_GROUPS 20
 #define HTML_MAX_GROUPS 100
@@ -556,15 +557,11 @@ static void write_netns_segments(struct html *h, const struct vx_journey *j, con
 static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 {
 	size_t nhops = j->nhops < HTML_MAX_HOPS ? j->nhops : HTML_MAX_HOPS;
-	struct point *pts = calloc(nhops * (VX_FLOW_MAX_WAYPOINTS + 1), sizeof(*pts));
+	struct point *pts = xcalloc(nhops * (VX_FLOW_MAX_WAYPOINTS + 1), sizeof(*pts));
 	size_t npts = 0, featured = (size_t)-1;
 	bool reentered = false, encap_drawn = false;
 	int width = 760, height = G_TOP + VX_LANE_COUNT * G_LANE_H + 10;
 
-	if (!pts) {
-		fputs("<p class=\"more\">out of memory drawing this journey</p>\n", h->out);
-		return;
-	}
 	for (size_t i = 0; i < nhops; i++) {
 		struct vx_waypoint wp[VX_FLOW_MAX_WAYPOINTS];
 		size_t dropped, n = vx_flow_between(j, i, wp, &dropped, &reentered);
@@ -994,11 +991,7 @@ static void write_paths(struct html *h)
 		fputs("<p class=\"hint\">no events</p></section>\n", h->out);
 		return;
 	}
-	list = malloc(an->npaths * sizeof(*list));
-	if (!list) {
-		fputs("<p class=\"more\">out of memory listing paths</p></section>\n", h->out);
-		return;
-	}
+	list = xmalloc(an->npaths * sizeof(*list));
 	for (size_t i = 0; i < an->npaths; i++)
 		list[i] = &an->paths[i];
 	qsort(list, an->npaths, sizeof(*list), cmp_path_count);
@@ -1108,9 +1101,7 @@ static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 
 	if (max > HTML_MAX_GROUPS)
 		max = HTML_MAX_GROUPS;
-	h.want_stack = calloc(an->npaths ? an->npaths : 1, 1);
-	if (!h.want_stack)
-		return vx_error("out of memory rendering html");
+	h.want_stack = xcalloc(an->npaths ? an->npaths : 1, 1);
 	if (vx_journey_groups(an, &groups, &ngroups) < 0) {
 		free(h.want_stack);
 		return -1;

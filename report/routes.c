@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "events.h"
+#include "../src/xalloc.h"
 
 #define REQUEST_GAP_NS 1000000000ULL	/* events of one pid further apart are two requests */
 
@@ -167,17 +168,13 @@ int vx_routes_build(const struct vx_dataset *ds, struct vx_route **out, size_t *
 			continue;
 		if (!o || !o->open || r->ts_ns > o->last_ts + REQUEST_GAP_NS) {
 			if (!o) {
-				open = realloc(open, (nopen + 1) * sizeof(*open));
-				if (!open)
-					abort();
+				open = xrealloc(open, (nopen + 1) * sizeof(*open));
 				o = &open[nopen++];
 			}
 			if (nroutes == cap) {
 				cap = cap ? cap * 2 : 16;
-				routes = realloc(routes, cap * sizeof(*routes));
-				facts = realloc(facts, cap * sizeof(*facts));
-				if (!routes || !facts)
-					abort();
+				routes = xrealloc(routes, cap * sizeof(*routes));
+				facts = xrealloc(facts, cap * sizeof(*facts));
 			}
 			struct vx_route *q = &routes[nroutes];
 

@@ -15,6 +15,7 @@
 #include "record.h"
 #include "store.h"
 #include "strbuf.h"
+#include "xalloc.h"
 
 static const struct vx_opt_doc record_opts[] = {
 	{ .key = 'd', .name = "db", .arg = "DB",
@@ -69,15 +70,10 @@ struct names {
 	size_t n;
 };
 
-static int names_add(struct names *l, const char *s)
+static void names_add(struct names *l, const char *s)
 {
-	const char **n = realloc(l->v, (l->n + 1) * sizeof(*n));
-
-	if (!n)
-		return -1;
-	l->v = n;
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
 	l->v[l->n++] = s;
-	return 0;
 }
 
 static void print_note(void *ctx, const char *msg)
@@ -132,12 +128,10 @@ int cmd_record(int argc, char **argv)
 			o.preset = optarg;
 			break;
 		case VX_OPT_LONG(2):
-			if (names_add(&probes, optarg) < 0)
-				goto oom;
+			names_add(&probes, optarg);
 			break;
 		case 'e':
-			if (names_add(&events, optarg) < 0)
-				goto oom;
+			names_add(&events, optarg);
 			break;
 		case VX_OPT_LONG(3):
 			if (!strcmp(optarg, "ftrace"))
@@ -239,9 +233,6 @@ int cmd_record(int argc, char **argv)
 	    !res.signal)
 		vx_warn("command %s failed (%s); its events are stored", argv[optind], status.buf);
 	ret = 0;
-	goto out;
-oom:
-	vx_die_msg("out of memory");
 	goto out;
 usage:
 	ret = vx_usage_error(&vx_doc_record);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "xalloc.h"
 
 struct vx_progress {
 	char name[40];
@@ -35,9 +36,7 @@ struct vx_progress *vx_progress_new(const char *name)
 
 	if (vx_verbosity < 0 || isatty(STDERR_FILENO) != 1)
 		return NULL;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return NULL;	/* no bar is no error */
+	p = xcalloc(1, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : name);
 	p->start = now();
 	p->delay = d && *d ? atof(d) / 1000.0 : 1.0;

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "store-internal.h"
+#include "xalloc.h"
 
 struct store_row {
 	sqlite3_stmt *s;
@@ -95,9 +96,7 @@ int store_paths_each(struct vx_store *st, int64_t capture_id,
 
 			if (p.nframes == cap) {
 				cap = cap ? cap * 2 : 64;
-				frames = realloc(frames, cap * sizeof(*frames));
-				if (!frames)
-					abort();
+				frames = xrealloc(frames, cap * sizeof(*frames));
 			}
 			frames[p.nframes++] = f;
 			if (!nl)

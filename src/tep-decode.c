@@ -4,6 +4,7 @@
  * Must not: know about tracefs, files or the store.
  */
 #include "tep-decode.h"
+#include "xalloc.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -146,9 +147,7 @@ size_t vx_decode_fields(struct tep_event *event, const void *data, int size, str
 	struct tep_format_field *f;
 
 	strbuf_reset(buf);
-	offs = calloc(2 * max, sizeof(*offs));
-	if (!offs)
-		return 0;
+	offs = xcalloc(2 * max, sizeof(*offs));
 	for (f = event->format.fields; f && n < max; f = f->next) {
 		if (f->offset < 0 || f->offset + f->size > size)
 			continue;
