@@ -28,7 +28,7 @@
 #include "../src/error.h"
 #include "../src/tep-decode.h"
 #include "../src/xalloc.h"
-#include "kallsyms.h"
+#include "../src/kallsyms.h"
 
 #define TD_MAGIC "\027\010\104tracing"
 #define TD_MAGIC_LEN 10
@@ -575,7 +575,7 @@ struct td_import {
 	struct vx_kallsyms ksyms;	/* --kallsyms, for addresses the file's kallsyms lacks */
 	struct td_style_slot {
 		struct tep_format_field *field;
-		enum vx_field_style style;
+		struct vx_field_plan plan;
 	} *styles;		/* open addressing on the field pointer */
 	size_t nstyles, astyles;
 	struct strbuf val;	/* scratch for one value */
@@ -616,11 +616,12 @@ static int pend_push(struct td_pending *p, const char *s, size_t len)
 	return 0;
 }
 
-/* Field values follow the live recorder's rules (src/tep-decode.h) so that a trace.dat and
- * a live recording of the same events give the same fields. */
-/* td_field_style - td_field_style_of, remembered per field (the print format is searched
+/* Field values follow the one decoder's rules (src/tep-decode.h) so that a trace.dat, a
+ * perf.data and a live recording of the same events give the same fields. */
+/* td_field_plan - vx_field_plan(), remembered per field (the print format is searched
  * once per field, not once per record) */
-static enum vx_field_style td_field_style(struct td_import *im, struct tep_event *ev, struct tep_format_field *f)
+static const struct vx_field_plan *td_field_plan(struct td_import *im, struct tep_event *ev,
+					       struct tep_format_field *f)
 {
 	size_t mask, i;
 
@@ -642,11 +643,11 @@ static enum vx_field_style td_field_style(struct td_import *im, struct tep_event
 	mask = im->astyles - 1;
 	for (i = ((uintptr_t)f >> 4) & mask; im->styles[i].field; i = (i + 1) & mask)
 		if (im->styles[i].field == f)
-			return im->styles[i].style;
+			return &im->styles[i].plan;
 	im->styles[i].field = f;
-	im->styles[i].style = vx_field_style(ev, f);
+	im->styles[i].plan = vx_field_plan(ev, f);
 	im->nstyles++;
-	return im->styles[i].style;
+	return &im->styles[i].plan;
 }
 
 /* the record's payload as fields, named exactly like the format fields */
@@ -654,7 +655,7 @@ static void field_value(struct td_import *im, struct tep_handle *tep, struct tep
 			struct tep_format_field *f, struct tep_record *rec)
 {
 	strbuf_reset(&im->val);
-	vx_field_value(ev, f, rec->data, rec->size, td_field_style(im, ev, f), &im->val);
+	vx_field_value(ev, td_field_plan(im, ev, f), rec->data, rec->size, &im->ksyms, &im->val);
 }
 
 /*
@@ -905,7 +906,6 @@ static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep
 	for (unsigned long long i = 0; i < n; i++) {
 		unsigned long long addr = tep_read_number(tep, (char *)rec->data + fcaller->offset +
 							  i * (unsigned)lsize, lsize);
-		const char *sym;
 
 		if (addr == 0 || addr == ULLONG_MAX || (lsize == 4 && addr == 0xffffffffULL))
 			continue;	/* end markers of older kernels */
@@ -917,19 +917,7 @@ static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep
 			p->nframes++;
 			continue;
 		}
-		sym = tep_find_function(tep, addr);
-		strbuf_reset(&im->val);
-		if (sym) {
-			strbuf_addf(&im->val, "%s+0x%llx", sym, addr - tep_find_function_address(tep, addr));
-		} else {
-			uint64_t off;
-			const struct vx_ksym *k = im->ksyms.n ? vx_kallsyms_lookup(&im->ksyms, addr, &off) : NULL;
-
-			if (k)
-				strbuf_addf(&im->val, "%s+0x%llx", k->name, (unsigned long long)off);
-			else
-				strbuf_addf(&im->val, "0x%llx", addr);
-		}
+		vx_symbolize_in(tep, &im->ksyms, addr, &im->val);
 		td_frame_put(im, tep, addr, im->val.buf, im->val.len);
 		if (pend_push(p, im->val.buf, im->val.len) < 0)
 			return -1;

@@ -204,12 +204,8 @@ static int handle_sample(struct vx_perf *p, struct tep_handle *tep, struct vx_si
 	d += 4;
 	if (rawsize > (uint64_t)(end - d) || rawsize < 8)
 		goto bad;
-	for (uint64_t i = 0; i < nr && nframes < PERF_MAX_FRAMES; i++) {
-		uint64_t a;
-
-		memcpy(&a, &ips[i], 8);
-		if (a >= (uint64_t)PERF_CONTEXT_MAX)	/* PERF_CONTEXT_KERNEL and friends */
-			continue;
+	for (uint64_t i = 0, ctx = 0, a; nframes < PERF_MAX_FRAMES &&
+					      vx_callchain_next((const unsigned char *)ips, nr, &i, &ctx, &a);) {
 		vx_symbolize(tep, a, &p->frames[nframes]);
 		frames[nframes] = p->frames[nframes].buf;
 		nframes++;
