@@ -554,14 +554,15 @@ static void write_netns_segments(struct html *h, const struct vx_journey *j, con
 	}
 }
 
-static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
+/* layout 1: the boxes of the diagram in time order, each hop after the waypoints of the
+ * kernel route that led to it (flow.c); *@featured receives the hop where the journey
+ * re-enters IP, (size_t)-1 when none. @pts holds @nhops * (VX_FLOW_MAX_WAYPOINTS + 1). */
+static size_t diagram_points(const struct vx_journey *j, size_t nhops, struct point *pts, size_t *featured)
 {
-	size_t nhops = j->nhops < HTML_MAX_HOPS ? j->nhops : HTML_MAX_HOPS;
-	struct point *pts = xcalloc(nhops * (VX_FLOW_MAX_WAYPOINTS + 1), sizeof(*pts));
-	size_t npts = 0, featured = (size_t)-1;
+	size_t npts = 0;
 	bool reentered = false, encap_drawn = false;
-	int width = 760, height = G_TOP + VX_LANE_COUNT * G_LANE_H + 10;
 
+	*featured = (size_t)-1;
 	for (size_t i = 0; i < nhops; i++) {
 		struct vx_waypoint wp[VX_FLOW_MAX_WAYPOINTS];
 		size_t dropped, n = vx_flow_between(j, i, wp, &dropped, &reentered);
@@ -581,8 +582,8 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 				p->hgt = G_ENC_H;
 				encap_drawn = true;
 			}
-			if (wp[k].reenter && featured == (size_t)-1)
-				featured = i;
+			if (wp[k].reenter && *featured == (size_t)-1)
+				*featured = i;
 		}
 		p = &pts[npts++];
 		p->hop = true;
@@ -590,38 +591,48 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 		p->lane = vx_lane_of_hop(&j->hops[i]);
 		p->w = G_HOP_W;
 		p->hgt = G_HOP_H;
-		if (npts > 1 && vx_flow_reenters(pts[npts - 2].lane, p->lane) && featured == (size_t)-1)
-			featured = i;
+		if (npts > 1 && vx_flow_reenters(pts[npts - 2].lane, p->lane) && *featured == (size_t)-1)
+			*featured = i;
 		if (p->lane == VX_LANE_TUNNEL && j->encap && !encap_drawn) {
 			p->encap = j->encap;
 			encap_drawn = true;
 		}
 	}
-	if (featured == (size_t)-1)
+	if (*featured == (size_t)-1)
 		for (size_t i = 0; i < nhops; i++)
 			if (j->hops[i].path && j->hops[i].path->reenters_ip_after_encap) {
-				featured = i;
+				*featured = i;
 				break;
 			}
-	/* compact columns: boxes of different lanes may share x, boxes of one lane never touch */
-	{
-		int lane_right[VX_LANE_COUNT], prev = G_GUTTER + 16 - G_STEP;
+	return npts;
+}
 
-		for (int l = 0; l < VX_LANE_COUNT; l++)
-			lane_right[l] = G_GUTTER + 16 - G_GAP;
-		for (size_t k = 0; k < npts; k++) {
-			struct point *p = &pts[k];
-			int x = prev + G_STEP, min = lane_right[p->lane] + G_GAP + p->w / 2;
+/* layout 2: compact columns: boxes of different lanes may share x, boxes of one lane never
+ * touch; returns the width the boxes need (at least @width) */
+static int diagram_columns(struct point *pts, size_t npts, int width)
+{
+	int lane_right[VX_LANE_COUNT], prev = G_GUTTER + 16 - G_STEP;
 
-			if (k == 0 || x < min)
-				x = min;
-			p->x = x;
-			lane_right[p->lane] = x + p->w / 2;
-			prev = x;
-			if (x + p->w / 2 + 20 > width)
-				width = x + p->w / 2 + 20;
-		}
+	for (int l = 0; l < VX_LANE_COUNT; l++)
+		lane_right[l] = G_GUTTER + 16 - G_GAP;
+	for (size_t k = 0; k < npts; k++) {
+		struct point *p = &pts[k];
+		int x = prev + G_STEP, min = lane_right[p->lane] + G_GAP + p->w / 2;
+
+		if (k == 0 || x < min)
+			x = min;
+		p->x = x;
+		lane_right[p->lane] = x + p->w / 2;
+		prev = x;
+		if (x + p->w / 2 + 20 > width)
+			width = x + p->w / 2 + 20;
 	}
+	return width;
+}
+
+/* drawing 1: the svg element, its arrow heads, the lanes and the time axis */
+static void draw_lanes(struct html *h, int gid, int width, int height)
+{
 	fprintf(h->out, "<div class=\"diagram\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
 		"viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", width, height,
 		width, height);
@@ -642,7 +653,12 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 	fprintf(h->out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#cbd5e1\"/>\n",
 		G_GUTTER, G_TOP, G_GUTTER, height - 10);
 	fputs("<text x=\"12\" y=\"19\" class=\"lanetitle\">time \xe2\x86\x92</text>\n", h->out);
-	write_netns_segments(h, j, pts, npts, width, height);
+}
+
+/* drawing 2: the arrows between the boxes, then the boxes over them */
+static void draw_points(struct html *h, const struct vx_journey *j, const struct point *pts, size_t npts,
+			size_t featured, int gid)
+{
 	for (size_t k = 1; k < npts; k++)
 		write_segment(h, &pts[k - 1], &pts[k], gid);
 	for (size_t k = 0; k < npts; k++) {
@@ -657,6 +673,20 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 		if (pts[k].encap && pts[k].hop)
 			write_encap_badge(h, j, &pts[k]);
 	}
+}
+
+/* one journey's flow diagram: layout (points, columns), then drawing */
+static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
+{
+	size_t nhops = j->nhops < HTML_MAX_HOPS ? j->nhops : HTML_MAX_HOPS;
+	struct point *pts = xcalloc(nhops * (VX_FLOW_MAX_WAYPOINTS + 1), sizeof(*pts));
+	size_t featured, npts = diagram_points(j, nhops, pts, &featured);
+	int height = G_TOP + VX_LANE_COUNT * G_LANE_H + 10;
+	int width = diagram_columns(pts, npts, 760);
+
+	draw_lanes(h, gid, width, height);
+	write_netns_segments(h, j, pts, npts, width, height);
+	draw_points(h, j, pts, npts, featured, gid);
 	fputs("</svg></div>\n", h->out);
 	if (j->nhops > nhops)
 		fprintf(h->out, "<p class=\"more\">%zu more hops of this journey are not drawn</p>\n",
