@@ -1293,37 +1293,20 @@ werr:
 	return vx_error("%s: cannot write temporary file: %s", pd->name, strerror(errno));
 }
 
-static int import_file(struct pd *pd, const struct pd_file_header *fh)
+/* phase 1 of import_file: the attrs of the header and the sample ids of each; 0 or -1 */
+static int read_attrs(struct pd *pd, const struct pd_file_header *fh, int fd, uint64_t fsize)
 {
-	FILE *tmp = NULL;
-	struct stat st;
-	int fd = pd->in->fd, ret = -1;
-	uint64_t fsize, data_end, nattr;
-	unsigned char *abuf = NULL;
-	struct pd_src s = { 0 };
-	bool features_cut = false;
+	uint64_t nattr;
+	unsigned char *abuf;
+	int ret = -1;
 
-	if (!pd->in->seekable) {
-		if (spool(pd, fh, sizeof(*fh), &tmp) < 0)
-			return -1;
-		fd = fileno(tmp);
-	}
-	if (fstat(fd, &st) < 0) {
-		vx_error("%s: cannot stat: %s", pd->name, strerror(errno));
-		goto out;
-	}
-	fsize = (uint64_t)st.st_size;
 	if (fh->attr_size < 64 + sizeof(struct pd_section) || fh->attr_size > 4096 ||
-	    fh->attrs.size % fh->attr_size || fh->attrs.size / fh->attr_size > 65536) {
-		vx_error("%s: bad attribute section in the header (attr_size %llu, size %llu); "
-			 "the file is damaged", pd->name, (unsigned long long)fh->attr_size,
-			 (unsigned long long)fh->attrs.size);
-		goto out;
-	}
-
-	/* attrs and their ids */
+	    fh->attrs.size % fh->attr_size || fh->attrs.size / fh->attr_size > 65536)
+		return vx_error("%s: bad attribute section in the header (attr_size %llu, size %llu); "
+				"the file is damaged", pd->name, (unsigned long long)fh->attr_size,
+				(unsigned long long)fh->attrs.size);
 	nattr = fh->attrs.size / fh->attr_size;
-	abuf = xrealloc(NULL, fh->attrs.size);
+	abuf = xmalloc(fh->attrs.size);
 	if (pread_full(pd, fd, abuf, fh->attrs.size, fh->attrs.offset, fsize, "attribute section") < 0)
 		goto out;
 	for (uint64_t i = 0; i < nattr; i++) {
@@ -1339,7 +1322,7 @@ static int import_file(struct pd *pd, const struct pd_file_header *fh)
 				 (unsigned long long)i);
 			goto out;
 		}
-		idv = xrealloc(NULL, ids.size);
+		idv = xmalloc(ids.size);
 		if (pread_full(pd, fd, idv, ids.size, ids.offset, fsize, "id section") < 0) {
 			free(idv);
 			goto out;
@@ -1348,71 +1331,112 @@ static int import_file(struct pd *pd, const struct pd_file_header *fh)
 			id_add(pd, idv[k], pd->nattrs - 1);
 		free(idv);
 	}
+	ret = 0;
+out:
+	free(abuf);
+	return ret;
+}
 
-	/* feature sections, whose table follows the data section; a cut file has none */
-	data_end = fh->data.size ? fh->data.offset + fh->data.size : UINT64_MAX;
-	if (fh->data.size && data_end <= fsize) {
-		struct pd_section sec[FEAT_BITS];
-		int nsec = 0, feat_of[FEAT_BITS];
+/*
+ * phase 2 of import_file: the feature sections whose table follows the data section (ending
+ * at @data_end), the tracing data last, as it needs the names EVENT_DESC does not give.
+ * *@cut is set when the file ends inside them. 0 or -1.
+ */
+static int read_features(struct pd *pd, const struct pd_file_header *fh, int fd, uint64_t fsize,
+			 uint64_t data_end, bool *cut)
+{
+	struct pd_section sec[FEAT_BITS];
+	int nsec = 0, feat_of[FEAT_BITS];
 
-		for (int b = 0; b < FEAT_BITS; b++)
-			if (fh->features[b / 64] >> (b % 64) & 1)
-				feat_of[nsec++] = b;
-		if (nsec && pread_full(pd, fd, sec, nsec * sizeof(sec[0]), data_end, fsize,
-				       "feature table") < 0)
-			features_cut = true;
-		else if (nsec) {
-			/* tracing data needs the names EVENT_DESC does not; read the small ones first */
-			for (int pass = 0; pass < 2; pass++)
-				for (int i = 0; i < nsec; i++) {
-					unsigned char *fb;
-					int is_td = feat_of[i] == FEAT_TRACING_DATA;
-
-					if (sec[i].offset > fsize || sec[i].size > fsize - sec[i].offset) {
-						features_cut = true;
-						continue;
-					}
-					if (is_td != pass)
-						continue;
-					if (feat_of[i] != FEAT_TRACING_DATA && feat_of[i] != FEAT_BUILD_ID &&
-					    feat_of[i] != FEAT_HOSTNAME && feat_of[i] != FEAT_OSRELEASE &&
-					    feat_of[i] != FEAT_EVENT_DESC)
-						continue;
-					if (sec[i].size > (64u << 20))
-						continue;
-					fb = xrealloc(NULL, sec[i].size);
-					if (pread_full(pd, fd, fb, sec[i].size, sec[i].offset, fsize,
-						       "feature section") < 0 ||
-					    feature(pd, feat_of[i], fb, sec[i].size, sec[i].offset) < 0) {
-						free(fb);
-						goto out;
-					}
-					free(fb);
-				}
-		}
-		vx_error_clear();
+	for (int b = 0; b < FEAT_BITS; b++)
+		if (fh->features[b / 64] >> (b % 64) & 1)
+			feat_of[nsec++] = b;
+	if (nsec && pread_full(pd, fd, sec, nsec * sizeof(sec[0]), data_end, fsize, "feature table") < 0) {
+		*cut = true;
+		nsec = 0;
 	}
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < nsec; i++) {
+			unsigned char *fb;
+			int is_td = feat_of[i] == FEAT_TRACING_DATA;
 
-	/* the data section, streamed */
+			if (sec[i].offset > fsize || sec[i].size > fsize - sec[i].offset) {
+				*cut = true;
+				continue;
+			}
+			if (is_td != pass)
+				continue;
+			if (feat_of[i] != FEAT_TRACING_DATA && feat_of[i] != FEAT_BUILD_ID &&
+			    feat_of[i] != FEAT_HOSTNAME && feat_of[i] != FEAT_OSRELEASE &&
+			    feat_of[i] != FEAT_EVENT_DESC)
+				continue;
+			if (sec[i].size > (64u << 20))
+				continue;
+			fb = xmalloc(sec[i].size);
+			if (pread_full(pd, fd, fb, sec[i].size, sec[i].offset, fsize, "feature section") < 0 ||
+			    feature(pd, feat_of[i], fb, sec[i].size, sec[i].offset) < 0) {
+				free(fb);
+				return -1;
+			}
+			free(fb);
+		}
+	vx_error_clear();
+	return 0;
+}
+
+/* phase 3 of import_file: the data section, streamed up to @data_end */
+static int read_data(struct pd *pd, const struct pd_file_header *fh, int fd, uint64_t fsize,
+		     uint64_t data_end, bool features_cut)
+{
+	struct pd_src s = { 0 };
+	int ret;
+
+	if (fh->data.offset > fsize) {
+		mark_truncated(pd, fsize);
+		return 0;
+	}
 	s.file = true;
 	s.fd = fd;
 	s.in = pd->in;
 	s.pos = s.off = fh->data.offset;
 	s.end = data_end < fsize ? data_end : fsize;
 	s.cap = 1 << 18;
-	s.buf = xrealloc(NULL, s.cap);
-	if (fh->data.offset > fsize) {
-		mark_truncated(pd, fsize);
-		ret = 0;
-		goto out;
-	}
+	s.buf = xmalloc(s.cap);
 	ret = stream(pd, &s, data_end);
 	/* data complete but the file ends inside its feature sections: still a cut file */
 	if (!ret && features_cut && !pd->sink->truncated)
 		mark_truncated(pd, fsize);
-out:
 	free(s.buf);
-	free(abuf);
+	return ret;
+}
+
+/* a file-mode perf.data (spooled first when it comes from a pipe): attrs, features, data */
+static int import_file(struct pd *pd, const struct pd_file_header *fh)
+{
+	FILE *tmp = NULL;
+	struct stat st;
+	int fd = pd->in->fd, ret = -1;
+	uint64_t fsize, data_end;
+	bool features_cut = false;
+
+	if (!pd->in->seekable) {
+		if (spool(pd, fh, sizeof(*fh), &tmp) < 0)
+			return -1;
+		fd = fileno(tmp);
+	}
+	if (fstat(fd, &st) < 0) {
+		vx_error("%s: cannot stat: %s", pd->name, strerror(errno));
+		goto out;
+	}
+	fsize = (uint64_t)st.st_size;
+	if (read_attrs(pd, fh, fd, fsize) < 0)
+		goto out;
+	/* a cut file has no feature sections */
+	data_end = fh->data.size ? fh->data.offset + fh->data.size : UINT64_MAX;
+	if (fh->data.size && data_end <= fsize && read_features(pd, fh, fd, fsize, data_end, &features_cut) < 0)
+		goto out;
+	ret = read_data(pd, fh, fd, fsize, data_end, features_cut);
+out:
 	if (tmp)
 		fclose(tmp);
 	return ret;
