@@ -1315,8 +1315,12 @@ static int route_event(void *arg, const struct vx_rec *r)
 	struct vx_rec *c;
 
 	an->nroute_events += listed;
-	/* every FIB lookup, kept or not, for the hops and drops (lookups.h) */
-	if (vx_event_is_fib_lookup(r->name)) {
+	/* every FIB lookup, kept or not, for the hops and drops (lookups.h), when a filter
+	 * needs every journey's routes; else the kept journeys join them afterwards */
+	if (vx_event_is_fib_lookup(r->name) && an->lookups_deferred) {
+		an->has_lookups = true;
+	} else if (vx_event_is_fib_lookup(r->name)) {
+		an->has_lookups = true;
 		struct arena tmp = ARENA_INIT;
 		struct vx_rec t = *r;
 		struct vx_lookup l;
@@ -1370,6 +1374,7 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 	an->src = src;
 	an->ds = &an->own;
 	an->filter = opts ? opts->filter : NULL;
+	an->lookups_deferred = !an->filter || !vx_filter_needs_routes(an->filter);
 	ret = src->captures(src->priv, &an->own);
 	if (!ret)
 		ret = stream_paths(an);
@@ -1388,6 +1393,8 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 	if (!ret)
 		ret = build_journeys_stream(an, keep, src->journey_events_each, src->priv, src->event_fields,
 					    src->row_fields);
+	if (!ret && an->lookups_deferred && an->has_lookups)
+		ret = vx_analysis_join_lookups(an);
 	if (!ret)
 		ret = routes_build(an);
 	if (ret) {

@@ -198,6 +198,8 @@ struct vx_analysis {
 	size_t nroutes;
 	int *rec_path;		/* per dataset rec: index into @paths, -1 without stack */
 	struct vx_lookups lookups;	/* FIB lookups by (capture, cpu, time), for hops and drops */
+	bool has_lookups;	/* the capture has FIB lookups (streamed: also when deferred) */
+	bool lookups_deferred;	/* streamed: joined to the kept journeys afterwards, @lookups empty */
 	struct vx_drop_count *drops;	/* the drop summary, most frequent first */
 	size_t ndrops, drops_cap;
 	size_t frames;		/* stack frames of all paths */
@@ -228,9 +230,11 @@ struct vx_analysis {
  * paths and shapes, not of events: paths from its aggregate, journeys built one address at
  * a time (journey_events_each) and folded into at most VX_MAX_SHAPES shapes with latency
  * distributions, the first @opts->max_journeys journeys kept in detail, route events
- * filtered by name. Route events come first: their FIB lookups (an->lookups) are joined to
- * each journey as it is finished (vx_journey_why: hop routes, packets, drop), then
- * @opts->filter decides whether the journey counts at all (shapes, totals, drop summary,
+ * filtered by name. Route events come first. Their FIB lookups are joined to the kept
+ * journeys afterwards (vx_analysis_join_lookups), in memory bounded by the kept journeys;
+ * only when @opts->filter speaks of addresses, ports or protocols are they all held
+ * (an->lookups) and joined to each journey as it is finished (vx_journey_why), because the
+ * filter needs every journey's routes. Then @opts->filter decides whether the journey counts at all (shapes, totals, drop summary,
  * kept journeys). @src must outlive @an. Free with vx_analysis_release().
  */
 int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analysis_opts *opts,
@@ -254,6 +258,11 @@ void vx_analysis_release(struct vx_analysis *an);
 void vx_journey_why(const struct vx_analysis *an, struct vx_journey *j, struct vx_packet *pkts,
 		    const struct vx_rec *last, const struct vx_stack *last_stack, uint64_t prev_ts,
 		    struct vx_drop *drop);
+/* vx_analysis_join_lookups - for a streamed analysis whose lookups were deferred: the FIB
+ * lookups of the kept journeys' transmit hops and drops (and the shapes' first journeys),
+ * found in one walk over the source's route events (report/lookup-join.c); lookups live in
+ * the analysis' arena. 0, or -1 with vx_error() set when the source fails */
+int vx_analysis_join_lookups(struct vx_analysis *an);
 /* vx_analysis_count_drop - count @d into the drop summary (strings copied) */
 void vx_analysis_count_drop(struct vx_analysis *an, const struct vx_drop *d);
 /* vx_analysis_sort_drops - most frequent first */

@@ -24,6 +24,9 @@ struct vx_drop {
 	const char *reason;
 	const char *location;
 	const struct vx_lookup *lookup;
+	/* where the failed lookup is looked for: on @cpu in [@from, @to] (vx_journey_why) */
+	int cpu;
+	uint64_t from, to;
 };
 
 /* vx_drop_from_rec - reason and location of the drop event @r with stack @st (may be NULL) */

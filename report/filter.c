@@ -315,6 +315,16 @@ static bool ip_matches(const struct vx_filter *f, const struct vx_ip *ip)
 	}
 }
 
+bool vx_filter_needs_routes(const struct vx_filter *f)
+{
+	switch (f->kind) {
+	case F_AND: case F_OR: return vx_filter_needs_routes(f->a) || vx_filter_needs_routes(f->b);
+	case F_NOT: return vx_filter_needs_routes(f->a);
+	case F_DEV: case F_DROPPED: case F_ENCAP: return false;
+	default: return true;	/* addresses, ports, protocols: headers or route lookups */
+	}
+}
+
 bool vx_filter_match(const struct vx_filter *f, const struct vx_journey *j)
 {
 	switch (f->kind) {

@@ -21,6 +21,9 @@ struct vx_filter;
  */
 struct vx_filter *vx_filter_parse(const char *expr);
 void vx_filter_free(struct vx_filter *f);
+/* vx_filter_needs_routes - @f speaks of addresses, ports or protocols, which a journey may
+ * know only from its hops' route lookups */
+bool vx_filter_needs_routes(const struct vx_filter *f);
 /* vx_filter_match - does journey @j match @f */
 bool vx_filter_match(const struct vx_filter *f, const struct vx_journey *j);
 /* vx_analysis_filter - keep only the journeys of @an that match @f (ids unchanged) and

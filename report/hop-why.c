@@ -84,6 +84,9 @@ void vx_journey_why(const struct vx_analysis *an, struct vx_journey *jj, struct 
 	jj->drop = NULL;
 	if (last && vx_event_is_drop(last->name)) {
 		vx_drop_from_rec(last, last_stack, drop);
+		drop->cpu = last->cpu;
+		drop->from = prev_ts;
+		drop->to = last->ts_ns;
 		drop->lookup = vx_lookup_failed_between(&an->lookups, jj->capture_id, last->cpu,
 							prev_ts, last->ts_ns);
 		jj->drop = drop;

@@ -1,5 +1,5 @@
 /* store-read.c: the report's reads, streamed: paths aggregated by SQL (GROUP BY name,
- * stack_id), events walked by a cursor in the order the analysis needs, one row at a time.
+ * stack_id, on event_rows: the ids, then their strings), events walked by a cursor in the order the analysis needs, one row at a time.
  * Must not: keep rows beyond the callback, analyse anything, or accept a query that did not
  * end in SQLITE_DONE (a damaged page must fail the report, not shorten it).
  */
@@ -11,9 +11,14 @@
 #include "store-internal.h"
 #include "xalloc.h"
 
+/* a row's fields are read by its id when a callback asks for them: building them (a JSON
+ * patch of the field set's template with the row's own values) for every row cost the
+ * report three times the rest of the scan, and most rows are never asked */
 struct store_row {
+	struct vx_store *st;
 	sqlite3_stmt *s;
-	int fields_col;	/* -1: the query did not select the fields */
+	int64_t id;
+	int err;	/* reading the fields failed: the walk fails after the callback */
 };
 
 int store_read_begin(struct vx_store *st)
@@ -35,10 +40,16 @@ void store_read_end(struct vx_store *st)
 
 size_t store_row_fields(struct store_row *row, struct arena *a, struct vx_field **out)
 {
+	size_t n = 0;
+
 	*out = NULL;
-	if (!row || row->fields_col < 0)
+	if (!row)
 		return 0;
-	return store_fields_decode(row->s, row->fields_col, a, out);
+	if (store_event_fields(row->st, row->id, a, out, &n) < 0) {
+		row->err = -1;
+		return 0;
+	}
+	return n;
 }
 
 /* ---- paths ---- */
@@ -50,13 +61,14 @@ int store_paths_each(struct vx_store *st, int64_t capture_id,
 	 * caller adds the captures up. The correlated min(id) runs once per group, through
 	 * events_capture_ts, to break ties between events of the same nanosecond. */
 	static const char sql[] =
-		"SELECT g.name, g.stack_id, g.n, g.cap, g.t,"
-		" (SELECT min(e.id) FROM events e WHERE e.capture_id = g.cap AND e.ts_ns = g.t"
-		"  AND e.name = g.name AND e.stack_id = g.stack_id),"
+		"SELECT n.text, g.stack_id, g.n, g.cap, g.t,"
+		" (SELECT min(e.id) FROM event_rows e WHERE e.capture_id = g.cap AND e.ts_ns = g.t"
+		"  AND e.name_id = g.name_id AND e.stack_id = g.stack_id),"
 		" s.depth, s.frames"
-		" FROM (SELECT name, stack_id, capture_id AS cap, count(*) AS n, min(ts_ns) AS t"
-		"  FROM events WHERE stack_id IS NOT NULL AND (?1 = 0 OR capture_id = ?1)"
-		"  GROUP BY name, stack_id, capture_id) g"
+		" FROM (SELECT name_id, stack_id, capture_id AS cap, count(*) AS n, min(ts_ns) AS t"
+		"  FROM event_rows WHERE stack_id IS NOT NULL AND (?1 = 0 OR capture_id = ?1)"
+		"  GROUP BY name_id, stack_id, capture_id) g"
+		" JOIN strings n ON n.id = g.name_id"
 		" LEFT JOIN stacks s ON s.id = g.stack_id"
 		" ORDER BY g.cap, g.t";
 	struct strbuf text = STRBUF_INIT;
@@ -122,6 +134,10 @@ int store_paths_each(struct vx_store *st, int64_t capture_id,
 
 /* the columns every event query selects first, in this order (see rec_of) */
 #define REC_COLUMNS "id, capture_id, ts_ns, cpu, pid, comm, name, dev, len, skb, stack_id"
+/* the same columns from event_rows and the strings (the events view without its fields) */
+#define REC_FROM "SELECT e.id, e.capture_id, e.ts_ns, e.cpu, e.pid, c.text, n.text, d.text, e.len, e.skb," \
+	" e.stack_id FROM event_rows e JOIN strings n ON n.id = e.name_id" \
+	" LEFT JOIN strings c ON c.id = e.comm_id LEFT JOIN strings d ON d.id = e.dev_id"
 
 static void rec_of(sqlite3_stmt *s, struct vx_rec *r)
 {
@@ -142,10 +158,10 @@ static void rec_of(sqlite3_stmt *s, struct vx_rec *r)
 }
 
 /* run @sql (?1 bound to @capture_id when it uses it) and hand each row to @fn */
-static int events_query(struct vx_store *st, const char *sql, int64_t capture_id, int fields_col,
+static int events_query(struct vx_store *st, const char *sql, int64_t capture_id,
 			const char *what, store_rec_fn fn, void *arg)
 {
-	struct store_row row = { NULL, fields_col };
+	struct store_row row = { st, NULL, 0, 0 };
 	struct vx_rec r;
 	int rc, ret = 0;
 
@@ -159,7 +175,10 @@ static int events_query(struct vx_store *st, const char *sql, int64_t capture_id
 		sqlite3_bind_int64(row.s, 1, capture_id);
 	while ((rc = sqlite3_step(row.s)) == SQLITE_ROW) {
 		rec_of(row.s, &r);
+		row.id = r.id;
 		ret = fn(arg, &r, &row);
+		if (!ret && row.err)
+			ret = -1;
 		if (ret)
 			break;
 	}
@@ -175,36 +194,36 @@ int store_events_by_skb_each(struct vx_store *st, int64_t capture_id, store_rec_
 	/* two texts so that the planner walks events_capture_skb_ts in both cases (an OR on
 	 * the capture would make it sort instead) */
 	return events_query(st, capture_id ?
-			    "SELECT " REC_COLUMNS ", fields FROM events"
-			    " WHERE capture_id = ?1 AND skb IS NOT NULL AND skb != 0"
-			    " ORDER BY capture_id, skb, ts_ns, id" :
-			    "SELECT " REC_COLUMNS ", fields FROM events"
-			    " WHERE capture_id > 0 AND skb IS NOT NULL AND skb != 0"
-			    " ORDER BY capture_id, skb, ts_ns, id",
-			    capture_id, 11, "cannot read the events by skb address", fn, arg);
+			    REC_FROM " WHERE e.capture_id = ?1 AND e.skb IS NOT NULL AND e.skb != 0"
+			    " ORDER BY e.capture_id, e.skb, e.ts_ns, e.id" :
+			    REC_FROM " WHERE e.capture_id > 0 AND e.skb IS NOT NULL AND e.skb != 0"
+			    " ORDER BY e.capture_id, e.skb, e.ts_ns, e.id",
+			    capture_id, "cannot read the events by skb address", fn, arg);
 }
 
 int store_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, void *arg)
 {
-	return events_query(st, "SELECT " REC_COLUMNS ", fields FROM events"
-			    " WHERE ?1 = 0 OR capture_id = ?1 ORDER BY capture_id, ts_ns, id",
-			    capture_id, 11, "cannot read the events", fn, arg);
+	return events_query(st, REC_FROM " WHERE ?1 = 0 OR e.capture_id = ?1 ORDER BY e.capture_id, e.ts_ns, e.id",
+			    capture_id, "cannot read the events", fn, arg);
 }
 
 int store_route_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, void *arg)
 {
-	return events_query(st, "SELECT " REC_COLUMNS ", fields FROM events"
-			    " WHERE (?1 = 0 OR capture_id = ?1) AND (name LIKE 'fib%' OR"
-			    " name LIKE 'netlink:%' OR name LIKE 'probe:%' OR name LIKE 'kprobes:%')"
-			    " ORDER BY capture_id, ts_ns, id",
-			    capture_id, 11, "cannot read the route events", fn, arg);
+	/* the names first (a few strings), then the events in time order through
+	 * events_capture_ts with a test on name_id per row */
+	return events_query(st, REC_FROM " WHERE (?1 = 0 OR e.capture_id = ?1) AND e.name_id IN"
+			    " (SELECT id FROM strings WHERE text LIKE 'fib%' OR text LIKE 'netlink:%' OR"
+			    "  text LIKE 'probe:%' OR text LIKE 'kprobes:%')"
+			    " ORDER BY e.capture_id, e.ts_ns, e.id",
+			    capture_id, "cannot read the route events", fn, arg);
 }
 
 int store_event_names_each(struct vx_store *st, int64_t capture_id,
 			   int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg)
 {
-	static const char sql[] = "SELECT DISTINCT capture_id, name FROM events"
-				  " WHERE (?1 = 0 OR capture_id = ?1) AND name IS NOT NULL";
+	static const char sql[] = "SELECT g.capture_id, n.text FROM (SELECT DISTINCT capture_id, name_id"
+				  " FROM event_rows WHERE ?1 = 0 OR capture_id = ?1) g"
+				  " JOIN strings n ON n.id = g.name_id";
 	sqlite3_stmt *s;
 	int rc, ret = 0;
 

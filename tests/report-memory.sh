@@ -4,6 +4,10 @@
 # skb addresses (every copy is a new set of journeys) at N and at 4N events; `report` in
 # every format must succeed on both under the same address-space limit (ulimit -v), one
 # that loading every event (about 1 KB each) would exceed at 4N.
+# Then the same with a capture full of route lookups (the flood sample without free events,
+# 39 % fib:fib_table_lookup): the lookups are joined to the kept journeys without being held,
+# so the peak RSS at 4N is within a few MB of the one at N (holding them, ~140 bytes each,
+# grew it by ~16 MB at these sizes), and the kept journeys still carry their routes.
 # usage: report-memory.sh VXANALYZE SAMPLES_DIR [EVENTS]   (skips, 77, under ASan)
 set -u
 vx=$1
@@ -60,3 +64,60 @@ assert all(s["count"] > 0 and s["hops"][1]["p50_ns"] is not None for s in r["sha
 PY
 	echo "ok: $events events, every format under ulimit -v $limit_kb"
 done
+
+# make_lookups_db DB COPIES: the flood sample (782 events, 302 route lookups, no free events)
+# copied COPIES times (COPIES >= 2), time + k*1 s, skb + k*2^32 (the copies' addresses never meet)
+make_lookups_db() {
+	local db=$1 copies=$2
+	"$vx" import -d "$db" --kallsyms "$samples/flood.kallsyms" "$samples/flood-nofree.perf.data" > /dev/null 2>&1 ||
+		fail "import of the flood sample failed"
+	sqlite3 "$db" "
+		WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $copies - 1)
+		INSERT INTO event_rows(capture_id, ts_ns, cpu, pid, comm_id, name_id, dev_id, len, skb, stack_id,
+				       fieldset_id, vals)
+		SELECT e.capture_id, e.ts_ns + k.i * 1000000000, e.cpu, e.pid, e.comm_id, e.name_id, e.dev_id, e.len,
+		       CASE WHEN e.skb IS NULL THEN NULL ELSE e.skb + k.i * 4294967296 END, e.stack_id, e.fieldset_id, e.vals
+		FROM event_rows e, k WHERE e.capture_id = 1 ORDER BY k.i, e.id;
+		UPDATE captures SET events = (SELECT count(*) FROM event_rows), last_ts = (SELECT max(ts_ns) FROM event_rows);
+		PRAGMA wal_checkpoint(TRUNCATE);" > /dev/null || fail "cannot generate $db"
+}
+
+# peak RSS in KB of `report -d DB --format FMT` under the address-space limit
+peak_kb() {
+	python3 - "$limit_kb" "$vx" "$1" "$2" "$tmp/out.$2" <<'PY'
+import resource, subprocess, sys
+limit = int(sys.argv[1]) * 1024
+def lim():
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+r = subprocess.run([sys.argv[2], "report", "-d", sys.argv[3], "--format", sys.argv[4], "-o", sys.argv[5]],
+                   preexec_fn=lim, stderr=subprocess.PIPE)
+if r.returncode:
+    sys.exit("report failed: " + r.stderr.decode(errors="replace")[:300])
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+PY
+}
+
+lcopies=$(( n * 2 / 782 ))
+"$vx" import -d "$tmp/l1.db" --kallsyms "$samples/flood.kallsyms" "$samples/flood-nofree.perf.data" > /dev/null 2>&1 ||
+	fail "import of the flood sample failed"
+"$vx" report -d "$tmp/l1.db" --format json -o "$tmp/one.json" || fail "report on the flood sample failed"
+make_lookups_db "$tmp/l1x.db" "$lcopies"
+make_lookups_db "$tmp/l4x.db" $(( 4 * lcopies ))
+for fmt in json text; do
+	a=$(peak_kb "$tmp/l1x.db" $fmt) || fail "report --format $fmt on $lcopies copies of the flood: $a"
+	cp "$tmp/out.$fmt" "$tmp/l1x.$fmt"
+	b=$(peak_kb "$tmp/l4x.db" $fmt) || fail "report --format $fmt on $(( 4 * lcopies )) copies of the flood: $b"
+	echo "route lookups: report --format $fmt peak RSS $a KB at $(( lcopies * 782 )) events, $b KB at 4x"
+	[ $(( b - a )) -le 6144 ] || fail "report --format $fmt grows with the route lookups: $a KB -> $b KB"
+done
+# the kept journeys of the 4x capture are the first copy's, with the same routes
+python3 - "$tmp/one.json" "$tmp/out.json" "$lcopies" <<'PY' || fail "routes of the kept journeys differ"
+import json, sys
+one = json.load(open(sys.argv[1])); big = json.load(open(sys.argv[2])); copies = 4 * int(sys.argv[3])
+assert big["journeys_total"] == one["journeys_total"] * copies, (big["journeys_total"], one["journeys_total"])
+routes = lambda r, n: [[h.get("route") for h in j["hops"]] for j in r["journeys"][:n]]
+n = len(one["journeys"])
+assert n and sum(x is not None for j in routes(one, n) for x in j) > 0
+assert routes(one, n) == routes(big, n)
+PY
+echo "ok: route lookups joined to the kept journeys without growing the report"
