@@ -168,6 +168,7 @@ struct vx_field_plan vx_field_plan(struct tep_event *ev, struct tep_format_field
 		pl.style = VX_STYLE_HEX;
 	return pl;
 }
+
 static void add_text(struct strbuf *b, const char *s, size_t max)
 {
 	for (size_t i = 0; i < max && s[i]; i++)
