@@ -56,6 +56,7 @@ int vx_input_getline(struct vx_input *in, struct strbuf *line);
 
 struct vx_import_opts {
 	const char *kallsyms;	/* --kallsyms FILE, or NULL */
+	const char *host;	/* --host NAME: the capture's meta "hostname", or NULL */
 	/* progress - see struct vx_input; NULL: none (tests, fuzzers) */
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);
 	void *progress_ctx;

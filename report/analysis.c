@@ -1285,6 +1285,8 @@ int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 		ret = build_journeys_stream(an, SIZE_MAX, ds_journey_each, &d, ds_event_fields, NULL);
 	}
 	if (!ret)
+		ret = vx_join_build(an);
+	if (!ret)
 		ret = routes_build(an);
 	free(d.by_skb);
 	free(d.by_id);
@@ -1395,6 +1397,9 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 					    src->row_fields);
 	if (!ret && an->lookups_deferred && an->has_lookups)
 		ret = vx_analysis_join_lookups(an);
+	/* the kept journeys, complete with their routes, joined across hosts */
+	if (!ret)
+		ret = vx_join_build(an);
 	if (!ret)
 		ret = routes_build(an);
 	if (ret) {
@@ -1441,6 +1446,7 @@ void vx_analysis_release(struct vx_analysis *an)
 	free(an->drops);
 	free(an->traced);
 	vx_lookups_release(&an->lookups);
+	vx_join_release(&an->join);
 	arena_release(&an->arena);
 	memset(an, 0, sizeof(*an));
 }

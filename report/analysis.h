@@ -18,6 +18,7 @@
 #include "packet.h"
 #include "journey-rule.h"
 #include "routes.h"
+#include "join.h"
 
 struct vx_filter;
 
@@ -104,6 +105,8 @@ struct vx_journey {
 	enum vx_journey_end end;	/* how it ended: seen (freed) or inferred */
 	const char *end_rule;	/* VX_JEND_REUSED: the rule that saw the next packet (static) */
 	size_t hops_left_out;	/* hops after the first VX_JOURNEY_MAX_HOPS, counted only */
+	int joined;		/* id of the joined journey (join.h) it is a part of, 0 when none */
+	bool join_ambiguous;	/* its packet matched two journeys of another host: left apart */
 };
 
 /* a journey keeps its first VX_JOURNEY_MAX_HOPS hops in detail, the rest are counted; the
@@ -223,6 +226,7 @@ struct vx_analysis {
 	const struct vx_filter *filter;	/* borrowed from the options */
 	struct vx_traced { int64_t capture_id; uint32_t traced; } *traced;	/* by capture */
 	size_t ntraced;
+	struct vx_join join;	/* the kept journeys joined across hosts, hosts' clocks (join.h) */
 };
 
 /*

@@ -71,3 +71,19 @@ uint64_t vx_hist_quantile(const struct vx_hist *h, double q)
 	}
 	return h->max;
 }
+
+void vx_hist_merge(struct vx_hist *dst, const struct vx_hist *src)
+{
+	if (!src->n)
+		return;
+	if (!dst->n || src->min < dst->min)
+		dst->min = src->min;
+	if (!dst->n || src->max > dst->max)
+		dst->max = src->max;
+	dst->n += src->n;
+	for (unsigned b = 0; b < VX_HIST_BUCKETS; b++) {
+		uint64_t v = (uint64_t)dst->b[b] + src->b[b];
+
+		dst->b[b] = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+	}
+}

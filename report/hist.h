@@ -27,5 +27,8 @@ void vx_hist_add(struct vx_hist *h, uint64_t v);
 /* vx_hist_quantile - the value below which a fraction @q (0..1) of the values lie: p50
  * is vx_hist_quantile(h, 0.5); 0 when @h is empty */
 uint64_t vx_hist_quantile(const struct vx_hist *h, double q);
+/* vx_hist_merge - count every value of @src into @dst as well (the distributions of two
+ * groups of journeys become the distribution of their union) */
+void vx_hist_merge(struct vx_hist *dst, const struct vx_hist *src);
 
 #endif

@@ -3,7 +3,7 @@
  * as a flow across the kernel layers, with the IP-layer re-entry after encapsulation
  * marked, the call stack of every hop on click, the paths and the route events.
  * Must not: parse, query the store, or write any capture string except through
- * html_escape().
+ * vx_html_escape().
  *
  * Size bound: whatever the capture, the page holds at most HTML_MAX_GROUPS journey shapes
  * (default 20, --max-journeys up to 100) of at most HTML_MAX_HOPS hops, HTML_MAX_PATHS rows
@@ -62,7 +62,7 @@ struct html {
  * control characters and invalid UTF-8 as U+FFFD, cut after @max characters with "…".
  * NULL writes nothing.
  */
-static void html_escape(FILE *out, const char *s, size_t max)
+void vx_html_escape(FILE *out, const char *s, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	size_t chars = 0;
@@ -106,7 +106,7 @@ static void html_escape(FILE *out, const char *s, size_t max)
 
 static void esc(struct html *h, const char *s)
 {
-	html_escape(h->out, s, HTML_MAX_STR);
+	vx_html_escape(h->out, s, HTML_MAX_STR);
 }
 
 static void fmt_dt(char *buf, size_t n, uint64_t ns)
@@ -227,7 +227,19 @@ static const char page_css[] =
 	"font-weight:600}\n"
 	".yes{color:#c2410c;font-weight:700}.legend{display:flex;flex-wrap:wrap;gap:6px}\n"
 	"summary{cursor:pointer;color:#2563eb}button{font:inherit;font-size:12px;cursor:pointer}\n"
-	".more{color:var(--muted);font-style:italic}\n";
+	".more{color:var(--muted);font-style:italic}\n"
+	/* two hosts, one journey: a lane block per host, the wire between them */
+	".hosts{display:flex;align-items:stretch;gap:0;overflow-x:auto;margin:6px 0 4px}\n"
+	".hostlane{border:1px solid #cbd5e1;border-radius:8px;padding:6px 10px;min-width:260px;"
+	"background:#f8fafc}\n.hostlane h4{margin:0 0 4px;font-size:14px}\n"
+	".hostlane ol{margin:0;padding:0;list-style:none;font:12px/1.6 ui-monospace,'DejaVu Sans Mono',"
+	"monospace}\n.hostlane li.role{font:600 11px system-ui,sans-serif;color:#475569;"
+	"text-transform:uppercase;margin-top:4px}\n.hostlane li .t{display:inline-block;min-width:7em;"
+	"color:#64748b}\n.hostlane li.enc{color:#b91c1c;font-weight:700}\n"
+	".wire{align-self:center;min-width:150px;text-align:center;font-size:12px;color:#334155;"
+	"padding:0 8px}\n.wire .line{border-top:3px solid #334155;margin:4px 0;position:relative}\n"
+	".wire .line:after{content:'';position:absolute;right:-2px;top:-8px;border:6px solid "
+	"transparent;border-left:10px solid #334155}\n";
 
 static void write_layer_css(struct html *h)
 {
@@ -370,7 +382,7 @@ static void write_encap_text(struct html *h, const struct vx_journey *j, const c
 		fputs(" encapsulation", h->out);
 	if (vni) {
 		fputs(" \xc2\xb7 VNI ", h->out);
-		html_escape(h->out, vni, 12);
+		vx_html_escape(h->out, vni, 12);
 	}
 }
 
@@ -425,12 +437,12 @@ static void write_waypoint(struct html *h, const struct vx_journey *j, const str
 	} else {
 		fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x,
 			ty - (w->nframes > 1 ? 3 : -4));
-		html_escape(h->out, w->outer, 18);
+		vx_html_escape(h->out, w->outer, 18);
 		fputs("</text>", h->out);
 		if (w->nframes > 1) {
 			fprintf(h->out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">\xe2\x86\x92 ",
 				p->x, ty + 12);
-			html_escape(h->out, w->inner, 16);
+			vx_html_escape(h->out, w->inner, 16);
 			fputs("</text>", h->out);
 		}
 	}
@@ -489,10 +501,10 @@ static void write_hop(struct html *h, const struct vx_journey *j, const struct p
 	if (hp->path)
 		write_ip_passes(h, x + 8, y + 8, hp->path);
 	fprintf(h->out, "<text class=\"dev\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x, y + 29);
-	html_escape(h->out, hp->dev ? hp->dev : "\xe2\x80\x94", 16);
+	vx_html_escape(h->out, hp->dev ? hp->dev : "\xe2\x80\x94", 16);
 	fprintf(h->out, "</text><text class=\"ev\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x,
 		y + 44);
-	html_escape(h->out, vx_event_base(hp->event), 22);
+	vx_html_escape(h->out, vx_event_base(hp->event), 22);
 	fprintf(h->out, "</text><text class=\"meta\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
 		"%s \xc2\xb7 %s</text></g>\n", p->x, y + 58, len, dt);
 }
@@ -751,14 +763,14 @@ static void write_why(struct html *h, const struct vx_journey *j)
 		fprintf(h->out, "<li><b>#%zu ", i + 1);
 		esc(h, j->hops[i].dev);
 		fputs("</b> ", h->out);
-		html_escape(h->out, sb.buf, 240);
+		vx_html_escape(h->out, sb.buf, 240);
 		fputs("</li>\n", h->out);
 	}
 	if (j->drop) {
 		strbuf_reset(&sb);
 		vx_drop_describe(j->drop, &sb);
 		fprintf(h->out, "<li class=\"drop\"><b>#%zu</b> ", j->nhops);
-		html_escape(h->out, sb.buf, 240);
+		vx_html_escape(h->out, sb.buf, 240);
 		fputs("</li>\n", h->out);
 	}
 	fputs("</ul>\n", h->out);
@@ -766,6 +778,120 @@ static void write_why(struct html *h, const struct vx_journey *j)
 }
 
 /* the drop summary: journeys that ended in skb:kfree_skb, by reason and place */
+/* the receive of part @i on the tunnel device the part before sent the packet through */
+static int joined_decap(const struct vx_joined *jd, size_t i)
+{
+	const struct vx_journey *j = jd->parts[i], *prev = i ? jd->parts[i - 1] : NULL;
+
+	if (j->decap_hop >= 0)
+		return j->decap_hop;
+	for (size_t k = 1; prev && prev->encap && k < j->nhops; k++)
+		if (j->hops[k].dev && strstr(j->hops[k].event, "receive") &&
+		    (prev->tunnel_dev ? !strcmp(j->hops[k].dev, prev->tunnel_dev) : !strncmp(j->hops[k].dev, "vxlan", 5)))
+			return (int)k;
+	return -1;
+}
+
+/* two hosts, one journey: per joined journey a lane block per host with its hops on one
+ * time line (the reference host's clock) and the wire between the blocks */
+static void write_joined(struct html *h, int max)
+{
+	const struct vx_join *jn = &h->an->join;
+	FILE *out = h->out;
+
+	if (jn->nhosts < 2)
+		return;
+	fprintf(out, "<section id=\"hosts\"><h2>Across hosts: %zu joined journey%s</h2>\n<p class=\"sub\">"
+		"The same packet seen in the captures of several hosts, matched by its headers (tuple, IP id, "
+		"ICMP or TCP sequence; outer UDP tuple at the tunnel). Times are on the clock of %s; ",
+		jn->njoined, jn->njoined == 1 ? "" : "s", jn->hosts[0].name);
+	for (size_t k = 1; k < jn->nhosts; k++) {
+		const struct vx_host_clock *hc = &jn->hosts[k];
+
+		esc(h, hc->name);
+		if (hc->known) {
+			fprintf(out, "'s clock is %s", hc->offset_ns < 0 ? "-" : "+");
+			write_ns(out, (uint64_t)(hc->offset_ns < 0 ? -hc->offset_ns : hc->offset_ns));
+			fputs(" \xc2\xb1 ", out);
+			write_ns(out, (uint64_t)hc->uncertainty_ns);
+			fputs(" from it (minimum one-way delays both ways). ", out);
+		} else {
+			fputs("'s clock offset is unknown (no packets both ways). ", out);
+		}
+	}
+	if (jn->ambiguous)
+		fprintf(out, "%zu journeys were left apart: their packet matched more than one journey of a host.", jn->ambiguous);
+	fputs("</p>\n", out);
+	for (size_t k = 0; k < jn->njoined && (int)k < max; k++) {
+		const struct vx_joined *jd = &jn->joined[k];
+		int64_t t0 = vx_join_aligned(h->an, jd->host[0], jd->parts[0]->hops[0].ts_ns);
+		struct strbuf sb = STRBUF_INIT;
+
+		vx_joined_describe(jd, &sb);
+		fprintf(out, "<h3>Joined journey %d: ", jd->id);
+		vx_html_escape(out, sb.buf, 200);
+		fputs("</h3>\n<div class=\"hosts\">", out);
+		strbuf_release(&sb);
+		for (size_t i = 0; i < jd->nparts; i++) {
+			const struct vx_journey *j = jd->parts[i];
+			int dec = joined_decap(jd, i);
+
+			if (i) {
+				fputs("<div class=\"wire\">wire<div class=\"line\"></div>", out);
+				if (jd->wire_known[i]) {
+					fputs(jd->wire_ns[i] < 0 ? "-" : "", out);
+					write_ns(out, (uint64_t)(jd->wire_ns[i] < 0 ? -jd->wire_ns[i] : jd->wire_ns[i]));
+					fputs(" \xc2\xb1 ", out);
+					write_ns(out, (uint64_t)jd->wire_unc_ns[i]);
+					fputs(" one way", out);
+				} else {
+					fputs("one-way time unknown", out);
+				}
+				fputs("</div>", out);
+			}
+			fputs("<div class=\"hostlane\"><h4>", out);
+			esc(h, vx_join_host_name(h->an, jd->host[i]));
+			fprintf(out, "</h4><div class=\"sub\">capture %" PRId64 ", journey %d%s</div><ol>",
+				j->capture_id, j->id, j->reenters_ip_after_encap ? ", double trip through IP" : "");
+			for (size_t x = 0; x < j->nhops; x++) {
+				const struct vx_hop *hp = &j->hops[x];
+				int64_t t = vx_join_aligned(h->an, jd->host[i], hp->ts_ns) - t0;
+				char dt[32];
+
+				if (x == 0 || hp->segment != j->hops[x - 1].segment) {
+					const char *role = vx_journey_segment_role(j, hp->segment);
+
+					if (dec >= 0 && j->hops[dec].segment == hp->segment)
+						role = "decapsulating host";
+					else if (i && !strcmp(role, "sender"))
+						role = hp->segment == j->nsegments - 1 ? "receiver" : "network namespace";
+					fprintf(out, "<li class=\"role\">%s</li>", role);
+				}
+				fmt_dt(dt, sizeof(dt), (uint64_t)(t < 0 ? -t : t));
+				if (t < 0)
+					dt[0] = '-';
+				fprintf(out, "<li%s><span class=\"t\">%s</span>", (int)x == j->encap_hop ? " class=\"enc\"" : "", dt);
+				esc(h, hp->dev ? hp->dev : "-");
+				fputc(' ', out);
+				if (hp->len >= 0)
+					fprintf(out, "len %" PRId64 " ", hp->len);
+				esc(h, vx_event_base(hp->event));
+				if ((int)x == j->encap_hop)
+					fputs(" (encapsulated)", out);
+				if ((int)x == dec && i)
+					fputs(" (decapsulated)", out);
+				fputs("</li>", out);
+			}
+			fputs("</ol></div>", out);
+		}
+		fputs("</div>\n", out);
+	}
+	if (jn->njoined > (size_t)max)
+		fprintf(out, "<p class=\"more\">%zu more joined journeys are not drawn; raise --max-journeys</p>\n",
+			jn->njoined - (size_t)max);
+	fputs("</section>\n", out);
+}
+
 static void write_drops(struct html *h)
 {
 	const struct vx_analysis *an = h->an;
@@ -895,7 +1021,7 @@ static void write_route_requests(struct html *h)
 		fprintf(h->out, "</td><td><b>%s</b></td><td>", vx_route_class_name(q->class));
 		strbuf_reset(&sb);
 		vx_route_explain(q, &sb);
-		html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
+		vx_html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
 		fputs("</td><td>", h->out);
 		if (q->path && q->path->stack && q->path->stack->nframes) {
 			want_stack(h, q->path);
@@ -958,7 +1084,7 @@ static void write_route_events(struct html *h)
 		strbuf_reset(&sb);
 		p = vx_analysis_path_of(an, r);
 		vx_route_event_note(r, p ? p->stack : NULL, &sb);
-		html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
+		vx_html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
 		fputs("</td><td>", h->out);
 		if (p && p->stack && p->stack->nframes) {
 			want_stack(h, p);
@@ -1165,6 +1291,7 @@ static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 			"raise --max-journeys (up to %d) to see more</p>\n", ngroups - (size_t)max, rest,
 			HTML_MAX_GROUPS);
 	}
+	write_joined(&h, max);
 	write_drops(&h);
 	write_unjoined_paths(&h, &gid, max);
 	write_route_requests(&h);

@@ -1,6 +1,7 @@
 /* render-json.c: the JSON report, a contract for later tools and tests:
  * {captures:[...], paths:[...], journeys:[...], journeys_total, journeys_left_out,
- * shapes:[...], other_shape_journeys, routes:[...]} — field names are stable; add, never
+ * shapes:[...], other_shape_journeys, joined_journeys:[...], routes:[...]} — field names are
+ * stable; add, never
  * rename. journeys lists the first --max-journeys (default 1000) in time order.
  */
 #include <inttypes.h>
@@ -11,8 +12,10 @@
 #include "render.h"
 #include "../src/json.h"
 
-static void write_captures(struct json_writer *w, const struct vx_dataset *ds)
+static void write_captures(struct json_writer *w, const struct vx_analysis *an)
 {
+	const struct vx_dataset *ds = an->ds;
+
 	jw_key(w, "captures");
 	jw_start_array(w);
 	for (size_t i = 0; i < ds->ncaptures; i++) {
@@ -30,6 +33,23 @@ static void write_captures(struct json_writer *w, const struct vx_dataset *ds)
 		jw_kuint(w, "first_ts_ns", c->first_ts);
 		jw_kuint(w, "last_ts_ns", c->last_ts);
 		jw_kstring(w, "imported_at", c->imported_at);
+		/* two hosts, one journey: which host, and its clock against the first host's */
+		jw_kstring(w, "host", c->host);
+		jw_kstring(w, "boot_id", c->boot_id);
+		{
+			int h = an->join.capture_host ? an->join.capture_host[i] : -1;
+			const struct vx_host_clock *hc = h >= 0 ? &an->join.hosts[h] : NULL;
+
+			if (hc && hc->known) {
+				jw_kint(w, "clock_offset_ns", hc->offset_ns);
+				jw_kint(w, "clock_uncertainty_ns", hc->uncertainty_ns);
+			} else {
+				jw_key(w, "clock_offset_ns");
+				jw_null(w);
+				jw_key(w, "clock_uncertainty_ns");
+				jw_null(w);
+			}
+		}
 		jw_end_object(w);
 	}
 	jw_end_array(w);
@@ -147,6 +167,108 @@ static void write_hop_ref(struct json_writer *w, const struct vx_hop *hp)
 	}
 }
 
+/* journeys[].hosts (every host of its joined journey, or its own), joined_id, partial (a
+ * report of several hosts, and this journey's other half not found), join_ambiguous */
+static void write_journey_hosts(struct json_writer *w, const struct vx_analysis *an,
+				const struct vx_journey *j, const char *host)
+{
+	const struct vx_joined *jd = j->joined ? &an->join.joined[j->joined - 1] : NULL;
+
+	jw_key(w, "hosts");
+	jw_start_array(w);
+	if (jd) {
+		for (size_t i = 0; i < jd->nparts; i++)
+			jw_string(w, vx_join_host_name(an, jd->host[i]));
+	} else if (host) {
+		jw_string(w, host);
+	}
+	jw_end_array(w);
+	jw_key(w, "joined_id");
+	if (jd)
+		jw_int(w, jd->id);
+	else
+		jw_null(w);
+	jw_kbool(w, "partial", !jd && an->join.nhosts >= 2);
+	jw_kbool(w, "join_ambiguous", j->join_ambiguous);
+}
+
+static void write_clock_ns(struct json_writer *w, const char *key, bool known, int64_t v)
+{
+	if (known) {
+		jw_kint(w, key, v);
+	} else {
+		jw_key(w, key);
+		jw_null(w);
+	}
+}
+
+/* joined_journeys: one packet across hosts, its parts sender first, one time line (the
+ * reference host's clock), the wire between parts */
+static void write_joined(struct json_writer *w, const struct vx_analysis *an)
+{
+	const struct vx_join *jn = &an->join;
+
+	jw_key(w, "joined_journeys");
+	jw_start_array(w);
+	for (size_t k = 0; k < jn->njoined; k++) {
+		const struct vx_joined *jd = &jn->joined[k];
+
+		jw_start_object(w);
+		jw_kint(w, "id", jd->id);
+		jw_kstring(w, "match", jd->inferred ? "inferred" : "headers");
+		jw_kbool(w, "ordered", jd->ordered);
+		jw_key(w, "hosts");
+		jw_start_array(w);
+		for (size_t i = 0; i < jd->nparts; i++)
+			jw_string(w, vx_join_host_name(an, jd->host[i]));
+		jw_end_array(w);
+		jw_key(w, "journey_ids");
+		jw_start_array(w);
+		for (size_t i = 0; i < jd->nparts; i++)
+			jw_int(w, jd->parts[i]->id);
+		jw_end_array(w);
+		jw_key(w, "pkt");
+		write_packet(w, jd->pkt);
+		jw_key(w, "hops");
+		jw_start_array(w);
+		for (size_t i = 0; i < jd->nparts; i++) {
+			const struct vx_journey *j = jd->parts[i];
+			const char *host = vx_join_host_name(an, jd->host[i]);
+
+			if (i) {
+				jw_start_object(w);
+				jw_kstring(w, "event", "wire");
+				jw_kstring(w, "host", NULL);
+				jw_key(w, "from");
+				jw_string(w, vx_join_host_name(an, jd->host[i - 1]));
+				jw_key(w, "to");
+				jw_string(w, host);
+				write_clock_ns(w, "one_way_ns", jd->wire_known[i], jd->wire_ns[i]);
+				write_clock_ns(w, "uncertainty_ns", jd->wire_known[i], jd->wire_unc_ns[i]);
+				jw_end_object(w);
+			}
+			for (size_t h = 0; h < j->nhops; h++) {
+				const struct vx_hop *hp = &j->hops[h];
+
+				jw_start_object(w);
+				jw_kuint(w, "ts_ns", hp->ts_ns);
+				jw_kint(w, "aligned_ts_ns", vx_join_aligned(an, jd->host[i], hp->ts_ns));
+				jw_kstring(w, "host", host);
+				jw_kint(w, "journey_id", j->id);
+				write_hop_ref(w, hp);
+				jw_key(w, "pkt");
+				write_packet(w, hp->pkt);
+				jw_end_object(w);
+			}
+		}
+		jw_end_array(w);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+	jw_kuint(w, "journeys_join_ambiguous", jn->ambiguous);
+	jw_kuint(w, "journeys_inferred_apart", jn->inferred_apart);
+}
+
 static void write_journeys(struct json_writer *w, const struct vx_analysis *an, size_t max)
 {
 	size_t n = an->njourneys < max ? an->njourneys : max;
@@ -162,6 +284,8 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an, 
 		jw_kint(w, "capture_id", j->capture_id);
 		snprintf(skb, sizeof(skb), "0x%" PRIx64, j->skb);
 		jw_kstring(w, "skb", skb);
+		const char *host = vx_join_host_name(an, vx_join_host_of(an, j->capture_id));
+
 		jw_key(w, "hops");
 		jw_start_array(w);
 		for (size_t h = 0; h < j->nhops; h++) {
@@ -169,6 +293,7 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an, 
 
 			jw_start_object(w);
 			jw_kuint(w, "ts_ns", hp->ts_ns);
+			jw_kstring(w, "host", host);
 			write_hop_ref(w, hp);
 			jw_key(w, "route");
 			write_lookup(w, hp->route);
@@ -186,6 +311,7 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an, 
 			jw_null(w);
 		}
 		jw_kbool(w, "reenters_ip_after_encap", j->reenters_ip_after_encap);
+		write_journey_hosts(w, an, j, host);
 		if (j->hops_left_out)
 			jw_kuint(w, "hops_left_out", j->hops_left_out);
 		/* how it ended: "freed" was seen, the others are inferred */
@@ -317,7 +443,7 @@ static int json_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	struct json_writer *w = jw_new_file(out, true);
 
 	jw_start_object(w);
-	write_captures(w, an->ds);
+	write_captures(w, an);
 	write_paths(w, an);
 	write_journeys(w, an, opts && opts->max_journeys > 0 ? (size_t)opts->max_journeys :
 			   VX_ANALYSIS_MAX_JOURNEYS);
@@ -325,6 +451,7 @@ static int json_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 		jw_destroy(w);
 		return -1;
 	}
+	write_joined(w, an);
 	write_routes(w, an);
 	write_drops(w, an);
 	/* what the reader must know before trusting the rest */

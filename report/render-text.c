@@ -131,7 +131,7 @@ static void write_latencies(FILE *out, const struct vx_journey *j, const struct 
 	}
 }
 
-static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
+static void write_journey(FILE *out, const struct vx_journey *j, size_t same, const struct vx_analysis *an)
 {
 	struct strbuf head = STRBUF_INIT;
 
@@ -227,7 +227,196 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same)
 		put_wrapped(out, sb.buf, 7);
 		strbuf_release(&sb);
 	}
+	if (an && an->join.nhosts >= 2) {
+		const char *host = vx_join_host_name(an, vx_join_host_of(an, j->capture_id));
+		const struct vx_journey *k = vx_join_kept(an, j);
+
+		fprintf(out, "  on host ");
+		put_clean(out, host ? host : "unknown", 0, 0);
+		if (k)
+			j = k;	/* a shape's first journey is a copy: the marks are on the kept one */
+		if (!k)
+			fprintf(out, "; not among the kept journeys, so not joined (raise --max-journeys)\n");
+		else if (j->joined)
+			fprintf(out, "; joined with another host's half as joined journey %d (below)\n", j->joined);
+		else if (j->join_ambiguous)
+			fprintf(out, "; partial: its packet matches more than one journey of a host, left apart\n");
+		else
+			fprintf(out, "; partial: no other host's capture holds this packet\n");
+	}
 	fputc('\n', out);
+}
+
+/* the receive of part @i (after the first) on the tunnel device the part before it sent
+ * the packet through: where the other host took the outer headers off; -1 when none */
+static int joined_decap_hop(const struct vx_joined *jd, size_t i)
+{
+	const struct vx_journey *j = jd->parts[i], *prev = i ? jd->parts[i - 1] : NULL;
+
+	if (j->decap_hop >= 0)
+		return j->decap_hop;
+	if (!prev || !prev->encap)
+		return -1;
+	for (size_t h = 1; h < j->nhops; h++)
+		if (j->hops[h].dev && strstr(j->hops[h].event, "receive") &&
+		    (prev->tunnel_dev ? !strcmp(j->hops[h].dev, prev->tunnel_dev) : !strncmp(j->hops[h].dev, "vxlan", 5)))
+			return (int)h;
+	return -1;
+}
+
+/* the role of stretch @seg of part @i of a joined journey: a part after the first starts
+ * where the wire ends, so it has no sender */
+static const char *joined_role(const struct vx_joined *jd, size_t i, int seg)
+{
+	const struct vx_journey *j = jd->parts[i];
+	const char *r = vx_journey_segment_role(j, seg);
+	int d = joined_decap_hop(jd, i);
+
+	if (d >= 0 && j->hops[d].segment == seg)
+		return "decapsulating host";
+
+	if (i > 0 && !strcmp(r, "sender"))
+		return seg == j->nsegments - 1 ? "receiver" : "network namespace";
+	if (i + 1 < jd->nparts && !strcmp(r, "receiver"))
+		return "network namespace";
+	return r;
+}
+
+static void fmt_sdelta(char *buf, size_t n, int64_t d)
+{
+	uint64_t a = d < 0 ? (uint64_t)-d : (uint64_t)d;
+
+	if (a < 10000000)
+		snprintf(buf, n, "%c%7.1f us", d < 0 ? '-' : '+', a / 1000.0);
+	else
+		snprintf(buf, n, "%c%7.1f ms", d < 0 ? '-' : '+', a / 1e6);
+}
+
+/* one packet across hosts: each host's stretch with its hops on one time line (the
+ * reference host's clock), and the wire between them */
+static void write_joined(FILE *out, const struct vx_analysis *an, const struct vx_joined *jd)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int64_t t0 = vx_join_aligned(an, jd->host[0], jd->parts[0]->hops[0].ts_ns), prev = t0;
+
+	strbuf_addf(&sb, "joined journey %d: ", jd->id);
+	vx_joined_describe(jd, &sb);
+	SGR(out, SGR_BOLD);
+	put_wrapped(out, sb.buf, 2);
+	SGR(out, SGR_OFF);
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "  across ");
+	for (size_t i = 0; i < jd->nparts; i++)
+		strbuf_addf(&sb, "%s%s (journey %d)", i ? " → " : "", vx_join_host_name(an, jd->host[i]),
+			    jd->parts[i]->id);
+	if (!jd->ordered)
+		strbuf_addstr(&sb, "; order not told by the hops");
+	put_wrapped(out, sb.buf, 4);
+	strbuf_release(&sb);
+	for (size_t i = 0; i < jd->nparts; i++) {
+		const struct vx_journey *j = jd->parts[i];
+
+		if (i) {
+			char d[32], u[32];
+
+			fprintf(out, "  == wire ");
+			put_clean(out, vx_join_host_name(an, jd->host[i - 1]), 0, 0);
+			fprintf(out, " → ");
+			put_clean(out, vx_join_host_name(an, jd->host[i]), 0, 0);
+			if (jd->wire_known[i]) {
+				fmt_ns(d, sizeof(d), (uint64_t)(jd->wire_ns[i] < 0 ? -jd->wire_ns[i] : jd->wire_ns[i]));
+				fmt_ns(u, sizeof(u), (uint64_t)jd->wire_unc_ns[i]);
+				fprintf(out, ": one way %s%s ± %s\n", jd->wire_ns[i] < 0 ? "-" : "", d, u);
+			} else {
+				fprintf(out, ": one-way time unknown (no packets both ways to align the clocks)\n");
+			}
+		}
+		fprintf(out, "  == host ");
+		put_clean(out, vx_join_host_name(an, jd->host[i]), 0, 0);
+		fprintf(out, " (capture %" PRId64 ", journey %d)\n", j->capture_id, j->id);
+		for (size_t h = 0; h < j->nhops; h++) {
+			const struct vx_hop *hp = &j->hops[h];
+			int64_t t = vx_join_aligned(an, jd->host[i], hp->ts_ns);
+			char d[32], len[24] = "";
+
+			if (h == 0 || hp->segment != j->hops[h - 1].segment)
+				fprintf(out, "  -- %s\n", joined_role(jd, i, hp->segment));
+			if (i && h == 0)	/* from the hop the packet left the host before at */
+				prev = vx_join_aligned(an, jd->host[i - 1], jd->parts[i - 1]->hops[jd->send_hop[i]].ts_ns);
+			if (i == 0 && h == 0)
+				snprintf(d, sizeof(d), "%11s", "start");
+			else
+				fmt_sdelta(d, sizeof(d), t - prev);
+			prev = t;
+			if (hp->len >= 0)
+				snprintf(len, sizeof(len), "len %" PRId64, hp->len);
+			fprintf(out, "  %s  ", d);
+			put_clean(out, hp->dev ? hp->dev : "-", 14, 14);
+			fprintf(out, " %-8s ", len);
+			put_clean(out, vx_event_base(hp->event), 22, 22);
+			fputc('\n', out);
+			if ((int)h == j->encap_hop) {
+				SGR(out, SGR_ENCAP);
+				fprintf(out, "%14s^ %s encapsulation, then back up through IP\n", "", j->encap);
+				SGR(out, SGR_OFF);
+			}
+			if ((int)h == joined_decap_hop(jd, i) && i) {
+				fprintf(out, "%14s^ decapsulated by ", "");
+				put_clean(out, hp->dev, 0, 0);
+				fputc('\n', out);
+			}
+		}
+	}
+	{
+		char d[32];
+		const struct vx_journey *l = jd->parts[jd->nparts - 1];
+
+		fmt_ns(d, sizeof(d), (uint64_t)(vx_join_aligned(an, jd->host[jd->nparts - 1], l->hops[l->nhops - 1].ts_ns) - t0));
+		fprintf(out, "  %s end to end%s\n\n", d, jd->wire_known[1] ? "" : " (clocks not aligned)");
+	}
+}
+
+/* the hosts of the report, their clocks, and the joined journeys */
+static void write_hosts(FILE *out, const struct vx_analysis *an, size_t max)
+{
+	const struct vx_join *jn = &an->join;
+
+	if (jn->nhosts < 2)
+		return;
+	fprintf(out, "%zu hosts:", jn->nhosts);
+	for (size_t h = 0; h < jn->nhosts; h++) {
+		const struct vx_host_clock *hc = &jn->hosts[h];
+		char o[32], u[32];
+
+		fprintf(out, "\n  ");
+		put_clean(out, hc->name, 0, 0);
+		if (hc->reference) {
+			fprintf(out, ": the reference clock");
+		} else if (hc->known) {
+			fmt_ns(o, sizeof(o), (uint64_t)(hc->offset_ns < 0 ? -hc->offset_ns : hc->offset_ns));
+			fmt_ns(u, sizeof(u), (uint64_t)hc->uncertainty_ns);
+			fprintf(out, ": clock %s%s ± %s against %s (from %zu packets across the wire)",
+				hc->offset_ns < 0 ? "-" : "+", o, u, jn->hosts[0].name, hc->samples);
+		} else {
+			fprintf(out, ": clock offset unknown (needs packets both ways with %s)", jn->hosts[0].name);
+		}
+	}
+	fprintf(out, "\n%zu joined journeys (one packet on several hosts", jn->njoined);
+	if (jn->njoined > jn->inferred)
+		fprintf(out, ", %zu matched by their headers", jn->njoined - jn->inferred);
+	if (jn->inferred)
+		fprintf(out, ", %zu inferred without headers from their flow, lengths and order", jn->inferred);
+	fputc(')', out);
+	if (jn->inferred_apart)
+		fprintf(out, "; %zu journeys without headers left apart: their flow's sends and receives do not pair up",
+			jn->inferred_apart);
+	if (jn->ambiguous)
+		fprintf(out, "; %zu journeys left apart: their packet matched more than one journey of a host", jn->ambiguous);
+	fprintf(out, "\n\n");
+	for (size_t k = 0; k < jn->njoined && k < max; k++)
+		write_joined(out, an, &jn->joined[k]);
+	if (jn->njoined > max)
+		fprintf(out, "... %zu more joined journeys (--max-journeys N shows more)\n\n", jn->njoined - max);
 }
 
 /* the drop summary: journeys that died, by reason and place, most frequent first */
@@ -378,7 +567,7 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	if (vx_journey_groups(an, &groups, &ngroups) < 0)
 		return -1;
 	for (size_t g = 0; g < ngroups && g < max; g++) {
-		write_journey(out, groups[g].first, groups[g].count);
+		write_journey(out, groups[g].first, groups[g].count, an);
 		if (groups[g].agg && groups[g].count > 1) {
 			write_latencies(out, groups[g].first, groups[g].agg);
 			fputc('\n', out);
@@ -391,6 +580,7 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 		fprintf(out, "... %zu journeys of rarer shapes beyond the %d kept, counted only\n\n",
 			an->other_shape_journeys, VX_MAX_SHAPES);
 	free(groups);
+	write_hosts(out, an, max);
 	write_drops(out, an);
 	for (size_t i = 0; i < an->nroutes; i++)
 		write_route(out, &an->routes[i]);

@@ -1,5 +1,6 @@
 /* cmd-import.c: `vxanalyze import FILE...` — detect each file's format, stream it into the
- * store as one capture in one transaction, and say what was kept and what was not.
+ * store as one capture in one transaction, and say what was kept and what was not; a
+ * vxanalyze database has its captures copied (store_merge).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,6 +35,8 @@ static const struct vx_opt_doc import_opts[] = {
 	{ .key = VX_OPT_LONG(1), .name = "kallsyms", .arg = "FILE",
 	  .help = "kernel symbols for captures that hold raw addresses",
 	  .complete = VX_COMPLETE_FILE },
+	{ .key = VX_OPT_LONG(2), .name = "host", .arg = "NAME",
+	  .help = "the host the capture was made on (shown by report, used to join two hosts' journeys); a vxanalyze database keeps its own" },
 	{ .key = 'q', .name = "quiet",
 	  .help = "print errors only: no summary, no warnings, no progress bar" },
 	{ .key = 'v', .name = "verbose", .help = "also say how long each import took" },
@@ -42,15 +45,53 @@ static const struct vx_opt_doc import_opts[] = {
 
 const struct vx_cmd_doc vx_doc_import = {
 	.name = "import",
-	.summary = "import captures (ftrace text, perf.data, perf script, trace.dat)",
-	.synopsis = "[-d DB] [--format NAME] [--kallsyms FILE] FILE...",
+	.summary = "import captures (ftrace text, perf.data, perf script, trace.dat, vxanalyze database)",
+	.synopsis = "[-d DB] [--format NAME] [--kallsyms FILE] [--host NAME] FILE...",
 	.description =
 		"Import capture files into the database, one capture per file ('-' reads standard input).\n"
 		"The format is detected from the content unless --format is given. An import that takes\n"
-		"longer than a second shows a progress bar on standard error when it is a terminal.\n",
+		"longer than a second shows a progress bar on standard error when it is a terminal.\n"
+		"A FILE that is a vxanalyze database (another host's recording) has all its captures\n"
+		"copied in one transaction, with their host name and boot id; a capture that is here\n"
+		"already (same boot id, first and last event time and event count) is skipped.\n",
 	.opts = import_opts,
 	.operands = VX_COMPLETE_FILE,
 };
+
+/* import_db - the captures of another vxanalyze database */
+static int import_db(struct vx_store *st, const char *path, const char *host)
+{
+	struct store_merged *m;
+	size_t n, added = 0;
+
+	if (vx_import_database(st, path, host, &m, &n) < 0) {
+		vx_report_error();
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (m[i].dup_of) {
+			vx_warn("%s: capture %" PRId64 " is capture %" PRId64 " here already (boot id %s, same times and events); skipped",
+				path, m[i].from_id, m[i].dup_of, m[i].boot_id[0] ? m[i].boot_id : "unknown");
+			continue;
+		}
+		added++;
+		if (vx_verbosity >= 0)
+			printf("%s: capture %" PRId64 " from its capture %" PRId64 ", host %s, %" PRIu64 " events\n",
+			       path, m[i].id, m[i].from_id, m[i].host[0] ? m[i].host : "unknown", m[i].events);
+	}
+	free(m);
+	if (!n) {
+		vx_error("%s: a vxanalyze database without captures; nothing imported", path);
+		vx_report_error();
+		return -1;
+	}
+	if (!added) {
+		vx_error("%s: every capture of it is here already; nothing imported", path);
+		vx_report_error();
+		return -1;
+	}
+	return 0;
+}
 
 static int import_one(struct vx_store *st, const char *path, const struct vx_format *forced,
 		      const struct vx_import_opts *opts)
@@ -112,6 +153,7 @@ int cmd_import(int argc, char **argv)
 			}
 			break;
 		case VX_OPT_LONG(1): opts.kallsyms = optarg; break;
+		case VX_OPT_LONG(2): opts.host = optarg; break;
 		case 'q': case 'v': break;	/* vx_verbosity */
 		case 'h': vx_help_write(&vx_doc_import, stdout); return 0;
 		default: return vx_usage_error(&vx_doc_import);
@@ -127,7 +169,8 @@ int cmd_import(int argc, char **argv)
 		return 1;
 	}
 	for (int i = optind; i < argc; i++)
-		if (import_one(st, argv[i], forced, &opts) < 0)
+		if (!forced && vx_import_is_database(argv[i]) ? import_db(st, argv[i], opts.host) < 0
+							       : import_one(st, argv[i], forced, &opts) < 0)
 			failed++;
 	store_close(st);
 	return failed ? 1 : 0;

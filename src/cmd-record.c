@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "error.h"
 #include "help.h"
+#include "progress.h"
 #include "record.h"
 #include "store.h"
 #include "strbuf.h"
@@ -59,7 +60,15 @@ const struct vx_cmd_doc vx_doc_record = {
 		"Without kprobes in the kernel the tracepoints are recorded alone (said once on stderr).\n"
 		"Ctrl-C (SIGINT) or SIGTERM is passed to CMD; what was recorded is kept. The exit\n"
 		"status is 0 when the recording worked (CMD's own status is printed), 1 when it failed,\n"
-		"2 for a usage error. Events captured and lost are printed at the end, not while CMD runs.\n",
+		"2 for a usage error.\n"
+		"\n"
+		"While CMD runs, a status line on the terminal's last row shows the events captured\n"
+		"and lost so far, every 0.5 s: CMD's output scrolls above it (the rest of the screen\n"
+		"is a scrolling region), and the row is cleared when CMD ends. ftrace counts the\n"
+		"events the kernel wrote into the instance's rings (half the ring entries: each event\n"
+		"comes with its stack) and the events lost to overrun (halved the same way); perf\n"
+		"counts the samples and the lost records moved into the spool. Only when standard\n"
+		"error is a terminal of 4 rows or more, never with -q.\n",
 	.opts = record_opts,
 	.stop_at_operand = true,
 	.operands = VX_COMPLETE_COMMAND,
@@ -92,6 +101,20 @@ static void print_lost(uint64_t total, const struct vx_record_result *res)
 	printf("%s\n", res->ncpus ? ")" : "");
 }
 
+/* show_status - the live status line while the command runs (ctx: the status line) */
+static void show_status(void *ctx, const struct vx_record_status *st)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	strbuf_addstr(&sb, "vxanalyze record: ");
+	if (st->events_known)
+		strbuf_addf(&sb, "%llu events, %llu lost, ", (unsigned long long)st->events,
+			    (unsigned long long)st->lost);
+	strbuf_addf(&sb, "%.1f MiB spooled, %.1f s", st->spooled_bytes / 1048576.0, st->seconds);
+	vx_status_line_show(ctx, sb.buf);
+	strbuf_release(&sb);
+}
+
 static void describe_status(struct strbuf *sb, const struct vx_record_result *res)
 {
 	if (!res->cmd_started)
@@ -116,13 +139,14 @@ struct record_outcome {
  * record_into_store - phase 2 of cmd_record: run the recording of @o into a new capture of
  * @db named after @cmd, committed when it worked, rolled back when not. 0 or -1 (reported).
  */
-static int record_into_store(const struct vx_record_opts *o, const char *db, char **cmd,
+static int record_into_store(struct vx_record_opts *o, const char *db, char **cmd,
 			     struct vx_record_result *res, struct record_outcome *out)
 {
 	struct strbuf source = STRBUF_INIT;
+	struct vx_status_line *line;
 	struct vx_store *st;
 	struct vx_sink *sink;
-	int ret = -1;
+	int ret = -1, rec;
 
 	strbuf_addstr(&source, "record:");
 	for (int i = 0; cmd[i]; i++)
@@ -139,7 +163,15 @@ static int record_into_store(const struct vx_record_opts *o, const char *db, cha
 	}
 	vx_info("recording %s with the %s backend into %s", source.buf + strlen("record: "),
 		o->backend == VX_BACKEND_PERF ? "perf" : "ftrace", db);
-	if (vx_record(o, sink, res) < 0) {
+	/* a live status line on the terminal's last row while the command runs (progress.h) */
+	line = vx_status_line_new();
+	if (line) {
+		o->status = show_status;
+		o->status_ctx = line;
+	}
+	rec = vx_record(o, sink, res);
+	vx_status_line_end(line);
+	if (rec < 0) {
 		describe_status(&out->status, res);
 		vx_report_error();
 		store_import_rollback(st);

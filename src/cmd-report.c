@@ -13,102 +13,11 @@
 #include "error.h"
 #include "help.h"
 #include "store.h"
+#include "store-source.h"
 #include "strbuf.h"
 #include "../report/analysis.h"
 #include "../report/filter.h"
 #include "../report/render.h"
-
-/* ---- the analysis' event source: the store's cursors ---- */
-
-struct store_source {
-	struct vx_store *st;
-	int64_t capture;
-	vx_rec_fn fn;
-	void *arg;
-	struct store_row *row;	/* during a route events callback */
-};
-
-static int src_captures(void *priv, struct vx_dataset *ds)
-{
-	struct store_source *s = priv;
-
-	return store_load(s->st, s->capture, false, ds);
-}
-
-static int src_paths_each(void *priv, int (*fn)(void *arg, const struct vx_path_row *p), void *arg)
-{
-	struct store_source *s = priv;
-
-	return store_paths_each(s->st, s->capture, fn, arg);
-}
-
-static int pass_rec(void *arg, const struct vx_rec *r, struct store_row *row)
-{
-	struct store_source *s = arg;
-
-	(void)row;
-	return s->fn(s->arg, r);
-}
-
-/* the row is kept for src_row_fields() during the callback */
-static int pass_rec_row(void *arg, const struct vx_rec *r, struct store_row *row)
-{
-	struct store_source *s = arg;
-	int ret;
-
-	s->row = row;
-	ret = s->fn(s->arg, r);
-	s->row = NULL;
-	return ret;
-}
-
-static size_t src_row_fields(void *priv, struct arena *a, struct vx_field **out)
-{
-	struct store_source *s = priv;
-
-	return store_row_fields(s->row, a, out);
-}
-
-static int src_journey_events_each(void *priv, vx_rec_fn fn, void *arg)
-{
-	struct store_source *s = priv;
-
-	s->fn = fn;
-	s->arg = arg;
-	return store_events_by_skb_each(s->st, s->capture, pass_rec_row, s);
-}
-
-static int src_route_events_each(void *priv, vx_rec_fn fn, void *arg)
-{
-	struct store_source *s = priv;
-
-	s->fn = fn;
-	s->arg = arg;
-	return store_route_events_each(s->st, s->capture, pass_rec_row, s);
-}
-
-static int src_names_each(void *priv, int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg)
-{
-	struct store_source *s = priv;
-
-	return store_event_names_each(s->st, s->capture, fn, arg);
-}
-
-static int src_events_each(void *priv, vx_rec_fn fn, void *arg)
-{
-	struct store_source *s = priv;
-
-	s->fn = fn;
-	s->arg = arg;
-	return store_events_each(s->st, s->capture, pass_rec, s);
-}
-
-static int src_event_fields(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n)
-{
-	struct store_source *s = priv;
-
-	return store_event_fields(s->st, id, a, out, n);
-}
 
 static const struct vx_choice *renderer_choice(size_t i)
 {
@@ -160,7 +69,10 @@ const struct vx_cmd_doc vx_doc_report = {
 		    "[--color WHEN]",
 	.description =
 		"Explain the packet journeys (events joined by skb address) and the distinct kernel\n"
-		"paths (stacks) of the stored captures: layers, IP-layer passes, encapsulation.\n",
+		"paths (stacks) of the stored captures: layers, IP-layer passes, encapsulation.\n"
+		"Captures of several hosts (vxanalyze import OTHER.db) are joined: the journeys that\n"
+		"carry the same packet (its headers) on two hosts become one, with each host's clock\n"
+		"offset estimated from the packets that crossed the wire both ways.\n",
 	.opts = report_opts,
 };
 
@@ -173,17 +85,7 @@ int cmd_report(int argc, char **argv)
 	struct vx_analysis an;
 	struct vx_analysis_opts aopts = { 0 };
 	struct store_source ssrc = { 0 };
-	const struct vx_event_source src = {
-		.priv = &ssrc,
-		.captures = src_captures,
-		.paths_each = src_paths_each,
-		.journey_events_each = src_journey_events_each,
-		.route_events_each = src_route_events_each,
-		.names_each = src_names_each,
-		.events_each = src_events_each,
-		.event_fields = src_event_fields,
-		.row_fields = src_row_fields,
-	};
+	struct vx_event_source src;
 	struct strbuf tmp = STRBUF_INIT;
 	enum vx_color color = VX_COLOR_AUTO;
 	struct vx_filter *filter = NULL;
@@ -249,8 +151,7 @@ int cmd_report(int argc, char **argv)
 		vx_filter_free(filter);
 		return 1;
 	}
-	ssrc.st = st;
-	ssrc.capture = capture;
+	store_source_init(&ssrc, &src, st, capture);
 	/* journeys kept in detail: what the JSON lists (and at least enough to number the
 	 * shapes' first journeys without a second walk, most of the time) */
 	aopts.max_journeys = ropts.max_journeys > VX_ANALYSIS_MAX_JOURNEYS ? (size_t)ropts.max_journeys :

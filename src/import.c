@@ -1,8 +1,10 @@
 /* import.c: the one import pipeline (see import.h): input → format → store sink → commit.
  * Must not: print, or know any format's details.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "import.h"
@@ -28,7 +30,8 @@ int vx_import_input(struct vx_store *st, struct vx_input *in, const struct vx_fo
 	if (!sink)
 		return -1;
 	vx_error_clear();
-	if (fmt->import(in, sink, opts) < 0) {
+	if (fmt->import(in, sink, opts) < 0 ||
+	    (opts && opts->host && vx_sink_meta(sink, "hostname", opts->host) < 0)) {
 		store_import_rollback(st);
 		return -1;
 	}
@@ -57,4 +60,23 @@ int vx_import_file(struct vx_store *st, const char *path, const struct vx_format
 	r = vx_import_input(st, in, forced, opts, res);
 	vx_input_close(in);
 	return r;
+}
+
+bool vx_import_is_database(const char *path)
+{
+	static const char magic[16] = "SQLite format 3";	/* with its NUL */
+	char head[16];
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+	bool is = fd >= 0 && read(fd, head, sizeof(head)) == (ssize_t)sizeof(head) &&
+		  !memcmp(head, magic, sizeof(magic));
+
+	if (fd >= 0)
+		close(fd);
+	return is;
+}
+
+int vx_import_database(struct vx_store *st, const char *path, const char *host,
+		       struct store_merged **out, size_t *n)
+{
+	return store_merge(st, path, host, out, n);
 }

@@ -42,4 +42,11 @@ int vx_import_file(struct vx_store *st, const char *path, const struct vx_format
 int vx_import_input(struct vx_store *st, struct vx_input *in, const struct vx_format *forced,
 		    const struct vx_import_opts *opts, struct vx_import_result *res);
 
+/* vx_import_is_database - @path is an SQLite database (its 16-byte magic); "-" never is */
+bool vx_import_is_database(const char *path);
+/* vx_import_database - the captures of the vxanalyze database @path into @st (store_merge():
+ * one transaction, captures already here skipped); *@out per capture (caller frees) */
+int vx_import_database(struct vx_store *st, const char *path, const char *host,
+		       struct store_merged **out, size_t *n);
+
 #endif

@@ -25,6 +25,7 @@ static const struct vx_command commands[] = {
 	{ &vx_doc_import, cmd_import },
 	{ &vx_doc_report, cmd_report },
 	{ &vx_doc_query, cmd_query },
+	{ &vx_doc_diff, cmd_diff },
 	{ &vx_doc_captures, cmd_captures },
 	{ &vx_doc_record, cmd_record },
 	{ &vx_doc_probes, cmd_probes },

@@ -117,6 +117,8 @@ struct vx_capture {
 	uint64_t skipped;
 	bool truncated;
 	uint64_t first_ts, last_ts;
+	const char *host;	/* meta "hostname" (recorded, or import --host), NULL when unknown */
+	const char *boot_id;	/* meta "boot_id" (recorded), NULL when unknown */
 };
 
 struct vx_stack {

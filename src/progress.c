@@ -1,5 +1,7 @@
-/* progress.c: the import progress bar (see progress.h). Redrawn at most ten times a
- * second, on one line ("\r" + erase to the end), cleared when the import ends.
+/* progress.c: the import progress bar and record's status line (see progress.h). The bar
+ * is redrawn at most ten times a second, on one line ("\r" + erase to the end), cleared when
+ * the import ends; the status line is drawn on the terminal's last row, outside the
+ * scrolling region (DECSTBM), with the cursor saved and restored around each drawing.
  */
 #include "progress.h"
 
@@ -8,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -99,4 +102,72 @@ void vx_progress_end(struct vx_progress *p)
 		fflush(stderr);
 	}
 	free(p);
+}
+
+/* ---- record's status line ---- */
+
+struct vx_status_line {
+	int rows, cols;		/* the terminal's size when the region was last set */
+};
+
+static int term_size(int *rows, int *cols)
+{
+	struct winsize ws;
+
+	if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) < 0 || ws.ws_row < 4 || ws.ws_col < 20)
+		return -1;
+	*rows = ws.ws_row;
+	*cols = ws.ws_col;
+	return 0;
+}
+
+/* the scrolling region is rows 1..@rows-1; the cursor stays where the output goes on */
+static void set_region(int rows)
+{
+	/* a new line first: when the cursor is on the last row, the screen scrolls up one so
+	 * that nothing printed is covered by the status row */
+	fprintf(stderr, "\n\0337\033[1;%dr\0338\033[1A", rows - 1);
+}
+
+struct vx_status_line *vx_status_line_new(void)
+{
+	struct vx_status_line *s;
+	int rows, cols;
+
+	if (vx_verbosity < 0 || isatty(STDERR_FILENO) != 1 || term_size(&rows, &cols) < 0)
+		return NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->rows = rows;
+	s->cols = cols;
+	set_region(rows);
+	fflush(stderr);
+	return s;
+}
+
+void vx_status_line_show(struct vx_status_line *s, const char *text)
+{
+	int rows, cols;
+
+	if (!s)
+		return;
+	if (term_size(&rows, &cols) == 0 && (rows != s->rows || cols != s->cols)) {
+		/* resized: the region follows (the old status row scrolls away with the rest) */
+		fprintf(stderr, "\0337\033[%d;1H\033[2K\0338", s->rows);
+		s->rows = rows;
+		s->cols = cols;
+		set_region(rows);
+	}
+	fprintf(stderr, "\0337\033[%d;1H\033[2K%.*s\0338", s->rows, s->cols - 1, text);
+	fflush(stderr);
+}
+
+void vx_status_line_end(struct vx_status_line *s)
+{
+	if (!s)
+		return;
+	/* the whole screen scrolls again (this homes the cursor: save and restore around it),
+	 * and the status row is cleared */
+	fprintf(stderr, "\0337\033[r\033[%d;1H\033[2K\0338", s->rows);
+	fflush(stderr);
+	free(s);
 }

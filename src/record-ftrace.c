@@ -188,7 +188,19 @@ static uint64_t stat_value(const char *text, const char *key)
 	return 0;
 }
 
-/* count_lost - per CPU: events overwritten (overrun) or dropped, from per_cpu/cpuN/stats */
+/* lost_events - events lost on one CPU from its per_cpu/cpuN/stats: ring entries
+ * overwritten (overrun) or dropped. With options/stacktrace (always on here) every event
+ * is two entries, itself and its kernel_stack, so the events are half the entries (an odd
+ * one out is an event whose stack went too: it counts as one) */
+static uint64_t lost_events(const char *stats)
+{
+	uint64_t entries = stat_value(stats, "overrun") + stat_value(stats, "commit overrun") +
+			   stat_value(stats, "dropped events");
+
+	return (entries + 1) / 2;
+}
+
+/* count_lost - per CPU: events lost (lost_events) */
 static void count_lost(struct vx_recording *r, struct ftrace_be *f)
 {
 	for (int c = 0; c < r->ncpus; c++) {
@@ -199,10 +211,37 @@ static void count_lost(struct vx_recording *r, struct ftrace_be *f)
 		s = tracefs_instance_file_read(f->inst, file, NULL);
 		if (!s)
 			continue;
-		r->lost_cpu[c] += stat_value(s, "overrun") + stat_value(s, "commit overrun") +
-				  stat_value(s, "dropped events");
+		r->lost_cpu[c] += lost_events(s);
 		free(s);
 	}
+}
+
+/* ftrace_counts - events written so far (in the ring or read out of it) and ring entries
+ * lost, summed over the CPUs' per_cpu/cpuN/stats; -1 when no stats file could be read.
+ * With options/stacktrace every event is followed by its kernel_stack entry, so the events
+ * are half the entries, and so are the lost ones (lost_events(), as in the summary). */
+static int ftrace_counts(struct vx_recording *r, uint64_t *events, uint64_t *lost)
+{
+	struct ftrace_be *f = r->be;
+	uint64_t entries = 0;
+	int read = 0;
+
+	*events = *lost = 0;
+	for (int c = 0; c < r->ncpus; c++) {
+		char file[64];
+		char *s;
+
+		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", c);
+		s = tracefs_instance_file_read(f->inst, file, NULL);
+		if (!s)
+			continue;
+		read++;
+		entries += stat_value(s, "entries") + stat_value(s, "read events");
+		*lost += lost_events(s);
+		free(s);
+	}
+	*events = entries / 2;
+	return read ? 0 : -1;
 }
 
 /* ftrace_disable - tracing off; the full pages, then the last partial page of each CPU */
@@ -404,6 +443,7 @@ const struct vx_rec_backend vx_rec_ftrace = {
 	.setup = ftrace_setup,
 	.enable = ftrace_enable,
 	.drain = ftrace_drain,
+	.counts = ftrace_counts,
 	.disable = ftrace_disable,
 	.decode = ftrace_decode,
 	.teardown = ftrace_teardown,

@@ -94,6 +94,8 @@ struct vx_recording {
  *            something stays (vx_error set only if @report)
  * @decode:   read the spool into r->sink (after teardown: the kernel is already clean);
  *            adds loss it finds in the data to r->lost_cpu
+ * @counts:   events written and lost so far, for the live status (struct vx_record_status
+ *            says what each backend counts); -1 when it cannot tell
  * @release:  free r->be (last, on every path)
  */
 struct vx_rec_backend {
@@ -104,6 +106,7 @@ struct vx_rec_backend {
 	int (*disable)(struct vx_recording *r);
 	int (*teardown)(struct vx_recording *r, bool report);
 	int (*decode)(struct vx_recording *r);
+	int (*counts)(struct vx_recording *r, uint64_t *events, uint64_t *lost);
 	void (*release)(struct vx_recording *r);
 };
 

@@ -52,6 +52,7 @@ struct vx_perf {
 	size_t *wlen;
 	int *map_cpu;			/* mmap index -> CPU number */
 	int nmaps;
+	uint64_t samples, lost;		/* copied into the spool so far (live status) */
 };
 
 static int silent(enum libperf_print_level level, const char *fmt, va_list ap)
@@ -369,6 +370,10 @@ static int perf_drain(struct vx_recording *r)
 			break;
 		if (perf_mmap__read_init(map) == 0) {
 			while (ret == 0 && (e = perf_mmap__read_event(map)) != NULL) {
+				if (e->header.type == PERF_RECORD_SAMPLE)
+					p->samples++;
+				else if (e->header.type == PERF_RECORD_LOST)
+					p->lost += e->lost.lost;
 				ret = spool_add(r, p, i, e);
 				perf_mmap__consume(map);
 			}
@@ -377,6 +382,16 @@ static int perf_drain(struct vx_recording *r)
 		i++;
 	}
 	return ret;
+}
+
+/* perf_counts - the sample records and lost counts copied into the spool so far */
+static int perf_counts(struct vx_recording *r, uint64_t *events, uint64_t *lost)
+{
+	struct vx_perf *p = r->be;
+
+	*events = p->samples;
+	*lost = p->lost;
+	return 0;
 }
 
 static int perf_disable(struct vx_recording *r)
@@ -483,6 +498,7 @@ const struct vx_rec_backend vx_rec_perf = {
 	.setup = perf_setup,
 	.enable = perf_enable,
 	.drain = perf_drain,
+	.counts = perf_counts,
 	.disable = perf_disable,
 	.teardown = perf_teardown,
 	.decode = perf_decode,

@@ -282,6 +282,22 @@ void vx_record_result_release(struct vx_record_result *res)
 	res->ncpus = 0;
 }
 
+/* write_boot_id - meta "boot_id": this boot's id (/proc/sys/kernel/random/boot_id), which
+ * tells captures of two hosts apart and a capture imported twice (src/store-merge.c) */
+static int write_boot_id(struct vx_recording *r)
+{
+	char id[64];
+	FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+	bool ok = f && fgets(id, sizeof(id), f);
+
+	if (f)
+		fclose(f);
+	if (!ok)
+		return 0;	/* not fatal: the capture stays usable, only not deduplicated */
+	id[strcspn(id, "\n")] = '\0';
+	return *id ? vx_sink_meta(r->sink, "boot_id", id) : 0;
+}
+
 static int write_meta(struct vx_recording *r)
 {
 	struct utsname u;
@@ -293,6 +309,7 @@ static int write_meta(struct vx_recording *r)
 		ret |= vx_sink_meta(r->sink, "hostname", u.nodename);
 		ret |= vx_sink_meta(r->sink, "machine", u.machine);
 	}
+	ret |= write_boot_id(r);
 	ret |= vx_sink_meta(r->sink, "backend", r->backend->name);
 	if (r->clock)
 		ret |= vx_sink_meta(r->sink, "clock", r->clock);
@@ -486,10 +503,29 @@ static void cloexec_since(const struct fd_snapshot *s)
 	closedir(d);
 }
 
+static double monotonic_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* report_status - the backend's counters to the options' status callback */
+static void report_status(struct vx_recording *r, double seconds)
+{
+	struct vx_record_status st = { .spooled_bytes = r->spooled_bytes, .seconds = seconds };
+
+	st.events_known = r->backend->counts && r->backend->counts(r, &st.events, &st.lost) == 0;
+	r->o->status(r->o->status_ctx, &st);
+}
+
 /* run_command - fork/exec the command and wait for it while the backend moves the rings
- * into the spool; SIGINT/SIGTERM are forwarded to the command (see on_signal) */
+ * into the spool (and reports its counters every VX_RECORD_STATUS_MS when asked);
+ * SIGINT/SIGTERM are forwarded to the command (see on_signal) */
 static int run_command(struct vx_recording *r, struct vx_record_result *res)
 {
+	double start, last_status;
 	pid_t pid;
 	int status;
 
@@ -510,10 +546,12 @@ static int run_command(struct vx_recording *r, struct vx_record_result *res)
 	res->cmd_started = true;
 	if (got_signal)
 		kill(pid, got_signal);
+	start = last_status = monotonic_s();
 	for (;;) {
 		struct timespec ts = { 0, DRAIN_INTERVAL_MS * 1000000L };
 		uint64_t before = r->spooled_bytes;
 		pid_t w = waitpid(pid, &status, WNOHANG);
+		double now;
 
 		if (w == pid)
 			break;
@@ -528,6 +566,11 @@ static int run_command(struct vx_recording *r, struct vx_record_result *res)
 			child_pid = 0;
 			res->cmd_status = status;
 			return -1;
+		}
+		now = monotonic_s();
+		if (r->o->status && now - last_status >= VX_RECORD_STATUS_MS / 1000.0) {
+			last_status = now;
+			report_status(r, now - start);
 		}
 		if (r->spooled_bytes - before < BUSY_BYTES)
 			nanosleep(&ts, NULL);

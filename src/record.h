@@ -124,6 +124,25 @@ void vx_attach_release(struct vx_attach *a);
 
 /* ---- the recorder (record.c, record-perf.c) ---- */
 
+/*
+ * struct vx_record_status - what a recording has done so far, while the command runs.
+ * @events: events the kernel wrote into the rings: ftrace: half of the per-CPU "entries"
+ *   (still in the ring) + "read events" (moved to the spool) of per_cpu/cpuN/stats, since
+ *   each event is followed by its kernel stack entry; perf: the sample records copied into
+ *   the spool (events still in the mmap rings come at the next pass)
+ * @lost: lost so far: ftrace: ring entries (events and stacks), "overrun" + "commit
+ *   overrun" + "dropped events" of the same stats, as the summary counts them; perf: the
+ *   counts of the PERF_RECORD_LOST records copied so far
+ * @events_known: false when the backend could not count (its stats unreadable)
+ */
+#define VX_RECORD_STATUS_MS 500
+struct vx_record_status {
+	uint64_t events, lost;
+	bool events_known;
+	uint64_t spooled_bytes;	/* raw ring data moved into the spool */
+	double seconds;		/* since the command started */
+};
+
 struct vx_record_opts {
 	const char *preset;			/* NULL: vxlan */
 	const char *const *probes;		/* --probe FUNC */
@@ -137,6 +156,10 @@ struct vx_record_opts {
 	/* progress notes for the user ("no kprobes here", "using fib_check_nh_v4_gw") */
 	void (*note)(void *ctx, const char *msg);
 	void *note_ctx;
+	/* live counters while the command runs, every VX_RECORD_STATUS_MS (NULL: none); the
+	 * recorder calls it from its drain loop and never prints itself */
+	void (*status)(void *ctx, const struct vx_record_status *st);
+	void *status_ctx;
 };
 
 struct vx_record_result {

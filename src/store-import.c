@@ -923,7 +923,7 @@ static void now_iso(char *buf, size_t n)
 
 /* load @sql's (hash-or-text, id) rows into @ix; *@next is one past the largest id.
  * @text: column 0 is text to hash. 0, or -1 with the database's error. */
-static int load_index(struct vx_store *st, const char *sql, bool text, struct vx_index *ix, int64_t *next)
+int store_load_index(struct vx_store *st, const char *sql, bool text, struct vx_index *ix, int64_t *next)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -998,9 +998,9 @@ struct vx_sink *store_import_begin(struct vx_store *st, const char *source, cons
 	 * insertion points in events_capture_skb_ts), so the writer thread keeps them up to date
 	 * while the producer parses. Dropping them and building them at commit measured slower
 	 * (a serial sort after the parse) and took more memory. */
-	if (load_index(st, "SELECT text, id FROM strings", true, &im->strings, &im->next_string) < 0 ||
-	    load_index(st, "SELECT hash, id FROM fieldsets", false, &im->fieldsets, &im->next_fieldset) < 0 ||
-	    load_index(st, "SELECT hash, id FROM stacks", false, &im->stacks, &im->next_stack) < 0)
+	if (store_load_index(st, "SELECT text, id FROM strings", true, &im->strings, &im->next_string) < 0 ||
+	    store_load_index(st, "SELECT hash, id FROM fieldsets", false, &im->fieldsets, &im->next_fieldset) < 0 ||
+	    store_load_index(st, "SELECT hash, id FROM stacks", false, &im->stacks, &im->next_stack) < 0)
 		goto fail;
 	/* a 16 MiB page cache while importing (the default 2 MiB spills pages to the -wal and
 	 * reads them back); bounded, as are the batches in flight */

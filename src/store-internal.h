@@ -48,6 +48,10 @@ int store_step_done(struct vx_store *st, int rc, const char *what);
  * too). Returns the number of fields (0 when none or not decodable).
  */
 size_t store_fields_decode(sqlite3_stmt *s, int col, struct arena *a, struct vx_field **out);
+/* store_load_index - load @sql's (hash-or-text, id) rows into @ix (@text: column 0 is a text
+ * to hash with vx_hash64 as the strings are); *@next is one past the largest id. 0, or -1
+ * with the database's error. The caller releases @ix. */
+int store_load_index(struct vx_store *st, const char *sql, bool text, struct vx_index *ix, int64_t *next);
 /* store_import_free - stop the writer thread (if any) and free the import state;
  * does not touch the transaction */
 void store_import_free(struct vx_store *st);

@@ -342,7 +342,10 @@ static int load_captures(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 	int rc;
 
 	if (prepare(st, "SELECT id, source, format, kernel_release, imported_at, events, lost_events,"
-		    " skipped, truncated, first_ts, last_ts FROM captures WHERE ?1 = 0 OR id = ?1 ORDER BY id",
+		    " skipped, truncated, first_ts, last_ts,"
+		    " (SELECT CAST(value AS TEXT) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'hostname'),"
+		    " (SELECT CAST(value AS TEXT) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'boot_id')"
+		    " FROM captures c WHERE ?1 = 0 OR id = ?1 ORDER BY id",
 		    &s) < 0)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
@@ -365,6 +368,12 @@ static int load_captures(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 		c->truncated = sqlite3_column_int(s, 8) != 0;
 		c->first_ts = (uint64_t)sqlite3_column_int64(s, 9);
 		c->last_ts = (uint64_t)sqlite3_column_int64(s, 10);
+		c->host = col_str(&ds->arena, s, 11);
+		c->boot_id = col_str(&ds->arena, s, 12);
+		if (c->host && !*c->host)
+			c->host = NULL;
+		if (c->boot_id && !*c->boot_id)
+			c->boot_id = NULL;
 	}
 	sqlite3_finalize(s);
 	if (rc != SQLITE_DONE)

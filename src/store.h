@@ -102,6 +102,27 @@ int store_capture_meta(struct vx_store *st, int64_t capture_id, const char *key,
  */
 int store_check(struct vx_store *st);
 
+/* what store_merge() did with one capture of the other database */
+struct store_merged {
+	int64_t from_id;	/* its id there */
+	int64_t id;		/* its id here; 0 when skipped */
+	int64_t dup_of;		/* skipped: the capture here that is the same one (boot id, times, events) */
+	uint64_t events;
+	char host[256];		/* meta hostname (or the --host given), "" when unknown */
+	char boot_id[64];	/* meta boot_id, "" when unknown */
+};
+
+/*
+ * store_merge - import the captures of the vxanalyze database @path into @st in one
+ * transaction: each capture with its metadata and events, the strings, stacks and field sets
+ * they use mapped onto @st's. A capture @st holds already (same boot id, first and last event
+ * time and event count) is skipped (dup_of), never copied twice. @host: meta "hostname" for
+ * the captures that have none, or NULL. *@out (malloc'd, caller frees) says per capture what
+ * happened, *@n how many. -1 with vx_error() (another schema version, a damaged file with
+ * SQLite's own message, ...) and nothing imported.
+ */
+int store_merge(struct vx_store *st, const char *path, const char *host, struct store_merged **out, size_t *n);
+
 /* store_capture_delete - remove capture @id with its events (unused stacks stay) */
 int store_capture_delete(struct vx_store *st, int64_t id);
 

@@ -15,7 +15,7 @@ fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 ESC=$(printf '\033')
-commands="import report query captures record probes clean"
+commands="import report query diff captures record probes clean"
 
 "$vx" import -q -d "$db" "$samples/vxlan-ping.trace" || { echo "FAIL: import"; exit 1; }
 

@@ -83,6 +83,10 @@ check "2" vxanalyze captures --db "$db" --delete 2
 check "--db --delete --verbose --quiet --help" vxanalyze captures --
 check "--capture --color" vxanalyze report --c
 check "clean" vxanalyze help cl
+check "diff" vxanalyze di
+check "text json html" vxanalyze diff --format ""
+check "1 2" vxanalyze diff -d "$db" ""
+check "1 2" vxanalyze diff -d "$db" 1 ""
 PATH=$P/bin:$PATH bash -c 'source "$1"; complete -p vxanalyze' _ "$comp" | grep -q "_vxanalyze vxanalyze" &&
 	ok "complete -F _vxanalyze vxanalyze" || fail "the script does not register the completion"
 

@@ -89,6 +89,35 @@ static void test_hist_size_is_fixed(void **state)
 	assert_true(sizeof(struct vx_hist) < 4096);
 }
 
+/* two groups of journeys merged (vxanalyze diff folds shapes that differ only by a stack)
+ * give the distribution of all their values, as if counted into one histogram */
+static void test_hist_merge_is_the_union(void **state)
+{
+	static struct vx_hist a, b, all, empty;
+
+	(void)state;
+	for (uint64_t v = 1000; v < 2000; v++) {
+		vx_hist_add(&a, v);
+		vx_hist_add(&all, v);
+	}
+	for (uint64_t v = 9000; v < 12000; v++) {
+		vx_hist_add(&b, v);
+		vx_hist_add(&all, v);
+	}
+	vx_hist_merge(&a, &b);
+	assert_int_equal(a.n, all.n);
+	assert_int_equal(a.min, 1000);
+	assert_int_equal(a.max, 11999);
+	assert_memory_equal(a.b, all.b, sizeof(a.b));
+	assert_int_equal(vx_hist_quantile(&a, 0.5), vx_hist_quantile(&all, 0.5));
+	/* an empty side changes nothing; into an empty one, it is a copy */
+	vx_hist_merge(&a, &empty);
+	assert_int_equal(a.n, all.n);
+	vx_hist_merge(&empty, &b);
+	assert_int_equal(empty.min, 9000);
+	assert_int_equal(vx_hist_quantile(&empty, 0.99), vx_hist_quantile(&b, 0.99));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -96,6 +125,7 @@ int main(void)
 		cmocka_unit_test(test_hist_percentiles_within_3_2_percent),
 		cmocka_unit_test(test_hist_one_value_and_huge_values),
 		cmocka_unit_test(test_hist_size_is_fixed),
+		cmocka_unit_test(test_hist_merge_is_the_union),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

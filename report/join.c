@@ -1,0 +1,630 @@
+/* join.c: two hosts, one journey (see join.h). The kept journeys' packet identities are
+ * listed as (identity, journey, host) entries, sorted, and read group by group: an identity
+ * seen in two journeys of one host is ambiguous (both stay apart), one seen on several hosts
+ * links their journeys; linked journeys with one journey per host become one joined journey.
+ * Then the clocks: each joined journey that crossed from the reference host or to it gives a
+ * one-way delay on the raw clocks; the minimum of each direction bounds the offset.
+ * Must not: touch the store, parse inputs, or print.
+ */
+#include "join.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "events.h"
+#include "../src/xalloc.h"
+
+uint64_t vx_packet_identity(const struct vx_ip *ip)
+{
+	uint64_t h = 0x4944454e54495459ULL;
+	int v[9];
+
+	if (!ip->known || !ip->src[0] || !ip->dst[0] || ip->ip_id < 0)
+		return 0;
+	/* an IP id of 0 (DF packets without a socket counter) tells nothing without a sequence */
+	if (ip->ip_id == 0 && ip->tcp_seq < 0 && ip->icmp_seq < 0)
+		return 0;
+	v[0] = ip->proto;
+	v[1] = ip->ip_id;
+	v[2] = ip->sport;
+	v[3] = ip->dport;
+	v[4] = ip->icmp_type;
+	v[5] = ip->icmp_id;
+	v[6] = ip->icmp_seq;
+	v[7] = (int)(ip->tcp_seq & 0xffffffff);
+	v[8] = ip->tcp_seq < 0;
+	h = vx_hash64(h, ip->src, strlen(ip->src) + 1);
+	h = vx_hash64(h, ip->dst, strlen(ip->dst) + 1);
+	h = vx_hash64(h, v, sizeof(v));
+	return h ? h : 1;
+}
+
+int vx_join_host_of(const struct vx_analysis *an, int64_t capture_id)
+{
+	const struct vx_dataset *ds = an->ds;
+
+	if (!ds || !an->join.capture_host)
+		return -1;
+	for (size_t i = 0; i < ds->ncaptures; i++)
+		if (ds->captures[i].id == capture_id)
+			return an->join.capture_host[i];
+	return -1;
+}
+
+const char *vx_join_host_name(const struct vx_analysis *an, int h)
+{
+	return h >= 0 && (size_t)h < an->join.nhosts ? an->join.hosts[h].name : NULL;
+}
+
+int64_t vx_join_aligned(const struct vx_analysis *an, int h, uint64_t ts)
+{
+	if (h >= 0 && (size_t)h < an->join.nhosts && an->join.hosts[h].known)
+		return (int64_t)ts - an->join.hosts[h].offset_ns;
+	return (int64_t)ts;
+}
+
+/* ---- hosts ---- */
+
+static int hosts_build(struct vx_analysis *an)
+{
+	const struct vx_dataset *ds = an->ds;
+	struct vx_join *jn = &an->join;
+
+	jn->capture_host = xcalloc(ds->ncaptures ? ds->ncaptures : 1, sizeof(int));
+	jn->hosts = xcalloc(ds->ncaptures ? ds->ncaptures : 1, sizeof(*jn->hosts));
+	for (size_t i = 0; i < ds->ncaptures; i++) {
+		const struct vx_capture *c = &ds->captures[i];
+		const char *key = c->boot_id ? c->boot_id : c->host;
+		size_t h;
+
+		jn->capture_host[i] = -1;
+		if (!key)
+			continue;
+		for (h = 0; h < jn->nhosts; h++)
+			if (!strcmp(jn->hosts[h].key, key))
+				break;
+		if (h == jn->nhosts) {
+			struct vx_host_clock *hc = &jn->hosts[jn->nhosts++];
+			char buf[64];
+
+			hc->key = key;
+			if (c->host) {
+				hc->name = c->host;
+			} else {
+				snprintf(buf, sizeof(buf), "boot %.8s", c->boot_id);
+				hc->name = arena_strdup(&an->arena, buf);
+			}
+			hc->min_to_ns = hc->min_from_ns = INT64_MAX;
+			hc->reference = h == 0;
+			hc->known = h == 0;
+		}
+		jn->capture_host[i] = (int)h;
+	}
+	return 0;
+}
+
+/* ---- identities ---- */
+
+struct entry {
+	uint64_t key;
+	size_t journey;
+	int host;
+	const struct vx_packet *pkt;
+};
+
+static int cmp_entry(const void *a, const void *b)
+{
+	const struct entry *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	if (x->journey != y->journey)
+		return x->journey < y->journey ? -1 : 1;
+	return 0;
+}
+
+static size_t uf_find(size_t *p, size_t i)
+{
+	while (p[i] != i) {
+		p[i] = p[p[i]];
+		i = p[i];
+	}
+	return i;
+}
+
+static bool is_receive(const char *event)
+{
+	const char *e = vx_event_base(event);
+
+	return !strcmp(e, "netif_receive_skb") || !strcmp(e, "netif_rx") || !strcmp(e, "ip_rcv") ||
+	       !strcmp(e, "ip_rcv_core") || !strcmp(e, "napi_gro_receive_entry") || !strcmp(e, "netif_receive_skb_entry");
+}
+
+static bool is_transmit(const char *event)
+{
+	return !strcmp(vx_event_base(event), "net_dev_start_xmit");
+}
+
+/* the hop of @j the packet left its host at: its last transmit, else its last hop */
+static size_t send_hop(const struct vx_journey *j)
+{
+	for (size_t i = j->nhops; i-- > 0;)
+		if (is_transmit(j->hops[i].event))
+			return i;
+	return j->nhops ? j->nhops - 1 : 0;
+}
+
+static const size_t *sort_parent;	/* qsort has no argument: set around the call */
+
+static int cmp_by_root(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	if (sort_parent[x] != sort_parent[y])
+		return sort_parent[x] < sort_parent[y] ? -1 : 1;
+	return (x > y) - (x < y);
+}
+
+static int cmp_joined(const void *a, const void *b)
+{
+	const struct vx_joined *x = a, *y = b;
+
+	return (x->parts[0]->id > y->parts[0]->id) - (x->parts[0]->id < y->parts[0]->id);
+}
+
+/* order the parts of @jd: the ones that start with a receive come after one that does not */
+static void order_parts(struct vx_joined *jd)
+{
+	size_t senders = 0, s = 0;
+
+	for (size_t i = 0; i < jd->nparts; i++)
+		if (!is_receive(jd->parts[i]->hops[0].event)) {
+			senders++;
+			s = i;
+		}
+	jd->ordered = senders == 1 && jd->nparts == 2;
+	if (jd->ordered && s != 0) {
+		struct vx_journey *t = jd->parts[0];
+		int h = jd->host[0];
+
+		jd->parts[0] = jd->parts[s];
+		jd->host[0] = jd->host[s];
+		jd->parts[s] = t;
+		jd->host[s] = h;
+	}
+}
+
+/* the clocks: min one-way delays from and to the reference host, then offsets */
+static void clocks(struct vx_join *jn)
+{
+	for (size_t k = 0; k < jn->njoined; k++) {
+		struct vx_joined *jd = &jn->joined[k];
+
+		if (!jd->ordered)
+			continue;
+		for (size_t i = 1; i < jd->nparts; i++) {
+			const struct vx_journey *a = jd->parts[i - 1], *b = jd->parts[i];
+			int ha = jd->host[i - 1], hb = jd->host[i];
+			int64_t d = (int64_t)b->hops[0].ts_ns - (int64_t)a->hops[jd->send_hop[i]].ts_ns;
+
+			if (jn->hosts[ha].reference && !jn->hosts[hb].reference) {
+				if (d < jn->hosts[hb].min_to_ns)
+					jn->hosts[hb].min_to_ns = d;
+				jn->hosts[hb].samples++;
+			} else if (jn->hosts[hb].reference && !jn->hosts[ha].reference) {
+				if (d < jn->hosts[ha].min_from_ns)
+					jn->hosts[ha].min_from_ns = d;
+				jn->hosts[ha].samples++;
+			}
+		}
+	}
+	for (size_t h = 0; h < jn->nhosts; h++) {
+		struct vx_host_clock *hc = &jn->hosts[h];
+
+		if (hc->reference || hc->min_to_ns == INT64_MAX || hc->min_from_ns == INT64_MAX)
+			continue;
+		/* d_to = delay + offset, d_from = delay' - offset, delays >= 0 */
+		hc->offset_ns = (hc->min_to_ns - hc->min_from_ns) / 2;
+		hc->uncertainty_ns = (hc->min_to_ns + hc->min_from_ns + 1) / 2;
+		hc->known = true;
+	}
+	for (size_t k = 0; k < jn->njoined; k++) {
+		struct vx_joined *jd = &jn->joined[k];
+
+		for (size_t i = 1; jd->ordered && i < jd->nparts; i++) {
+			const struct vx_host_clock *ha = &jn->hosts[jd->host[i - 1]], *hb = &jn->hosts[jd->host[i]];
+			int64_t ta = (int64_t)jd->parts[i - 1]->hops[jd->send_hop[i]].ts_ns - ha->offset_ns;
+			int64_t tb = (int64_t)jd->parts[i]->hops[0].ts_ns - hb->offset_ns;
+
+			if (!ha->known || !hb->known)
+				continue;
+			jd->wire_known[i] = true;
+			jd->wire_ns[i] = tb - ta;
+			jd->wire_unc_ns[i] = ha->uncertainty_ns + hb->uncertainty_ns;
+		}
+	}
+}
+
+/* ---- inferred matches: journeys without headers ---- */
+
+/* VXLAN over IPv4 adds 50 bytes: outer Ethernet 14, IP 20, UDP 8, VXLAN 8; a transmit's
+ * length counts the Ethernet header, a receive's does not */
+#define ETH_HLEN_ 14
+#define VXLAN4_OVERHEAD 50
+
+struct flowkey {
+	uint64_t key;
+	int host;
+	bool sender;
+	size_t journey;
+	uint64_t ts;
+	const struct vx_lookup *flow;
+};
+
+static int cmp_flowkey(const void *a, const void *b)
+{
+	const struct flowkey *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	if (x->sender != y->sender)
+		return x->sender ? -1 : 1;
+	return (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+/* the group of a send or receive: the inner destination and the outer length. The forward
+ * lookups of the tracepoint carry no protocol or ports (input routes), and a hop's lookup may
+ * name no source (0.0.0.0), so sources are checked pair by pair instead (flows_agree) */
+static uint64_t flow_hash(const struct vx_lookup *l, int64_t wire_len)
+{
+	uint64_t h = 0x464c4f574b4559ULL;
+
+	if (!l->dst)
+		return 0;
+	h = vx_hash64(h, l->dst, strlen(l->dst) + 1);
+	h = vx_hash64(h, &wire_len, sizeof(wire_len));
+	return h ? h : 1;
+}
+
+static bool known_addr(const char *a)
+{
+	return a && *a && strcmp(a, "0.0.0.0") && strcmp(a, "::");
+}
+
+/* two lookups that may be of one packet: sources, protocols and ports agree where both know them */
+static bool flows_agree(const struct vx_lookup *a, const struct vx_lookup *b)
+{
+	if (!a || !b)
+		return true;
+	if (known_addr(a->src) && known_addr(b->src) && strcmp(a->src, b->src))
+		return false;
+	if (a->proto > 0 && b->proto > 0 && a->proto != b->proto)
+		return false;
+	return !(a->sport > 0 && b->sport > 0 && (a->sport != b->sport || a->dport != b->dport));
+}
+
+/* @j as the sender of an encapsulated packet: the flow of its tunnel transmit's lookup and
+ * the outer packet's IP length on the wire; 0 when it is not one */
+static uint64_t sender_key(const struct vx_journey *j, const struct vx_lookup **flow)
+{
+	const struct vx_lookup *l = NULL;
+
+	if (!j->encap || j->encap_hop < 0 || !j->tunnel_dev || j->hops[j->encap_hop].len <= ETH_HLEN_)
+		return 0;
+	for (int i = 0; i < j->encap_hop && !l; i++)
+		if (j->hops[i].route && j->hops[i].dev && !strcmp(j->hops[i].dev, j->tunnel_dev))
+			l = j->hops[i].route;
+	*flow = l;
+	return l ? flow_hash(l, j->hops[j->encap_hop].len - ETH_HLEN_) : 0;
+}
+
+/* @j as the receiver: it starts with the outer packet's receive, a receive VXLAN's overhead
+ * shorter follows (the decapsulated packet), and a transmit after it was routed by a lookup
+ * of the inner flow; 0 when it is not one */
+static uint64_t receiver_key(const struct vx_journey *j, const struct vx_lookup **flow)
+{
+	int64_t outer = j->nhops ? j->hops[0].len : -1;
+
+	if (!j->nhops || !is_receive(j->hops[0].event) || outer <= VXLAN4_OVERHEAD)
+		return 0;
+	for (size_t i = 1; i < j->nhops; i++) {
+		if (!is_receive(j->hops[i].event) || j->hops[i].len != outer - VXLAN4_OVERHEAD)
+			continue;
+		for (size_t k = i + 1; k < j->nhops; k++)
+			if (j->hops[k].route) {
+				*flow = j->hops[k].route;
+				return flow_hash(j->hops[k].route, outer);
+			}
+		return 0;
+	}
+	return 0;
+}
+
+/* the journeys no header joined and that carry no header at all: the k-th send of a flow
+ * (its inner tuple, outer length) from one host with the k-th receive of it on another,
+ * when the sends and receives pair up one to one */
+static void join_inferred(struct vx_analysis *an, const struct vx_packet *const *firstpkt, size_t *jcap)
+{
+	struct vx_join *jn = &an->join;
+	struct flowkey *f = NULL;
+	size_t nf = 0, cap = 0;
+
+	for (size_t j = 0; j < an->njourneys; j++) {
+		const struct vx_journey *jo = &an->journeys[j];
+		int h = vx_join_host_of(an, jo->capture_id);
+		const struct vx_lookup *flow = NULL;
+		uint64_t ks, kr;
+
+		if (h < 0 || jo->joined || jo->join_ambiguous || firstpkt[j] || !jo->nhops)
+			continue;
+		ks = sender_key(jo, &flow);
+		kr = ks ? 0 : receiver_key(jo, &flow);
+		if (!ks && !kr)
+			continue;
+		if (nf == cap) {
+			cap = cap ? 2 * cap : 64;
+			f = xrealloc(f, cap * sizeof(*f));
+		}
+		f[nf++] = (struct flowkey){ ks ? ks : kr, h, ks != 0, j, jo->hops[0].ts_ns, flow };
+	}
+	if (nf)
+		qsort(f, nf, sizeof(*f), cmp_flowkey);
+	for (size_t g = 0; g < nf;) {
+		size_t end = g, ns = 0, nr = 0;
+		int hs = -1, hr = -1;
+		bool ok = true;
+
+		while (end < nf && f[end].key == f[g].key)
+			end++;
+		for (size_t i = g; i < end; i++) {
+			int *hp = f[i].sender ? &hs : &hr;
+
+			ns += f[i].sender;
+			nr += !f[i].sender;
+			if (*hp >= 0 && *hp != f[i].host)
+				ok = false;
+			*hp = f[i].host;
+		}
+		/* the order pairs them only when every send was received and nothing else, and
+		 * no pair names two different flows */
+		ok = ok && ns == nr && hs >= 0 && hr >= 0 && hs != hr;
+		for (size_t k = 0; ok && k < ns; k++)
+			ok = flows_agree(f[g + k].flow, f[g + ns + k].flow);
+		if (!ok) {
+			jn->inferred_apart += end - g;
+			g = end;
+			continue;
+		}
+		for (size_t k = 0; k < ns; k++) {
+			struct vx_joined jd = { 0 };
+
+			jd.nparts = 2;
+			jd.parts[0] = &an->journeys[f[g + k].journey];
+			jd.parts[1] = &an->journeys[f[g + ns + k].journey];
+			jd.host[0] = hs;
+			jd.host[1] = hr;
+			jd.ordered = true;
+			jd.inferred = true;
+			jd.flow = f[g + k].flow;
+			jd.send_hop[1] = (size_t)jd.parts[0]->encap_hop;
+			if (jn->njoined == *jcap) {
+				*jcap = *jcap ? 2 * *jcap : 16;
+				jn->joined = xrealloc(jn->joined, *jcap * sizeof(*jn->joined));
+			}
+			jn->joined[jn->njoined++] = jd;
+			jn->inferred++;
+		}
+		g = end;
+	}
+	free(f);
+}
+
+int vx_join_build(struct vx_analysis *an)
+{
+	struct vx_join *jn = &an->join;
+	struct entry *e = NULL;
+	size_t ne = 0, cap = 0, *parent, *jhost;
+	const struct vx_packet **firstpkt;
+	bool *amb;
+
+	if (!an->ds || hosts_build(an) < 0)
+		return -1;
+	if (jn->nhosts < 2 || !an->njourneys)
+		return 0;
+	jhost = xmalloc(an->njourneys * sizeof(*jhost));
+	firstpkt = xcalloc(an->njourneys, sizeof(*firstpkt));
+	for (size_t j = 0; j < an->njourneys; j++) {
+		const struct vx_journey *jo = &an->journeys[j];
+		int h = vx_join_host_of(an, jo->capture_id);
+		bool any = false;
+
+		jhost[j] = (size_t)h;
+		if (h < 0)
+			continue;
+		for (size_t i = 0; i < jo->nhops; i++) {
+			const struct vx_packet *p = jo->hops[i].pkt;
+			uint64_t k[2];
+
+			if (!p)
+				continue;
+			if (!firstpkt[j] && p->ip.known)
+				firstpkt[j] = p;
+			k[0] = vx_packet_identity(&p->ip);
+			k[1] = vx_packet_identity(&p->inner);
+			for (int n = 0; n < 2; n++) {
+				if (!k[n])
+					continue;
+				if (ne == cap) {
+					cap = cap ? 2 * cap : 256;
+					e = xrealloc(e, cap * sizeof(*e));
+				}
+				e[ne++] = (struct entry){ k[n], j, h, p };
+				any = true;
+			}
+		}
+		jn->with_identity += any;
+	}
+	if (ne)
+		qsort(e, ne, sizeof(*e), cmp_entry);
+	parent = xmalloc(an->njourneys * sizeof(*parent));
+	amb = xcalloc(an->njourneys, sizeof(*amb));
+	for (size_t j = 0; j < an->njourneys; j++)
+		parent[j] = j;
+	for (size_t g = 0; g < ne;) {
+		size_t end = g + 1, hosts = 0;
+		bool ambiguous = false;
+
+		while (end < ne && e[end].key == e[g].key)
+			end++;
+		/* distinct journeys of the group, per host */
+		for (size_t i = g; i < end; i++) {
+			bool first_of_journey = i == g || e[i].journey != e[i - 1].journey;
+			bool seen_host = false;
+
+			if (!first_of_journey)
+				continue;
+			for (size_t k = g; k < i; k++)
+				if (e[k].host == e[i].host && (k == g || e[k].journey != e[k - 1].journey)) {
+					seen_host = true;
+					if (e[k].journey != e[i].journey)
+						ambiguous = true;
+				}
+			hosts += !seen_host;
+		}
+		if (ambiguous) {
+			for (size_t i = g; i < end; i++)
+				amb[e[i].journey] = true;
+		} else if (hosts >= 2) {
+			for (size_t i = g + 1; i < end; i++) {
+				size_t a = uf_find(parent, e[g].journey), b = uf_find(parent, e[i].journey);
+
+				if (a != b)
+					parent[b] = a;
+			}
+		}
+		g = end;
+	}
+	/* ambiguity spreads to what it is linked with: never join two different packets */
+	for (size_t j = 0; j < an->njourneys; j++)
+		if (amb[j])
+			amb[uf_find(parent, j)] = true;
+	for (size_t j = 0; j < an->njourneys; j++)
+		if (amb[uf_find(parent, j)])
+			amb[j] = true;
+	/* components: one joined journey each, when every host has one journey in it; the
+	 * journeys sorted by their root, so each component is one run */
+	size_t jcap = 0, *order = xmalloc(an->njourneys * sizeof(*order));
+
+	for (size_t j = 0; j < an->njourneys; j++) {
+		order[j] = j;
+		parent[j] = uf_find(parent, j);
+	}
+	sort_parent = parent;
+	qsort(order, an->njourneys, sizeof(*order), cmp_by_root);
+	sort_parent = NULL;
+	for (size_t g = 0; g < an->njourneys;) {
+		struct vx_joined jd = { 0 };
+		size_t r = parent[order[g]], end = g;
+		bool bad = false;
+
+		while (end < an->njourneys && parent[order[end]] == r)
+			end++;
+		for (size_t x = g; x < end; x++) {
+			size_t j = order[x];
+
+			for (size_t k = 0; k < jd.nparts; k++)
+				if (jd.host[k] == (int)jhost[j])
+					bad = true;
+			if (jd.nparts == VX_JOIN_MAX_PARTS) {
+				bad = true;
+			} else {
+				jd.host[jd.nparts] = (int)jhost[j];
+				jd.parts[jd.nparts++] = &an->journeys[j];
+			}
+		}
+		if (end - g < 2 || bad || amb[r]) {
+			for (size_t x = g; end - g >= 2 && x < end; x++)
+				an->journeys[order[x]].join_ambiguous = true;
+			g = end;
+			continue;
+		}
+		g = end;
+		order_parts(&jd);
+		for (size_t i = 1; i < jd.nparts; i++)
+			jd.send_hop[i] = send_hop(jd.parts[i - 1]);
+		jd.pkt = firstpkt[jd.parts[0] - an->journeys];
+		if (jn->njoined == jcap) {
+			jcap = jcap ? 2 * jcap : 16;
+			jn->joined = xrealloc(jn->joined, jcap * sizeof(*jn->joined));
+		}
+		jn->joined[jn->njoined++] = jd;
+	}
+	free(order);
+	for (size_t j = 0; j < an->njourneys; j++)
+		if (amb[j])
+			an->journeys[j].join_ambiguous = true;
+	for (size_t j = 0; j < an->njourneys; j++)
+		jn->ambiguous += an->journeys[j].join_ambiguous;
+	for (size_t k = 0; k < jn->njoined; k++)
+		for (size_t i = 0; i < jn->joined[k].nparts; i++)
+			jn->joined[k].parts[i]->joined = -1;	/* taken; numbered below */
+	join_inferred(an, firstpkt, &jcap);
+	if (jn->njoined)
+		qsort(jn->joined, jn->njoined, sizeof(*jn->joined), cmp_joined);
+	for (size_t k = 0; k < jn->njoined; k++) {
+		jn->joined[k].id = (int)k + 1;
+		for (size_t i = 0; i < jn->joined[k].nparts; i++)
+			jn->joined[k].parts[i]->joined = (int)k + 1;
+	}
+	clocks(jn);
+	free(e);
+	free(parent);
+	free(amb);
+	free(jhost);
+	free(firstpkt);
+	return 0;
+}
+
+const struct vx_journey *vx_join_kept(const struct vx_analysis *an, const struct vx_journey *j)
+{
+	const struct vx_journey *k;
+
+	if (j->id < 1 || (size_t)j->id > an->njourneys)
+		return NULL;
+	k = &an->journeys[j->id - 1];
+	return k == j || (k->capture_id == j->capture_id && k->skb == j->skb && k->nhops && j->nhops &&
+			  k->hops[0].ts_ns == j->hops[0].ts_ns) ? k : NULL;
+}
+
+void vx_joined_describe(const struct vx_joined *jd, struct strbuf *sb)
+{
+	static const char *const proto[] = { [1] = "icmp", [6] = "tcp", [17] = "udp" };
+	const struct vx_lookup *l = jd->flow;
+
+	if (jd->pkt) {
+		vx_packet_describe(jd->pkt, sb);
+		return;
+	}
+	if (!l)
+		return;
+	if (l->proto > 0 && l->proto < 18 && proto[l->proto])
+		strbuf_addf(sb, "%s ", proto[l->proto]);
+	strbuf_addf(sb, "%s", l->src ? l->src : "?");
+	if (l->sport > 0)
+		strbuf_addf(sb, "/%d", l->sport);
+	strbuf_addf(sb, " → %s", l->dst ? l->dst : "?");
+	if (l->dport > 0)
+		strbuf_addf(sb, "/%d", l->dport);
+	strbuf_addstr(sb, " (from the route lookups; inferred match: flow, lengths and order, no headers)");
+}
+
+void vx_join_release(struct vx_join *jn)
+{
+	free(jn->hosts);
+	free(jn->capture_host);
+	free(jn->joined);
+	memset(jn, 0, sizeof(*jn));
+}
