@@ -13,6 +13,7 @@
 #include "format.h"
 #include "payload.h"
 #include "../src/error.h"
+#include "../src/xalloc.h"
 
 /* an event waiting for its stack (which may come after other CPUs' lines) */
 struct pending {
@@ -346,12 +347,10 @@ static int handle_line(struct parser *ps, char *line, size_t len)
 
 static int ftrace_text_import(struct vx_input *in, struct vx_sink *sink, const struct vx_import_opts *opts)
 {
-	struct parser *ps = calloc(1, sizeof(*ps));
+	struct parser *ps = xcalloc(1, sizeof(*ps));
 	struct strbuf line = STRBUF_INIT;
 	int r, ret = -1;
 
-	if (!ps)
-		return vx_error("out of memory");
 	ps->in = in;
 	ps->sink = sink;
 	for (size_t i = 0; i < MAX_PENDING; i++) {

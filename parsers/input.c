@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../src/error.h"
+#include "../src/xalloc.h"
 
 static int fill(struct vx_input *in)
 {
@@ -41,13 +42,9 @@ void vx_input_progress(struct vx_input *in, uint64_t pos)
 
 struct vx_input *vx_input_open(const char *path)
 {
-	struct vx_input *in = calloc(1, sizeof(*in));
+	struct vx_input *in = xcalloc(1, sizeof(*in));
 	struct stat st;
 
-	if (!in) {
-		vx_error("out of memory");
-		return NULL;
-	}
 	if (!strcmp(path, "-")) {
 		in->name = "<stdin>";
 		in->fd = 0;

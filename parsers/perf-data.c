@@ -10,7 +10,8 @@
  * not re-sorted); the store keeps timestamps and the analysis sorts.
  */
 #include "format.h"
-#include "kallsyms.h"
+#include "../src/kallsyms.h"
+#include "../src/tep-decode.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -27,6 +28,7 @@
 #include <zstd.h>
 
 #include "../src/error.h"
+#include "../src/xalloc.h"
 
 /* ---- on-disk layout that libperf does not describe (perf's util/header.h) ---- */
 
@@ -56,22 +58,16 @@ enum {
 #define KERNEL_MMAP_NAME "[kernel.kallsyms]"
 #define MAX_FRAMES 512
 
-/* how a field of a tracepoint payload is turned into text */
-enum fkind { F_UNSIGNED, F_SIGNED, F_HEX, F_STRING, F_DYN_STRING, F_IPV4, F_BYTES };
-
-struct pd_field {
-	const struct tep_format_field *f;
-	enum fkind kind;
-};
-
 struct pd_attr {
 	struct perf_event_attr attr;
 	char *name;			/* from EVENT_DESC / EVENT_UPDATE, NULL when unknown */
 	/* resolved at the first sample, once the tracing data is known */
 	bool resolved;
 	char *fullname;			/* "system:event" handed to the sink */
-	struct pd_field *fields;
+	struct tep_event *ev;		/* its format in the tracing data, or NULL */
+	struct vx_field_plan *fields;	/* the payload's fields, decoded by src/tep-decode.c */
 	size_t nfields;
+	bool has_symbols;		/* some field is a "%pS" symbol (needs the kallsyms) */
 };
 
 struct pd_id {
@@ -153,17 +149,6 @@ struct pd {
 	uint64_t rec_off;		/* file offset of the record being processed */
 	uint64_t nrecords;
 };
-
-static void *xrealloc(void *p, size_t n)
-{
-	void *q = realloc(p, n ? n : 1);
-
-	if (!q) {
-		fputs("vxanalyze: out of memory\n", stderr);
-		abort();
-	}
-	return q;
-}
 
 static inline uint64_t rd64(const void *p)
 {
@@ -354,11 +339,7 @@ static struct pd_comm *comm_slot(struct pd *pd, int tid, bool create)
 		size_t oldcap = pd->comms_cap;
 
 		pd->comms_cap = oldcap ? 2 * oldcap : 1024;
-		pd->comms = calloc(pd->comms_cap, sizeof(*pd->comms));
-		if (!pd->comms) {
-			fputs("vxanalyze: out of memory\n", stderr);
-			abort();
-		}
+		pd->comms = xcalloc(pd->comms_cap, sizeof(*pd->comms));
 		for (size_t k = 0; k < oldcap; k++) {
 			if (!old[k].tid)
 				continue;
@@ -479,11 +460,9 @@ static const char *blob_str(struct blob *b)
 static int with_nul(struct tep_handle *tep, const unsigned char *p, size_t len,
 		    int (*fn)(struct tep_handle *, const char *))
 {
-	char *s = malloc(len + 1);
+	char *s = xmalloc(len + 1);
 	int r;
 
-	if (!s)
-		return -1;
 	memcpy(s, p, len);
 	s[len] = '\0';
 	r = fn(tep, s);
@@ -560,10 +539,8 @@ static int parse_tracing(struct pd *pd, const unsigned char *data, size_t n, uin
 	    blob_take(&b, size, &q))
 		goto bad;
 	{
-		char *hp = malloc(size ? size : 1);
+		char *hp = xmalloc(size);
 
-		if (!hp)
-			return vx_error("out of memory");
 		memcpy(hp, q, size);
 		if (!tep_parse_header_page(pd->tep, hp, size, long_size))
 			tep_set_long_size(pd->tep, tep_get_header_page_size(pd->tep));
@@ -670,7 +647,7 @@ static void event_desc(struct pd *pd, const unsigned char *p, size_t n)
 		if (blob_take(&b, sz, &q) || blob_u32(&b, &nids) || blob_u32(&b, &len) ||
 		    blob_take(&b, len, &q))
 			return;
-		name = strndup((const char *)q, len);
+		name = xstrndup((const char *)q, len);
 		for (uint32_t k = 0; k < nids; k++) {
 			uint64_t id;
 			struct pd_attr *a;
@@ -679,7 +656,7 @@ static void event_desc(struct pd *pd, const unsigned char *p, size_t n)
 				break;
 			a = attr_by_id(pd, id);
 			if (a && !a->name && name)
-				a->name = strdup(name);
+				a->name = xstrdup(name);
 		}
 		free(name);
 	}
@@ -811,10 +788,8 @@ static int symbols_decide(struct pd *pd)
 	return 0;
 }
 
-static void add_hex(struct strbuf *sb, unsigned long long v, int width);
-
 /*
- * frame_text - "symbol+0xoff" of a kernel address, or "0xffffffff8..." when it has no
+ * frame_text - "symbol+0xoff/0xsize" of a kernel address, or "0xffffffff8..." when it has no
  * symbol. Memoised per address (a capture repeats the same few thousand return
  * addresses): the strings live in pd->frame_names until the import ends, and the table
  * is bounded by the distinct addresses, not by the number of samples.
@@ -829,11 +804,7 @@ static const char *frame_text(struct pd *pd, uint64_t ip)
 		size_t oldcap = pd->frame_cap;
 
 		pd->frame_cap = oldcap ? 2 * oldcap : 4096;
-		pd->frame_tab = calloc(pd->frame_cap, sizeof(*pd->frame_tab));
-		if (!pd->frame_tab) {
-			fputs("vxanalyze: out of memory\n", stderr);
-			abort();
-		}
+		pd->frame_tab = xcalloc(pd->frame_cap, sizeof(*pd->frame_tab));
 		mask = pd->frame_cap - 1;
 		for (size_t k = 0; k < oldcap; k++) {
 			if (!old[k].text)
@@ -852,66 +823,15 @@ static const char *frame_text(struct pd *pd, uint64_t ip)
 			return slot->text;
 		i = (i + 1) & mask;
 	}
-	{
-		const struct vx_ksym *sym = NULL;
-		uint64_t off = 0;
-		struct strbuf *sb = &pd->framebuf;
-
-		strbuf_reset(sb);
-		if (pd->ks_state > 0)
-			sym = vx_kallsyms_lookup(&pd->ks, ip, &off);
-		if (sym) {
-			strbuf_addstr(sb, sym->name);
-			strbuf_addch(sb, '+');
-			add_hex(sb, off, 1);
-		} else {
-			add_hex(sb, ip, 16);
-		}
-		slot->ip = ip;
-		slot->text = arena_strndup(&pd->frame_names, sb->buf, sb->len);
-	}
+	/* the one symboliser (src/tep-decode.c), over the capture's kallsyms */
+	vx_symbolize_in(NULL, pd->ks_state > 0 ? &pd->ks : NULL, ip, &pd->framebuf);
+	slot->ip = ip;
+	slot->text = arena_strndup(&pd->frame_names, pd->framebuf.buf, pd->framebuf.len);
 	pd->frame_used++;
 	return slot->text;
 }
 
 /* ---- tracepoint payloads ---- */
-
-/* print_fmt_is_hex - does the event's print format show @name as hex ("name=0x%lx",
- * "name=%p")? Then the value is stored as "0x..", as ftrace text shows it. */
-static bool print_fmt_is_hex(const struct tep_event *ev, const char *name)
-{
-	const char *fmt = ev->print_fmt.format, *p;
-	size_t nl = strlen(name);
-
-	if (!fmt)
-		return false;
-	for (p = fmt; (p = strstr(p, name)); p += nl) {
-		const char *q = p + nl;
-
-		if ((p > fmt && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z'))) || *q != '=')
-			continue;
-		q++;
-		if (q[0] == '0' && q[1] == 'x')
-			q += 2;
-		if (*q != '%')
-			continue;
-		q++;
-		while (*q && strchr("#0123456789.-+ lLhzjt", *q))
-			q++;
-		return *q == 'x' || *q == 'X' || *q == 'p';
-	}
-	return false;
-}
-
-static bool is_ipv4_name(const char *n)
-{
-	static const char *const names[] = { "saddr", "daddr", "src", "dst", "gw4", "gw", NULL };
-
-	for (size_t i = 0; names[i]; i++)
-		if (!strcmp(n, names[i]))
-			return true;
-	return false;
-}
 
 /* attr_resolve - name and field plan of an attr, once per attr */
 static void attr_resolve(struct pd *pd, struct pd_attr *a)
@@ -946,128 +866,17 @@ static void attr_resolve(struct pd *pd, struct pd_attr *a)
 			     (unsigned long long)a->attr.config);
 	}
 	a->fullname = strbuf_detach(&sb, NULL);
+	a->ev = ev;
+	/* the per-event field plan of the one decoder (src/tep-decode.c), built once */
 	for (size_t i = 0; fl && fl[i]; i++) {
-		const struct tep_format_field *f = fl[i];
-		enum fkind k;
-
-		if (!strncmp(f->name, "common_", 7))
+		if (!strncmp(fl[i]->name, "common_", 7))
 			continue;
-		if (f->flags & TEP_FIELD_IS_DYNAMIC)
-			k = strstr(f->type, "char") ? F_DYN_STRING : F_BYTES;
-		else if (f->flags & TEP_FIELD_IS_ARRAY)
-			k = strstr(f->type, "char") && !strstr(f->type, "unsigned char") ? F_STRING :
-			    f->size == 4 && is_ipv4_name(f->name) ? F_IPV4 : F_BYTES;
-		else if ((f->flags & TEP_FIELD_IS_POINTER) || print_fmt_is_hex(ev, f->name) ||
-			 !strncmp(f->name, "__probe_", 8))	/* kprobe "(%lx)" addresses */
-			k = F_HEX;
-		else if (f->flags & TEP_FIELD_IS_SIGNED)
-			k = F_SIGNED;
-		else
-			k = F_UNSIGNED;
 		a->fields = xrealloc(a->fields, (a->nfields + 1) * sizeof(*a->fields));
-		a->fields[a->nfields].f = f;
-		a->fields[a->nfields].kind = k;
+		a->fields[a->nfields] = vx_field_plan(ev, fl[i]);
+		a->has_symbols |= a->fields[a->nfields].style == VX_STYLE_SYMBOL;
 		a->nfields++;
 	}
 	free(fl);
-}
-
-/* add_u64 / add_hex - number formatting without printf: this runs for every field of
- * every sample */
-static void add_u64(struct strbuf *sb, unsigned long long v)
-{
-	char tmp[24], *e = tmp + sizeof(tmp), *p = e;
-
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	strbuf_add(sb, p, (size_t)(e - p));
-}
-
-static void add_hex(struct strbuf *sb, unsigned long long v, int width)
-{
-	static const char hex[] = "0123456789abcdef";
-	char tmp[24], *e = tmp + sizeof(tmp), *p = e;
-
-	do {
-		*--p = hex[v & 15];
-		v >>= 4;
-	} while (v || e - p < width);
-	*--p = 'x';
-	*--p = '0';
-	strbuf_add(sb, p, (size_t)(e - p));
-}
-
-static void add_bytes(struct strbuf *sb, const unsigned char *p, size_t n)
-{
-	static const char hex[] = "0123456789abcdef";
-
-	strbuf_addstr(sb, "0x");
-	for (size_t i = 0; i < n; i++) {
-		strbuf_addch(sb, hex[p[i] >> 4]);
-		strbuf_addch(sb, hex[p[i] & 15]);
-	}
-}
-
-/* field_text - append the text of one payload field to pd->vals; 0 ok, -1 out of bounds */
-static int field_text(struct pd *pd, const struct pd_field *pf, const unsigned char *raw, size_t rawsz)
-{
-	const struct tep_format_field *f = pf->f;
-	struct strbuf *sb = &pd->vals;
-	size_t off = (size_t)f->offset, sz = (size_t)f->size;
-	unsigned long long v;
-
-	if (off + sz > rawsz || off + sz < off)
-		return -1;
-	switch (pf->kind) {
-	case F_DYN_STRING:
-	case F_BYTES:
-		if (f->flags & TEP_FIELD_IS_DYNAMIC) {
-			v = tep_read_number(pd->tep, raw + off, (int)sz);
-			size_t doff = v & 0xffff, dlen = (v >> 16) & 0xffff;
-
-			if (f->flags & TEP_FIELD_IS_RELATIVE)
-				doff += off + sz;
-			if (doff + dlen > rawsz)
-				return -1;
-			off = doff;
-			sz = dlen;
-		}
-		if (pf->kind == F_DYN_STRING)
-			strbuf_add(sb, raw + off, strnlen((const char *)raw + off, sz));
-		else
-			add_bytes(sb, raw + off, sz);
-		return 0;
-	case F_STRING:
-		strbuf_add(sb, raw + off, strnlen((const char *)raw + off, sz));
-		return 0;
-	case F_IPV4:
-		strbuf_addf(sb, "%u.%u.%u.%u", raw[off], raw[off + 1], raw[off + 2], raw[off + 3]);
-		return 0;
-	default:
-		break;
-	}
-	if (sz != 1 && sz != 2 && sz != 4 && sz != 8) {
-		add_bytes(sb, raw + off, sz);
-		return 0;
-	}
-	v = tep_read_number(pd->tep, raw + off, (int)sz);
-	if (pf->kind == F_HEX) {
-		add_hex(sb, v, 1);
-	} else if (pf->kind == F_SIGNED) {
-		long long s = sz == 1 ? (int8_t)v : sz == 2 ? (int16_t)v : sz == 4 ? (int32_t)v : (long long)v;
-
-		if (s < 0) {
-			strbuf_addch(sb, '-');
-			add_u64(sb, 0ULL - (unsigned long long)s);
-		} else {
-			add_u64(sb, (unsigned long long)s);
-		}
-	} else {
-		add_u64(sb, v);
-	}
-	return 0;
 }
 
 /* ---- samples ---- */
@@ -1154,6 +963,8 @@ static int sample(struct pd *pd, const unsigned char *rec, size_t size)
 
 	if (!a->resolved)
 		attr_resolve(pd, a);
+	if (a->has_symbols && raw && !pd->ks_state && symbols_decide(pd) < 0)
+		return -1;
 
 	/* payload fields, as text in one reused buffer */
 	strbuf_reset(&pd->vals);
@@ -1166,7 +977,8 @@ static int sample(struct pd *pd, const unsigned char *rec, size_t size)
 		for (size_t i = 0; i < a->nfields; i++) {
 			size_t at = pd->vals.len;
 
-			if (field_text(pd, &a->fields[i], raw, rawsz) < 0)
+			if (vx_field_value(a->ev, &a->fields[i], raw, (int)rawsz,
+					   pd->ks_state > 0 ? &pd->ks : NULL, &pd->vals) < 0)
 				continue;
 			strbuf_addch(&pd->vals, '\0');
 			pd->fields[nfields].key = a->fields[i].f->name;
@@ -1178,22 +990,11 @@ static int sample(struct pd *pd, const unsigned char *rec, size_t size)
 
 	/* kernel frames: from the PERF_CONTEXT_KERNEL marker to a user/guest marker */
 	if (ips && nr) {
-		uint64_t ctx = PERF_CONTEXT_KERNEL;
+		uint64_t ctx = 0, i = 0, ip;
 
 		kips = ips;
-
-		for (uint64_t i = 0; i < nr && nframes < MAX_FRAMES; i++) {
-			uint64_t ip = rd64(ips + 8 * i);
-
-			if (ip >= (uint64_t)PERF_CONTEXT_MAX) {
-				ctx = ip;
-				if (ctx != PERF_CONTEXT_KERNEL && ctx != PERF_CONTEXT_HV)
-					break;
-				continue;
-			}
-			if (ctx != PERF_CONTEXT_KERNEL)
-				continue;
-			nkips = (size_t)i + 1;
+		while (nframes < MAX_FRAMES && vx_callchain_next(ips, nr, &i, &ctx, &ip)) {
+			nkips = (size_t)i;
 			if (!pd->ks_state && symbols_decide(pd) < 0)
 				return -1;
 			pd->frames[nframes++] = frame_text(pd, ip);
@@ -1295,7 +1096,7 @@ static int record(struct pd *pd, const unsigned char *rec, size_t size)
 
 		if (size > body && rd64(rec + 8) == PERF_EVENT_UPDATE__NAME &&
 		    (a = attr_by_id(pd, rd64(rec + 16))) && !a->name)
-			a->name = strndup((const char *)rec + body, size - body);
+			a->name = xstrndup((const char *)rec + body, size - body);
 		break;
 	}
 	case PERF_RECORD_COMPRESSED:
@@ -1492,37 +1293,20 @@ werr:
 	return vx_error("%s: cannot write temporary file: %s", pd->name, strerror(errno));
 }
 
-static int import_file(struct pd *pd, const struct pd_file_header *fh)
+/* phase 1 of import_file: the attrs of the header and the sample ids of each; 0 or -1 */
+static int read_attrs(struct pd *pd, const struct pd_file_header *fh, int fd, uint64_t fsize)
 {
-	FILE *tmp = NULL;
-	struct stat st;
-	int fd = pd->in->fd, ret = -1;
-	uint64_t fsize, data_end, nattr;
-	unsigned char *abuf = NULL;
-	struct pd_src s = { 0 };
-	bool features_cut = false;
+	uint64_t nattr;
+	unsigned char *abuf;
+	int ret = -1;
 
-	if (!pd->in->seekable) {
-		if (spool(pd, fh, sizeof(*fh), &tmp) < 0)
-			return -1;
-		fd = fileno(tmp);
-	}
-	if (fstat(fd, &st) < 0) {
-		vx_error("%s: cannot stat: %s", pd->name, strerror(errno));
-		goto out;
-	}
-	fsize = (uint64_t)st.st_size;
 	if (fh->attr_size < 64 + sizeof(struct pd_section) || fh->attr_size > 4096 ||
-	    fh->attrs.size % fh->attr_size || fh->attrs.size / fh->attr_size > 65536) {
-		vx_error("%s: bad attribute section in the header (attr_size %llu, size %llu); "
-			 "the file is damaged", pd->name, (unsigned long long)fh->attr_size,
-			 (unsigned long long)fh->attrs.size);
-		goto out;
-	}
-
-	/* attrs and their ids */
+	    fh->attrs.size % fh->attr_size || fh->attrs.size / fh->attr_size > 65536)
+		return vx_error("%s: bad attribute section in the header (attr_size %llu, size %llu); "
+				"the file is damaged", pd->name, (unsigned long long)fh->attr_size,
+				(unsigned long long)fh->attrs.size);
 	nattr = fh->attrs.size / fh->attr_size;
-	abuf = xrealloc(NULL, fh->attrs.size);
+	abuf = xmalloc(fh->attrs.size);
 	if (pread_full(pd, fd, abuf, fh->attrs.size, fh->attrs.offset, fsize, "attribute section") < 0)
 		goto out;
 	for (uint64_t i = 0; i < nattr; i++) {
@@ -1538,7 +1322,7 @@ static int import_file(struct pd *pd, const struct pd_file_header *fh)
 				 (unsigned long long)i);
 			goto out;
 		}
-		idv = xrealloc(NULL, ids.size);
+		idv = xmalloc(ids.size);
 		if (pread_full(pd, fd, idv, ids.size, ids.offset, fsize, "id section") < 0) {
 			free(idv);
 			goto out;
@@ -1547,71 +1331,112 @@ static int import_file(struct pd *pd, const struct pd_file_header *fh)
 			id_add(pd, idv[k], pd->nattrs - 1);
 		free(idv);
 	}
+	ret = 0;
+out:
+	free(abuf);
+	return ret;
+}
 
-	/* feature sections, whose table follows the data section; a cut file has none */
-	data_end = fh->data.size ? fh->data.offset + fh->data.size : UINT64_MAX;
-	if (fh->data.size && data_end <= fsize) {
-		struct pd_section sec[FEAT_BITS];
-		int nsec = 0, feat_of[FEAT_BITS];
+/*
+ * phase 2 of import_file: the feature sections whose table follows the data section (ending
+ * at @data_end), the tracing data last, as it needs the names EVENT_DESC does not give.
+ * *@cut is set when the file ends inside them. 0 or -1.
+ */
+static int read_features(struct pd *pd, const struct pd_file_header *fh, int fd, uint64_t fsize,
+			 uint64_t data_end, bool *cut)
+{
+	struct pd_section sec[FEAT_BITS];
+	int nsec = 0, feat_of[FEAT_BITS];
 
-		for (int b = 0; b < FEAT_BITS; b++)
-			if (fh->features[b / 64] >> (b % 64) & 1)
-				feat_of[nsec++] = b;
-		if (nsec && pread_full(pd, fd, sec, nsec * sizeof(sec[0]), data_end, fsize,
-				       "feature table") < 0)
-			features_cut = true;
-		else if (nsec) {
-			/* tracing data needs the names EVENT_DESC does not; read the small ones first */
-			for (int pass = 0; pass < 2; pass++)
-				for (int i = 0; i < nsec; i++) {
-					unsigned char *fb;
-					int is_td = feat_of[i] == FEAT_TRACING_DATA;
-
-					if (sec[i].offset > fsize || sec[i].size > fsize - sec[i].offset) {
-						features_cut = true;
-						continue;
-					}
-					if (is_td != pass)
-						continue;
-					if (feat_of[i] != FEAT_TRACING_DATA && feat_of[i] != FEAT_BUILD_ID &&
-					    feat_of[i] != FEAT_HOSTNAME && feat_of[i] != FEAT_OSRELEASE &&
-					    feat_of[i] != FEAT_EVENT_DESC)
-						continue;
-					if (sec[i].size > (64u << 20))
-						continue;
-					fb = xrealloc(NULL, sec[i].size);
-					if (pread_full(pd, fd, fb, sec[i].size, sec[i].offset, fsize,
-						       "feature section") < 0 ||
-					    feature(pd, feat_of[i], fb, sec[i].size, sec[i].offset) < 0) {
-						free(fb);
-						goto out;
-					}
-					free(fb);
-				}
-		}
-		vx_error_clear();
+	for (int b = 0; b < FEAT_BITS; b++)
+		if (fh->features[b / 64] >> (b % 64) & 1)
+			feat_of[nsec++] = b;
+	if (nsec && pread_full(pd, fd, sec, nsec * sizeof(sec[0]), data_end, fsize, "feature table") < 0) {
+		*cut = true;
+		nsec = 0;
 	}
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < nsec; i++) {
+			unsigned char *fb;
+			int is_td = feat_of[i] == FEAT_TRACING_DATA;
 
-	/* the data section, streamed */
+			if (sec[i].offset > fsize || sec[i].size > fsize - sec[i].offset) {
+				*cut = true;
+				continue;
+			}
+			if (is_td != pass)
+				continue;
+			if (feat_of[i] != FEAT_TRACING_DATA && feat_of[i] != FEAT_BUILD_ID &&
+			    feat_of[i] != FEAT_HOSTNAME && feat_of[i] != FEAT_OSRELEASE &&
+			    feat_of[i] != FEAT_EVENT_DESC)
+				continue;
+			if (sec[i].size > (64u << 20))
+				continue;
+			fb = xmalloc(sec[i].size);
+			if (pread_full(pd, fd, fb, sec[i].size, sec[i].offset, fsize, "feature section") < 0 ||
+			    feature(pd, feat_of[i], fb, sec[i].size, sec[i].offset) < 0) {
+				free(fb);
+				return -1;
+			}
+			free(fb);
+		}
+	vx_error_clear();
+	return 0;
+}
+
+/* phase 3 of import_file: the data section, streamed up to @data_end */
+static int read_data(struct pd *pd, const struct pd_file_header *fh, int fd, uint64_t fsize,
+		     uint64_t data_end, bool features_cut)
+{
+	struct pd_src s = { 0 };
+	int ret;
+
+	if (fh->data.offset > fsize) {
+		mark_truncated(pd, fsize);
+		return 0;
+	}
 	s.file = true;
 	s.fd = fd;
 	s.in = pd->in;
 	s.pos = s.off = fh->data.offset;
 	s.end = data_end < fsize ? data_end : fsize;
 	s.cap = 1 << 18;
-	s.buf = xrealloc(NULL, s.cap);
-	if (fh->data.offset > fsize) {
-		mark_truncated(pd, fsize);
-		ret = 0;
-		goto out;
-	}
+	s.buf = xmalloc(s.cap);
 	ret = stream(pd, &s, data_end);
 	/* data complete but the file ends inside its feature sections: still a cut file */
 	if (!ret && features_cut && !pd->sink->truncated)
 		mark_truncated(pd, fsize);
-out:
 	free(s.buf);
-	free(abuf);
+	return ret;
+}
+
+/* a file-mode perf.data (spooled first when it comes from a pipe): attrs, features, data */
+static int import_file(struct pd *pd, const struct pd_file_header *fh)
+{
+	FILE *tmp = NULL;
+	struct stat st;
+	int fd = pd->in->fd, ret = -1;
+	uint64_t fsize, data_end;
+	bool features_cut = false;
+
+	if (!pd->in->seekable) {
+		if (spool(pd, fh, sizeof(*fh), &tmp) < 0)
+			return -1;
+		fd = fileno(tmp);
+	}
+	if (fstat(fd, &st) < 0) {
+		vx_error("%s: cannot stat: %s", pd->name, strerror(errno));
+		goto out;
+	}
+	fsize = (uint64_t)st.st_size;
+	if (read_attrs(pd, fh, fd, fsize) < 0)
+		goto out;
+	/* a cut file has no feature sections */
+	data_end = fh->data.size ? fh->data.offset + fh->data.size : UINT64_MAX;
+	if (fh->data.size && data_end <= fsize && read_features(pd, fh, fd, fsize, data_end, &features_cut) < 0)
+		goto out;
+	ret = read_data(pd, fh, fd, fsize, data_end, features_cut);
+out:
 	if (tmp)
 		fclose(tmp);
 	return ret;

@@ -7,7 +7,7 @@
  * It never prints; one event and its callchain at a time are held in memory.
  */
 #include "format.h"
-#include "kallsyms.h"
+#include "../src/kallsyms.h"
 #include "payload.h"
 
 #include <ctype.h>

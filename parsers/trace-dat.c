@@ -29,7 +29,7 @@
 #include "../src/error.h"
 #include "../src/tep-decode.h"
 #include "../src/xalloc.h"
-#include "kallsyms.h"
+#include "../src/kallsyms.h"
 
 #define TD_MAGIC "\027\010\104tracing"
 #define TD_MAGIC_LEN 10
@@ -173,10 +173,8 @@ static int walk_check_data(struct td_walk *w, uint64_t off, uint64_t size, int c
 	if (w->version == 6 && pos != TD_NOPOS) {
 		if (w->ncuts == w->acuts) {
 			size_t n = w->acuts ? 2 * w->acuts : 8;
-			struct td_cut *c = realloc(w->cuts, n * sizeof(*c));
+			struct td_cut *c = xrealloc(w->cuts, n * sizeof(*c));
 
-			if (!c)
-				return vx_error("out of memory");
 			w->cuts = c;
 			w->acuts = n;
 		}
@@ -212,10 +210,8 @@ static void stat_add(struct td_walk *w, int cpu, uint64_t lost)
 {
 	if (w->nstats == w->astats) {
 		size_t n = w->astats ? 2 * w->astats : 16;
-		struct td_stat *s = realloc(w->stats, n * sizeof(*s));
+		struct td_stat *s = xrealloc(w->stats, n * sizeof(*s));
 
-		if (!s)
-			return;	/* the stats only refine the lost count */
 		w->stats = s;
 		w->astats = n;
 	}
@@ -276,9 +272,7 @@ static int walk_option(struct td_walk *w, unsigned id, uint64_t len, uint64_t *n
 	if (len > (64u << 20))
 		return vx_error("%s: damaged trace.dat: option %u at offset %llu claims %llu bytes",
 				w->name, id, (unsigned long long)w->pos, (unsigned long long)len);
-	buf = malloc(len + 1);
-	if (!buf)
-		return vx_error("out of memory");
+	buf = xmalloc(len + 1);
 	if (walk_read(w, buf, len, "option") < 0) {
 		free(buf);
 		return -1;
@@ -582,7 +576,7 @@ struct td_import {
 	struct vx_kallsyms ksyms;	/* --kallsyms, for addresses the file's kallsyms lacks */
 	struct td_style_slot {
 		struct tep_format_field *field;
-		enum vx_field_style style;
+		struct vx_field_plan plan;
 	} *styles;		/* open addressing on the field pointer */
 	size_t nstyles, astyles;
 	struct strbuf val;	/* scratch for one value */
@@ -611,10 +605,8 @@ static int pend_push(struct td_pending *p, const char *s, size_t len)
 
 	if (n + 1 > p->aoff) {
 		size_t a = p->aoff ? 2 * p->aoff : 64;
-		size_t *o = realloc(p->off, a * sizeof(*o));
+		size_t *o = xrealloc(p->off, a * sizeof(*o));
 
-		if (!o)
-			return vx_error("out of memory");
 		p->off = o;
 		p->aoff = a;
 	}
@@ -625,20 +617,19 @@ static int pend_push(struct td_pending *p, const char *s, size_t len)
 	return 0;
 }
 
-/* Field values follow the live recorder's rules (src/tep-decode.h) so that a trace.dat and
- * a live recording of the same events give the same fields. */
-/* td_field_style - td_field_style_of, remembered per field (the print format is searched
+/* Field values follow the one decoder's rules (src/tep-decode.h) so that a trace.dat, a
+ * perf.data and a live recording of the same events give the same fields. */
+/* td_field_plan - vx_field_plan(), remembered per field (the print format is searched
  * once per field, not once per record) */
-static enum vx_field_style td_field_style(struct td_import *im, struct tep_event *ev, struct tep_format_field *f)
+static const struct vx_field_plan *td_field_plan(struct td_import *im, struct tep_event *ev,
+					       struct tep_format_field *f)
 {
 	size_t mask, i;
 
 	if (im->nstyles * 2 >= im->astyles) {
 		size_t n = im->astyles ? 2 * im->astyles : 256;
-		struct td_style_slot *t = calloc(n, sizeof(*t));
+		struct td_style_slot *t = xcalloc(n, sizeof(*t));
 
-		if (!t)
-			return vx_field_style(ev, f);
 		for (size_t k = 0; k < im->astyles; k++) {
 			if (!im->styles[k].field)
 				continue;
@@ -653,11 +644,11 @@ static enum vx_field_style td_field_style(struct td_import *im, struct tep_event
 	mask = im->astyles - 1;
 	for (i = ((uintptr_t)f >> 4) & mask; im->styles[i].field; i = (i + 1) & mask)
 		if (im->styles[i].field == f)
-			return im->styles[i].style;
+			return &im->styles[i].plan;
 	im->styles[i].field = f;
-	im->styles[i].style = vx_field_style(ev, f);
+	im->styles[i].plan = vx_field_plan(ev, f);
 	im->nstyles++;
-	return im->styles[i].style;
+	return &im->styles[i].plan;
 }
 
 /* the record's payload as fields, named exactly like the format fields */
@@ -665,7 +656,7 @@ static void field_value(struct td_import *im, struct tep_handle *tep, struct tep
 			struct tep_format_field *f, struct tep_record *rec)
 {
 	strbuf_reset(&im->val);
-	vx_field_value(ev, f, rec->data, rec->size, td_field_style(im, ev, f), &im->val);
+	vx_field_value(ev, td_field_plan(im, ev, f), rec->data, rec->size, &im->ksyms, &im->val);
 }
 
 /*
@@ -729,18 +720,14 @@ static int td_deliver(struct td_import *im, const struct td_wire *h, const char 
 	struct vx_event ev;
 
 	if (nstr > im->astr) {
-		const char **v = realloc(im->str, nstr * sizeof(*v));
+		const char **v = xrealloc(im->str, nstr * sizeof(*v));
 
-		if (!v)
-			return vx_error("out of memory");
 		im->str = v;
 		im->astr = nstr;
 	}
 	if (h->nfields > im->afields) {
-		struct vx_field *f = realloc(im->fields, h->nfields * sizeof(*f));
+		struct vx_field *f = xrealloc(im->fields, h->nfields * sizeof(*f));
 
-		if (!f)
-			return vx_error("out of memory");
 		im->fields = f;
 		im->afields = h->nfields;
 	}
@@ -777,19 +764,15 @@ static struct td_pending *td_slot(struct td_import *im, uint64_t n)
 	return &im->q[n % im->qcap];
 }
 
-/* td_enqueue - a fresh slot at the tail of the queue (NULL + vx_error when out of memory) */
+/* td_enqueue - a fresh slot at the tail of the queue */
 static struct td_pending *td_enqueue(struct td_import *im)
 {
 	struct td_pending *p;
 
 	if (im->qtail - im->qhead == im->qcap) {
 		size_t cap = im->qcap ? 2 * im->qcap : 64;
-		struct td_pending *q = calloc(cap, sizeof(*q));
+		struct td_pending *q = xcalloc(cap, sizeof(*q));
 
-		if (!q) {
-			vx_error("out of memory");
-			return NULL;
-		}
 		for (uint64_t n = im->qhead; n < im->qtail; n++)
 			q[n % cap] = *td_slot(im, n);
 		/* the queue was full: every old slot moved, with its buffers */
@@ -832,14 +815,10 @@ static int td_cpu(struct td_import *im, struct td_buffer *b, int cpu)
 		return vx_error("%s: record with impossible cpu %d", im->name, cpu);
 	if (cpu >= b->ncpus) {
 		int n = cpu + 1;
-		uint64_t *l = realloc(b->last, (size_t)n * sizeof(*l)), *m;
+		uint64_t *l = xrealloc(b->last, (size_t)n * sizeof(*l)), *m;
 
-		if (!l)
-			return vx_error("out of memory");
 		b->last = l;
-		m = realloc(b->missed, (size_t)n * sizeof(*m));
-		if (!m)
-			return vx_error("out of memory");
+		m = xrealloc(b->missed, (size_t)n * sizeof(*m));
 		b->missed = m;
 		for (int i = b->ncpus; i < n; i++) {
 			l[i] = TD_NONE;
@@ -928,7 +907,6 @@ static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep
 	for (unsigned long long i = 0; i < n; i++) {
 		unsigned long long addr = tep_read_number(tep, (char *)rec->data + fcaller->offset +
 							  i * (unsigned)lsize, lsize);
-		const char *sym;
 
 		if (addr == 0 || addr == ULLONG_MAX || (lsize == 4 && addr == 0xffffffffULL))
 			continue;	/* end markers of older kernels */
@@ -940,19 +918,7 @@ static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep
 			p->nframes++;
 			continue;
 		}
-		sym = tep_find_function(tep, addr);
-		strbuf_reset(&im->val);
-		if (sym) {
-			strbuf_addf(&im->val, "%s+0x%llx", sym, addr - tep_find_function_address(tep, addr));
-		} else {
-			uint64_t off;
-			const struct vx_ksym *k = im->ksyms.n ? vx_kallsyms_lookup(&im->ksyms, addr, &off) : NULL;
-
-			if (k)
-				strbuf_addf(&im->val, "%s+0x%llx", k->name, (unsigned long long)off);
-			else
-				strbuf_addf(&im->val, "0x%llx", addr);
-		}
+		vx_symbolize_in(tep, &im->ksyms, addr, &im->val);
 		td_frame_put(im, tep, addr, im->val.buf, im->val.len);
 		if (pend_push(p, im->val.buf, im->val.len) < 0)
 			return -1;
@@ -1000,8 +966,6 @@ static int td_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, 
 		}
 	} else {
 		p = td_enqueue(im);
-		if (!p)
-			goto fail;
 		p->ts = rec->ts;
 		p->cpu = rec->cpu;
 		p->buf = b;
@@ -1213,12 +1177,8 @@ static int td_read(struct td_import *im, struct td_walk *w, int fd)
 	n = tracecmd_buffer_instances(h);
 	if (n < 0)
 		n = 0;
-	im->bufs = calloc((size_t)n + 1, sizeof(*im->bufs));
-	handles = calloc((size_t)n + 1, sizeof(*handles));
-	if (!im->bufs || !handles) {
-		vx_error("out of memory");
-		goto fail;
-	}
+	im->bufs = xcalloc((size_t)n + 1, sizeof(*im->bufs));
+	handles = xcalloc((size_t)n + 1, sizeof(*handles));
 	im->bufs[0].name = "";
 	im->bufs[0].h = h;
 	im->nbufs = 1;

@@ -4,6 +4,7 @@
  * Must not: touch the store (only the source's callbacks), parse inputs, or print.
  */
 #include "analysis.h"
+#include "events.h"
 #include "filter.h"
 
 #include <ctype.h>
@@ -11,6 +12,7 @@
 #include <string.h>
 
 #include "../src/error.h"
+#include "../src/xalloc.h"
 
 /* ---- per-stack facts ---- */
 
@@ -131,13 +133,11 @@ static void path_facts(struct vx_analysis *an, struct vx_path *p, const struct v
 static int build_paths(struct vx_analysis *an)
 {
 	const struct vx_dataset *ds = an->ds;
-	struct path_key *keys = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(*keys));
+	struct path_key *keys = xmalloc((ds->nrecs ? ds->nrecs : 1) * sizeof(*keys));
 	struct path_key *firsts;
 	size_t nk = 0, ngroups = 0;
 
-	an->rec_path = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(int));
-	if (!keys || !an->rec_path)
-		abort();
+	an->rec_path = xmalloc((ds->nrecs ? ds->nrecs : 1) * sizeof(int));
 	for (size_t i = 0; i < ds->nrecs; i++) {
 		an->rec_path[i] = -1;
 		if (ds->recs[i].stack_id)
@@ -145,16 +145,12 @@ static int build_paths(struct vx_analysis *an)
 	}
 	qsort(keys, nk, sizeof(*keys), cmp_path_key);
 	/* one entry per group, remembering its first record; ids follow first appearance */
-	firsts = malloc((nk ? nk : 1) * sizeof(*firsts));
-	if (!firsts)
-		abort();
+	firsts = xmalloc((nk ? nk : 1) * sizeof(*firsts));
 	for (size_t i = 0; i < nk; i++)
 		if (!i || keys[i].stack_id != keys[i - 1].stack_id || strcmp(keys[i].name, keys[i - 1].name))
 			firsts[ngroups++] = keys[i];
 	qsort(firsts, ngroups, sizeof(*firsts), cmp_path_first);
-	an->paths = calloc(ngroups ? ngroups : 1, sizeof(*an->paths));
-	if (!an->paths)
-		abort();
+	an->paths = xcalloc(ngroups ? ngroups : 1, sizeof(*an->paths));
 	an->npaths = ngroups;
 	for (size_t g = 0; g < ngroups; g++) {
 		struct vx_path *p = &an->paths[g];
@@ -187,12 +183,6 @@ static int build_paths(struct vx_analysis *an)
 
 /* ---- journeys ---- */
 
-static bool is_xmit_event(const char *name)
-{
-	return !strcmp(name, "net:net_dev_start_xmit") || !strcmp(name, "net:net_dev_queue") ||
-	       !strcmp(name, "net:net_dev_xmit");
-}
-
 /* tunnel kind from a device name when no stack says it (vxlan.calico, geneve0, tunl0) */
 static const char *tunnel_kind_of_dev(const char *dev)
 {
@@ -211,12 +201,6 @@ static const char *tunnel_kind_of_dev(const char *dev)
 
 /* encapsulation of a journey: the underlay transmit whose stack holds the tunnel
  * (or, without stacks, the transmit right after one on a tunnel-named device) */
-static bool is_recv_event(const char *name)
-{
-	return !strcmp(name, "net:netif_receive_skb") || !strcmp(name, "net:netif_rx") ||
-	       !strcmp(name, "net:napi_gro_receive_entry") || !strcmp(name, "net:netif_receive_skb_entry");
-}
-
 static void journey_encap(struct vx_journey *j)
 {
 	j->overhead_bytes = -1;
@@ -232,14 +216,14 @@ static void journey_encap(struct vx_journey *j)
 		const struct vx_hop *t = NULL;
 		const char *kind = NULL;
 
-		if (!is_xmit_event(h->event))
+		if (!vx_event_is_xmit(h->event))
 			continue;
 		/* the transmit before it on another device (a capture whose events name no
 		 * device, like 6.1's text output with hash-ptr off, takes the one before) */
 		for (size_t k = i; k-- > 0;) {
 			const struct vx_hop *c = &j->hops[k];
 
-			if (is_xmit_event(c->event) && (!c->dev || !h->dev || strcmp(c->dev, h->dev))) {
+			if (vx_event_is_xmit(c->event) && (!c->dev || !h->dev || strcmp(c->dev, h->dev))) {
 				t = c;
 				break;
 			}
@@ -258,7 +242,7 @@ static void journey_encap(struct vx_journey *j)
 		if (h->len >= 0 && t->len >= 0)
 			j->overhead_bytes = h->len - t->len;
 		for (size_t k = i + 1; k < j->nhops; k++)
-			if (is_recv_event(j->hops[k].event) && j->hops[k].dev && t->dev && !strcmp(j->hops[k].dev, t->dev)) {
+			if (vx_event_is_recv(j->hops[k].event) && j->hops[k].dev && t->dev && !strcmp(j->hops[k].dev, t->dev)) {
 				j->decap_hop = (int)k;
 				break;
 			}
@@ -276,7 +260,7 @@ static void journey_encap(struct vx_journey *j)
  * loopback stays in its namespace */
 static bool crosses_netns(const struct vx_hop *a, const struct vx_hop *b)
 {
-	return is_xmit_event(a->event) && is_recv_event(b->event) && !(a->dev && !strcmp(a->dev, "lo"));
+	return vx_event_is_xmit(a->event) && vx_event_is_recv(b->event) && !(a->dev && !strcmp(a->dev, "lo"));
 }
 
 void vx_journey_segments(struct vx_journey *j)
@@ -330,9 +314,7 @@ static void pathmap_build(struct vx_analysis *an)
 	an->pathmap_cap = 16;
 	while (an->pathmap_cap < an->npaths * 2 + 1)
 		an->pathmap_cap *= 2;
-	an->pathmap = malloc(an->pathmap_cap * sizeof(*an->pathmap));
-	if (!an->pathmap)
-		abort();
+	an->pathmap = xmalloc(an->pathmap_cap * sizeof(*an->pathmap));
 	for (size_t i = 0; i < an->pathmap_cap; i++)
 		an->pathmap[i] = -1;
 	for (size_t i = 0; i < an->npaths; i++)
@@ -393,10 +375,8 @@ static int path_row(void *arg, const struct vx_path_row *row)
 	}
 	if (an->npaths == pr->cap) {
 		pr->cap = pr->cap ? pr->cap * 2 : 64;
-		an->paths = realloc(an->paths, pr->cap * sizeof(*an->paths));
-		pr->first = realloc(pr->first, pr->cap * sizeof(*pr->first));
-		if (!an->paths || !pr->first)
-			abort();
+		an->paths = xrealloc(an->paths, pr->cap * sizeof(*an->paths));
+		pr->first = xrealloc(pr->first, pr->cap * sizeof(*pr->first));
 	}
 	struct vx_stack *st = arena_alloc(&an->arena, sizeof(*st));
 	struct vx_path *p = &an->paths[an->npaths];
@@ -452,9 +432,7 @@ static int stream_paths(struct vx_analysis *an)
 	}
 	if (an->npaths)
 		qsort(pr.first, an->npaths, sizeof(*pr.first), cmp_path_first_key);
-	sorted = calloc(an->npaths ? an->npaths : 1, sizeof(*sorted));
-	if (!sorted)
-		abort();
+	sorted = xcalloc(an->npaths ? an->npaths : 1, sizeof(*sorted));
 	for (size_t i = 0; i < an->npaths; i++) {
 		sorted[i] = an->paths[pr.first[i].idx];
 		sorted[i].id = (int)i + 1;
@@ -464,9 +442,7 @@ static int stream_paths(struct vx_analysis *an)
 	an->paths = sorted;
 	pathmap_build(an);
 	/* the stacks of the dataset (routes.c looks stacks up by id there) */
-	an->own.stacks = calloc(an->npaths ? an->npaths : 1, sizeof(*an->own.stacks));
-	if (!an->own.stacks)
-		abort();
+	an->own.stacks = xcalloc(an->npaths ? an->npaths : 1, sizeof(*an->own.stacks));
 	for (size_t i = 0; i < an->npaths; i++)
 		an->own.stacks[an->own.nstacks++] = *an->paths[i].stack;
 	qsort(an->own.stacks, an->own.nstacks, sizeof(*an->own.stacks), cmp_stack_id);
@@ -490,9 +466,7 @@ static int traced_add(void *arg, int64_t capture_id, const char *name)
 		;
 	if (i == an->ntraced) {
 		if ((an->ntraced & (an->ntraced + 1)) == 0 || !an->traced) {
-			an->traced = realloc(an->traced, (an->ntraced + 1) * 2 * sizeof(*an->traced));
-			if (!an->traced)
-				abort();
+			an->traced = xrealloc(an->traced, (an->ntraced + 1) * 2 * sizeof(*an->traced));
 		}
 		an->traced[an->ntraced++] = (struct vx_traced){ capture_id, 0 };
 	}
@@ -616,9 +590,7 @@ static struct vx_journey *journey_pack_sized(const struct vx_journey *j, size_t 
 		      (r && r->comm ? kept_len(r->comm) + 1 : 0);
 	}
 	*bytes = sz;
-	c = malloc(sz);
-	if (!c)
-		abort();
+	c = xmalloc(sz);
 	*c = *j;
 	c->hops = (struct vx_hop *)(c + 1);
 	struct vx_rec *recs = (struct vx_rec *)(c->hops + j->nhops);
@@ -732,9 +704,7 @@ static void keep_journey(struct builder *b, const struct vx_journey *j)
 	}
 	if (b->nheap == b->heap_cap) {
 		b->heap_cap = b->heap_cap ? b->heap_cap * 2 : 16;
-		b->heap = realloc(b->heap, b->heap_cap * sizeof(*b->heap));
-		if (!b->heap)
-			abort();
+		b->heap = xrealloc(b->heap, b->heap_cap * sizeof(*b->heap));
 		h = b->heap;
 	}
 	h[b->nheap] = journey_pack_sized(j, &n);
@@ -833,9 +803,7 @@ static void add_to_shape(struct builder *b, const struct vx_journey *j, uint64_t
 		free(s->hist);
 	} else {
 		if (!an->shapes) {
-			an->shapes = calloc(VX_MAX_SHAPES, sizeof(*an->shapes));
-			if (!an->shapes)
-				abort();
+			an->shapes = xcalloc(VX_MAX_SHAPES, sizeof(*an->shapes));
 		}
 		s = &an->shapes[an->nshapes++];
 	}
@@ -843,9 +811,7 @@ static void add_to_shape(struct builder *b, const struct vx_journey *j, uint64_t
 	s->hash = hash;
 	s->first = journey_pack(j);
 	s->nhist = j->nhops < VX_SHAPE_MAX_HOPS ? j->nhops : VX_SHAPE_MAX_HOPS;
-	s->hist = calloc(s->nhist ? s->nhist : 1, sizeof(*s->hist));
-	if (!s->hist)
-		abort();
+	s->hist = xcalloc(s->nhist ? s->nhist : 1, sizeof(*s->hist));
 	shape_count(s, j);
 }
 
@@ -902,8 +868,8 @@ static void finish_journey(struct builder *b)
 			an->journeys_total++;
 			an->journeys_encap += j.encap != NULL;
 			an->journeys_reenter += j.reenters_ip_after_encap;
-			if (j.drop && vx_analysis_count_drop(an, j.drop) < 0)
-				abort();
+			if (j.drop)
+				vx_analysis_count_drop(an, j.drop);
 			for (size_t i = 0; i < b->njpaths; i++)
 				an->paths[b->jpaths[i]].in_journey = true;
 			add_to_shape(b, &j, vx_hash64(b->hash, &b->total, sizeof(b->total)));
@@ -1085,9 +1051,7 @@ static int cmp_shape(const void *a, const void *b)
 static void add_block(struct vx_analysis *an, void *p)
 {
 	if ((an->nblocks & (an->nblocks + 1)) == 0 || !an->blocks) {
-		an->blocks = realloc(an->blocks, (an->nblocks + 1) * 2 * sizeof(*an->blocks));
-		if (!an->blocks)
-			abort();
+		an->blocks = xrealloc(an->blocks, (an->nblocks + 1) * 2 * sizeof(*an->blocks));
 	}
 	an->blocks[an->nblocks++] = p;
 }
@@ -1139,20 +1103,16 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 				 int (*fields)(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n),
 				 size_t (*row_fields)(void *priv, struct arena *a, struct vx_field **out))
 {
-	struct builder *b = calloc(1, sizeof(*b));
+	struct builder *b = xcalloc(1, sizeof(*b));
 	size_t nunres = 0;
 	int ret;
 
-	if (!b)
-		return vx_error("out of memory building journeys");
 	b->an = an;
 	b->max_keep = max_keep;
 	b->row_fields = row_fields;
 	b->priv = priv;
-	b->jpaths = malloc((an->npaths ? an->npaths : 1) * sizeof(*b->jpaths));
-	b->path_serial = calloc(an->npaths ? an->npaths : 1, sizeof(*b->path_serial));
-	if (!b->jpaths || !b->path_serial)
-		abort();
+	b->jpaths = xmalloc((an->npaths ? an->npaths : 1) * sizeof(*b->jpaths));
+	b->path_serial = xcalloc(an->npaths ? an->npaths : 1, sizeof(*b->path_serial));
 	ret = each(priv, journey_event, b);
 	close_journey(b);
 	if (ret) {
@@ -1162,9 +1122,7 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 	/* the kept journeys, in time order, are journeys 1..n */
 	if (b->nheap)
 		qsort(b->heap, b->nheap, sizeof(*b->heap), cmp_journey_ptr);
-	an->journeys = calloc(b->nheap ? b->nheap : 1, sizeof(*an->journeys));
-	if (!an->journeys)
-		abort();
+	an->journeys = xcalloc(b->nheap ? b->nheap : 1, sizeof(*an->journeys));
 	for (size_t i = 0; i < b->nheap; i++) {
 		an->journeys[i] = *b->heap[i];
 		an->journeys[i].id = (int)i + 1;
@@ -1173,9 +1131,7 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 	an->njourneys = b->nheap;
 	b->nheap = 0;
 	/* each shape's first journey: its id when it was kept, else counted below */
-	b->keys = malloc((an->nshapes ? an->nshapes : 1) * sizeof(*b->keys));
-	if (!b->keys)
-		abort();
+	b->keys = xmalloc((an->nshapes ? an->nshapes : 1) * sizeof(*b->keys));
 	for (size_t s = 0; s < an->nshapes; s++) {
 		struct jkey k = key_of(an->shapes[s].first);
 		size_t lo = 0, hi = an->njourneys;
@@ -1204,9 +1160,7 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 		/* a second walk counts the journeys that started before each unresolved first */
 		qsort(b->keys, nunres, sizeof(*b->keys), cmp_jkey_v);
 		b->nkeys = nunres;
-		b->less = calloc(nunres, sizeof(*b->less));
-		if (!b->less)
-			abort();
+		b->less = xcalloc(nunres, sizeof(*b->less));
 		b->counting = true;
 		ret = each(priv, journey_event, b);
 		close_journey(b);
@@ -1303,6 +1257,16 @@ static int ds_event_fields(void *priv, int64_t id, struct arena *a, struct vx_fi
 	return 0;
 }
 
+/* the route requests of the dataset (routes.c), each with the path of the event that decided */
+static int routes_build(struct vx_analysis *an)
+{
+	if (vx_routes_build(an->ds, &an->routes, &an->nroutes))
+		return -1;
+	for (size_t i = 0; i < an->nroutes; i++)
+		an->routes[i].path = an->routes[i].decider ? vx_analysis_path_of(an, an->routes[i].decider) : NULL;
+	return 0;
+}
+
 int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 {
 	struct ds_source d = { ds, NULL, 0, NULL };
@@ -1310,10 +1274,8 @@ int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 
 	memset(an, 0, sizeof(*an));
 	an->ds = ds;
-	d.by_skb = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(size_t));
-	d.by_id = malloc((ds->nrecs ? ds->nrecs : 1) * sizeof(size_t));
-	if (!d.by_skb || !d.by_id)
-		abort();
+	d.by_skb = xmalloc((ds->nrecs ? ds->nrecs : 1) * sizeof(size_t));
+	d.by_id = xmalloc((ds->nrecs ? ds->nrecs : 1) * sizeof(size_t));
 	for (size_t i = 0; i < ds->nrecs; i++) {
 		d.by_id[i] = i;
 		if (ds->recs[i].skb)
@@ -1335,7 +1297,7 @@ int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 	if (!ret)
 		ret = vx_join_build(an);
 	if (!ret)
-		ret = vx_routes_build(an);
+		ret = routes_build(an);
 	free(d.by_skb);
 	free(d.by_id);
 	if (ret) {
@@ -1346,14 +1308,6 @@ int vx_analysis_build(const struct vx_dataset *ds, struct vx_analysis *an)
 }
 
 /* ---- streamed from a source (the store) ---- */
-
-static bool is_fib_lookup(const char *name)
-{
-	const char *c = strchr(name, ':');
-	const char *base = c ? c + 1 : name;
-
-	return !strcmp(base, "fib_table_lookup") || !strcmp(base, "fib6_table_lookup");
-}
 
 struct route_keep {
 	struct vx_analysis *an;
@@ -1375,9 +1329,9 @@ static int route_event(void *arg, const struct vx_rec *r)
 	an->nroute_events += listed;
 	/* every FIB lookup, kept or not, for the hops and drops (lookups.h), when a filter
 	 * needs every journey's routes; else the kept journeys join them afterwards */
-	if (is_fib_lookup(r->name) && an->lookups_deferred) {
+	if (vx_event_is_fib_lookup(r->name) && an->lookups_deferred) {
 		an->has_lookups = true;
-	} else if (is_fib_lookup(r->name)) {
+	} else if (vx_event_is_fib_lookup(r->name)) {
 		an->has_lookups = true;
 		struct arena tmp = ARENA_INIT;
 		struct vx_rec t = *r;
@@ -1389,8 +1343,7 @@ static int route_event(void *arg, const struct vx_rec *r)
 			l.dst = arena_strdup(&an->arena, l.dst);
 			l.dev = arena_strdup(&an->arena, l.dev);
 			l.gw = arena_strdup(&an->arena, l.gw);
-			if (vx_lookups_add(&an->lookups, r->capture_id, &l) < 0)
-				abort();
+			vx_lookups_add(&an->lookups, r->capture_id, &l);
 		}
 		arena_release(&tmp);
 	}
@@ -1409,9 +1362,7 @@ static int route_event(void *arg, const struct vx_rec *r)
 	}
 	if (an->own.nrecs == k->cap) {
 		k->cap = k->cap ? k->cap * 2 : 64;
-		an->own.recs = realloc(an->own.recs, k->cap * sizeof(*an->own.recs));
-		if (!an->own.recs)
-			abort();
+		an->own.recs = xrealloc(an->own.recs, k->cap * sizeof(*an->own.recs));
 	}
 	c = &an->own.recs[an->own.nrecs++];
 	*c = *r;
@@ -1448,9 +1399,7 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 		ret = src->names_each(src->priv, traced_add, an);
 	/* route events first: the journeys join their hops and drops to the FIB lookups */
 	if (!ret) {
-		an->path_route = malloc(an->npaths ? an->npaths : 1);
-		if (!an->path_route)
-			abort();
+		an->path_route = xmalloc(an->npaths ? an->npaths : 1);
 		memset(an->path_route, -1, an->npaths ? an->npaths : 1);
 		ret = src->route_events_each(src->priv, route_event, &rk);
 		vx_lookups_sort(&an->lookups);
@@ -1464,7 +1413,7 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 	if (!ret)
 		ret = vx_join_build(an);
 	if (!ret)
-		ret = vx_routes_build(an);
+		ret = routes_build(an);
 	if (ret) {
 		vx_analysis_release(an);
 		return -1;

@@ -17,6 +17,7 @@
 #include "lookups.h"
 #include "packet.h"
 #include "journey-rule.h"
+#include "routes.h"
 #include "join.h"
 
 struct vx_filter;
@@ -142,38 +143,6 @@ const char *vx_journey_segment_role(const struct vx_journey *j, int seg);
  * (vx_analysis_build does it; for journeys built by hand, as in tests) */
 void vx_journey_segments(struct vx_journey *j);
 
-/*
- * struct vx_route - one route request the kernel validated (ip route add/del ...), rebuilt
- * from fib:fib_table_lookup / netlink:netlink_extack tracepoints or fib_check_nh kprobes.
- * @class: VALIDATED - the gateway was looked up in the FIB and found reachable;
- *         REJECTED  - the lookup failed or fib_check_nh returned an error;
- *         ONLINK    - no nexthop lookup in the main table, only the local-table check that
- *                     the gateway is not a local address: the gateway was taken as on-link;
- *         ACCEPTED  - fib_check_nh returned 0 but the capture has no lookup events to tell
- *                     validated from onlink.
- */
-enum vx_route_class { VX_ROUTE_VALIDATED, VX_ROUTE_REJECTED, VX_ROUTE_ONLINK, VX_ROUTE_ACCEPTED };
-
-struct vx_route {
-	int id;
-	int64_t capture_id;
-	uint64_t ts_ns;
-	int pid;
-	const char *comm;
-	const char *op;		/* "add", "delete", or NULL when the stack does not say */
-	const char *family;	/* "inet" or "inet6" */
-	const char *gateway;	/* NULL when no event carried it */
-	const char *dev;	/* device the lookup resolved the gateway to, NULL when none */
-	int table;		/* table of the nexthop lookup, -1 when there was none */
-	enum vx_route_class class;
-	bool has_err;
-	int64_t err;		/* lookup err or fib_check_nh return value */
-	const char *extack;	/* the kernel's message to the user, NULL when none */
-	const struct vx_path *path;	/* the event that decided, NULL without stack */
-	size_t nevents;
-};
-
-const char *vx_route_class_name(enum vx_route_class c);
 
 /*
  * struct vx_event_source - where the analysis pulls events from, one row at a time; the
@@ -286,10 +255,6 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 int vx_analysis_events_each(const struct vx_analysis *an, vx_rec_fn fn, void *arg);
 /* vx_analysis_journeys_total - journeys of two hops or more, also those not kept */
 size_t vx_analysis_journeys_total(const struct vx_analysis *an);
-/* vx_is_route_event - fib lookups, netlink extack, nexthop probes: the route events table */
-bool vx_is_route_event(const char *name);
-/* vx_route_event_kept - @r matters to the route requests (routes.c keeps it) */
-bool vx_route_event_kept(const struct vx_rec *r, const struct vx_stack *st);
 
 /* vx_analysis_build - analyse @ds (borrowed; must outlive @an), keeping every journey.
  * The journeys go through the same builder as vx_analysis_stream(). Free with
@@ -314,8 +279,8 @@ int vx_analysis_join_lookups(struct vx_analysis *an);
  * decided a transmit runs before ip_output), 0 when there is none (then the window is
  * VX_LOOKUP_WINDOW_NS back from the hop) */
 uint64_t vx_hop_lookup_from(const struct vx_journey *j, size_t i);
-/* vx_analysis_count_drop - count @d into the drop summary (strings copied); 0 or -1 */
-int vx_analysis_count_drop(struct vx_analysis *an, const struct vx_drop *d);
+/* vx_analysis_count_drop - count @d into the drop summary (strings copied) */
+void vx_analysis_count_drop(struct vx_analysis *an, const struct vx_drop *d);
 /* vx_analysis_sort_drops - most frequent first */
 void vx_analysis_sort_drops(struct vx_analysis *an);
 /* vx_analysis_count_drops - (re)build the drop summary from the kept journeys' drops */
@@ -326,9 +291,6 @@ int vx_analysis_count_drops(struct vx_analysis *an);
 const char *vx_analysis_blind(const struct vx_analysis *an);
 /* vx_analysis_path_of - the path of a loaded event, or NULL */
 const struct vx_path *vx_analysis_path_of(const struct vx_analysis *an, const struct vx_rec *r);
-
-/* vx_routes_build - fill @an->routes from the dataset (called by vx_analysis_build) */
-int vx_routes_build(struct vx_analysis *an);
 
 /* path analysis on a bare list of frames (innermost first), used by the above and by tests */
 int vx_frames_ip_passes(const char *const *frames, size_t n);

@@ -5,14 +5,6 @@
 
 #include <string.h>
 
-bool vx_event_is_drop(const char *event)
-{
-	const char *c = strchr(event, ':');
-	const char *base = c ? c + 1 : event;
-
-	return !strcmp(base, "kfree_skb") || !strcmp(base, "kfree_skb_reason");
-}
-
 /* the functions that free an skb: the drop happened in their caller */
 static bool is_free_frame(const char *f)
 {

@@ -10,6 +10,7 @@
 
 #include "../src/model.h"
 #include "../src/strbuf.h"
+#include "events.h"
 #include "lookups.h"
 
 /*
@@ -28,8 +29,6 @@ struct vx_drop {
 	uint64_t from, to;
 };
 
-/* vx_event_is_drop - skb:kfree_skb (and the probes on kfree_skb_reason), not consume_skb */
-bool vx_event_is_drop(const char *event);
 /* vx_drop_from_rec - reason and location of the drop event @r with stack @st (may be NULL) */
 void vx_drop_from_rec(const struct vx_rec *r, const struct vx_stack *st, struct vx_drop *out);
 /* vx_drop_describe - "dropped at ip_error (NOT_SPECIFIED) after route lookup err -22

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../src/error.h"
+#include "../src/xalloc.h"
 
 enum node_kind {
 	F_AND, F_OR, F_NOT,
@@ -85,12 +86,9 @@ static struct vx_filter *fail(struct parser *ps, const char *what)
 
 static struct vx_filter *node(enum node_kind k)
 {
-	struct vx_filter *f = calloc(1, sizeof(*f));
+	struct vx_filter *f = xcalloc(1, sizeof(*f));
 
-	if (!f)
-		vx_error("out of memory");
-	else
-		f->kind = k;
+	f->kind = k;
 	return f;
 }
 
@@ -152,8 +150,7 @@ static struct vx_filter *parse_primary(struct parser *ps)
 	for (size_t i = 0; i < sizeof(simple) / sizeof(simple[0]); i++)
 		if (is_tok(ps, simple[i].word)) {
 			f = node(simple[i].kind);
-			if (f)
-				f->num = simple[i].num;
+			f->num = simple[i].num;
 			next_token(ps);
 			return f;
 		}
@@ -167,8 +164,6 @@ static struct vx_filter *parse_primary(struct parser *ps)
 		if ((k == F_SRC || k == F_DST) && is_tok(ps, "host"))
 			next_token(ps);	/* pcap's "src host A" */
 		f = node(k);
-		if (!f)
-			return NULL;
 		if (!parse_net(ps, &f->net, k == F_NET)) {
 			char what[64];
 
@@ -189,8 +184,7 @@ static struct vx_filter *parse_primary(struct parser *ps)
 		if (!ps->toklen || end != ps->tok + ps->toklen || port < 0 || port > 65535)
 			return fail(ps, "expected a port number (0-65535) after 'port'");
 		f = node(F_PORT);
-		if (f)
-			f->num = (int)port;
+		f->num = (int)port;
 		next_token(ps);
 		return f;
 	}
@@ -199,10 +193,7 @@ static struct vx_filter *parse_primary(struct parser *ps)
 		if (!ps->toklen || strchr("()!&|", *ps->tok) || is_tok(ps, "and") || is_tok(ps, "or"))
 			return fail(ps, "expected a device name or glob after 'dev'");
 		f = node(F_DEV);
-		if (f && !(f->glob = strndup(ps->tok, ps->toklen))) {
-			free(f);
-			return NULL;
-		}
+		f->glob = xstrndup(ps->tok, ps->toklen);
 		next_token(ps);
 		return f;
 	}
@@ -221,10 +212,6 @@ static struct vx_filter *parse_not(struct parser *ps)
 	if (!inner)
 		return NULL;
 	f = node(F_NOT);
-	if (!f) {
-		vx_filter_free(inner);
-		return NULL;
-	}
 	f->a = inner;
 	return f;
 }
@@ -239,12 +226,11 @@ static struct vx_filter *parse_chain(struct parser *ps, bool is_or)
 
 		next_token(ps);
 		right = is_or ? parse_chain(ps, false) : parse_not(ps);
-		f = right ? node(is_or ? F_OR : F_AND) : NULL;
-		if (!f) {
+		if (!right) {
 			vx_filter_free(left);
-			vx_filter_free(right);
 			return NULL;
 		}
+		f = node(is_or ? F_OR : F_AND);
 		f->a = left;
 		f->b = right;
 		left = f;

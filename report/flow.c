@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../src/error.h"
+#include "../src/xalloc.h"
 
 static const char *const lane_titles[VX_LANE_COUNT] = {
 	[VX_LANE_SOCKET] = "socket / syscall",
@@ -160,12 +161,6 @@ enum vx_lane vx_lane_of_hop(const struct vx_hop *h)
 	return VX_LANE_DEV;
 }
 
-bool vx_event_is_xmit(const char *event)
-{
-	return event && (!strcmp(event, "net:net_dev_start_xmit") ||
-			 !strcmp(event, "net:net_dev_queue") || !strcmp(event, "net:net_dev_xmit"));
-}
-
 /* ---- journey groups ---- */
 
 static uint64_t hash_str(uint64_t h, const char *s)
@@ -242,9 +237,7 @@ int vx_journey_groups(const struct vx_analysis *an, struct vx_journey_group **ou
 	*out = NULL;
 	*n = 0;
 	if (an->nshapes) {
-		g = calloc(an->nshapes, sizeof(*g));
-		if (!g)
-			return vx_error("out of memory listing %zu shapes", an->nshapes);
+		g = xcalloc(an->nshapes, sizeof(*g));
 		for (size_t i = 0; i < an->nshapes; i++)
 			g[i] = (struct vx_journey_group){ an->shapes[i].first, an->shapes[i].count,
 							  an->shapes[i].hash, &an->shapes[i] };
@@ -254,13 +247,8 @@ int vx_journey_groups(const struct vx_analysis *an, struct vx_journey_group **ou
 	}
 	if (!an->njourneys)
 		return 0;
-	refs = malloc(an->njourneys * sizeof(*refs));
-	g = malloc(an->njourneys * sizeof(*g));
-	if (!refs || !g) {
-		free(refs);
-		free(g);
-		return vx_error("out of memory grouping %zu journeys", an->njourneys);
-	}
+	refs = xmalloc(an->njourneys * sizeof(*refs));
+	g = xmalloc(an->njourneys * sizeof(*g));
 	for (size_t i = 0; i < an->njourneys; i++) {
 		refs[i].shape = journey_shape(&an->journeys[i]);
 		refs[i].j = &an->journeys[i];
@@ -311,63 +299,66 @@ static size_t context_frames(const struct vx_path *p)
 	return n;
 }
 
-size_t vx_flow_between(const struct vx_journey *j, size_t i, struct vx_waypoint *wp,
-		       size_t *dropped, bool *reentered)
+#define FLOW_MAX_RUNS 64
+
+/*
+ * stack_runs - phase 1: the runs of same-lane frames of @cur's stack that @prev's does not
+ * share (compared from the outermost frame of the context each ran in), outermost first,
+ * into @runs (FLOW_MAX_RUNS at most: the innermost are kept, *@lost counts the others).
+ */
+static size_t stack_runs(const struct vx_hop *cur, const struct vx_hop *prev, struct vx_waypoint *runs,
+			 size_t *lost)
 {
-	const struct vx_hop *cur = &j->hops[i];
-	const struct vx_hop *prev = i ? &j->hops[i - 1] : NULL;
 	const struct vx_path *cp = cur->path;
-	enum vx_lane cur_lane = vx_lane_of_hop(cur);
-	enum vx_lane prev_lane = prev ? vx_lane_of_hop(prev) : VX_LANE_COUNT;
-	struct vx_waypoint runs[64];
-	size_t nruns = 0, lost = 0, first = 0, last, nout;
+	size_t cn = context_frames(cp), pn = prev ? context_frames(prev->path) : 0;
+	const char **cf, **pf;
+	size_t common = 0, nruns = 0;
+
+	if (!cp || !cp->stack)
+		return 0;
+	cf = cp->stack->frames;
+	pf = pn ? prev->path->stack->frames : NULL;
+	while (common < cn && common < pn && !strcmp(cf[cn - 1 - common], pf[pn - 1 - common]))
+		common++;
+	/* outermost new frame first */
+	for (size_t k = cn - common; k-- > 0;) {
+		enum vx_lane l = vx_lane_of_layer(cp->layers[k]);
+		struct vx_waypoint *r;
+
+		if (l == VX_LANE_COUNT)
+			continue;
+		if (nruns && runs[nruns - 1].lane == l) {
+			r = &runs[nruns - 1];
+			r->inner = cf[k];
+			r->nframes++;
+			if (l == VX_LANE_TUNNEL && !r->encap)
+				r->encap = vx_tunnel_kind(cf[k]);
+			continue;
+		}
+		if (nruns == FLOW_MAX_RUNS) {
+			/* keep the innermost runs: slide the window */
+			memmove(runs, runs + 1, (nruns - 1) * sizeof(runs[0]));
+			nruns--;
+			++*lost;
+		}
+		r = &runs[nruns++];
+		memset(r, 0, sizeof(*r));
+		r->lane = l;
+		r->outer = r->inner = cf[k];
+		r->nframes = 1;
+		if (l == VX_LANE_TUNNEL)
+			r->encap = vx_tunnel_kind(cf[k]);
+	}
+	return nruns;
+}
+
+/* phase 2: mark the IP runs entered from a tunnel run in runs[@first, @last); whether the
+ * route drawn from @prev_lane through them to @cur_lane shows the re-entry */
+static bool mark_reentries(struct vx_waypoint *runs, size_t first, size_t last, enum vx_lane prev_lane,
+			   enum vx_lane cur_lane)
+{
 	bool shown = false;
 
-	*dropped = 0;
-	if (cp && cp->stack) {
-		size_t cn = context_frames(cp), pn = prev ? context_frames(prev->path) : 0;
-		const char **cf = cp->stack->frames;
-		const char **pf = pn ? prev->path->stack->frames : NULL;
-		size_t common = 0;
-
-		while (common < cn && common < pn && !strcmp(cf[cn - 1 - common], pf[pn - 1 - common]))
-			common++;
-		/* outermost new frame first */
-		for (size_t k = cn - common; k-- > 0;) {
-			enum vx_lane l = vx_lane_of_layer(cp->layers[k]);
-			struct vx_waypoint *r;
-
-			if (l == VX_LANE_COUNT)
-				continue;
-			if (nruns && runs[nruns - 1].lane == l) {
-				r = &runs[nruns - 1];
-				r->inner = cf[k];
-				r->nframes++;
-				if (l == VX_LANE_TUNNEL && !r->encap)
-					r->encap = vx_tunnel_kind(cf[k]);
-				continue;
-			}
-			if (nruns == sizeof(runs) / sizeof(runs[0])) {
-				/* keep the innermost runs: slide the window */
-				memmove(runs, runs + 1, (nruns - 1) * sizeof(runs[0]));
-				nruns--;
-				lost++;
-			}
-			r = &runs[nruns++];
-			memset(r, 0, sizeof(*r));
-			r->lane = l;
-			r->outer = r->inner = cf[k];
-			r->nframes = 1;
-			if (l == VX_LANE_TUNNEL)
-				r->encap = vx_tunnel_kind(cf[k]);
-		}
-	}
-	/* the hop itself stands for the run of its own lane; so does the previous hop */
-	last = nruns;
-	if (last && runs[last - 1].lane == cur_lane)
-		last--;
-	while (prev && first < last && runs[first].lane == prev_lane)
-		first++;
 	for (size_t k = first; k < last; k++) {
 		enum vx_lane before = k > first ? runs[k - 1].lane : prev_lane;
 
@@ -378,59 +369,94 @@ size_t vx_flow_between(const struct vx_journey *j, size_t i, struct vx_waypoint 
 		shown |= vx_flow_reenters(runs[last - 1].lane, cur_lane);
 	else
 		shown |= vx_flow_reenters(prev_lane, cur_lane);
+	return shown;
+}
 
-	if (!shown && !*reentered) {
-		bool path_says = cp && cp->reenters_ip_after_encap;
-		/* the analysis knows the underlay transmit; without it, the transmit that
-		 * follows the tunnel device's transmit on another device */
-		bool devs_say = j->encap_hop >= 0 ? (size_t)j->encap_hop == i :
-				prev && j->tunnel_dev && prev->dev && cur->dev &&
-				vx_event_is_xmit(prev->event) && vx_event_is_xmit(cur->event) &&
-				!strcmp(prev->dev, j->tunnel_dev) && strcmp(cur->dev, j->tunnel_dev);
+/* phase 3: hop @i of @j is where the journey re-enters IP although no stack shows it */
+static bool reentry_unseen_at(const struct vx_journey *j, size_t i)
+{
+	const struct vx_hop *cur = &j->hops[i];
+	const struct vx_hop *prev = i ? &j->hops[i - 1] : NULL;
+	bool path_says = cur->path && cur->path->reenters_ip_after_encap;
+	/* the analysis knows the underlay transmit; without it, the transmit that
+	 * follows the tunnel device's transmit on another device */
+	bool devs_say = j->encap_hop >= 0 ? (size_t)j->encap_hop == i :
+			prev && j->tunnel_dev && prev->dev && cur->dev &&
+			vx_event_is_xmit(prev->event) && vx_event_is_xmit(cur->event) &&
+			!strcmp(prev->dev, j->tunnel_dev) && strcmp(cur->dev, j->tunnel_dev);
 
-		if (path_says || devs_say) {
-			memset(wp, 0, 2 * sizeof(*wp));
-			wp[0].lane = VX_LANE_TUNNEL;
-			wp[0].encap = j->encap ? j->encap : (cp ? cp->encap : NULL);
-			wp[0].synthetic = true;
-			wp[1].lane = VX_LANE_IP;
-			wp[1].reenter = true;
-			wp[1].synthetic = true;
-			*reentered = true;
-			*dropped = lost + nruns;
-			return 2;
-		}
-	}
-	*reentered |= shown;
-	nout = last - first;
-	if (j->decap_hop >= 0 && (size_t)j->decap_hop == i) {
-		bool tunnel_seen = false;
+	return path_says || devs_say;
+}
 
-		for (size_t k = first; k < last; k++)
-			tunnel_seen |= runs[k].lane == VX_LANE_TUNNEL;
-		if (!tunnel_seen) {
-			/* keep room for it after the innermost stack runs */
-			if (nout > VX_FLOW_MAX_WAYPOINTS - 1) {
-				first = last - (VX_FLOW_MAX_WAYPOINTS - 1);
-				lost += nout - (VX_FLOW_MAX_WAYPOINTS - 1);
-				nout = VX_FLOW_MAX_WAYPOINTS - 1;
-			}
-			memcpy(wp, runs + first, nout * sizeof(*wp));
-			memset(&wp[nout], 0, sizeof(*wp));
-			wp[nout].lane = VX_LANE_TUNNEL;
-			wp[nout].encap = j->encap;
-			wp[nout].decap = true;
-			wp[nout].synthetic = true;
-			*dropped = lost;
-			return nout + 1;
-		}
-	}
-	if (nout > VX_FLOW_MAX_WAYPOINTS) {
-		first = last - VX_FLOW_MAX_WAYPOINTS;
-		lost += nout - VX_FLOW_MAX_WAYPOINTS;
-		nout = VX_FLOW_MAX_WAYPOINTS;
+/* the synthesised route tunnel -> IP (two waypoints) */
+static size_t synth_reentry(const struct vx_journey *j, const struct vx_path *cp, struct vx_waypoint *wp)
+{
+	memset(wp, 0, 2 * sizeof(*wp));
+	wp[0].lane = VX_LANE_TUNNEL;
+	wp[0].encap = j->encap ? j->encap : (cp ? cp->encap : NULL);
+	wp[0].synthetic = true;
+	wp[1].lane = VX_LANE_IP;
+	wp[1].reenter = true;
+	wp[1].synthetic = true;
+	return 2;
+}
+
+/* phase 4: the innermost of runs[@first, @last) into @wp, at most @room of them, and the
+ * synthesised decapsulation after them when @decap; *@lost counts what was left out */
+static size_t copy_out(const struct vx_journey *j, const struct vx_waypoint *runs, size_t first, size_t last,
+		       bool decap, struct vx_waypoint *wp, size_t *lost)
+{
+	size_t room = decap ? VX_FLOW_MAX_WAYPOINTS - 1 : VX_FLOW_MAX_WAYPOINTS, nout = last - first;
+
+	if (nout > room) {
+		first = last - room;
+		*lost += nout - room;
+		nout = room;
 	}
 	memcpy(wp, runs + first, nout * sizeof(*wp));
+	if (!decap)
+		return nout;
+	/* the receive on the tunnel device after decapsulation: its stack runs in another
+	 * context than the decapsulation, so a tunnel waypoint marks it */
+	memset(&wp[nout], 0, sizeof(*wp));
+	wp[nout].lane = VX_LANE_TUNNEL;
+	wp[nout].encap = j->encap;
+	wp[nout].decap = true;
+	wp[nout].synthetic = true;
+	return nout + 1;
+}
+
+size_t vx_flow_between(const struct vx_journey *j, size_t i, struct vx_waypoint *wp,
+		       size_t *dropped, bool *reentered)
+{
+	const struct vx_hop *cur = &j->hops[i];
+	const struct vx_hop *prev = i ? &j->hops[i - 1] : NULL;
+	enum vx_lane cur_lane = vx_lane_of_hop(cur);
+	enum vx_lane prev_lane = prev ? vx_lane_of_hop(prev) : VX_LANE_COUNT;
+	struct vx_waypoint runs[FLOW_MAX_RUNS];
+	size_t lost = 0, first = 0, last, nruns, nout;
+	bool shown, decap = false;
+
+	nruns = stack_runs(cur, prev, runs, &lost);
+	/* the hop itself stands for the run of its own lane; so does the previous hop */
+	last = nruns;
+	if (last && runs[last - 1].lane == cur_lane)
+		last--;
+	while (prev && first < last && runs[first].lane == prev_lane)
+		first++;
+	shown = mark_reentries(runs, first, last, prev_lane, cur_lane);
+	if (!shown && !*reentered && reentry_unseen_at(j, i)) {
+		*reentered = true;
+		*dropped = lost + nruns;
+		return synth_reentry(j, cur->path, wp);
+	}
+	*reentered |= shown;
+	if (j->decap_hop >= 0 && (size_t)j->decap_hop == i) {
+		decap = true;
+		for (size_t k = first; k < last; k++)
+			decap &= runs[k].lane != VX_LANE_TUNNEL;
+	}
+	nout = copy_out(j, runs, first, last, decap, wp, &lost);
 	*dropped = lost;
 	return nout;
 }
@@ -458,17 +484,12 @@ static int cmp_path_count(const void *a, const void *b)
 
 int vx_unjoined_paths(const struct vx_analysis *an, const struct vx_path ***out, size_t *n)
 {
-	unsigned char *used = calloc(an->npaths + 1, 1);
-	const struct vx_path **list = malloc((an->npaths + 1) * sizeof(*list));
+	unsigned char *used = xcalloc(an->npaths + 1, 1);
+	const struct vx_path **list = xmalloc((an->npaths + 1) * sizeof(*list));
 	size_t k = 0;
 
 	*out = NULL;
 	*n = 0;
-	if (!used || !list) {
-		free(used);
-		free(list);
-		return vx_error("out of memory listing %zu paths", an->npaths);
-	}
 	for (size_t i = 0; i < an->npaths; i++)
 		used[i] = an->paths[i].in_journey;
 	for (size_t i = 0; i < an->njourneys; i++)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "analysis.h"
+#include "events.h"
 
 /* the rows of a flow diagram, user side (top) to wire side (bottom) */
 enum vx_lane {
@@ -36,9 +37,6 @@ enum vx_lane vx_lane_of_event(const char *event);
 /* vx_lane_of_hop - row of a hop: by event name, else by the innermost network frame of
  * its stack, else the device row */
 enum vx_lane vx_lane_of_hop(const struct vx_hop *h);
-
-/* vx_event_is_xmit - a device transmit event (net_dev_start_xmit, net_dev_queue, net_dev_xmit) */
-bool vx_event_is_xmit(const char *event);
 
 /*
  * struct vx_journey_group - journeys with the same shape: the same sequence of

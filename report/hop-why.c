@@ -8,6 +8,7 @@
 
 #include "analysis.h"
 #include "flow.h"
+#include "../src/xalloc.h"
 
 static bool same_str(const char *a, const char *b)
 {
@@ -28,26 +29,23 @@ static int cmp_drop_count(const void *a, const void *b)
 
 /* count @d into the summary (a handful of distinct reasons and places: a linear search);
  * a new row copies its strings, which may be borrowed from a streamed row */
-int vx_analysis_count_drop(struct vx_analysis *an, const struct vx_drop *d)
+void vx_analysis_count_drop(struct vx_analysis *an, const struct vx_drop *d)
 {
 	for (size_t i = 0; i < an->ndrops; i++)
 		if (same_str(an->drops[i].reason, d->reason) && same_str(an->drops[i].location, d->location)) {
 			an->drops[i].count++;
-			return 0;
+			return;
 		}
 	if (an->ndrops == an->drops_cap) {
 		size_t ncap = an->drops_cap ? an->drops_cap * 2 : 8;
-		struct vx_drop_count *v = realloc(an->drops, ncap * sizeof(*v));
+		struct vx_drop_count *v = xrealloc(an->drops, ncap * sizeof(*v));
 
-		if (!v)
-			return -1;
 		an->drops = v;
 		an->drops_cap = ncap;
 	}
 	an->drops[an->ndrops++] = (struct vx_drop_count){
 		d->reason ? arena_strdup(&an->arena, d->reason) : NULL,
 		d->location ? arena_strdup(&an->arena, d->location) : NULL, 1 };
-	return 0;
 }
 
 void vx_analysis_sort_drops(struct vx_analysis *an)
@@ -62,8 +60,8 @@ int vx_analysis_count_drops(struct vx_analysis *an)
 	an->drops = NULL;
 	an->ndrops = an->drops_cap = 0;
 	for (size_t j = 0; j < an->njourneys; j++)
-		if (an->journeys[j].drop && vx_analysis_count_drop(an, an->journeys[j].drop) < 0)
-			return -1;
+		if (an->journeys[j].drop)
+			vx_analysis_count_drop(an, an->journeys[j].drop);
 	vx_analysis_sort_drops(an);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "events.h"
 #include "../src/xalloc.h"
 
 uint64_t vx_packet_identity(const struct vx_ip *ip)
@@ -136,18 +137,15 @@ static size_t uf_find(size_t *p, size_t i)
 
 static bool is_receive(const char *event)
 {
-	const char *e = strchr(event, ':');
+	const char *e = vx_event_base(event);
 
-	e = e ? e + 1 : event;
 	return !strcmp(e, "netif_receive_skb") || !strcmp(e, "netif_rx") || !strcmp(e, "ip_rcv") ||
 	       !strcmp(e, "ip_rcv_core") || !strcmp(e, "napi_gro_receive_entry") || !strcmp(e, "netif_receive_skb_entry");
 }
 
 static bool is_transmit(const char *event)
 {
-	const char *e = strchr(event, ':');
-
-	return !strcmp(e ? e + 1 : event, "net_dev_start_xmit");
+	return !strcmp(vx_event_base(event), "net_dev_start_xmit");
 }
 
 /* the hop of @j the packet left its host at: its last transmit, else its last hop */

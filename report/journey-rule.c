@@ -3,6 +3,7 @@
  * the per-event step. Must not: allocate, touch the store, parse inputs, or print.
  */
 #include "journey-rule.h"
+#include "events.h"
 
 #include <string.h>
 
@@ -65,14 +66,13 @@ static const struct {
 
 enum vx_hop_kind vx_hop_kind_of(const char *event)
 {
-	const char *colon;
+	const char *base = vx_event_base(event);
 
 	for (size_t i = 0; i < sizeof(hop_kinds) / sizeof(hop_kinds[0]); i++)
 		if (!strcmp(event, hop_kinds[i].name))
 			return hop_kinds[i].kind;
 	/* kprobes on the free functions, whatever their group (probe:kfree_skbmem) */
-	colon = strchr(event, ':');
-	if (colon && (!strcmp(colon + 1, "kfree_skbmem") || !strcmp(colon + 1, "__kfree_skb")))
+	if (base != event && (!strcmp(base, "kfree_skbmem") || !strcmp(base, "__kfree_skb")))
 		return VX_HOP_FREE;
 	return VX_HOP_OTHER;
 }

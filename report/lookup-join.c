@@ -16,6 +16,7 @@
 
 #include "../src/xalloc.h"
 #include "analysis.h"
+#include "events.h"
 #include "flow.h"
 
 /* one question: a transmit hop's route (@dev set) or a drop's failed lookup (@dev NULL) */
@@ -83,14 +84,6 @@ static void journey_reqs(struct lj *lj, struct vx_journey *j)
 	}
 }
 
-static bool is_fib_lookup_event(const char *name)
-{
-	const char *c = strchr(name, ':');
-	const char *base = c ? c + 1 : name;
-
-	return !strcmp(base, "fib_table_lookup") || !strcmp(base, "fib6_table_lookup");
-}
-
 /* one route event of the walk, in (capture, time) order */
 static int lj_event(void *arg, const struct vx_rec *r)
 {
@@ -100,7 +93,7 @@ static int lj_event(void *arg, const struct vx_rec *r)
 	struct vx_lookup l;
 	bool parsed = false, ok = false;
 
-	if (!is_fib_lookup_event(r->name))
+	if (!vx_event_is_fib_lookup(r->name))
 		return 0;
 	if (r->capture_id != lj->capture) {
 		lj->nactive = 0;

@@ -2,18 +2,13 @@
  * lookups.h). Must not: touch the store, parse inputs, or print.
  */
 #include "lookups.h"
+#include "events.h"
+#include "../src/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-
-static const char *ev_base(const char *name)
-{
-	const char *c = strchr(name, ':');
-
-	return c ? c + 1 : name;
-}
 
 static int field_int(const struct vx_rec *r, const char *key, int dflt)
 {
@@ -54,9 +49,9 @@ const char *vx_route_gateway(const char *gw4, const char *gw6)
 
 int vx_lookup_from_rec(const struct vx_rec *r, struct vx_lookup *out)
 {
-	const char *ev = ev_base(r->name), *dev;
+	const char *ev = vx_event_base(r->name), *dev;
 
-	if (strcmp(ev, "fib_table_lookup") && strcmp(ev, "fib6_table_lookup"))
+	if (!vx_event_is_fib_lookup(r->name))
 		return -1;
 	memset(out, 0, sizeof(*out));
 	out->ts_ns = r->ts_ns;
@@ -170,12 +165,8 @@ int vx_lookups_build(const struct vx_rec *recs, size_t n, struct vx_lookups *out
 		if (vx_lookup_from_rec(&recs[i], &l) < 0)
 			continue;
 		if (k % 256 == 0) {
-			struct vx_lookup_rec *v = realloc(out->v, (k + 256) * sizeof(*v));
+			struct vx_lookup_rec *v = xrealloc(out->v, (k + 256) * sizeof(*v));
 
-			if (!v) {
-				vx_lookups_release(out);
-				return -1;
-			}
 			out->v = v;
 		}
 		out->v[k].capture_id = recs[i].capture_id;
@@ -188,18 +179,15 @@ int vx_lookups_build(const struct vx_rec *recs, size_t n, struct vx_lookups *out
 	return 0;
 }
 
-int vx_lookups_add(struct vx_lookups *ls, int64_t capture_id, const struct vx_lookup *l)
+void vx_lookups_add(struct vx_lookups *ls, int64_t capture_id, const struct vx_lookup *l)
 {
 	if (ls->n % 256 == 0) {
-		struct vx_lookup_rec *v = realloc(ls->v, (ls->n + 256) * sizeof(*v));
+		struct vx_lookup_rec *v = xrealloc(ls->v, (ls->n + 256) * sizeof(*v));
 
-		if (!v)
-			return -1;
 		ls->v = v;
 	}
 	ls->v[ls->n].capture_id = capture_id;
 	ls->v[ls->n++].l = *l;
-	return 0;
 }
 
 void vx_lookups_sort(struct vx_lookups *ls)

@@ -70,7 +70,7 @@ int vx_lookups_build(const struct vx_rec *recs, size_t n, struct vx_lookups *out
 void vx_lookups_release(struct vx_lookups *ls);
 /* vx_lookups_add - append one lookup (its strings must outlive @ls), for callers that see
  * the events one at a time; vx_lookups_sort() once they are all in, before any join */
-int vx_lookups_add(struct vx_lookups *ls, int64_t capture_id, const struct vx_lookup *l);
+void vx_lookups_add(struct vx_lookups *ls, int64_t capture_id, const struct vx_lookup *l);
 void vx_lookups_sort(struct vx_lookups *ls);
 
 /*

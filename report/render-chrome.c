@@ -17,6 +17,7 @@
 #include "../src/error.h"
 #include "../src/json.h"
 #include "../src/strbuf.h"
+#include "../src/xalloc.h"
 
 #define CHROME_MAX_TRACKS 4096	/* devices beyond this share one "(other devices)" track */
 
@@ -169,10 +170,8 @@ static int chrome_event(void *arg, const struct vx_rec *r)
 	/* the track names outlive the row: the capture's devices are few, keep copies */
 	tid = track_of(t, r->dev, &is_new);
 	if (is_new) {
-		char *copy = strdup(r->dev);
+		char *copy = xstrdup(r->dev);
 
-		if (!copy)
-			return vx_error("out of memory rendering the chrome trace");
 		t->names[t->n - 1] = copy;
 		t->owned[t->n - 1] = true;
 		write_meta(w, "thread_name", c->cur_capture, tid, r->dev, -1);
@@ -231,50 +230,60 @@ static int chrome_event(void *arg, const struct vx_rec *r)
 	return 0;
 }
 
-static int chrome_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
+/* phase 1: which journey each kept event belongs to (the events come back by id) */
+static void chrome_index_journeys(struct chrome *c, const struct vx_analysis *an)
 {
-	struct chrome c = { .an = an, .first = true };
 	size_t nhops = 0;
-	int ret;
 
-	(void)opts;
 	for (size_t i = 0; i < an->njourneys; i++)
 		nhops += an->journeys[i].nhops;
-	c.ids.cap = 16;
-	while (c.ids.cap < nhops * 2 + 1)
-		c.ids.cap *= 2;
-	c.ids.id = calloc(c.ids.cap, sizeof(*c.ids.id));
-	c.ids.journey = calloc(c.ids.cap, sizeof(*c.ids.journey));
-	c.t = calloc(1, sizeof(*c.t));
-	if (!c.ids.id || !c.ids.journey || !c.t) {
-		free(c.ids.id);
-		free(c.ids.journey);
-		free(c.t);
-		return vx_error("out of memory rendering the chrome trace");
-	}
+	c->ids.cap = 16;
+	while (c->ids.cap < nhops * 2 + 1)
+		c->ids.cap *= 2;
+	c->ids.id = xcalloc(c->ids.cap, sizeof(*c->ids.id));
+	c->ids.journey = xcalloc(c->ids.cap, sizeof(*c->ids.journey));
 	for (size_t i = 0; i < an->njourneys; i++)
 		for (size_t k = 0; k < an->journeys[i].nhops; k++) {
 			const struct vx_rec *r = an->journeys[i].hops[k].rec;
 
 			if (r && r->id)
-				ids_put(&c.ids, r->id, an->journeys[i].id);
+				ids_put(&c->ids, r->id, an->journeys[i].id);
 		}
-	c.w = jw_new_file(out, false);
-	jw_start_object(c.w);
-	jw_kstring(c.w, "displayTimeUnit", "ns");
-	jw_key(c.w, "otherData");
-	jw_start_object(c.w);
-	jw_kstring(c.w, "generator", "vxanalyze report --format chrome");
-	jw_kstring(c.w, "tracks", "one thread per network device; ts in microseconds since the "
+}
+
+/* phase 2: the trace object around the events, which stream from the analysis' source */
+static int chrome_write_events(struct chrome *c, FILE *out, const struct vx_analysis *an)
+{
+	int ret;
+
+	c->w = jw_new_file(out, false);
+	jw_start_object(c->w);
+	jw_kstring(c->w, "displayTimeUnit", "ns");
+	jw_key(c->w, "otherData");
+	jw_start_object(c->w);
+	jw_kstring(c->w, "generator", "vxanalyze report --format chrome");
+	jw_kstring(c->w, "tracks", "one thread per network device; ts in microseconds since the "
 		   "first event of the capture");
-	jw_end_object(c.w);
-	jw_key(c.w, "traceEvents");
-	jw_start_array(c.w);
-	ret = vx_analysis_events_each(an, chrome_event, &c);
-	jw_end_array(c.w);
-	jw_end_object(c.w);
-	jw_destroy(c.w);
+	jw_end_object(c->w);
+	jw_key(c->w, "traceEvents");
+	jw_start_array(c->w);
+	ret = vx_analysis_events_each(an, chrome_event, c);
+	jw_end_array(c->w);
+	jw_end_object(c->w);
+	jw_destroy(c->w);
 	fputc('\n', out);
+	return ret;
+}
+
+static int chrome_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
+{
+	struct chrome c = { .an = an, .first = true };
+	int ret;
+
+	(void)opts;
+	chrome_index_journeys(&c, an);
+	c.t = xcalloc(1, sizeof(*c.t));
+	ret = chrome_write_events(&c, out, an);
 	tracks_release(c.t);
 	free(c.ids.id);
 	free(c.ids.journey);

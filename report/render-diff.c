@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "render.h"
+#include "events.h"
 #include "../src/json.h"
 #include "../src/strbuf.h"
 #include "../src/utf8.h"
@@ -34,15 +35,12 @@ static const char *event_abbrev(const char *ev)
 		{ "skb:kfree_skb", "drop" },
 		{ "skb:consume_skb", "free" },
 	};
-	const char *c;
-
 	if (!ev)
 		return "?";
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (!strcmp(ev, tab[i].name))
 			return tab[i].abbrev;
-	c = strchr(ev, ':');
-	return c ? c + 1 : ev;
+	return vx_event_base(ev);
 }
 
 /* "eth0 148 xmit" (capture text cleaned to valid UTF-8 without control characters) */

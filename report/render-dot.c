@@ -13,6 +13,7 @@
 #include "../src/error.h"
 #include "../src/utf8.h"
 #include "flow.h"
+#include "../src/xalloc.h"
 
 #define DOT_DEFAULT_GROUPS 20
 #define DOT_MAX_GROUPS 100
@@ -113,13 +114,9 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t count, i
 			  const char *kind)
 {
 	size_t nhops = j->nhops < DOT_MAX_HOPS ? j->nhops : DOT_MAX_HOPS, nn = 0;
-	struct dot_node *nodes = calloc(nhops * (VX_FLOW_MAX_WAYPOINTS + 1), sizeof(*nodes));
+	struct dot_node *nodes = xcalloc(nhops * (VX_FLOW_MAX_WAYPOINTS + 1), sizeof(*nodes));
 	bool reentered = false;
 
-	if (!nodes) {
-		fprintf(out, "  // journey shape %d: out of memory\n", gid);
-		return;
-	}
 	for (size_t i = 0; i < nhops; i++) {
 		struct vx_waypoint wp[VX_FLOW_MAX_WAYPOINTS];
 		size_t dropped, n = vx_flow_between(j, i, wp, &dropped, &reentered);

@@ -14,6 +14,7 @@
 
 #include "../src/error.h"
 #include "../src/strbuf.h"
+#include "../src/xalloc.h"
 
 struct folded_line {
 	char *text;	/* malloc'd */
@@ -44,12 +45,10 @@ static int cmp_line(const void *a, const void *b)
 
 static int folded_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
 {
-	struct folded_line *lines = calloc(an->npaths + 1, sizeof(*lines));
+	struct folded_line *lines = xcalloc(an->npaths + 1, sizeof(*lines));
 	size_t n = 0;
 	int ret = 0;
 
-	if (!lines)
-		return vx_error("out of memory rendering %zu folded stacks", an->npaths);
 	for (size_t i = 0; i < an->npaths; i++) {
 		const struct vx_path *p = &an->paths[i];
 		struct strbuf sb = STRBUF_INIT;

@@ -25,6 +25,7 @@
 #include "../src/utf8.h"
 #include "../src/strbuf.h"
 #include "flow.h"
+#include "../src/xalloc.h"
 
 #define HTML_DEFAULT_GROUPS 20
 #define HTML_MAX_GROUPS 100
@@ -106,14 +107,6 @@ void vx_html_escape(FILE *out, const char *s, size_t max)
 static void esc(struct html *h, const char *s)
 {
 	vx_html_escape(h->out, s, HTML_MAX_STR);
-}
-
-/* "net:net_dev_start_xmit" -> "net_dev_start_xmit" */
-static const char *event_short(const char *ev)
-{
-	const char *c = ev ? strchr(ev, ':') : NULL;
-
-	return c ? c + 1 : ev;
 }
 
 static void fmt_dt(char *buf, size_t n, uint64_t ns)
@@ -518,7 +511,7 @@ static void write_hop(struct html *h, const struct vx_journey *j, const struct p
 	vx_html_escape(h->out, hp->dev ? hp->dev : "\xe2\x80\x94", 16);
 	fprintf(h->out, "</text><text class=\"ev\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">", p->x,
 		y + 44);
-	vx_html_escape(h->out, event_short(hp->event), 22);
+	vx_html_escape(h->out, vx_event_base(hp->event), 22);
 	fprintf(h->out, "</text><text class=\"meta\" x=\"%d\" y=\"%d\" text-anchor=\"middle\">"
 		"%s \xc2\xb7 %s</text></g>\n", p->x, y + 58, len, dt);
 }
@@ -580,18 +573,15 @@ static void write_netns_segments(struct html *h, const struct vx_journey *j, con
 	}
 }
 
-static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
+/* layout 1: the boxes of the diagram in time order, each hop after the waypoints of the
+ * kernel route that led to it (flow.c); *@featured receives the hop where the journey
+ * re-enters IP, (size_t)-1 when none. @pts holds @nhops * (VX_FLOW_MAX_WAYPOINTS + 1). */
+static size_t diagram_points(const struct vx_journey *j, size_t nhops, struct point *pts, size_t *featured)
 {
-	size_t nhops = j->nhops < HTML_MAX_HOPS ? j->nhops : HTML_MAX_HOPS;
-	struct point *pts = calloc(nhops * (VX_FLOW_MAX_WAYPOINTS + 1), sizeof(*pts));
-	size_t npts = 0, featured = (size_t)-1;
+	size_t npts = 0;
 	bool reentered = false, encap_drawn = false;
-	int width = 760, height = G_TOP + VX_LANE_COUNT * G_LANE_H + 10;
 
-	if (!pts) {
-		fputs("<p class=\"more\">out of memory drawing this journey</p>\n", h->out);
-		return;
-	}
+	*featured = (size_t)-1;
 	for (size_t i = 0; i < nhops; i++) {
 		struct vx_waypoint wp[VX_FLOW_MAX_WAYPOINTS];
 		size_t dropped, n = vx_flow_between(j, i, wp, &dropped, &reentered);
@@ -611,8 +601,8 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 				p->hgt = G_ENC_H;
 				encap_drawn = true;
 			}
-			if (wp[k].reenter && featured == (size_t)-1)
-				featured = i;
+			if (wp[k].reenter && *featured == (size_t)-1)
+				*featured = i;
 		}
 		p = &pts[npts++];
 		p->hop = true;
@@ -620,38 +610,48 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 		p->lane = vx_lane_of_hop(&j->hops[i]);
 		p->w = G_HOP_W;
 		p->hgt = G_HOP_H;
-		if (npts > 1 && vx_flow_reenters(pts[npts - 2].lane, p->lane) && featured == (size_t)-1)
-			featured = i;
+		if (npts > 1 && vx_flow_reenters(pts[npts - 2].lane, p->lane) && *featured == (size_t)-1)
+			*featured = i;
 		if (p->lane == VX_LANE_TUNNEL && j->encap && !encap_drawn) {
 			p->encap = j->encap;
 			encap_drawn = true;
 		}
 	}
-	if (featured == (size_t)-1)
+	if (*featured == (size_t)-1)
 		for (size_t i = 0; i < nhops; i++)
 			if (j->hops[i].path && j->hops[i].path->reenters_ip_after_encap) {
-				featured = i;
+				*featured = i;
 				break;
 			}
-	/* compact columns: boxes of different lanes may share x, boxes of one lane never touch */
-	{
-		int lane_right[VX_LANE_COUNT], prev = G_GUTTER + 16 - G_STEP;
+	return npts;
+}
 
-		for (int l = 0; l < VX_LANE_COUNT; l++)
-			lane_right[l] = G_GUTTER + 16 - G_GAP;
-		for (size_t k = 0; k < npts; k++) {
-			struct point *p = &pts[k];
-			int x = prev + G_STEP, min = lane_right[p->lane] + G_GAP + p->w / 2;
+/* layout 2: compact columns: boxes of different lanes may share x, boxes of one lane never
+ * touch; returns the width the boxes need (at least @width) */
+static int diagram_columns(struct point *pts, size_t npts, int width)
+{
+	int lane_right[VX_LANE_COUNT], prev = G_GUTTER + 16 - G_STEP;
 
-			if (k == 0 || x < min)
-				x = min;
-			p->x = x;
-			lane_right[p->lane] = x + p->w / 2;
-			prev = x;
-			if (x + p->w / 2 + 20 > width)
-				width = x + p->w / 2 + 20;
-		}
+	for (int l = 0; l < VX_LANE_COUNT; l++)
+		lane_right[l] = G_GUTTER + 16 - G_GAP;
+	for (size_t k = 0; k < npts; k++) {
+		struct point *p = &pts[k];
+		int x = prev + G_STEP, min = lane_right[p->lane] + G_GAP + p->w / 2;
+
+		if (k == 0 || x < min)
+			x = min;
+		p->x = x;
+		lane_right[p->lane] = x + p->w / 2;
+		prev = x;
+		if (x + p->w / 2 + 20 > width)
+			width = x + p->w / 2 + 20;
 	}
+	return width;
+}
+
+/* drawing 1: the svg element, its arrow heads, the lanes and the time axis */
+static void draw_lanes(struct html *h, int gid, int width, int height)
+{
 	fprintf(h->out, "<div class=\"diagram\"><svg xmlns=\"http://www.w3.org/2000/svg\" "
 		"viewBox=\"0 0 %d %d\" width=\"%d\" height=\"%d\" role=\"img\">\n", width, height,
 		width, height);
@@ -672,7 +672,12 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 	fprintf(h->out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#cbd5e1\"/>\n",
 		G_GUTTER, G_TOP, G_GUTTER, height - 10);
 	fputs("<text x=\"12\" y=\"19\" class=\"lanetitle\">time \xe2\x86\x92</text>\n", h->out);
-	write_netns_segments(h, j, pts, npts, width, height);
+}
+
+/* drawing 2: the arrows between the boxes, then the boxes over them */
+static void draw_points(struct html *h, const struct vx_journey *j, const struct point *pts, size_t npts,
+			size_t featured, int gid)
+{
 	for (size_t k = 1; k < npts; k++)
 		write_segment(h, &pts[k - 1], &pts[k], gid);
 	for (size_t k = 0; k < npts; k++) {
@@ -687,6 +692,20 @@ static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
 		if (pts[k].encap && pts[k].hop)
 			write_encap_badge(h, j, &pts[k]);
 	}
+}
+
+/* one journey's flow diagram: layout (points, columns), then drawing */
+static void write_diagram(struct html *h, const struct vx_journey *j, int gid)
+{
+	size_t nhops = j->nhops < HTML_MAX_HOPS ? j->nhops : HTML_MAX_HOPS;
+	struct point *pts = xcalloc(nhops * (VX_FLOW_MAX_WAYPOINTS + 1), sizeof(*pts));
+	size_t featured, npts = diagram_points(j, nhops, pts, &featured);
+	int height = G_TOP + VX_LANE_COUNT * G_LANE_H + 10;
+	int width = diagram_columns(pts, npts, 760);
+
+	draw_lanes(h, gid, width, height);
+	write_netns_segments(h, j, pts, npts, width, height);
+	draw_points(h, j, pts, npts, featured, gid);
 	fputs("</svg></div>\n", h->out);
 	if (j->nhops > nhops)
 		fprintf(h->out, "<p class=\"more\">%zu more hops of this journey are not drawn</p>\n",
@@ -863,7 +882,7 @@ static void write_joined(struct html *h, int max)
 				fputc(' ', out);
 				if (hp->len >= 0)
 					fprintf(out, "len %" PRId64 " ", hp->len);
-				esc(h, event_short(hp->event));
+				esc(h, vx_event_base(hp->event));
 				if ((int)x == j->encap_hop)
 					fputs(" (encapsulated)", out);
 				if ((int)x == dec && i)
@@ -980,66 +999,6 @@ static void write_unjoined_paths(struct html *h, int *gid, int max)
 /* ---- route events ---- */
 
 
-static bool stack_has(const struct vx_path *p, const char *prefix)
-{
-	size_t n = strlen(prefix);
-
-	if (!p || !p->stack)
-		return false;
-	for (size_t i = 0; i < p->stack->nframes; i++)
-		if (!strncmp(p->stack->frames[i], prefix, n))
-			return true;
-	return false;
-}
-
-/*
- * route_event_note - what one route event means, in a sentence (into @sb, which holds
- * capture text and is escaped by the caller). This is where the route scenario
- * classification plugs in (validated nexthop vs onlink, the failing gateway); for now
- * it reads the event's own fields and its stack.
- */
-static void route_event_note(const struct vx_analysis *an, const struct vx_rec *r, struct strbuf *sb)
-{
-	const struct vx_path *p = vx_analysis_path_of(an, r);
-	const char *err = vx_rec_field(r, "err");
-
-	if (!strcmp(r->name, "netlink:netlink_extack")) {
-		strbuf_addstr(sb, "the kernel refused the request: ");
-		strbuf_addstr(sb, vx_rec_field(r, "msg") ? vx_rec_field(r, "msg") : "(no message)");
-		return;
-	}
-	if (strstr(r->name, "fib_check_nh")) {
-		const char *ret = vx_rec_field(r, "ret");
-
-		strbuf_addstr(sb, "nexthop check");
-		if (ret) {
-			strbuf_addstr(sb, " returned ");
-			strbuf_addstr(sb, ret);
-			if (!strcmp(ret, "0"))
-				strbuf_addstr(sb, " (gateway accepted)");
-			else if (!strcmp(ret, "-101"))
-				strbuf_addstr(sb, " (-ENETUNREACH: gateway not reachable)");
-		}
-		return;
-	}
-	if (stack_has(p, "__inet_dev_addr_type") && stack_has(p, "fib_check_nh"))
-		strbuf_addstr(sb, "local-table lookup: is the gateway a local address? (onlink route)");
-	else if (stack_has(p, "fib_check_nh"))
-		strbuf_addstr(sb, "nexthop validation lookup: is the gateway reachable? (route without onlink)");
-	else if (stack_has(p, "ip_route_input") || stack_has(p, "ip_rcv"))
-		strbuf_addstr(sb, "route lookup for a received packet");
-	else if (stack_has(p, "ip_route_output") || stack_has(p, "ip_queue_xmit"))
-		strbuf_addstr(sb, "route lookup for a sent packet");
-	else
-		strbuf_addstr(sb, "route lookup");
-	if (err && strcmp(err, "0")) {
-		strbuf_addstr(sb, "; err ");
-		strbuf_addstr(sb, err);
-		if (!strcmp(err, "-11"))
-			strbuf_addstr(sb, " (no matching route in this table)");
-	}
-}
-
 /* the route requests of the analysis (routes.c), each with its class and the sentence that
  * explains it; the raw events follow in write_route_events() */
 static void write_route_requests(struct html *h)
@@ -1130,10 +1089,10 @@ static void write_route_events(struct html *h)
 		}
 		fputs("</td><td>", h->out);
 		strbuf_reset(&sb);
-		route_event_note(an, r, &sb);
+		p = vx_analysis_path_of(an, r);
+		vx_route_event_note(r, p ? p->stack : NULL, &sb);
 		vx_html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
 		fputs("</td><td>", h->out);
-		p = vx_analysis_path_of(an, r);
 		if (p && p->stack && p->stack->nframes) {
 			want_stack(h, p);
 			fprintf(h->out, "<details data-path=\"%d\"><summary>path #%d, %zu frames</summary>"
@@ -1195,11 +1154,7 @@ static void write_paths(struct html *h)
 		fputs("<p class=\"hint\">no events</p></section>\n", h->out);
 		return;
 	}
-	list = malloc(an->npaths * sizeof(*list));
-	if (!list) {
-		fputs("<p class=\"more\">out of memory listing paths</p></section>\n", h->out);
-		return;
-	}
+	list = xmalloc(an->npaths * sizeof(*list));
 	for (size_t i = 0; i < an->npaths; i++)
 		list[i] = &an->paths[i];
 	qsort(list, an->npaths, sizeof(*list), cmp_path_count);
@@ -1309,9 +1264,7 @@ static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 
 	if (max > HTML_MAX_GROUPS)
 		max = HTML_MAX_GROUPS;
-	h.want_stack = calloc(an->npaths ? an->npaths : 1, 1);
-	if (!h.want_stack)
-		return vx_error("out of memory rendering html");
+	h.want_stack = xcalloc(an->npaths ? an->npaths : 1, 1);
 	if (vx_journey_groups(an, &groups, &ngroups) < 0) {
 		free(h.want_stack);
 		return -1;

@@ -23,13 +23,6 @@ static __thread bool use_color;
 #define SGR_REENTER "1;31"
 #define SGR_OFF "0"
 
-static const char *short_event(const char *name)
-{
-	const char *c = strchr(name, ':');
-
-	return c ? c + 1 : name;
-}
-
 /* "syscall > socket > l4 > ip > dev", outermost first, repeats collapsed */
 void vx_path_layer_summary(const struct vx_path *p, struct strbuf *sb)
 {
@@ -163,7 +156,7 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same, co
 		fprintf(out, "  %s  ", d);
 		put_clean(out, h->dev ? h->dev : "-", 14, 14);
 		fprintf(out, " %-8s ", len);
-		put_clean(out, short_event(h->event), 22, 22);
+		put_clean(out, vx_event_base(h->event), 22, 22);
 		if (h->path)
 			fprintf(out, " path %d", h->path->id);
 		fputc('\n', out);
@@ -360,7 +353,7 @@ static void write_joined(FILE *out, const struct vx_analysis *an, const struct v
 			fprintf(out, "  %s  ", d);
 			put_clean(out, hp->dev ? hp->dev : "-", 14, 14);
 			fprintf(out, " %-8s ", len);
-			put_clean(out, short_event(hp->event), 22, 22);
+			put_clean(out, vx_event_base(hp->event), 22, 22);
 			fputc('\n', out);
 			if ((int)h == j->encap_hop) {
 				SGR(out, SGR_ENCAP);
@@ -488,43 +481,6 @@ static void write_path(FILE *out, const struct vx_path *p, bool verbose)
 	}
 	fputs("\n\n", out);
 	strbuf_release(&sb);
-}
-
-void vx_route_explain(const struct vx_route *q, struct strbuf *sb)
-{
-	const char *gw = q->gateway ? q->gateway : "the gateway";
-
-	switch (q->class) {
-	case VX_ROUTE_VALIDATED:
-		strbuf_addf(sb, "validated: the kernel looked %s up in table %d and found it reachable", gw,
-			    q->table);
-		if (q->dev)
-			strbuf_addf(sb, " on %s", q->dev);
-		strbuf_addstr(sb, " (fib_check_nh -> fib_table_lookup, err 0).");
-		break;
-	case VX_ROUTE_REJECTED:
-		if (q->table >= 0)
-			strbuf_addf(sb, "rejected: the lookup of %s in table %d failed (err %lld)", gw, q->table,
-				    (long long)q->err);
-		else if (q->has_err)
-			strbuf_addf(sb, "rejected: fib_check_nh returned %lld for %s", (long long)q->err, gw);
-		else
-			strbuf_addf(sb, "rejected: the kernel refused %s", gw);
-		if (q->extack)
-			strbuf_addf(sb, "; the kernel said \"%s\"", q->extack);
-		strbuf_addstr(sb, ". Without onlink the gateway must be reachable through a route that"
-				  " already exists; add that route first or say onlink.");
-		break;
-	case VX_ROUTE_ONLINK:
-		strbuf_addf(sb, "onlink: no lookup of %s in the main table; onlink told the kernel the"
-				" gateway is directly reachable on the given device (only the local-table check"
-				" that it is not a local address ran).", gw);
-		break;
-	case VX_ROUTE_ACCEPTED:
-		strbuf_addf(sb, "accepted: fib_check_nh returned 0 for %s; the capture has no FIB lookup"
-				" events to tell a validated gateway from an onlink one.", gw);
-		break;
-	}
 }
 
 static void write_route(FILE *out, const struct vx_route *q)

@@ -2,12 +2,16 @@
  * accepted or refused each: the seed's second story (fib_check_nh validates a gateway with a
  * FIB lookup unless `onlink` is given). Works from tracepoints (fib:fib_table_lookup,
  * netlink:netlink_extack, with stacks) and from kprobes (fib_check_nh*, its kretprobe,
- * netlink_recvmsg). Must not: print, touch the store.
+ * netlink_recvmsg). Also the sentences that explain a request and one route event, for
+ * every renderer. Must not: print, touch the store, know the analysis (routes.h).
  */
+#include "routes.h"
+
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis.h"
+#include "events.h"
+#include "../src/xalloc.h"
 
 #define REQUEST_GAP_NS 1000000000ULL	/* events of one pid further apart are two requests */
 
@@ -22,28 +26,20 @@ const char *vx_route_class_name(enum vx_route_class c)
 	return "unknown";
 }
 
-/* the bare event name after "system:" */
-static const char *ev_base(const char *name)
-{
-	const char *c = strchr(name, ':');
-
-	return c ? c + 1 : name;
-}
-
 static bool is_nh_probe(const char *name)
 {
-	return !strncmp(ev_base(name), "fib_check_nh", 12);
+	return !strncmp(vx_event_base(name), "fib_check_nh", 12);
 }
 
 static bool is_ret_probe(const struct vx_rec *r)
 {
 	return is_nh_probe(r->name) && (vx_rec_field(r, "ret") || vx_rec_field(r, "__probe_func") ||
-					strstr(ev_base(r->name), "ret"));
+					strstr(vx_event_base(r->name), "ret"));
 }
 
 static bool is_recvmsg_probe(const char *name)
 {
-	return !strcmp(ev_base(name), "netlink_recvmsg");
+	return !strcmp(vx_event_base(name), "netlink_recvmsg");
 }
 
 static bool stack_has(const struct vx_stack *st, const char *prefix)
@@ -62,11 +58,11 @@ static bool stack_has(const struct vx_stack *st, const char *prefix)
  * consumed, say) say nothing about the gateway and must not invent a request */
 static bool is_route_rec(const struct vx_rec *r, const struct vx_stack *st)
 {
-	const char *ev = ev_base(r->name);
+	const char *ev = vx_event_base(r->name);
 
 	if (is_nh_probe(r->name))
 		return true;
-	if (strcmp(ev, "fib_table_lookup") && strcmp(ev, "fib6_table_lookup") && strcmp(ev, "netlink_extack"))
+	if (!vx_event_is_fib_lookup(r->name) && strcmp(ev, "netlink_extack"))
 		return false;
 	return stack_has(st, "inet_rtm_") || stack_has(st, "inet6_rtm_") || stack_has(st, "fib_check_nh") ||
 	       stack_has(st, "fib_create_info") || stack_has(st, "fib6_") || stack_has(st, "ip6_route_add");
@@ -99,7 +95,7 @@ struct req_facts {
 	const struct vx_rec *lookup, *local, *extack, *retrec, *any;
 };
 
-static void classify(struct vx_route *q, const struct req_facts *f, const struct vx_analysis *an)
+static void classify(struct vx_route *q, const struct req_facts *f)
 {
 	const struct vx_rec *decider = NULL;
 
@@ -143,12 +139,13 @@ static void classify(struct vx_route *q, const struct req_facts *f, const struct
 		if (q->class != VX_ROUTE_REJECTED && q->class != VX_ROUTE_VALIDATED)
 			q->class = VX_ROUTE_REJECTED;
 	}
-	q->path = decider ? vx_analysis_path_of(an, decider) : NULL;
+	q->decider = decider;
 }
 
-int vx_routes_build(struct vx_analysis *an)
+int vx_routes_build(const struct vx_dataset *ds, struct vx_route **out, size_t *n)
 {
-	const struct vx_dataset *ds = an->ds;
+	struct vx_route *routes = NULL;
+	size_t nroutes = 0;
 	struct open_req *open = NULL;
 	size_t nopen = 0, cap = 0;
 	struct req_facts *facts = NULL;
@@ -171,31 +168,27 @@ int vx_routes_build(struct vx_analysis *an)
 			continue;
 		if (!o || !o->open || r->ts_ns > o->last_ts + REQUEST_GAP_NS) {
 			if (!o) {
-				open = realloc(open, (nopen + 1) * sizeof(*open));
-				if (!open)
-					abort();
+				open = xrealloc(open, (nopen + 1) * sizeof(*open));
 				o = &open[nopen++];
 			}
-			if (an->nroutes == cap) {
+			if (nroutes == cap) {
 				cap = cap ? cap * 2 : 16;
-				an->routes = realloc(an->routes, cap * sizeof(*an->routes));
-				facts = realloc(facts, cap * sizeof(*facts));
-				if (!an->routes || !facts)
-					abort();
+				routes = xrealloc(routes, cap * sizeof(*routes));
+				facts = xrealloc(facts, cap * sizeof(*facts));
 			}
-			struct vx_route *q = &an->routes[an->nroutes];
+			struct vx_route *q = &routes[nroutes];
 
 			memset(q, 0, sizeof(*q));
-			memset(&facts[an->nroutes], 0, sizeof(*facts));
-			q->id = (int)an->nroutes + 1;
+			memset(&facts[nroutes], 0, sizeof(*facts));
+			q->id = (int)nroutes + 1;
 			q->capture_id = r->capture_id;
 			q->ts_ns = r->ts_ns;
 			q->pid = r->pid;
 			q->comm = r->comm;
 			q->family = "inet";
-			*o = (struct open_req){ r->capture_id, r->pid, an->nroutes++, r->ts_ns, true };
+			*o = (struct open_req){ r->capture_id, r->pid, nroutes++, r->ts_ns, true };
 		}
-		struct vx_route *q = &an->routes[o->idx];
+		struct vx_route *q = &routes[o->idx];
 		struct req_facts *f = &facts[o->idx];
 
 		o->last_ts = r->ts_ns;
@@ -211,7 +204,7 @@ int vx_routes_build(struct vx_analysis *an)
 		if (stack_has(st, "inet6_rtm_") || stack_has(st, "fib6_") || strstr(r->name, "fib6"))
 			q->family = "inet6";
 
-		const char *base = ev_base(r->name);
+		const char *base = vx_event_base(r->name);
 
 		if (!strcmp(base, "fib_table_lookup") || !strcmp(base, "fib6_table_lookup")) {
 			const char *dst = vx_rec_field(r, "dst");
@@ -244,9 +237,92 @@ int vx_routes_build(struct vx_analysis *an)
 			f->retrec = r;
 		}
 	}
-	for (size_t i = 0; i < an->nroutes; i++)
-		classify(&an->routes[i], &facts[i], an);
+	for (size_t i = 0; i < nroutes; i++)
+		classify(&routes[i], &facts[i]);
 	free(open);
 	free(facts);
+	*out = routes;
+	*n = nroutes;
 	return 0;
+}
+
+/* ---- the sentences of the renderers ---- */
+
+void vx_route_explain(const struct vx_route *q, struct strbuf *sb)
+{
+	const char *gw = q->gateway ? q->gateway : "the gateway";
+
+	switch (q->class) {
+	case VX_ROUTE_VALIDATED:
+		strbuf_addf(sb, "validated: the kernel looked %s up in table %d and found it reachable", gw,
+			    q->table);
+		if (q->dev)
+			strbuf_addf(sb, " on %s", q->dev);
+		strbuf_addstr(sb, " (fib_check_nh -> fib_table_lookup, err 0).");
+		break;
+	case VX_ROUTE_REJECTED:
+		if (q->table >= 0)
+			strbuf_addf(sb, "rejected: the lookup of %s in table %d failed (err %lld)", gw, q->table,
+				    (long long)q->err);
+		else if (q->has_err)
+			strbuf_addf(sb, "rejected: fib_check_nh returned %lld for %s", (long long)q->err, gw);
+		else
+			strbuf_addf(sb, "rejected: the kernel refused %s", gw);
+		if (q->extack)
+			strbuf_addf(sb, "; the kernel said \"%s\"", q->extack);
+		strbuf_addstr(sb, ". Without onlink the gateway must be reachable through a route that"
+				  " already exists; add that route first or say onlink.");
+		break;
+	case VX_ROUTE_ONLINK:
+		strbuf_addf(sb, "onlink: no lookup of %s in the main table; onlink told the kernel the"
+				" gateway is directly reachable on the given device (only the local-table check"
+				" that it is not a local address ran).", gw);
+		break;
+	case VX_ROUTE_ACCEPTED:
+		strbuf_addf(sb, "accepted: fib_check_nh returned 0 for %s; the capture has no FIB lookup"
+				" events to tell a validated gateway from an onlink one.", gw);
+		break;
+	}
+}
+
+/* from the event's own fields and, for FIB lookups, from where its stack ran */
+void vx_route_event_note(const struct vx_rec *r, const struct vx_stack *st, struct strbuf *sb)
+{
+	const char *err = vx_rec_field(r, "err");
+
+	if (!strcmp(r->name, "netlink:netlink_extack")) {
+		strbuf_addstr(sb, "the kernel refused the request: ");
+		strbuf_addstr(sb, vx_rec_field(r, "msg") ? vx_rec_field(r, "msg") : "(no message)");
+		return;
+	}
+	if (strstr(r->name, "fib_check_nh")) {
+		const char *ret = vx_rec_field(r, "ret");
+
+		strbuf_addstr(sb, "nexthop check");
+		if (ret) {
+			strbuf_addstr(sb, " returned ");
+			strbuf_addstr(sb, ret);
+			if (!strcmp(ret, "0"))
+				strbuf_addstr(sb, " (gateway accepted)");
+			else if (!strcmp(ret, "-101"))
+				strbuf_addstr(sb, " (-ENETUNREACH: gateway not reachable)");
+		}
+		return;
+	}
+	if (stack_has(st, "__inet_dev_addr_type") && stack_has(st, "fib_check_nh"))
+		strbuf_addstr(sb, "local-table lookup: is the gateway a local address? (onlink route)");
+	else if (stack_has(st, "fib_check_nh"))
+		strbuf_addstr(sb, "nexthop validation lookup: is the gateway reachable? (route without onlink)");
+	else if (stack_has(st, "ip_route_input") || stack_has(st, "ip_rcv"))
+		strbuf_addstr(sb, "route lookup for a received packet");
+	else if (stack_has(st, "ip_route_output") || stack_has(st, "ip_queue_xmit"))
+		strbuf_addstr(sb, "route lookup for a sent packet");
+	else
+		strbuf_addstr(sb, "route lookup");
+	if (err && strcmp(err, "0")) {
+		strbuf_addstr(sb, "; err ");
+		strbuf_addstr(sb, err);
+		if (!strcmp(err, "-11"))
+			strbuf_addstr(sb, " (no matching route in this table)");
+	}
 }

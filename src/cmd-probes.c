@@ -11,6 +11,7 @@
 #include "help.h"
 #include "record.h"
 #include "record-btf.h"
+#include "xalloc.h"
 
 static const struct vx_opt_doc probes_opts[] = {
 	{ .key = VX_OPT_LONG(1), .name = "preset", .arg = "NAME",
@@ -68,11 +69,7 @@ int cmd_probes(int argc, char **argv)
 			break;
 		case VX_OPT_LONG(2):
 		case 'e':
-			nl = realloc(*list, (*n + 1) * sizeof(*nl));
-			if (!nl) {
-				vx_die_msg("out of memory");
-				goto out;
-			}
+			nl = xrealloc(*list, (*n + 1) * sizeof(*nl));
 			nl[(*n)++] = optarg;
 			*list = nl;
 			break;

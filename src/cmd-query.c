@@ -15,6 +15,7 @@
 #include "json.h"
 #include "store-query.h"
 #include "strbuf.h"
+#include "xalloc.h"
 
 static const struct vx_choice query_formats[] = {
 	{ "table", "columns aligned for the terminal, a header and a rule (default)" },
@@ -178,9 +179,7 @@ static int on_row(void *ctx, size_t n, const struct vx_qvalue *v)
 
 			while (na < q->ncells + n)
 				na *= 2;
-			nc = realloc(q->cells, na * sizeof(*nc));
-			if (!nc)
-				return vx_error("out of memory");
+			nc = xrealloc(q->cells, na * sizeof(*nc));
 			q->cells = nc;
 			q->cells_alloc = na;
 		}
@@ -196,11 +195,9 @@ static int on_row(void *ctx, size_t n, const struct vx_qvalue *v)
 
 static void table_write(struct qout *q)
 {
-	size_t *w = calloc(q->ncols ? q->ncols : 1, sizeof(*w));
+	size_t *w = xcalloc(q->ncols ? q->ncols : 1, sizeof(*w));
 	size_t nrows = q->ncols ? q->ncells / q->ncols : 0;
 
-	if (!w)
-		return;
 	for (size_t c = 0; c < q->ncols; c++)
 		w[c] = width_of(q->names[c]);
 	for (size_t r = 0; r < nrows; r++)

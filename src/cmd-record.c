@@ -17,6 +17,7 @@
 #include "store.h"
 #include "capture-filter.h"
 #include "strbuf.h"
+#include "xalloc.h"
 #include "../report/filter.h"
 
 static const struct vx_opt_doc record_opts[] = {
@@ -92,15 +93,10 @@ struct names {
 	size_t n;
 };
 
-static int names_add(struct names *l, const char *s)
+static void names_add(struct names *l, const char *s)
 {
-	const char **n = realloc(l->v, (l->n + 1) * sizeof(*n));
-
-	if (!n)
-		return -1;
-	l->v = n;
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
 	l->v[l->n++] = s;
-	return 0;
 }
 
 static void print_note(void *ctx, const char *msg)
@@ -146,21 +142,121 @@ static void describe_status(struct strbuf *sb, const struct vx_record_result *re
 		strbuf_addstr(sb, "unknown status");
 }
 
+/* what a recording left in the store, for the summary */
+struct record_outcome {
+	int64_t id;
+	uint64_t stored, lost;
+	const char *filter_expr;	/* --filter, NULL without one */
+	const struct vx_filter *filter;
+	uint64_t filtered;	/* events of the journeys it left out */
+	struct strbuf status;	/* the command's exit status in words */
+};
+
+/*
+ * record_into_store - phase 2 of cmd_record: run the recording of @o into a new capture of
+ * @db named after @cmd, committed when it worked, rolled back when not; with @out->filter,
+ * the journeys that do not match are removed before the commit. 0 or -1 (reported).
+ */
+static int record_into_store(struct vx_record_opts *o, const char *db, char **cmd,
+			     struct vx_record_result *res, struct record_outcome *out)
+{
+	struct strbuf source = STRBUF_INIT;
+	struct vx_status_line *line;
+	struct vx_store *st;
+	struct vx_sink *sink;
+	int ret = -1, rec;
+
+	strbuf_addstr(&source, "record:");
+	for (int i = 0; cmd[i]; i++)
+		strbuf_addf(&source, " %s", cmd[i]);
+	st = store_open(db, false);
+	if (!st) {
+		vx_report_error();
+		goto out;
+	}
+	sink = store_import_begin(st, source.buf, o->backend == VX_BACKEND_PERF ? "record-perf" : "record-ftrace");
+	if (!sink) {
+		vx_report_error();
+		goto out;
+	}
+	vx_info("recording %s with the %s backend into %s", source.buf + strlen("record: "),
+		o->backend == VX_BACKEND_PERF ? "perf" : "ftrace", db);
+	/* a live status line on the terminal's last row while the command runs (progress.h) */
+	line = vx_status_line_new();
+	if (line) {
+		o->status = show_status;
+		o->status_ctx = line;
+	}
+	rec = vx_record(o, sink, res);
+	vx_status_line_end(line);
+	if (rec < 0) {
+		describe_status(&out->status, res);
+		vx_report_error();
+		store_import_rollback(st);
+		if (res->cmd_started)
+			fprintf(stderr, "vxanalyze: command %s: %s; nothing was stored\n", cmd[0], out->status.buf);
+		goto out;
+	}
+	describe_status(&out->status, res);
+	/* the sink belongs to the store and is gone after the commit: keep its counters */
+	out->stored = sink->events;
+	out->lost = sink->lost_events;
+	if (out->filter) {
+		if (store_import_flush(st, &out->id) < 0) {
+			vx_report_error();
+			goto out;
+		}
+		if (vx_capture_filter(st, out->id, out->filter_expr, out->filter, &out->filtered) < 0) {
+			vx_report_error();
+			store_import_rollback(st);
+			goto out;
+		}
+		out->stored -= out->filtered;
+	}
+	if (store_import_commit(st, &out->id) < 0) {
+		vx_report_error();
+		goto out;
+	}
+	ret = 0;
+out:
+	if (st)
+		store_close(st);
+	strbuf_release(&source);
+	return ret;
+}
+
+/* phase 3 of cmd_record: what was stored and lost, the command's status and the warnings */
+static void record_summary(const struct vx_record_opts *o, const char *db, const char *cmd,
+			   const struct vx_record_result *res, const struct record_outcome *out)
+{
+	printf("capture %lld: %llu events (%s backend, %s%zu tracepoints) stored in %s\n", (long long)out->id,
+	       (unsigned long long)out->stored, o->backend == VX_BACKEND_PERF ? "perf" : "ftrace",
+	       res->kprobes ? "kprobes + " : "", res->ntracepoints, db);
+	print_lost(out->lost, res);
+	if (out->filter)
+		printf("filtered events: %llu (journeys not matching '%s')\n", (unsigned long long)out->filtered,
+		       out->filter_expr);
+	printf("command: %s: %s\n", cmd, out->status.buf);
+	if (out->lost)
+		vx_warn("%llu events were lost (ring buffer overrun): enlarge the ring with --buffer-kb "
+			"(now %u KiB per CPU)", (unsigned long long)out->lost,
+			o->buffer_kb ? o->buffer_kb : vx_record_default_buffer_kb(0));
+	if (res->signal)
+		vx_warn("interrupted by %s: kept what was recorded until then", strsignal(res->signal));
+	if (res->cmd_started && !(WIFEXITED(res->cmd_status) && WEXITSTATUS(res->cmd_status) == 0) &&
+	    !res->signal)
+		vx_warn("command %s failed (%s); its events are stored", cmd, out->status.buf);
+}
+
 int cmd_record(int argc, char **argv)
 {
 	struct vx_record_opts o = { .backend = VX_BACKEND_FTRACE, .note = print_note };
 	struct vx_record_result res = { 0 };
 	struct names probes = { 0 }, events = { 0 };
-	struct strbuf source = STRBUF_INIT, status = STRBUF_INIT;
+	struct record_outcome done = { .status = STRBUF_INIT };
 	const char *db = VX_DEFAULT_DB;
-	struct vx_store *st = NULL;
-	struct vx_status_line *line;
-	struct vx_sink *sink;
-	uint64_t stored, lost, filtered = 0;
-	const char *filter_expr = NULL;
 	struct vx_filter *filter = NULL;
-	int64_t id = 0;
-	int c, ret = 1, rec;
+	int c, ret = 1;
 
 	optind = 1;
 	while ((c = vx_getopt(&vx_doc_record, argc, argv)) != -1) {
@@ -172,12 +268,10 @@ int cmd_record(int argc, char **argv)
 			o.preset = optarg;
 			break;
 		case VX_OPT_LONG(2):
-			if (names_add(&probes, optarg) < 0)
-				goto oom;
+			names_add(&probes, optarg);
 			break;
 		case 'e':
-			if (names_add(&events, optarg) < 0)
-				goto oom;
+			names_add(&events, optarg);
 			break;
 		case VX_OPT_LONG(3):
 			if (!strcmp(optarg, "ftrace"))
@@ -198,7 +292,7 @@ int cmd_record(int argc, char **argv)
 			o.dev_glob = optarg;
 			break;
 		case VX_OPT_LONG(6):
-			filter_expr = optarg;
+			done.filter_expr = optarg;
 			break;
 		case VX_OPT_LONG(5): {
 			char *e;
@@ -225,104 +319,35 @@ int cmd_record(int argc, char **argv)
 		vx_die_msg("record: no command given: vxanalyze record [OPTIONS] -- CMD [ARGS]");
 		goto usage;
 	}
-	if (filter_expr && !(filter = vx_filter_parse(filter_expr))) {
+	if (done.filter_expr && !(filter = vx_filter_parse(done.filter_expr))) {
 		vx_report_error();
 		ret = 2;
 		goto out;
 	}
+	done.filter = filter;
 	o.probes = probes.v;
 	o.nprobes = probes.n;
 	o.events = events.v;
 	o.nevents = events.n;
 	o.argv = argv + optind;
 
+	/* phase 1, the options, is above; the recording and its summary follow */
 	if (vx_record_precheck(&o) < 0) {
 		vx_report_error();
 		goto out;
 	}
-	strbuf_addstr(&source, "record:");
-	for (int i = optind; i < argc; i++)
-		strbuf_addf(&source, " %s", argv[i]);
-	st = store_open(db, false);
-	if (!st) {
-		vx_report_error();
+	if (record_into_store(&o, db, argv + optind, &res, &done) < 0)
 		goto out;
-	}
-	sink = store_import_begin(st, source.buf, o.backend == VX_BACKEND_PERF ? "record-perf" : "record-ftrace");
-	if (!sink) {
-		vx_report_error();
-		goto out;
-	}
-	vx_info("recording %s with the %s backend into %s", source.buf + strlen("record: "),
-		o.backend == VX_BACKEND_PERF ? "perf" : "ftrace", db);
-	/* a live status line on the terminal's last row while the command runs (progress.h) */
-	line = vx_status_line_new();
-	if (line) {
-		o.status = show_status;
-		o.status_ctx = line;
-	}
-	rec = vx_record(&o, sink, &res);
-	vx_status_line_end(line);
-	describe_status(&status, &res);
-	if (rec < 0) {
-		vx_report_error();
-		store_import_rollback(st);
-		if (res.cmd_started)
-			fprintf(stderr, "vxanalyze: command %s: %s; nothing was stored\n", argv[optind], status.buf);
-		goto out;
-	}
-	/* the sink belongs to the store and is gone after the commit: keep its counters */
-	stored = sink->events;
-	lost = sink->lost_events;
-	sink = NULL;
-	if (filter) {
-		if (store_import_flush(st, &id) < 0) {
-			vx_report_error();
-			goto out;
-		}
-		if (vx_capture_filter(st, id, filter_expr, filter, &filtered) < 0) {
-			vx_report_error();
-			store_import_rollback(st);
-			goto out;
-		}
-		stored -= filtered;
-	}
-	if (store_import_commit(st, &id) < 0) {
-		vx_report_error();
-		goto out;
-	}
-	printf("capture %lld: %llu events (%s backend, %s%zu tracepoints) stored in %s\n", (long long)id,
-	       (unsigned long long)stored, o.backend == VX_BACKEND_PERF ? "perf" : "ftrace",
-	       res.kprobes ? "kprobes + " : "", res.ntracepoints, db);
-	print_lost(lost, &res);
-	if (filter)
-		printf("filtered events: %llu (journeys not matching '%s')\n", (unsigned long long)filtered,
-		       filter_expr);
-	printf("command: %s: %s\n", argv[optind], status.buf);
-	if (lost)
-		vx_warn("%llu events were lost (ring buffer overrun): enlarge the ring with --buffer-kb "
-			"(now %u KiB per CPU)", (unsigned long long)lost,
-			o.buffer_kb ? o.buffer_kb : vx_record_default_buffer_kb(0));
-	if (res.signal)
-		vx_warn("interrupted by %s: kept what was recorded until then", strsignal(res.signal));
-	if (res.cmd_started && !(WIFEXITED(res.cmd_status) && WEXITSTATUS(res.cmd_status) == 0) &&
-	    !res.signal)
-		vx_warn("command %s failed (%s); its events are stored", argv[optind], status.buf);
+	record_summary(&o, db, argv[optind], &res, &done);
 	ret = 0;
-	goto out;
-oom:
-	vx_die_msg("out of memory");
 	goto out;
 usage:
 	ret = vx_usage_error(&vx_doc_record);
 out:
 	vx_record_result_release(&res);
-	if (st)
-		store_close(st);
 	vx_filter_free(filter);
 	free(probes.v);
 	free(events.v);
-	strbuf_release(&source);
-	strbuf_release(&status);
+	strbuf_release(&done.status);
 	return ret;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "xalloc.h"
 
 struct vx_progress {
 	char name[40];
@@ -38,9 +39,7 @@ struct vx_progress *vx_progress_new(const char *name)
 
 	if (vx_verbosity < 0 || isatty(STDERR_FILENO) != 1)
 		return NULL;
-	p = calloc(1, sizeof(*p));
-	if (!p)
-		return NULL;	/* no bar is no error */
+	p = xcalloc(1, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : name);
 	p->start = now();
 	p->delay = d && *d ? atof(d) / 1000.0 : 1.0;
@@ -137,9 +136,7 @@ struct vx_status_line *vx_status_line_new(void)
 
 	if (vx_verbosity < 0 || isatty(STDERR_FILENO) != 1 || term_size(&rows, &cols) < 0)
 		return NULL;
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return NULL;	/* no line is no error */
+	s = xcalloc(1, sizeof(*s));
 	s->rows = rows;
 	s->cols = cols;
 	set_region(rows);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "xalloc.h"
 
 /*
  * One held-back event: every string lives in @text (offsets, since @text may move);
@@ -39,12 +40,8 @@ static struct vx_pending *pending_of(struct vx_attach *a, int cpu)
 
 	if (c >= a->ncpus) {
 		size_t n = c + 1;
-		struct vx_pending *p = realloc(a->cpus, n * sizeof(*p));
+		struct vx_pending *p = xrealloc(a->cpus, n * sizeof(*p));
 
-		if (!p) {
-			vx_error("out of memory");
-			return NULL;
-		}
 		memset(p + a->ncpus, 0, (n - a->ncpus) * sizeof(*p));
 		for (size_t i = a->ncpus; i < n; i++)
 			strbuf_init(&p[i].text, 0);
@@ -72,10 +69,8 @@ static int emit(struct vx_attach *a, int cpu, struct vx_pending *p, const char *
 	if (!p->has)
 		return 0;
 	if (p->nfields > p->fields_alloc) {
-		struct vx_field *f = realloc(p->fields, p->nfields * sizeof(*f));
+		struct vx_field *f = xrealloc(p->fields, p->nfields * sizeof(*f));
 
-		if (!f)
-			return vx_error("out of memory");
 		p->fields = f;
 		p->fields_alloc = p->nfields;
 	}
@@ -105,10 +100,8 @@ int vx_attach_event(struct vx_attach *a, const struct vx_event *ev)
 	if (!p || emit(a, ev->cpu, p, NULL, 0) < 0)
 		return -1;
 	if (2 * ev->nfields > p->offs_alloc) {
-		size_t *o = realloc(p->offs, 2 * ev->nfields * sizeof(*o));
+		size_t *o = xrealloc(p->offs, 2 * ev->nfields * sizeof(*o));
 
-		if (!o)
-			return vx_error("out of memory");
 		p->offs = o;
 		p->offs_alloc = 2 * ev->nfields;
 	}

@@ -18,6 +18,7 @@
 #include <tracefs.h>
 
 #include "error.h"
+#include "xalloc.h"
 
 #define MAX_FIELDS 64
 #define MAX_FRAMES 512
@@ -119,9 +120,7 @@ static int open_cpus(struct vx_recording *r, struct ftrace_be *f)
 	r->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	if (r->ncpus < 1)
 		r->ncpus = 1;
-	f->tcpu = calloc((size_t)r->ncpus, sizeof(*f->tcpu));
-	if (!f->tcpu)
-		return vx_error("out of memory");
+	f->tcpu = xcalloc((size_t)r->ncpus, sizeof(*f->tcpu));
 	for (int c = 0; c < r->ncpus; c++) {
 		f->tcpu[c] = tracefs_cpu_open(f->inst, c, true);
 		if (!f->tcpu[c])
@@ -137,10 +136,8 @@ static int open_cpus(struct vx_recording *r, struct ftrace_be *f)
 
 static int ftrace_setup(struct vx_recording *r)
 {
-	struct ftrace_be *f = calloc(1, sizeof(*f));
+	struct ftrace_be *f = xcalloc(1, sizeof(*f));
 
-	if (!f)
-		return vx_error("out of memory");
 	r->be = f;
 	if (create_instance(r, f) < 0 || setup_events(r, f) < 0 || open_cpus(r, f) < 0)
 		return -1;
@@ -357,9 +354,7 @@ static int decoder_init(struct vx_recording *r, struct decoder *d)
 	d->stack_type = ks ? ks->id : -1;
 	strbuf_init(&d->fieldbuf, 256);
 	vx_attach_init(&d->attach, r->sink);
-	d->frames = calloc(MAX_FRAMES, sizeof(*d->frames));
-	if (!d->frames)
-		return vx_error("out of memory");
+	d->frames = xcalloc(MAX_FRAMES, sizeof(*d->frames));
 	for (size_t i = 0; i < MAX_FRAMES; i++)
 		strbuf_init(&d->frames[i], 0);
 	return 0;
@@ -369,12 +364,10 @@ static int decoder_init(struct vx_recording *r, struct decoder *d)
 static int ftrace_decode(struct vx_recording *r)
 {
 	struct ftrace_be *f = r->be;
-	struct cursor *cur = calloc((size_t)r->ncpus, sizeof(*cur));
+	struct cursor *cur = xcalloc((size_t)r->ncpus, sizeof(*cur));
 	struct decoder d = { 0 };
 	int ret = -1;
 
-	if (!cur)
-		return vx_error("out of memory");
 	if (decoder_init(r, &d) < 0)
 		goto out;
 	tracefs_load_cmdlines(r->tracing_dir, r->tep);

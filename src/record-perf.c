@@ -26,6 +26,7 @@
 #include <event-parse.h>
 
 #include "error.h"
+#include "xalloc.h"
 
 #define PERF_MAX_FRAMES 256
 #define PERF_MAX_FIELDS 64
@@ -66,20 +67,13 @@ static void perf_close(struct vx_perf *p);
 static struct vx_perf *perf_open(const uint64_t *ids, const char *const *names, size_t nids,
 				 unsigned ring_kb, const char *dev_glob)
 {
-	struct vx_perf *p = calloc(1, sizeof(*p));
+	struct vx_perf *p = xcalloc(1, sizeof(*p));
 	long page = sysconf(_SC_PAGESIZE);
 	int pages = 1;
 
-	if (!p) {
-		vx_error("out of memory");
-		return NULL;
-	}
 	strbuf_init(&p->fieldbuf, 256);
-	if (dev_glob && !(p->dev_glob = strdup(dev_glob))) {
-		free(p);
-		vx_error("out of memory");
-		return NULL;
-	}
+	if (dev_glob)
+		p->dev_glob = xstrdup(dev_glob);
 	for (size_t i = 0; i < PERF_MAX_FRAMES; i++)
 		strbuf_init(&p->frames[i], 0);
 	libperf_init(silent);
@@ -143,10 +137,8 @@ static void comm_put(struct vx_perf *p, int pid, const char *comm)
 		}
 	if (p->ncomms == p->comms_alloc) {
 		size_t n = p->comms_alloc ? 2 * p->comms_alloc : 64;
-		struct comm_ent *c = realloc(p->comms, n * sizeof(*c));
+		struct comm_ent *c = xrealloc(p->comms, n * sizeof(*c));
 
-		if (!c)
-			return;
 		p->comms = c;
 		p->comms_alloc = n;
 	}
@@ -213,12 +205,8 @@ static int handle_sample(struct vx_perf *p, struct tep_handle *tep, struct vx_si
 	d += 4;
 	if (rawsize > (uint64_t)(end - d) || rawsize < 8)
 		goto bad;
-	for (uint64_t i = 0; i < nr && nframes < PERF_MAX_FRAMES; i++) {
-		uint64_t a;
-
-		memcpy(&a, &ips[i], 8);
-		if (a >= (uint64_t)PERF_CONTEXT_MAX)	/* PERF_CONTEXT_KERNEL and friends */
-			continue;
+	for (uint64_t i = 0, ctx = 0, a; nframes < PERF_MAX_FRAMES &&
+					      vx_callchain_next((const unsigned char *)ips, nr, &i, &ctx, &a);) {
 		vx_symbolize(tep, a, &p->frames[nframes]);
 		frames[nframes] = p->frames[nframes].buf;
 		nframes++;
@@ -290,19 +278,15 @@ static void perf_close(struct vx_perf *p)
 static int spool_buffers(struct vx_recording *r, struct vx_perf *p)
 {
 	p->nmaps = perf_cpu_map__nr(p->cpus);
-	p->wbuf = calloc((size_t)p->nmaps, sizeof(*p->wbuf));
-	p->wlen = calloc((size_t)p->nmaps, sizeof(*p->wlen));
-	p->map_cpu = calloc((size_t)p->nmaps, sizeof(*p->map_cpu));
-	if (!p->wbuf || !p->wlen || !p->map_cpu)
-		return vx_error("out of memory");
+	p->wbuf = xcalloc((size_t)p->nmaps, sizeof(*p->wbuf));
+	p->wlen = xcalloc((size_t)p->nmaps, sizeof(*p->wlen));
+	p->map_cpu = xcalloc((size_t)p->nmaps, sizeof(*p->map_cpu));
 	r->ncpus = (int)sysconf(_SC_NPROCESSORS_CONF);
 	for (int i = 0; i < p->nmaps; i++) {
 		p->map_cpu[i] = perf_cpu_map__cpu(p->cpus, i).cpu;
 		if (p->map_cpu[i] >= r->ncpus)
 			r->ncpus = p->map_cpu[i] + 1;
-		p->wbuf[i] = malloc(SPOOL_BUF);
-		if (!p->wbuf[i])
-			return vx_error("out of memory");
+		p->wbuf[i] = xmalloc(SPOOL_BUF);
 	}
 	if (r->ncpus < 1)
 		r->ncpus = 1;
@@ -323,8 +307,8 @@ static int perf_setup(struct vx_recording *r)
 	}
 	free(ids);
 	free(names);
-	if (ret == 0 && !(r->clock = strdup("perf")))
-		ret = vx_error("out of memory");
+	if (ret == 0)
+		r->clock = xstrdup("perf");
 	return ret;
 }
 

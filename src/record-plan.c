@@ -14,6 +14,7 @@
 #include "error.h"
 #include "record-btf.h"
 #include "strbuf.h"
+#include "xalloc.h"
 
 /* x86-64 SysV: the skb is the 3rd argument of ip_output(net, sk, skb) and of
  * iptunnel_xmit(sk, rt, skb, ...): %dx, the 1st of ip_rcv_core(skb, net): %di. Its length
@@ -112,9 +113,7 @@ static int add_probe(struct vx_plan *p, const struct vx_probe_req *r)
 			p->probes[i].user |= r->user;
 			return 0;
 		}
-	n = realloc(p->probes, (p->nprobes + 1) * sizeof(*n));
-	if (!n)
-		return vx_error("out of memory");
+	n = xrealloc(p->probes, (p->nprobes + 1) * sizeof(*n));
 	p->probes = n;
 	p->probes[p->nprobes++] = *r;
 	return 0;
@@ -132,9 +131,7 @@ static int add_tp(struct vx_plan *p, const char *name, bool user)
 			p->tps[i].user |= user;
 			return 0;
 		}
-	n = realloc(p->tps, (p->ntps + 1) * sizeof(*n));
-	if (!n)
-		return vx_error("out of memory");
+	n = xrealloc(p->tps, (p->ntps + 1) * sizeof(*n));
 	p->tps = n;
 	p->tps[p->ntps++] = r;
 	return 0;
@@ -189,15 +186,8 @@ int vx_plan_build(struct vx_plan *p, const char *preset, const char *const *prob
 				 probes[i]);
 			goto fail;
 		}
-		copy = strdup(probes[i]);
-		owned = realloc(p->owned, (p->nowned + 1) * sizeof(*owned));
-		if (!copy || !owned) {
-			free(copy);
-			if (owned)
-				p->owned = owned;
-			vx_error("out of memory");
-			goto fail;
-		}
+		copy = xstrdup(probes[i]);
+		owned = xrealloc(p->owned, (p->nowned + 1) * sizeof(*owned));
 		p->owned = owned;
 		p->owned[p->nowned++] = copy;
 		/* an event name cannot hold '.' (foo.constprop.0 -> foo_constprop_0) */
@@ -307,11 +297,7 @@ int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l)
 		if (!r->skb_reg || r->ret)
 			continue;
 		vx_skb_fetchargs(l, r->skb_reg, (enum vx_skb_at)r->skb_at, &sb);
-		owned = realloc(p->owned, (p->nowned + 1) * sizeof(*owned));
-		if (!owned) {
-			strbuf_release(&sb);
-			return vx_error("out of memory");
-		}
+		owned = xrealloc(p->owned, (p->nowned + 1) * sizeof(*owned));
 		p->owned = owned;
 		r->fetch = p->owned[p->nowned++] = strbuf_detach(&sb, NULL);
 	}

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "xalloc.h"
 
 #define SPOOL_PREFIX "vxanalyze-"
 
@@ -43,15 +44,8 @@ int vx_spool_create(struct vx_spool *s, size_t nfiles)
 	if (!mkdtemp(tmpl))
 		return vx_error("%s: cannot create the spool directory: %s (set TMPDIR to a writable "
 				"directory)", tmpl, strerror(errno));
-	s->dir = strdup(tmpl);
-	s->fds = calloc(nfiles ? nfiles : 1, sizeof(*s->fds));
-	if (!s->dir || !s->fds) {
-		rmdir(tmpl);
-		free(s->dir);
-		free(s->fds);
-		memset(s, 0, sizeof(*s));
-		return vx_error("out of memory");
-	}
+	s->dir = xstrdup(tmpl);
+	s->fds = xcalloc(nfiles ? nfiles : 1, sizeof(*s->fds));
 	for (size_t i = 0; i < nfiles; i++)
 		s->fds[i] = -1;
 	s->nfiles = nfiles;

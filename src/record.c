@@ -29,6 +29,7 @@
 #include <tracefs.h>
 
 #include "error.h"
+#include "xalloc.h"
 
 #if defined(__x86_64__)
 #define ARCH_X86_64 true	/* the presets' register fetch args are for x86-64 */
@@ -375,9 +376,7 @@ static int place_kprobes(struct vx_recording *r)
 		return -1;
 	}
 	tracefs_dynevent_list_free(old);
-	r->kprobes = calloc(r->plan.nprobes + 1, sizeof(*r->kprobes));
-	if (!r->kprobes)
-		return vx_error("out of memory");
+	r->kprobes = xcalloc(r->plan.nprobes + 1, sizeof(*r->kprobes));
 	for (size_t i = 0; i < r->plan.nprobes; i++) {
 		const struct vx_probe_req *p = &r->plan.probes[i];
 		struct tracefs_dynevent *d;
@@ -425,11 +424,9 @@ static int remove_kprobes(struct vx_recording *r, bool report)
 
 static int load_tep(struct vx_recording *r)
 {
-	const char **systems = calloc(r->plan.ntps + 3, sizeof(*systems));
+	const char **systems = xcalloc(r->plan.ntps + 3, sizeof(*systems));
 	size_t n = 0;
 
-	if (!systems)
-		return vx_error("out of memory");
 	systems[n++] = "ftrace";	/* kernel_stack */
 	if (r->nkprobes)
 		systems[n++] = VX_RECORD_GROUP;
@@ -471,9 +468,7 @@ static void fd_snapshot_take(struct fd_snapshot *s)
 
 		if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d))
 			continue;
-		n = realloc(s->fds, (s->n + 1) * sizeof(*n));
-		if (!n)
-			break;
+		n = xrealloc(s->fds, (s->n + 1) * sizeof(*n));
 		s->fds = n;
 		s->fds[s->n++] = atoi(de->d_name);
 	}
@@ -596,9 +591,7 @@ static int mount_tracefs(struct vx_recording *r, const struct vx_record_opts *o)
 				strerror(errno));
 	if (!was)
 		vx_rec_note(o, "mounted tracefs at %s", dir);
-	r->tracing_dir = strdup(dir);
-	if (!r->tracing_dir)
-		return vx_error("out of memory");
+	r->tracing_dir = xstrdup(dir);
 	return 0;
 }
 
@@ -606,11 +599,9 @@ int vx_rec_event_ids(struct vx_recording *r, uint64_t **ids, const char ***names
 {
 	size_t total = r->nkprobes + r->plan.ntps, k = 0;
 
-	*ids = calloc(total ? total : 1, sizeof(**ids));
-	*names = calloc(total ? total : 1, sizeof(**names));
+	*ids = xcalloc(total ? total : 1, sizeof(**ids));
+	*names = xcalloc(total ? total : 1, sizeof(**names));
 	*n = 0;
-	if (!*ids || !*names)
-		return vx_error("out of memory");
 	for (size_t i = 0; i < total; i++) {
 		const char *sys = i < r->nkprobes ? VX_RECORD_GROUP : r->plan.tps[i - r->nkprobes].system;
 		const char *ev = i < r->nkprobes ? r->plan.probes[i].event : r->plan.tps[i - r->nkprobes].event;
@@ -705,9 +696,7 @@ static int setup_phase(struct vx_recording *r, struct vx_record_result *res)
 	res->ntracepoints = r->plan.ntps;
 	if (load_tep(r) < 0 || r->backend->setup(r) < 0)
 		return -1;
-	r->lost_cpu = calloc((size_t)r->ncpus, sizeof(*r->lost_cpu));
-	if (!r->lost_cpu)
-		return vx_error("out of memory");
+	r->lost_cpu = xcalloc((size_t)r->ncpus, sizeof(*r->lost_cpu));
 	return write_meta(r);
 }
 
@@ -745,9 +734,7 @@ static int decode_phase(struct vx_recording *r, struct vx_record_result *res)
 			    r->spool.dir);
 	if (r->backend->decode(r) < 0 || write_loss_meta(r) < 0)
 		return -1;
-	res->lost_cpu = calloc((size_t)r->ncpus, sizeof(*res->lost_cpu));
-	if (!res->lost_cpu)
-		return vx_error("out of memory");
+	res->lost_cpu = xcalloc((size_t)r->ncpus, sizeof(*res->lost_cpu));
 	memcpy(res->lost_cpu, r->lost_cpu, (size_t)r->ncpus * sizeof(*res->lost_cpu));
 	res->ncpus = (size_t)r->ncpus;
 	res->spooled_bytes = r->spooled_bytes;
@@ -837,7 +824,7 @@ int vx_kernel_probe(const struct vx_record_opts *o, bool mount, struct vx_kernel
 		ki->tracefs_mountable = ki->tracefs_mounted;
 	}
 	if (ki->tracefs_mountable || ki->tracefs_mounted)
-		ki->tracefs_path = strdup(tracefs_tracing_dir());
+		ki->tracefs_path = xstrdup(tracefs_tracing_dir());
 	ki->kprobes = (ki->tracefs_mounted || ki->tracefs_mountable) && kprobes_available();
 	ki->perf_tracepoints = access("/proc/sys/kernel/perf_event_paranoid", R_OK) == 0;
 

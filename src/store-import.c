@@ -849,7 +849,7 @@ static int sink_meta(struct vx_sink *sink, const char *key, const char *value, s
 		return vx_error("%s", im->werrmsg);
 	if (!strcmp(key, "kernel_release")) {
 		free(im->kernel_release);
-		im->kernel_release = strndup(value, len);
+		im->kernel_release = xstrndup(value, len);
 	}
 	o = op_new(im, OP_META);
 	op_str(im, o, 0, key, strlen(key));

@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "store-private.h"
+#include "xalloc.h"
 
 const char *store_sqlite_version(void)
 {
@@ -28,15 +29,10 @@ static int authorize(void *ctx, int action, const char *a, const char *b, const 
 static int step_rows(struct vx_store *st, sqlite3_stmt *s, const struct vx_query_cb *cb, int64_t *rows)
 {
 	size_t n = (size_t)sqlite3_column_count(s);
-	struct vx_qvalue *v = calloc(n ? n : 1, sizeof(*v));
-	const char **names = calloc(n ? n : 1, sizeof(*names));
+	struct vx_qvalue *v = xcalloc(n ? n : 1, sizeof(*v));
+	const char **names = xcalloc(n ? n : 1, sizeof(*names));
 	int rc, ret = 0;
 
-	if (!v || !names) {
-		free(v);
-		free(names);
-		return vx_error("out of memory");
-	}
 	for (size_t i = 0; i < n; i++)
 		names[i] = sqlite3_column_name(s, (int)i);
 	if (cb->columns && (ret = cb->columns(cb->ctx, n, names)) < 0)

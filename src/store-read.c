@@ -9,6 +9,7 @@
 
 #include "error.h"
 #include "store-internal.h"
+#include "xalloc.h"
 
 /* a row's fields are read by its id when a callback asks for them: building them (a JSON
  * patch of the field set's template with the row's own values) for every row cost the
@@ -109,9 +110,7 @@ int store_paths_each(struct vx_store *st, int64_t capture_id,
 
 			if (p.nframes == cap) {
 				cap = cap ? cap * 2 : 64;
-				frames = realloc(frames, cap * sizeof(*frames));
-				if (!frames)
-					abort();
+				frames = xrealloc(frames, cap * sizeof(*frames));
 			}
 			frames[p.nframes++] = f;
 			if (!nl)

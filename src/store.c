@@ -216,7 +216,7 @@ static void sqlite_setup(void)
 struct vx_store *store_open(const char *path, bool readonly)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
-	struct vx_store *st = calloc(1, sizeof(*st));
+	struct vx_store *st = xcalloc(1, sizeof(*st));
 	/* NOMUTEX: one thread at a time uses the connection (the import's writer thread while the
 	 * caller waits for it), so SQLite's per-call locking is pure cost */
 	int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
@@ -224,11 +224,7 @@ struct vx_store *store_open(const char *path, bool readonly)
 	int v, empty;
 
 	pthread_once(&once, sqlite_setup);
-	if (!st) {
-		vx_error("out of memory");
-		return NULL;
-	}
-	st->path = strdup(path);
+	st->path = xstrdup(path);
 	st->readonly = readonly;
 	if (readonly && access(path, F_OK) != 0) {
 		vx_error("%s: no such database; import a capture first ('vxanalyze import FILE') or pass -d",
@@ -725,7 +721,7 @@ static char *query_text(struct vx_store *st, const char *sql)
 		return NULL;
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW && sqlite3_column_text(s, 0))
-		v = strdup((const char *)sqlite3_column_text(s, 0));
+		v = xstrdup((const char *)sqlite3_column_text(s, 0));
 	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		db_error(st, "cannot check the database");
 	sqlite3_finalize(s);

@@ -1,9 +1,12 @@
-/* tep-decode.c: an event record's payload and a kernel_stack record as text, through
- * libtraceevent: shared by the live recorder (src/record*.c) and the trace.dat importer so
- * that a recording and a capture file of the same events give the same fields and frames.
- * Must not: know about tracefs, files or the store.
+/* tep-decode.c: the one decoder (see tep-decode.h): an event record's payload, a
+ * kernel_stack record and a kernel address as text, through libtraceevent and the kallsyms
+ * table: shared by the live recorder (src/record*.c), the trace.dat and the perf.data
+ * importers, so that a recording and a capture file of the same events give the same fields
+ * and frames. Must not: know about tracefs, files or the store.
  */
 #include "tep-decode.h"
+#include "kallsyms.h"
+#include "xalloc.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -12,49 +15,158 @@
 #include <string.h>
 
 #include <event-parse.h>
+#include <linux/perf_event.h>
 
-void vx_symbolize(struct tep_handle *tep, uint64_t addr, struct strbuf *out)
+void vx_add_u64(struct strbuf *sb, unsigned long long v)
+{
+	char tmp[24], *e = tmp + sizeof(tmp), *p = e;
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	strbuf_add(sb, p, (size_t)(e - p));
+}
+
+void vx_add_hex(struct strbuf *sb, unsigned long long v, int width)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[40], *e = tmp + sizeof(tmp), *p = e;
+
+	if (width > 32)
+		width = 32;
+	do {
+		*--p = hex[v & 15];
+		v >>= 4;
+	} while (v || e - p < width);
+	*--p = 'x';
+	*--p = '0';
+	strbuf_add(sb, p, (size_t)(e - p));
+}
+
+void vx_symbolize_in(struct tep_handle *tep, const struct vx_kallsyms *ks, uint64_t addr,
+		     struct strbuf *out)
 {
 	const char *name = NULL;
 	unsigned long long start = 0;
 	unsigned long size = 0;
+	const struct vx_ksym *k;
+	uint64_t off;
 
 	strbuf_reset(out);
 	if (tep && tep_find_function_info(tep, addr, &name, &start, &size) && name) {
-		if (size)
-			strbuf_addf(out, "%s+0x%llx/0x%lx", name, (unsigned long long)addr - start, size);
-		else
-			strbuf_addf(out, "%s+0x%llx", name, (unsigned long long)addr - start);
-	} else {
-		strbuf_addf(out, "0x%llx", (unsigned long long)addr);
+		strbuf_addstr(out, name);
+		strbuf_addch(out, '+');
+		vx_add_hex(out, (unsigned long long)addr - start, 1);
+		if (size) {
+			strbuf_addch(out, '/');
+			vx_add_hex(out, size, 1);
+		}
+		return;
+	}
+	k = ks && ks->n ? vx_kallsyms_lookup(ks, addr, &off) : NULL;
+	if (k) {
+		strbuf_addstr(out, k->name);
+		strbuf_addch(out, '+');
+		vx_add_hex(out, off, 1);
+		if (k + 1 < ks->syms + ks->n && k[1].addr > k->addr) {
+			strbuf_addch(out, '/');
+			vx_add_hex(out, k[1].addr - k->addr, 1);
+		}
+		return;
+	}
+	vx_add_hex(out, addr, 1);
+}
+
+bool vx_callchain_next(const unsigned char *ips, uint64_t nr, uint64_t *i, uint64_t *ctx, uint64_t *addr)
+{
+	if (!*ctx)
+		*ctx = PERF_CONTEXT_KERNEL;
+	while (*i < nr) {
+		uint64_t a;
+
+		memcpy(&a, ips + 8 * *i, 8);
+		++*i;
+		if (a >= (uint64_t)PERF_CONTEXT_MAX) {
+			*ctx = a;
+			if (a != PERF_CONTEXT_KERNEL && a != PERF_CONTEXT_HV)
+				return false;	/* user or guest frames follow */
+			continue;
+		}
+		if (*ctx != PERF_CONTEXT_KERNEL)
+			continue;	/* hypervisor frames */
+		*addr = a;
+		return true;
+	}
+	return false;
+}
+
+void vx_symbolize(struct tep_handle *tep, uint64_t addr, struct strbuf *out)
+{
+	vx_symbolize_in(tep, NULL, addr, out);
+}
+
+/* the conversion after "name=" in a print format: "0x%04x", "%#x", "%lx", "%p", "%pS", "%u" */
+static bool plan_from_format(const char *v, struct vx_field_plan *pl)
+{
+	bool zero = false, alt = false, prefixed = false;
+	int width = 0;
+
+	if (v[0] == '0' && v[1] == 'x') {
+		prefixed = true;
+		v += 2;
+	}
+	if (*v++ != '%')
+		return false;
+	for (; *v && strchr("#0-+ ", *v); v++) {
+		zero |= *v == '0';
+		alt |= *v == '#';
+	}
+	for (; *v >= '0' && *v <= '9'; v++)
+		width = width * 10 + (*v - '0');
+	if (*v == '.')
+		for (v++; *v >= '0' && *v <= '9'; v++)
+			;
+	while (*v && strchr("lLhzjt", *v))
+		v++;
+	switch (*v) {
+	case 'p':
+		if (v[1] == 'S' || v[1] == 's') {
+			pl->style = VX_STYLE_SYMBOL;
+			return true;
+		}
+		pl->style = VX_STYLE_HEX;
+		return true;
+	case 'x':
+	case 'X':
+		pl->style = VX_STYLE_HEX;
+		/* "%#06x" counts the 0x in its width, "0x%04x" does not */
+		pl->width = zero ? (alt && !prefixed ? width - 2 : width) : 0;
+		if (pl->width < 0)
+			pl->width = 0;
+		return true;
+	default:
+		return false;
 	}
 }
 
-enum vx_field_style vx_field_style(struct tep_event *ev, struct tep_format_field *f)
+struct vx_field_plan vx_field_plan(struct tep_event *ev, struct tep_format_field *f)
 {
+	struct vx_field_plan pl = { f, VX_STYLE_NUMBER, 0 };
 	const char *fmt = ev->print_fmt.format;
-	char pat[96];
+	size_t nl = strlen(f->name);
 	const char *p;
 
-	if (fmt) {
-		snprintf(pat, sizeof(pat), "%s=", f->name);
-		for (p = strstr(fmt, pat); p; p = strstr(p + 1, pat)) {
-			const char *v = p + strlen(pat);
-
-			if (p != fmt && (isalnum((unsigned char)p[-1]) || p[-1] == '_'))
-				continue;
-			if (!strncmp(v, "0x%", 3))
-				return VX_STYLE_HEX;
-			if (!strncmp(v, "%pS", 3) || !strncmp(v, "%ps", 3))
-				return VX_STYLE_SYMBOL;
-			if (!strncmp(v, "%p", 2))
-				return VX_STYLE_HEX;
-			break;
-		}
+	for (p = fmt; p && (p = strstr(p, f->name)); p += nl) {
+		if (p[nl] != '=' || (p != fmt && (isalnum((unsigned char)p[-1]) || p[-1] == '_')))
+			continue;
+		if (plan_from_format(p + nl + 1, &pl))
+			return pl;
+		break;
 	}
 	if ((f->flags & TEP_FIELD_IS_POINTER) || strchr(f->type, '*') || !strncmp(f->name, "__probe_", 8))
-		return VX_STYLE_HEX;
-	return VX_STYLE_NUMBER;
+		pl.style = VX_STYLE_HEX;
+	return pl;
 }
 
 static void add_text(struct strbuf *b, const char *s, size_t max)
@@ -80,14 +192,15 @@ static void add_bytes(struct strbuf *b, const unsigned char *p, size_t n)
 		strbuf_addf(b, "%02x", p[i]);
 }
 
-void vx_field_value(struct tep_event *event, struct tep_format_field *f, const void *data, int size,
-		    enum vx_field_style style, struct strbuf *buf)
+int vx_field_value(struct tep_event *ev, const struct vx_field_plan *plan, const void *data, int size,
+		   const struct vx_kallsyms *ks, struct strbuf *buf)
 {
-	struct tep_handle *tep = event->tep;
+	struct tep_format_field *f = plan->f;
+	struct tep_handle *tep = ev->tep;
 	const unsigned char *d = data;
 
 	if (f->offset < 0 || f->size < 0 || f->offset + f->size > size)
-		return;	/* record shorter than its format: empty value */
+		return -1;	/* record shorter than its format */
 	if (f->flags & TEP_FIELD_IS_DYNAMIC) {
 		unsigned int v = (unsigned int)tep_read_number(tep, d + f->offset, f->size < 4 ? f->size : 4);
 		unsigned int off = v & 0xffff, len = v >> 16;
@@ -95,7 +208,7 @@ void vx_field_value(struct tep_event *event, struct tep_format_field *f, const v
 		if (f->flags & TEP_FIELD_IS_RELATIVE)
 			off += (unsigned int)(f->offset + f->size);
 		if (off > (unsigned int)size)
-			return;
+			return -1;
 		if (len > (unsigned int)size - off)
 			len = (unsigned int)size - off;
 		if (strstr(f->type, "char"))
@@ -111,32 +224,32 @@ void vx_field_value(struct tep_event *event, struct tep_format_field *f, const v
 	} else if (f->size == 1 || f->size == 2 || f->size == 4 || f->size == 8) {
 		unsigned long long v = tep_read_number(tep, d + f->offset, f->size);
 
-		switch (style) {
+		switch (plan->style) {
 		case VX_STYLE_HEX:
-			strbuf_addf(buf, "0x%llx", v);
+			vx_add_hex(buf, v, plan->width > 0 ? plan->width : 1);
 			break;
 		case VX_STYLE_SYMBOL: {
 			struct strbuf sym = STRBUF_INIT;
 
-			vx_symbolize(tep, v, &sym);
+			vx_symbolize_in(tep, ks, v, &sym);
 			strbuf_addstr(buf, sym.buf);
 			strbuf_release(&sym);
 			break;
 		}
 		default:
-			if (f->flags & TEP_FIELD_IS_SIGNED) {
-				long long s = (long long)v;
-
-				if (f->size < 8 && (v >> (8 * f->size - 1)) & 1)
-					s = (long long)(v | (~0ULL << (8 * f->size)));
-				strbuf_addf(buf, "%lld", s);
+			if ((f->flags & TEP_FIELD_IS_SIGNED) && f->size < 8 && (v >> (8 * f->size - 1)) & 1)
+				v |= ~0ULL << (8 * f->size);
+			if ((f->flags & TEP_FIELD_IS_SIGNED) && (long long)v < 0) {
+				strbuf_addch(buf, '-');
+				vx_add_u64(buf, 0ULL - v);
 			} else {
-				strbuf_addf(buf, "%llu", v);
+				vx_add_u64(buf, v);
 			}
 		}
 	} else {
 		add_bytes(buf, d + f->offset, (size_t)f->size);
 	}
+	return 0;
 }
 
 size_t vx_decode_fields(struct tep_event *event, const void *data, int size, struct strbuf *buf,
@@ -146,17 +259,22 @@ size_t vx_decode_fields(struct tep_event *event, const void *data, int size, str
 	struct tep_format_field *f;
 
 	strbuf_reset(buf);
-	offs = calloc(2 * max, sizeof(*offs));
-	if (!offs)
-		return 0;
+	offs = xcalloc(2 * max, sizeof(*offs));
 	for (f = event->format.fields; f && n < max; f = f->next) {
+		struct vx_field_plan plan = vx_field_plan(event, f);
+		size_t at = buf->len;
+
 		if (f->offset < 0 || f->offset + f->size > size)
 			continue;
 		offs[2 * n] = buf->len;
 		strbuf_addstr(buf, f->name);
 		strbuf_addch(buf, '\0');
 		offs[2 * n + 1] = buf->len;
-		vx_field_value(event, f, data, size, vx_field_style(event, f), buf);
+		if (vx_field_value(event, &plan, data, size, NULL, buf) < 0) {
+			buf->len = at;
+			buf->buf[at] = '\0';
+			continue;
+		}
 		strbuf_addch(buf, '\0');
 		n++;
 	}

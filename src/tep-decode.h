@@ -1,13 +1,17 @@
-/* tep-decode.h: event payloads and kernel_stack records as text through libtraceevent,
- * shared by the recorder and the trace.dat importer (same events → same fields and frames).
- * Field rules: numbers decimal; pointers, and values the event's print format shows as
- * "name=0x%..." or "%p", hex "0x.."; "%pS" values as symbols; char arrays and
- * __data_loc char[] as text (unprintable bytes as '?'); other byte arrays as an IPv4 (4
- * bytes) or IPv6 (16 bytes) address, else 0x and hex bytes.
+/* tep-decode.h: the one decoder of vxanalyze: event payloads, kernel_stack records and kernel
+ * addresses as text through libtraceevent, shared by the recorder, the trace.dat importer and
+ * the perf.data importer (same event -> same fields and frames, whichever way it arrived).
+ * Field rules, from the event's own print format ("name=<conversion>"): hex ("0x%04x",
+ * "%#x", "%lx", "%p") as "0x" and the digits, zero-padded to the format's width ("0x0800");
+ * "%pS"/"%ps" as a symbol; pointers and kprobe "__probe_" fields hex; other numbers decimal;
+ * char arrays and __data_loc char[] as text (unprintable bytes as '?'); other byte arrays as
+ * an IPv4 (4 bytes) or IPv6 (16 bytes) address, else 0x and hex bytes.
+ * Must not: know about tracefs, files or the store.
  */
 #ifndef VX_TEP_DECODE_H
 #define VX_TEP_DECODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,13 +24,28 @@ struct tep_format_field;
 
 enum vx_field_style { VX_STYLE_NUMBER, VX_STYLE_HEX, VX_STYLE_SYMBOL };
 
-/* vx_field_style - how @ev's own print format shows field @f (searches the format: callers
- * that decode many records may remember the answer per field) */
-enum vx_field_style vx_field_style(struct tep_event *ev, struct tep_format_field *f);
-/* vx_field_value - append field @f of the record @data (@size bytes) to @buf in @style;
- * appends nothing when the record is shorter than its format */
-void vx_field_value(struct tep_event *event, struct tep_format_field *f, const void *data, int size,
-		    enum vx_field_style style, struct strbuf *buf);
+struct vx_kallsyms;
+
+/*
+ * struct vx_field_plan - how one field of an event is shown, decided once from the event's
+ * print format (callers that decode many records keep one per field: the per-event plan).
+ * @width: hex digits at least (the format's zero padding: "0x%04x" -> 4), 0 for none.
+ */
+struct vx_field_plan {
+	struct tep_format_field *f;
+	enum vx_field_style style;
+	int width;
+};
+
+/* vx_field_plan - the plan of field @f of @ev (searches the print format) */
+struct vx_field_plan vx_field_plan(struct tep_event *ev, struct tep_format_field *f);
+/*
+ * vx_field_value - append the field of @plan in the record @data (@size bytes) to @buf;
+ * symbols ("%pS") through vx_symbolize_in(@ev's tep, @ks). Returns 0, or -1 (nothing
+ * appended) when the record is too short for the field.
+ */
+int vx_field_value(struct tep_event *ev, const struct vx_field_plan *plan, const void *data, int size,
+		   const struct vx_kallsyms *ks, struct strbuf *buf);
 /*
  * vx_decode_fields - the non-common fields of @event in @data (@size bytes) as strings into
  * @buf (reset first); @fields receives up to @max entries pointing into @buf. Returns the count.
@@ -40,7 +59,27 @@ size_t vx_decode_fields(struct tep_event *event, const void *data, int size, str
  */
 size_t vx_decode_kernel_stack(struct tep_event *event, const void *data, int size,
 			      struct strbuf *frames, const char **ptrs, size_t max);
-/* vx_symbolize - "sym+0xoff/0xsize" for @addr through @tep's kallsyms, or "0x..." */
+/*
+ * vx_symbolize_in - the one symboliser: "sym+0xoff/0xsize" for the kernel address @addr
+ * (the size up to the next symbol), from @tep's function list when it has the address,
+ * else from @ks (may be NULL), else "0x..." (16 digits for a 64-bit kernel address).
+ * @out is reset first.
+ */
+void vx_symbolize_in(struct tep_handle *tep, const struct vx_kallsyms *ks, uint64_t addr,
+		     struct strbuf *out);
+/*
+ * vx_callchain_next - the one walk of a perf callchain (@nr entries of 8 bytes at @ips, host
+ * order, any alignment) for its kernel addresses: from the start or a PERF_CONTEXT_KERNEL
+ * marker to the first user or guest marker (hypervisor frames between are left out). Start with *@i = 0 and *@ctx = 0; each
+ * call gives the next kernel address in *@addr (and *@i just past it) and returns true,
+ * false at the end.
+ */
+bool vx_callchain_next(const unsigned char *ips, uint64_t nr, uint64_t *i, uint64_t *ctx, uint64_t *addr);
+/* vx_symbolize - vx_symbolize_in() through @tep alone */
 void vx_symbolize(struct tep_handle *tep, uint64_t addr, struct strbuf *out);
+/* vx_add_u64 / vx_add_hex - a number in decimal / as "0x" and at least @width hex digits,
+ * without printf (this runs for every field of every event) */
+void vx_add_u64(struct strbuf *sb, unsigned long long v);
+void vx_add_hex(struct strbuf *sb, unsigned long long v, int width);
 
 #endif

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
-#include "../parsers/kallsyms.h"
+#include "../src/kallsyms.h"
 #include "../src/error.h"
 
 static void test_kallsyms_finds_the_containing_symbol(void **state)

@@ -195,7 +195,9 @@ static void test_perf_data_decodes_tracepoint_fields(void **state)
 	e = find_hop(&c, "net:net_dev_start_xmit", "eth0", "98");
 	assert_non_null(e);
 	assert_string_equal(e->comm, "ping");
-	assert_string_equal(collected_field(e, "protocol"), "0x800");	/* %04x in the format */
+	/* "protocol=0x%04x" in the format: zero-padded like the ftrace and perf script text */
+	assert_string_equal(collected_field(e, "protocol"), "0x0800");
+	assert_string_equal(collected_field(e, "gso_type"), "0x0");	/* "%#x" */
 	assert_string_equal(collected_field(e, "queue_mapping"), "0");
 	e = find_hop(&c, "net:netif_receive_skb", "vxlan.calico", "84");
 	assert_non_null(e);

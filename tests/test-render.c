@@ -284,6 +284,16 @@ static void test_html_draws_a_hop_node_for_every_device_of_the_journey(void **st
 	free(f);
 }
 
+/* @fmt with the class number of layer @l: the page names a layer's colour by its number
+ * (ly<N>), the tests by the layer (static buffer) */
+static const char *layer_class(const char *fmt, enum vx_layer l)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), fmt, (int)l);
+	return buf;
+}
+
 static void test_html_marks_the_second_pass_through_ip_after_vxlan(void **state)
 {
 	struct fixture *f = fixture_new(1, NULL);
@@ -293,14 +303,15 @@ static void test_html_marks_the_second_pass_through_ip_after_vxlan(void **state)
 	assert_int_equal(count_of(html, "<path class=\"seg reenter\""), 1);
 	assert_int_equal(count_of(html, "<text class=\"reenter\""), 1);
 	assert_non_null(strstr(html, "2nd pass through IP (ip_local_out)"));
-	assert_non_null(strstr(html, "<g class=\"wp ly4 reenter\">"));
+	assert_non_null(strstr(html, layer_class("<g class=\"wp ly%d reenter\">", VX_LAYER_IP)));
 	/* drawn from the stack: the tunnel run vxlan_xmit -> iptunnel_xmit, then ip_output */
 	assert_non_null(strstr(html, "vxlan_xmit</text><text"));
 	assert_non_null(strstr(html, "VXLAN +50 bytes \xc2\xb7 VNI 4096"));
 	assert_null(strstr(html, "reenter synthetic"));
 	/* the stack of the underlay hop is in the page, innermost frame first, with layers */
-	assert_non_null(strstr(html, "<template id=\"stack-4\"><ol class=\"stack\"><li class=\"ly8\">"
-				     "<span class=\"n\">0</span><span class=\"fn\">dev_hard_start_xmit"));
+	assert_non_null(strstr(html, layer_class("<template id=\"stack-4\"><ol class=\"stack\"><li class=\"ly%d\">"
+						 "<span class=\"n\">0</span><span class=\"fn\">dev_hard_start_xmit"
+						 "</span><span class=\"ly\">dev</span>", VX_LAYER_DEV)));
 	assert_non_null(strstr(html, "data-featured=\"1\""));
 	free(html);
 	free(f);
@@ -316,7 +327,7 @@ static void test_html_infers_the_reentry_when_stacks_are_missing(void **state)
 	f->an.npaths = 0;
 	html = render(&vx_render_html, &f->an, 0, NULL);
 	assert_int_equal(count_of(html, "<path class=\"seg reenter\""), 1);
-	assert_non_null(strstr(html, "<g class=\"wp ly4 reenter synthetic\">"));
+	assert_non_null(strstr(html, layer_class("<g class=\"wp ly%d reenter synthetic\">", VX_LAYER_IP)));
 	assert_non_null(strstr(html, "2nd pass through IP (ip_local_out)"));
 	free(html);
 	free(f);

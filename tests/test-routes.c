@@ -1,12 +1,17 @@
-/* test-routes.c: route requests rebuilt and classed: validated, rejected, onlink. */
+/* test-routes.c: route requests rebuilt and classed: validated, rejected, onlink; the
+ * sentences that explain them (routes.h) and the event-name vocabulary (events.h). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "tests-common.h"
+#include "../report/events.h"
+#include "../report/routes.h"
+#include "../src/strbuf.h"
 
 static void test_routes_three_classes_from_tracepoints(void **state)
 {
@@ -125,6 +130,77 @@ static void test_routes_ignore_lookups_of_forwarded_packets(void **state)
 	test_db_remove(db);
 }
 
+/* routes.h alone, without an analysis: the requests of route.trace's dataset, each with the
+ * event that decided it, and the sentences the text and HTML reports print for them */
+static void test_routes_build_and_explain_from_the_dataset(void **state)
+{
+	char *db = test_db_new();
+	struct vx_dataset ds;
+	struct vx_analysis an;
+	struct vx_route *routes = NULL;
+	size_t n = 0;
+	struct strbuf sb = STRBUF_INIT;
+	int local = 0, nexthop = 0;
+
+	assert_true(store_import_path(db, sample_path("route.trace")) > 0);
+	assert_int_equal(analyse_db(db, 0, &ds, &an), 0);
+	assert_int_equal(vx_routes_build(&ds, &routes, &n), 0);
+	assert_int_equal(n, 3);
+	assert_non_null(routes[1].decider);
+	/* the failed nexthop lookup decided the rejected one, not the extack message after it */
+	assert_string_equal(routes[1].decider->name, "fib:fib_table_lookup");
+	assert_string_equal(vx_rec_field(routes[1].decider, "err"), "-11");
+	assert_null(routes[1].path);	/* the analysis sets it */
+	vx_route_explain(&routes[2], &sb);
+	assert_non_null(strstr(sb.buf, "onlink: no lookup of 4.4.10.2 in the main table"));
+	strbuf_reset(&sb);
+	vx_route_explain(&routes[1], &sb);
+	assert_non_null(strstr(sb.buf, "the kernel said \"Nexthop has invalid gateway\""));
+	/* every lookup of route.trace runs under fib_check_nh: the onlink one in the local table */
+	for (size_t i = 0; i < ds.nrecs; i++) {
+		const struct vx_rec *r = &ds.recs[i];
+
+		strbuf_reset(&sb);
+		if (!strcmp(r->name, "netlink:netlink_extack")) {
+			vx_route_event_note(r, NULL, &sb);
+			assert_string_equal(sb.buf, "the kernel refused the request: Nexthop has invalid gateway");
+			continue;
+		}
+		if (strcmp(r->name, "fib:fib_table_lookup"))
+			continue;
+		vx_route_event_note(r, r->stack_id ? vx_dataset_stack(&ds, r->stack_id) : NULL, &sb);
+		local += !strncmp(sb.buf, "local-table lookup", 18);
+		nexthop += !strncmp(sb.buf, "nexthop validation lookup", 25);
+	}
+	assert_int_equal(local, 1);
+	assert_int_equal(nexthop, 2);
+	strbuf_reset(&sb);
+	vx_route_event_note(routes[1].decider, NULL, &sb);
+	assert_string_equal(sb.buf, "route lookup; err -11 (no matching route in this table)");
+	strbuf_release(&sb);
+	free(routes);
+	analyse_release(&ds, &an);
+	test_db_remove(db);
+}
+
+static void test_event_names_predicates(void **state)
+{
+	assert_string_equal(vx_event_base("net:netif_rx"), "netif_rx");
+	assert_string_equal(vx_event_base("netif_rx"), "netif_rx");
+	assert_null(vx_event_base(NULL));
+	assert_true(vx_event_is_xmit("net:net_dev_start_xmit"));
+	assert_true(vx_event_is_xmit("net:net_dev_xmit"));
+	assert_false(vx_event_is_xmit("net:netif_rx"));
+	assert_false(vx_event_is_xmit(NULL));
+	assert_true(vx_event_is_recv("net:netif_receive_skb"));
+	assert_false(vx_event_is_recv("net:net_dev_queue"));
+	assert_true(vx_event_is_drop("skb:kfree_skb"));
+	assert_true(vx_event_is_drop("probe:kfree_skb_reason"));
+	assert_false(vx_event_is_drop("skb:consume_skb"));
+	assert_true(vx_event_is_fib_lookup("fib6:fib6_table_lookup"));
+	assert_false(vx_event_is_fib_lookup("netlink:netlink_extack"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -132,6 +208,8 @@ int main(void)
 		cmocka_unit_test(test_routes_from_kprobe_return_values),
 		cmocka_unit_test(test_routes_on_kprobe_kernel_capture),
 		cmocka_unit_test(test_routes_ignore_lookups_of_forwarded_packets),
+		cmocka_unit_test(test_routes_build_and_explain_from_the_dataset),
+		cmocka_unit_test(test_event_names_predicates),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

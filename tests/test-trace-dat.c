@@ -278,8 +278,10 @@ static void test_trace_dat_decodes_format_fields(void **state)
 			xmit++;
 			assert_non_null(field(e, "queue_mapping"));
 			assert_non_null(field(e, "protocol"));
-			/* hex where the print format shows hex ("protocol=0x%04x"), as the recorder */
-			assert_string_equal(field(e, "protocol"), "0x800");
+			/* hex where the print format shows hex ("protocol=0x%04x", zero-padded
+			 * like the ftrace text), as the recorder and the perf.data importer */
+			assert_string_equal(field(e, "protocol"), "0x0800");
+			assert_string_equal(field(e, "gso_type"), "0x0");	/* "%#x" */
 			assert_string_equal(field(e, "queue_mapping"), "0");
 		} else if (!strcmp(e->name, "net:netif_receive_skb")) {
 			rcv++;

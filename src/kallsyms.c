@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
-#include "../src/xalloc.h"
+#include "error.h"
+#include "xalloc.h"
 
 
 /* add_line - one "ADDR TYPE NAME [MODULE]" line of @len bytes; 1 added, 0 ignored */
