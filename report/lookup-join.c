@@ -4,8 +4,9 @@
  * journeys are built without routes, and afterwards one time-ordered walk over the
  * capture's route events answers the questions the kept journeys (and each shape's first)
  * ask: for each transmit hop, the last successful lookup on its CPU since the hop before
- * that names a device (vx_hop_lookup_from) whose result is its device (vx_lookup_for_hop); for a drop, the first failed lookup
- * between the hop before it and the drop (vx_lookup_failed_between). Each question keeps
+ * that names a device (vx_hop_lookup_from) whose result is its device (vx_lookup_for_hop);
+ * for a drop, the first failed lookup between the hop before it and the drop
+ * (vx_lookup_failed_between). Each question keeps
  * one candidate (an event id) while the walk goes on, so memory grows with the kept
  * journeys, not with the capture; the winners' fields are read back by id at the end.
  * The same rules as lookups.c; the results are the same lookups (tests compare both).
