@@ -39,7 +39,8 @@ draws = [m for m in re.finditer(r"\x1b7\x1b\[16;1H\x1b\[2K(vxanalyze record: (\d
                                 r"[0-9.]+ MiB spooled, [0-9.]+ s)\x1b8", d)]
 assert len(draws) >= 2, [m.group(1) for m in draws]
 counts = [int(m.group(2)) for m in draws]
-assert counts == sorted(counts) and 2 <= counts[-1] <= 12, counts  # 2 per ping on lo
+# 2 per ping on lo; other programs' traffic on lo (a test machine is shared) only adds
+assert counts == sorted(counts) and 2 <= counts[-1], counts
 assert all(int(m.group(3)) == 0 for m in draws)
 # while recording: the status on the last row, the command's output above it
 mid = vt.render(d[:draws[1].end()], 16, 100)
@@ -52,7 +53,9 @@ assert "vxanalyze record:" not in text, screen
 for seq in range(1, 7):
     assert any(re.fullmatch(r"64 bytes from 127\.0\.0\.1: icmp_seq=%d ttl=64 time=[0-9.]+ ms" % seq, l)
                for l in screen), screen
-assert any(re.fullmatch(r"capture 1: 12 events \(ftrace backend, 1 tracepoints\) stored in .*", l) for l in screen), screen
+stored = [int(m.group(1)) for l in screen
+          for m in [re.fullmatch(r"capture 1: (\d+) events \(ftrace backend, 1 tracepoints\) stored in .*", l)] if m]
+assert stored and stored[0] >= 12 and counts[-1] <= stored[0], (stored, counts, screen)
 PY
 
 # --- -q on a terminal: nothing ---
@@ -63,7 +66,7 @@ grep -q "icmp_seq=6" "$tmp/q" && ! grep -q "vxanalyze record:" "$tmp/q" && ! gre
 
 # --- standard error in a pipe and in a file: nothing ---
 "$vx" record -d "$tmp/p.db" $ev 2>&1 >"$tmp/out" | cat >"$tmp/pipe"
-! grep -q "vxanalyze record:" "$tmp/pipe" && ! grep -q "$ESC" "$tmp/pipe" "$tmp/out" && grep -q "^capture 1: 12 events" "$tmp/out" &&
+! grep -q "vxanalyze record:" "$tmp/pipe" && ! grep -q "$ESC" "$tmp/pipe" "$tmp/out" && [ "$(sed -n 's/^capture 1: \([0-9]*\) events.*/\1/p' "$tmp/out")" -ge 12 ] 2>/dev/null &&
 	ok "stderr in a pipe: no status line, no escape sequence" || fail "pipe: $(cat -v "$tmp/pipe" | head -5)"
 "$vx" record -d "$tmp/f.db" $ev >"$tmp/out2" 2>"$tmp/err"
 ! grep -q "vxanalyze record:" "$tmp/err" && ! grep -q "$ESC" "$tmp/err" &&
