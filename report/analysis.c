@@ -517,6 +517,7 @@ struct builder {
 	enum vx_journey_end end;	/* how the open journey ended, when it is finished */
 	const char *end_rule;
 	uint64_t last_ts, prev_ts;	/* the open journey's last event and the one before */
+	struct vx_span span;	/* the open journey's events (vx_analysis_opts.journey_done) */
 	bool last_drop;		/* its last event is a drop: @last (strings in @scratch) */
 	struct vx_rec last;
 	const struct vx_path *last_path;
@@ -837,6 +838,7 @@ static void finish_journey(struct builder *b)
 	struct vx_analysis *an = b->an;
 	struct vx_journey j;
 	struct arena t;
+	bool kept = false;
 
 	if (!b->open)
 		return;
@@ -857,7 +859,8 @@ static void finish_journey(struct builder *b)
 				       b->last_drop && b->last_path ? b->last_path->stack : NULL, b->prev_ts, &b->drop);
 		}
 		/* --filter: the journeys that do not match are not counted anywhere */
-		if (an->filter && !vx_filter_match(an->filter, &j)) {
+		kept = !an->filter || vx_filter_match(an->filter, &j);
+		if (!kept) {
 			;
 		} else if (b->counting) {
 			count_before(b, &j);
@@ -873,6 +876,8 @@ static void finish_journey(struct builder *b)
 			keep_journey(b, &j);
 		}
 	}
+	if (an->journey_done && !b->counting)
+		an->journey_done(an->journey_done_arg, &b->span, kept);
 	/* the open journey's strings go (one journey late: the arenas take turns) */
 	arena_release(&b->spare);
 	t = b->spare;
@@ -940,7 +945,12 @@ static int journey_event(void *arg, const struct vx_rec *r)
 	if (!b->open) {
 		b->open = true;
 		b->hash = VX_HASH_INIT;
+		b->span = (struct vx_span){ .capture_id = r->capture_id, .skb = r->skb,
+					    .first_ts = r->ts_ns, .first_id = r->id };
 	}
+	b->span.last_ts = r->ts_ns;
+	b->span.last_id = r->id;
+	b->span.events++;
 	b->prev_ts = b->total ? b->last_ts : r->ts_ns;
 	b->last_ts = r->ts_ns;
 	b->total++;
@@ -1376,6 +1386,8 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 	an->src = src;
 	an->ds = &an->own;
 	an->filter = opts ? opts->filter : NULL;
+	an->journey_done = opts ? opts->journey_done : NULL;
+	an->journey_done_arg = opts ? opts->journey_done_arg : NULL;
 	an->lookups_deferred = !an->filter || !vx_filter_needs_routes(an->filter);
 	ret = src->captures(src->priv, &an->own);
 	if (!ret)

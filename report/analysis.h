@@ -182,6 +182,11 @@ struct vx_analysis_opts {
 	size_t max_journeys;	/* 0: VX_ANALYSIS_MAX_JOURNEYS; SIZE_MAX: all */
 	bool paths_only;	/* no journeys, shapes or routes (flame graphs need the paths alone) */
 	const struct vx_filter *filter;	/* only the journeys that match (filter.h), or NULL */
+	/* every journey of the first walk as it is finished, one-event journeys included: its
+	 * events' span and whether it counts (two hops or more, matching @filter); what
+	 * `record --filter` removes from the store is the spans that do not */
+	void (*journey_done)(void *arg, const struct vx_span *span, bool kept);
+	void *journey_done_arg;
 };
 
 /* one row of the drop summary: how many journeys died for one reason at one place */
@@ -224,6 +229,8 @@ struct vx_analysis {
 	signed char *path_route;	/* by path: -1 unknown, 0/1 vx_route_event_kept() */
 	size_t pathmap_cap;
 	const struct vx_filter *filter;	/* borrowed from the options */
+	void (*journey_done)(void *arg, const struct vx_span *span, bool kept);	/* the options' */
+	void *journey_done_arg;
 	struct vx_traced { int64_t capture_id; uint32_t traced; } *traced;	/* by capture */
 	size_t ntraced;
 	struct vx_join join;	/* the kept journeys joined across hosts, hosts' clocks (join.h) */
@@ -267,6 +274,11 @@ void vx_journey_why(const struct vx_analysis *an, struct vx_journey *j, struct v
  * found in one walk over the source's route events (report/lookup-join.c); lookups live in
  * the analysis' arena. 0, or -1 with vx_error() set when the source fails */
 int vx_analysis_join_lookups(struct vx_analysis *an);
+/* vx_hop_lookup_from - where the window of hop @i's route lookup begins: the time of the
+ * journey's last hop before it that names a device (kprobe hops do not: the lookup that
+ * decided a transmit runs before ip_output), 0 when there is none (then the window is
+ * VX_LOOKUP_WINDOW_NS back from the hop) */
+uint64_t vx_hop_lookup_from(const struct vx_journey *j, size_t i);
 /* vx_analysis_count_drop - count @d into the drop summary (strings copied) */
 void vx_analysis_count_drop(struct vx_analysis *an, const struct vx_drop *d);
 /* vx_analysis_sort_drops - most frequent first */

@@ -130,7 +130,7 @@ static struct vx_filter *parse_or(struct parser *ps);
 static struct vx_filter *parse_primary(struct parser *ps)
 {
 	static const struct { const char *word; enum node_kind kind; int num; } simple[] = {
-		{ "icmp", F_PROTO, 1 }, { "tcp", F_PROTO, 6 }, { "udp", F_PROTO, 17 },
+		{ "icmp", F_PROTO, 1 }, { "icmp6", F_PROTO, 58 }, { "tcp", F_PROTO, 6 }, { "udp", F_PROTO, 17 },
 		{ "dropped", F_DROPPED, 0 }, { "encap", F_ENCAP, 0 },
 	};
 	struct vx_filter *f;
@@ -197,8 +197,8 @@ static struct vx_filter *parse_primary(struct parser *ps)
 		next_token(ps);
 		return f;
 	}
-	return fail(ps, "expected host, src, dst, net, port, icmp, udp, tcp, dev, dropped, encap, "
-		    "not or '('");
+	return fail(ps, "expected host, src, dst, net, port, icmp, icmp6, udp, tcp, dev, dropped, "
+		    "encap, not or '('");
 }
 
 static struct vx_filter *parse_not(struct parser *ps)

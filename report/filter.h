@@ -1,5 +1,6 @@
 /* filter.h: `report --filter EXPR`, a small pcap-like language over journeys:
- *   host A | src A | dst A | net CIDR | port N | icmp | udp | tcp | dev GLOB | dropped | encap
+ *   host A | src A | dst A | net CIDR | port N | icmp | icmp6 | udp | tcp | dev GLOB | dropped |
+ *   encap
  * combined with and/or/not (&&, ||, !) and parentheses. A journey matches through what is
  * known of it: the packet headers read at its hops (outer and inner), the route lookups of
  * its hops (addresses, protocol, ports), its devices, its drop and its encapsulation.

@@ -66,6 +66,17 @@ int vx_analysis_count_drops(struct vx_analysis *an)
 	return 0;
 }
 
+uint64_t vx_hop_lookup_from(const struct vx_journey *j, size_t i)
+{
+	/* the hop before that names a device: a kprobe hop (ip_output, ip_rcv_core,
+	 * iptunnel_xmit) runs between the lookup and the transmit it decided, so it does not
+	 * start the window */
+	while (i-- > 0)
+		if (j->hops[i].dev)
+			return j->hops[i].ts_ns;
+	return 0;
+}
+
 void vx_journey_why(const struct vx_analysis *an, struct vx_journey *jj, struct vx_packet *pkts,
 		    const struct vx_rec *last, const struct vx_stack *last_stack, uint64_t prev_ts,
 		    struct vx_drop *drop)
@@ -79,7 +90,7 @@ void vx_journey_why(const struct vx_analysis *an, struct vx_journey *jj, struct 
 			h->pkt = &pkts[i];
 		if (an->lookups.n && h->rec && vx_event_is_xmit(h->event))
 			h->route = vx_lookup_for_hop(&an->lookups, jj->capture_id, h->rec->cpu,
-						     i ? h[-1].ts_ns : 0, h->ts_ns, h->dev);
+						     vx_hop_lookup_from(jj, i), h->ts_ns, h->dev);
 	}
 	jj->drop = NULL;
 	if (last && vx_event_is_drop(last->name)) {

@@ -4,8 +4,9 @@
  * journeys are built without routes, and afterwards one time-ordered walk over the
  * capture's route events answers the questions the kept journeys (and each shape's first)
  * ask: for each transmit hop, the last successful lookup on its CPU since the hop before
- * whose result is its device (vx_lookup_for_hop); for a drop, the first failed lookup
- * between the hop before it and the drop (vx_lookup_failed_between). Each question keeps
+ * that names a device (vx_hop_lookup_from) whose result is its device (vx_lookup_for_hop);
+ * for a drop, the first failed lookup between the hop before it and the drop
+ * (vx_lookup_failed_between). Each question keeps
  * one candidate (an event id) while the walk goes on, so memory grows with the kept
  * journeys, not with the capture; the winners' fields are read back by id at the end.
  * The same rules as lookups.c; the results are the same lookups (tests compare both).
@@ -66,7 +67,7 @@ static void journey_reqs(struct lj *lj, struct vx_journey *j)
 {
 	for (size_t i = 0; i < j->nhops; i++) {
 		struct vx_hop *h = &j->hops[i];
-		uint64_t from = i ? h[-1].ts_ns : 0;
+		uint64_t from = vx_hop_lookup_from(j, i);
 
 		if (!h->rec || !h->dev || h->rec->cpu < 0 || !vx_event_is_xmit(h->event))
 			continue;

@@ -1,6 +1,6 @@
 /* packet.h: which packet a hop carried, from the header words a kprobe read behind
- * skb->data (src/record-btf.c names them): IP addresses, protocol, id and TTL; ports, ICMP
- * id and sequence, TCP sequence and flags; at a VXLAN encapsulation also the VNI and the
+ * skb->data (src/record-btf.c names them): IP addresses, protocol, id and TTL (IPv6:
+ * addresses, next header, hop limit); ports, ICMP/ICMPv6 id and sequence, TCP sequence and flags; at a VXLAN encapsulation also the VNI and the
  * inner packet. Enough to tell one packet from another across captures of two hosts.
  * Must not: touch the store, parse inputs, or print.
  */
@@ -16,9 +16,10 @@
 /* one IP packet's identity; numbers are -1 when the capture did not read them */
 struct vx_ip {
 	bool known;
-	int proto;
-	char src[16], dst[16];
-	int ip_id, ttl;
+	int version;		/* 4 or 6 */
+	int proto;		/* IPv4 protocol, or IPv6 next header (58: ICMPv6) */
+	char src[46], dst[46];	/* INET6_ADDRSTRLEN */
+	int ip_id, ttl;		/* IPv6: no id (-1), ttl is the hop limit */
 	int sport, dport;		/* udp, tcp */
 	int icmp_type, icmp_id, icmp_seq;
 	int64_t tcp_seq;

@@ -298,7 +298,7 @@ static void write_captures(struct html *h, size_t ngroups)
 	}
 	fputs("<section id=\"captures\"><h2>Captures</h2>\n<table><tr><th>id</th><th>source"
 	      "</th><th>format</th><th>kernel</th><th class=\"num\">events</th><th class=\"num\">"
-	      "lost</th><th>truncated</th></tr>\n", h->out);
+	      "lost</th><th class=\"num\">filtered</th><th>truncated</th></tr>\n", h->out);
 	for (size_t i = 0; ds && i < ds->ncaptures && i < HTML_MAX_PATHS; i++) {
 		const struct vx_capture *c = &ds->captures[i];
 
@@ -309,8 +309,15 @@ static void write_captures(struct html *h, size_t ngroups)
 		fputs("</td><td>", h->out);
 		esc(h, c->kernel_release ? c->kernel_release : "?");
 		fprintf(h->out, "</td><td class=\"num\">%" PRIu64 "</td><td class=\"num\">%" PRIu64
-			"</td><td>%s</td></tr>\n", c->events, c->lost_events,
-			c->truncated ? "<b class=\"yes\">yes</b>" : "no");
+			"</td><td class=\"num\"", c->events, c->lost_events);
+		if (c->filter) {
+			fputs(" title=\"journeys not matching ", h->out);
+			esc(h, c->filter);
+			fprintf(h->out, "\">%" PRIu64, c->filtered);
+		} else {
+			fputs(">", h->out);
+		}
+		fprintf(h->out, "</td><td>%s</td></tr>\n", c->truncated ? "<b class=\"yes\">yes</b>" : "no");
 	}
 	fputs("</table>\n</section>\n", h->out);
 }

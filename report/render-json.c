@@ -33,6 +33,10 @@ static void write_captures(struct json_writer *w, const struct vx_analysis *an)
 		jw_kuint(w, "first_ts_ns", c->first_ts);
 		jw_kuint(w, "last_ts_ns", c->last_ts);
 		jw_kstring(w, "imported_at", c->imported_at);
+		/* record/import --filter: the expression (null without one) and the events it
+		 * left out, which are not lost_events */
+		jw_kstring(w, "filter", c->filter);
+		jw_kuint(w, "filtered_events", c->filtered);
 		/* two hosts, one journey: which host, and its clock against the first host's */
 		jw_kstring(w, "host", c->host);
 		jw_kstring(w, "boot_id", c->boot_id);
@@ -116,6 +120,8 @@ static void write_ip(struct json_writer *w, const struct vx_ip *ip)
 	const int v[] = { ip->sport, ip->dport, ip->icmp_type, ip->icmp_id, ip->icmp_seq, ip->tcp_flags };
 
 	jw_kint(w, "proto", ip->proto);
+	if (ip->version == 6)	/* added: IPv6 packets say so; proto is the next header */
+		jw_kint(w, "ip_version", 6);
 	jw_kstring(w, "src", ip->src);
 	jw_kstring(w, "dst", ip->dst);
 	if (ip->ip_id >= 0)

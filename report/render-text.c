@@ -523,6 +523,9 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 			strbuf_addf(&sb, ", %" PRIu64 " input lines not understood", c->skipped);
 		if (c->truncated)
 			strbuf_addstr(&sb, ", TRUNCATED");
+		if (c->filter)
+			strbuf_addf(&sb, ", %" PRIu64 " filtered out (journeys not matching '%s')", c->filtered,
+				    c->filter);
 		put_wrapped(out, sb.buf, 2);
 		/* the source on its own line, its tail when it is longer than the terminal */
 		fprintf(out, "  from %s", sl > 70 ? "..." : "");

@@ -15,8 +15,10 @@
 #include "progress.h"
 #include "record.h"
 #include "store.h"
+#include "capture-filter.h"
 #include "strbuf.h"
 #include "xalloc.h"
+#include "../report/filter.h"
 
 static const struct vx_opt_doc record_opts[] = {
 	{ .key = 'd', .name = "db", .arg = "DB",
@@ -36,6 +38,9 @@ static const struct vx_opt_doc record_opts[] = {
 	  .complete = VX_COMPLETE_WORDS, .words = "ftrace perf" },
 	{ .key = VX_OPT_LONG(4), .name = "dev", .arg = "GLOB",
 	  .help = "record net:* events only for devices matching GLOB" },
+	{ .key = VX_OPT_LONG(6), .name = "filter", .arg = "EXPR",
+	  .help = "store only the journeys that match EXPR (the grammar of\n"
+	  "report --filter); the other events are counted as filtered" },
 	{ .key = VX_OPT_LONG(5), .name = "buffer-kb", .arg = "N",
 	  .help = "ring buffer per CPU, both backends (default: 64 MiB split over\n"
 	  "the CPUs, 4 to 32 MiB per CPU, a power of two; see below)" },
@@ -47,7 +52,7 @@ const struct vx_cmd_doc vx_doc_record = {
 	.summary = "run a command while recording its kernel paths live (root)",
 	.synopsis = "[-d DB] [--preset vxlan|route|all|none] [--probe FUNC]...\n"
 		    "[-e SYSTEM:EVENT]... [--backend ftrace|perf] [--dev GLOB]\n"
-		    "[--buffer-kb N] -- CMD [ARGS]",
+		    "[--filter EXPR] [--buffer-kb N] -- CMD [ARGS]",
 	.description =
 		"Runs CMD while recording the preset's kprobes and tracepoints with kernel stacks\n"
 		"(needs root), stores them as a new capture and restores the kernel afterwards.\n"
@@ -68,7 +73,16 @@ const struct vx_cmd_doc vx_doc_record = {
 		"events the kernel wrote into the instance's rings (half the ring entries: each event\n"
 		"comes with its stack) and the events lost to overrun (halved the same way); perf\n"
 		"counts the samples and the lost records moved into the spool. Only when standard\n"
-		"error is a terminal of 4 rows or more, never with -q.\n",
+		"error is a terminal of 4 rows or more, never with -q.\n"
+		"\n"
+		"--filter EXPR keeps only the journeys that match EXPR in the store: after the\n"
+		"recording, before the capture is committed, the journeys are formed as report forms\n"
+		"them and the events of those that do not match (one-event journeys included) are\n"
+		"removed; their number is printed and kept as capture meta filtered, apart from the\n"
+		"events lost. Events without an skb address (route lookups) are kept. Nothing is\n"
+		"filtered in the kernel: a journey's hops on other devices or without headers are part\n"
+		"of it, so no tracefs event filter can say which events belong to a matching journey\n"
+		"(--dev filters per event, in the kernel with the ftrace backend).\n",
 	.opts = record_opts,
 	.stop_at_operand = true,
 	.operands = VX_COMPLETE_COMMAND,
@@ -132,12 +146,16 @@ static void describe_status(struct strbuf *sb, const struct vx_record_result *re
 struct record_outcome {
 	int64_t id;
 	uint64_t stored, lost;
+	const char *filter_expr;	/* --filter, NULL without one */
+	const struct vx_filter *filter;
+	uint64_t filtered;	/* events of the journeys it left out */
 	struct strbuf status;	/* the command's exit status in words */
 };
 
 /*
  * record_into_store - phase 2 of cmd_record: run the recording of @o into a new capture of
- * @db named after @cmd, committed when it worked, rolled back when not. 0 or -1 (reported).
+ * @db named after @cmd, committed when it worked, rolled back when not; with @out->filter,
+ * the journeys that do not match are removed before the commit. 0 or -1 (reported).
  */
 static int record_into_store(struct vx_record_opts *o, const char *db, char **cmd,
 			     struct vx_record_result *res, struct record_outcome *out)
@@ -183,6 +201,18 @@ static int record_into_store(struct vx_record_opts *o, const char *db, char **cm
 	/* the sink belongs to the store and is gone after the commit: keep its counters */
 	out->stored = sink->events;
 	out->lost = sink->lost_events;
+	if (out->filter) {
+		if (store_import_flush(st, &out->id) < 0) {
+			vx_report_error();
+			goto out;
+		}
+		if (vx_capture_filter(st, out->id, out->filter_expr, out->filter, &out->filtered) < 0) {
+			vx_report_error();
+			store_import_rollback(st);
+			goto out;
+		}
+		out->stored -= out->filtered;
+	}
 	if (store_import_commit(st, &out->id) < 0) {
 		vx_report_error();
 		goto out;
@@ -203,6 +233,9 @@ static void record_summary(const struct vx_record_opts *o, const char *db, const
 	       (unsigned long long)out->stored, o->backend == VX_BACKEND_PERF ? "perf" : "ftrace",
 	       res->kprobes ? "kprobes + " : "", res->ntracepoints, db);
 	print_lost(out->lost, res);
+	if (out->filter)
+		printf("filtered events: %llu (journeys not matching '%s')\n", (unsigned long long)out->filtered,
+		       out->filter_expr);
 	printf("command: %s: %s\n", cmd, out->status.buf);
 	if (out->lost)
 		vx_warn("%llu events were lost (ring buffer overrun): enlarge the ring with --buffer-kb "
@@ -222,6 +255,7 @@ int cmd_record(int argc, char **argv)
 	struct names probes = { 0 }, events = { 0 };
 	struct record_outcome done = { .status = STRBUF_INIT };
 	const char *db = VX_DEFAULT_DB;
+	struct vx_filter *filter = NULL;
 	int c, ret = 1;
 
 	optind = 1;
@@ -257,6 +291,9 @@ int cmd_record(int argc, char **argv)
 			}
 			o.dev_glob = optarg;
 			break;
+		case VX_OPT_LONG(6):
+			done.filter_expr = optarg;
+			break;
 		case VX_OPT_LONG(5): {
 			char *e;
 			unsigned long v = strtoul(optarg, &e, 10);
@@ -282,6 +319,12 @@ int cmd_record(int argc, char **argv)
 		vx_die_msg("record: no command given: vxanalyze record [OPTIONS] -- CMD [ARGS]");
 		goto usage;
 	}
+	if (done.filter_expr && !(filter = vx_filter_parse(done.filter_expr))) {
+		vx_report_error();
+		ret = 2;
+		goto out;
+	}
+	done.filter = filter;
 	o.probes = probes.v;
 	o.nprobes = probes.n;
 	o.events = events.v;
@@ -302,6 +345,7 @@ usage:
 	ret = vx_usage_error(&vx_doc_record);
 out:
 	vx_record_result_release(&res);
+	vx_filter_free(filter);
 	free(probes.v);
 	free(events.v);
 	strbuf_release(&done.status);

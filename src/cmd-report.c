@@ -56,8 +56,9 @@ static const struct vx_opt_doc report_opts[] = {
 	  .complete = VX_COMPLETE_WORDS, .words = "auto always never" },
 	{ .key = 'F', .name = "filter", .arg = "EXPR",
 	  .help = "only the journeys that match EXPR: host A, src A, dst A,\n"
-	  "net CIDR, port N, icmp, udp, tcp (from the route lookups\n"
-	  "of the hops), dev GLOB, dropped, encap; and, or, not, ()" },
+	  "net CIDR, port N, icmp, icmp6, udp, tcp (from the headers\n"
+	  "and route lookups of the hops), dev GLOB, dropped, encap;\n"
+	  "and, or, not, ()" },
 	{ .key = 'v', .name = "verbose", .help = "whole stacks in the text report" },
 	{ 0 },
 };

@@ -9,8 +9,9 @@
 #include "error.h"
 #include "import.h"
 
-int vx_import_input(struct vx_store *st, struct vx_input *in, const struct vx_format *forced,
-		    const struct vx_import_opts *opts, struct vx_import_result *res)
+static int import_input(struct vx_store *st, struct vx_input *in, const struct vx_format *forced,
+			const struct vx_import_opts *opts, vx_import_hook hook, void *ctx,
+			struct vx_import_result *res)
 {
 	const struct vx_format *fmt;
 	struct vx_sink *sink;
@@ -43,11 +44,33 @@ int vx_import_input(struct vx_store *st, struct vx_input *in, const struct vx_fo
 	res->truncated = sink->truncated;
 	res->truncated_at = sink->truncated_at;
 	memcpy(res->warning, sink->warning, sizeof(res->warning));
+	if (hook) {
+		if (store_import_flush(st, &res->capture_id) < 0)
+			return -1;
+		if (hook(ctx, st, res->capture_id, &res->filtered) < 0) {
+			store_import_rollback(st);
+			return -1;
+		}
+		res->events -= res->filtered;
+	}
 	return store_import_commit(st, &res->capture_id);
+}
+
+int vx_import_input(struct vx_store *st, struct vx_input *in, const struct vx_format *forced,
+		    const struct vx_import_opts *opts, struct vx_import_result *res)
+{
+	return import_input(st, in, forced, opts, NULL, NULL, res);
 }
 
 int vx_import_file(struct vx_store *st, const char *path, const struct vx_format *forced,
 		   const struct vx_import_opts *opts, struct vx_import_result *res)
+{
+	return vx_import_file_hook(st, path, forced, opts, NULL, NULL, res);
+}
+
+int vx_import_file_hook(struct vx_store *st, const char *path, const struct vx_format *forced,
+			const struct vx_import_opts *opts, vx_import_hook hook, void *ctx,
+			struct vx_import_result *res)
 {
 	struct vx_input *in = vx_input_open(path);
 	int r;
@@ -57,7 +80,7 @@ int vx_import_file(struct vx_store *st, const char *path, const struct vx_format
 		snprintf(res->name, sizeof(res->name), "%s", path);
 		return -1;
 	}
-	r = vx_import_input(st, in, forced, opts, res);
+	r = import_input(st, in, forced, opts, hook, ctx, res);
 	vx_input_close(in);
 	return r;
 }

@@ -28,7 +28,15 @@ struct vx_import_result {
 	bool truncated;
 	uint64_t truncated_at;
 	char warning[256];	/* the producer's first warning, "" when none */
+	uint64_t filtered;	/* events the before-commit hook removed (import --filter) */
 };
+
+/*
+ * vx_import_hook - what runs after the capture is written and before it is committed
+ * (store_import_flush()): `import --filter` removes the journeys that do not match. It
+ * returns 0 and sets *@filtered, or -1 with vx_error() set: the import is rolled back.
+ */
+typedef int (*vx_import_hook)(void *ctx, struct vx_store *st, int64_t capture_id, uint64_t *filtered);
 
 /*
  * vx_import_file - import @path ("-" = standard input) into @st as one capture, read as
@@ -41,6 +49,10 @@ int vx_import_file(struct vx_store *st, const char *path, const struct vx_format
  * piped inputs of the fuzzers and tests */
 int vx_import_input(struct vx_store *st, struct vx_input *in, const struct vx_format *forced,
 		    const struct vx_import_opts *opts, struct vx_import_result *res);
+/* vx_import_file_hook - vx_import_file() with @hook (and its @ctx) run before the commit */
+int vx_import_file_hook(struct vx_store *st, const char *path, const struct vx_format *forced,
+			const struct vx_import_opts *opts, vx_import_hook hook, void *ctx,
+			struct vx_import_result *res);
 
 /* vx_import_is_database - @path is an SQLite database (its 16-byte magic); "-" never is */
 bool vx_import_is_database(const char *path);

@@ -117,8 +117,20 @@ struct vx_capture {
 	uint64_t skipped;
 	bool truncated;
 	uint64_t first_ts, last_ts;
+	const char *filter;	/* record/import --filter: the expression, NULL without one */
+	uint64_t filtered;	/* events it left out (capture meta `filtered`) */
 	const char *host;	/* meta "hostname" (recorded, or import --host), NULL when unknown */
 	const char *boot_id;	/* meta "boot_id" (recorded), NULL when unknown */
+};
+
+/* the events of one journey: one skb address's events in one capture from (first_ts,
+ * first_id) to (last_ts, last_id) in (time, id) order, @events of them */
+struct vx_span {
+	int64_t capture_id;
+	uint64_t skb;
+	uint64_t first_ts, last_ts;
+	int64_t first_id, last_id;
+	uint64_t events;
 };
 
 struct vx_stack {

@@ -133,6 +133,25 @@ void vx_skb_fetchargs(const struct vx_skb_layout *l, const char *reg, enum vx_sk
 		ip_fields(out, l, reg, "", 0, 4);
 		return;
 	}
+	if (at == VX_SKB_AT_IP6) {
+		/* version and traffic class (byte 0), next header (6), hop limit (7), the
+		 * addresses as four words each (8, 24), then the first 16 bytes after the
+		 * 40-byte header */
+		char name[16];
+
+		at_data(out, l, reg, "ip6_vtc", 0, "u8");
+		at_data(out, l, reg, "ip6_nh", 6, "u8");
+		at_data(out, l, reg, "ip6_hlim", 7, "u8");
+		for (int i = 0; i < 8; i++) {
+			snprintf(name, sizeof(name), "ip6_%s%d", i < 4 ? "src" : "dst", i % 4);
+			at_data(out, l, reg, name, 8 + 4 * i, "u32");
+		}
+		for (int w = 0; w < 4; w++) {
+			snprintf(name, sizeof(name), "l4_w%d", w);
+			at_data(out, l, reg, name, 40 + 4 * w, "u32");
+		}
+		return;
+	}
 	/* UDP (8 bytes), VXLAN (8: VNI in bytes 4-6), inner Ethernet (14), inner IP */
 	if (!strcmp(reg, "dx"))	/* iptunnel_xmit(sk, rt, skb, src, dst, ...): the outer addresses */
 		strbuf_addstr(out, " out_src=%cx:u32 out_dst=%r8:u32");

@@ -33,6 +33,7 @@ int vx_skb_layout_load(const char *btf_path, struct vx_skb_layout *out);
 enum vx_skb_at {
 	VX_SKB_AT_IP,		/* the IP header: ip_output, ip_rcv (after eth_type_trans) */
 	VX_SKB_AT_UDP_TUNNEL,	/* the outer UDP header of a UDP tunnel: iptunnel_xmit's skb */
+	VX_SKB_AT_IP6,		/* the IPv6 header: ip6_output, ip6_rcv_core / ipv6_rcv */
 };
 
 struct strbuf;
@@ -42,9 +43,10 @@ struct strbuf;
  *   skb len                         always
  *   ip_vihl ip_id ip_ttl ip_proto ip_src ip_dst l4_w0..l4_w3 at VX_SKB_AT_IP
  *   udp_w0 vx_w3 and in_ip_* in_l4_w0 in_l4_w1 (the inner packet) at VX_SKB_AT_UDP_TUNNEL
+ *   ip6_vtc ip6_nh ip6_hlim ip6_src0..3 ip6_dst0..3 l4_w0..l4_w3 at VX_SKB_AT_IP6
  * Multi-byte values are read as little-endian words as they lie in memory (network order
  * inside): report/packet.c turns them into addresses and ports. The header offsets are the
- * protocols' (RFC 791, 768, 7348); only the sk_buff offsets come from @l.
+ * protocols' (RFC 791, 768, 7348, 8200); only the sk_buff offsets come from @l.
  */
 void vx_skb_fetchargs(const struct vx_skb_layout *l, const char *reg, enum vx_skb_at at,
 		      struct strbuf *out);

@@ -34,7 +34,7 @@ struct preset_probe {
 
 struct preset {
 	const char *name;
-	struct preset_probe probes[4];
+	struct preset_probe probes[6];
 	const char *tps[8];
 };
 
@@ -47,7 +47,10 @@ static const struct preset presets[] = {
 	  { { "iptunnel_xmit", { "iptunnel_xmit" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_UDP_TUNNEL },
 	    { "ip_output", { "ip_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP },
 	    /* the receive side, after eth_type_trans (both ip_rcv and ip_list_rcv pass here) */
-	    { "ip_rcv", { "ip_rcv_core", "ip_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP } },
+	    { "ip_rcv", { "ip_rcv_core", "ip_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP },
+	    /* IPv6: ip6_output(net, sk, skb), ip6_rcv_core(skb, dev, net) or ipv6_rcv(skb, ...) */
+	    { "ip6_output", { "ip6_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP6 },
+	    { "ip6_rcv", { "ip6_rcv_core", "ipv6_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP6 } },
 	  { "net:net_dev_start_xmit", "net:netif_receive_skb", "net:netif_rx", "skb:kfree_skb",
 	    "skb:consume_skb", "fib:fib_table_lookup", "fib6:fib6_table_lookup" } },
 	{ "route",
@@ -136,7 +139,7 @@ static int add_tp(struct vx_plan *p, const char *name, bool user)
 
 static int add_preset(struct vx_plan *p, const struct preset *ps, bool x86_64)
 {
-	for (size_t i = 0; i < 4 && ps->probes[i].event; i++) {
+	for (size_t i = 0; i < sizeof(ps->probes) / sizeof(ps->probes[0]) && ps->probes[i].event; i++) {
 		const struct preset_probe *pp = &ps->probes[i];
 		struct vx_probe_req r = { .ret = pp->ret };
 

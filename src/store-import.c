@@ -79,6 +79,9 @@ struct vx_import {
 	struct strbuf tmp, vals, fsjson;
 	uint64_t first_ts, last_ts;
 	char *kernel_release;
+	bool flushed;		/* store_import_flush(): written, transaction still open */
+	char *filter;		/* store_import_filter(): the expression, NULL without one */
+	uint64_t filtered;	/* events it removed */
 	bool failed;		/* the writer failed: every further event fails */
 	/* the queue */
 	pthread_mutex_t mu;
@@ -905,6 +908,7 @@ void store_import_free(struct vx_store *st)
 	strbuf_release(&im->vals);
 	strbuf_release(&im->fsjson);
 	free(im->kernel_release);
+	free(im->filter);
 	pthread_mutex_destroy(&im->mu);
 	pthread_cond_destroy(&im->cv_full);
 	pthread_cond_destroy(&im->cv_free);
@@ -1048,21 +1052,17 @@ fail:
 	return NULL;
 }
 
-int store_import_commit(struct vx_store *st, int64_t *id)
+/* the capture's row: the sink's counters (minus the events a filter removed) */
+static int write_counters(struct vx_import *im)
 {
-	struct vx_import *im = st->imp;
-	struct vx_sink *k;
+	struct vx_store *st = im->st;
+	struct vx_sink *k = &im->sink;
 	sqlite3_stmt *s;
 
-	if (!im)
-		return vx_error("%s: no import in progress", st->path);
-	k = &im->sink;
-	if (writer_finish(im) < 0)
-		goto fail;
 	if (store_prepare(st, "UPDATE captures SET events=?, lost_events=?, skipped=?, truncated=?, truncated_at=?,"
 			  " first_ts=?, last_ts=?, kernel_release=? WHERE id=?", &s) < 0)
-		goto fail;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)k->events);
+		return -1;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)(k->events - im->filtered));
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)k->lost_events);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)k->skipped);
 	sqlite3_bind_int(s, 4, k->truncated);
@@ -1077,10 +1077,91 @@ int store_import_commit(struct vx_store *st, int64_t *id)
 	sqlite3_bind_int64(s, 9, im->capture_id);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		sqlite3_finalize(s);
-		store_db_error(st, "cannot finish capture");
-		goto fail;
+		return store_db_error(st, "cannot finish capture");
 	}
 	sqlite3_finalize(s);
+	return 0;
+}
+
+/* a capture_meta row, once the writer thread is done */
+static int write_meta(struct vx_import *im, const char *key, const char *value)
+{
+	sqlite3_stmt *s = im->ins_meta;
+	int rc;
+
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(s, 3, value, (int)strlen(value), SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_db_error(im->st, "cannot write the capture's facts");
+	return 0;
+}
+
+int store_import_flush(struct vx_store *st, int64_t *id)
+{
+	struct vx_import *im = st->imp;
+
+	if (!im)
+		return vx_error("%s: no import in progress", st->path);
+	if (writer_finish(im) < 0 || write_counters(im) < 0) {
+		store_import_rollback(st);
+		return -1;
+	}
+	im->flushed = true;
+	if (id)
+		*id = im->capture_id;
+	return 0;
+}
+
+int store_import_filter(struct vx_store *st, const char *filter, const struct vx_span *spans, size_t n)
+{
+	struct vx_import *im = st->imp;
+	sqlite3_stmt *s;
+
+	if (!im || !im->flushed)
+		return vx_error("%s: store_import_filter() before store_import_flush()", st->path);
+	/* one skb's events from (first_ts, first_id) to (last_ts, last_id), through the index
+	 * event_rows(capture_id, skb, ts_ns) */
+	if (store_prepare(st, "DELETE FROM event_rows WHERE capture_id = ?1 AND skb = ?2"
+			  " AND ts_ns BETWEEN ?3 AND ?4 AND NOT (ts_ns = ?3 AND id < ?5)"
+			  " AND NOT (ts_ns = ?4 AND id > ?6)", &s) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, im->capture_id);
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)spans[i].skb);
+		sqlite3_bind_int64(s, 3, (sqlite3_int64)spans[i].first_ts);
+		sqlite3_bind_int64(s, 4, (sqlite3_int64)spans[i].last_ts);
+		sqlite3_bind_int64(s, 5, spans[i].first_id);
+		sqlite3_bind_int64(s, 6, spans[i].last_id);
+		if (sqlite3_step(s) != SQLITE_DONE) {
+			sqlite3_finalize(s);
+			return store_db_error(st, "cannot remove the events the filter leaves out");
+		}
+		im->filtered += (uint64_t)sqlite3_changes(st->db);
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	free(im->filter);
+	im->filter = xstrdup(filter);
+	return 0;
+}
+
+int store_import_commit(struct vx_store *st, int64_t *id)
+{
+	struct vx_import *im = st->imp;
+
+	if (!im)
+		return vx_error("%s: no import in progress", st->path);
+	if (writer_finish(im) < 0 || write_counters(im) < 0)
+		goto fail;
+	if (im->filter) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)im->filtered);
+		if (write_meta(im, "filter", im->filter) < 0 || write_meta(im, "filtered", n) < 0)
+			goto fail;
+	}
 	if (id)
 		*id = im->capture_id;
 	store_import_free(st);

@@ -33,6 +33,8 @@ struct vx_store {
 	bool readonly;
 	struct vx_import *imp;	/* non-NULL while an import runs */
 	int reading;		/* nesting of store_read_begin() (store-read.c) */
+	bool read_began;	/* the outermost store_read_begin() began a transaction (not
+				 * inside an import's, store_import_flush()) */
 	sqlite3_stmt *sel_fields;	/* store_event_fields(), prepared once */
 };
 

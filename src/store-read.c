@@ -25,7 +25,9 @@ int store_read_begin(struct vx_store *st)
 {
 	if (st->reading++)
 		return 0;
-	if (sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
+	/* inside the import's own transaction (store_import_flush): read what it wrote */
+	st->read_began = sqlite3_get_autocommit(st->db) != 0;
+	if (st->read_began && sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
 		st->reading = 0;
 		return store_db_error(st, "cannot start reading");
 	}
@@ -34,7 +36,7 @@ int store_read_begin(struct vx_store *st)
 
 void store_read_end(struct vx_store *st)
 {
-	if (st->reading > 0 && --st->reading == 0)
+	if (st->reading > 0 && --st->reading == 0 && st->read_began)
 		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 }
 

@@ -344,7 +344,9 @@ static int load_captures(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 	if (prepare(st, "SELECT id, source, format, kernel_release, imported_at, events, lost_events,"
 		    " skipped, truncated, first_ts, last_ts,"
 		    " (SELECT CAST(value AS TEXT) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'hostname'),"
-		    " (SELECT CAST(value AS TEXT) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'boot_id')"
+		    " (SELECT CAST(value AS TEXT) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'boot_id'),"
+		    " (SELECT CAST(value AS TEXT) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'filter'),"
+		    " (SELECT CAST(value AS INTEGER) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'filtered')"
 		    " FROM captures c WHERE ?1 = 0 OR id = ?1 ORDER BY id",
 		    &s) < 0)
 		return -1;
@@ -368,6 +370,8 @@ static int load_captures(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 		c->truncated = sqlite3_column_int(s, 8) != 0;
 		c->first_ts = (uint64_t)sqlite3_column_int64(s, 9);
 		c->last_ts = (uint64_t)sqlite3_column_int64(s, 10);
+		c->filter = col_str(&ds->arena, s, 13);
+		c->filtered = (uint64_t)sqlite3_column_int64(s, 14);
 		c->host = col_str(&ds->arena, s, 11);
 		c->boot_id = col_str(&ds->arena, s, 12);
 		if (c->host && !*c->host)

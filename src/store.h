@@ -33,6 +33,21 @@ struct vx_sink *store_import_begin(struct vx_store *st, const char *source, cons
 /* store_import_commit - write the sink's counters into the capture and commit;
  * *@id receives the new capture id */
 int store_import_commit(struct vx_store *st, int64_t *id);
+/*
+ * store_import_flush - write what the sink still holds and the capture's counters, keeping
+ * the import's transaction open: the store's reads (store_*_each) on @st now see the new
+ * capture, which store_import_filter() may thin out before store_import_commit() (or
+ * store_import_rollback()). *@id receives its id. On failure the import is rolled back.
+ */
+int store_import_flush(struct vx_store *st, int64_t *id);
+/*
+ * store_import_filter - after store_import_flush(): remove from the capture being imported
+ * the events of each of @spans (one skb's events between two (time, id) points, as the
+ * report's journeys are cut). They are counted as filtered out by @filter (copied): the
+ * commit records capture meta `filter` and `filtered` (their number) and counts the events
+ * left. 0, or -1 with vx_error() set (the caller rolls back).
+ */
+int store_import_filter(struct vx_store *st, const char *filter, const struct vx_span *spans, size_t n);
 /* store_import_rollback - drop the capture being imported (nothing of it remains) */
 void store_import_rollback(struct vx_store *st);
 

@@ -62,4 +62,11 @@ done
 # a bad --filter is a usage error (2) that points at its column, before the database is read
 expect 2 "filter: column 6: expected an address after 'host'" "$vx" report -d "$db" --filter "host bogus"
 expect 2 "filter: column 7: expected ')'" "$vx" report -d "$db" --filter "(encap"
+# import/record --filter: the same one-line usage error, before anything is read or recorded
+n0=$("$vx" captures -d "$db" | tail -n +2 | wc -l)
+expect 2 "filter: column 16: expected 'and', 'or' or the end" "$vx" import -d "$db" --filter "icmp and dev x y" \
+	"$samples/vxlan-ping.trace"
+expect 2 "filter: column 1: expected host" "$vx" record -d "$db" --filter "and" -- true
+n=$("$vx" captures -d "$db" | tail -n +2 | wc -l)
+[ "$n" = "$n0" ] || fail "a bad --filter added a capture ($n0 -> $n)"
 echo "cli-errors: ok"

@@ -9,7 +9,10 @@
 #    ret=-101 for an invalid gateway (and ret=0 for an onlink route);
 #  - --backend perf records the same kprobes with callchains;
 #  - no kprobe and no instance remain after each run, after SIGINT, and after `clean`
-#    following a SIGKILLed run.
+#    following a SIGKILLed run;
+#  - record --filter 'icmp and dst 10.244.2.7' stores only the echo requests' journeys
+#    (matched through the kprobe headers) and counts the rest as filtered; ip6_output and
+#    ip6_rcv read an IPv6 echo's header (fd00::1 -> fd00::2 on the underlay).
 # Needs root; about 20-40 s (TCG), more on the first run (qemu packages, a 70 MB kernel .deb
 # cached under /var/cache/vxa-qemu). Not part of ctest: run it by hand or in a CI job that
 # allows it:   bash tests/qemu-kprobe.sh build/vxanalyze
@@ -92,6 +95,24 @@ echo "VXT-BLACKLISTED $bl"
 vxanalyze record -d $DB --probe "$bl" -- true
 echo "VXT-RC refused $?"
 state refused
+echo "=== record --filter, and IPv6 headers"
+ip -n h1 addr add fd00::1/64 dev eth0 nodad
+ip -n h2 addr add fd00::2/64 dev eth0 nodad
+vxanalyze record -d /root/f.db --filter 'icmp and dst 10.244.2.7' -- sh -c \
+  'ip netns exec p1 ping -c 2 10.244.2.7 && ip netns exec h1 ping -6 -c 2 fd00::2' > /root/f.out 2>&1
+echo "VXT-RC filter $?"
+sed 's/^/VXT-FOUT /' /root/f.out
+state filter
+vxanalyze record -d /root/f6.db --filter 'icmp6 and host fd00::2' -- ip netns exec h1 ping -6 -c 2 fd00::2 \
+  > /root/f6.out 2>&1
+echo "VXT-RC filter6 $?"
+sed 's/^/VXT-FOUT /' /root/f6.out
+echo "VXT-FJSON-BEGIN"
+vxanalyze report -d /root/f.db --format json
+echo "VXT-FJSON-END"
+echo "VXT-F6JSON-BEGIN"
+vxanalyze report -d /root/f6.db --format json
+echo "VXT-F6JSON-END"
 echo "=== database"
 sqlite3 $DB "select 'VXT-CAP', id, format, events, lost_events from captures;"
 sqlite3 $DB "select 'VXT-EV', capture_id, name, count(*), count(stack_id) from events group by capture_id, name;"
@@ -136,7 +157,7 @@ def grab(tag):
     return [l.split("|") for l in lines if l.startswith(tag + "|")]
 rc = dict(re.findall(r"^VXT-RC (\w+) (\d+)$", text, re.M))
 left = dict(re.findall(r"^VXT-LEFT (\w+) (.*)$", text, re.M))
-for step in ("vxlan", "route", "perf", "sigint", "clean", "busy", "refused"):
+for step in ("vxlan", "route", "perf", "sigint", "clean", "busy", "refused", "filter"):
     if step not in ("busy", "refused"):
         assert rc.get(step) == "0", ("exit status", step, rc)
     assert left[step] == "kprobes=[] instances=[]", ("left behind after", step, left[step])
@@ -207,6 +228,37 @@ for j in js["journeys"]:
            for p in (h.get("pkt") for h in j["hops"]) if p and (p.get("inner") or p).get("proto") == 1
            and (p["inner"] if p.get("vni") is not None else p).get("icmp_seq") is not None}
     assert len(ids) <= 1, ("one journey, several ICMP sequences", j["id"], ids)
+# the route lookup that decided a transmit is found across the kprobe hops (ip_output runs
+# between the lookup and the transmit): the pod's and the tunnel's transmits show theirs
+routed = {(h["dev"], h["route"]["gw"]) for j in js["journeys"] for h in j["hops"] if h.get("route")}
+assert ("vxlan.calico", "10.244.2.0") in routed and ("eth0", "169.254.1.1") in routed, routed
+# record --filter: only the echo requests' journeys are stored (the replies, the IPv6 ping
+# and the neighbour discovery are counted as filtered), matched through the kprobe headers
+assert rc["filter6"] == "0", rc
+assert re.search(r"^VXT-FOUT filtered events: [1-9][0-9]* \(journeys not matching 'icmp and dst 10.244.2.7'\)",
+                 text, re.M), "record --filter summary"
+fj = json.loads(text.split("VXT-FJSON-BEGIN\n", 1)[1].split("VXT-FJSON-END", 1)[0])
+assert fj["captures"][0]["filter"] == "icmp and dst 10.244.2.7" and fj["captures"][0]["filtered_events"] > 0, fj["captures"]
+seqs = set()
+for j in fj["journeys"]:
+    pk = [h["pkt"] for h in j["hops"] if h.get("pkt")]
+    pk = [p.get("inner") or p for p in pk]
+    assert any(p["proto"] == 1 and p["dst"] == "10.244.2.7" for p in pk), ("kept a journey that does not match", pk)
+    seqs |= {p["icmp_seq"] for p in pk if p.get("icmp_type") == 8}
+assert seqs == {0, 1}, ("the two echo requests", seqs)
+# IPv6: ip6_output / ip6_rcv read the echo's header (next header 58, id, sequence)
+f6 = json.loads(text.split("VXT-F6JSON-BEGIN\n", 1)[1].split("VXT-F6JSON-END", 1)[0])
+p6 = [(h["event"].split(":")[-1], h["pkt"]) for j in f6["journeys"] for h in j["hops"] if h.get("pkt")]
+echo6 = [(e, p) for e, p in p6 if p.get("ip_version") == 6 and p["proto"] == 58 and p.get("icmp_type") in (128, 129)]
+assert {e for e, p in echo6} >= {"ip6_output", "ip6_rcv"}, p6
+assert {(p["src"], p["dst"], p["icmp_type"], p["icmp_seq"]) for e, p in echo6} == \
+    {("fd00::1", "fd00::2", 128, 0), ("fd00::2", "fd00::1", 129, 0), ("fd00::1", "fd00::2", 128, 1),
+     ("fd00::2", "fd00::1", 129, 1)}, echo6
+for j in f6["journeys"]:	# each kept journey matches 'icmp6 and host fd00::2' through a header
+    assert any(h.get("pkt") and h["pkt"]["proto"] == 58 and "fd00::2" in (h["pkt"]["src"], h["pkt"]["dst"])
+               for h in j["hops"]), ("kept a journey that does not match", j["hops"])
+print("IPv6 echo at ip6_output:", next(p for e, p in echo6 if e == "ip6_output"))
+print("record --filter: kept", len(fj["journeys"]), "journeys, filtered", fj["captures"][0]["filtered_events"], "events")
 print("packet at the tunnel:", tun[0])
 print("kprobe events per capture:", {k: v for k, v in ev.items() if k[1].startswith("vxanalyze:")})
 print("double-trip ip_output path:", " <- ".join(dbl[0]["frames"][:8]))

@@ -3,6 +3,8 @@
 # - record a pod ping (preset vxlan) and check the JSON report: a journey cali1 ->
 #   vxlan.calico -> eth0 with overhead_bytes 50, a path that re-enters IP after encap;
 # - the same through --backend perf;
+# - --filter 'dev vxlan.calico' stores only the pod ping's journeys and counts the underlay
+#   ping's events as filtered (summary, text and JSON report), in both backends;
 # - SIGINT in the middle of a record: no instance left, the capture is kept;
 # - `clean` removes a planted stale instance vxanalyze-<dead pid> and a stale spool;
 # - a ping flood at the default ring loses at most FLOOD_LOSS_PCT % of the events (both
@@ -115,6 +117,29 @@ import json, sys
 r = json.load(open(sys.argv[1]))
 devs = {h["dev"] for j in r["journeys"] for h in j["hops"] if h["event"].startswith("net:")}
 assert devs and all(d.startswith("cali") for d in devs), devs
+PY
+done
+
+# ---- 2c. --filter stores only the matching journeys, in both backends: the pod ping crosses
+# vxlan.calico, the hosts' underlay ping does not and is counted as filtered, not lost
+for be in ftrace perf; do
+	"$vx" record -d "$tmp/filt-$be.db" --backend $be --filter 'dev vxlan.calico' -- sh -c \
+		'ip netns exec p1 ping -c 1 10.244.2.7 && ip netns exec h1 ping -c 2 192.168.50.2' \
+		>"$tmp/filt.out" 2>"$tmp/filt.err" || fail "record --filter --backend $be: $(cat "$tmp/filt.err")"
+	grep -Eq "^filtered events: [1-9][0-9]* \(journeys not matching 'dev vxlan.calico'\)" "$tmp/filt.out" ||
+		fail "record --filter summary ($be): $(cat "$tmp/filt.out")"
+	"$vx" report -d "$tmp/filt-$be.db" --format json -o "$tmp/filt-$be.json" || fail "report --filter $be"
+	"$vx" report -d "$tmp/filt-$be.db" | tr -s ' \n' '  ' |
+		grep -q "[0-9] filtered out (journeys not matching 'dev vxlan.calico')" ||
+		fail "text report does not show the filter ($be): $("$vx" report -d "$tmp/filt-$be.db" 2>&1 | head -3)"
+	python3 - "$tmp/filt-$be.json" <<'PY' || fail "--filter 'dev vxlan.calico' with backend $be"
+import json, sys
+r = json.load(open(sys.argv[1]))
+c = r["captures"][0]
+assert c["filter"] == "dev vxlan.calico" and c["filtered_events"] > 0, c
+assert r["journeys"] and r["journeys_total"] == len(r["journeys"]), r["journeys_total"]
+for j in r["journeys"]:
+    assert any(h["dev"] == "vxlan.calico" for h in j["hops"]), [h["dev"] for h in j["hops"]]
 PY
 done
 

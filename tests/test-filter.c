@@ -88,6 +88,16 @@ static void test_filter_leaves_precedence_and_negation(void **state)
 	assert_false(matches("net 10.244.3.0/24", &a.j));
 	assert_true(matches("udp and port 4789", &a.j));
 	assert_false(matches("icmp || tcp", &a.j));
+	assert_false(matches("icmp6", &a.j));
+	/* an IPv6 lookup: icmp6 is next header 58, addresses and networks in IPv6 */
+	{
+		struct fake b;
+
+		fake_init(&b, "eth0", "fd00::1", "fd00::2", 58, false, false);
+		assert_true(matches("icmp6 and host fd00::2", &b.j));
+		assert_true(matches("net fd00::/64 and not icmp", &b.j));
+		assert_false(matches("icmp or host 10.244.2.7 or net fd01::/16", &b.j));
+	}
 	assert_true(matches("dev vxlan.*", &a.j));
 	assert_false(matches("dev cali?", &a.j));
 	assert_true(matches("encap and not dropped", &a.j));

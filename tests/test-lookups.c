@@ -6,10 +6,14 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "tests-common.h"
+#include "../src/strbuf.h"
 
 static void test_lookups_gateway_counts_only_when_one_family_is_set(void **state)
 {
@@ -167,6 +171,80 @@ static void test_lookups_a_table_miss_does_not_explain_a_drop(void **state)
 	vx_lookups_release(&ls);
 }
 
+/* count the transmit hops with a route in @db's capture, through both joins: the one as
+ * each journey is finished (vx_analysis_build) and the streamed report's later walk */
+static size_t routed_hops(const struct vx_analysis *an)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < an->njourneys; k++)
+		for (size_t i = 0; i < an->journeys[k].nhops; i++)
+			n += an->journeys[k].hops[i].route != NULL;
+	return n;
+}
+
+/* kprobe hops between the lookup and the transmit it decided (ip_output runs after the
+ * route lookup, right before the device transmit) do not hide the lookup: the window starts
+ * at the journey's last hop that names a device. The capture is why-route-6.1.trace with an
+ * ip_output kprobe line (skb = the tracepoints' skbaddr) 1 us before each transmit. */
+static void test_lookups_kprobe_hops_before_a_transmit_keep_its_lookup(void **state)
+{
+	size_t len, routed_plain, routed_kprobes;
+	unsigned char *text = slurp(sample_path("why-route-6.1.trace"), &len);
+	struct strbuf out = STRBUF_INIT;
+	char *db, *path, *line, *save = NULL;
+	const struct vx_journey *j;
+	struct vx_dataset ds;
+	struct vx_analysis an;
+	size_t probes = 0;
+
+	(void)state;
+	assert_non_null(text);
+	for (line = strtok_r((char *)text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		const char *x = strstr(line, ": net_dev_start_xmit: "), *sk = strstr(line, "skbaddr=");
+		const char *colon;
+		double ts;
+
+		if (x && sk) {
+			/* "<task> [cpu] flags  SECONDS: event" -> the same with ip_output, 1 us earlier */
+			for (colon = x; colon > line && colon[-1] != ' '; colon--)
+				;
+			ts = strtod(colon, NULL);
+			strbuf_addf(&out, "%.*s%.6f: ip_output: (ip_output+0x0/0x130) skb=0x%.16s\n",
+				    (int)(colon - line), line, ts - 0.000001, sk + strlen("skbaddr="));
+			probes++;
+		}
+		strbuf_addf(&out, "%s\n", line);
+	}
+	assert_true(probes >= 12);
+
+	db = test_db_new();
+	assert_true(store_import_path(db, sample_path("why-route-6.1.trace")) > 0);
+	assert_int_equal(analyse_db(db, 1, &ds, &an), 0);
+	routed_plain = routed_hops(&an);
+	analyse_release(&ds, &an);
+
+	path = tmp_file(out.buf, out.len);
+	assert_true(store_import_path(db, path) > 0);
+	assert_int_equal(analyse_db(db, 2, &ds, &an), 0);
+	routed_kprobes = routed_hops(&an);
+	/* the kprobe hops joined the journeys, and every transmit kept its lookup */
+	j = journey_with_devs(&an, (const char *const[]){ "eth0", "cali1", "vxlan.calico", NULL });
+	assert_non_null(j);
+	assert_non_null(hop_on(j, "vxlan.calico", 98)->route);
+	assert_non_null(hop_on(j, "eth0", 98)->route);
+	assert_string_equal(hop_on(j, "eth0", 98)->route->gw, "169.254.1.1");
+	assert_true(routed_plain >= 8);
+	assert_int_equal(routed_kprobes, routed_plain);
+	analyse_release(&ds, &an);
+
+	unlink(path);
+	free(path);
+	test_db_remove(db);
+	strbuf_release(&out);
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -175,6 +253,7 @@ int main(void)
 		cmocka_unit_test(test_lookups_describe_says_table_endpoints_gateway_and_device),
 		cmocka_unit_test(test_lookups_join_each_transmit_to_the_lookup_that_decided_it),
 		cmocka_unit_test(test_lookups_a_table_miss_does_not_explain_a_drop),
+		cmocka_unit_test(test_lookups_kprobe_hops_before_a_transmit_keep_its_lookup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -118,12 +118,85 @@ static void test_packet_tcp_and_what_is_not_ipv4(void **state)
 	assert_false(vx_packet_from_rec(&tp, &p));
 }
 
+/* the IPv6 fields of ip6_output / ip6_rcv: fd00::1 -> fd00::2, 4 words per address */
+static void ip6_fields(struct vx_field *f, char w[][16], unsigned nh, unsigned w0b[4], unsigned w1b[4])
+{
+	static const unsigned char src[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 };
+	static const unsigned char dst[16] = { 0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2 };
+	static const char *const names[] = { "ip6_src0", "ip6_src1", "ip6_src2", "ip6_src3", "ip6_dst0",
+					     "ip6_dst1", "ip6_dst2", "ip6_dst3", "l4_w0", "l4_w1" };
+
+	for (int i = 0; i < 8; i++) {
+		const unsigned char *a = i < 4 ? src + 4 * i : dst + 4 * (i - 4);
+
+		word(w[i], 16, a[0], a[1], a[2], a[3]);
+	}
+	word(w[8], 16, w0b[0], w0b[1], w0b[2], w0b[3]);
+	word(w[9], 16, w1b[0], w1b[1], w1b[2], w1b[3]);
+	snprintf(w[10], 16, "%u", nh);
+	f[0] = (struct vx_field){ "ip6_vtc", "96" };	/* version 6, traffic class 0 */
+	f[1] = (struct vx_field){ "ip6_nh", w[10] };
+	f[2] = (struct vx_field){ "ip6_hlim", "64" };
+	for (int i = 0; i < 10; i++)
+		f[3 + i] = (struct vx_field){ names[i], w[i] };
+}
+
+static void test_packet_ipv6_icmp6_echo_and_neighbour_discovery(void **state)
+{
+	char w[11][16];
+	struct vx_field f[13];
+	unsigned echo0[4] = { 128, 0, 0xab, 0xcd }, echo1[4] = { 0x12, 0x34, 0x00, 0x05 };
+	unsigned ns0[4] = { 135, 0, 0, 0 }, ns1[4] = { 0, 0, 0, 0 };
+	unsigned udp0[4] = { 0x9c, 0x40, 0x00, 0x35 };	/* 40000 -> 53 */
+	struct vx_rec r = { .name = "vxanalyze:ip6_output", .fields = f, .nfields = 13 };
+	struct vx_packet p;
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	ip6_fields(f, w, 58, echo0, echo1);
+	assert_true(vx_packet_from_rec(&r, &p));
+	assert_true(p.ip.known);
+	assert_int_equal(p.ip.version, 6);
+	assert_string_equal(p.ip.src, "fd00::1");
+	assert_string_equal(p.ip.dst, "fd00::2");
+	assert_int_equal(p.ip.proto, 58);
+	assert_int_equal(p.ip.ttl, 64);
+	assert_int_equal(p.ip.ip_id, -1);
+	assert_int_equal(p.ip.icmp_type, 128);
+	assert_int_equal(p.ip.icmp_id, 0x1234);
+	assert_int_equal(p.ip.icmp_seq, 5);
+	vx_packet_describe(&p, &sb);
+	assert_string_equal(sb.buf, "icmp6 fd00::1 \xe2\x86\x92 fd00::2 echo request id 4660 seq 5, hop limit 64");
+
+	/* neighbour solicitation: the second word is no id and sequence */
+	ip6_fields(f, w, 58, ns0, ns1);
+	assert_true(vx_packet_from_rec(&r, &p));
+	assert_int_equal(p.ip.icmp_type, 135);
+	assert_int_equal(p.ip.icmp_id, -1);
+	strbuf_reset(&sb);
+	vx_packet_describe(&p, &sb);
+	assert_string_equal(sb.buf, "icmp6 fd00::1 \xe2\x86\x92 fd00::2 type 135, hop limit 64");
+
+	/* UDP over IPv6: the ports right after the 40-byte header */
+	ip6_fields(f, w, 17, udp0, ns1);
+	assert_true(vx_packet_from_rec(&r, &p));
+	assert_int_equal(p.ip.sport, 40000);
+	assert_int_equal(p.ip.dport, 53);
+	assert_int_equal(p.ip.icmp_type, -1);
+
+	/* a version nibble that is not 6: not an IPv6 header */
+	f[0].value = "69";
+	assert_false(vx_packet_from_rec(&r, &p));
+	strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_packet_icmp_echo_at_ip_output),
 		cmocka_unit_test(test_packet_vxlan_outer_and_inner_at_iptunnel_xmit),
 		cmocka_unit_test(test_packet_tcp_and_what_is_not_ipv4),
+		cmocka_unit_test(test_packet_ipv6_icmp6_echo_and_neighbour_discovery),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -96,7 +96,7 @@ static void test_preset_vxlan_probes_fetch_the_skb(void **state)
 	const struct vx_probe_req *r;
 
 	assert_int_equal(vx_plan_build(&p, "vxlan", NULL, 0, NULL, 0, true), 0);
-	assert_int_equal(p.nprobes, 3);
+	assert_int_equal(p.nprobes, 5);
 	r = find_probe(&p, "ip_output");
 	assert_non_null(r);
 	assert_false(r->ret);
@@ -106,6 +106,11 @@ static void test_preset_vxlan_probes_fetch_the_skb(void **state)
 	assert_string_equal(find_probe(&p, "ip_rcv")->funcs[0], "ip_rcv_core");
 	assert_string_equal(find_probe(&p, "ip_rcv")->fetch, "skb=%di:x64");
 	assert_non_null(find_probe(&p, "iptunnel_xmit"));
+	/* IPv6: ip6_output (skb 3rd), ip6_rcv_core or, where inlined, ipv6_rcv (skb 1st) */
+	assert_string_equal(find_probe(&p, "ip6_output")->fetch, "skb=%dx:x64");
+	assert_string_equal(find_probe(&p, "ip6_rcv")->funcs[0], "ip6_rcv_core");
+	assert_string_equal(find_probe(&p, "ip6_rcv")->funcs[1], "ipv6_rcv");
+	assert_string_equal(find_probe(&p, "ip6_rcv")->fetch, "skb=%di:x64");
 	assert_int_equal(count_tp(&p, "net", "net_dev_start_xmit"), 1);
 	assert_int_equal(count_tp(&p, "skb", "kfree_skb"), 1);
 	/* the route lookups that decide each transmit (issue 13) */
@@ -173,6 +178,54 @@ static void test_btf_layout_from_the_kernels_own_btf(void **state)
 	assert_true(l.dev_name >= 0);
 }
 
+/* the offsets of a real kernel's BTF, offline: samples/vmlinux-6.1-skb.btf is the 6.1 guest's
+ * /sys/kernel/btf/vmlinux cut down to sk_buff and net_device by samples/btf-cut.c (members at
+ * their own offsets, anonymous unions kept). The expected values come from bpftool on the
+ * guest's whole BTF, not from this code: `bpftool btf dump file vmlinux-6.1.btf format raw`
+ * gives STRUCT 'sk_buff' size=232 with 'len' bits_offset=896, 'head' 1600, 'data' 1664, an
+ * anonymous union at 1024 whose struct holds 'transport_header' 432, 'network_header' 448,
+ * 'mac_header' 464 (__u16), an anonymous union at 0 whose struct holds at 128 the union of
+ * 'dev' (0); STRUCT 'net_device' with 'name' at 0. (Bits / 8: 112, 200, 208, 182, 184, 186, 16.) */
+static void test_btf_layout_of_the_6_1_guest(void **state)
+{
+	struct vx_skb_layout l;
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	assert_int_equal(vx_skb_layout_load(VX_SAMPLES_DIR "/vmlinux-6.1-skb.btf", &l), 0);
+	assert_int_equal(l.sk_buff_size, 232);
+	assert_int_equal(l.len, 112);
+	assert_int_equal(l.head, 200);
+	assert_int_equal(l.data, 208);
+	assert_int_equal(l.transport_header, 182);
+	assert_int_equal(l.network_header, 184);
+	assert_int_equal(l.mac_header, 186);
+	assert_int_equal(l.header_size, 2);
+	assert_int_equal(l.dev, 16);
+	assert_int_equal(l.dev_name, 0);
+	/* and the fetch arguments are those the recorder placed in that guest (its
+	 * kprobe_events, printed by samples/headers-inner.sh) */
+	vx_skb_fetchargs(&l, "dx", VX_SKB_AT_IP, &sb);
+	assert_non_null(strstr(sb.buf, "skb=%dx:x64 len=+112(%dx):u32 ip_vihl=+0(+208(%dx)):u8 "
+			       "ip_id=+4(+208(%dx)):u16 ip_ttl=+8(+208(%dx)):u8 ip_proto=+9(+208(%dx)):u8 "
+			       "ip_src=+12(+208(%dx)):u32 ip_dst=+16(+208(%dx)):u32 l4_w0=+20(+208(%dx)):u32 "
+			       "l4_w1=+24(+208(%dx)):u32 l4_w2=+28(+208(%dx)):u32 l4_w3=+32(+208(%dx)):u32"));
+	strbuf_reset(&sb);
+	vx_skb_fetchargs(&l, "dx", VX_SKB_AT_UDP_TUNNEL, &sb);
+	assert_non_null(strstr(sb.buf, "udp_w0=+0(+208(%dx)):u32 vx_w1=+12(+208(%dx)):u32 "
+			       "in_ip_vihl=+30(+208(%dx)):u8 in_ip_id=+34(+208(%dx)):u16"));
+	/* IPv6 (RFC 8200): next header at 6, hop limit 7, addresses at 8 and 24, L4 at 40 */
+	strbuf_reset(&sb);
+	vx_skb_fetchargs(&l, "di", VX_SKB_AT_IP6, &sb);
+	assert_string_equal(sb.buf, "skb=%di:x64 len=+112(%di):u32 ip6_vtc=+0(+208(%di)):u8 "
+			    "ip6_nh=+6(+208(%di)):u8 ip6_hlim=+7(+208(%di)):u8 ip6_src0=+8(+208(%di)):u32 "
+			    "ip6_src1=+12(+208(%di)):u32 ip6_src2=+16(+208(%di)):u32 ip6_src3=+20(+208(%di)):u32 "
+			    "ip6_dst0=+24(+208(%di)):u32 ip6_dst1=+28(+208(%di)):u32 ip6_dst2=+32(+208(%di)):u32 "
+			    "ip6_dst3=+36(+208(%di)):u32 l4_w0=+40(+208(%di)):u32 l4_w1=+44(+208(%di)):u32 "
+			    "l4_w2=+48(+208(%di)):u32 l4_w3=+52(+208(%di)):u32");
+	strbuf_release(&sb);
+}
+
 static void test_preset_route_has_kretprobe_and_alternatives(void **state)
 {
 	struct vx_plan p;
@@ -203,7 +256,7 @@ static void test_preset_all_merges_both_without_duplicates(void **state)
 	assert_int_equal(count_tp(&p, "fib", "fib_table_lookup"), 1);
 	assert_int_equal(count_tp(&p, "skb", "consume_skb"), 1);
 	assert_int_equal(count_tp(&p, "udp", "udp_fail_queue_rcv_skb"), 1);
-	assert_int_equal(p.nprobes, 3 + 3 + 2);	/* vxlan, route, tcp_v4_rcv + foo */
+	assert_int_equal(p.nprobes, 5 + 3 + 2);	/* vxlan, route, tcp_v4_rcv + foo */
 	assert_true(find_probe(&p, "ip_output")->user);
 	/* '.' cannot be in an event name */
 	assert_non_null(find_probe(&p, "foo_constprop_0"));
@@ -693,6 +746,7 @@ int main(void)
 		cmocka_unit_test(test_preset_route_has_kretprobe_and_alternatives),
 		cmocka_unit_test(test_plan_reads_headers_through_btf_offsets),
 		cmocka_unit_test(test_btf_layout_from_the_kernels_own_btf),
+		cmocka_unit_test(test_btf_layout_of_the_6_1_guest),
 		cmocka_unit_test(test_preset_all_merges_both_without_duplicates),
 		cmocka_unit_test(test_plan_rejects_bad_names_and_presets),
 		cmocka_unit_test(test_resolve_uses_alternative_and_says_so),
