@@ -103,6 +103,20 @@ for j in d["journeys"]:
 assert any(j["partial"] for j in d["journeys"]) and d["journeys_join_ambiguous"] == 0
 assert all(j["match"] == "headers" for j in J)
 PY
+# a few journeys listed (--max-journeys): the first of each host, so both halves of the
+# joined journeys among them are listed; journeys_left_out counts the rest
+"$vx" report -d "$db" --format json --max-journeys 5 > "$tmp/r5.json" || fail "json report --max-journeys 5"
+python3 - "$tmp/r.json" "$tmp/r5.json" <<'PY' || fail "json report of the pair with --max-journeys 5"
+import json, sys
+d, d5 = (json.load(open(f)) for f in sys.argv[1:3])
+for cap in (1, 2):
+    want = [j["id"] for j in d["journeys"] if j["capture_id"] == cap][:5]
+    got = [j["id"] for j in d5["journeys"] if j["capture_id"] == cap]
+    assert got == want, (cap, got, want)
+assert d5["journeys_total"] == d["journeys_total"]
+assert d5["journeys_left_out"] == d5["journeys_total"] - len(d5["journeys"]) == d["journeys_total"] - 10
+assert len(d5["joined_journeys"]) == len(d["joined_journeys"]) > 0
+PY
 "$vx" report -d "$db" --color=never > "$tmp/r.txt" || fail "text report"
 grep -q "node-b: clock .* ± .* against node-a" "$tmp/r.txt" || fail "text: no clock offset"
 grep -q "^joined journey .*: icmp 10.244.1.5 → 10.244.2.7 echo request" "$tmp/r.txt" || fail "text: no joined echo request"
