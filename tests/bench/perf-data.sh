@@ -5,7 +5,7 @@
 # Usage: perf-data.sh [-n PINGS] [FILE.perf.data]
 #   FILE given: measure on it. Otherwise (root, lab up or startable) record a file of the
 #   lab ping with PINGS pings (default 2000, interval 1 ms) like samples/capture-perf.sh does.
-# VXANALYZE=path picks the binary (default: build-release/vxanalyze, built if missing).
+# VXANALYZE=path picks the binary (default: build-release/vxanalyze, built or brought up to date first).
 set -u
 export LC_ALL=C
 
@@ -28,7 +28,8 @@ die() { echo "perf-data.sh: $*" >&2; exit 1; }
 command -v perf >/dev/null || die "perf not found: apt-get install linux-perf"
 
 vx=${VXANALYZE:-$root/build-release/vxanalyze}
-if [ ! -x "$vx" ]; then
+# the default binary is always brought up to date (an old build-release measured old code)
+if [ -z "${VXANALYZE:-}" ]; then
 	echo "building $vx (Release)..." >&2
 	cmake -S "$root" -B "$root/build-release" -DCMAKE_BUILD_TYPE=Release >/dev/null &&
 	cmake --build "$root/build-release" -j2 --target vxanalyze >/dev/null || die "build failed"

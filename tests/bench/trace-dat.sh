@@ -7,7 +7,7 @@
 #   lab ping with PINGS pings (default 500, interval 10 ms) through samples/capture-tracedat.sh
 #   (tracefs instance vxanalyze-tracedat-bench, `trace-cmd extract`, full kallsyms), in a
 #   temporary directory removed afterwards.
-# VXANALYZE=path picks the binary (default: build-release/vxanalyze, built if missing).
+# VXANALYZE=path picks the binary (default: build-release/vxanalyze, built or brought up to date first).
 set -u
 export LC_ALL=C
 
@@ -30,7 +30,8 @@ die() { echo "trace-dat.sh: $*" >&2; exit 1; }
 command -v trace-cmd >/dev/null || die "trace-cmd not found: apt-get install trace-cmd"
 
 vx=${VXANALYZE:-$root/build-release/vxanalyze}
-if [ ! -x "$vx" ]; then
+# the default binary is always brought up to date (an old build-release measured old code)
+if [ -z "${VXANALYZE:-}" ]; then
 	echo "building $vx (Release)..." >&2
 	cmake -S "$root" -B "$root/build-release" -DCMAKE_BUILD_TYPE=Release >/dev/null &&
 	cmake --build "$root/build-release" -j2 --target vxanalyze >/dev/null || die "build failed"
