@@ -504,9 +504,17 @@ static struct jkey key_of(const struct vx_journey *j)
 	return (struct jkey){ j->capture_id, j->hops[0].ts_ns, j->hops[0].rec ? j->hops[0].rec->id : 0 };
 }
 
+/* the first journeys in time of one host (of all captures with one host or none): a
+ * max-heap on their key, at most @max_keep journeys and @budget bytes */
+struct kheap {
+	struct vx_journey **h;
+	size_t n, cap;
+	size_t bytes, budget;
+	size_t max_keep;
+};
+
 struct builder {
 	struct vx_analysis *an;
-	size_t max_keep;
 	bool counting;		/* second pass: only count journeys before the shapes' firsts */
 	/* the open journey */
 	bool open;
@@ -536,10 +544,13 @@ struct builder {
 	size_t njpaths;
 	size_t *path_serial;	/* by path: the journey that last listed it */
 	size_t serial;
-	/* the first journeys in time: a max-heap on their key */
-	struct vx_journey **heap;
-	size_t nheap, heap_cap;
-	size_t heap_bytes;
+	/* the first journeys in time: one heap, or with captures of several hosts one heap per
+	 * host (so that each host keeps its first journeys and the join finds both halves) */
+	struct kheap *heaps;
+	size_t nheaps;
+	size_t *cap_heap;	/* by index of ds->captures: index into @heaps */
+	size_t *cap_count;	/* by index of ds->captures: its journeys (ids are ranks) */
+	size_t cap_last;	/* index of ds->captures of the last journey's capture */
 	/* counting pass */
 	struct jkey *keys;
 	size_t nkeys;
@@ -680,50 +691,66 @@ static bool heap_less(struct vx_journey *a, struct vx_journey *b)
 	return cmp_jkey(&x, &y) < 0;
 }
 
-static void heap_sift_down(struct builder *b);
-static void heap_trim(struct builder *b);
+static void heap_sift_down(struct kheap *k);
+static void heap_trim(struct kheap *k);
 
-/* keep @j when it is among the first max_keep journeys seen by key */
-static void keep_journey(struct builder *b, const struct vx_journey *j)
+/* the index of ds->captures of capture @id (the last one asked first), SIZE_MAX unknown */
+static size_t capture_index(struct builder *b, int64_t id)
 {
-	struct vx_journey **h = b->heap;
-	size_t i, n;
+	const struct vx_dataset *ds = b->an->ds;
 
-	if (!b->max_keep)
-		return;
-	if (b->nheap == b->max_keep) {
-		if (!heap_less((struct vx_journey *)j, h[0]))
-			return;
-		b->heap_bytes -= packed_size(h[0]);
-		free(h[0]);
-		h[0] = journey_pack_sized(j, &n);
-		b->heap_bytes += n;
-		heap_sift_down(b);
-		heap_trim(b);
-		return;
-	}
-	if (b->nheap == b->heap_cap) {
-		b->heap_cap = b->heap_cap ? b->heap_cap * 2 : 16;
-		b->heap = xrealloc(b->heap, b->heap_cap * sizeof(*b->heap));
-		h = b->heap;
-	}
-	h[b->nheap] = journey_pack_sized(j, &n);
-	b->heap_bytes += n;
-	for (i = b->nheap++; i && heap_less(h[(i - 1) / 2], h[i]); i = (i - 1) / 2)
-		heap_swap(h, i, (i - 1) / 2);
-	heap_trim(b);
+	if (b->cap_last < ds->ncaptures && ds->captures[b->cap_last].id == id)
+		return b->cap_last;
+	for (size_t i = 0; i < ds->ncaptures; i++)
+		if (ds->captures[i].id == id)
+			return b->cap_last = i;
+	return SIZE_MAX;
 }
 
-static void heap_sift_down(struct builder *b)
+/* keep @j when it is among the first max_keep journeys of its heap by key */
+static void keep_journey(struct builder *b, const struct vx_journey *j)
 {
-	struct vx_journey **h = b->heap;
+	size_t c = capture_index(b, j->capture_id), i, n;
+	struct kheap *k = &b->heaps[c == SIZE_MAX ? 0 : b->cap_heap[c]];
+	struct vx_journey **h = k->h;
+
+	if (c != SIZE_MAX)
+		b->cap_count[c]++;
+	if (!k->max_keep)
+		return;
+	if (k->n == k->max_keep) {
+		if (!heap_less((struct vx_journey *)j, h[0]))
+			return;
+		k->bytes -= packed_size(h[0]);
+		free(h[0]);
+		h[0] = journey_pack_sized(j, &n);
+		k->bytes += n;
+		heap_sift_down(k);
+		heap_trim(k);
+		return;
+	}
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 16;
+		k->h = xrealloc(k->h, k->cap * sizeof(*k->h));
+		h = k->h;
+	}
+	h[k->n] = journey_pack_sized(j, &n);
+	k->bytes += n;
+	for (i = k->n++; i && heap_less(h[(i - 1) / 2], h[i]); i = (i - 1) / 2)
+		heap_swap(h, i, (i - 1) / 2);
+	heap_trim(k);
+}
+
+static void heap_sift_down(struct kheap *k)
+{
+	struct vx_journey **h = k->h;
 
 	for (size_t i = 0;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
 
-		if (l < b->nheap && heap_less(h[m], h[l]))
+		if (l < k->n && heap_less(h[m], h[l]))
 			m = l;
-		if (r < b->nheap && heap_less(h[m], h[r]))
+		if (r < k->n && heap_less(h[m], h[r]))
 			m = r;
 		if (m == i)
 			break;
@@ -732,16 +759,16 @@ static void heap_sift_down(struct builder *b)
 	}
 }
 
-/* over VX_KEPT_JOURNEY_BYTES, the latest kept journeys go and fewer are kept from now on
- * (the heap still holds the first ones in time) */
-static void heap_trim(struct builder *b)
+/* over its share of VX_KEPT_JOURNEY_BYTES, a heap's latest kept journeys go and fewer are
+ * kept from now on (the heap still holds the first ones in time) */
+static void heap_trim(struct kheap *k)
 {
-	while (b->heap_bytes > VX_KEPT_JOURNEY_BYTES && b->nheap > 1) {
-		b->heap_bytes -= packed_size(b->heap[0]);
-		free(b->heap[0]);
-		b->heap[0] = b->heap[--b->nheap];
-		heap_sift_down(b);
-		b->max_keep = b->nheap;
+	while (k->bytes > k->budget && k->n > 1) {
+		k->bytes -= packed_size(k->h[0]);
+		free(k->h[0]);
+		k->h[0] = k->h[--k->n];
+		heap_sift_down(k);
+		k->max_keep = k->n;
 	}
 }
 
@@ -1015,9 +1042,14 @@ static void close_journey(struct builder *b)
 
 static void builder_release(struct builder *b)
 {
-	for (size_t i = 0; i < b->nheap; i++)
-		free(b->heap[i]);
-	free(b->heap);
+	for (size_t k = 0; k < b->nheaps; k++) {
+		for (size_t i = 0; i < b->heaps[k].n; i++)
+			free(b->heaps[k].h[i]);
+		free(b->heaps[k].h);
+	}
+	free(b->heaps);
+	free(b->cap_heap);
+	free(b->cap_count);
 	arena_release(&b->scratch);
 	arena_release(&b->spare);
 	free(b->jpaths);
@@ -1027,9 +1059,9 @@ static void builder_release(struct builder *b)
 	free(b);
 }
 
-static int cmp_journey_ptr(const void *a, const void *b)
+static int cmp_journey(const void *a, const void *b)
 {
-	struct jkey x = key_of(*(struct vx_journey *const *)a), y = key_of(*(struct vx_journey *const *)b);
+	struct jkey x = key_of(a), y = key_of(b);
 
 	return cmp_jkey(&x, &y);
 }
@@ -1097,6 +1129,76 @@ static int fetch_fields(struct vx_analysis *an, struct vx_journey *j,
 	return 0;
 }
 
+/* the heaps: one, or one per host when the captures come from several hosts (join.h), each
+ * keeping @max_keep journeys in its share of VX_KEPT_JOURNEY_BYTES */
+static void builder_heaps(struct builder *b, size_t max_keep)
+{
+	const struct vx_dataset *ds = b->an->ds;
+	size_t nc = ds->ncaptures;
+	bool other = false;
+
+	vx_join_hosts(b->an);	/* only fails without a dataset, which the builder has */
+
+	b->cap_heap = xcalloc(nc ? nc : 1, sizeof(*b->cap_heap));
+	b->cap_count = xcalloc(nc ? nc : 1, sizeof(*b->cap_count));
+	b->nheaps = 1;
+	if (b->an->join.nhosts > 1) {
+		/* captures of no known host together in one more heap */
+		for (size_t i = 0; i < nc; i++) {
+			int h = b->an->join.capture_host[i];
+
+			other = other || h < 0;
+			b->cap_heap[i] = h < 0 ? b->an->join.nhosts : (size_t)h;
+		}
+		b->nheaps = b->an->join.nhosts + other;
+	}
+	b->heaps = xcalloc(b->nheaps, sizeof(*b->heaps));
+	for (size_t k = 0; k < b->nheaps; k++) {
+		b->heaps[k].max_keep = max_keep;
+		b->heaps[k].budget = VX_KEPT_JOURNEY_BYTES / b->nheaps;
+	}
+}
+
+/* the kept journeys of all heaps, in time order, become an->journeys; their ids are their
+ * ranks in time order among all journeys: a heap keeps the first journeys of its captures,
+ * so a kept journey's rank is the journeys of the captures before its own plus its place
+ * among its capture's kept ones (1..n with one heap, as every kept journey came first) */
+static void kept_journeys(struct builder *b)
+{
+	struct vx_analysis *an = b->an;
+	const struct vx_dataset *ds = an->ds;
+	size_t n = 0, before = 0, c = SIZE_MAX, at = 0;
+
+	for (size_t k = 0; k < b->nheaps; k++)
+		n += b->heaps[k].n;
+	an->journeys = xcalloc(n ? n : 1, sizeof(*an->journeys));
+	for (size_t k = 0; k < b->nheaps; k++) {
+		for (size_t i = 0; i < b->heaps[k].n; i++) {
+			an->journeys[an->njourneys++] = *b->heaps[k].h[i];
+			add_block(an, b->heaps[k].h[i]);
+		}
+		b->heaps[k].n = 0;
+	}
+	if (n)
+		qsort(an->journeys, n, sizeof(*an->journeys), cmp_journey);
+	for (size_t i = 0; i < n; i++) {
+		struct vx_journey *j = &an->journeys[i];
+
+		if (c == SIZE_MAX || ds->captures[c].id != j->capture_id) {
+			size_t x = capture_index(b, j->capture_id);
+
+			before = at = 0;
+			for (size_t o = 0; x != SIZE_MAX && o < ds->ncaptures; o++)
+				if (ds->captures[o].id < j->capture_id)
+					before += b->cap_count[o];
+			c = x;
+			if (x == SIZE_MAX)	/* not a capture of the dataset: as before, 1..n */
+				before = i;
+		}
+		j->id = (int)(before + at++) + 1;
+	}
+}
+
 /* stream the journeys of @each through the builder; ids are ranks in time order */
 static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 				 int (*each)(void *priv, vx_rec_fn fn, void *arg), void *priv,
@@ -1108,7 +1210,7 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 	int ret;
 
 	b->an = an;
-	b->max_keep = max_keep;
+	builder_heaps(b, max_keep);
 	b->row_fields = row_fields;
 	b->priv = priv;
 	b->jpaths = xmalloc((an->npaths ? an->npaths : 1) * sizeof(*b->jpaths));
@@ -1119,17 +1221,7 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 		builder_release(b);
 		return ret < 0 ? ret : -1;
 	}
-	/* the kept journeys, in time order, are journeys 1..n */
-	if (b->nheap)
-		qsort(b->heap, b->nheap, sizeof(*b->heap), cmp_journey_ptr);
-	an->journeys = xcalloc(b->nheap ? b->nheap : 1, sizeof(*an->journeys));
-	for (size_t i = 0; i < b->nheap; i++) {
-		an->journeys[i] = *b->heap[i];
-		an->journeys[i].id = (int)i + 1;
-		add_block(an, b->heap[i]);
-	}
-	an->njourneys = b->nheap;
-	b->nheap = 0;
+	kept_journeys(b);
 	/* each shape's first journey: its id when it was kept, else counted below */
 	b->keys = xmalloc((an->nshapes ? an->nshapes : 1) * sizeof(*b->keys));
 	for (size_t s = 0; s < an->nshapes; s++) {
@@ -1149,7 +1241,7 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 			struct jkey m = key_of(&an->journeys[lo]);
 
 			if (!cmp_jkey(&m, &k)) {
-				an->shapes[s].first->id = (int)lo + 1;
+				an->shapes[s].first->id = an->journeys[lo].id;
 				continue;
 			}
 		}

@@ -68,11 +68,15 @@ int64_t vx_join_aligned(const struct vx_analysis *an, int h, uint64_t ts)
 
 /* ---- hosts ---- */
 
-static int hosts_build(struct vx_analysis *an)
+int vx_join_hosts(struct vx_analysis *an)
 {
 	const struct vx_dataset *ds = an->ds;
 	struct vx_join *jn = &an->join;
 
+	if (!ds)
+		return -1;
+	if (jn->capture_host)
+		return 0;
 	jn->capture_host = xcalloc(ds->ncaptures ? ds->ncaptures : 1, sizeof(int));
 	jn->hosts = xcalloc(ds->ncaptures ? ds->ncaptures : 1, sizeof(*jn->hosts));
 	for (size_t i = 0; i < ds->ncaptures; i++) {
@@ -430,7 +434,7 @@ int vx_join_build(struct vx_analysis *an)
 	const struct vx_packet **firstpkt;
 	bool *amb;
 
-	if (!an->ds || hosts_build(an) < 0)
+	if (vx_join_hosts(an) < 0)
 		return -1;
 	if (jn->nhosts < 2 || !an->njourneys)
 		return 0;
@@ -591,10 +595,21 @@ int vx_join_build(struct vx_analysis *an)
 const struct vx_journey *vx_join_kept(const struct vx_analysis *an, const struct vx_journey *j)
 {
 	const struct vx_journey *k;
+	size_t lo = 0, hi = an->njourneys;
 
-	if (j->id < 1 || (size_t)j->id > an->njourneys)
+	/* the kept journeys are in id order (ids are ranks in time order, not always 1..n:
+	 * with several hosts each keeps its first journeys) */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (an->journeys[mid].id < j->id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == an->njourneys || an->journeys[lo].id != j->id)
 		return NULL;
-	k = &an->journeys[j->id - 1];
+	k = &an->journeys[lo];
 	return k == j || (k->capture_id == j->capture_id && k->skb == j->skb && k->nhops && j->nhops &&
 			  k->hops[0].ts_ns == j->hops[0].ts_ns) ? k : NULL;
 }

@@ -78,6 +78,9 @@ struct vx_join {
 				 * receives do not pair up one to one */
 };
 
+/* vx_join_hosts - fill @an->join's hosts and capture_host from @an->ds's captures (once:
+ * the journey builder keeps each host's first journeys with them); 0 or -1 */
+int vx_join_hosts(struct vx_analysis *an);
 /* vx_join_build - fill @an->join from @an->journeys and set each journey's joined/host; 0 or -1 */
 int vx_join_build(struct vx_analysis *an);
 void vx_join_release(struct vx_join *jn);

@@ -2,7 +2,8 @@
  * {captures:[...], paths:[...], journeys:[...], journeys_total, journeys_left_out,
  * shapes:[...], other_shape_journeys, joined_journeys:[...], routes:[...]} — field names are
  * stable; add, never
- * rename. journeys lists the first --max-journeys (default 1000) in time order.
+ * rename. journeys lists the first --max-journeys (default 1000) in time order; with captures
+ * of several hosts, the first --max-journeys of each host.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "flow.h"
 #include "render.h"
 #include "../src/json.h"
+#include "../src/xalloc.h"
 
 static void write_captures(struct json_writer *w, const struct vx_analysis *an)
 {
@@ -275,15 +277,32 @@ static void write_joined(struct json_writer *w, const struct vx_analysis *an)
 	jw_kuint(w, "journeys_inferred_apart", jn->inferred_apart);
 }
 
+/* whether kept journey @i is listed: the first @max, or with several hosts the first @max
+ * of each host (as the analysis keeps them), so that joined journeys list both halves;
+ * @seen counts by host (nhosts + 1: no known host last) */
+static bool journey_listed(const struct vx_analysis *an, size_t i, size_t max, size_t *seen)
+{
+	int h;
+
+	if (an->join.nhosts < 2)
+		return i < max;
+	h = vx_join_host_of(an, an->journeys[i].capture_id);
+	return seen[h < 0 ? an->join.nhosts : (size_t)h]++ < max;
+}
+
 static void write_journeys(struct json_writer *w, const struct vx_analysis *an, size_t max)
 {
-	size_t n = an->njourneys < max ? an->njourneys : max;
+	size_t n = 0, *seen = xcalloc(an->join.nhosts + 1, sizeof(*seen));
 	char skb[32];
 
 	jw_key(w, "journeys");
 	jw_start_array(w);
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < an->njourneys; i++) {
 		const struct vx_journey *j = &an->journeys[i];
+
+		if (!journey_listed(an, i, max, seen))
+			continue;
+		n++;
 
 		jw_start_object(w);
 		jw_kint(w, "id", j->id);
@@ -339,6 +358,7 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an, 
 	jw_end_array(w);
 	jw_kuint(w, "journeys_total", vx_analysis_journeys_total(an));
 	jw_kuint(w, "journeys_left_out", vx_analysis_journeys_total(an) - n);
+	free(seen);
 }
 
 static void write_drops(struct json_writer *w, const struct vx_analysis *an)

@@ -49,7 +49,9 @@ static const struct vx_opt_doc report_opts[] = {
 	  .help = "journey shapes shown by text, drawn by html and dot\n"
 	  "(default 20; html/dot draw at most 100); journeys listed\n"
 	  "by json and named by chrome, the first in time (default\n"
-	  "1000; json says how many it left out)" },
+	  "1000; with captures of several hosts, the first of each\n"
+	  "host, so the join finds both halves; json says how many\n"
+	  "it left out)" },
 	{ .key = VX_OPT_LONG(2), .name = "color", .arg = "WHEN",
 	  .help = "colour the text report: auto (default: on a terminal\n"
 	  "when NO_COLOR is not set), always, never",

@@ -5,7 +5,9 @@
 # version, a damaged one, a non-vxanalyze one and the target itself get one-line errors and
 # leave the target as it was; `import --host` names a file's host; the report joins the
 # halves (JSON contract: captures[].host/boot_id/clock_offset_ns/clock_uncertainty_ns,
-# hops[].host, journeys[].hosts/partial, joined_journeys) in text, JSON and HTML.
+# hops[].host, journeys[].hosts/partial, joined_journeys) in text, JSON and HTML; with
+# --max-journeys 5 the JSON lists the first 5 of each host, and with node-a's capture grown
+# past the 1000 journeys kept in detail node-b's first journeys are still kept and joined.
 # usage: cli-pair.sh VXANALYZE SAMPLES_DIR
 set -u
 vx=$1
@@ -102,6 +104,48 @@ for j in d["journeys"]:
     assert j["hosts"] == (["node-a"] if j["capture_id"] == 1 else ["node-b"]) or len(j["hosts"]) == 2
 assert any(j["partial"] for j in d["journeys"]) and d["journeys_join_ambiguous"] == 0
 assert all(j["match"] == "headers" for j in J)
+PY
+# a few journeys listed (--max-journeys): the first of each host, so both halves of the
+# joined journeys among them are listed; journeys_left_out counts the rest
+"$vx" report -d "$db" --format json --max-journeys 5 > "$tmp/r5.json" || fail "json report --max-journeys 5"
+python3 - "$tmp/r.json" "$tmp/r5.json" <<'PY' || fail "json report of the pair with --max-journeys 5"
+import json, sys
+d, d5 = (json.load(open(f)) for f in sys.argv[1:3])
+for cap in (1, 2):
+    want = [j["id"] for j in d["journeys"] if j["capture_id"] == cap][:5]
+    got = [j["id"] for j in d5["journeys"] if j["capture_id"] == cap]
+    assert got == want, (cap, got, want)
+assert d5["journeys_total"] == d["journeys_total"]
+assert d5["journeys_left_out"] == d5["journeys_total"] - len(d5["journeys"]) == d["journeys_total"] - 10
+assert len(d5["joined_journeys"]) == len(d["joined_journeys"]) > 0
+PY
+# at volume: node-a's capture grows past the 1000 journeys kept in detail (40 copies of its
+# events without the kprobe ones, so without headers, each 10 s after the last, other skbs);
+# node-b's capture comes second, yet its first journeys are kept too and the halves join
+cp "$db" "$tmp/vol.db"
+sqlite3 "$tmp/vol.db" "
+	WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 40)
+	INSERT INTO event_rows(capture_id, ts_ns, cpu, pid, comm_id, name_id, dev_id, len, skb, stack_id, fieldset_id, vals)
+	SELECT e.capture_id, e.ts_ns + k.i * 10000000000, e.cpu, e.pid, e.comm_id, e.name_id, e.dev_id, e.len,
+	       CASE WHEN e.skb IS NULL THEN NULL ELSE e.skb + k.i * 1048576 END, e.stack_id, e.fieldset_id, e.vals
+	FROM event_rows e, k WHERE e.capture_id = 1
+	  AND e.name_id NOT IN (SELECT id FROM strings WHERE text LIKE 'vxanalyze:%') ORDER BY k.i, e.id;
+	UPDATE captures SET events = (SELECT count(*) FROM event_rows e WHERE e.capture_id = captures.id),
+	       last_ts = (SELECT max(ts_ns) FROM event_rows e WHERE e.capture_id = captures.id)" ||
+	fail "cannot make the volume database"
+"$vx" report -d "$tmp/vol.db" --format json > "$tmp/vol.json" || fail "json report at volume"
+python3 - "$tmp/r.json" "$tmp/vol.json" <<'PY' || fail "json report of the pair at volume"
+import json, sys
+d, v = (json.load(open(f)) for f in sys.argv[1:3])
+a = [j for j in v["journeys"] if j["capture_id"] == 1]
+b = [j for j in v["journeys"] if j["capture_id"] == 2]
+assert v["journeys_total"] > 1000 + len(b) and len(a) == 1000, (v["journeys_total"], len(a))
+assert [j["id"] for j in b] == [v["journeys_total"] - len(b) + 1 + i for i in range(len(b))]
+assert len(b) == len([j for j in d["journeys"] if j["capture_id"] == 2])
+assert v["journeys_left_out"] == v["journeys_total"] - len(v["journeys"])
+hd = lambda r: sorted(json.dumps(j["pkt"], sort_keys=True) for j in r["joined_journeys"] if j["match"] == "headers")
+assert hd(v) == hd(d) and len(hd(d)) > 0, (len(hd(v)), len(hd(d)))
+assert v["captures"][1]["clock_offset_ns"] == d["captures"][1]["clock_offset_ns"]
 PY
 "$vx" report -d "$db" --color=never > "$tmp/r.txt" || fail "text report"
 grep -q "node-b: clock .* ± .* against node-a" "$tmp/r.txt" || fail "text: no clock offset"

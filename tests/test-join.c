@@ -19,6 +19,7 @@
 #include "tests-common.h"
 #include "../report/join.h"
 #include "../report/packet.h"
+#include "../src/store-source.h"
 #include "../src/xalloc.h"
 
 /* both samples merged into a fresh database, loaded */
@@ -364,6 +365,75 @@ static void test_merge_twice(void **state)
 	test_db_remove(db);
 }
 
+/* at volume: with few journeys kept in detail (--max-journeys), each host keeps its own
+ * first ones, so the halves still join: as many joined journeys as the whole analysis has
+ * among each host's first @keep journeys, and the kept journeys keep their ids (ranks in
+ * time order over all journeys) */
+static void test_join_kept_per_host(void **state)
+{
+	static const size_t keeps[] = { 1, 5, 20, 30 };
+	struct pair p;
+	struct vx_analysis whole;
+
+	(void)state;
+	pair_load(&p);
+	assert_int_equal(vx_analysis_build(&p.ds, &whole), 0);
+	assert_int_equal(whole.join.nhosts, 2);
+	for (size_t k = 0; k < sizeof(keeps) / sizeof(keeps[0]); k++) {
+		struct vx_analysis_opts o = { .max_journeys = keeps[k] };
+		struct store_source ss;
+		struct vx_event_source src;
+		struct vx_analysis an;
+		struct vx_store *st = store_open(p.db, true);
+		size_t seen[2] = { 0, 0 }, expect = 0;
+		bool *first = xcalloc(whole.njourneys, sizeof(*first));
+
+		/* the whole analysis: each host's first journeys, and its joins among them */
+		for (size_t j = 0; j < whole.njourneys; j++) {
+			int h = vx_join_host_of(&whole, whole.journeys[j].capture_id);
+
+			assert_true(h == 0 || h == 1);
+			first[j] = seen[h]++ < keeps[k];
+		}
+		for (size_t i = 0; i < whole.join.njoined; i++) {
+			const struct vx_joined *jd = &whole.join.joined[i];
+			bool all = true;
+
+			for (size_t n = 0; n < jd->nparts; n++)
+				all = all && first[jd->parts[n] - whole.journeys];
+			expect += all;
+		}
+		/* node-a recorded 15 journeys before node-b began: none of the first 5 of each
+		 * host are one packet, some of the first 20 are */
+		if (keeps[k] >= 20)
+			assert_true(expect > 0);
+		assert_non_null(st);
+		store_source_init(&ss, &src, st, 0);
+		assert_int_equal(store_read_begin(st), 0);
+		assert_int_equal(vx_analysis_stream(&src, &o, &an), 0);
+		assert_int_equal(an.join.nhosts, 2);
+		assert_int_equal(an.journeys_total, whole.njourneys);
+		assert_int_equal(an.njourneys, (seen[0] < keeps[k] ? seen[0] : keeps[k]) +
+					       (seen[1] < keeps[k] ? seen[1] : keeps[k]));
+		assert_int_equal(an.join.njoined, expect);
+		for (size_t i = 0, w = 0; i < an.njourneys; i++, w++) {
+			while (w < whole.njourneys && !first[w])
+				w++;
+			assert_true(w < whole.njourneys);
+			assert_int_equal(an.journeys[i].capture_id, whole.journeys[w].capture_id);
+			assert_int_equal(an.journeys[i].skb, whole.journeys[w].skb);
+			assert_int_equal(an.journeys[i].id, whole.journeys[w].id);
+			assert_ptr_equal(vx_join_kept(&an, &an.journeys[i]), &an.journeys[i]);
+		}
+		vx_analysis_release(&an);
+		store_read_end(st);
+		store_close(st);
+		free(first);
+	}
+	vx_analysis_release(&whole);
+	pair_release(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -373,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_join_clock_offset_injected),
 		cmocka_unit_test(test_join_ambiguous_left_apart),
 		cmocka_unit_test(test_join_one_host),
+		cmocka_unit_test(test_join_kept_per_host),
 		cmocka_unit_test(test_join_inferred_tracepoints_only),
 	};
 
