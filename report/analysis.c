@@ -511,11 +511,30 @@ struct kheap {
 	size_t n, cap;
 	size_t bytes, budget;
 	size_t max_keep;
+	size_t seen;		/* journeys of its captures (first walk) */
+	uint64_t first_ts;	/* the first hop of its first journey (own clock), UINT64_MAX none */
+	bool from_set;		/* keeping pass: only journeys from @from_ts on (own clock) */
+	uint64_t from_ts;
+	/* a bottom-k sketch of its packets: the VX_ALIGN_SKETCH smallest identities seen, with
+	 * the first hop's time of the journey that carried each (ambiguous: seen twice) */
+	struct sketch_entry *sk;	/* 2 * VX_ALIGN_SKETCH, compacted when full */
+	size_t nsk;
+	uint64_t sk_limit;	/* its largest identity once full, UINT64_MAX before */
+};
+
+/* the identities the heaps sample to align their windows (bytes: 24 each, twice over) */
+#define VX_ALIGN_SKETCH 1024
+
+struct sketch_entry {
+	uint64_t key;
+	uint64_t ts;
+	bool ambiguous;
 };
 
 struct builder {
 	struct vx_analysis *an;
 	bool counting;		/* second pass: only count journeys before the shapes' firsts */
+	bool rekeeping;		/* keeping pass: the heaps keep again, from their aligned start */
 	/* the open journey */
 	bool open;
 	bool have_addr;		/* @capture, @skb and @rule describe an address */
@@ -550,6 +569,7 @@ struct builder {
 	size_t nheaps;
 	size_t *cap_heap;	/* by index of ds->captures: index into @heaps */
 	size_t *cap_count;	/* by index of ds->captures: its journeys (ids are ranks) */
+	size_t *cap_skipped;	/* by index of ds->captures: its journeys before its heap's start */
 	size_t cap_last;	/* index of ds->captures of the last journey's capture */
 	/* counting pass */
 	struct jkey *keys;
@@ -707,15 +727,98 @@ static size_t capture_index(struct builder *b, int64_t id)
 	return SIZE_MAX;
 }
 
-/* keep @j when it is among the first max_keep journeys of its heap by key */
+static int cmp_sketch(const void *a, const void *b)
+{
+	const struct sketch_entry *x = a, *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return (x->ts > y->ts) - (x->ts < y->ts);
+}
+
+/* @k's sketch sorted by identity, an identity seen twice once and ambiguous, at most
+ * VX_ALIGN_SKETCH entries (the smallest identities) */
+static void sketch_compact(struct kheap *k)
+{
+	size_t n = 0;
+
+	if (!k->nsk)
+		return;
+	qsort(k->sk, k->nsk, sizeof(*k->sk), cmp_sketch);
+	for (size_t i = 0; i < k->nsk; i++) {
+		if (n && k->sk[n - 1].key == k->sk[i].key) {
+			k->sk[n - 1].ambiguous = true;
+			continue;
+		}
+		k->sk[n++] = k->sk[i];
+	}
+	if (n >= VX_ALIGN_SKETCH) {
+		n = VX_ALIGN_SKETCH;
+		k->sk_limit = k->sk[n - 1].key;
+	}
+	k->nsk = n;
+}
+
+/* the packet identities of @j (each once) into @k's bottom-k sketch, with @j's start */
+static void sketch_add(struct kheap *k, const struct vx_journey *j)
+{
+	uint64_t ids[2 * VX_JOURNEY_MAX_HOPS];
+	size_t n = 0;
+
+	for (size_t i = 0; i < j->nhops; i++) {
+		const struct vx_packet *p = j->hops[i].pkt;
+		uint64_t two[2];
+
+		if (!p)
+			continue;
+		two[0] = vx_packet_identity(&p->ip);
+		two[1] = vx_packet_identity(&p->inner);
+		for (int t = 0; t < 2; t++) {
+			size_t x = 0;
+
+			while (x < n && ids[x] != two[t])
+				x++;
+			if (two[t] && x == n)
+				ids[n++] = two[t];
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		/* once full, only identities not above its largest can belong */
+		if (ids[i] > k->sk_limit)
+			continue;
+		if (!k->sk)
+			k->sk = xmalloc(2 * VX_ALIGN_SKETCH * sizeof(*k->sk));
+		if (k->nsk == 2 * VX_ALIGN_SKETCH)
+			sketch_compact(k);
+		k->sk[k->nsk++] = (struct sketch_entry){ ids[i], j->hops[0].ts_ns, false };
+	}
+}
+
+/* keep @j when it is among the first max_keep journeys of its heap by key (in the keeping
+ * pass, among the first from the heap's aligned start) */
 static void keep_journey(struct builder *b, const struct vx_journey *j)
 {
 	size_t c = capture_index(b, j->capture_id), i, n;
 	struct kheap *k = &b->heaps[c == SIZE_MAX ? 0 : b->cap_heap[c]];
 	struct vx_journey **h = k->h;
 
-	if (c != SIZE_MAX)
-		b->cap_count[c]++;
+	if (b->rekeeping) {
+		if (!k->from_set)
+			return;	/* its first journeys stay kept from the first walk */
+		if (j->hops[0].ts_ns < k->from_ts) {
+			if (c != SIZE_MAX)
+				b->cap_skipped[c]++;
+			return;
+		}
+	} else {
+		if (c != SIZE_MAX)
+			b->cap_count[c]++;
+		k->seen++;
+		if (j->hops[0].ts_ns < k->first_ts)
+			k->first_ts = j->hops[0].ts_ns;
+		if (b->nheaps > 1)
+			sketch_add(k, j);
+	}
 	if (!k->max_keep)
 		return;
 	if (k->n == k->max_keep) {
@@ -889,6 +992,8 @@ static void finish_journey(struct builder *b)
 		kept = !an->filter || vx_filter_match(an->filter, &j);
 		if (!kept) {
 			;
+		} else if (b->rekeeping) {
+			keep_journey(b, &j);
 		} else if (b->counting) {
 			count_before(b, &j);
 		} else {
@@ -903,7 +1008,7 @@ static void finish_journey(struct builder *b)
 			keep_journey(b, &j);
 		}
 	}
-	if (an->journey_done && !b->counting)
+	if (an->journey_done && !b->counting && !b->rekeeping)
 		an->journey_done(an->journey_done_arg, &b->span, kept);
 	/* the open journey's strings go (one journey late: the arenas take turns) */
 	arena_release(&b->spare);
@@ -990,7 +1095,7 @@ static int journey_event(void *arg, const struct vx_rec *r)
 		}
 		return 0;
 	}
-	if (!b->counting) {
+	if (!b->counting && !b->rekeeping) {
 		b->hash = hash_hop(b->hash, r, k);
 		if (k >= 0 && b->path_serial[k] != b->serial + 1) {
 			b->path_serial[k] = b->serial + 1;
@@ -1046,10 +1151,12 @@ static void builder_release(struct builder *b)
 		for (size_t i = 0; i < b->heaps[k].n; i++)
 			free(b->heaps[k].h[i]);
 		free(b->heaps[k].h);
+		free(b->heaps[k].sk);
 	}
 	free(b->heaps);
 	free(b->cap_heap);
 	free(b->cap_count);
+	free(b->cap_skipped);
 	arena_release(&b->scratch);
 	arena_release(&b->spare);
 	free(b->jpaths);
@@ -1141,6 +1248,7 @@ static void builder_heaps(struct builder *b, size_t max_keep)
 
 	b->cap_heap = xcalloc(nc ? nc : 1, sizeof(*b->cap_heap));
 	b->cap_count = xcalloc(nc ? nc : 1, sizeof(*b->cap_count));
+	b->cap_skipped = xcalloc(nc ? nc : 1, sizeof(*b->cap_skipped));
 	b->nheaps = 1;
 	if (b->an->join.nhosts > 1) {
 		/* captures of no known host together in one more heap */
@@ -1156,13 +1264,105 @@ static void builder_heaps(struct builder *b, size_t max_keep)
 	for (size_t k = 0; k < b->nheaps; k++) {
 		b->heaps[k].max_keep = max_keep;
 		b->heaps[k].budget = VX_KEPT_JOURNEY_BYTES / b->nheaps;
+		b->heaps[k].first_ts = UINT64_MAX;
+		b->heaps[k].sk_limit = UINT64_MAX;
 	}
 }
 
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/*
+ * With captures of several hosts, after the first walk: each host's kept window aligned on
+ * the reference host's clock. Each host's clock offset is roughly the median of (its time -
+ * the reference host's time) over the identities both hosts' sketches hold (the same
+ * packet has the same identity on both, so both keep the same smallest ones); the windows
+ * start at the latest host's first journey on the reference clock, less the spread of those
+ * differences (10% either end left out) so that both halves of the first packets are in.
+ * A host whose heap left journeys out and whose window starts after its first journey
+ * keeps again, from its start, in a second walk; a host whose offset is unknown (no
+ * identity in common) or that kept all its journeys keeps its first ones. Returns whether
+ * some heap has to keep again.
+ */
+static bool align_windows(struct builder *b, size_t max_keep)
+{
+	struct vx_join *jn = &b->an->join;
+	size_t nh = jn->nhosts, nd;
+	int64_t *off, *d, start = INT64_MIN, spread = 0;
+	bool *known, again = false;
+	const struct kheap *r = &b->heaps[0];
+
+	if (b->nheaps < 2 || nh < 2 || !max_keep)
+		return false;
+	for (size_t k = 0; k < b->nheaps; k++)
+		sketch_compact(&b->heaps[k]);
+	off = xcalloc(nh, sizeof(*off));
+	known = xcalloc(nh, sizeof(*known));
+	d = xmalloc(VX_ALIGN_SKETCH * sizeof(*d));
+	known[0] = true;
+	for (size_t h = 1; h < nh; h++) {
+		const struct kheap *k = &b->heaps[h];
+		size_t x = 0, y = 0;
+
+		nd = 0;
+		while (x < r->nsk && y < k->nsk) {
+			if (r->sk[x].key < k->sk[y].key) {
+				x++;
+			} else if (r->sk[x].key > k->sk[y].key) {
+				y++;
+			} else {
+				if (!r->sk[x].ambiguous && !k->sk[y].ambiguous)
+					d[nd++] = (int64_t)k->sk[y].ts - (int64_t)r->sk[x].ts;
+				x++;
+				y++;
+			}
+		}
+		if (!nd)
+			continue;
+		qsort(d, nd, sizeof(*d), cmp_i64);
+		known[h] = true;
+		off[h] = d[nd / 2];
+		if (d[nd - 1 - nd / 10] - d[nd / 10] > spread)
+			spread = d[nd - 1 - nd / 10] - d[nd / 10];
+	}
+	for (size_t h = 0; h < nh; h++)
+		if (known[h] && b->heaps[h].first_ts != UINT64_MAX &&
+		    (int64_t)b->heaps[h].first_ts - off[h] > start)
+			start = (int64_t)b->heaps[h].first_ts - off[h];
+	for (size_t h = 0; h < nh && start != INT64_MIN; h++) {
+		struct kheap *k = &b->heaps[h];
+		int64_t from = start + off[h] - spread;
+
+		if (!known[h] || k->seen <= k->n || k->first_ts == UINT64_MAX || from <= (int64_t)k->first_ts)
+			continue;
+		/* it keeps again from @from: its first walk's journeys go */
+		for (size_t i = 0; i < k->n; i++)
+			free(k->h[i]);
+		k->n = 0;
+		k->bytes = 0;
+		k->max_keep = max_keep;
+		k->from_set = true;
+		k->from_ts = (uint64_t)from;
+		jn->hosts[h].kept_from = true;
+		jn->hosts[h].kept_from_ns = (uint64_t)from;
+		again = true;
+	}
+	free(d);
+	free(known);
+	free(off);
+	return again;
+}
+
 /* the kept journeys of all heaps, in time order, become an->journeys; their ids are their
- * ranks in time order among all journeys: a heap keeps the first journeys of its captures,
- * so a kept journey's rank is the journeys of the captures before its own plus its place
- * among its capture's kept ones (1..n with one heap, as every kept journey came first) */
+ * ranks in time order among all journeys: a heap keeps the first journeys of its captures
+ * (from its aligned start, when align_windows() moved it), so a kept journey's rank is the
+ * journeys of the captures before its own, plus its capture's journeys before the start,
+ * plus its place among its capture's kept ones (1..n with one heap, as every kept journey
+ * came first) */
 static void kept_journeys(struct builder *b)
 {
 	struct vx_analysis *an = b->an;
@@ -1191,6 +1391,8 @@ static void kept_journeys(struct builder *b)
 			for (size_t o = 0; x != SIZE_MAX && o < ds->ncaptures; o++)
 				if (ds->captures[o].id < j->capture_id)
 					before += b->cap_count[o];
+			if (x != SIZE_MAX)	/* its journeys before its heap's aligned start */
+				before += b->cap_skipped[x];
 			c = x;
 			if (x == SIZE_MAX)	/* not a capture of the dataset: as before, 1..n */
 				before = i;
@@ -1217,6 +1419,13 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 	b->path_serial = xcalloc(an->npaths ? an->npaths : 1, sizeof(*b->path_serial));
 	ret = each(priv, journey_event, b);
 	close_journey(b);
+	if (!ret && align_windows(b, max_keep)) {
+		/* the keeping pass: the heaps whose windows moved keep again from their start */
+		b->rekeeping = true;
+		ret = each(priv, journey_event, b);
+		close_journey(b);
+		b->rekeeping = false;
+	}
 	if (ret) {
 		builder_release(b);
 		return ret < 0 ? ret : -1;

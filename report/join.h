@@ -40,6 +40,10 @@ struct vx_host_clock {
 	int64_t offset_ns, uncertainty_ns;
 	int64_t min_to_ns, min_from_ns;	/* min d from / to the reference host, INT64_MAX none */
 	size_t samples;
+	/* with a window of kept journeys aligned on the other hosts' (analysis.c): its kept
+	 * journeys start at @kept_from_ns on its own clock, not at its first journey */
+	bool kept_from;
+	uint64_t kept_from_ns;
 };
 
 /*

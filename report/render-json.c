@@ -55,6 +55,15 @@ static void write_captures(struct json_writer *w, const struct vx_analysis *an)
 				jw_key(w, "clock_uncertainty_ns");
 				jw_null(w);
 			}
+			/* with several hosts: where the host's kept journeys start on its own clock
+			 * when its window was aligned on the others' (null: from its first journey) */
+			if (an->join.nhosts > 1) {
+				jw_key(w, "kept_from_ns");
+				if (hc && hc->kept_from)
+					jw_uint(w, hc->kept_from_ns);
+				else
+					jw_null(w);
+			}
 		}
 		jw_end_object(w);
 	}

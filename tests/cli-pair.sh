@@ -7,7 +7,9 @@
 # halves (JSON contract: captures[].host/boot_id/clock_offset_ns/clock_uncertainty_ns,
 # hops[].host, journeys[].hosts/partial, joined_journeys) in text, JSON and HTML; with
 # --max-journeys 5 the JSON lists the first 5 of each host, and with node-a's capture grown
-# past the 1000 journeys kept in detail node-b's first journeys are still kept and joined.
+# past the 1000 journeys kept in detail node-b's first journeys are still kept and joined;
+# with node-a recording 1200 journeys before node-b began, the kept windows are aligned on
+# one clock (captures[].kept_from_ns) and the halves join all the same.
 # usage: cli-pair.sh VXANALYZE SAMPLES_DIR
 set -u
 vx=$1
@@ -146,6 +148,40 @@ assert v["journeys_left_out"] == v["journeys_total"] - len(v["journeys"])
 hd = lambda r: sorted(json.dumps(j["pkt"], sort_keys=True) for j in r["joined_journeys"] if j["match"] == "headers")
 assert hd(v) == hd(d) and len(hd(d)) > 0, (len(hd(v)), len(hd(d)))
 assert v["captures"][1]["clock_offset_ns"] == d["captures"][1]["clock_offset_ns"]
+PY
+# node-a recording long before node-b: 1200 journeys of node-a (copies without headers, 7 to
+# 35 s before its capture) come before node-b's first; each host's first 1000 would not
+# overlap, the windows aligned on one clock do: node-a keeps from the journey whose other
+# half is node-b's first, and the report joins what the whole join does
+cp "$db" "$tmp/early.db"
+sqlite3 "$tmp/early.db" "
+	WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < 40)
+	INSERT INTO event_rows(capture_id, ts_ns, cpu, pid, comm_id, name_id, dev_id, len, skb, stack_id, fieldset_id, vals)
+	SELECT e.capture_id, e.ts_ns - 7000000000 - k.i * 700000000, e.cpu, e.pid, e.comm_id, e.name_id, e.dev_id, e.len,
+	       CASE WHEN e.skb IS NULL THEN NULL ELSE e.skb + k.i * 1048576 END, e.stack_id, e.fieldset_id, e.vals
+	FROM event_rows e, k WHERE e.capture_id = 1
+	  AND e.name_id NOT IN (SELECT id FROM strings WHERE text LIKE 'vxanalyze:%') ORDER BY k.i, e.id;
+	UPDATE captures SET events = (SELECT count(*) FROM event_rows e WHERE e.capture_id = captures.id),
+	       first_ts = (SELECT min(ts_ns) FROM event_rows e WHERE e.capture_id = captures.id)" ||
+	fail "cannot make the early database"
+"$vx" report -d "$tmp/early.db" --format json > "$tmp/early.json" || fail "json report, node-a early"
+python3 - "$tmp/r.json" "$tmp/early.json" <<'PY' || fail "json report of the pair, node-a recording early"
+import json, sys
+d, e = (json.load(open(f)) for f in sys.argv[1:3])
+a = [j for j in e["journeys"] if j["capture_id"] == 1]
+b = [j for j in e["journeys"] if j["capture_id"] == 2]
+n_early = e["journeys_total"] - d["journeys_total"]
+assert n_early > 1000, n_early
+# node-a's window starts at its 16th journey of the capture (the 15 before node-b began are out)
+assert [j["id"] for j in a] == list(range(n_early + 16, n_early + 16 + len(a))), [j["id"] for j in a][:3]
+assert len(a) == len([j for j in d["journeys"] if j["capture_id"] == 1]) - 15
+assert [j["id"] for j in b] == [j["id"] + n_early for j in d["journeys"] if j["capture_id"] == 2]
+assert e["captures"][0]["kept_from_ns"] is not None and e["captures"][1]["kept_from_ns"] is None
+assert d["captures"][0]["kept_from_ns"] is None and d["captures"][1]["kept_from_ns"] is None
+assert e["journeys_left_out"] == e["journeys_total"] - len(e["journeys"])
+hd = lambda r: sorted(json.dumps(j["pkt"], sort_keys=True) for j in r["joined_journeys"] if j["match"] == "headers")
+assert hd(e) == hd(d) and len(hd(d)) > 0, (len(hd(e)), len(hd(d)))
+assert e["captures"][1]["clock_offset_ns"] == d["captures"][1]["clock_offset_ns"]
 PY
 "$vx" report -d "$db" --color=never > "$tmp/r.txt" || fail "text report"
 grep -q "node-b: clock .* ± .* against node-a" "$tmp/r.txt" || fail "text: no clock offset"

@@ -365,13 +365,15 @@ static void test_merge_twice(void **state)
 	test_db_remove(db);
 }
 
-/* at volume: with few journeys kept in detail (--max-journeys), each host keeps its own
- * first ones, so the halves still join: as many joined journeys as the whole analysis has
- * among each host's first @keep journeys, and the kept journeys keep their ids (ranks in
- * time order over all journeys) */
+/* at volume: with few journeys kept in detail (--max-journeys), each host keeps a window of
+ * its journeys, aligned on the other host's clock, so the halves still join. node-a
+ * recorded 15 journeys before node-b began: with each host's first 5 (or 10) nothing would
+ * join; the aligned windows join some. Whatever the windows, the joined journeys are the
+ * whole analysis's joins among the kept journeys, pair by pair, and the kept journeys keep
+ * their ids (ranks in time order over all journeys) */
 static void test_join_kept_per_host(void **state)
 {
-	static const size_t keeps[] = { 1, 5, 20, 30 };
+	static const size_t keeps[] = { 1, 5, 10, 20, 30 };
 	struct pair p;
 	struct vx_analysis whole;
 
@@ -379,56 +381,87 @@ static void test_join_kept_per_host(void **state)
 	pair_load(&p);
 	assert_int_equal(vx_analysis_build(&p.ds, &whole), 0);
 	assert_int_equal(whole.join.nhosts, 2);
+	for (size_t j = 0; j < whole.njourneys; j++)
+		assert_int_equal(whole.journeys[j].id, (int)j + 1);
 	for (size_t k = 0; k < sizeof(keeps) / sizeof(keeps[0]); k++) {
 		struct vx_analysis_opts o = { .max_journeys = keeps[k] };
 		struct store_source ss;
 		struct vx_event_source src;
 		struct vx_analysis an;
 		struct vx_store *st = store_open(p.db, true);
-		size_t seen[2] = { 0, 0 }, expect = 0;
-		bool *first = xcalloc(whole.njourneys, sizeof(*first));
+		size_t per_host[2] = { 0, 0 }, expect = 0, found = 0;
+		bool *kept = xcalloc(whole.njourneys, sizeof(*kept));
 
-		/* the whole analysis: each host's first journeys, and its joins among them */
-		for (size_t j = 0; j < whole.njourneys; j++) {
-			int h = vx_join_host_of(&whole, whole.journeys[j].capture_id);
-
-			assert_true(h == 0 || h == 1);
-			first[j] = seen[h]++ < keeps[k];
-		}
-		for (size_t i = 0; i < whole.join.njoined; i++) {
-			const struct vx_joined *jd = &whole.join.joined[i];
-			bool all = true;
-
-			for (size_t n = 0; n < jd->nparts; n++)
-				all = all && first[jd->parts[n] - whole.journeys];
-			expect += all;
-		}
-		/* node-a recorded 15 journeys before node-b began: none of the first 5 of each
-		 * host are one packet, some of the first 20 are */
-		if (keeps[k] >= 20)
-			assert_true(expect > 0);
 		assert_non_null(st);
 		store_source_init(&ss, &src, st, 0);
 		assert_int_equal(store_read_begin(st), 0);
 		assert_int_equal(vx_analysis_stream(&src, &o, &an), 0);
 		assert_int_equal(an.join.nhosts, 2);
 		assert_int_equal(an.journeys_total, whole.njourneys);
-		assert_int_equal(an.njourneys, (seen[0] < keeps[k] ? seen[0] : keeps[k]) +
-					       (seen[1] < keeps[k] ? seen[1] : keeps[k]));
-		assert_int_equal(an.join.njoined, expect);
-		for (size_t i = 0, w = 0; i < an.njourneys; i++, w++) {
-			while (w < whole.njourneys && !first[w])
-				w++;
-			assert_true(w < whole.njourneys);
-			assert_int_equal(an.journeys[i].capture_id, whole.journeys[w].capture_id);
-			assert_int_equal(an.journeys[i].skb, whole.journeys[w].skb);
-			assert_int_equal(an.journeys[i].id, whole.journeys[w].id);
+		/* each kept journey is the whole analysis's journey of the same id; each host's
+		 * kept ones follow each other in its time order */
+		for (size_t i = 0; i < an.njourneys; i++) {
+			const struct vx_journey *w;
+			int h;
+
+			assert_true(an.journeys[i].id >= 1 && (size_t)an.journeys[i].id <= whole.njourneys);
+			w = &whole.journeys[an.journeys[i].id - 1];
+			assert_int_equal(an.journeys[i].capture_id, w->capture_id);
+			assert_int_equal(an.journeys[i].skb, w->skb);
+			assert_int_equal(an.journeys[i].hops[0].ts_ns, w->hops[0].ts_ns);
 			assert_ptr_equal(vx_join_kept(&an, &an.journeys[i]), &an.journeys[i]);
+			if (i)
+				assert_true(an.journeys[i].id > an.journeys[i - 1].id);
+			if (i && an.journeys[i].capture_id == an.journeys[i - 1].capture_id)
+				assert_int_equal(an.journeys[i].id, an.journeys[i - 1].id + 1);
+			h = vx_join_host_of(&an, an.journeys[i].capture_id);
+			assert_true(h == 0 || h == 1);
+			per_host[h]++;
+			kept[w - whole.journeys] = true;
 		}
+		/* each host keeps @keep journeys, or all from its start when fewer are left */
+		for (size_t i = 0, c = 0; i < an.njourneys; i = c) {
+			size_t left = 0;
+			int h = vx_join_host_of(&an, an.journeys[i].capture_id);
+
+			for (size_t w = (size_t)an.journeys[i].id - 1; w < whole.njourneys; w++)
+				left += vx_join_host_of(&whole, whole.journeys[w].capture_id) == h;
+			assert_int_equal(per_host[h], left < keeps[k] ? left : keeps[k]);
+			for (c = i; c < an.njourneys && vx_join_host_of(&an, an.journeys[c].capture_id) == h; c++)
+				;
+		}
+		/* the joined journeys: exactly the whole analysis's among the kept journeys */
+		for (size_t i = 0; i < whole.join.njoined; i++) {
+			const struct vx_joined *jd = &whole.join.joined[i];
+			bool all = true;
+
+			for (size_t n = 0; n < jd->nparts; n++)
+				all = all && kept[jd->parts[n] - whole.journeys];
+			expect += all;
+		}
+		for (size_t i = 0; i < an.join.njoined; i++) {
+			const struct vx_joined *jd = &an.join.joined[i];
+
+			for (size_t x = 0; x < whole.join.njoined; x++) {
+				const struct vx_joined *wd = &whole.join.joined[x];
+				bool same = wd->nparts == jd->nparts;
+
+				for (size_t n = 0; same && n < jd->nparts; n++)
+					same = wd->parts[n]->id == jd->parts[n]->id;
+				found += same;
+			}
+		}
+		assert_int_equal(an.join.njoined, expect);
+		assert_int_equal(found, expect);
+		/* the windows line up: from 5 kept per host on, halves are kept on both hosts */
+		if (keeps[k] >= 5)
+			assert_true(expect > 0);
+		print_message("keep %zu per host: %zu joined (whole: %zu), node-a from journey %d, node-b from %d\n",
+			      keeps[k], expect, whole.join.njoined, an.journeys[0].id, an.journeys[per_host[0]].id);
 		vx_analysis_release(&an);
 		store_read_end(st);
 		store_close(st);
-		free(first);
+		free(kept);
 	}
 	vx_analysis_release(&whole);
 	pair_release(&p);
