@@ -200,15 +200,22 @@ static uint64_t lost_events(const char *stats)
 	return (entries + 1) / 2;
 }
 
+/* cpu_stats - the text of the instance's per_cpu/cpu@cpu/stats (malloc'd, the caller
+ * frees), or NULL when it cannot be read */
+static char *cpu_stats(struct ftrace_be *f, int cpu)
+{
+	char file[64];
+
+	snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", cpu);
+	return tracefs_instance_file_read(f->inst, file, NULL);
+}
+
 /* count_lost - per CPU: events lost (lost_events) */
 static void count_lost(struct vx_recording *r, struct ftrace_be *f)
 {
 	for (int c = 0; c < r->ncpus; c++) {
-		char file[64];
-		char *s;
+		char *s = cpu_stats(f, c);
 
-		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", c);
-		s = tracefs_instance_file_read(f->inst, file, NULL);
 		if (!s)
 			continue;
 		r->lost_cpu[c] += lost_events(s);
@@ -228,11 +235,8 @@ static int ftrace_counts(struct vx_recording *r, uint64_t *events, uint64_t *los
 
 	*events = *lost = 0;
 	for (int c = 0; c < r->ncpus; c++) {
-		char file[64];
-		char *s;
+		char *s = cpu_stats(f, c);
 
-		snprintf(file, sizeof(file), "per_cpu/cpu%d/stats", c);
-		s = tracefs_instance_file_read(f->inst, file, NULL);
 		if (!s)
 			continue;
 		read++;
