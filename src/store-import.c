@@ -89,7 +89,8 @@ struct vx_import {
 	struct batch *full, *full_tail, *free_list;
 	size_t nbatches;
 	pthread_t writer;
-	bool writer_running;
+	bool writer_running;	/* the writer thread exists (started by the first batch_push) */
+	bool writer_done;	/* joined, or could not start: nothing more is written */
 	/* writer side (writer thread only while it runs) */
 	sqlite3_stmt *ins_event, *ins_events, *ins_stack, *ins_string, *ins_fieldset, *ins_meta;
 	bool werr;
@@ -195,13 +196,33 @@ static struct batch *batch_get(struct vx_import *im)
 	return b;
 }
 
-/* hand the current batch to the writer (and notice whether the writer failed) */
+static void *writer_main(void *arg);
+
+/* hand the current batch to the writer (and notice whether the writer failed). The writer
+ * thread starts with the first batch, not with the import: until then the process has one
+ * thread, so a parser that forks a reading process (trace-dat.c) does it single-threaded
+ * (a fork while another thread holds an allocator lock leaves the child waiting for it for
+ * ever: seen with ASan's allocator) */
 static void batch_push(struct vx_import *im, bool end)
 {
 	struct batch *b = im->cur;
 
 	im->cur = NULL;
 	b->end = end;
+	if (!im->writer_running && !im->writer_done &&
+	    pthread_create(&im->writer, NULL, writer_main, im) != 0) {
+		/* nothing can be written: the import fails at its end with this */
+		snprintf(im->werrmsg, sizeof(im->werrmsg), "%s: cannot start the writer thread", im->st->path);
+		im->werr = im->failed = true;
+		im->writer_done = true;
+	} else if (!im->writer_done) {
+		im->writer_running = true;
+	}
+	if (!im->writer_running) {	/* no writer: the batch is dropped, its memory reused */
+		b->next = im->free_list;
+		im->free_list = b;
+		return;
+	}
 	pthread_mutex_lock(&im->mu);
 	if (im->full_tail)
 		im->full_tail->next = b;
@@ -385,13 +406,15 @@ static void *writer_main(void *arg)
 /* flush what is queued and wait for the writer; 0, or -1 with vx_error() set */
 static int writer_finish(struct vx_import *im)
 {
-	if (!im->writer_running)
-		return 0;
+	if (im->writer_done)
+		return im->werr ? vx_error("%s", im->werrmsg) : 0;
 	if (!im->cur)
 		im->cur = batch_get(im);
 	batch_push(im, true);
-	pthread_join(im->writer, NULL);
+	if (im->writer_running)
+		pthread_join(im->writer, NULL);
 	im->writer_running = false;
+	im->writer_done = true;
 	if (im->werr)
 		return vx_error("%s", im->werrmsg);
 	return 0;
@@ -1037,11 +1060,7 @@ struct vx_sink *store_import_begin(struct vx_store *st, const char *source, cons
 	sqlite3_bind_int64(im->ins_event, 1, im->capture_id);
 	sqlite3_bind_int64(im->ins_events, 1, im->capture_id);
 	sqlite3_bind_int64(im->ins_meta, 1, im->capture_id);
-	if (pthread_create(&im->writer, NULL, writer_main, im) != 0) {
-		vx_error("%s: cannot start the writer thread", st->path);
-		goto fail;
-	}
-	im->writer_running = true;
+	/* the writer thread starts with the first batch (batch_push) */
 	im->sink.event = sink_event;
 	im->sink.meta = sink_meta;
 	im->sink.priv = im;
