@@ -1082,7 +1082,6 @@ static int journey_event(void *arg, const struct vx_rec *r)
 	}
 	b->span.last_ts = r->ts_ns;
 	b->span.last_id = r->id;
-	b->span.events++;
 	b->prev_ts = b->total ? b->last_ts : r->ts_ns;
 	b->last_ts = r->ts_ns;
 	b->total++;

@@ -67,12 +67,10 @@ static void journey_reqs(struct lj *lj, struct vx_journey *j)
 {
 	for (size_t i = 0; i < j->nhops; i++) {
 		struct vx_hop *h = &j->hops[i];
-		uint64_t from = vx_hop_lookup_from(j, i);
+		uint64_t from = vx_lookup_window_from(vx_hop_lookup_from(j, i), h->ts_ns);
 
 		if (!h->rec || !h->dev || h->rec->cpu < 0 || !vx_event_is_xmit(h->event))
 			continue;
-		if (!from)
-			from = h->ts_ns > VX_LOOKUP_WINDOW_NS ? h->ts_ns - VX_LOOKUP_WINDOW_NS : 0;
 		add_req(lj, &(struct lj_req){ j->capture_id, h->rec->cpu, from, h->ts_ns, h->dev,
 					      &h->route, 0, 0, 0, NULL });
 	}

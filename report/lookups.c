@@ -231,8 +231,7 @@ const struct vx_lookup *vx_lookup_for_hop(const struct vx_lookups *ls, int64_t c
 {
 	if (!dev || cpu < 0)
 		return NULL;
-	if (!from)
-		from = ts > VX_LOOKUP_WINDOW_NS ? ts - VX_LOOKUP_WINDOW_NS : 0;
+	from = vx_lookup_window_from(from, ts);
 	for (size_t i = upper_bound(ls, capture_id, cpu, ts); i-- > 0;) {
 		const struct vx_lookup_rec *e = &ls->v[i];
 

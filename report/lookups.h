@@ -16,6 +16,12 @@
 
 /* a lookup further from the hop than this (same CPU) did not decide it */
 #define VX_LOOKUP_WINDOW_NS 10000000ULL	/* 10 ms: a socket send under software emulation */
+/* vx_lookup_window_from - where the lookup of a hop at @ts is looked for from: @from (the
+ * journey's previous hop), or VX_LOOKUP_WINDOW_NS back for a first hop (@from 0) */
+static inline uint64_t vx_lookup_window_from(uint64_t from, uint64_t ts)
+{
+	return from ? from : ts > VX_LOOKUP_WINDOW_NS ? ts - VX_LOOKUP_WINDOW_NS : 0;
+}
 
 /*
  * struct vx_lookup - one FIB lookup and its result; strings borrowed from the event.

@@ -54,9 +54,7 @@ int vx_capture_filter(struct vx_store *st, int64_t capture_id, const char *expr,
 		return -1;
 	}
 	vx_analysis_release(&an);
-	ret = store_import_filter(st, expr, drops.v, drops.n);
-	for (size_t i = 0; !ret && i < drops.n; i++)
-		*filtered += drops.v[i].events;
+	ret = store_import_filter(st, expr, drops.v, drops.n, filtered);
 	free(drops.v);
 	return ret;
 }

@@ -32,15 +32,21 @@ void vx_error_clear(void)
 	last[0] = '\0';
 }
 
+/* one line on stderr: @prefix, the message, a newline */
+static void vprint(const char *prefix, const char *fmt, va_list ap)
+{
+	fputs(prefix, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
 int vx_die_msg(const char *fmt, ...)
 {
 	va_list ap;
 
-	fputs("vxanalyze: error: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint("vxanalyze: error: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return -1;
 }
 
@@ -50,11 +56,9 @@ void vx_warn(const char *fmt, ...)
 
 	if (vx_verbosity < 0)
 		return;
-	fputs("vxanalyze: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint("vxanalyze: warning: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 int vx_report_error(void)
@@ -68,9 +72,7 @@ void vx_info(const char *fmt, ...)
 
 	if (vx_verbosity < 1)
 		return;
-	fputs("vxanalyze: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vprint("vxanalyze: ", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }

@@ -124,13 +124,12 @@ struct vx_capture {
 };
 
 /* the events of one journey: one skb address's events in one capture from (first_ts,
- * first_id) to (last_ts, last_id) in (time, id) order, @events of them */
+ * first_id) to (last_ts, last_id) in (time, id) order */
 struct vx_span {
 	int64_t capture_id;
 	uint64_t skb;
 	uint64_t first_ts, last_ts;
 	int64_t first_id, last_id;
-	uint64_t events;
 };
 
 struct vx_stack {

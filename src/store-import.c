@@ -1133,7 +1133,8 @@ int store_import_flush(struct vx_store *st, int64_t *id)
 	return 0;
 }
 
-int store_import_filter(struct vx_store *st, const char *filter, const struct vx_span *spans, size_t n)
+int store_import_filter(struct vx_store *st, const char *filter, const struct vx_span *spans, size_t n,
+			uint64_t *removed)
 {
 	struct vx_import *im = st->imp;
 	sqlite3_stmt *s;
@@ -1163,6 +1164,7 @@ int store_import_filter(struct vx_store *st, const char *filter, const struct vx
 	sqlite3_finalize(s);
 	free(im->filter);
 	im->filter = xstrdup(filter);
+	*removed = im->filtered;
 	return 0;
 }
 

@@ -40,6 +40,22 @@ void store_read_end(struct vx_store *st)
 		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 }
 
+/* read_start - a read transaction and @sql prepared in *@s, ?1 bound to @capture_id when
+ * the query has it; 0, or -1 with vx_error() set (no transaction left open). The caller
+ * finalizes *@s and calls store_read_end() */
+static int read_start(struct vx_store *st, const char *sql, int64_t capture_id, sqlite3_stmt **s)
+{
+	if (store_read_begin(st) < 0)
+		return -1;
+	if (store_prepare(st, sql, s) < 0) {
+		store_read_end(st);
+		return -1;
+	}
+	if (sqlite3_bind_parameter_count(*s) >= 1)
+		sqlite3_bind_int64(*s, 1, capture_id);
+	return 0;
+}
+
 size_t store_row_fields(struct store_row *row, struct arena *a, struct vx_field **out)
 {
 	size_t n = 0;
@@ -79,13 +95,8 @@ int store_paths_each(struct vx_store *st, int64_t capture_id,
 	sqlite3_stmt *s;
 	int rc, ret = 0;
 
-	if (store_read_begin(st) < 0)
+	if (read_start(st, sql, capture_id, &s) < 0)
 		return -1;
-	if (store_prepare(st, sql, &s) < 0) {
-		store_read_end(st);
-		return -1;
-	}
-	sqlite3_bind_int64(s, 1, capture_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		struct vx_path_row p = { 0 };
 		const char *t = (const char *)sqlite3_column_text(s, 7);
@@ -167,14 +178,8 @@ static int events_query(struct vx_store *st, const char *sql, int64_t capture_id
 	struct vx_rec r;
 	int rc, ret = 0;
 
-	if (store_read_begin(st) < 0)
+	if (read_start(st, sql, capture_id, &row.s) < 0)
 		return -1;
-	if (store_prepare(st, sql, &row.s) < 0) {
-		store_read_end(st);
-		return -1;
-	}
-	if (sqlite3_bind_parameter_count(row.s) >= 1)
-		sqlite3_bind_int64(row.s, 1, capture_id);
 	while ((rc = sqlite3_step(row.s)) == SQLITE_ROW) {
 		rec_of(row.s, &r);
 		row.id = r.id;
@@ -229,13 +234,8 @@ int store_event_names_each(struct vx_store *st, int64_t capture_id,
 	sqlite3_stmt *s;
 	int rc, ret = 0;
 
-	if (store_read_begin(st) < 0)
+	if (read_start(st, sql, capture_id, &s) < 0)
 		return -1;
-	if (store_prepare(st, sql, &s) < 0) {
-		store_read_end(st);
-		return -1;
-	}
-	sqlite3_bind_int64(s, 1, capture_id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		ret = fn(arg, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1));
 		if (ret)

@@ -44,10 +44,11 @@ int store_import_flush(struct vx_store *st, int64_t *id);
  * store_import_filter - after store_import_flush(): remove from the capture being imported
  * the events of each of @spans (one skb's events between two (time, id) points, as the
  * report's journeys are cut). They are counted as filtered out by @filter (copied): the
- * commit records capture meta `filter` and `filtered` (their number) and counts the events
- * left. 0, or -1 with vx_error() set (the caller rolls back).
+ * commit records capture meta `filter` and `filtered` (their number, also in *@removed) and
+ * counts the events left. 0, or -1 with vx_error() set (the caller rolls back).
  */
-int store_import_filter(struct vx_store *st, const char *filter, const struct vx_span *spans, size_t n);
+int store_import_filter(struct vx_store *st, const char *filter, const struct vx_span *spans, size_t n,
+			uint64_t *removed);
 /* store_import_rollback - drop the capture being imported (nothing of it remains) */
 void store_import_rollback(struct vx_store *st);
 
