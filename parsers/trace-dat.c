@@ -25,6 +25,8 @@
 #include <unistd.h>
 
 #include <trace-cmd/trace-cmd.h>
+#include <traceevent/kbuffer.h>
+#include <zstd.h>
 
 #include "../src/error.h"
 #include "../src/tep-decode.h"
@@ -81,6 +83,23 @@ struct td_walk {
 		uint64_t pos, off, size;
 	} *cuts;
 	size_t ncuts, acuts;
+	/* version 7, for the in-process reader (td_read_direct): the compression, where the
+	 * header sections are (TD_NOPOS when absent), the buffers in the order of their
+	 * options, and whether an option asks for what only libtracecmd does (time offsets,
+	 * TSC conversion, guests, latency text, compressed options) */
+	char comp[64];
+	uint64_t sec[TD_OPT_CMDLINES - TD_OPT_HEADER_INFO + 1];
+	struct td_wbuf {
+		char name[128];
+		uint32_t page_size;
+		uint32_t ncpus;
+		struct td_wcpu {
+			int id;
+			uint64_t off, size;
+		} *cpu;
+	} *bufs;
+	size_t nbufs;
+	bool libtracecmd_only;
 };
 
 static int walk_read(struct td_walk *w, void *dst, uint64_t n, const char *what)
@@ -311,7 +330,12 @@ static int walk_option(struct td_walk *w, unsigned id, uint64_t len, uint64_t *n
 				       w->name, id, (unsigned long long)start);
 			break;
 		}
-		ret = walk_section(w, walk_num(w, (unsigned char *)buf, 8), &sid, &sflags, &ssize);
+		v = walk_num(w, (unsigned char *)buf, 8);
+		ret = walk_section(w, v, &sid, &sflags, &ssize);
+		if (!ret && sid == id && w->sec[id - TD_OPT_HEADER_INFO] == TD_NOPOS)
+			w->sec[id - TD_OPT_HEADER_INFO] = v;
+		else
+			w->libtracecmd_only = true;
 		break;
 	}
 	case TD_OPT_BUFFER: {
@@ -360,10 +384,22 @@ static int walk_option(struct td_walk *w, unsigned id, uint64_t len, uint64_t *n
 				       (unsigned long long)v, (unsigned long long)len);
 			break;
 		}
-		for (uint64_t i = 0; i < v && !ret; i++, p += 20)
-			ret = walk_check_data(w, walk_num(w, (unsigned char *)buf + p + 4, 8),
-					      walk_num(w, (unsigned char *)buf + p + 12, 8),
-					      (int)walk_num(w, (unsigned char *)buf + p, 4), TD_NOPOS);
+		struct td_wbuf *wb = xrealloc(w->bufs, (w->nbufs + 1) * sizeof(*wb));
+
+		w->bufs = wb;
+		wb = &w->bufs[w->nbufs++];
+		snprintf(wb->name, sizeof(wb->name), "%.*s", (int)strnlen(buf + 8, len - 8), buf + 8);
+		if (strnlen(buf + 8, len - 8) >= sizeof(wb->name))
+			w->libtracecmd_only = true;
+		wb->page_size = (uint32_t)walk_num(w, (unsigned char *)buf + p - 8, 4);
+		wb->ncpus = (uint32_t)v;
+		wb->cpu = xcalloc(v ? v : 1, sizeof(*wb->cpu));
+		for (uint64_t i = 0; i < v && !ret; i++, p += 20) {
+			wb->cpu[i].id = (int)walk_num(w, (unsigned char *)buf + p, 4);
+			wb->cpu[i].off = walk_num(w, (unsigned char *)buf + p + 4, 8);
+			wb->cpu[i].size = walk_num(w, (unsigned char *)buf + p + 12, 8);
+			ret = walk_check_data(w, wb->cpu[i].off, wb->cpu[i].size, wb->cpu[i].id, TD_NOPOS);
+		}
 		if (!ret) {
 			uint16_t sid, sflags;
 			uint64_t ssize;
@@ -372,7 +408,13 @@ static int walk_option(struct td_walk *w, unsigned id, uint64_t len, uint64_t *n
 		}
 		break;
 	}
+	case 1: case 7: case 12: case 13: case 14: case TD_OPT_BUFFER_TEXT:
+		/* DATE, OFFSET, TIME_SHIFT, GUEST, TSC2NSEC change the timestamps; latency text */
+		w->libtracecmd_only = true;
+		break;
 	default:
+		if (id > 25)
+			w->libtracecmd_only = true;	/* newer than this reader */
 		break;
 	}
 	free(buf);
@@ -462,7 +504,7 @@ static int walk_v7(struct td_walk *w)
 	char s[64];
 	uint64_t next;
 
-	if (walk_str(w, s, sizeof(s), "compression name") < 0 ||
+	if (walk_str(w, w->comp, sizeof(w->comp), "compression name") < 0 ||
 	    walk_str(w, s, sizeof(s), "compression version") < 0 ||
 	    walk_uint(w, 8, &next, "options offset") < 0)
 		return -1;
@@ -477,8 +519,10 @@ static int walk_v7(struct td_walk *w)
 		if (id != TD_OPT_DONE)
 			return vx_error("%s: damaged trace.dat: section at offset %llu is not an options"
 					" section", w->name, (unsigned long long)at);
-		if (flags & TD_SEC_COMPRESSED)
+		if (flags & TD_SEC_COMPRESSED) {
+			w->libtracecmd_only = true;
 			return 0;	/* not written by trace-cmd; leave the checks to libtracecmd */
+		}
 		end = w->pos + size;
 		next = 0;
 		while (w->pos + 6 <= end) {
@@ -514,6 +558,8 @@ static int td_walk_file(struct td_walk *w)
 		return vx_error("%s: cannot stat: %s", w->name, strerror(errno));
 	w->size = (uint64_t)st.st_size;
 	w->pos = 0;
+	for (size_t i = 0; i < sizeof(w->sec) / sizeof(w->sec[0]); i++)
+		w->sec[i] = TD_NOPOS;
 	if (walk_read(w, h, TD_MAGIC_LEN, "magic") < 0)
 		return -1;
 	if (memcmp(h, TD_MAGIC, TD_MAGIC_LEN))
@@ -927,12 +973,11 @@ static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep
 	return 0;
 }
 
-static int td_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, void *data)
+/* td_record_in - one record of buffer @b, of event @event (NULL: unknown); 0, or 1 with
+ * im->err set */
+static int td_record_in(struct td_import *im, struct td_buffer *b, struct tep_handle *tep,
+			struct tep_event *event, struct tep_record *rec)
 {
-	struct td_import *im = data;
-	struct td_buffer *b = tracecmd_get_private(h);
-	struct tep_handle *tep = tracecmd_get_tep(h);
-	struct tep_event *event;
 	struct td_pending *p;
 	const char *comm;
 	uint64_t last;
@@ -948,7 +993,6 @@ static int td_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, 
 	b->last[rec->cpu] = TD_NONE;
 	if (last != TD_NONE)
 		td_slot(im, last)->complete = true;	/* with a stack or without */
-	event = tep_find_event_by_record(tep, rec);
 	if (!event) {
 		char what[64];
 
@@ -994,6 +1038,15 @@ static int td_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, 
 fail:
 	im->err = -1;
 	return 1;
+}
+
+/* libtracecmd's callback */
+static int td_record(struct tracecmd_input *h, struct tep_record *rec, int cpu, void *data)
+{
+	struct tep_handle *tep = tracecmd_get_tep(h);
+
+	(void)cpu;
+	return td_record_in(data, tracecmd_get_private(h), tep, tep_find_event_by_record(tep, rec), rec);
 }
 
 /* td_tmpfd - an unlinked temporary file in $TMPDIR or /tmp (caller closes); -1 + vx_error */
@@ -1153,6 +1206,633 @@ static void td_release(struct td_import *im)
 	strbuf_release(&im->val);
 }
 
+/* ---- the direct reader: version 7 files read without libtracecmd (still in the child) ----
+ *
+ * libtracecmd's open parses every event format and the whole kallsyms (0.23 s of a 0.48 s
+ * import of a 44,000-event file with the full kallsyms), and its per-record iteration
+ * allocates each record. For a version 7 file, uncompressed or zstd, without the options
+ * that change timestamps, the child reads the sections itself: the formats are parsed when
+ * their event id first appears, the kallsyms through a plain line scan, and the CPU data
+ * page by page with libtraceevent's kbuffer, the CPUs of all buffers merged by timestamp as
+ * tracecmd_iterate_events_multi does (the earliest first, ties to the first buffer and cpu).
+ * Every section, chunk and page is checked against what was read before kbuffer sees it.
+ */
+#define TD_MAX_SECTION (512u << 20)	/* uncompressed header section */
+#define TD_MAX_CHUNK (64u << 20)	/* uncompressed CPU data chunk */
+#define TD_PAGE_SLACK 64		/* zeroes after a page: kbuffer and tep read a few bytes past short records */
+
+struct td_lazy {
+	const char *sys;	/* "ftrace" or the system name, in its section */
+	const char *fmt;
+	size_t len;
+	bool parsed;
+};
+
+struct td_dcpu {
+	struct td_buffer *b;
+	int cpu;
+	uint64_t pos, end;	/* file range of this cpu's data still to read */
+	uint32_t chunks;	/* compressed: chunks left */
+	unsigned char *win;	/* current page (uncompressed) or chunk (compressed) + slack */
+	size_t wlen, wcap, wpos;	/* bytes in win, its size, next page in it */
+	unsigned char *page;	/* page loaded into kbuf */
+	struct kbuffer *kbuf;
+	bool has;		/* rec is the next record */
+	struct tep_record rec;
+};
+
+struct td_direct {
+	struct td_import *im;
+	struct td_walk *w;
+	int fd;
+	bool zstd;
+	uint32_t ps;		/* page size */
+	int hdr;		/* page header: timestamp + commit */
+	int lsize;		/* kernel long size (commit field) */
+	struct tep_handle *tep;
+	char *sec[TD_OPT_CMDLINES - TD_OPT_HEADER_INFO + 1];	/* loaded sections (+NUL) */
+	size_t seclen[TD_OPT_CMDLINES - TD_OPT_HEADER_INFO + 1];
+	struct td_lazy *lazy;	/* by event id, 65536 */
+	struct td_dcpu *cpus;
+	size_t ncpus;
+	unsigned char *cbuf;	/* compressed chunk */
+	size_t ccap;
+	struct vx_funcs funcs;	/* the file's kallsyms, names in the kallsyms section */
+	ZSTD_DCtx *dctx;	/* one decompression context for every section and chunk */
+};
+
+static int td_pread(struct td_direct *d, void *dst, size_t n, uint64_t off)
+{
+	if (off > d->w->size || n > d->w->size - off)
+		return vx_error("%s: damaged trace.dat: %zu bytes at offset %llu go past the end of"
+				" the file", d->w->name, n, (unsigned long long)off);
+	for (size_t done = 0; done < n;) {
+		ssize_t r = pread(d->fd, (char *)dst + done, n - done, (off_t)(off + done));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return vx_error("%s: read error at offset %llu: %s", d->w->name,
+					(unsigned long long)(off + done), r < 0 ? strerror(errno) : "short read");
+		done += (size_t)r;
+	}
+	return 0;
+}
+
+/* td_load_section - section @id (its payload, uncompressed) into d->sec (stays NULL when the
+ * file has none); 1 when the section is left to libtracecmd (compressed otherwise than with
+ * zstd, or damaged: its messages stay the ones users know), -1 on a read error */
+static int td_load_section(struct td_direct *d, unsigned id)
+{
+	unsigned k = id - TD_OPT_HEADER_INFO;
+	uint64_t at = d->w->sec[k], size;
+	unsigned char h[16];
+	char *out;
+
+	if (at == TD_NOPOS)
+		return 0;
+	if (td_pread(d, h, sizeof(h), at) < 0)
+		return -1;
+	size = walk_num(d->w, h + 8, 8);	/* inside the file: td_walk_file checked */
+	at += sizeof(h);
+	if (walk_num(d->w, h + 2, 2) & TD_SEC_COMPRESSED) {
+		unsigned char c[8];
+		uint32_t csize, usize;
+		size_t r;
+
+		if (!d->zstd || size < 8)
+			return 1;
+		if (td_pread(d, c, 8, at) < 0)
+			return -1;
+		csize = (uint32_t)walk_num(d->w, c, 4);
+		usize = (uint32_t)walk_num(d->w, c + 4, 4);
+		if (csize > size - 8 || usize > TD_MAX_SECTION)
+			return 1;
+		if (csize > d->ccap) {
+			free(d->cbuf);
+			d->cbuf = xmalloc(csize);
+			d->ccap = csize;
+		}
+		if (td_pread(d, d->cbuf, csize, at + 8) < 0)
+			return -1;
+		out = xmalloc((size_t)usize + 1);
+		r = ZSTD_decompressDCtx(d->dctx, out, usize, d->cbuf, csize);
+		if (ZSTD_isError(r) || r != usize) {
+			free(out);
+			return 1;
+		}
+		size = usize;
+	} else {
+		if (size > TD_MAX_SECTION)
+			return 1;
+		out = xmalloc((size_t)size + 1);
+		if (td_pread(d, out, (size_t)size, at) < 0) {
+			free(out);
+			return -1;
+		}
+	}
+	out[size] = '\0';
+	d->sec[k] = out;
+	d->seclen[k] = (size_t)size;
+	return 0;
+}
+
+/* a cursor over a loaded section: numbers and sized blocks, bounds checked */
+struct td_cur {
+	const char *p, *end;
+};
+
+static bool cur_num(struct td_direct *d, struct td_cur *c, int n, uint64_t *v)
+{
+	if (c->end - c->p < n)
+		return false;
+	*v = walk_num(d->w, (const unsigned char *)c->p, n);
+	c->p += n;
+	return true;
+}
+
+static bool cur_block(struct td_direct *d, struct td_cur *c, int n, const char **b, size_t *len)
+{
+	uint64_t v;
+
+	if (!cur_num(d, c, n, &v) || v > (uint64_t)(c->end - c->p))
+		return false;
+	*b = c->p;
+	*len = (size_t)v;
+	c->p += v;
+	return true;
+}
+
+/* the "ID: n" line of a format */
+static int td_format_id(const char *fmt, size_t len)
+{
+	for (size_t i = 0; i + 4 < len; i++)
+		if ((i == 0 || fmt[i - 1] == '\n') && !memcmp(fmt + i, "ID: ", 4)) {
+			long v = 0;
+			size_t k = i + 4;
+
+			if (k >= len || !isdigit((unsigned char)fmt[k]))
+				return -1;
+			for (; k < len && isdigit((unsigned char)fmt[k]) && v < 65536; k++)
+				v = v * 10 + (fmt[k] - '0');
+			return v < 65536 ? (int)v : -1;
+		}
+	return -1;
+}
+
+static void td_lazy_add(struct td_direct *d, const char *sys, const char *fmt, size_t len)
+{
+	int id = td_format_id(fmt, len);
+
+	if (id < 0 || d->lazy[id].fmt)
+		return;
+	d->lazy[id] = (struct td_lazy){ sys, fmt, len, false };
+}
+
+/* td_event - the event of record @rec, its format parsed the first time its id appears */
+static struct tep_event *td_event(struct td_direct *d, struct tep_record *rec)
+{
+	struct tep_event *ev = tep_find_event_by_record(d->tep, rec);
+	int id;
+
+	if (ev || rec->size < 2)
+		return ev;
+	id = tep_data_type(d->tep, rec);
+	if (id < 0 || id >= 65536 || !d->lazy[id].fmt || d->lazy[id].parsed)
+		return NULL;
+	d->lazy[id].parsed = true;
+	tep_parse_event(d->tep, d->lazy[id].fmt, d->lazy[id].len, d->lazy[id].sys);
+	return tep_find_event_by_record(d->tep, rec);
+}
+
+static int td_hexval(int c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static bool td_blank(int c)
+{
+	return c == ' ' || c == '\t' || c == '\v' || c == '\f' || c == '\r';
+}
+
+/*
+ * td_kallsyms - the file's kallsyms text (@len bytes at @t, NUL-terminated in place) as the
+ * symbol table of d->tep: the lines tep_parse_kallsyms() keeps (not 'a'/'A', not "$..."),
+ * stopping where it stops (a line it cannot scan), answered by vx_symbolize_in() as tep
+ * would (vx_funcs), without tep's two allocations per symbol and its sscanf per line
+ * (three times faster on a full kallsyms).
+ */
+static void td_kallsyms(struct td_direct *d, char *t, size_t len)
+{
+	char *end = t + len;
+	size_t lines = 1;
+
+	for (char *p = t; (p = memchr(p, '\n', (size_t)(end - p))); p++)
+		lines++;
+	d->funcs.map = xmalloc((lines + 1) * sizeof(*d->funcs.map));
+	d->funcs.n = 0;
+	while (t < end) {
+		char *nl = memchr(t, '\n', (size_t)(end - t)), *p = t, *name;
+		unsigned long long addr = 0;
+		int digits = 0, v;
+		char ch;
+
+		if (!nl)
+			nl = end;
+		if (nl == t) {	/* strtok_r skips empty lines */
+			t++;
+			continue;
+		}
+		*nl = '\0';
+		while (p < nl && (td_blank(*p)))
+			p++;
+		for (; p < nl && digits < 16 && (v = td_hexval((unsigned char)*p)) >= 0; p++, digits++)
+			addr = addr << 4 | (unsigned long long)v;
+		if (!digits)
+			break;	/* tep_parse_kallsyms stops at the first line it cannot scan */
+		while (p < nl && td_blank(*p))
+			p++;
+		if (p == nl)
+			break;
+		ch = *p++;
+		while (p < nl && td_blank(*p))
+			p++;
+		if (p == nl)
+			break;
+		name = p;
+		while (p < nl && !td_blank(*p))
+			p++;
+		*p = '\0';
+		if (name[0] != '$' && ch != 'A' && ch != 'a')
+			d->funcs.map[d->funcs.n++] = (struct vx_func){ addr, name };
+		t = nl + 1;
+	}
+	vx_funcs_sort(&d->funcs);
+	vx_symbolize_use_funcs(d->tep, &d->funcs);
+}
+
+/* td_direct_headers - the tep of the file from its sections; 1: leave it to libtracecmd */
+static int td_direct_headers(struct td_direct *d)
+{
+	struct td_walk *w = d->w;
+	struct td_cur c;
+	const char *b;
+	size_t len;
+	uint64_t n, m;
+	int ret;
+
+	for (unsigned id = TD_OPT_HEADER_INFO; id <= TD_OPT_CMDLINES; id++)
+		if ((ret = td_load_section(d, id)) != 0)
+			return ret;
+	if (!d->sec[0] || !d->sec[TD_OPT_EVENT_FORMATS - TD_OPT_HEADER_INFO])
+		return 1;
+	d->tep = tep_alloc();
+	if (!d->tep)
+		return 1;
+	tep_set_flag(d->tep, TEP_DISABLE_SYS_PLUGINS | TEP_DISABLE_PLUGINS);
+	tep_set_file_bigendian(d->tep, w->bigendian ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(d->tep, htonl(1) == 1 ? TEP_BIG_ENDIAN : TEP_LITTLE_ENDIAN);
+	tep_set_long_size(d->tep, d->lsize);
+	tep_set_page_size(d->tep, (int)w->page_size);
+
+	/* header info: "header_page\0", size, text, "header_event\0", size, text */
+	c = (struct td_cur){ d->sec[0], d->sec[0] + d->seclen[0] };
+	if (c.end - c.p < 12 || memcmp(c.p, "header_page", 12))
+		return 1;
+	c.p += 12;
+	if (!cur_block(d, &c, 8, &b, &len) ||
+	    tep_parse_header_page(d->tep, (char *)b, len, d->lsize) < 0 ||
+	    tep_get_header_timestamp_size(d->tep) != 8)
+		return 1;
+	d->lsize = tep_get_header_page_size(d->tep);
+	if (d->lsize != 4 && d->lsize != 8)
+		return 1;
+	d->hdr = 8 + d->lsize;
+
+	d->lazy = xcalloc(65536, sizeof(*d->lazy));
+	if (d->sec[TD_OPT_FTRACE_EVENTS - TD_OPT_HEADER_INFO]) {
+		unsigned k = TD_OPT_FTRACE_EVENTS - TD_OPT_HEADER_INFO;
+
+		c = (struct td_cur){ d->sec[k], d->sec[k] + d->seclen[k] };
+		if (!cur_num(d, &c, 4, &n))
+			return 1;
+		for (uint64_t i = 0; i < n; i++) {
+			if (!cur_block(d, &c, 8, &b, &len))
+				return 1;
+			td_lazy_add(d, "ftrace", b, len);
+		}
+	}
+	{
+		unsigned k = TD_OPT_EVENT_FORMATS - TD_OPT_HEADER_INFO;
+
+		c = (struct td_cur){ d->sec[k], d->sec[k] + d->seclen[k] };
+		if (!cur_num(d, &c, 4, &n))
+			return 1;
+		for (uint64_t i = 0; i < n; i++) {
+			const char *sys = c.p;
+			size_t sl = strnlen(c.p, (size_t)(c.end - c.p));
+
+			if (sl == (size_t)(c.end - c.p))
+				return 1;
+			c.p += sl + 1;
+			if (!cur_num(d, &c, 4, &m))
+				return 1;
+			for (uint64_t j = 0; j < m; j++) {
+				if (!cur_block(d, &c, 8, &b, &len))
+					return 1;
+				td_lazy_add(d, sys, b, len);
+			}
+		}
+	}
+	/* tep finds the common_type field of a record in the first event it parsed */
+	for (int id = 0; id < 65536; id++)
+		if (d->lazy[id].fmt) {
+			d->lazy[id].parsed = true;
+			tep_parse_event(d->tep, d->lazy[id].fmt, d->lazy[id].len, d->lazy[id].sys);
+			if (tep_get_events_count(d->tep) > 0)
+				break;
+		}
+	if (d->sec[TD_OPT_KALLSYMS - TD_OPT_HEADER_INFO]) {
+		unsigned k = TD_OPT_KALLSYMS - TD_OPT_HEADER_INFO;
+
+		c = (struct td_cur){ d->sec[k], d->sec[k] + d->seclen[k] };
+		if (cur_block(d, &c, 4, &b, &len))
+			td_kallsyms(d, (char *)b, len);
+	}
+	if (d->sec[TD_OPT_PRINTK - TD_OPT_HEADER_INFO]) {
+		unsigned k = TD_OPT_PRINTK - TD_OPT_HEADER_INFO;
+
+		c = (struct td_cur){ d->sec[k], d->sec[k] + d->seclen[k] };
+		if (cur_block(d, &c, 4, &b, &len) && len) {
+			char *t = xstrndup(b, len);
+
+			tep_parse_printk_formats(d->tep, t);
+			free(t);
+		}
+	}
+	if (d->sec[TD_OPT_CMDLINES - TD_OPT_HEADER_INFO]) {
+		unsigned k = TD_OPT_CMDLINES - TD_OPT_HEADER_INFO;
+
+		c = (struct td_cur){ d->sec[k], d->sec[k] + d->seclen[k] };
+		if (cur_block(d, &c, 8, &b, &len) && len) {
+			char *t = xstrndup(b, len);
+
+			tep_parse_saved_cmdlines(d->tep, t);
+			free(t);
+		}
+	}
+	return 0;
+}
+
+/* td_next_page - load the next page of @c into its kbuffer; false at the end of its data
+ * (or at a page libtracecmd would not read either), -1 on an error */
+static int td_next_page(struct td_direct *d, struct td_dcpu *c)
+{
+	for (;;) {
+		if (c->wpos + d->ps <= c->wlen) {
+			unsigned char *pg = c->win + c->wpos;
+			uint64_t commit = walk_num(d->w, pg + 8, d->lsize) & ((1u << 27) - 1);
+
+			c->wpos += d->ps;
+			if (commit > d->ps - (uint32_t)d->hdr)
+				return 0;	/* libtracecmd: "bad page read", the cpu ends */
+			c->page = pg;
+			kbuffer_load_subbuffer(c->kbuf, pg);
+			return 1;
+		}
+		if (!d->zstd) {
+			if (c->end - c->pos < d->ps)
+				return 0;
+			if (td_pread(d, c->win, d->ps, c->pos) < 0)
+				return -1;
+			c->pos += d->ps;
+			c->wpos = 0;
+			c->wlen = d->ps;
+			continue;
+		}
+		unsigned char h[8];
+		uint32_t csize, usize;
+		size_t r;
+
+		if (!c->chunks)
+			return 0;
+		c->chunks--;
+		if (c->end - c->pos < 8 || td_pread(d, h, 8, c->pos) < 0)
+			return vx_error("%s: damaged trace.dat: chunk header of cpu %d at offset %llu is"
+					" past its data", d->w->name, c->cpu, (unsigned long long)c->pos);
+		csize = (uint32_t)walk_num(d->w, h, 4);
+		usize = (uint32_t)walk_num(d->w, h + 4, 4);
+		if (csize > c->end - c->pos - 8 || usize > TD_MAX_CHUNK || usize % d->ps)
+			return vx_error("%s: damaged trace.dat: chunk of cpu %d at offset %llu claims %u"
+					" bytes in %u", d->w->name, c->cpu, (unsigned long long)c->pos, usize,
+					csize);
+		if (csize > d->ccap) {
+			free(d->cbuf);
+			d->cbuf = xmalloc(csize);
+			d->ccap = csize;
+		}
+		if (td_pread(d, d->cbuf, csize, c->pos + 8) < 0)
+			return -1;
+		if (usize + TD_PAGE_SLACK > c->wcap) {
+			free(c->win);
+			c->wcap = usize + TD_PAGE_SLACK;
+			c->win = xcalloc(1, c->wcap);
+		}
+		r = ZSTD_decompressDCtx(d->dctx, c->win, usize, d->cbuf, csize);
+		if (ZSTD_isError(r) || r != usize)
+			return vx_error("%s: damaged trace.dat: chunk of cpu %d at offset %llu does not"
+					" decompress", d->w->name, c->cpu, (unsigned long long)c->pos);
+		memset(c->win + usize, 0, TD_PAGE_SLACK);
+		c->pos += 8 + (uint64_t)csize;
+		c->wpos = 0;
+		c->wlen = usize;
+	}
+}
+
+/* td_peek - make c->rec the next record of @c (c->has false at its end); -1 on an error */
+static int td_peek(struct td_direct *d, struct td_dcpu *c)
+{
+	unsigned long long ts;
+	void *data;
+	int r;
+
+	c->has = false;
+	if (!c->page) {
+		if ((r = td_next_page(d, c)) <= 0)
+			return r;
+	}
+	for (;;) {
+		data = kbuffer_read_event(c->kbuf, &ts);
+		if (data) {
+			int size = kbuffer_event_size(c->kbuf);
+
+			if (size >= 0 && (unsigned char *)data >= c->page &&
+			    (unsigned char *)data + size <= c->page + d->ps)
+				break;
+		}
+		if ((r = td_next_page(d, c)) <= 0) {
+			c->page = NULL;
+			return r;
+		}
+	}
+	memset(&c->rec, 0, sizeof(c->rec));
+	c->rec.ts = ts;
+	c->rec.size = kbuffer_event_size(c->kbuf);
+	c->rec.cpu = c->cpu;
+	c->rec.data = data;
+	c->rec.missed_events = kbuffer_missed_events(c->kbuf);
+	c->rec.ref_count = 1;
+	kbuffer_next_event(c->kbuf, NULL);
+	c->has = true;
+	return 0;
+}
+
+static void td_direct_release(struct td_direct *d)
+{
+	for (size_t i = 0; i < sizeof(d->sec) / sizeof(d->sec[0]); i++)
+		free(d->sec[i]);
+	for (size_t i = 0; i < d->ncpus; i++) {
+		if (d->cpus[i].kbuf)
+			kbuffer_free(d->cpus[i].kbuf);
+		free(d->cpus[i].win);
+	}
+	free(d->cpus);
+	free(d->lazy);
+	vx_symbolize_use_funcs(NULL, NULL);
+	free(d->funcs.map);
+	free(d->cbuf);
+	if (d->dctx)
+		ZSTD_freeDCtx(d->dctx);
+	if (d->tep)
+		tep_free(d->tep);
+}
+
+/*
+ * td_read_direct - in the child: read the version 7 file @fd without libtracecmd, events
+ * into td_record_in() as td_read() does. Returns 0 when done (im->bufs set), 1 when the
+ * file needs libtracecmd (nothing read yet), -1 on an error (vx_error() set).
+ */
+static int td_read_direct(struct td_import *im, struct td_walk *w, int fd)
+{
+	struct td_direct d = { .im = im, .w = w, .fd = fd };
+	size_t top = SIZE_MAX;
+	int ret;
+
+	if (w->version != 7 || w->libtracecmd_only || w->ncuts || !w->nbufs)
+		return 1;
+	if (!strcmp(w->comp, "zstd"))
+		d.zstd = true;
+	else if (strcmp(w->comp, "none") && w->comp[0])
+		return 1;
+	d.ps = w->page_size;
+	if (d.ps < 512 || d.ps > (1u << 20) || (d.ps & (d.ps - 1)))
+		return 1;
+	for (size_t i = 0; i < w->nbufs; i++) {
+		if (w->bufs[i].page_size != d.ps)
+			return 1;
+		if (!w->bufs[i].name[0]) {
+			if (top != SIZE_MAX)
+				return 1;
+			top = i;
+		}
+	}
+	if (top == SIZE_MAX)
+		return 1;
+	d.lsize = 8;
+	{
+		unsigned char h[1];
+
+		/* the file header's long size: after the magic, "7\0", endianness */
+		if (td_pread(&d, h, 1, TD_MAGIC_LEN + 3) < 0)
+			return -1;
+		d.lsize = h[0];
+	}
+	if (d.zstd && !(d.dctx = ZSTD_createDCtx()))
+		return 1;
+	ret = td_direct_headers(&d);
+	if (ret) {
+		td_direct_release(&d);
+		return ret;
+	}
+	/* the buffers as td_read() has them: the top-level one, then the instances */
+	im->bufs = xcalloc(w->nbufs, sizeof(*im->bufs));
+	im->nbufs = 0;
+	for (size_t k = 0; k < w->nbufs; k++) {
+		size_t i = k == 0 ? top : (k <= top ? k - 1 : k);
+
+		im->bufs[im->nbufs++].name = w->bufs[i].name;
+		d.ncpus += w->bufs[i].ncpus;
+	}
+	d.cpus = xcalloc(d.ncpus ? d.ncpus : 1, sizeof(*d.cpus));
+	d.ncpus = 0;
+	for (size_t k = 0; k < w->nbufs; k++) {
+		size_t i = k == 0 ? top : (k <= top ? k - 1 : k);
+
+		for (uint32_t j = 0; j < w->bufs[i].ncpus; j++) {
+			struct td_dcpu *c = &d.cpus[d.ncpus++];
+			const struct td_wcpu *wc = &w->bufs[i].cpu[j];
+
+			c->b = &im->bufs[k];
+			c->cpu = wc->id;
+			c->pos = wc->off;
+			c->end = wc->off + wc->size;
+			c->kbuf = kbuffer_alloc(d.lsize == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
+						w->bigendian ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
+			if (!c->kbuf) {
+				ret = vx_error("%s: out of memory", w->name);
+				goto out;
+			}
+			if (tep_is_old_format(d.tep))
+				kbuffer_set_old_format(c->kbuf);
+			if (!wc->size)
+				continue;
+			if (d.zstd) {
+				unsigned char h[4];
+
+				if (wc->size < 4 || td_pread(&d, h, 4, c->pos) < 0) {
+					ret = vx_error("%s: damaged trace.dat: data of cpu %d at offset %llu"
+						       " has no chunk count", w->name, c->cpu,
+						       (unsigned long long)c->pos);
+					goto out;
+				}
+				c->chunks = (uint32_t)walk_num(w, h, 4);
+				c->pos += 4;
+				/* the option's size is not the compressed size: the chunks are read as
+				 * libtracecmd reads them, one after the other, within the file */
+				c->end = w->size;
+			} else {
+				c->wcap = d.ps + TD_PAGE_SLACK;
+				c->win = xcalloc(1, c->wcap);
+			}
+		}
+	}
+	for (size_t i = 0; i < d.ncpus; i++)
+		if (d.cpus[i].end > d.cpus[i].pos && (ret = td_peek(&d, &d.cpus[i])) < 0)
+			goto out;
+	for (;;) {
+		struct td_dcpu *next = NULL;
+
+		for (size_t i = 0; i < d.ncpus; i++)
+			if (d.cpus[i].has && (!next || d.cpus[i].rec.ts < next->rec.ts))
+				next = &d.cpus[i];
+		if (!next)
+			break;
+		if (td_record_in(im, next->b, d.tep, td_event(&d, &next->rec), &next->rec) || im->err) {
+			ret = -1;
+			goto out;
+		}
+		if ((ret = td_peek(&d, next)) < 0)
+			goto out;
+	}
+	ret = 0;
+out:
+	/* the child ends after this; the tep stays for the drain's frame texts */
+	d.tep = NULL;
+	td_direct_release(&d);
+	return ret;
+}
+
 /* td_read - in the child: open @fd with libtracecmd, decode every record of every buffer
  * in time order and send the events, then TD_WIRE_END (lost and skipped counts) or
  * TD_WIRE_ERROR (the message). Returns the child's exit status. Nothing is freed: the
@@ -1162,8 +1842,14 @@ static int td_read(struct td_import *im, struct td_walk *w, int fd)
 	struct tracecmd_input *h, **handles;
 	struct td_wire end = { .type = TD_WIRE_END };
 	uint64_t lost = 0;
-	int n, hfd = dup(fd);
+	int n, hfd;
 
+	n = td_read_direct(im, w, fd);
+	if (n < 0)
+		goto fail;
+	if (n == 0)
+		goto done;
+	hfd = dup(fd);
 	if (hfd < 0 || lseek(hfd, 0, SEEK_SET) < 0) {
 		vx_error("%s: cannot reopen: %s", im->name, strerror(errno));
 		goto fail;
@@ -1203,6 +1889,7 @@ static int td_read(struct td_import *im, struct td_walk *w, int fd)
 		vx_error("%s: libtracecmd failed while reading the events", im->name);
 		goto fail;
 	}
+done:
 	if (im->err || td_drain(im, UINT64_MAX) < 0)
 		goto fail;
 	for (int i = 0; i < im->nbufs; i++)
@@ -1427,6 +2114,9 @@ out:
 	td_release(&im);
 	free(w.stats);
 	free(w.cuts);
+	for (size_t i = 0; i < w.nbufs; i++)
+		free(w.bufs[i].cpu);
+	free(w.bufs);
 	close(fd);
 	return ret;
 }

@@ -44,6 +44,63 @@ void vx_add_hex(struct strbuf *sb, unsigned long long v, int width)
 	strbuf_add(sb, p, (size_t)(e - p));
 }
 
+/* the tep whose symbols are looked up in funcs_table (see vx_symbolize_use_funcs) */
+static const struct tep_handle *funcs_tep;
+static const struct vx_funcs *funcs_table;
+
+void vx_symbolize_use_funcs(const struct tep_handle *tep, const struct vx_funcs *f)
+{
+	funcs_tep = tep;
+	funcs_table = f;
+}
+
+/* libtraceevent's func_cmp and func_bcmp: an address matches the entry at or below it when
+ * it is below the next entry (the end entry's address is 0: the last entry matches itself) */
+static int func_cmp(const void *a, const void *b)
+{
+	const struct vx_func *fa = a, *fb = b;
+
+	return fa->addr < fb->addr ? -1 : fa->addr > fb->addr;
+}
+
+static int func_bcmp(const void *a, const void *b)
+{
+	const struct vx_func *fa = a, *fb = b;
+
+	if (fa->addr == fb->addr || (fa->addr > fb->addr && fa->addr < fb[1].addr))
+		return 0;
+	return fa->addr < fb->addr ? -1 : 1;
+}
+
+void vx_funcs_sort(struct vx_funcs *f)
+{
+	/* tep keeps its list newest first and qsorts that: same input, same qsort, same order */
+	for (size_t i = 0, j = f->n ? f->n - 1 : 0; i < j; i++, j--) {
+		struct vx_func t = f->map[i];
+
+		f->map[i] = f->map[j];
+		f->map[j] = t;
+	}
+	qsort(f->map, f->n, sizeof(*f->map), func_cmp);
+	f->map[f->n].addr = 0;
+	f->map[f->n].name = NULL;
+}
+
+/* tep_find_function_info() on a vx_funcs */
+static bool funcs_find(const struct vx_funcs *f, unsigned long long addr, const char **name,
+		       unsigned long long *start, unsigned long *size)
+{
+	struct vx_func key = { .addr = addr };
+	const struct vx_func *m = f->n ? bsearch(&key, f->map, f->n, sizeof(*f->map), func_bcmp) : NULL;
+
+	if (!m)
+		return false;
+	*name = m->name;
+	*start = m->addr;
+	*size = (unsigned long)(m[1].addr - m->addr);
+	return true;
+}
+
 void vx_symbolize_in(struct tep_handle *tep, const struct vx_kallsyms *ks, uint64_t addr,
 		     struct strbuf *out)
 {
@@ -52,9 +109,14 @@ void vx_symbolize_in(struct tep_handle *tep, const struct vx_kallsyms *ks, uint6
 	unsigned long size = 0;
 	const struct vx_ksym *k;
 	uint64_t off;
+	bool found;
 
 	strbuf_reset(out);
-	if (tep && tep_find_function_info(tep, addr, &name, &start, &size) && name) {
+	if (tep && tep == funcs_tep)
+		found = funcs_find(funcs_table, addr, &name, &start, &size);
+	else
+		found = tep && tep_find_function_info(tep, addr, &name, &start, &size);
+	if (found && name) {
 		strbuf_addstr(out, name);
 		strbuf_addch(out, '+');
 		vx_add_hex(out, (unsigned long long)addr - start, 1);

@@ -75,6 +75,27 @@ void vx_symbolize_in(struct tep_handle *tep, const struct vx_kallsyms *ks, uint6
  * false at the end.
  */
 bool vx_callchain_next(const unsigned char *ips, uint64_t nr, uint64_t *i, uint64_t *ctx, uint64_t *addr);
+/*
+ * struct vx_funcs - a kernel symbol table that answers exactly as libtraceevent's own
+ * (tep_find_function_info() after tep_parse_kallsyms()) without a registration, that is two
+ * allocations, per symbol: @map holds @n entries in the order tep sorts them (qsort by
+ * address of the symbols in reverse order of their lines) and an end entry {0, NULL}.
+ * Built by its owner (trace-dat.c), who frees it.
+ */
+struct vx_func {
+	unsigned long long addr;
+	const char *name;
+};
+struct vx_funcs {
+	struct vx_func *map;
+	size_t n;
+};
+/* vx_funcs_sort - sort @f->map's @f->n entries, given in the order of the kallsyms lines, as
+ * tep does (reversed, then qsort by address), and add the end entry (@f->map has room) */
+void vx_funcs_sort(struct vx_funcs *f);
+/* vx_symbolize_use_funcs - vx_symbolize_in(@tep, ...) looks addresses up in @f instead of
+ * @tep's function list (one tep at a time; NULL, NULL ends it). @f must outlive its use. */
+void vx_symbolize_use_funcs(const struct tep_handle *tep, const struct vx_funcs *f);
 /* vx_symbolize - vx_symbolize_in() through @tep alone */
 void vx_symbolize(struct tep_handle *tep, uint64_t addr, struct strbuf *out);
 /* vx_add_u64 / vx_add_hex - a number in decimal / as "0x" and at least @width hex digits,
