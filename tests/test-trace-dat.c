@@ -562,6 +562,113 @@ static void test_trace_dat_damaged_record_is_not_a_crash(void **state)
 	rm_tmpdir(dir);
 }
 
+static void assert_same_events(const struct collect *a, const struct collect *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct ev_copy *x = &a->evs[i], *y = &b->evs[i];
+
+		assert_int_equal(x->ts, y->ts);
+		assert_int_equal(x->cpu, y->cpu);
+		assert_int_equal(x->pid, y->pid);
+		assert_string_equal(x->name, y->name);
+		assert_true((!x->comm && !y->comm) || (x->comm && y->comm && !strcmp(x->comm, y->comm)));
+		assert_int_equal(x->nfields, y->nfields);
+		for (size_t k = 0; k < x->nfields; k++) {
+			assert_string_equal(x->fields[k].key, y->fields[k].key);
+			assert_string_equal(x->fields[k].value, y->fields[k].value);
+		}
+		assert_int_equal(x->nframes, y->nframes);
+		for (size_t k = 0; k < x->nframes; k++)
+			assert_string_equal(x->frames[k], y->frames[k]);
+	}
+	assert_int_equal(a->sink.lost_events, b->sink.lost_events);
+	assert_int_equal(a->sink.skipped, b->sink.skipped);
+}
+
+/* @path read by the direct reader and by libtracecmd (VX_TRACE_DAT_READER) give the same */
+static void check_readers_agree(const char *path)
+{
+	struct collect direct, ref;
+
+	collect_init(&direct);
+	collect_init(&ref);
+	assert_int_equal(td_import_file(path, &direct), 0);
+	setenv("VX_TRACE_DAT_READER", "libtracecmd", 1);
+	assert_int_equal(td_import_file(path, &ref), 0);
+	unsetenv("VX_TRACE_DAT_READER");
+	assert_true(ref.n > 0);
+	assert_same_events(&direct, &ref);
+	collect_release(&direct);
+	collect_release(&ref);
+}
+
+/*
+ * Version 7 files are read without libtracecmd (td_read_direct): the zstd samples and an
+ * uncompressed copy give exactly the events, fields, frames, lost and skipped counts that
+ * libtracecmd's reading gives (the overrun sample has lost events and an orphan stack).
+ */
+static void test_trace_dat_direct_reader_matches_libtracecmd(void **state)
+{
+	char *dir, cmd[2048], path[600];
+
+	(void)state;
+	check_readers_agree(SAMPLE);
+	check_readers_agree(SAMPLE_OVERRUN);
+	if (!have_trace_cmd())
+		skip();
+	dir = make_tmpdir();
+	snprintf(path, sizeof(path), "%s/none.dat", dir);
+	snprintf(cmd, sizeof(cmd), "trace-cmd convert --file-version 7 --compression none -i '%s' -o '%s'"
+		 " >/dev/null 2>&1", SAMPLE_OVERRUN, path);
+	assert_int_equal(system(cmd), 0);
+	check_readers_agree(path);
+	rm_tmpdir(dir);
+}
+
+/*
+ * A padding header whose length points 4 bytes back makes libtraceevent's kbuffer loop on
+ * the spot for ever (libtracecmd's reading hung on it): the direct reader walks each page's
+ * headers before handing it to kbuffer and stops with an error.
+ */
+static void test_trace_dat_backward_page_header_is_an_error(void **state)
+{
+	char *dir, cmd[2048], path[600], line[512], *data;
+	unsigned long long off = 0;
+	size_t len;
+	FILE *p;
+
+	(void)state;
+	if (!have_trace_cmd())
+		skip();
+	dir = make_tmpdir();
+	snprintf(path, sizeof(path), "%s/none.dat", dir);
+	snprintf(cmd, sizeof(cmd), "trace-cmd convert --file-version 7 --compression none -i '%s' -o '%s'"
+		 " >/dev/null 2>&1", SAMPLE, path);
+	assert_int_equal(system(cmd), 0);
+	/* "   0 2035712	24576	[id, data offset and size]": the first page of cpu 0 */
+	snprintf(cmd, sizeof(cmd), "trace-cmd dump --flyrecord -i '%s' 2>/dev/null", path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	while (fgets(line, sizeof(line), p))
+		if (!off && strstr(line, "[id, data offset and size]"))
+			assert_int_equal(sscanf(line, "%*d %llu", &off), 1);
+	pclose(p);
+	data = read_file(path, &len);
+	assert_true(off > 0 && off + 4096 <= len);
+	/* the first event: padding (type 29), length -4 */
+	memcpy(data + off + 16, "\x1d\x00\x00\x00\xfc\xff\xff\xff", 8);
+	write_file(path, data, len);
+	struct collect c;
+
+	collect_init(&c);
+	assert_int_equal(td_import_file(path, &c), -1);
+	assert_non_null(strstr(vx_error_msg(), "points backwards"));
+	collect_release(&c);
+	free(data);
+	rm_tmpdir(dir);
+}
+
 static void test_trace_dat_rejects_garbage(void **state)
 {
 	char *dir = make_tmpdir(), path[600];
@@ -808,6 +915,8 @@ int main(void)
 		cmocka_unit_test(test_trace_dat_rejects_garbage),
 		cmocka_unit_test(test_trace_dat_libtracecmd_crash_is_an_error),
 		cmocka_unit_test(test_trace_dat_damaged_record_is_not_a_crash),
+		cmocka_unit_test(test_trace_dat_direct_reader_matches_libtracecmd),
+		cmocka_unit_test(test_trace_dat_backward_page_header_is_an_error),
 		cmocka_unit_test(test_trace_dat_and_same_run_text_give_same_stacks),
 		cmocka_unit_test(test_trace_dat_same_paths_and_journeys_as_perf_and_text),
 	};
