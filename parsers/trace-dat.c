@@ -2143,8 +2143,9 @@ static int td_read_in_child(struct td_import *im, struct td_walk *w, int fd)
 	if (ret < 0)
 		return ret;
 	if (WIFSIGNALED(status))
-		return vx_error("%s: damaged trace.dat: libtracecmd crashed (signal %d) after %llu events;"
-				" 'trace-cmd dump -i %s' shows its sections", im->name, WTERMSIG(status),
+		return vx_error("%s: damaged trace.dat: the reader (libtraceevent, libtracecmd) crashed"
+				" (signal %d) after %llu events; 'trace-cmd dump -i %s' shows its sections",
+				im->name, WTERMSIG(status),
 				(unsigned long long)events, im->name);
 	if (!ended || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		return vx_error("%s: damaged trace.dat: libtracecmd failed (exit status %d) after %llu"
@@ -2228,14 +2229,15 @@ static int trace_dat_probe(const unsigned char *head, size_t len)
 }
 
 /*
- * trace-dat: trace-cmd's trace.dat, versions 6 and 7 (compressed as libtracecmd supports),
+ * trace-dat: trace-cmd's trace.dat, versions 6 and 7 (version 7 uncompressed or zstd read
+ * directly, anything else as libtracecmd supports; VX_TRACE_DAT_READER=libtracecmd for all),
  * every buffer instance (`trace-cmd extract -B`), events of all CPUs in time order. Fields
  * are the format fields (numbers decimal, pointers 0x..., __data_loc strings as text);
  * `ftrace:kernel_stack` records become the stack of the event before them on their CPU,
  * all `size` frames, symbolised with the file's kallsyms. Lost events: per CPU, the larger
  * of the records' missed-event counts and the file's CPUSTAT (overrun + commit overrun +
  * dropped). Metadata: kernel_release (from the UNAME option), uname, clock. Standard input
- * is first copied to an unlinked temporary file in $TMPDIR (or /tmp): libtracecmd seeks.
+ * is first copied to an unlinked temporary file in $TMPDIR (or /tmp): both readers seek.
  */
 const struct vx_format vx_format_trace_dat = {
 	.name = "trace-dat",
