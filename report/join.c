@@ -23,10 +23,11 @@ uint64_t vx_packet_identity(const struct vx_ip *ip)
 	uint64_t h = 0x4944454e54495459ULL;
 	int v[9];
 
-	if (!ip->known || !ip->src[0] || !ip->dst[0] || ip->ip_id < 0)
+	if (!ip->known || !ip->src[0] || !ip->dst[0])
 		return 0;
-	/* an IP id of 0 (DF packets without a socket counter) tells nothing without a sequence */
-	if (ip->ip_id == 0 && ip->tcp_seq < 0 && ip->icmp_seq < 0)
+	/* an IP id of 0 (DF packets without a socket counter) tells nothing without a sequence,
+	 * nor does IPv6, which has no IP id (-1): its echo and TCP packets have one */
+	if (ip->ip_id <= 0 && ip->tcp_seq < 0 && ip->icmp_seq < 0)
 		return 0;
 	v[0] = ip->proto;
 	v[1] = ip->ip_id;
