@@ -1,7 +1,9 @@
 /* join-infer.c: the two-host join of journeys without headers (tracepoint-only captures).
  * An encapsulated send is grouped with the receives of the same flow on another host: the
  * inner destination its tunnel lookup names and the outer length on the wire. A group whose
- * sends and receives pair up one to one is joined in order. A group that lost some (events
+ * sends and receives pair up one to one is joined in order, unless that order disagrees with
+ * the direction's delay (a send lost at one end and a receive at the other shift the order by
+ * one: it is then paired by time). A group that lost some (events
  * lost, a packet dropped, a capture that began or ended in the middle of the flow) is joined
  * by time: each send predicts its receive at the send time plus the direction's delay on the
  * raw clocks (from the packets already joined that way, or, when there are none, the shift
@@ -123,6 +125,7 @@ struct group {
 	struct flowkey *s, *r;
 	size_t ns, nr;
 	int hs, hr;
+	bool in_order;		/* as many sends as receives, the k-th's flows agree */
 };
 
 /* struct dir_delay - what is known of the delay from host a to host b on the raw clocks */
@@ -208,6 +211,19 @@ static size_t pair_by_time(const struct group *g, int64_t delay, ssize_t *pairs)
 		n += ok;
 	}
 	return n;
+}
+
+/* the k-th send and k-th receive of @g (as many of each) are @delay apart within a quarter
+ * of the gap to their neighbours */
+static bool in_step(const struct group *g, int64_t delay)
+{
+	for (size_t k = 0; k < g->ns; k++) {
+		int64_t gs = gap_around(g->s, g->ns, k), gr = gap_around(g->r, g->nr, k);
+
+		if (absdiff(g->r[k].ts - g->s[k].ts, delay) >= (gs < gr ? gs : gr) / 4)
+			return false;
+	}
+	return true;
 }
 
 static void add_joined(struct vx_analysis *an, size_t *jcap, const struct group *g, size_t i, size_t j)
@@ -337,7 +353,7 @@ void vx_join_inferred(struct vx_analysis *an, const struct vx_packet *const *fir
 	}
 	/* groups: one to one in order, or to be paired by time */
 	for (size_t g = 0; g < nf;) {
-		struct group gr = { &f[g], NULL, 0, 0, -1, -1 };
+		struct group gr = { &f[g], NULL, 0, 0, -1, -1, false };
 		size_t end = g;
 		bool ok = true;
 
@@ -360,15 +376,12 @@ void vx_join_inferred(struct vx_analysis *an, const struct vx_packet *const *fir
 		}
 		for (size_t k = 0; ok && k < gr.ns; k++)
 			ok = gr.ns == gr.nr && flows_agree(gr.s[k].flow, gr.r[k].flow);
-		if (!ok) {
-			pend = xrealloc(pend, (ng + 1) * sizeof(*pend));
-			pend[ng++] = gr;
-			continue;
-		}
-		for (size_t k = 0; k < gr.ns; k++) {
-			add_joined(an, jcap, &gr, k, k);
-			delay_add(&dd[(size_t)gr.hs * nh + (size_t)gr.hr], gr.r[k].ts - gr.s[k].ts);
-		}
+		gr.in_order = ok;
+		if (ok)
+			for (size_t k = 0; k < gr.ns; k++)
+				delay_add(&dd[(size_t)gr.hs * nh + (size_t)gr.hr], gr.r[k].ts - gr.s[k].ts);
+		pend = xrealloc(pend, (ng + 1) * sizeof(*pend));
+		pend[ng++] = gr;
 	}
 	for (size_t k = 0; k < nh * nh; k++)
 		if (dd[k].n) {
@@ -376,6 +389,20 @@ void vx_join_inferred(struct vx_analysis *an, const struct vx_packet *const *fir
 			dd[k].known = true;
 			dd[k].delay = dd[k].d[dd[k].n / 2];
 		}
+	/* the groups that pair one to one, joined in order unless that order disagrees with the
+	 * direction's delay (a send lost at one end and a receive at the other: shifted by one) */
+	for (size_t k = 0; k < ng;) {
+		struct group *g = &pend[k];
+
+		if (!g->in_order || !in_step(g, dd[(size_t)g->hs * nh + (size_t)g->hr].delay)) {
+			g->in_order = false;
+			k++;
+			continue;
+		}
+		for (size_t i = 0; i < g->ns; i++)
+			add_joined(an, jcap, g, i, i);
+		pend[k] = pend[--ng];
+	}
 	/* directions nothing joined yet: their largest groups, with the way back */
 	for (size_t k = 0; k < ng; k++) {
 		struct dir_delay *d = &dd[(size_t)pend[k].hs * nh + (size_t)pend[k].hr];

@@ -252,16 +252,19 @@ struct span { int64_t cap; uint64_t skb, from, to; };
 /*
  * the same captures without their kprobe events (no headers: what a tracepoint-only
  * recording holds), and without the receiving half of the first packet of each class in
- * @lose (bits of packet_class: a lost event, a packet the capture missed): the encapsulated
+ * @lose and the sending half of the last of each class in @lose_last_send (bits of
+ * packet_class: a lost event, a packet the capture missed): the encapsulated
  * packets are joined by flow, lengths and order, or by time where a half is missing, marked
  * inferred, and every inferred pair is a pair the headers joined
  */
-static void inferred_with_losses(unsigned lose, size_t want_joined, size_t want_apart)
+static void inferred_with_losses(unsigned lose, unsigned lose_last_send, size_t want_joined,
+				 size_t want_apart)
 {
 	struct pair p;
 	struct vx_analysis an;
 	struct wire_end (*hdr)[2];
-	struct span cut[4];
+	const struct vx_journey *last[4] = { NULL };
+	struct span cut[8];
 	size_t nhdr, n = 0, ncut = 0;
 
 	pair_load(&p);
@@ -282,8 +285,18 @@ static void inferred_with_losses(unsigned lose, size_t want_joined, size_t want_
 			cut[ncut++] = (struct span){ r->capture_id, r->skb, r->hops[0].ts_ns,
 						     r->hops[r->nhops - 1].ts_ns };
 		}
+		if (c >= 0)
+			last[c] = jd->parts[0];
 	}
 	assert_int_equal(lose, 0);
+	for (int c = 0; c < 4; c++)
+		if (lose_last_send & (1u << c)) {
+			const struct vx_journey *sj = last[c];
+
+			assert_non_null(sj);
+			cut[ncut++] = (struct span){ sj->capture_id, sj->skb, sj->hops[0].ts_ns,
+						     sj->hops[sj->nhops - 1].ts_ns };
+		}
 	vx_analysis_release(&an);
 	for (size_t i = 0; i < p.ds.nrecs; i++) {
 		const struct vx_rec *r = &p.ds.recs[i];
@@ -325,7 +338,7 @@ static void inferred_with_losses(unsigned lose, size_t want_joined, size_t want_
 static void test_join_inferred_tracepoints_only(void **state)
 {
 	(void)state;
-	inferred_with_losses(0, 12, 0);
+	inferred_with_losses(0, 0, 12, 0);
 }
 
 /* the first request's receive missing: its send stays apart, the other two requests are
@@ -334,7 +347,7 @@ static void test_join_inferred_tracepoints_only(void **state)
 static void test_join_inferred_one_lost(void **state)
 {
 	(void)state;
-	inferred_with_losses(1u << 0, 11, 1);
+	inferred_with_losses(1u << 0, 0, 11, 1);
 }
 
 /* the first receive of every flow missing: no direction has a delay from a pair; the shifts
@@ -343,7 +356,16 @@ static void test_join_inferred_one_lost(void **state)
 static void test_join_inferred_every_flow_lost_one(void **state)
 {
 	(void)state;
-	inferred_with_losses(0xf, 8, 4);
+	inferred_with_losses(0xf, 0, 8, 4);
+}
+
+/* the first request's receive and the last request's send missing: two sends, two receives,
+ * but the order would join request 1 with request 2's receive; the delay of the UDP
+ * datagrams tells, and request 2 alone is joined (before: two wrong pairs) */
+static void test_join_inferred_shifted_order(void **state)
+{
+	(void)state;
+	inferred_with_losses(1u << 0, 1u << 0, 10, 2);
 }
 
 /* one host's captures (or captures of no known host) join nothing */
@@ -546,6 +568,7 @@ int main(void)
 		cmocka_unit_test(test_join_inferred_tracepoints_only),
 		cmocka_unit_test(test_join_inferred_one_lost),
 		cmocka_unit_test(test_join_inferred_every_flow_lost_one),
+		cmocka_unit_test(test_join_inferred_shifted_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
