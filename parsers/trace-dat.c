@@ -645,6 +645,22 @@ struct td_import {
 	size_t frames_cap, frames_used;
 	struct arena frame_names;
 	const struct tep_event *stack_event;	/* ftrace:kernel_stack, once seen */
+	/* child: the stacks sent (frame strings -> number), see struct td_wire */
+	struct td_sent {
+		uint64_t hash;
+		size_t len;
+		const char *text;
+		uint32_t id;	/* 0: empty slot */
+	} *sent;
+	size_t nsent, asent;
+	struct arena sent_text;
+	/* parent: the stacks received, by number - 1 */
+	struct td_kept {
+		char **frames;
+		size_t n;
+	} *kept;
+	size_t nkept, akept;
+	struct arena kept_text;
 };
 
 /* pend_push - append one string to the pending event (name, comm, keys/values, frames) */
@@ -721,6 +737,10 @@ struct td_wire {
 	uint64_t ts;
 	int32_t cpu, pid;
 	uint32_t nfields, nframes;
+	/* a capture repeats a few hundred stacks: the first time a stack is sent it gets the
+	 * next number (its frames follow the fields), later events send only the number
+	 * (@stack_ref set, no frame strings); 0: no stack */
+	uint32_t stack, stack_ref;
 };
 
 static int td_wire_flush(struct td_import *im)
@@ -746,6 +766,41 @@ static int td_wire_put(struct td_import *im, const struct td_wire *h, const void
 	return im->wire.len >= 65536 ? td_wire_flush(im) : 0;
 }
 
+/* td_stack_number - the number of the stack whose frame strings are @f (@len bytes), and
+ * whether it was sent before (*@known); numbers start at 1 */
+static uint32_t td_stack_number(struct td_import *im, const char *f, size_t len, bool *known)
+{
+	uint64_t h = vx_hash64(VX_HASH_INIT, f, len);
+	size_t i;
+
+	if ((im->nsent + 1) * 2 > im->asent) {
+		size_t n = im->asent ? 2 * im->asent : 1024;
+		struct td_sent *t = xcalloc(n, sizeof(*t));
+
+		for (size_t k = 0; k < im->asent; k++) {
+			if (!im->sent[k].id)
+				continue;
+			for (i = im->sent[k].hash & (n - 1); t[i].id; i = (i + 1) & (n - 1))
+				;
+			t[i] = im->sent[k];
+		}
+		free(im->sent);
+		im->sent = t;
+		im->asent = n;
+	}
+	for (i = h & (im->asent - 1); im->sent[i].id; i = (i + 1) & (im->asent - 1))
+		if (im->sent[i].hash == h && im->sent[i].len == len && !memcmp(im->sent[i].text, f, len)) {
+			*known = true;
+			return im->sent[i].id;
+		}
+	im->sent[i].hash = h;
+	im->sent[i].len = len;
+	im->sent[i].text = arena_strndup(&im->sent_text, f, len);
+	im->sent[i].id = (uint32_t)++im->nsent;
+	*known = false;
+	return im->sent[i].id;
+}
+
 /* td_flush - send the event of @p to the parent */
 static int td_flush(struct td_import *im, struct td_pending *p)
 {
@@ -757,14 +812,47 @@ static int td_flush(struct td_import *im, struct td_pending *p)
 
 	if (p->text.len > UINT32_MAX)
 		return vx_error("%s: event too large", im->name);
+	if (p->nframes && im->nsent < UINT32_MAX - 1) {
+		size_t at = p->off[2 + 2 * p->nfields];
+		bool known;
+
+		h.stack = td_stack_number(im, p->text.buf + at, p->text.len - at, &known);
+		if (known) {
+			h.stack_ref = 1;
+			h.len = (uint32_t)at;
+		}
+	}
 	return td_wire_put(im, &h, p->text.buf);
+}
+
+/* td_keep_stack - the parent's copy of the stack numbered @h->stack (@frames) */
+static int td_keep_stack(struct td_import *im, const struct td_wire *h, const char *const *frames)
+{
+	struct td_kept *k;
+
+	if (h->stack != im->nkept + 1)
+		return vx_error("%s: internal error: stack %u out of order from the reading process",
+				im->name, h->stack);
+	if (im->nkept == im->akept) {
+		size_t n = im->akept ? 2 * im->akept : 256;
+		struct td_kept *t = xrealloc(im->kept, n * sizeof(*t));
+
+		im->kept = t;
+		im->akept = n;
+	}
+	k = &im->kept[im->nkept++];
+	k->n = h->nframes;
+	k->frames = arena_alloc(&im->kept_text, (h->nframes + 1) * sizeof(*k->frames));
+	for (size_t i = 0; i < h->nframes; i++)
+		k->frames[i] = arena_strdup(&im->kept_text, frames[i]);
+	return 0;
 }
 
 /* td_deliver - one event received from the child (@t: its @len bytes of strings) to the
  * sink; -1 with vx_error() set when the sink fails or the strings are malformed */
 static int td_deliver(struct td_import *im, const struct td_wire *h, const char *t, size_t len)
 {
-	size_t nstr = 2 + 2 * (size_t)h->nfields + h->nframes, k = 0;
+	size_t nstr = 2 + 2 * (size_t)h->nfields + (h->stack_ref ? 0 : h->nframes), k = 0;
 	const char **str;
 	struct vx_event ev;
 
@@ -805,6 +893,14 @@ static int td_deliver(struct td_import *im, const struct td_wire *h, const char 
 	ev.nfields = h->nfields;
 	ev.frames = str + 2 + 2 * (size_t)h->nfields;
 	ev.nframes = h->nframes;
+	if (h->stack_ref) {
+		if (!h->stack || h->stack > im->nkept || im->kept[h->stack - 1].n != h->nframes)
+			return vx_error("%s: internal error: unknown stack %u from the reading process",
+					im->name, h->stack);
+		ev.frames = (const char **)im->kept[h->stack - 1].frames;
+	} else if (h->stack && td_keep_stack(im, h, ev.frames) < 0) {
+		return -1;
+	}
 	return vx_sink_event(im->sink, &ev);
 }
 
@@ -1215,6 +1311,8 @@ static void td_release(struct td_import *im)
 	free(im->str);
 	strbuf_release(&im->wire);
 	free(im->styles);
+	free(im->kept);
+	arena_release(&im->kept_text);
 	vx_kallsyms_release(&im->ksyms);
 	strbuf_release(&im->val);
 }
