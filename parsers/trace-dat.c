@@ -1616,6 +1616,35 @@ static void td_kallsyms(struct td_direct *d, char *t, size_t len)
 	vx_symbolize_use_funcs(d->tep, &d->funcs);
 }
 
+/*
+ * td_printk - the trace_printk formats ("ADDR : \"format\"" lines) into @tep. Only the lines
+ * with something after their first ':' go to tep_parse_printk_formats(): it reads one byte
+ * past the string's end on a line without one (found by AddressSanitizer on damaged files).
+ */
+static void td_printk(struct tep_handle *tep, const char *b, size_t len)
+{
+	struct strbuf keep = STRBUF_INIT;
+	const char *end = b + strnlen(b, len);
+
+	while (b < end) {
+		const char *nl = memchr(b, '\n', (size_t)(end - b)), *p = b, *colon;
+
+		if (!nl)
+			nl = end;
+		while (p < nl && *p == ':')	/* strtok_r skips leading separators */
+			p++;
+		colon = memchr(p, ':', (size_t)(nl - p));
+		if (colon && colon + 1 < nl) {
+			strbuf_add(&keep, b, (size_t)(nl - b));
+			strbuf_addch(&keep, '\n');
+		}
+		b = nl + 1;
+	}
+	if (keep.len)
+		tep_parse_printk_formats(tep, keep.buf);
+	strbuf_release(&keep);
+}
+
 /* td_direct_headers - the tep of the file from its sections; 1: leave it to libtracecmd */
 static int td_direct_headers(struct td_direct *d)
 {
@@ -1708,12 +1737,8 @@ static int td_direct_headers(struct td_direct *d)
 		unsigned k = TD_OPT_PRINTK - TD_OPT_HEADER_INFO;
 
 		c = (struct td_cur){ d->sec[k], d->sec[k] + d->seclen[k] };
-		if (cur_block(d, &c, 4, &b, &len) && len) {
-			char *t = xstrndup(b, len);
-
-			tep_parse_printk_formats(d->tep, t);
-			free(t);
-		}
+		if (cur_block(d, &c, 4, &b, &len) && len)
+			td_printk(d->tep, b, len);
 	}
 	if (d->sec[TD_OPT_CMDLINES - TD_OPT_HEADER_INFO]) {
 		unsigned k = TD_OPT_CMDLINES - TD_OPT_HEADER_INFO;
