@@ -41,15 +41,17 @@ struct batch {
 	struct batch *next;
 };
 
-/* a recently used field set of an event name, to recognise it without hashing: per field
- * its kind byte, key and (for constant fields) value, each NUL-terminated */
+/* a recently used field set of an event name, to recognise it without the full hash: per
+ * field its kind byte, key and (for constant fields) value, each NUL-terminated */
 struct fs_recent {
 	int64_t id;
 	size_t nfields;
 	struct strbuf sig;
 };
 
-#define FS_RECENT 8	/* a power of two: the slot is chosen by the device */
+/* a power of two: the slot is chosen by a quick hash of the kinds and constant values, so
+ * that the dozen sets of fib_table_lookup (one per table and result) each keep their own */
+#define FS_RECENT 64
 
 /* per event name: which field positions vary per event (their values go to event_rows.vals) */
 struct name_state {
@@ -644,23 +646,23 @@ static bool recent_matches(const struct fs_recent *r, const struct vx_event *ev,
 
 	if (!r->id || r->nfields != ev->nfields)
 		return false;
+	/* strcmp and the step past the string in one pass (these strings are short) */
 	for (size_t i = 0; i < ev->nfields; i++) {
 		const char *k = ev->fields[i].key ? ev->fields[i].key : "";
-		size_t n;
 
 		if ((unsigned char)*p++ != kind[i])
 			return false;
-		n = strlen(p);
-		if (strcmp(p, k))
+		while (*p && *p == *k)
+			p++, k++;
+		if (*p++ != *k)
 			return false;
-		p += n + 1;
 		if (kind[i] == FK_CONST) {
 			const char *v = ev->fields[i].value ? ev->fields[i].value : "";
 
-			n = strlen(p);
-			if (strcmp(p, v))
+			while (*p && *p == *v)
+				p++, v++;
+			if (*p++ != *v)
 				return false;
-			p += n + 1;
 		}
 	}
 	return true;
@@ -691,10 +693,11 @@ static void recent_put(struct name_state *ns, unsigned slot, int64_t id, const s
  * go into @im->vals as a JSON object (empty when none). Events up to FS_MAX_KEYS fields;
  * the fields beyond always vary.
  */
-static int64_t fieldset_id(struct vx_import *im, int64_t name_id, int64_t dev_id, const struct vx_event *ev,
+static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct vx_event *ev,
 			   int skb_i, const char *skb_fmt, int len_i, int dev_i)
 {
-	unsigned slot = (unsigned)dev_id % FS_RECENT;
+	uint64_t qh = 0xcbf29ce484222325ULL;	/* FNV-1a over the kinds and constant values */
+	unsigned slot;
 	static const char empty[] = "";
 	struct name_state *ns = name_state(im, name_id);
 	unsigned char kind_small[FS_MAX_KEYS], *kind = kind_small;
@@ -717,6 +720,10 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, int64_t dev_id
 			fk = FK_VARY;
 		/* the skb column's print format is part of the set */
 		kind[i] = (unsigned char)(fk == FK_SKB ? FK_SKB + 16 * (skb_fmt[0] == '0' ? (skb_fmt[1] == 'x' ? 1 : 2) : 3) : fk);
+		qh = (qh ^ kind[i]) * 0x100000001b3ULL;
+		if (fk == FK_CONST)
+			for (const char *c = v; *c; c++)
+				qh = (qh ^ (unsigned char)*c) * 0x100000001b3ULL;
 		if (fk == FK_VARY) {
 			strbuf_addch(&im->vals, nvals++ ? ',' : '{');
 			json_escape(&im->vals, k);
@@ -726,12 +733,12 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, int64_t dev_id
 	}
 	if (nvals)
 		strbuf_addch(&im->vals, '}');
-	/* the field set is nearly constant per (event, device): try the device's slot first */
-	for (unsigned r = 0; r < FS_RECENT; r++)
-		if (recent_matches(&ns->recent[(slot + r) % FS_RECENT], ev, kind)) {
-			id = ns->recent[(slot + r) % FS_RECENT].id;
-			goto out;
-		}
+	/* the few sets an event repeats each have their slot: one comparison recognises them */
+	slot = (unsigned)(qh ^ qh >> 29) & (FS_RECENT - 1);
+	if (recent_matches(&ns->recent[slot], ev, kind)) {
+		id = ns->recent[slot].id;
+		goto out;
+	}
 
 	for (size_t i = 0; i < ev->nfields; i++) {
 		const char *k = ev->fields[i].key ? ev->fields[i].key : empty;
@@ -837,7 +844,7 @@ static int sink_event(struct vx_sink *sink, const struct vx_event *ev)
 	comm_id = string_id(im, 1, ev->comm);
 	dev_id = string_id(im, 2, dev);
 	stack_id = stack_id_for(im, ev);
-	fs_id = fieldset_id(im, name_id, dev_id, ev, skb_fmt ? skb_i : -1, skb_fmt,
+	fs_id = fieldset_id(im, name_id, ev, skb_fmt ? skb_i : -1, skb_fmt,
 			    len >= 0 && plain_key(ev->fields[len_i].key) &&
 			    len_matches(ev->fields[len_i].value, len) ? len_i : -1,
 			    dev && plain_key(ev->fields[dev_i].key) ? dev_i : -1);
@@ -1031,8 +1038,9 @@ struct vx_sink *store_import_begin(struct vx_store *st, const char *source, cons
 		goto fail;
 	/* a 16 MiB page cache while importing (the default 2 MiB spills pages to the -wal and
 	 * reads them back); bounded, as are the batches in flight */
-	if (store_exec(st, "PRAGMA cache_size=-16384") < 0)
-		goto fail;
+	{ char q[64]; snprintf(q, sizeof q, "PRAGMA cache_size=%s", getenv("VXC") ? getenv("VXC") : "-16384");
+	if (store_exec(st, q) < 0)
+		goto fail; }
 	if (store_prepare(st, EVENT_INSERT, &im->ins_event) < 0 ||
 	    store_prepare(st, "INSERT INTO stacks(id, hash, depth, frames) VALUES(?,?,?,?)", &im->ins_stack) < 0 ||
 	    store_prepare(st, "INSERT INTO strings(id, text) VALUES(?,?)", &im->ins_string) < 0 ||
