@@ -16,13 +16,16 @@
 #include "store-internal.h"
 
 #define BATCH_OPS 4096
+/* the first batch goes at this size: the writer starts while the parser is still at the
+ * capture's first events, not a whole batch later */
+#define FIRST_BATCH_OPS 512
 #define BATCH_BYTES (1u << 20)
 #define QUEUE_BATCHES 4		/* batches in flight: bounds the import's memory */
 #define FS_MAX_KEYS 64		/* fields per event tracked for varying values */
 /* once an event has this many field sets, a field that changed in a quarter of them varies */
 #define FS_VARYING_AFTER 64
 #define NO_STR UINT32_MAX
-#define MULTI_ROWS 32		/* events per INSERT statement: less per-statement work per row */
+#define MULTI_ROWS 128		/* events per INSERT statement: less per-statement work per row */
 
 enum op_type { OP_EVENT, OP_STACK, OP_STRING, OP_FIELDSET, OP_META };
 
@@ -241,7 +244,8 @@ static struct op *op_new(struct vx_import *im, int type)
 {
 	struct op *o;
 
-	if (im->cur && (im->cur->nops == BATCH_OPS || im->cur->buf.len >= BATCH_BYTES))
+	if (im->cur && (im->cur->nops == (im->writer_running ? BATCH_OPS : FIRST_BATCH_OPS) ||
+			im->cur->buf.len >= BATCH_BYTES))
 		batch_push(im, false);
 	if (!im->cur)
 		im->cur = batch_get(im);
