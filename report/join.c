@@ -15,6 +15,7 @@
 
 #include "analysis.h"
 #include "events.h"
+#include "join-int.h"
 #include "../src/xalloc.h"
 
 uint64_t vx_packet_identity(const struct vx_ip *ip)
@@ -22,10 +23,11 @@ uint64_t vx_packet_identity(const struct vx_ip *ip)
 	uint64_t h = 0x4944454e54495459ULL;
 	int v[9];
 
-	if (!ip->known || !ip->src[0] || !ip->dst[0] || ip->ip_id < 0)
+	if (!ip->known || !ip->src[0] || !ip->dst[0])
 		return 0;
-	/* an IP id of 0 (DF packets without a socket counter) tells nothing without a sequence */
-	if (ip->ip_id == 0 && ip->tcp_seq < 0 && ip->icmp_seq < 0)
+	/* an IP id of 0 (DF packets without a socket counter) tells nothing without a sequence,
+	 * nor does IPv6, which has no IP id (-1): its echo and TCP packets have one */
+	if (ip->ip_id <= 0 && ip->tcp_seq < 0 && ip->icmp_seq < 0)
 		return 0;
 	v[0] = ip->proto;
 	v[1] = ip->ip_id;
@@ -139,7 +141,7 @@ static size_t uf_find(size_t *p, size_t i)
 	return i;
 }
 
-static bool is_receive(const char *event)
+bool vx_join_is_receive(const char *event)
 {
 	const char *e = vx_event_base(event);
 
@@ -185,7 +187,7 @@ static void order_parts(struct vx_joined *jd)
 	size_t senders = 0, s = 0;
 
 	for (size_t i = 0; i < jd->nparts; i++)
-		if (!is_receive(jd->parts[i]->hops[0].event)) {
+		if (!vx_join_is_receive(jd->parts[i]->hops[0].event)) {
 			senders++;
 			s = i;
 		}
@@ -250,180 +252,6 @@ static void clocks(struct vx_join *jn)
 			jd->wire_unc_ns[i] = ha->uncertainty_ns + hb->uncertainty_ns;
 		}
 	}
-}
-
-/* ---- inferred matches: journeys without headers ---- */
-
-/* VXLAN over IPv4 adds 50 bytes: outer Ethernet 14, IP 20, UDP 8, VXLAN 8; a transmit's
- * length counts the Ethernet header, a receive's does not */
-#define ETH_HLEN_ 14
-#define VXLAN4_OVERHEAD 50
-
-struct flowkey {
-	uint64_t key;
-	int host;
-	bool sender;
-	size_t journey;
-	uint64_t ts;
-	const struct vx_lookup *flow;
-};
-
-static int cmp_flowkey(const void *a, const void *b)
-{
-	const struct flowkey *x = a, *y = b;
-
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	if (x->sender != y->sender)
-		return x->sender ? -1 : 1;
-	return (x->ts > y->ts) - (x->ts < y->ts);
-}
-
-/* the group of a send or receive: the inner destination and the outer length. The forward
- * lookups of the tracepoint carry no protocol or ports (input routes), and a hop's lookup may
- * name no source (0.0.0.0), so sources are checked pair by pair instead (flows_agree) */
-static uint64_t flow_hash(const struct vx_lookup *l, int64_t wire_len)
-{
-	uint64_t h = 0x464c4f574b4559ULL;
-
-	if (!l->dst)
-		return 0;
-	h = vx_hash64(h, l->dst, strlen(l->dst) + 1);
-	h = vx_hash64(h, &wire_len, sizeof(wire_len));
-	return h ? h : 1;
-}
-
-static bool known_addr(const char *a)
-{
-	return a && *a && strcmp(a, "0.0.0.0") && strcmp(a, "::");
-}
-
-/* two lookups that may be of one packet: sources, protocols and ports agree where both know them */
-static bool flows_agree(const struct vx_lookup *a, const struct vx_lookup *b)
-{
-	if (!a || !b)
-		return true;
-	if (known_addr(a->src) && known_addr(b->src) && strcmp(a->src, b->src))
-		return false;
-	if (a->proto > 0 && b->proto > 0 && a->proto != b->proto)
-		return false;
-	return !(a->sport > 0 && b->sport > 0 && (a->sport != b->sport || a->dport != b->dport));
-}
-
-/* @j as the sender of an encapsulated packet: the flow of its tunnel transmit's lookup and
- * the outer packet's IP length on the wire; 0 when it is not one */
-static uint64_t sender_key(const struct vx_journey *j, const struct vx_lookup **flow)
-{
-	const struct vx_lookup *l = NULL;
-
-	if (!j->encap || j->encap_hop < 0 || !j->tunnel_dev || j->hops[j->encap_hop].len <= ETH_HLEN_)
-		return 0;
-	for (int i = 0; i < j->encap_hop && !l; i++)
-		if (j->hops[i].route && j->hops[i].dev && !strcmp(j->hops[i].dev, j->tunnel_dev))
-			l = j->hops[i].route;
-	*flow = l;
-	return l ? flow_hash(l, j->hops[j->encap_hop].len - ETH_HLEN_) : 0;
-}
-
-/* @j as the receiver: it starts with the outer packet's receive, a receive VXLAN's overhead
- * shorter follows (the decapsulated packet), and a transmit after it was routed by a lookup
- * of the inner flow; 0 when it is not one */
-static uint64_t receiver_key(const struct vx_journey *j, const struct vx_lookup **flow)
-{
-	int64_t outer = j->nhops ? j->hops[0].len : -1;
-
-	if (!j->nhops || !is_receive(j->hops[0].event) || outer <= VXLAN4_OVERHEAD)
-		return 0;
-	for (size_t i = 1; i < j->nhops; i++) {
-		if (!is_receive(j->hops[i].event) || j->hops[i].len != outer - VXLAN4_OVERHEAD)
-			continue;
-		for (size_t k = i + 1; k < j->nhops; k++)
-			if (j->hops[k].route) {
-				*flow = j->hops[k].route;
-				return flow_hash(j->hops[k].route, outer);
-			}
-		return 0;
-	}
-	return 0;
-}
-
-/* the journeys no header joined and that carry no header at all: the k-th send of a flow
- * (its inner tuple, outer length) from one host with the k-th receive of it on another,
- * when the sends and receives pair up one to one */
-static void join_inferred(struct vx_analysis *an, const struct vx_packet *const *firstpkt, size_t *jcap)
-{
-	struct vx_join *jn = &an->join;
-	struct flowkey *f = NULL;
-	size_t nf = 0, cap = 0;
-
-	for (size_t j = 0; j < an->njourneys; j++) {
-		const struct vx_journey *jo = &an->journeys[j];
-		int h = vx_join_host_of(an, jo->capture_id);
-		const struct vx_lookup *flow = NULL;
-		uint64_t ks, kr;
-
-		if (h < 0 || jo->joined || jo->join_ambiguous || firstpkt[j] || !jo->nhops)
-			continue;
-		ks = sender_key(jo, &flow);
-		kr = ks ? 0 : receiver_key(jo, &flow);
-		if (!ks && !kr)
-			continue;
-		if (nf == cap) {
-			cap = cap ? 2 * cap : 64;
-			f = xrealloc(f, cap * sizeof(*f));
-		}
-		f[nf++] = (struct flowkey){ ks ? ks : kr, h, ks != 0, j, jo->hops[0].ts_ns, flow };
-	}
-	if (nf)
-		qsort(f, nf, sizeof(*f), cmp_flowkey);
-	for (size_t g = 0; g < nf;) {
-		size_t end = g, ns = 0, nr = 0;
-		int hs = -1, hr = -1;
-		bool ok = true;
-
-		while (end < nf && f[end].key == f[g].key)
-			end++;
-		for (size_t i = g; i < end; i++) {
-			int *hp = f[i].sender ? &hs : &hr;
-
-			ns += f[i].sender;
-			nr += !f[i].sender;
-			if (*hp >= 0 && *hp != f[i].host)
-				ok = false;
-			*hp = f[i].host;
-		}
-		/* the order pairs them only when every send was received and nothing else, and
-		 * no pair names two different flows */
-		ok = ok && ns == nr && hs >= 0 && hr >= 0 && hs != hr;
-		for (size_t k = 0; ok && k < ns; k++)
-			ok = flows_agree(f[g + k].flow, f[g + ns + k].flow);
-		if (!ok) {
-			jn->inferred_apart += end - g;
-			g = end;
-			continue;
-		}
-		for (size_t k = 0; k < ns; k++) {
-			struct vx_joined jd = { 0 };
-
-			jd.nparts = 2;
-			jd.parts[0] = &an->journeys[f[g + k].journey];
-			jd.parts[1] = &an->journeys[f[g + ns + k].journey];
-			jd.host[0] = hs;
-			jd.host[1] = hr;
-			jd.ordered = true;
-			jd.inferred = true;
-			jd.flow = f[g + k].flow;
-			jd.send_hop[1] = (size_t)jd.parts[0]->encap_hop;
-			if (jn->njoined == *jcap) {
-				*jcap = *jcap ? 2 * *jcap : 16;
-				jn->joined = xrealloc(jn->joined, *jcap * sizeof(*jn->joined));
-			}
-			jn->joined[jn->njoined++] = jd;
-			jn->inferred++;
-		}
-		g = end;
-	}
-	free(f);
 }
 
 int vx_join_build(struct vx_analysis *an)
@@ -575,7 +403,7 @@ int vx_join_build(struct vx_analysis *an)
 	for (size_t k = 0; k < jn->njoined; k++)
 		for (size_t i = 0; i < jn->joined[k].nparts; i++)
 			jn->joined[k].parts[i]->joined = -1;	/* taken; numbered below */
-	join_inferred(an, firstpkt, &jcap);
+	vx_join_inferred(an, firstpkt, &jcap);
 	if (jn->njoined)
 		qsort(jn->joined, jn->njoined, sizeof(*jn->joined), cmp_joined);
 	for (size_t k = 0; k < jn->njoined; k++) {

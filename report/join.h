@@ -4,8 +4,8 @@
  * joined journey, sender first, and estimates each host's clock offset from the packets that
  * crossed the wire in both directions (the minimum one-way delays, as NTP does).
  * Without headers (tracepoint-only captures) the encapsulated journeys are matched on the
- * inner flow their route lookups name, the outer length on the wire and their order within
- * that flow, and said to be inferred.
+ * inner flow their route lookups name, the outer length on the wire and their order (or,
+ * where some were lost, their time) within that flow, and said to be inferred (join-infer.c).
  * Works on the journeys the analysis keeps in detail (--max-journeys), so its memory is
  * bounded by them. Must not: touch the store, parse inputs, or print.
  */

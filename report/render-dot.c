@@ -20,6 +20,13 @@
 #define DOT_MAX_HOPS 40
 #define DOT_MAX_STR 64
 
+static void dot_ascii(FILE *out, unsigned char c)
+{
+	if (c == '"' || c == '\\')
+		fputc('\\', out);
+	fputc(c, out);
+}
+
 /*
  * dot_escape - capture text inside a double-quoted dot string: '"' and '\' escaped
  * (so no \N, \l, ... sequences sneak in), control characters and invalid UTF-8 as '?',
@@ -27,35 +34,7 @@
  */
 static void dot_escape(FILE *out, const char *s, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t chars = 0;
-
-	if (!s)
-		return;
-	while (*p) {
-		unsigned char c = *p;
-
-		if (chars++ == max) {
-			fputs("...", out);
-			return;
-		}
-		if (c >= 0x80) {
-			int n = vx_utf8_len(p);
-
-			if (n) {
-				fwrite(p, 1, (size_t)n, out);
-				p += n;
-			} else {
-				fputc('?', out);
-				p++;
-			}
-			continue;
-		}
-		if (c == '"' || c == '\\')
-			fputc('\\', out);
-		fputc(c < 0x20 || c == 0x7f ? '?' : c, out);
-		p++;
-	}
+	vx_utf8_write(out, s, max, "...", "?", dot_ascii);
 }
 
 static const char *const lane_fill[VX_LANE_COUNT] = {

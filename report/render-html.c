@@ -56,6 +56,18 @@ struct html {
 	size_t nstacks;
 };
 
+static void html_ascii(FILE *out, unsigned char c)
+{
+	switch (c) {
+	case '&': fputs("&amp;", out); break;
+	case '<': fputs("&lt;", out); break;
+	case '>': fputs("&gt;", out); break;
+	case '"': fputs("&#34;", out); break;
+	case '\'': fputs("&#39;", out); break;
+	default: fputc(c, out);
+	}
+}
+
 /*
  * html_escape - the one escaping function of the page: writes capture text @s with
  * & < > " ' as character references (safe in text and in double-quoted attributes),
@@ -64,44 +76,7 @@ struct html {
  */
 void vx_html_escape(FILE *out, const char *s, size_t max)
 {
-	const unsigned char *p = (const unsigned char *)s;
-	size_t chars = 0;
-
-	if (!s)
-		return;
-	while (*p) {
-		unsigned char c = *p;
-
-		if (chars++ == max) {
-			fputs("\xe2\x80\xa6", out);
-			return;
-		}
-		if (c >= 0x80) {
-			int n = vx_utf8_len(p);
-
-			if (!n) {
-				fputs(VX_UTF8_REPLACEMENT, out);
-				p++;
-				continue;
-			}
-			fwrite(p, 1, (size_t)n, out);
-			p += n;
-			continue;
-		}
-		switch (c) {
-		case '&': fputs("&amp;", out); break;
-		case '<': fputs("&lt;", out); break;
-		case '>': fputs("&gt;", out); break;
-		case '"': fputs("&#34;", out); break;
-		case '\'': fputs("&#39;", out); break;
-		default:
-			if (c < 0x20 || c == 0x7f)
-				fputs(VX_UTF8_REPLACEMENT, out);
-			else
-				fputc(c, out);
-		}
-		p++;
-	}
+	vx_utf8_write(out, s, max, "\xe2\x80\xa6", VX_UTF8_REPLACEMENT, html_ascii);
 }
 
 static void esc(struct html *h, const char *s)

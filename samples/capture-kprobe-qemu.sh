@@ -13,17 +13,8 @@ run=$shared/qemu-kprobe/run.sh
 [ -x "$run" ] || [ -f "$run" ] || { echo "capture-kprobe-qemu.sh: $run not found; set VX_SHARED" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-# run.sh picks KVM when /dev/kvm is writable; inside this project's VMs nested KVM hangs at
-# boot, so hide /dev/kvm (read-only bind mount in a private mount namespace) unless
-# VX_QEMU_KVM=1: TCG takes ~20 s and always works.
-if [ "${VX_QEMU_KVM:-0}" = 1 ] || [ ! -e /dev/kvm ]; then
-	bash "$run" -q --out "$out" --add "$here/kprobe-guest.sh:/vxa/kprobe-guest.sh" --cmd 'sh /vxa/kprobe-guest.sh'
-else
-	: > "$out/nokvm"
-	unshare -m sh -c 'mount --bind "$1/nokvm" /dev/kvm && mount -o remount,bind,ro /dev/kvm &&
-		exec bash "$2" -q --out "$1" --add "$3/kprobe-guest.sh:/vxa/kprobe-guest.sh" --cmd "sh /vxa/kprobe-guest.sh"' \
-		sh "$out" "$run" "$here"
-fi
+# run.sh uses KVM only when asked (VXA_QEMU_ACCEL=kvm): TCG takes ~20 s and always works
+bash "$run" -q --out "$out" --add "$here/kprobe-guest.sh:/vxa/kprobe-guest.sh" --cmd 'sh /vxa/kprobe-guest.sh'
 tr -d '\r' < "$out/guest.out" > "$out/g"
 sed -n '/=== VXA-TRACE-BEGIN hash-ptr=1 ===/,/=== VXA-TRACE-END ===/p' "$out/g" | sed '1d;$d' > "$here/kprobe-6.1.trace"
 sed -n '/=== VXA-TRACE-BEGIN hash-ptr=0 ===/,/=== VXA-TRACE-END ===/p' "$out/g" | sed '1d;$d' > "$here/kprobe-6.1.rawptr.trace"

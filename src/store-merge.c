@@ -43,123 +43,101 @@ static int other_error(struct merge *m, const char *what)
 	return store_db_error(m->o, what);
 }
 
-/* the strings of the other database, each found here by its text or added */
-static int merge_strings(struct merge *m)
+/* hashes that find a row of the other database here: equal content, equal hash */
+static uint64_t string_hash(sqlite3_stmt *s)
 {
-	sqlite3_stmt *s = NULL, *ins = NULL;
-	int rc, ret = -1;
+	const void *t = sqlite3_column_text(s, 1);
 
-	if (store_prepare(m->o, "SELECT id, text FROM strings", &s) < 0 ||
-	    store_prepare(m->st, "INSERT INTO strings(id, text) VALUES(?,?)", &ins) < 0)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		const void *t = sqlite3_column_text(s, 1);
-		int n = sqlite3_column_bytes(s, 1);
-		uint64_t h = vx_hash64(VX_HASH_INIT, t ? t : "", (size_t)n);
-		int64_t id = index_get(&m->str, h);
-
-		if (!id) {
-			id = m->next_str++;
-			sqlite3_bind_int64(ins, 1, id);
-			sqlite3_bind_text(ins, 2, t ? t : "", n, SQLITE_TRANSIENT);
-			if (sqlite3_step(ins) != SQLITE_DONE) {
-				store_db_error(m->st, "cannot store a string");
-				goto out;
-			}
-			sqlite3_reset(ins);
-			index_put(&m->str, h, id);
-		}
-		index_put(&m->strmap, (uint64_t)sqlite3_column_int64(s, 0), id);
-	}
-	if (rc != SQLITE_DONE) {
-		other_error(m, "cannot read the strings");
-		goto out;
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(s);
-	sqlite3_finalize(ins);
-	return ret;
+	return vx_hash64(VX_HASH_INIT, t ? t : "", (size_t)sqlite3_column_bytes(s, 1));
 }
 
-/* the stacks: their hash is of their frames' text, the same in every database */
-static int merge_stacks(struct merge *m)
+/* the stacks' hash is of their frames' text, the same in every database */
+static uint64_t stack_hash(sqlite3_stmt *s)
 {
-	sqlite3_stmt *s = NULL, *ins = NULL;
-	int rc, ret = -1;
-
-	if (store_prepare(m->o, "SELECT id, hash, depth, frames FROM stacks", &s) < 0 ||
-	    store_prepare(m->st, "INSERT INTO stacks(id, hash, depth, frames) VALUES(?,?,?,?)", &ins) < 0)
-		goto out;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		uint64_t h = (uint64_t)sqlite3_column_int64(s, 1);
-		int64_t id = index_get(&m->stk, h);
-
-		if (!id) {
-			id = m->next_stk++;
-			sqlite3_bind_int64(ins, 1, id);
-			sqlite3_bind_value(ins, 2, sqlite3_column_value(s, 1));
-			sqlite3_bind_value(ins, 3, sqlite3_column_value(s, 2));
-			sqlite3_bind_value(ins, 4, sqlite3_column_value(s, 3));
-			if (sqlite3_step(ins) != SQLITE_DONE) {
-				store_db_error(m->st, "cannot store a stack");
-				goto out;
-			}
-			sqlite3_reset(ins);
-			index_put(&m->stk, h, id);
-		}
-		index_put(&m->stkmap, (uint64_t)sqlite3_column_int64(s, 0), id);
-	}
-	if (rc != SQLITE_DONE) {
-		other_error(m, "cannot read the stacks");
-		goto out;
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(s);
-	sqlite3_finalize(ins);
-	return ret;
+	return (uint64_t)sqlite3_column_int64(s, 1);
 }
 
-static int merge_fieldsets(struct merge *m)
+static uint64_t fieldset_hash(sqlite3_stmt *s)
+{
+	uint64_t h = MERGE_FIELDSET_SEED;
+
+	for (int c = 1; c <= 5; c++) {
+		bool null = sqlite3_column_type(s, c) == SQLITE_NULL;
+		const void *t = sqlite3_column_text(s, c);
+
+		h = vx_hash64(h, &null, 1);
+		if (!null && t)
+			h = vx_hash64(h, t, (size_t)sqlite3_column_bytes(s, c) + 1);
+	}
+	return h;
+}
+
+/* struct merge_table - a deduplicated table (strings, stacks, field sets) to merge */
+struct merge_table {
+	const char *one, *all;		/* "string", "strings": for the error messages */
+	const char *select;		/* the other database's rows: id, then the columns to copy */
+	const char *insert;		/* id, [hash when @hash_bound,] the copied columns */
+	int ncols;			/* columns copied after the id */
+	bool hash_bound;		/* the hash is a column of its own, not one of the copied */
+	uint64_t (*hash)(sqlite3_stmt *s);
+};
+
+static const struct merge_table strings_table = {
+	"string", "strings", "SELECT id, text FROM strings",
+	"INSERT INTO strings(id, text) VALUES(?,?)", 1, false, string_hash,
+};
+static const struct merge_table stacks_table = {
+	"stack", "stacks", "SELECT id, hash, depth, frames FROM stacks",
+	"INSERT INTO stacks(id, hash, depth, frames) VALUES(?,?,?,?)", 3, false, stack_hash,
+};
+static const struct merge_table fieldsets_table = {
+	"field set", "field sets", "SELECT id, fields, skb_key, skb_fmt, len_key, dev_key FROM fieldsets",
+	"INSERT INTO fieldsets(id, hash, fields, skb_key, skb_fmt, len_key, dev_key) VALUES(?,?,?,?,?,?,?)",
+	5, true, fieldset_hash,
+};
+
+/*
+ * merge_table - each row of @t in the other database is found here by its hash (@byhash) or
+ * added with the next id (@next); @idmap maps its id there to its id here.
+ */
+static int merge_table(struct merge *m, const struct merge_table *t, struct vx_index *byhash,
+		       struct vx_index *idmap, int64_t *next)
 {
 	sqlite3_stmt *s = NULL, *ins = NULL;
 	int rc, ret = -1;
 
-	if (store_prepare(m->o, "SELECT id, fields, skb_key, skb_fmt, len_key, dev_key FROM fieldsets", &s) < 0 ||
-	    store_prepare(m->st, "INSERT INTO fieldsets(id, hash, fields, skb_key, skb_fmt, len_key, dev_key)"
-			  " VALUES(?,?,?,?,?,?,?)", &ins) < 0)
+	if (store_prepare(m->o, t->select, &s) < 0 || store_prepare(m->st, t->insert, &ins) < 0)
 		goto out;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		uint64_t h = MERGE_FIELDSET_SEED;
-		int64_t id;
+		uint64_t h = t->hash(s);
+		int64_t id = index_get(byhash, h);
 
-		for (int c = 1; c <= 5; c++) {
-			bool null = sqlite3_column_type(s, c) == SQLITE_NULL;
-			const void *t = sqlite3_column_text(s, c);
-
-			h = vx_hash64(h, &null, 1);
-			if (!null && t)
-				h = vx_hash64(h, t, (size_t)sqlite3_column_bytes(s, c) + 1);
-		}
-		id = index_get(&m->fs, h);
 		if (!id) {
-			id = m->next_fs++;
-			sqlite3_bind_int64(ins, 1, id);
-			sqlite3_bind_int64(ins, 2, (sqlite3_int64)h);
-			for (int c = 1; c <= 5; c++)
-				sqlite3_bind_value(ins, 2 + c, sqlite3_column_value(s, c));
+			int p = 1;
+
+			id = (*next)++;
+			sqlite3_bind_int64(ins, p++, id);
+			if (t->hash_bound)
+				sqlite3_bind_int64(ins, p++, (sqlite3_int64)h);
+			for (int c = 1; c <= t->ncols; c++)
+				sqlite3_bind_value(ins, p++, sqlite3_column_value(s, c));
 			if (sqlite3_step(ins) != SQLITE_DONE) {
-				store_db_error(m->st, "cannot store a field set");
+				char what[64];
+
+				snprintf(what, sizeof(what), "cannot store a %s", t->one);
+				store_db_error(m->st, what);
 				goto out;
 			}
 			sqlite3_reset(ins);
-			index_put(&m->fs, h, id);
+			index_put(byhash, h, id);
 		}
-		index_put(&m->fsmap, (uint64_t)sqlite3_column_int64(s, 0), id);
+		index_put(idmap, (uint64_t)sqlite3_column_int64(s, 0), id);
 	}
 	if (rc != SQLITE_DONE) {
-		other_error(m, "cannot read the field sets");
+		char what[64];
+
+		snprintf(what, sizeof(what), "cannot read the %s", t->all);
+		other_error(m, what);
 		goto out;
 	}
 	ret = 0;
@@ -390,7 +368,9 @@ int store_merge(struct vx_store *st, const char *path, const char *host, struct 
 	    store_load_index(st, "SELECT hash, id FROM stacks", false, &m.stk, &m.next_stk) < 0 ||
 	    store_load_index(st, "SELECT hash, id FROM fieldsets", false, &m.fs, &m.next_fs) < 0)
 		goto out;
-	if (merge_strings(&m) < 0 || merge_stacks(&m) < 0 || merge_fieldsets(&m) < 0)
+	if (merge_table(&m, &strings_table, &m.str, &m.strmap, &m.next_str) < 0 ||
+	    merge_table(&m, &stacks_table, &m.stk, &m.stkmap, &m.next_stk) < 0 ||
+	    merge_table(&m, &fieldsets_table, &m.fs, &m.fsmap, &m.next_fs) < 0)
 		goto out;
 	if (store_prepare(m.o, "SELECT id, source, format, kernel_release, imported_at, events, lost_events,"
 			  " skipped, truncated, truncated_at, first_ts, last_ts FROM captures ORDER BY id", &caps) < 0)

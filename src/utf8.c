@@ -49,3 +49,30 @@ size_t vx_utf8_clean(struct strbuf *sb, const char *s, size_t max)
 	}
 	return chars;
 }
+
+void vx_utf8_write(FILE *out, const char *s, size_t max, const char *cut, const char *bad,
+		   void (*ascii)(FILE *out, unsigned char c))
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t chars = 0;
+
+	if (!s)
+		return;
+	while (*p) {
+		int n = vx_utf8_len(p);
+
+		if (chars++ == max) {
+			fputs(cut, out);
+			return;
+		}
+		if (n == 0 || (n == 1 && (*p < 0x20 || *p == 0x7f))) {
+			fputs(bad, out);
+			n = 1;
+		} else if (n == 1) {
+			ascii(out, *p);
+		} else {
+			fwrite(p, 1, (size_t)n, out);
+		}
+		p += n;
+	}
+}

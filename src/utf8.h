@@ -7,6 +7,7 @@
 #define VX_UTF8_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "strbuf.h"
 
@@ -28,5 +29,14 @@ int vx_utf8_len(const unsigned char *p);
  * (0: no limit). Returns the number of characters appended. NULL appends nothing.
  */
 size_t vx_utf8_clean(struct strbuf *sb, const char *s, size_t max);
+
+/*
+ * vx_utf8_write - write @s to @out for an output with its own escaping: valid multi-byte
+ * characters as they are, printable ASCII through @ascii (which escapes what the output
+ * needs), invalid bytes and control characters (C0, DEL) as @bad; after @max characters,
+ * @cut and stop. NULL writes nothing.
+ */
+void vx_utf8_write(FILE *out, const char *s, size_t max, const char *cut, const char *bad,
+		   void (*ascii)(FILE *out, unsigned char c));
 
 #endif

@@ -8,12 +8,8 @@
 set -u
 vx=$1
 samples=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/checks.sh"
 db=$tmp/e.db
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 ESC=$(printf '\033')
 commands="import report query diff captures record probes clean"
 
@@ -162,5 +158,4 @@ fi
 VX_PROGRESS_DELAY_MS=0 "$vx" import -d "$tmp/p5.db" "$samples/vxlan-ping.trace" 2>"$tmp/err" >/dev/null
 [ -s "$tmp/err" ] && fail "progress output in a pipe: $(od -c "$tmp/err" | head -3)" || ok "no bar in a pipe"
 
-[ "$fails" = 0 ] || { echo "$fails check(s) failed"; exit 1; }
-echo "all everyday checks passed"
+finish "everyday"

@@ -8,12 +8,8 @@
 set -u
 vx=$1
 samples=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/checks.sh"
 db=$tmp/d.db
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 
 # 1 = VXLAN, 2 = direct routing, 3 = the older VXLAN ping (another run, same lab)
 "$vx" import -q -d "$db" "$samples/diff-vxlan.trace" "$samples/diff-direct.trace" "$samples/vxlan-ping.trace" ||
@@ -121,5 +117,4 @@ for args in "1" "1 2 3" "1 x" "0 1" "-t 0 1 2" "-f svg 1 2" "--frob 1 2"; do
 		fail "diff $args: exit $rc: $(head -1 "$tmp/err")"
 done
 
-[ "$fails" = 0 ] || { echo "$fails check(s) failed"; exit 1; }
-echo "all diff checks passed"
+finish "diff"

@@ -8,12 +8,8 @@
 set -u
 build=$1
 samples=$2
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/checks.sh"
 P=$tmp/prefix
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 
 cmake --install "$build" --prefix "$P" >"$tmp/install.log" 2>&1 || { echo "FAIL: cmake --install: $(tail -3 "$tmp/install.log")"; exit 1; }
 vx=$P/bin/vxanalyze
@@ -90,5 +86,4 @@ check "1 2" vxanalyze diff -d "$db" 1 ""
 PATH=$P/bin:$PATH bash -c 'source "$1"; complete -p vxanalyze' _ "$comp" | grep -q "_vxanalyze vxanalyze" &&
 	ok "complete -F _vxanalyze vxanalyze" || fail "the script does not register the completion"
 
-[ "$fails" = 0 ] || { echo "$fails check(s) failed"; exit 1; }
-echo "all install checks passed"
+finish "install"

@@ -10,12 +10,8 @@ vx=$1
 samples=$2
 doc=$3
 readme=$4
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/checks.sh"
 db=$tmp/q.db
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
 
 "$vx" import -q -d "$db" "$samples/vxlan-drops.trace" "$samples/vxlan-ping.trace" || { echo "FAIL: import"; exit 1; }
 
@@ -129,5 +125,4 @@ expect 2 "unknown query format 'xml'" "$vx" query -d "$db" -f xml "SELECT 1"
 	fail "trailing comment refused"
 [ ! -e "$tmp/none.db" ] || fail "query created a database"
 
-[ "$fails" = 0 ] || { echo "$fails check(s) failed"; exit 1; }
-echo "all query checks passed"
+finish "query"

@@ -15,11 +15,7 @@ command -v script >/dev/null || { echo "skip: no script(1)"; exit 77; }
 { [ -d /sys/kernel/tracing/events/net/net_dev_start_xmit ] ||
   { mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null && [ -d /sys/kernel/tracing/events/net ]; }; } ||
 	{ echo "skip: no tracefs with net:net_dev_start_xmit"; exit 77; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
+. "$(dirname "$0")/checks.sh"
 ESC=$(printf '\033')
 ev="--preset none -e net:net_dev_start_xmit --dev lo -- ping -c 6 -i 0.3 127.0.0.1"
 
@@ -72,5 +68,4 @@ grep -q "icmp_seq=6" "$tmp/q" && ! grep -q "vxanalyze record:" "$tmp/q" && ! gre
 ! grep -q "vxanalyze record:" "$tmp/err" && ! grep -q "$ESC" "$tmp/err" &&
 	ok "stderr in a file: no status line" || fail "file: $(cat -v "$tmp/err" | head -5)"
 
-[ "$fails" = 0 ] || { echo "$fails check(s) failed"; exit 1; }
-echo "all record status checks passed"
+finish "record status"

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
+#include "../report/join.h"
 #include "../src/error.h"
 #include "../src/capture-filter.h"
 #include "../report/filter.h"
@@ -262,6 +263,7 @@ static void test_headers_ipv6_echo_at_ip6_output_and_ip6_rcv(void **state)
 	assert_int_equal(an.njourneys, 4);
 	for (size_t i = 0; i < 4; i++) {
 		const struct vx_journey *j = &an.journeys[i];
+		uint64_t idn[2];
 
 		assert_int_equal(j->nhops, 5);
 		for (int k = 0; k < 2; k++) {
@@ -278,7 +280,15 @@ static void test_headers_ipv6_echo_at_ip6_output_and_ip6_rcv(void **state)
 			assert_int_equal(h->pkt->ip.icmp_type, want[i].type);
 			assert_int_equal(h->pkt->ip.icmp_id, 176);
 			assert_int_equal(h->pkt->ip.icmp_seq, want[i].seq);
+			idn[k] = vx_packet_identity(&h->pkt->ip);
 		}
+		/* no IP id in IPv6: the echo id and sequence identify the packet for the two-host
+		 * join, the same at both ends, another for each packet */
+		assert_true(idn[0] != 0);
+		assert_true(idn[0] == idn[1]);
+		for (size_t k = 0; k < i; k++)
+			assert_true(vx_packet_identity(&hop_of(&an.journeys[k], "probe:ip6_output", 0)->pkt->ip) !=
+				    idn[0]);
 	}
 	assert_int_equal(kept_by(&an, "icmp6 and dst fd00::2"), 0x5);
 	assert_int_equal(kept_by(&an, "icmp6 and net fd00::/64"), 0xf);

@@ -9,12 +9,20 @@
 # file in tests/hostile/fuzz-TARGET/ so that ctest replays it forever. Artifacts written by a
 # child process (trace.dat's libtracecmd reader) while the fuzzer survived are replayed and
 # not counted when the replay passes.
+# The random seed is fixed (VX_FUZZ_SEED, default 1): the same build explores the same inputs
+# on every machine, so what CI runs is what a developer ran before landing (a slower machine
+# runs a prefix of it). An input counts as hung after 30 s, the hostile suite's limit under
+# ASan: a trace.dat input forks its reading process from a fuzzer process of a few hundred MB,
+# so one input takes 1 to 5 s under ASan on this 2-core machine (a mutated sample that the
+# release build imports in 0.12 s) and more on a loaded one: CI once stopped at 10 s.
+# VX_FUZZ_SEED=0 lets libFuzzer pick a new seed, for longer explorations.
 set -u
 secs=${1:?usage: run-fuzz.sh SECONDS [BUILD_DIR] [TARGET...]}
 build=${2:-build-asan}
 shift; [ $# -gt 0 ] && shift
 root=${VX_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 out=${VX_FUZZ_OUT:-/tmp/vxfuzz}
+seed=${VX_FUZZ_SEED:-1}
 bin=$build/tests/fuzz
 mkdir -p "$out"
 
@@ -48,7 +56,8 @@ total_crashes=0
 for t in "${targets[@]}"; do
 	corpus=$out/corpus-$t
 	arts=$out/artifacts-$t
-	rm -rf "$arts"
+	# a fresh corpus each run: a corpus left by an earlier run would change what is explored
+	rm -rf "$arts" "$corpus"
 	mkdir -p "$corpus" "$arts"
 	[ -d "$root/tests/fuzz/seeds/$t" ] && cp "$root/tests/fuzz/seeds/$t"/* "$corpus/" 2>/dev/null
 	[ -d "$root/tests/hostile/fuzz-$t" ] && cp "$root/tests/hostile/fuzz-$t"/* "$corpus/" 2>/dev/null
@@ -65,8 +74,8 @@ for t in "${targets[@]}"; do
 	# binary captures only make sense whole (perf.data keeps its tracing data at the end)
 	maxlen=65536
 	is_text "$t" || [ "$t" = payload ] || [ "$t" = json-flat ] || maxlen=262144
-	"$bin/fuzz-$t" "$corpus" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
-		-max_len=$maxlen -print_final_stats=1 -artifact_prefix="$arts/" > "$log" 2>&1
+	"$bin/fuzz-$t" "$corpus" -max_total_time="$secs" -timeout=30 -rss_limit_mb=2048 \
+		-max_len=$maxlen -seed="$seed" -print_final_stats=1 -artifact_prefix="$arts/" > "$log" 2>&1
 	rc=$?
 	execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{print $2}')
 	ncorp=$(ls "$corpus" | wc -l)
