@@ -1042,9 +1042,8 @@ struct vx_sink *store_import_begin(struct vx_store *st, const char *source, cons
 		goto fail;
 	/* a 16 MiB page cache while importing (the default 2 MiB spills pages to the -wal and
 	 * reads them back); bounded, as are the batches in flight */
-	{ char q[64]; snprintf(q, sizeof q, "PRAGMA cache_size=%s", getenv("VXC") ? getenv("VXC") : "-16384");
-	if (store_exec(st, q) < 0)
-		goto fail; }
+	if (store_exec(st, "PRAGMA cache_size=-16384") < 0)
+		goto fail;
 	if (store_prepare(st, EVENT_INSERT, &im->ins_event) < 0 ||
 	    store_prepare(st, "INSERT INTO stacks(id, hash, depth, frames) VALUES(?,?,?,?)", &im->ins_stack) < 0 ||
 	    store_prepare(st, "INSERT INTO strings(id, text) VALUES(?,?)", &im->ins_string) < 0 ||
