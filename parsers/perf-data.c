@@ -91,6 +91,19 @@ struct pd_frame {
 	const char *text;		/* NULL: empty slot */
 };
 
+/* a callchain seen before, whole (user part included), with the kernel frames it gave: a
+ * flood repeats a few hundred chains, so most samples skip the walk and the per-address
+ * lookups (see chain_get()) */
+struct pd_chain {
+	uint64_t hash, stack_key;
+	uint64_t nr;			/* entries in @ips; 0: empty slot */
+	size_t nframes;
+	uint64_t *ips;			/* one allocation: the entries, then the frames */
+	const char **frames;
+};
+
+#define CHAIN_SLOTS 1024		/* a power of two; a slot is overwritten on collision */
+
 /* the data being read: the file's data section through pread, or the input stream */
 struct pd_src {
 	bool file;
@@ -139,6 +152,7 @@ struct pd {
 	struct strbuf framebuf;
 	const char *frames[MAX_FRAMES];
 	struct pd_frame *frame_tab;	/* address -> frame text (see frame_text()) */
+	struct pd_chain *chains;	/* CHAIN_SLOTS recent callchains, or NULL */
 	size_t frame_cap, frame_used;
 	struct arena frame_names;
 
@@ -831,6 +845,37 @@ static const char *frame_text(struct pd *pd, uint64_t ip)
 	return slot->text;
 }
 
+/* chain_get - the slot for the callchain of @nr entries at @ips, its hash in *@h; the chain
+ * is there when the slot's nr is @nr and its entries are the same bytes */
+static struct pd_chain *chain_get(struct pd *pd, const unsigned char *ips, uint64_t nr, uint64_t *h)
+{
+	if (!pd->chains)
+		pd->chains = xcalloc(CHAIN_SLOTS, sizeof(*pd->chains));
+	*h = vx_hash64(VX_HASH_INIT, ips, (size_t)nr * 8);
+	return &pd->chains[(*h ^ *h >> 32) & (CHAIN_SLOTS - 1)];
+}
+
+static bool chain_is(const struct pd_chain *c, const unsigned char *ips, uint64_t nr, uint64_t h)
+{
+	return c->nr == nr && c->hash == h && !memcmp(c->ips, ips, (size_t)nr * 8);
+}
+
+/* chain_put - remember in @c the chain and the @nframes frames (texts owned by
+ * pd->frame_names, which outlives the table) it gave */
+static void chain_put(struct pd_chain *c, const unsigned char *ips, uint64_t nr, uint64_t h,
+		      const char *const *frames, size_t nframes, uint64_t stack_key)
+{
+	free(c->ips);
+	c->ips = xmalloc((size_t)nr * 8 + nframes * sizeof(*frames) + 1);
+	memcpy(c->ips, ips, (size_t)nr * 8);
+	c->frames = (const char **)(c->ips + nr);
+	memcpy(c->frames, frames, nframes * sizeof(*frames));
+	c->nr = nr;
+	c->hash = h;
+	c->nframes = nframes;
+	c->stack_key = stack_key;
+}
+
 /* ---- tracepoint payloads ---- */
 
 /* attr_resolve - name and field plan of an attr, once per attr */
@@ -989,15 +1034,28 @@ static int sample(struct pd *pd, const unsigned char *rec, size_t size)
 	}
 
 	/* kernel frames: from the PERF_CONTEXT_KERNEL marker to a user/guest marker */
+	ev.frames = pd->frames;
+	ev.stack_key = 0;
 	if (ips && nr) {
-		uint64_t ctx = 0, i = 0, ip;
+		uint64_t ctx = 0, i = 0, ip, h;
+		struct pd_chain *c = chain_get(pd, ips, nr, &h);
 
-		kips = ips;
-		while (nframes < MAX_FRAMES && vx_callchain_next(ips, nr, &i, &ctx, &ip)) {
-			nkips = (size_t)i;
-			if (!pd->ks_state && symbols_decide(pd) < 0)
-				return -1;
-			pd->frames[nframes++] = frame_text(pd, ip);
+		if (chain_is(c, ips, nr, h)) {
+			ev.frames = c->frames;
+			nframes = c->nframes;
+			ev.stack_key = c->stack_key;
+		} else {
+			kips = ips;
+			while (nframes < MAX_FRAMES && vx_callchain_next(ips, nr, &i, &ctx, &ip)) {
+				nkips = (size_t)i;
+				if (!pd->ks_state && symbols_decide(pd) < 0)
+					return -1;
+				pd->frames[nframes++] = frame_text(pd, ip);
+			}
+			/* same kernel addresses → same frame texts (frame_text is memoised for
+			 * the import) */
+			ev.stack_key = nframes ? vx_hash64(VX_HASH_INIT, kips, nkips * 8) | 1 : 0;
+			chain_put(c, ips, nr, h, pd->frames, nframes, ev.stack_key);
 		}
 	}
 
@@ -1008,10 +1066,7 @@ static int sample(struct pd *pd, const unsigned char *rec, size_t size)
 	ev.name = a->fullname;
 	ev.fields = pd->fields;
 	ev.nfields = nfields;
-	ev.frames = pd->frames;
 	ev.nframes = nframes;
-	/* same kernel addresses → same frame texts (frame_text is memoised for the import) */
-	ev.stack_key = nframes ? vx_hash64(VX_HASH_INIT, kips, nkips * 8) | 1 : 0;
 	(void)pid;
 	return vx_sink_event(pd->sink, &ev);
 bad:
@@ -1471,6 +1526,9 @@ static void pd_release(struct pd *pd)
 	strbuf_release(&pd->vals);
 	strbuf_release(&pd->framebuf);
 	free(pd->frame_tab);
+	for (size_t i = 0; pd->chains && i < CHAIN_SLOTS; i++)
+		free(pd->chains[i].ips);
+	free(pd->chains);
 	arena_release(&pd->frame_names);
 	free(pd->val_off);
 	free(pd->fields);

@@ -157,7 +157,29 @@ uint64_t vx_parse_hex_u64(const char *s)
 		s += 2;
 	if (!isxdigit((unsigned char)*s))
 		return 0;
-	return strtoull(s, NULL, 16);
+	/* strtoull(s, NULL, 16) by hand (this runs for every event): a second "0x" before a
+	 * digit is skipped as strtoull skips it, an overflow gives UINT64_MAX */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X') && isxdigit((unsigned char)s[2]))
+		s += 2;
+	uint64_t v = 0;
+	bool over = false;
+
+	for (;; s++) {
+		unsigned d;
+
+		if (*s >= '0' && *s <= '9')
+			d = (unsigned)(*s - '0');
+		else if (*s >= 'a' && *s <= 'f')
+			d = (unsigned)(*s - 'a' + 10);
+		else if (*s >= 'A' && *s <= 'F')
+			d = (unsigned)(*s - 'A' + 10);
+		else
+			break;
+		if (v >> 60)
+			over = true;
+		v = v << 4 | d;
+	}
+	return over ? UINT64_MAX : v;
 }
 
 static const char *first_field(const struct vx_event *ev, const char *const *keys)

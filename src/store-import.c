@@ -16,13 +16,16 @@
 #include "store-internal.h"
 
 #define BATCH_OPS 4096
+/* the first batch goes at this size: the writer starts while the parser is still at the
+ * capture's first events, not a whole batch later */
+#define FIRST_BATCH_OPS 512
 #define BATCH_BYTES (1u << 20)
 #define QUEUE_BATCHES 4		/* batches in flight: bounds the import's memory */
 #define FS_MAX_KEYS 64		/* fields per event tracked for varying values */
 /* once an event has this many field sets, a field that changed in a quarter of them varies */
 #define FS_VARYING_AFTER 64
 #define NO_STR UINT32_MAX
-#define MULTI_ROWS 32		/* events per INSERT statement: less per-statement work per row */
+#define MULTI_ROWS 128		/* events per INSERT statement: less per-statement work per row */
 
 enum op_type { OP_EVENT, OP_STACK, OP_STRING, OP_FIELDSET, OP_META };
 
@@ -41,15 +44,17 @@ struct batch {
 	struct batch *next;
 };
 
-/* a recently used field set of an event name, to recognise it without hashing: per field
- * its kind byte, key and (for constant fields) value, each NUL-terminated */
+/* a recently used field set of an event name, to recognise it without the full hash: per
+ * field its kind byte, key and (for constant fields) value, each NUL-terminated */
 struct fs_recent {
 	int64_t id;
 	size_t nfields;
 	struct strbuf sig;
 };
 
-#define FS_RECENT 8	/* a power of two: the slot is chosen by the device */
+/* a power of two: the slot is chosen by a quick hash of the kinds and constant values, so
+ * that the dozen sets of fib_table_lookup (one per table and result) each keep their own */
+#define FS_RECENT 64
 
 /* per event name: which field positions vary per event (their values go to event_rows.vals) */
 struct name_state {
@@ -239,7 +244,8 @@ static struct op *op_new(struct vx_import *im, int type)
 {
 	struct op *o;
 
-	if (im->cur && (im->cur->nops == BATCH_OPS || im->cur->buf.len >= BATCH_BYTES))
+	if (im->cur && (im->cur->nops == (im->writer_running ? BATCH_OPS : FIRST_BATCH_OPS) ||
+			im->cur->buf.len >= BATCH_BYTES))
 		batch_push(im, false);
 	if (!im->cur)
 		im->cur = batch_get(im);
@@ -644,23 +650,23 @@ static bool recent_matches(const struct fs_recent *r, const struct vx_event *ev,
 
 	if (!r->id || r->nfields != ev->nfields)
 		return false;
+	/* strcmp and the step past the string in one pass (these strings are short) */
 	for (size_t i = 0; i < ev->nfields; i++) {
 		const char *k = ev->fields[i].key ? ev->fields[i].key : "";
-		size_t n;
 
 		if ((unsigned char)*p++ != kind[i])
 			return false;
-		n = strlen(p);
-		if (strcmp(p, k))
+		while (*p && *p == *k)
+			p++, k++;
+		if (*p++ != *k)
 			return false;
-		p += n + 1;
 		if (kind[i] == FK_CONST) {
 			const char *v = ev->fields[i].value ? ev->fields[i].value : "";
 
-			n = strlen(p);
-			if (strcmp(p, v))
+			while (*p && *p == *v)
+				p++, v++;
+			if (*p++ != *v)
 				return false;
-			p += n + 1;
 		}
 	}
 	return true;
@@ -691,10 +697,11 @@ static void recent_put(struct name_state *ns, unsigned slot, int64_t id, const s
  * go into @im->vals as a JSON object (empty when none). Events up to FS_MAX_KEYS fields;
  * the fields beyond always vary.
  */
-static int64_t fieldset_id(struct vx_import *im, int64_t name_id, int64_t dev_id, const struct vx_event *ev,
+static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct vx_event *ev,
 			   int skb_i, const char *skb_fmt, int len_i, int dev_i)
 {
-	unsigned slot = (unsigned)dev_id % FS_RECENT;
+	uint64_t qh = 0xcbf29ce484222325ULL;	/* FNV-1a over the kinds and constant values */
+	unsigned slot;
 	static const char empty[] = "";
 	struct name_state *ns = name_state(im, name_id);
 	unsigned char kind_small[FS_MAX_KEYS], *kind = kind_small;
@@ -717,6 +724,10 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, int64_t dev_id
 			fk = FK_VARY;
 		/* the skb column's print format is part of the set */
 		kind[i] = (unsigned char)(fk == FK_SKB ? FK_SKB + 16 * (skb_fmt[0] == '0' ? (skb_fmt[1] == 'x' ? 1 : 2) : 3) : fk);
+		qh = (qh ^ kind[i]) * 0x100000001b3ULL;
+		if (fk == FK_CONST)
+			for (const char *c = v; *c; c++)
+				qh = (qh ^ (unsigned char)*c) * 0x100000001b3ULL;
 		if (fk == FK_VARY) {
 			strbuf_addch(&im->vals, nvals++ ? ',' : '{');
 			json_escape(&im->vals, k);
@@ -726,12 +737,12 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, int64_t dev_id
 	}
 	if (nvals)
 		strbuf_addch(&im->vals, '}');
-	/* the field set is nearly constant per (event, device): try the device's slot first */
-	for (unsigned r = 0; r < FS_RECENT; r++)
-		if (recent_matches(&ns->recent[(slot + r) % FS_RECENT], ev, kind)) {
-			id = ns->recent[(slot + r) % FS_RECENT].id;
-			goto out;
-		}
+	/* the few sets an event repeats each have their slot: one comparison recognises them */
+	slot = (unsigned)(qh ^ qh >> 29) & (FS_RECENT - 1);
+	if (recent_matches(&ns->recent[slot], ev, kind)) {
+		id = ns->recent[slot].id;
+		goto out;
+	}
 
 	for (size_t i = 0; i < ev->nfields; i++) {
 		const char *k = ev->fields[i].key ? ev->fields[i].key : empty;
@@ -837,7 +848,7 @@ static int sink_event(struct vx_sink *sink, const struct vx_event *ev)
 	comm_id = string_id(im, 1, ev->comm);
 	dev_id = string_id(im, 2, dev);
 	stack_id = stack_id_for(im, ev);
-	fs_id = fieldset_id(im, name_id, dev_id, ev, skb_fmt ? skb_i : -1, skb_fmt,
+	fs_id = fieldset_id(im, name_id, ev, skb_fmt ? skb_i : -1, skb_fmt,
 			    len >= 0 && plain_key(ev->fields[len_i].key) &&
 			    len_matches(ev->fields[len_i].value, len) ? len_i : -1,
 			    dev && plain_key(ev->fields[dev_i].key) ? dev_i : -1);

@@ -237,21 +237,59 @@ static void add_text(struct strbuf *b, const char *s, size_t max)
 		strbuf_addch(b, isprint((unsigned char)s[i]) ? s[i] : '?');
 }
 
+/* add_bytes - an IPv4 (4 bytes) or IPv6 (16 bytes) address, else 0x and the bytes in hex;
+ * by hand, not through printf: fib_table_lookup alone has three addresses per event */
 static void add_bytes(struct strbuf *b, const unsigned char *p, size_t n)
 {
+	static const char hex[] = "0123456789abcdef";
+	static const unsigned char zero16[16];
 	char ip[INET6_ADDRSTRLEN];
 
 	if (n == 4) {
-		strbuf_addf(b, "%u.%u.%u.%u", p[0], p[1], p[2], p[3]);
+		char *o = ip;
+
+		for (int i = 0; i < 4; i++) {
+			unsigned v = p[i];
+
+			if (i)
+				*o++ = '.';
+			if (v >= 100)
+				*o++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*o++ = (char)('0' + v / 10 % 10);
+			*o++ = (char)('0' + v % 10);
+		}
+		strbuf_add(b, ip, (size_t)(o - ip));
 		return;
 	}
-	if (n == 16 && inet_ntop(AF_INET6, p, ip, sizeof(ip))) {
-		strbuf_addstr(b, ip);
+	if (n == 16 && !memcmp(p, zero16, 16)) {
+		strbuf_add(b, "::", 2);	/* what inet_ntop gives, without its sprintf per group */
 		return;
 	}
-	strbuf_addstr(b, "0x");
-	for (size_t i = 0; i < n; i++)
-		strbuf_addf(b, "%02x", p[i]);
+	if (n == 16) {
+		/* an event repeats its address (fib_table_lookup's gw6 holds the same stale bytes
+		 * event after event): the last one's text, per thread (the recorder has several) */
+		static __thread unsigned char last[16];
+		static __thread char last_text[INET6_ADDRSTRLEN];
+
+		if (last_text[0] && !memcmp(p, last, 16)) {
+			strbuf_addstr(b, last_text);
+			return;
+		}
+		if (inet_ntop(AF_INET6, p, ip, sizeof(ip))) {
+			memcpy(last, p, 16);
+			memcpy(last_text, ip, sizeof(ip));
+			strbuf_addstr(b, ip);
+			return;
+		}
+	}
+	strbuf_grow(b, 2 + 2 * n);
+	strbuf_add(b, "0x", 2);
+	for (size_t i = 0; i < n; i++) {
+		char x[2] = { hex[p[i] >> 4], hex[p[i] & 15] };
+
+		strbuf_add(b, x, 2);
+	}
 }
 
 int vx_field_value(struct tep_event *ev, const struct vx_field_plan *plan, const void *data, int size,
