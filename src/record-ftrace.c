@@ -35,6 +35,7 @@ struct decoder {
 	struct vx_attach attach;
 	int stack_type;			/* ftrace:kernel_stack id, -1 if unknown */
 	struct strbuf fieldbuf;
+	struct vx_plan_cache plans;	/* the field plans of the events met */
 	struct strbuf *frames;		/* MAX_FRAMES */
 };
 
@@ -290,7 +291,8 @@ static int on_record(struct decoder *f, struct tep_event *event, struct tep_reco
 		ev.comm = NULL;
 	ev.name = name;
 	ev.fields = fields;
-	ev.nfields = vx_decode_fields(event, record->data, record->size, &f->fieldbuf, fields, MAX_FIELDS);
+	ev.nfields = vx_decode_fields(event, record->data, record->size, &f->fieldbuf, fields, MAX_FIELDS,
+				       &f->plans);
 	return vx_attach_event(&f->attach, &ev);
 }
 
@@ -349,6 +351,7 @@ static void decoder_release(struct decoder *d)
 		free(d->frames);
 	}
 	strbuf_release(&d->fieldbuf);
+	vx_plan_cache_release(&d->plans);
 }
 
 static int decoder_init(struct vx_recording *r, struct decoder *d)

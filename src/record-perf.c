@@ -44,6 +44,7 @@ struct vx_perf {
 	struct perf_thread_map *threads;
 	bool mapped, enabled;
 	struct strbuf fieldbuf;
+	struct vx_plan_cache plans;	/* the field plans of the events met */
 	struct strbuf frames[PERF_MAX_FRAMES];
 	struct comm_ent *comms;		/* from PERF_RECORD_COMM, newest last */
 	size_t ncomms, comms_alloc;
@@ -227,7 +228,8 @@ static int handle_sample(struct vx_perf *p, struct tep_handle *tep, struct vx_si
 	ev.comm = comm_of(p, (int)pid);
 	ev.name = name;
 	ev.fields = fields;
-	ev.nfields = vx_decode_fields(tev, d, (int)rawsize, &p->fieldbuf, fields, PERF_MAX_FIELDS);
+	ev.nfields = vx_decode_fields(tev, d, (int)rawsize, &p->fieldbuf, fields, PERF_MAX_FIELDS,
+				       &p->plans);
 	ev.frames = frames;
 	ev.nframes = nframes;
 	if (p->dev_glob && !strcmp(tev->system, "net")) {
@@ -260,6 +262,7 @@ static void perf_close(struct vx_perf *p)
 	perf_cpu_map__put(p->cpus);
 	perf_thread_map__put(p->threads);
 	strbuf_release(&p->fieldbuf);
+	vx_plan_cache_release(&p->plans);
 	for (size_t i = 0; i < PERF_MAX_FRAMES; i++)
 		strbuf_release(&p->frames[i]);
 	free(p->comms);

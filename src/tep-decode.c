@@ -352,16 +352,64 @@ int vx_field_value(struct tep_event *ev, const struct vx_field_plan *plan, const
 	return 0;
 }
 
-size_t vx_decode_fields(struct tep_event *event, const void *data, int size, struct strbuf *buf,
-			struct vx_field *fields, size_t max)
+/* struct vx_event_plans - the plans of one event's fields, in format order */
+struct vx_event_plans {
+	struct tep_event *event;
+	size_t n;
+	struct vx_field_plan *plan;	/* malloc'd */
+};
+
+/* the plans of @event: from @c (added on first use), or built into @tmp when @c is NULL */
+static const struct vx_event_plans *event_plans(struct vx_plan_cache *c, struct tep_event *event,
+						struct vx_event_plans *tmp)
 {
-	size_t n = 0, *offs;
+	struct vx_event_plans *p;
 	struct tep_format_field *f;
+	size_t n = 0;
+
+	if (c && c->last < c->n && c->ev[c->last].event == event)
+		return &c->ev[c->last];
+	for (size_t i = 0; c && i < c->n; i++)
+		if (c->ev[i].event == event) {
+			c->last = i;
+			return &c->ev[i];
+		}
+	for (f = event->format.fields; f; f = f->next)
+		n++;
+	if (c) {
+		c->ev = xrealloc(c->ev, (c->n + 1) * sizeof(*c->ev));
+		c->last = c->n;
+		p = &c->ev[c->n++];
+	} else {
+		p = tmp;
+	}
+	p->event = event;
+	p->n = 0;
+	p->plan = xmalloc((n ? n : 1) * sizeof(*p->plan));
+	for (f = event->format.fields; f; f = f->next)
+		p->plan[p->n++] = vx_field_plan(event, f);
+	return p;
+}
+
+void vx_plan_cache_release(struct vx_plan_cache *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->ev[i].plan);
+	free(c->ev);
+	memset(c, 0, sizeof(*c));
+}
+
+size_t vx_decode_fields(struct tep_event *event, const void *data, int size, struct strbuf *buf,
+			struct vx_field *fields, size_t max, struct vx_plan_cache *cache)
+{
+	struct vx_event_plans tmp;
+	const struct vx_event_plans *ep = event_plans(cache, event, &tmp);
+	size_t n = 0, small[64], *offs = 2 * max <= 64 ? small : xmalloc(2 * max * sizeof(*offs));
 
 	strbuf_reset(buf);
-	offs = xcalloc(2 * max, sizeof(*offs));
-	for (f = event->format.fields; f && n < max; f = f->next) {
-		struct vx_field_plan plan = vx_field_plan(event, f);
+	for (size_t k = 0; k < ep->n && n < max; k++) {
+		const struct vx_field_plan *plan = &ep->plan[k];
+		struct tep_format_field *f = plan->f;
 		size_t at = buf->len;
 
 		if (f->offset < 0 || f->offset + f->size > size)
@@ -370,7 +418,7 @@ size_t vx_decode_fields(struct tep_event *event, const void *data, int size, str
 		strbuf_addstr(buf, f->name);
 		strbuf_addch(buf, '\0');
 		offs[2 * n + 1] = buf->len;
-		if (vx_field_value(event, &plan, data, size, NULL, buf) < 0) {
+		if (vx_field_value(event, plan, data, size, NULL, buf) < 0) {
 			buf->len = at;
 			buf->buf[at] = '\0';
 			continue;
@@ -382,7 +430,10 @@ size_t vx_decode_fields(struct tep_event *event, const void *data, int size, str
 		fields[i].key = buf->buf + offs[2 * i];
 		fields[i].value = buf->buf + offs[2 * i + 1];
 	}
-	free(offs);
+	if (offs != small)
+		free(offs);
+	if (!cache)
+		free(tmp.plan);
 	return n;
 }
 

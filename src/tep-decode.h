@@ -47,11 +47,22 @@ struct vx_field_plan vx_field_plan(struct tep_event *ev, struct tep_format_field
 int vx_field_value(struct tep_event *ev, const struct vx_field_plan *plan, const void *data, int size,
 		   const struct vx_kallsyms *ks, struct strbuf *buf);
 /*
+ * struct vx_plan_cache - the field plans of the events a decoder has met, each built once
+ * (searching the print format per field is most of the cost of decoding a record). Start
+ * zeroed; vx_plan_cache_release() frees it.
+ */
+struct vx_plan_cache {
+	struct vx_event_plans *ev;	/* malloc'd, @n of them */
+	size_t n, last;
+};
+void vx_plan_cache_release(struct vx_plan_cache *c);
+/*
  * vx_decode_fields - the non-common fields of @event in @data (@size bytes) as strings into
- * @buf (reset first); @fields receives up to @max entries pointing into @buf. Returns the count.
+ * @buf (reset first); @fields receives up to @max entries pointing into @buf. The plans come
+ * from @cache (NULL: built for this call alone). Returns the count.
  */
 size_t vx_decode_fields(struct tep_event *event, const void *data, int size, struct strbuf *buf,
-			struct vx_field *fields, size_t max);
+			struct vx_field *fields, size_t max, struct vx_plan_cache *cache);
 /*
  * vx_decode_kernel_stack - the callers of an ftrace:kernel_stack record (@size entries of
  * caller[], not the 8 its print format shows), symbolised into @frames[i] (caller-owned

@@ -60,15 +60,19 @@ fi
 db=$tmp/t.db
 
 # ---- 1. record the pod ping, report, check the journey and the double IP trip
+# in the background to know its pid: other recordings may run beside this test, and only
+# this recorder's instance vxanalyze-<pid> is ours to check
 "$vx" record -d "$db" --preset vxlan -- ip netns exec p1 ping -c 3 10.244.2.7 \
-	>"$tmp/rec.out" 2>"$tmp/rec.err" || fail "record exited $?: $(cat "$tmp/rec.err")"
+	>"$tmp/rec.out" 2>"$tmp/rec.err" &
+pid=$!
+wait $pid || fail "record exited $?: $(cat "$tmp/rec.err")"
 grep -q "^capture 1: " "$tmp/rec.out" || fail "record summary: $(cat "$tmp/rec.out")"
 grep -q "^command: ip: exit status 0" "$tmp/rec.out" || fail "ping failed: $(cat "$tmp/rec.out")"
 if [ ! -e $T/kprobe_events ]; then
 	# one line says that the kprobes were replaced by tracepoints
 	[ "$(grep -c 'no kprobes' "$tmp/rec.err")" = 1 ] || fail "kprobe fallback note: $(cat "$tmp/rec.err")"
 fi
-ls $T/instances | grep -qx "vxanalyze-[0-9]*" && fail "an instance vxanalyze-<pid> was left: $(ls $T/instances)"
+[ -d "$T/instances/vxanalyze-$pid" ] && fail "the instance vxanalyze-$pid was left"
 "$vx" report -d "$db" --format json -o "$tmp/r.json" || fail "report"
 python3 - "$tmp/r.json" <<'PY' || fail "report content"
 import json, sys
@@ -190,8 +194,9 @@ for r in 5.5.6.0/24 5.5.7.0/24 5.5.8.0/24; do ip -n h1 route del "$r" 2>/dev/nul
 	ip -n h1 route add 5.5.6.0/24 via 192.168.50.2 dev eth0
 	ip -n h1 route add 5.5.7.0/24 via 4.4.10.2 dev eth0 2>/dev/null
 	ip -n h1 route add 5.5.8.0/24 via 4.4.10.2 dev eth0 onlink
-	ip -n h1 route del 5.5.6.0/24; ip -n h1 route del 5.5.8.0/24' >/dev/null 2>"$tmp/route.err" ||
-	fail "record --preset route: $(cat "$tmp/route.err")"
+	ip -n h1 route del 5.5.6.0/24; ip -n h1 route del 5.5.8.0/24' >/dev/null 2>"$tmp/route.err" &
+pid=$!
+wait $pid || fail "record --preset route: $(cat "$tmp/route.err")"
 "$vx" report -d "$rdb" --format json -o "$tmp/route.json" || fail "route report"
 python3 - "$tmp/route.json" <<'PY' || fail "route classes from a live recording"
 import json, sys
@@ -199,7 +204,7 @@ r = json.load(open(sys.argv[1]))["routes"]
 assert [q["class"] for q in r] == ["validated", "rejected", "onlink"], r
 assert r[1]["extack"] == "Nexthop has invalid gateway", r[1]
 PY
-ls "$T/instances" | grep -q '^vxanalyze-' && fail "an instance is left after the route record"
+[ -d "$T/instances/vxanalyze-$pid" ] && fail "the instance vxanalyze-$pid is left after the route record"
 
 # ---- 6. a flood: the recorder keeps up, loss is per CPU, signals mid-flood keep the capture
 FLOOD_LOSS_PCT=1

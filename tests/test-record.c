@@ -573,9 +573,8 @@ static const char *field(const struct vx_field *f, size_t n, const char *key)
 	return NULL;
 }
 
-static void test_decode_fields_names_types_like_the_format(void **state)
+static void decode_fields_checks(struct tep_handle *tep, struct vx_plan_cache *c)
 {
-	struct tep_handle *tep = make_tep();
 	struct strbuf buf = STRBUF_INIT;
 	struct vx_field f[24];
 	unsigned char rec[40] = { 0 };
@@ -588,7 +587,7 @@ static void test_decode_fields_names_types_like_the_format(void **state)
 	memcpy(rec + 16, &len, 4);
 	memcpy(rec + 20, &dl, 4);
 	memcpy(rec + 24, "cali1", 6);
-	n = vx_decode_fields(tep_find_event_by_name(tep, "net", "netif_rx"), rec, 30, &buf, f, 16);
+	n = vx_decode_fields(tep_find_event_by_name(tep, "net", "netif_rx"), rec, 30, &buf, f, 16, c);
 	assert_int_equal(n, 3);
 	assert_string_equal(field(f, n, "skbaddr"), "0xffff888104e04200");
 	assert_string_equal(field(f, n, "len"), "84");
@@ -599,7 +598,7 @@ static void test_decode_fields_names_types_like_the_format(void **state)
 	memset(rec, 0, sizeof(rec));
 	memcpy(rec + 8, &skb, 8);
 	memcpy(rec + 16, &loc, 8);
-	n = vx_decode_fields(tep_find_event_by_name(tep, "skb", "consume_skb"), rec, 24, &buf, f, 16);
+	n = vx_decode_fields(tep_find_event_by_name(tep, "skb", "consume_skb"), rec, 24, &buf, f, 16, c);
 	assert_string_equal(field(f, n, "location"), "icmp_rcv+0x259/0x1000");
 
 	/* kprobe: skb=0x%Lx stays hex although its type is u64; len decimal */
@@ -608,7 +607,7 @@ static void test_decode_fields_names_types_like_the_format(void **state)
 	memcpy(rec + 16, &skb, 8);
 	len = 98;
 	memcpy(rec + 24, &len, 4);
-	n = vx_decode_fields(tep_find_event_by_name(tep, "vxanalyze", "ip_output"), rec, 28, &buf, f, 16);
+	n = vx_decode_fields(tep_find_event_by_name(tep, "vxanalyze", "ip_output"), rec, 28, &buf, f, 16, c);
 	assert_string_equal(field(f, n, "skb"), "0xffff888104e04200");
 	assert_string_equal(field(f, n, "len"), "98");
 	assert_string_equal(field(f, n, "__probe_ip"), "0xffffffff81100000");
@@ -626,7 +625,7 @@ static void test_decode_fields_names_types_like_the_format(void **state)
 		memcpy(fr + 32, dst, 4);
 		fr[40 + 15] = 1;	/* gw6 ::1 */
 		memcpy(fr + 60, "eth0", 5);
-		n = vx_decode_fields(tep_find_event_by_name(tep, "fib", "fib_table_lookup"), fr, 76, &buf, f, 16);
+		n = vx_decode_fields(tep_find_event_by_name(tep, "fib", "fib_table_lookup"), fr, 76, &buf, f, 16, c);
 		assert_string_equal(field(f, n, "tb_id"), "254");
 		assert_string_equal(field(f, n, "err"), "-11");
 		assert_string_equal(field(f, n, "dst"), "10.99.99.99");
@@ -636,10 +635,26 @@ static void test_decode_fields_names_types_like_the_format(void **state)
 	}
 
 	/* a record too short for a field drops that field instead of reading past the end */
-	n = vx_decode_fields(tep_find_event_by_name(tep, "vxanalyze", "ip_output"), rec, 20, &buf, f, 16);
+	n = vx_decode_fields(tep_find_event_by_name(tep, "vxanalyze", "ip_output"), rec, 20, &buf, f, 16, c);
 	assert_null(field(f, n, "skb"));
 	assert_null(field(f, n, "len"));
 	strbuf_release(&buf);
+}
+
+/* the same decoding without a plan cache, with a fresh one, and with one that has met every
+ * event before (the recorder keeps one per recording) */
+static void test_decode_fields_names_types_like_the_format(void **state)
+{
+	struct tep_handle *tep = make_tep();
+	struct vx_plan_cache c = { 0 };
+
+	(void)state;
+	decode_fields_checks(tep, NULL);
+	decode_fields_checks(tep, &c);
+	assert_int_equal(c.n, 4);
+	decode_fields_checks(tep, &c);
+	assert_int_equal(c.n, 4);
+	vx_plan_cache_release(&c);
 	tep_free(tep);
 }
 
