@@ -24,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <trace-cmd/trace-cmd.h>
@@ -633,6 +634,7 @@ struct td_import {
 	size_t astr, afields;
 	int wire_fd;		/* child: the pipe to the parent */
 	struct strbuf wire;	/* child: events not yet written */
+	uint64_t records;	/* child: records read, for TD_WIRE_ALIVE */
 	int err;
 	/* child: the text of each stack address, made once (a capture repeats a few thousand
 	 * return addresses); bounded by the distinct addresses, freed with the import */
@@ -729,7 +731,14 @@ static void field_value(struct td_import *im, struct tep_handle *tep, struct tep
  * complete event to the parent through a pipe: a struct td_wire header and the event's
  * strings, "name\0comm\0key\0value\0...frame\0...". The parent hands them to the sink.
  */
-enum { TD_WIRE_EVENT = 1, TD_WIRE_END, TD_WIRE_ERROR };
+enum { TD_WIRE_EVENT = 1, TD_WIRE_END, TD_WIRE_ERROR, TD_WIRE_ALIVE };
+
+/* the child says it is alive every TD_ALIVE_RECORDS records (skipped ones count: a file of
+ * other events sends nothing else for a long time); the parent gives up on a child silent for
+ * TD_STALL_MS (VX_TRACE_DAT_STALL_MS overrides, for tests): libtraceevent's kbuffer loops for
+ * ever on some damaged pages, which libtracecmd hands it unchecked */
+#define TD_ALIVE_RECORDS 65536
+#define TD_STALL_MS 30000
 
 struct td_wire {
 	uint32_t type;
@@ -1095,6 +1104,12 @@ static int td_record_in(struct td_import *im, struct td_buffer *b, struct tep_ha
 
 	if (td_cpu(im, b, rec->cpu) < 0)
 		goto fail;
+	if (++im->records % TD_ALIVE_RECORDS == 0 && im->wire_fd >= 0) {
+		struct td_wire alive = { .type = TD_WIRE_ALIVE };
+
+		if (td_wire_put(im, &alive, "") < 0 || td_wire_flush(im) < 0)
+			goto fail;
+	}
 	if (rec->missed_events > 0)
 		b->missed[rec->cpu] += (uint64_t)rec->missed_events;
 	else if (rec->missed_events < 0)
@@ -2137,14 +2152,23 @@ struct td_rbuf {
 	char buf[65536];
 };
 
-/* read exactly @n bytes through @rb; returns the count read (< @n only at end of file) or -1 */
-static ssize_t td_read_buffered(struct td_rbuf *rb, void *dst, size_t n)
+/* read exactly @n bytes through @rb; returns the count read (< @n only at end of file), -1,
+ * or -2 when nothing came for @stall_ms */
+static ssize_t td_read_buffered(struct td_rbuf *rb, void *dst, size_t n, int stall_ms)
 {
 	size_t done = 0;
 
 	while (done < n) {
 		if (rb->pos == rb->len) {
-			ssize_t r = read(rb->fd, rb->buf, sizeof(rb->buf));
+			struct pollfd pfd = { .fd = rb->fd, .events = POLLIN };
+			int pr = poll(&pfd, 1, stall_ms);
+			ssize_t r;
+
+			if (pr < 0 && errno == EINTR)
+				continue;
+			if (pr == 0)
+				return -2;
+			r = read(rb->fd, rb->buf, sizeof(rb->buf));
 
 			if (r < 0 && errno == EINTR)
 				continue;
@@ -2178,9 +2202,12 @@ static int td_read_in_child(struct td_import *im, struct td_walk *w, int fd)
 	struct td_wire h;
 	bool ended = false;
 	uint64_t events = 0;
-	int pfd[2], status, ret = 0;
+	int pfd[2], status, ret = 0, stall_ms = TD_STALL_MS;
+	const char *stall = getenv("VX_TRACE_DAT_STALL_MS");
 	pid_t pid;
 
+	if (stall && atoi(stall) > 0)
+		stall_ms = atoi(stall);
 	if (pipe2(pfd, O_CLOEXEC) < 0)
 		return vx_error("%s: cannot create a pipe: %s", im->name, strerror(errno));
 	pid = fork();
@@ -2218,18 +2245,25 @@ static int td_read_in_child(struct td_import *im, struct td_walk *w, int fd)
 	rb->fd = pfd[0];
 	rb->pos = rb->len = 0;
 	for (;;) {
-		ssize_t r = td_read_buffered(rb, &h, sizeof(h));
+		ssize_t r = td_read_buffered(rb, &h, sizeof(h), stall_ms);
 
 		if (r == 0)
 			break;
-		if (r != (ssize_t)sizeof(h)) {
-			ret = vx_error("%s: the reading process broke off", im->name);
-			break;
+		if (r == (ssize_t)sizeof(h)) {
+			strbuf_reset(&data);
+			strbuf_grow(&data, h.len);
+			r = td_read_buffered(rb, data.buf, h.len, stall_ms);
+			if (r == (ssize_t)h.len)
+				r = 0;
 		}
-		strbuf_reset(&data);
-		strbuf_grow(&data, h.len);
-		if (td_read_buffered(rb, data.buf, h.len) != (ssize_t)h.len) {
-			ret = vx_error("%s: the reading process broke off", im->name);
+		if (r != 0) {
+			if (r == -2)
+				ret = vx_error("%s: damaged trace.dat: the reading process made no progress for"
+					       " %d s after %llu events (libtraceevent loops on some damaged pages);"
+					       " 'trace-cmd dump -i %s' shows its sections", im->name,
+					       stall_ms / 1000, (unsigned long long)events, im->name);
+			else
+				ret = vx_error("%s: the reading process broke off", im->name);
 			break;
 		}
 		data.len = h.len;
@@ -2240,6 +2274,8 @@ static int td_read_in_child(struct td_import *im, struct td_walk *w, int fd)
 				break;
 			}
 			events++;
+		} else if (h.type == TD_WIRE_ALIVE) {
+			continue;
 		} else if (h.type == TD_WIRE_END) {
 			sink->lost_events += h.ts;
 			if (h.nfields && !sink->skipped) {

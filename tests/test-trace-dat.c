@@ -629,7 +629,8 @@ static void test_trace_dat_direct_reader_matches_libtracecmd(void **state)
 /*
  * A padding header whose length points 4 bytes back makes libtraceevent's kbuffer loop on
  * the spot for ever (libtracecmd's reading hung on it): the direct reader walks each page's
- * headers before handing it to kbuffer and stops with an error.
+ * headers before handing it to kbuffer and stops with an error; through libtracecmd, the
+ * import stops when the reading process is silent too long.
  */
 static void test_trace_dat_backward_page_header_is_an_error(void **state)
 {
@@ -664,6 +665,16 @@ static void test_trace_dat_backward_page_header_is_an_error(void **state)
 	collect_init(&c);
 	assert_int_equal(td_import_file(path, &c), -1);
 	assert_non_null(strstr(vx_error_msg(), "points backwards"));
+	collect_release(&c);
+	/* libtracecmd's reading loops on it: the import gives up on the silent reading process
+	 * instead of waiting for ever (2 s here, 30 s by default) */
+	setenv("VX_TRACE_DAT_READER", "libtracecmd", 1);
+	setenv("VX_TRACE_DAT_STALL_MS", "2000", 1);
+	collect_init(&c);
+	assert_int_equal(td_import_file(path, &c), -1);
+	unsetenv("VX_TRACE_DAT_READER");
+	unsetenv("VX_TRACE_DAT_STALL_MS");
+	assert_non_null(strstr(vx_error_msg(), "made no progress for 2 s"));
 	collect_release(&c);
 	free(data);
 	rm_tmpdir(dir);
