@@ -603,6 +603,29 @@ static void check_readers_agree(const char *path)
 	collect_release(&ref);
 }
 
+/* an uncompressed version 7 copy of @sample at @dir/none.dat, its path into @path */
+static void uncompressed_copy(const char *sample, const char *dir, char *path, size_t n)
+{
+	char cmd[2048];
+
+	snprintf(path, n, "%s/none.dat", dir);
+	snprintf(cmd, sizeof(cmd), "trace-cmd convert --file-version 7 --compression none -i '%s' -o '%s'"
+		 " >/dev/null 2>&1", sample, path);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* `trace-cmd dump @opt` of @path, to read (pclose it) */
+static FILE *dump_open(const char *opt, const char *path)
+{
+	char cmd[2048];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "trace-cmd dump %s -i '%s' 2>/dev/null", opt, path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	return p;
+}
+
 /*
  * Version 7 files are read without libtracecmd (td_read_direct): the zstd samples and an
  * uncompressed copy give exactly the events, fields, frames, lost and skipped counts that
@@ -610,7 +633,7 @@ static void check_readers_agree(const char *path)
  */
 static void test_trace_dat_direct_reader_matches_libtracecmd(void **state)
 {
-	char *dir, cmd[2048], path[600];
+	char *dir, path[600];
 
 	(void)state;
 	check_readers_agree(SAMPLE);
@@ -618,10 +641,7 @@ static void test_trace_dat_direct_reader_matches_libtracecmd(void **state)
 	if (!have_trace_cmd())
 		skip();
 	dir = make_tmpdir();
-	snprintf(path, sizeof(path), "%s/none.dat", dir);
-	snprintf(cmd, sizeof(cmd), "trace-cmd convert --file-version 7 --compression none -i '%s' -o '%s'"
-		 " >/dev/null 2>&1", SAMPLE_OVERRUN, path);
-	assert_int_equal(system(cmd), 0);
+	uncompressed_copy(SAMPLE_OVERRUN, dir, path, sizeof(path));
 	check_readers_agree(path);
 	rm_tmpdir(dir);
 }
@@ -634,7 +654,7 @@ static void test_trace_dat_direct_reader_matches_libtracecmd(void **state)
  */
 static void test_trace_dat_backward_page_header_is_an_error(void **state)
 {
-	char *dir, cmd[2048], path[600], line[512], *data;
+	char *dir, path[600], line[512], *data;
 	unsigned long long off = 0;
 	size_t len;
 	FILE *p;
@@ -643,14 +663,9 @@ static void test_trace_dat_backward_page_header_is_an_error(void **state)
 	if (!have_trace_cmd())
 		skip();
 	dir = make_tmpdir();
-	snprintf(path, sizeof(path), "%s/none.dat", dir);
-	snprintf(cmd, sizeof(cmd), "trace-cmd convert --file-version 7 --compression none -i '%s' -o '%s'"
-		 " >/dev/null 2>&1", SAMPLE, path);
-	assert_int_equal(system(cmd), 0);
+	uncompressed_copy(SAMPLE, dir, path, sizeof(path));
 	/* "   0 2035712	24576	[id, data offset and size]": the first page of cpu 0 */
-	snprintf(cmd, sizeof(cmd), "trace-cmd dump --flyrecord -i '%s' 2>/dev/null", path);
-	p = popen(cmd, "r");
-	assert_non_null(p);
+	p = dump_open("--flyrecord", path);
 	while (fgets(line, sizeof(line), p))
 		if (!off && strstr(line, "[id, data offset and size]"))
 			assert_int_equal(sscanf(line, "%*d %llu", &off), 1);
@@ -688,7 +703,7 @@ static void test_trace_dat_backward_page_header_is_an_error(void **state)
  */
 static void test_trace_dat_printk_lines_without_colon_are_skipped(void **state)
 {
-	char *dir, cmd[2048], path[600], line[512], *data;
+	char *dir, path[600], line[512], *data;
 	unsigned long long off = 0, size = 0;
 	struct collect c, ref;
 	size_t len;
@@ -698,14 +713,9 @@ static void test_trace_dat_printk_lines_without_colon_are_skipped(void **state)
 	if (!have_trace_cmd())
 		skip();
 	dir = make_tmpdir();
-	snprintf(path, sizeof(path), "%s/none.dat", dir);
-	snprintf(cmd, sizeof(cmd), "trace-cmd convert --file-version 7 --compression none -i '%s' -o '%s'"
-		 " >/dev/null 2>&1", SAMPLE, path);
-	assert_int_equal(system(cmd), 0);
+	uncompressed_copy(SAMPLE, dir, path, sizeof(path));
 	/* "[Section 20 @ 2028630: "printk", flags 0x0, 4320 bytes]" */
-	snprintf(cmd, sizeof(cmd), "trace-cmd dump --printk -i '%s' 2>/dev/null", path);
-	p = popen(cmd, "r");
-	assert_non_null(p);
+	p = dump_open("--printk", path);
 	while (fgets(line, sizeof(line), p)) {
 		char *at = strstr(line, "[Section 20 @ "), *comma = strstr(line, "flags 0x0, ");
 
