@@ -1,12 +1,15 @@
 /* trace-dat.c: importer of trace-cmd's trace.dat files (versions 6 and 7) with the file's
  * own event formats, kallsyms and saved cmdlines. Our own walk of the header checks every
  * offset and size against the file size first (a version 6 copy cut inside its CPU data is
- * imported up to its last complete page, marked truncated). The records are read in a child
- * process that passes the events up a pipe, because libtraceevent and libtracecmd crash on
- * some damaged files: a version 7 file, uncompressed or zstd, is read there directly (its
- * sections, kbuffer pages merged by timestamp: td_read_direct), anything else through
- * libtracecmd. Must not print: the child's stderr goes to /dev/null, libtracecmd's and
- * libtraceevent's logs are silenced.
+ * imported up to its last complete page, marked truncated). A version 7 file, uncompressed
+ * or zstd (what trace-cmd writes), is read in the importing process by the direct reader
+ * (td_read_direct: its sections, kbuffer pages merged by timestamp, events straight to the
+ * sink), which checks every size against the file before it allocates or reads and makes
+ * progress at every step or stops with an error naming the file and offset. Anything else
+ * goes through libtracecmd in a child process that passes the events up a pipe, because
+ * libtraceevent and libtracecmd crash or loop on some damaged files (the parent gives up on
+ * a silent child). Must not print: the child's stderr goes to /dev/null, libtracecmd's and
+ * libtraceevent's logs are silenced; a damaged page is a warning through the sink.
  */
 #define _GNU_SOURCE	/* O_TMPFILE */
 #include "format.h"
@@ -623,20 +626,21 @@ struct td_import {
 	size_t qcap;
 	uint64_t qhead, qtail;	/* events qhead..qtail-1 are queued */
 	struct vx_kallsyms ksyms;	/* --kallsyms, for addresses the file's kallsyms lacks */
+	const struct vx_funcs *funcs;	/* direct reader: the file's kallsyms (NULL: the tep's) */
 	struct td_style_slot {
 		struct tep_format_field *field;
 		struct vx_field_plan plan;
 	} *styles;		/* open addressing on the field pointer */
 	size_t nstyles, astyles;
 	struct strbuf val;	/* scratch for one value */
-	struct vx_field *fields;	/* parent: one event's fields, @str its strings */
+	struct vx_field *fields;	/* the sink's side: one event's fields, @str its strings */
 	const char **str;
 	size_t astr, afields;
-	int wire_fd;		/* child: the pipe to the parent */
+	int wire_fd;		/* child: the pipe to the parent; -1: events go to the sink */
 	struct strbuf wire;	/* child: events not yet written */
-	uint64_t records;	/* child: records read, for TD_WIRE_ALIVE */
+	uint64_t records;	/* records read, for the child's TD_WIRE_ALIVE */
 	int err;
-	/* child: the text of each stack address, made once (a capture repeats a few thousand
+	/* the reader: the text of each stack address, made once (a capture repeats a few thousand
 	 * return addresses); bounded by the distinct addresses, freed with the import */
 	struct td_frame {
 		const struct tep_handle *tep;
@@ -723,13 +727,15 @@ static void field_value(struct td_import *im, struct tep_handle *tep, struct tep
 			struct tep_format_field *f, struct tep_record *rec)
 {
 	strbuf_reset(&im->val);
-	vx_field_value(ev, td_field_plan(im, ev, f), rec->data, rec->size, &im->ksyms, &im->val);
+	vx_field_value_with(ev, td_field_plan(im, ev, f), rec->data, rec->size, im->funcs, &im->ksyms,
+			    &im->val);
 }
 
 /*
- * The records are decoded in a child process (see td_read_in_child) which sends each
- * complete event to the parent through a pipe: a struct td_wire header and the event's
- * strings, "name\0comm\0key\0value\0...frame\0...". The parent hands them to the sink.
+ * Through libtracecmd, the records are decoded in a child process (td_read_in_child) which
+ * sends each complete event to the parent through a pipe: a struct td_wire header and the
+ * event's strings, "name\0comm\0key\0value\0...frame\0...". The parent hands them to the
+ * sink. (The direct reader, in the importing process, hands them over itself: td_emit.)
  */
 enum { TD_WIRE_EVENT = 1, TD_WIRE_END, TD_WIRE_ERROR, TD_WIRE_ALIVE };
 
@@ -810,9 +816,57 @@ static uint32_t td_stack_number(struct td_import *im, const char *f, size_t len,
 	return im->sent[i].id;
 }
 
-/* td_flush - send the event of @p to the parent */
+/* td_strings - room for @nstr strings and @nfields fields in im->str and im->fields */
+static void td_strings(struct td_import *im, size_t nstr, size_t nfields)
+{
+	if (nstr > im->astr) {
+		const char **v = xrealloc(im->str, nstr * sizeof(*v));
+
+		im->str = v;
+		im->astr = nstr;
+	}
+	if (nfields > im->afields) {
+		struct vx_field *f = xrealloc(im->fields, nfields * sizeof(*f));
+
+		im->fields = f;
+		im->afields = nfields;
+	}
+}
+
+/* td_emit - the event of @p straight to the sink (the direct reader, in the importing
+ * process); -1 when the sink fails */
+static int td_emit(struct td_import *im, const struct td_pending *p)
+{
+	const char **str;
+	struct vx_event ev;
+
+	td_strings(im, p->nstr, p->nfields);
+	str = im->str;
+	for (size_t k = 0; k < p->nstr; k++)
+		str[k] = p->text.buf + p->off[k];
+	for (size_t i = 0; i < p->nfields; i++) {
+		im->fields[i].key = str[2 + 2 * i];
+		im->fields[i].value = str[3 + 2 * i];
+	}
+	memset(&ev, 0, sizeof(ev));
+	ev.ts_ns = p->ts;
+	ev.cpu = p->cpu;
+	ev.pid = p->pid;
+	ev.comm = *str[1] ? str[1] : NULL;
+	ev.name = str[0];
+	ev.fields = im->fields;
+	ev.nfields = p->nfields;
+	ev.frames = str + 2 + 2 * p->nfields;
+	ev.nframes = p->nframes;
+	return vx_sink_event(im->sink, &ev);
+}
+
+/* td_flush - hand the event of @p on: to the sink (direct reader), or to the parent */
 static int td_flush(struct td_import *im, struct td_pending *p)
 {
+	if (im->wire_fd < 0)
+		return td_emit(im, p);
+
 	struct td_wire h = {
 		.type = TD_WIRE_EVENT, .len = (uint32_t)p->text.len, .ts = p->ts,
 		.cpu = p->cpu, .pid = p->pid,
@@ -865,18 +919,7 @@ static int td_deliver(struct td_import *im, const struct td_wire *h, const char 
 	const char **str;
 	struct vx_event ev;
 
-	if (nstr > im->astr) {
-		const char **v = xrealloc(im->str, nstr * sizeof(*v));
-
-		im->str = v;
-		im->astr = nstr;
-	}
-	if (h->nfields > im->afields) {
-		struct vx_field *f = xrealloc(im->fields, h->nfields * sizeof(*f));
-
-		im->fields = f;
-		im->afields = h->nfields;
-	}
+	td_strings(im, nstr, h->nfields);
 	str = im->str;
 	for (size_t pos = 0; pos < len && k < nstr; k++) {
 		const char *nul = memchr(t + pos, '\0', len - pos);
@@ -1072,7 +1115,7 @@ static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep
 			p->nframes++;
 			continue;
 		}
-		vx_symbolize_in(tep, &im->ksyms, addr, &im->val);
+		vx_symbolize_with(tep, im->funcs, &im->ksyms, addr, &im->val);
 		td_frame_put(im, tep, addr, im->val.buf, im->val.len);
 		if (pend_push(p, im->val.buf, im->val.len) < 0)
 			return -1;
@@ -1315,9 +1358,25 @@ static uint64_t td_lost(const struct td_walk *w, const struct td_buffer *b)
 	return lost;
 }
 
-/* td_release - the parent's part of @im (the buffers, handles and queue live in the child) */
+/* td_release - what @im holds (the libtracecmd handles live in the child) */
 static void td_release(struct td_import *im)
 {
+	for (size_t i = 0; i < im->qcap; i++) {
+		strbuf_release(&im->q[i].text);
+		free(im->q[i].off);
+	}
+	free(im->q);
+	im->q = NULL;
+	im->qcap = 0;
+	for (int i = 0; i < im->nbufs; i++) {
+		free(im->bufs[i].last);
+		free(im->bufs[i].missed);
+	}
+	free(im->bufs);
+	im->bufs = NULL;
+	im->nbufs = 0;
+	free(im->sent);
+	arena_release(&im->sent_text);
 	free(im->frames);
 	im->frames = NULL;
 	im->frames_cap = im->frames_used = 0;
@@ -1332,19 +1391,28 @@ static void td_release(struct td_import *im)
 	strbuf_release(&im->val);
 }
 
-/* ---- the direct reader: version 7 files read without libtracecmd (still in the child) ----
+/* ---- the direct reader: version 7 files read without libtracecmd, in the importing process ----
  *
  * libtracecmd's open parses every event format and the whole kallsyms (0.23 s of a 0.48 s
  * import of a 44,000-event file with the full kallsyms), and its per-record iteration
  * allocates each record. For a version 7 file, uncompressed or zstd, without the options
- * that change timestamps, the child reads the sections itself: the formats are parsed when
- * their event id first appears, the kallsyms through a plain line scan, and the CPU data
- * page by page with libtraceevent's kbuffer, the CPUs of all buffers merged by timestamp as
+ * that change timestamps, the importing process reads the sections itself (no reading
+ * process, no pipe: the events go straight to the sink): the formats are parsed when their
+ * event id first appears, the kallsyms through a plain line scan into a table of this import
+ * (struct vx_funcs, passed to the symboliser with every call), and the CPU data page by page
+ * with libtraceevent's kbuffer, the CPUs of all buffers merged by timestamp as
  * tracecmd_iterate_events_multi does (the earliest first, ties to the first buffer and cpu).
- * Every section, chunk and page is checked against what was read before kbuffer sees it.
+ * Since a crash or a hang here is one of vxanalyze, the reader is robust by construction:
+ * every size read from the file is checked against the file (and a bound) before anything is
+ * allocated or read for it; every section, chunk and page is checked before kbuffer sees it
+ * (td_page_walks: kbuffer loops on a header that points back); every step of the page walk
+ * and of the merge consumes file data or a record, or ends with an error naming the file and
+ * the offset. A page that commits more than a page holds ends its CPU as in libtracecmd
+ * ("bad page read"), counted and said (td_bad_page).
  */
 #define TD_MAX_SECTION (512u << 20)	/* uncompressed header section */
 #define TD_MAX_CHUNK (64u << 20)	/* uncompressed CPU data chunk */
+#define TD_MAX_WINDOWS (128u << 20)	/* all CPUs' pages and chunks in memory at once */
 #define TD_PAGE_SLACK 64		/* zeroes after a page: kbuffer and tep read a few bytes past short records */
 
 struct td_lazy {
@@ -1359,6 +1427,7 @@ struct td_dcpu {
 	int cpu;
 	uint64_t pos, end;	/* file range of this cpu's data still to read */
 	uint32_t chunks;	/* compressed: chunks left */
+	uint64_t wbase;		/* file offset of the page (uncompressed) or chunk header in win */
 	unsigned char *win;	/* current page (uncompressed) or chunk (compressed) + slack */
 	size_t wlen, wcap, wpos;	/* bytes in win, its size, next page in it */
 	unsigned char *page;	/* page loaded into kbuf */
@@ -1383,7 +1452,9 @@ struct td_direct {
 	size_t ncpus;
 	unsigned char *cbuf;	/* compressed chunk */
 	size_t ccap;
-	struct vx_funcs funcs;	/* the file's kallsyms, names in the kallsyms section */
+	size_t win_total;	/* bytes of every cpu's win, at most TD_MAX_WINDOWS */
+	struct vx_funcs funcs;	/* the file's kallsyms, names in the kallsyms section; the
+				 * import symbolises with it (im->funcs) while d lives */
 	size_t funcs_cap;
 	ZSTD_DCtx *dctx;	/* one decompression context for every section and chunk */
 };
@@ -1417,6 +1488,15 @@ static void td_big_free(void *p, size_t n)
 		free(p);
 	else
 		munmap(p, (n + TD_BIG - 1) & ~(size_t)(TD_BIG - 1));
+}
+
+/* td_zstd_size_ok - the zstd frame at @c (@csize bytes) does not say it holds another size
+ * than the @usize the file claims (checked before @usize bytes are allocated for it) */
+static bool td_zstd_size_ok(const void *c, size_t csize, uint32_t usize)
+{
+	unsigned long long n = ZSTD_getFrameContentSize(c, csize);
+
+	return n == ZSTD_CONTENTSIZE_UNKNOWN || n == usize;
 }
 
 static int td_pread(struct td_direct *d, void *dst, size_t n, uint64_t off)
@@ -1473,6 +1553,8 @@ static int td_load_section(struct td_direct *d, unsigned id)
 		}
 		if (td_pread(d, d->cbuf, csize, at + 8) < 0)
 			return -1;
+		if (!td_zstd_size_ok(d->cbuf, csize, usize))
+			return 1;
 		out = td_big_alloc((size_t)usize + 1);
 		r = ZSTD_decompressDCtx(d->dctx, out, usize, d->cbuf, csize);
 		if (ZSTD_isError(r) || r != usize) {
@@ -1628,7 +1710,6 @@ static void td_kallsyms(struct td_direct *d, char *t, size_t len)
 		t = nl + 1;
 	}
 	vx_funcs_sort(&d->funcs);
-	vx_symbolize_use_funcs(d->tep, &d->funcs);
 }
 
 /*
@@ -1808,21 +1889,109 @@ static bool td_page_walks(const struct td_direct *d, const unsigned char *pg, ui
 	return true;
 }
 
-/* td_next_page - load the next page of @c into its kbuffer; false at the end of its data
- * (or at a page libtracecmd would not read either), -1 on an error */
+/* td_page_where - where the page at @at in @c's window is, for a message: "at offset N"
+ * (uncompressed) or "N of the zstd chunk at offset M" */
+static void td_page_where(const struct td_direct *d, const struct td_dcpu *c, size_t at, char *out,
+			  size_t n)
+{
+	if (d->zstd)
+		snprintf(out, n, "%zu of the zstd chunk at offset %llu", at / d->ps + 1,
+			 (unsigned long long)c->wbase);
+	else
+		snprintf(out, n, "at offset %llu", (unsigned long long)(c->wbase + at));
+}
+
+/* td_pages_left - the pages of @c not read yet (its window, then its file data); a chunk
+ * header that does not hold up ends the count */
+static uint64_t td_pages_left(struct td_direct *d, const struct td_dcpu *c)
+{
+	uint64_t n = (c->wlen - c->wpos) / d->ps, pos = c->pos;
+
+	if (!d->zstd)
+		return n + (c->end - c->pos) / d->ps;
+	for (uint32_t k = 0; k < c->chunks; k++) {
+		unsigned char h[8];
+		uint32_t csize, usize;
+
+		if (c->end - pos < 8 || td_pread(d, h, 8, pos) < 0)
+			break;
+		csize = (uint32_t)walk_num(d->w, h, 4);
+		usize = (uint32_t)walk_num(d->w, h + 4, 4);
+		if (csize > c->end - pos - 8 || usize > TD_MAX_CHUNK || usize % d->ps)
+			break;
+		n += usize / d->ps;
+		pos += 8 + (uint64_t)csize;
+	}
+	vx_error_clear();
+	return n;
+}
+
+/*
+ * td_bad_page - the page at @at in @c's window commits @commit bytes, more than a page holds.
+ * libtracecmd says "bad page read" and ends the cpu there; so does this reader (the same
+ * events either way), but not silently: that page and every page after it on this cpu count
+ * as skipped records, and the sink gets a warning naming the file, cpu and offset. Returns
+ * 0 (the end of @c's data).
+ */
+static int td_bad_page(struct td_direct *d, struct td_dcpu *c, size_t at, uint64_t commit)
+{
+	struct vx_sink *sink = d->im->sink;
+	uint64_t after = td_pages_left(d, c);
+	char where[96], what[160];
+
+	td_page_where(d, c, at, where, sizeof(where));
+	snprintf(what, sizeof(what), "page %s of cpu %d: commit %llu bytes > page size %u", where,
+		 c->cpu, (unsigned long long)commit, d->ps);
+	vx_sink_skip(sink, what, strlen(what));
+	sink->skipped += after;
+	vx_sink_warn(sink, "%s: damaged trace.dat: the page %s of cpu %d commits %llu bytes, more than"
+		     " a page holds; its events and the %llu pages after it on that cpu are not"
+		     " imported", d->w->name, where, c->cpu, (unsigned long long)commit,
+		     (unsigned long long)after);
+	c->wpos = c->wlen;
+	c->pos = c->end;
+	c->chunks = 0;
+	return 0;
+}
+
+/* td_window - @c's window at least @n bytes (+ slack, zeroed); -1 past TD_MAX_WINDOWS */
+static int td_window(struct td_direct *d, struct td_dcpu *c, size_t n)
+{
+	if (n + TD_PAGE_SLACK <= c->wcap)
+		return 0;
+	if (n + TD_PAGE_SLACK > TD_MAX_WINDOWS - (d->win_total - c->wcap))
+		return vx_error("%s: damaged trace.dat: the data of cpu %d at offset %llu needs %zu bytes"
+				" of pages in memory, beyond the %u MB of all cpus together", d->w->name,
+				c->cpu, (unsigned long long)c->pos, n, TD_MAX_WINDOWS >> 20);
+	d->win_total -= c->wcap;
+	free(c->win);
+	c->wcap = n + TD_PAGE_SLACK;
+	c->win = xcalloc(1, c->wcap);
+	d->win_total += c->wcap;
+	return 0;
+}
+
+/* td_next_page - load the next page of @c into its kbuffer: 1, or 0 at the end of its data
+ * (or at a page libtracecmd would not read either, td_bad_page), -1 on an error. Every turn
+ * of the loop consumes a page, a page's worth of file or a chunk. */
 static int td_next_page(struct td_direct *d, struct td_dcpu *c)
 {
 	for (;;) {
 		if (c->wpos + d->ps <= c->wlen) {
 			unsigned char *pg = c->win + c->wpos;
 			uint64_t commit = walk_num(d->w, pg + 8, d->lsize) & ((1u << 27) - 1);
+			size_t at = c->wpos;
 
 			c->wpos += d->ps;
 			if (commit > d->ps - (uint32_t)d->hdr)
-				return 0;	/* libtracecmd: "bad page read", the cpu ends */
-			if (!td_page_walks(d, pg, (uint32_t)commit))
-				return vx_error("%s: damaged trace.dat: a page of cpu %d has an event header"
-						" that points backwards", d->w->name, c->cpu);
+				return td_bad_page(d, c, at, commit);
+			if (!td_page_walks(d, pg, (uint32_t)commit)) {
+				char where[96];
+
+				td_page_where(d, c, at, where, sizeof(where));
+				return vx_error("%s: damaged trace.dat: the page %s of cpu %d has an event"
+						" header that points backwards", d->w->name, where, c->cpu);
+			}
 			c->page = pg;
 			kbuffer_load_subbuffer(c->kbuf, pg);
 			return 1;
@@ -1830,8 +1999,9 @@ static int td_next_page(struct td_direct *d, struct td_dcpu *c)
 		if (!d->zstd) {
 			if (c->end - c->pos < d->ps)
 				return 0;
-			if (td_pread(d, c->win, d->ps, c->pos) < 0)
+			if (td_window(d, c, d->ps) < 0 || td_pread(d, c->win, d->ps, c->pos) < 0)
 				return -1;
+			c->wbase = c->pos;
 			c->pos += d->ps;
 			c->wpos = 0;
 			c->wlen = d->ps;
@@ -1860,23 +2030,26 @@ static int td_next_page(struct td_direct *d, struct td_dcpu *c)
 		}
 		if (td_pread(d, d->cbuf, csize, c->pos + 8) < 0)
 			return -1;
-		if (usize + TD_PAGE_SLACK > c->wcap) {
-			free(c->win);
-			c->wcap = usize + TD_PAGE_SLACK;
-			c->win = xcalloc(1, c->wcap);
-		}
+		if (!td_zstd_size_ok(d->cbuf, csize, usize))
+			return vx_error("%s: damaged trace.dat: chunk of cpu %d at offset %llu claims %u"
+					" bytes, its zstd frame another size", d->w->name, c->cpu,
+					(unsigned long long)c->pos, usize);
+		if (td_window(d, c, usize) < 0)
+			return -1;
 		r = ZSTD_decompressDCtx(d->dctx, c->win, usize, d->cbuf, csize);
 		if (ZSTD_isError(r) || r != usize)
 			return vx_error("%s: damaged trace.dat: chunk of cpu %d at offset %llu does not"
 					" decompress", d->w->name, c->cpu, (unsigned long long)c->pos);
 		memset(c->win + usize, 0, TD_PAGE_SLACK);
+		c->wbase = c->pos;
 		c->pos += 8 + (uint64_t)csize;
 		c->wpos = 0;
 		c->wlen = usize;
 	}
 }
 
-/* td_peek - make c->rec the next record of @c (c->has false at its end); -1 on an error */
+/* td_peek - make c->rec the next record of @c (c->has false at its end); -1 on an error.
+ * Each turn reads a record of the loaded page or loads the next page. */
 static int td_peek(struct td_direct *d, struct td_dcpu *c)
 {
 	unsigned long long ts;
@@ -1926,7 +2099,8 @@ static void td_direct_release(struct td_direct *d)
 	}
 	free(d->cpus);
 	free(d->lazy);
-	vx_symbolize_use_funcs(NULL, NULL);
+	if (d->im->funcs == &d->funcs)
+		d->im->funcs = NULL;
 	if (d->funcs.map)
 		td_big_free(d->funcs.map, d->funcs_cap * sizeof(*d->funcs.map));
 	free(d->cbuf);
@@ -1937,14 +2111,16 @@ static void td_direct_release(struct td_direct *d)
 }
 
 /*
- * td_read_direct - in the child: read the version 7 file @fd without libtracecmd, events
- * into td_record_in() as td_read() does. Returns 0 when done (im->bufs set), 1 when the
- * file needs libtracecmd (nothing read yet), -1 on an error (vx_error() set).
+ * td_read_direct - read the version 7 file @fd without libtracecmd, in the importing
+ * process: records into td_record_in(), events straight to the sink, then the lost events
+ * (td_lost) onto the sink. Returns 0 when done, 1 when the file needs libtracecmd (nothing
+ * read or handed to the sink yet), -1 on an error (vx_error() set, naming the file).
  */
 static int td_read_direct(struct td_import *im, struct td_walk *w, int fd)
 {
 	struct td_direct d = { .im = im, .w = w, .fd = fd };
 	size_t top = SIZE_MAX, *order = NULL, norder;
+	uint64_t data = 0, lost = 0;
 	int ret;
 
 	if (w->version != 7 || w->libtracecmd_only || w->ncuts || !w->nbufs)
@@ -1967,6 +2143,14 @@ static int td_read_direct(struct td_import *im, struct td_walk *w, int fd)
 				return 1;
 			top = i;
 		}
+		/* uncompressed, the cpus' data are distinct ranges of the file (each was checked
+		 * to be inside it): more than the file in all is data counted twice */
+		for (uint32_t j = 0; !d.zstd && j < w->bufs[i].ncpus; j++)
+			data += w->bufs[i].cpu[j].size;
+		if (data > w->size)
+			return vx_error("%s: damaged trace.dat: the buffers' cpu data add up to more than"
+					" the file (%llu bytes); they overlap", w->name,
+					(unsigned long long)w->size);
 	}
 	d.lsize = 8;
 	{
@@ -1978,7 +2162,7 @@ static int td_read_direct(struct td_import *im, struct td_walk *w, int fd)
 		d.lsize = h[0];
 	}
 	if (d.zstd && !(d.dctx = ZSTD_createDCtx()))
-		return 1;
+		vx_die_oom(sizeof(ZSTD_DCtx *));
 	ret = td_direct_headers(&d);
 	if (!ret && tep_is_old_format(d.tep))
 		ret = 1;	/* pages of kernels before 2.6.31: libtracecmd knows them */
@@ -1986,6 +2170,8 @@ static int td_read_direct(struct td_import *im, struct td_walk *w, int fd)
 		td_direct_release(&d);
 		return ret;
 	}
+	if (d.funcs.map)
+		im->funcs = &d.funcs;
 	/* the buffers as td_read() has them: the top-level one (empty when the file has no
 	 * buffer option without a name), then the instances in the order of their options */
 	order = xmalloc((w->nbufs + 1) * sizeof(*order));
@@ -2015,35 +2201,28 @@ static int td_read_direct(struct td_import *im, struct td_walk *w, int fd)
 			c->end = wc->off + wc->size;
 			c->kbuf = kbuffer_alloc(d.lsize == 8 ? KBUFFER_LSIZE_8 : KBUFFER_LSIZE_4,
 						w->bigendian ? KBUFFER_ENDIAN_BIG : KBUFFER_ENDIAN_LITTLE);
-			if (!c->kbuf) {
-				ret = vx_error("%s: out of memory", w->name);
+			if (!c->kbuf)
+				vx_die_oom(sizeof(struct kbuffer *));
+			if (!wc->size || !d.zstd)
+				continue;
+			unsigned char h[4];
+
+			if (wc->size < 4 || td_pread(&d, h, 4, c->pos) < 0) {
+				ret = vx_error("%s: damaged trace.dat: data of cpu %d at offset %llu has no"
+					       " chunk count", w->name, c->cpu, (unsigned long long)c->pos);
 				goto out;
 			}
-			if (!wc->size)
-				continue;
-			if (d.zstd) {
-				unsigned char h[4];
-
-				if (wc->size < 4 || td_pread(&d, h, 4, c->pos) < 0) {
-					ret = vx_error("%s: damaged trace.dat: data of cpu %d at offset %llu"
-						       " has no chunk count", w->name, c->cpu,
-						       (unsigned long long)c->pos);
-					goto out;
-				}
-				c->chunks = (uint32_t)walk_num(w, h, 4);
-				c->pos += 4;
-				/* the option's size is not the compressed size: the chunks are read as
-				 * libtracecmd reads them, one after the other, within the file */
-				c->end = w->size;
-			} else {
-				c->wcap = d.ps + TD_PAGE_SLACK;
-				c->win = xcalloc(1, c->wcap);
-			}
+			c->chunks = (uint32_t)walk_num(w, h, 4);
+			c->pos += 4;
+			/* the option's size is not the compressed size: the chunks are read as
+			 * libtracecmd reads them, one after the other, within the file */
+			c->end = w->size;
 		}
 	}
 	for (size_t i = 0; i < d.ncpus; i++)
 		if (d.cpus[i].end > d.cpus[i].pos && (ret = td_peek(&d, &d.cpus[i])) < 0)
 			goto out;
+	/* each turn hands one record on and reads the next of its cpu */
 	for (;;) {
 		struct td_dcpu *next = NULL;
 
@@ -2059,10 +2238,16 @@ static int td_read_direct(struct td_import *im, struct td_walk *w, int fd)
 		if ((ret = td_peek(&d, next)) < 0)
 			goto out;
 	}
+	/* the events still waiting for a stack, while the tables they were decoded with live */
+	if (td_drain(im, UINT64_MAX) < 0) {
+		ret = -1;
+		goto out;
+	}
+	for (int i = 0; i < im->nbufs; i++)
+		lost += td_lost(w, &im->bufs[i]);
+	im->sink->lost_events += lost;
 	ret = 0;
 out:
-	/* the child ends after this; the tep stays for the drain's frame texts */
-	d.tep = NULL;
 	free(order);
 	td_direct_release(&d);
 	return ret;
@@ -2079,11 +2264,6 @@ static int td_read(struct td_import *im, struct td_walk *w, int fd)
 	uint64_t lost = 0;
 	int n, hfd;
 
-	n = td_read_direct(im, w, fd);
-	if (n < 0)
-		goto fail;
-	if (n == 0)
-		goto done;
 	hfd = dup(fd);
 	if (hfd < 0 || lseek(hfd, 0, SEEK_SET) < 0) {
 		vx_error("%s: cannot reopen: %s", im->name, strerror(errno));
@@ -2124,7 +2304,6 @@ static int td_read(struct td_import *im, struct td_walk *w, int fd)
 		vx_error("%s: libtracecmd failed while reading the events", im->name);
 		goto fail;
 	}
-done:
 	if (im->err || td_drain(im, UINT64_MAX) < 0)
 		goto fail;
 	for (int i = 0; i < im->nbufs; i++)
@@ -2237,6 +2416,7 @@ static int td_read_in_child(struct td_import *im, struct td_walk *w, int fd)
 		mallopt(M_MMAP_THRESHOLD, 32 << 20);
 		mallopt(M_TRIM_THRESHOLD, 128 << 20);
 		im->wire_fd = pfd[1];
+		strbuf_init(&im->wire, 65536 + 4096);
 		im->sink = &counts;
 		_exit(td_read(im, w, fd));
 	}
@@ -2321,7 +2501,6 @@ static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const str
 	int fd, ret = -1;
 
 	strbuf_init(&im.val, 256);
-	strbuf_init(&im.wire, 65536 + 4096);
 	if (in->seekable && in->path)
 		fd = open(in->path, O_RDONLY | O_CLOEXEC);
 	else
@@ -2330,7 +2509,6 @@ static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const str
 		if (in->seekable && in->path)
 			vx_error("%s: cannot open: %s", in->name, strerror(errno));
 		strbuf_release(&im.val);
-		strbuf_release(&im.wire);
 		return -1;
 	}
 	w.fd = fd;
@@ -2364,7 +2542,11 @@ static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const str
 	/* the file's own kallsyms come first; a --kallsyms file fills the addresses it lacks */
 	if (opts && opts->kallsyms && vx_kallsyms_load(&im.ksyms, opts->kallsyms) < 0)
 		goto out;
-	if (td_read_in_child(&im, &w, fd) < 0)
+	/* version 7 as trace-cmd writes it: here; the rest through libtracecmd in a child */
+	ret = td_read_direct(&im, &w, fd);
+	if (ret == 1)
+		ret = td_read_in_child(&im, &w, fd) < 0 ? -1 : 0;
+	if (ret < 0)
 		goto out;
 	ret = 0;
 out:

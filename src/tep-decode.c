@@ -44,16 +44,6 @@ void vx_add_hex(struct strbuf *sb, unsigned long long v, int width)
 	strbuf_add(sb, p, (size_t)(e - p));
 }
 
-/* the tep whose symbols are looked up in funcs_table (see vx_symbolize_use_funcs) */
-static const struct tep_handle *funcs_tep;
-static const struct vx_funcs *funcs_table;
-
-void vx_symbolize_use_funcs(const struct tep_handle *tep, const struct vx_funcs *f)
-{
-	funcs_tep = tep;
-	funcs_table = f;
-}
-
 /* libtraceevent's func_cmp and func_bcmp: an address matches the entry at or below it when
  * it is below the next entry (the end entry's address is 0: the last entry matches itself) */
 static int func_cmp(const void *a, const void *b)
@@ -104,6 +94,12 @@ static bool funcs_find(const struct vx_funcs *f, unsigned long long addr, const 
 void vx_symbolize_in(struct tep_handle *tep, const struct vx_kallsyms *ks, uint64_t addr,
 		     struct strbuf *out)
 {
+	vx_symbolize_with(tep, NULL, ks, addr, out);
+}
+
+void vx_symbolize_with(struct tep_handle *tep, const struct vx_funcs *funcs,
+		       const struct vx_kallsyms *ks, uint64_t addr, struct strbuf *out)
+{
 	const char *name = NULL;
 	unsigned long long start = 0;
 	unsigned long size = 0;
@@ -112,8 +108,8 @@ void vx_symbolize_in(struct tep_handle *tep, const struct vx_kallsyms *ks, uint6
 	bool found;
 
 	strbuf_reset(out);
-	if (tep && tep == funcs_tep)
-		found = funcs_find(funcs_table, addr, &name, &start, &size);
+	if (funcs)
+		found = funcs_find(funcs, addr, &name, &start, &size);
 	else
 		found = tep && tep_find_function_info(tep, addr, &name, &start, &size);
 	if (found && name) {
@@ -295,6 +291,13 @@ static void add_bytes(struct strbuf *b, const unsigned char *p, size_t n)
 int vx_field_value(struct tep_event *ev, const struct vx_field_plan *plan, const void *data, int size,
 		   const struct vx_kallsyms *ks, struct strbuf *buf)
 {
+	return vx_field_value_with(ev, plan, data, size, NULL, ks, buf);
+}
+
+int vx_field_value_with(struct tep_event *ev, const struct vx_field_plan *plan, const void *data,
+			int size, const struct vx_funcs *funcs, const struct vx_kallsyms *ks,
+			struct strbuf *buf)
+{
 	struct tep_format_field *f = plan->f;
 	struct tep_handle *tep = ev->tep;
 	const unsigned char *d = data;
@@ -331,7 +334,7 @@ int vx_field_value(struct tep_event *ev, const struct vx_field_plan *plan, const
 		case VX_STYLE_SYMBOL: {
 			struct strbuf sym = STRBUF_INIT;
 
-			vx_symbolize_in(tep, ks, v, &sym);
+			vx_symbolize_with(tep, funcs, ks, v, &sym);
 			strbuf_addstr(buf, sym.buf);
 			strbuf_release(&sym);
 			break;

@@ -25,6 +25,7 @@ struct tep_format_field;
 enum vx_field_style { VX_STYLE_NUMBER, VX_STYLE_HEX, VX_STYLE_SYMBOL };
 
 struct vx_kallsyms;
+struct vx_funcs;
 
 /*
  * struct vx_field_plan - how one field of an event is shown, decided once from the event's
@@ -46,6 +47,11 @@ struct vx_field_plan vx_field_plan(struct tep_event *ev, struct tep_format_field
  */
 int vx_field_value(struct tep_event *ev, const struct vx_field_plan *plan, const void *data, int size,
 		   const struct vx_kallsyms *ks, struct strbuf *buf);
+/* vx_field_value_with - vx_field_value() with symbols from @funcs (the caller's own table,
+ * see struct vx_funcs; NULL: @ev's tep) before @ks */
+int vx_field_value_with(struct tep_event *ev, const struct vx_field_plan *plan, const void *data,
+			int size, const struct vx_funcs *funcs, const struct vx_kallsyms *ks,
+			struct strbuf *buf);
 /*
  * struct vx_plan_cache - the field plans of the events a decoder has met, each built once
  * (searching the print format per field is most of the cost of decoding a record). Start
@@ -78,6 +84,11 @@ size_t vx_decode_kernel_stack(struct tep_event *event, const void *data, int siz
  */
 void vx_symbolize_in(struct tep_handle *tep, const struct vx_kallsyms *ks, uint64_t addr,
 		     struct strbuf *out);
+/* vx_symbolize_with - vx_symbolize_in() looking the address up in @funcs (non-NULL) instead
+ * of @tep's function list: a reader that builds its own table passes it with every call, so
+ * that each file is symbolised with its own kallsyms (no state shared between imports) */
+void vx_symbolize_with(struct tep_handle *tep, const struct vx_funcs *funcs,
+		       const struct vx_kallsyms *ks, uint64_t addr, struct strbuf *out);
 /*
  * vx_callchain_next - the one walk of a perf callchain (@nr entries of 8 bytes at @ips, host
  * order, any alignment) for its kernel addresses: from the start or a PERF_CONTEXT_KERNEL
@@ -91,7 +102,8 @@ bool vx_callchain_next(const unsigned char *ips, uint64_t nr, uint64_t *i, uint6
  * (tep_find_function_info() after tep_parse_kallsyms()) without a registration, that is two
  * allocations, per symbol: @map holds @n entries in the order tep sorts them (qsort by
  * address of the symbols in reverse order of their lines) and an end entry {0, NULL}.
- * Built by its owner (trace-dat.c), who frees it.
+ * Built by its owner (trace-dat.c), who frees it and passes it to vx_symbolize_with() and
+ * vx_field_value_with().
  */
 struct vx_func {
 	unsigned long long addr;
@@ -104,9 +116,6 @@ struct vx_funcs {
 /* vx_funcs_sort - sort @f->map's @f->n entries, given in the order of the kallsyms lines, as
  * tep does (reversed, then qsort by address), and add the end entry (@f->map has room) */
 void vx_funcs_sort(struct vx_funcs *f);
-/* vx_symbolize_use_funcs - vx_symbolize_in(@tep, ...) looks addresses up in @f instead of
- * @tep's function list (one tep at a time; NULL, NULL ends it). @f must outlive its use. */
-void vx_symbolize_use_funcs(const struct tep_handle *tep, const struct vx_funcs *f);
 /* vx_symbolize - vx_symbolize_in() through @tep alone */
 void vx_symbolize(struct tep_handle *tep, uint64_t addr, struct strbuf *out);
 /* vx_add_u64 / vx_add_hex - a number in decimal / as "0x" and at least @width hex digits,
