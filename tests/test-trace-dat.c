@@ -680,6 +680,14 @@ static void test_trace_dat_backward_page_header_is_an_error(void **state)
 	collect_init(&c);
 	assert_int_equal(td_import_file(path, &c), -1);
 	assert_non_null(strstr(vx_error_msg(), "points backwards"));
+	/* the message names the file and the page's offset */
+	{
+		char want[700];
+
+		snprintf(want, sizeof(want), "%s: damaged trace.dat: the page at offset %llu of cpu 0 ",
+			 path, off);
+		assert_non_null(strstr(vx_error_msg(), want));
+	}
 	collect_release(&c);
 	/* libtracecmd's reading loops on it: the import gives up on the silent reading process
 	 * instead of waiting for ever (2 s here, 30 s by default) */
@@ -691,6 +699,155 @@ static void test_trace_dat_backward_page_header_is_an_error(void **state)
 	unsetenv("VX_TRACE_DAT_STALL_MS");
 	assert_non_null(strstr(vx_error_msg(), "made no progress for 2 s"));
 	collect_release(&c);
+	free(data);
+	rm_tmpdir(dir);
+}
+
+/* the offset and size of the first cpu's data in the uncompressed copy @path */
+static void first_cpu_data(const char *path, unsigned long long *off, unsigned long long *size)
+{
+	char line[512];
+	FILE *p = dump_open("--flyrecord", path);
+
+	*off = *size = 0;
+	/* "   0 2035712	24576	[id, data offset and size]" */
+	while (fgets(line, sizeof(line), p))
+		if (!*off && strstr(line, "[id, data offset and size]"))
+			assert_int_equal(sscanf(line, "%*d %llu %llu", off, size), 2);
+	pclose(p);
+	assert_true(*off > 0 && *size >= 2 * 4096);
+}
+
+/*
+ * A page whose commit (the bytes of events it holds) is more than a page: libtracecmd says
+ * "bad page read" and ends that cpu. The direct reader ends it too (the same events as
+ * libtracecmd's), but not silently: the bad page and the pages after it on that cpu are
+ * counted as skipped, and the warning names the file, cpu and offset.
+ */
+static void test_trace_dat_bad_page_commit_is_counted(void **state)
+{
+	char *dir, path[600], want[700], *data;
+	unsigned long long off, size;
+	struct collect c, ref;
+	size_t len;
+
+	(void)state;
+	if (!have_trace_cmd())
+		skip();
+	dir = make_tmpdir();
+	uncompressed_copy(SAMPLE, dir, path, sizeof(path));
+	first_cpu_data(path, &off, &size);
+	data = read_file(path, &len);
+	assert_true(off + size <= len);
+	/* the second page of cpu 0: timestamp (8), commit (8) = 5000 > 4096 - 16 */
+	memcpy(data + off + 4096 + 8, "\x88\x13\x00\x00\x00\x00\x00\x00", 8);
+	write_file(path, data, len);
+	collect_init(&c);
+	collect_init(&ref);
+	assert_int_equal(td_import_file(path, &c), 0);
+	setenv("VX_TRACE_DAT_READER", "libtracecmd", 1);
+	assert_int_equal(td_import_file(path, &ref), 0);
+	unsetenv("VX_TRACE_DAT_READER");
+	/* that page and the ones after it on cpu 0 */
+	assert_int_equal(c.sink.skipped, ref.sink.skipped + size / 4096 - 1);
+	assert_non_null(strstr(c.sink.skipped_example, "commit 5000 bytes > page size 4096"));
+	snprintf(want, sizeof(want), "%s: damaged trace.dat: the page at offset %llu of cpu 0 commits"
+		 " 5000 bytes", path, off + 4096);
+	assert_non_null(strstr(c.sink.warning, want));
+	snprintf(want, sizeof(want), "the %llu pages after it", size / 4096 - 2);
+	assert_non_null(strstr(c.sink.warning, want));
+	/* otherwise what libtracecmd reads: fewer events than the intact file, the same ones */
+	c.sink.skipped = ref.sink.skipped;
+	assert_true(ref.n > 0);
+	assert_same_events(&c, &ref);
+	collect_release(&ref);
+	collect_init(&ref);
+	assert_int_equal(td_import_file(SAMPLE, &ref), 0);
+	assert_true(c.n < ref.n);
+	collect_release(&c);
+	collect_release(&ref);
+	free(data);
+	rm_tmpdir(dir);
+}
+
+/* @s with every "ip_" as "IP_" */
+static char *upper_ip(const char *s)
+{
+	char *t = strdup(s);
+
+	assert_non_null(t);
+	for (char *p = t; (p = strstr(p, "ip_")); p += 3)
+		memcpy(p, "IP_", 3);
+	return t;
+}
+
+/*
+ * Each file is symbolised with its own kallsyms, also when one process imports several:
+ * a copy whose kallsyms section names every ip_* function IP_*, imported between two
+ * imports of the sample, gives IP_ in its frames and %pS fields, the sample ip_ both times.
+ */
+static void test_trace_dat_each_file_its_own_kallsyms(void **state)
+{
+	char *dir, path[600], line[512], *data;
+	unsigned long long off = 0, size = 0;
+	struct collect a, b, a2;
+	size_t len, renamed = 0, frames = 0;
+	FILE *p;
+
+	(void)state;
+	if (!have_trace_cmd())
+		skip();
+	dir = make_tmpdir();
+	uncompressed_copy(SAMPLE, dir, path, sizeof(path));
+	/* "[Section 19 @ 2025129: "kallsyms", flags 0x0, 3485 bytes]" */
+	p = dump_open("--kallsyms", path);
+	while (fgets(line, sizeof(line), p)) {
+		char *at = strstr(line, "[Section 19 @ "), *comma = strstr(line, "flags 0x0, ");
+
+		if (at && comma && !off) {
+			off = strtoull(at + 14, NULL, 10);
+			size = strtoull(comma + 11, NULL, 10);
+		}
+	}
+	pclose(p);
+	data = read_file(path, &len);
+	assert_true(off > 0 && size > 4 && off + 16 + size <= len);
+	for (size_t i = off + 16 + 4; i + 3 <= off + 16 + size; i++)
+		if (!memcmp(data + i, "ip_", 3)) {
+			memcpy(data + i, "IP_", 3);
+			renamed++;
+		}
+	assert_true(renamed > 0);
+	write_file(path, data, len);
+	collect_init(&a);
+	collect_init(&b);
+	collect_init(&a2);
+	assert_int_equal(td_import_file(SAMPLE, &a), 0);
+	assert_int_equal(td_import_file(path, &b), 0);
+	assert_int_equal(td_import_file(SAMPLE, &a2), 0);
+	assert_same_events(&a, &a2);
+	assert_int_equal(a.n, b.n);
+	for (size_t i = 0; i < a.n; i++) {
+		assert_int_equal(a.evs[i].nframes, b.evs[i].nframes);
+		for (size_t k = 0; k < a.evs[i].nframes; k++) {
+			char *want = upper_ip(a.evs[i].frames[k]);
+
+			assert_string_equal(b.evs[i].frames[k], want);
+			frames += strstr(a.evs[i].frames[k], "ip_") != NULL;
+			assert_null(strstr(b.evs[i].frames[k], "ip_"));
+			free(want);
+		}
+		for (size_t k = 0; k < a.evs[i].nfields; k++) {
+			char *want = upper_ip(a.evs[i].fields[k].value);
+
+			assert_string_equal(b.evs[i].fields[k].value, want);
+			free(want);
+		}
+	}
+	assert_true(frames > 0);
+	collect_release(&a);
+	collect_release(&b);
+	collect_release(&a2);
 	free(data);
 	rm_tmpdir(dir);
 }
@@ -990,6 +1147,8 @@ int main(void)
 		cmocka_unit_test(test_trace_dat_damaged_record_is_not_a_crash),
 		cmocka_unit_test(test_trace_dat_direct_reader_matches_libtracecmd),
 		cmocka_unit_test(test_trace_dat_backward_page_header_is_an_error),
+		cmocka_unit_test(test_trace_dat_bad_page_commit_is_counted),
+		cmocka_unit_test(test_trace_dat_each_file_its_own_kallsyms),
 		cmocka_unit_test(test_trace_dat_printk_lines_without_colon_are_skipped),
 		cmocka_unit_test(test_trace_dat_and_same_run_text_give_same_stacks),
 		cmocka_unit_test(test_trace_dat_same_paths_and_journeys_as_perf_and_text),
