@@ -597,16 +597,28 @@ static int td_walk_file(struct td_walk *w)
 #define TD_STACK_WAIT_NS 10000000ULL
 #define TD_NONE UINT64_MAX
 
+/* what every record of one event shares, made the first time the event appears: its
+ * "system:name", its fields' names and plans (vx_field_plan searches the print format) */
+struct td_evc {
+	const struct tep_event *ev;	/* NULL: empty slot */
+	char *name;
+	size_t nfields;
+	struct tep_format_field **f;
+	struct vx_field_plan *plan;
+};
+
 struct td_pending {
 	bool complete;
 	uint64_t ts;
 	int cpu, pid;
 	struct td_buffer *buf;
-	struct strbuf text;	/* name\0comm\0key\0value\0...frame\0frame\0 */
-	size_t nfields, nframes;
-	size_t nstr;		/* strings in text: 2 + 2 * nfields + nframes */
+	const struct td_evc *evc;	/* the event's name and field names */
+	const char *comm;	/* in the tep's saved cmdlines; NULL: none */
+	struct strbuf text;	/* the evc->nfields values, each NUL-terminated */
 	size_t *off;		/* their offsets into text */
 	size_t aoff;
+	const char **frames;	/* the stack, innermost first: texts of im->frames */
+	size_t nframes, aframes;
 };
 
 struct td_buffer {
@@ -627,11 +639,14 @@ struct td_import {
 	uint64_t qhead, qtail;	/* events qhead..qtail-1 are queued */
 	struct vx_kallsyms ksyms;	/* --kallsyms, for addresses the file's kallsyms lacks */
 	const struct vx_funcs *funcs;	/* direct reader: the file's kallsyms (NULL: the tep's) */
-	struct td_style_slot {
-		struct tep_format_field *field;
-		struct vx_field_plan plan;
-	} *styles;		/* open addressing on the field pointer */
-	size_t nstyles, astyles;
+	struct td_evc *evcs;	/* open addressing on the event pointer */
+	size_t nevcs, aevcs;
+	/* the comms of recent pids (tep's saved cmdlines do not change while reading) */
+	struct td_comm {
+		const struct tep_handle *tep;	/* NULL: empty */
+		int pid;
+		const char *comm;
+	} comms[256];
 	struct strbuf val;	/* scratch for one value */
 	struct vx_field *fields;	/* the sink's side: one event's fields, @str its strings */
 	const char **str;
@@ -669,66 +684,91 @@ struct td_import {
 	struct arena kept_text;
 };
 
-/* pend_push - append one string to the pending event (name, comm, keys/values, frames) */
-static int pend_push(struct td_pending *p, const char *s, size_t len)
+/* td_evc_make - the shared part of @ev's records (freed by td_release) */
+static void td_evc_make(struct td_evc *c, struct tep_event *ev)
 {
-	size_t n = p->nstr;
+	struct strbuf name = STRBUF_INIT;
+	size_t n = 0;
 
-	if (n + 1 > p->aoff) {
-		size_t a = p->aoff ? 2 * p->aoff : 64;
-		size_t *o = xrealloc(p->off, a * sizeof(*o));
-
-		p->off = o;
-		p->aoff = a;
+	for (struct tep_format_field *f = ev->format.fields; f; f = f->next)
+		n++;
+	c->ev = ev;
+	strbuf_addf(&name, "%s:%s", ev->system ? ev->system : "ftrace", ev->name);
+	c->name = strbuf_detach(&name, NULL);
+	c->nfields = n;
+	c->f = xcalloc(n ? n : 1, sizeof(*c->f));
+	c->plan = xcalloc(n ? n : 1, sizeof(*c->plan));
+	n = 0;
+	for (struct tep_format_field *f = ev->format.fields; f; f = f->next, n++) {
+		c->f[n] = f;
+		/* Field values follow the one decoder's rules (src/tep-decode.h) so that a
+		 * trace.dat, a perf.data and a live recording of the same events give the same
+		 * fields. */
+		c->plan[n] = vx_field_plan(ev, f);
 	}
-	p->off[n] = p->text.len;
-	strbuf_add(&p->text, s, len);
-	strbuf_addch(&p->text, '\0');
-	p->nstr++;
-	return 0;
 }
 
-/* Field values follow the one decoder's rules (src/tep-decode.h) so that a trace.dat, a
- * perf.data and a live recording of the same events give the same fields. */
-/* td_field_plan - vx_field_plan(), remembered per field (the print format is searched
- * once per field, not once per record) */
-static const struct vx_field_plan *td_field_plan(struct td_import *im, struct tep_event *ev,
-					       struct tep_format_field *f)
+static size_t td_evc_slot(const struct tep_event *ev, size_t cap)
 {
-	size_t mask, i;
+	return (size_t)(((uint64_t)(uintptr_t)ev * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
+}
 
-	if (im->nstyles * 2 >= im->astyles) {
-		size_t n = im->astyles ? 2 * im->astyles : 256;
-		struct td_style_slot *t = xcalloc(n, sizeof(*t));
+/* td_evc_get - the shared part of @ev's records, made once */
+static const struct td_evc *td_evc_get(struct td_import *im, struct tep_event *ev)
+{
+	size_t i;
 
-		for (size_t k = 0; k < im->astyles; k++) {
-			if (!im->styles[k].field)
+	if (im->aevcs) {
+		for (i = td_evc_slot(ev, im->aevcs); im->evcs[i].ev; i = (i + 1) & (im->aevcs - 1))
+			if (im->evcs[i].ev == ev)
+				return &im->evcs[i];
+	}
+	if ((im->nevcs + 1) * 2 > im->aevcs) {
+		size_t n = im->aevcs ? 2 * im->aevcs : 64;
+		struct td_evc *t = xcalloc(n, sizeof(*t));
+
+		for (size_t k = 0; k < im->aevcs; k++) {
+			if (!im->evcs[k].ev)
 				continue;
-			for (i = ((uintptr_t)im->styles[k].field >> 4) & (n - 1); t[i].field; i = (i + 1) & (n - 1))
+			for (i = td_evc_slot(im->evcs[k].ev, n); t[i].ev; i = (i + 1) & (n - 1))
 				;
-			t[i] = im->styles[k];
+			t[i] = im->evcs[k];
 		}
-		free(im->styles);
-		im->styles = t;
-		im->astyles = n;
+		free(im->evcs);
+		im->evcs = t;
+		im->aevcs = n;
 	}
-	mask = im->astyles - 1;
-	for (i = ((uintptr_t)f >> 4) & mask; im->styles[i].field; i = (i + 1) & mask)
-		if (im->styles[i].field == f)
-			return &im->styles[i].plan;
-	im->styles[i].field = f;
-	im->styles[i].plan = vx_field_plan(ev, f);
-	im->nstyles++;
-	return &im->styles[i].plan;
+	for (i = td_evc_slot(ev, im->aevcs); im->evcs[i].ev; i = (i + 1) & (im->aevcs - 1))
+		;
+	td_evc_make(&im->evcs[i], ev);
+	im->nevcs++;
+	return &im->evcs[i];
 }
 
-/* the record's payload as fields, named exactly like the format fields */
-static void field_value(struct td_import *im, struct tep_handle *tep, struct tep_event *ev,
-			struct tep_format_field *f, struct tep_record *rec)
+static void td_evc_release(struct td_import *im)
 {
-	strbuf_reset(&im->val);
-	vx_field_value_with(ev, td_field_plan(im, ev, f), rec->data, rec->size, im->funcs, &im->ksyms,
-			    &im->val);
+	for (size_t i = 0; i < im->aevcs; i++)
+		if (im->evcs[i].ev) {
+			free(im->evcs[i].name);
+			free(im->evcs[i].f);
+			free(im->evcs[i].plan);
+		}
+	free(im->evcs);
+	im->evcs = NULL;
+	im->nevcs = im->aevcs = 0;
+}
+
+/* pend_frame - append the frame text @f (kept by im->frames) to the stack of @p */
+static void pend_frame(struct td_pending *p, const char *f)
+{
+	if (p->nframes == p->aframes) {
+		size_t a = p->aframes ? 2 * p->aframes : 64;
+		const char **v = xrealloc(p->frames, a * sizeof(*v));
+
+		p->frames = v;
+		p->aframes = a;
+	}
+	p->frames[p->nframes++] = f;
 }
 
 /*
@@ -837,55 +877,67 @@ static void td_strings(struct td_import *im, size_t nstr, size_t nfields)
  * process); -1 when the sink fails */
 static int td_emit(struct td_import *im, const struct td_pending *p)
 {
-	const char **str;
+	const struct td_evc *c = p->evc;
 	struct vx_event ev;
 
-	td_strings(im, p->nstr, p->nfields);
-	str = im->str;
-	for (size_t k = 0; k < p->nstr; k++)
-		str[k] = p->text.buf + p->off[k];
-	for (size_t i = 0; i < p->nfields; i++) {
-		im->fields[i].key = str[2 + 2 * i];
-		im->fields[i].value = str[3 + 2 * i];
+	td_strings(im, 0, c->nfields);
+	for (size_t i = 0; i < c->nfields; i++) {
+		im->fields[i].key = c->f[i]->name;
+		im->fields[i].value = p->text.buf + p->off[i];
 	}
 	memset(&ev, 0, sizeof(ev));
 	ev.ts_ns = p->ts;
 	ev.cpu = p->cpu;
 	ev.pid = p->pid;
-	ev.comm = *str[1] ? str[1] : NULL;
-	ev.name = str[0];
+	ev.comm = p->comm;
+	ev.name = c->name;
 	ev.fields = im->fields;
-	ev.nfields = p->nfields;
-	ev.frames = str + 2 + 2 * p->nfields;
+	ev.nfields = c->nfields;
+	ev.frames = p->frames;
 	ev.nframes = p->nframes;
 	return vx_sink_event(im->sink, &ev);
 }
 
-/* td_flush - hand the event of @p on: to the sink (direct reader), or to the parent */
+/* td_flush - hand the event of @p on: to the sink (direct reader), or to the parent as
+ * "name\0comm\0key\0value\0...frame\0..." */
 static int td_flush(struct td_import *im, struct td_pending *p)
 {
+	const struct td_evc *c = p->evc;
+	struct strbuf *t = &im->val;
+	size_t at;
+
 	if (im->wire_fd < 0)
 		return td_emit(im, p);
+	strbuf_reset(t);
+	strbuf_add(t, c->name, strlen(c->name) + 1);
+	strbuf_add(t, p->comm ? p->comm : "", p->comm ? strlen(p->comm) + 1 : 1);
+	for (size_t i = 0; i < c->nfields; i++) {
+		strbuf_add(t, c->f[i]->name, strlen(c->f[i]->name) + 1);
+		strbuf_addstr(t, p->text.buf + p->off[i]);
+		strbuf_addch(t, '\0');
+	}
+	at = t->len;
+	for (size_t i = 0; i < p->nframes; i++)
+		strbuf_add(t, p->frames[i], strlen(p->frames[i]) + 1);
 
 	struct td_wire h = {
-		.type = TD_WIRE_EVENT, .len = (uint32_t)p->text.len, .ts = p->ts,
+		.type = TD_WIRE_EVENT, .len = (uint32_t)t->len, .ts = p->ts,
 		.cpu = p->cpu, .pid = p->pid,
-		.nfields = (uint32_t)p->nfields, .nframes = (uint32_t)p->nframes,
+		.nfields = (uint32_t)c->nfields, .nframes = (uint32_t)p->nframes,
 	};
 
-	if (p->text.len > UINT32_MAX)
+	if (t->len > UINT32_MAX)
 		return vx_error("%s: event too large", im->name);
 	if (p->nframes && im->nsent < UINT32_MAX - 1) {
-		size_t at = p->off[2 + 2 * p->nfields];
 		bool known;
 
-		h.stack = td_stack_number(im, p->text.buf + at, p->text.len - at, &known);
+		h.stack = td_stack_number(im, t->buf + at, t->len - at, &known);
 		if (known) {
 			h.stack_ref = 1;
 			h.len = (uint32_t)at;
 		}
 	}
-	return td_wire_put(im, &h, p->text.buf);
+	return td_wire_put(im, &h, t->buf);
 }
 
 /* td_keep_stack - the parent's copy of the stack numbered @h->stack (@frames) */
@@ -982,7 +1034,7 @@ static struct td_pending *td_enqueue(struct td_import *im)
 	}
 	p = td_slot(im, im->qtail++);
 	strbuf_reset(&p->text);
-	p->nfields = p->nframes = p->nstr = 0;
+	p->nframes = 0;
 	p->complete = false;
 	return p;
 }
@@ -1043,8 +1095,8 @@ static const struct td_frame *td_frame_get(const struct td_import *im, const str
 	return NULL;
 }
 
-static void td_frame_put(struct td_import *im, const struct tep_handle *tep, unsigned long long addr,
-			 const char *text, size_t len)
+static const struct td_frame *td_frame_put(struct td_import *im, const struct tep_handle *tep,
+					   unsigned long long addr, const char *text, size_t len)
 {
 	size_t i;
 
@@ -1071,6 +1123,7 @@ static void td_frame_put(struct td_import *im, const struct tep_handle *tep, uns
 	im->frames[i].text = arena_strndup(&im->frame_names, text, len);
 	im->frames[i].len = len;
 	im->frames_used++;
+	return &im->frames[i];
 }
 
 /* kernel_stack: `size` entries of `caller` (the print format shows only 8) */
@@ -1109,17 +1162,11 @@ static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep
 			continue;	/* end markers of older kernels */
 		const struct td_frame *known = td_frame_get(im, tep, addr);
 
-		if (known) {
-			if (pend_push(p, known->text, known->len) < 0)
-				return -1;
-			p->nframes++;
-			continue;
+		if (!known) {
+			vx_symbolize_with(tep, im->funcs, &im->ksyms, addr, &im->val);
+			known = td_frame_put(im, tep, addr, im->val.buf, im->val.len);
 		}
-		vx_symbolize_with(tep, im->funcs, &im->ksyms, addr, &im->val);
-		td_frame_put(im, tep, addr, im->val.buf, im->val.len);
-		if (pend_push(p, im->val.buf, im->val.len) < 0)
-			return -1;
-		p->nframes++;
+		pend_frame(p, known->text);
 	}
 	return 0;
 }
@@ -1140,6 +1187,7 @@ static bool td_is_stack(struct td_import *im, const struct tep_event *event)
 static int td_record_in(struct td_import *im, struct td_buffer *b, struct tep_handle *tep,
 			struct tep_event *event, struct tep_record *rec)
 {
+	const struct td_evc *c;
 	struct td_pending *p;
 	const char *comm;
 	uint64_t last;
@@ -1182,20 +1230,33 @@ static int td_record_in(struct td_import *im, struct td_buffer *b, struct tep_ha
 		p->buf = b;
 		pid = tep_data_pid(tep, rec);
 		p->pid = pid;
-		comm = pid >= 0 ? tep_data_comm_from_pid(tep, pid) : NULL;
-		if (comm && !strcmp(comm, "<...>"))
-			comm = NULL;	/* pid not in the saved cmdlines */
-		strbuf_reset(&im->val);
-		strbuf_addf(&im->val, "%s:%s", event->system ? event->system : "ftrace", event->name);
-		if (pend_push(p, im->val.buf, im->val.len) < 0 ||
-		    pend_push(p, comm ? comm : "", comm ? strlen(comm) : 0) < 0)
-			goto fail;
-		for (struct tep_format_field *f = event->format.fields; f; f = f->next) {
-			field_value(im, tep, event, f, rec);
-			if (pend_push(p, f->name, strlen(f->name)) < 0 ||
-			    pend_push(p, im->val.buf, im->val.len) < 0)
-				goto fail;
-			p->nfields++;
+		comm = NULL;
+		if (pid >= 0) {
+			struct td_comm *k = &im->comms[(unsigned)pid % 256];
+
+			if (k->tep != tep || k->pid != pid) {
+				k->tep = tep;
+				k->pid = pid;
+				k->comm = tep_data_comm_from_pid(tep, pid);
+				if (k->comm && !strcmp(k->comm, "<...>"))
+					k->comm = NULL;	/* pid not in the saved cmdlines */
+			}
+			comm = k->comm;
+		}
+		p->comm = comm;
+		p->evc = c = td_evc_get(im, event);
+		if (c->nfields > p->aoff) {
+			size_t *o = xrealloc(p->off, c->nfields * sizeof(*o));
+
+			p->off = o;
+			p->aoff = c->nfields;
+		}
+		/* each value decoded in place, after the one before it */
+		for (size_t i = 0; i < c->nfields; i++) {
+			p->off[i] = p->text.len;
+			vx_field_value_with(event, &c->plan[i], rec->data, rec->size, im->funcs,
+					    &im->ksyms, &p->text);
+			strbuf_addch(&p->text, '\0');
 		}
 		b->last[rec->cpu] = im->qtail - 1;
 	}
@@ -1364,6 +1425,7 @@ static void td_release(struct td_import *im)
 	for (size_t i = 0; i < im->qcap; i++) {
 		strbuf_release(&im->q[i].text);
 		free(im->q[i].off);
+		free(im->q[i].frames);
 	}
 	free(im->q);
 	im->q = NULL;
@@ -1384,7 +1446,7 @@ static void td_release(struct td_import *im)
 	free(im->fields);
 	free(im->str);
 	strbuf_release(&im->wire);
-	free(im->styles);
+	td_evc_release(im);
 	free(im->kept);
 	arena_release(&im->kept_text);
 	vx_kallsyms_release(&im->ksyms);
@@ -1447,7 +1509,8 @@ struct td_direct {
 	struct tep_handle *tep;
 	char *sec[TD_OPT_CMDLINES - TD_OPT_HEADER_INFO + 1];	/* loaded sections (+NUL) */
 	size_t seclen[TD_OPT_CMDLINES - TD_OPT_HEADER_INFO + 1];
-	struct td_lazy *lazy;	/* by event id, 65536 */
+	struct td_lazy *lazy;	/* by event id, up to the largest id of the file */
+	size_t nlazy;
 	struct td_dcpu *cpus;
 	size_t ncpus;
 	unsigned char *cbuf;	/* compressed chunk */
@@ -1624,7 +1687,18 @@ static void td_lazy_add(struct td_direct *d, const char *sys, const char *fmt, s
 {
 	int id = td_format_id(fmt, len);
 
-	if (id < 0 || d->lazy[id].fmt)
+	if (id < 0)
+		return;
+	if ((size_t)id >= d->nlazy) {
+		size_t n = (size_t)id + 1 > 2 * d->nlazy ? (size_t)id + 1 : 2 * d->nlazy;
+
+		if (n > 65536)
+			n = 65536;
+		d->lazy = xrealloc(d->lazy, n * sizeof(*d->lazy));
+		memset(d->lazy + d->nlazy, 0, (n - d->nlazy) * sizeof(*d->lazy));
+		d->nlazy = n;
+	}
+	if (d->lazy[id].fmt)
 		return;
 	d->lazy[id] = (struct td_lazy){ sys, fmt, len, false };
 }
@@ -1638,7 +1712,7 @@ static struct tep_event *td_event(struct td_direct *d, struct tep_record *rec)
 	if (ev || rec->size < 2)
 		return ev;
 	id = tep_data_type(d->tep, rec);
-	if (id < 0 || id >= 65536 || !d->lazy[id].fmt || d->lazy[id].parsed)
+	if (id < 0 || (size_t)id >= d->nlazy || !d->lazy[id].fmt || d->lazy[id].parsed)
 		return NULL;
 	d->lazy[id].parsed = true;
 	tep_parse_event(d->tep, d->lazy[id].fmt, d->lazy[id].len, d->lazy[id].sys);
@@ -1779,7 +1853,6 @@ static int td_direct_headers(struct td_direct *d)
 		return 1;
 	d->hdr = 8 + d->lsize;
 
-	d->lazy = xcalloc(65536, sizeof(*d->lazy));
 	if (d->sec[TD_OPT_FTRACE_EVENTS - TD_OPT_HEADER_INFO]) {
 		unsigned k = TD_OPT_FTRACE_EVENTS - TD_OPT_HEADER_INFO;
 
@@ -1815,7 +1888,7 @@ static int td_direct_headers(struct td_direct *d)
 		}
 	}
 	/* tep finds the common_type field of a record in the first event it parsed */
-	for (int id = 0; id < 65536; id++)
+	for (size_t id = 0; id < d->nlazy; id++)
 		if (d->lazy[id].fmt) {
 			d->lazy[id].parsed = true;
 			tep_parse_event(d->tep, d->lazy[id].fmt, d->lazy[id].len, d->lazy[id].sys);
