@@ -631,6 +631,7 @@ struct td_buffer {
 
 struct td_import {
 	const char *name;
+	struct vx_input *in;	/* for the progress bar */
 	struct vx_sink *sink;
 	struct td_buffer *bufs;
 	int nbufs;
@@ -1516,6 +1517,8 @@ struct td_direct {
 	unsigned char *cbuf;	/* compressed chunk */
 	size_t ccap;
 	size_t win_total;	/* bytes of every cpu's win, at most TD_MAX_WINDOWS */
+	uint64_t data_total;	/* the cpus' data sizes (their options'), at most the file */
+	uint64_t consumed;	/* bytes of it read, for the progress bar */
 	struct vx_funcs funcs;	/* the file's kallsyms, names in the kallsyms section; the
 				 * import symbolises with it (im->funcs) while d lives */
 	size_t funcs_cap;
@@ -2044,6 +2047,17 @@ static int td_window(struct td_direct *d, struct td_dcpu *c, size_t n)
 	return 0;
 }
 
+/* td_progress - @n more bytes of cpu data read: the progress bar sees the header and the
+ * cpu data read so far (every 64 KB) */
+static void td_progress(struct td_direct *d, uint64_t n)
+{
+	uint64_t before = d->consumed;
+
+	d->consumed += n;
+	if (d->consumed >> 16 != before >> 16 && d->consumed <= d->data_total)
+		vx_input_progress(d->im->in, d->w->size - d->data_total + d->consumed);
+}
+
 /* td_next_page - load the next page of @c into its kbuffer: 1, or 0 at the end of its data
  * (or at a page libtracecmd would not read either, td_bad_page), -1 on an error. Every turn
  * of the loop consumes a page, a page's worth of file or a chunk. */
@@ -2078,6 +2092,7 @@ static int td_next_page(struct td_direct *d, struct td_dcpu *c)
 			c->pos += d->ps;
 			c->wpos = 0;
 			c->wlen = d->ps;
+			td_progress(d, d->ps);
 			continue;
 		}
 		unsigned char h[8];
@@ -2118,6 +2133,7 @@ static int td_next_page(struct td_direct *d, struct td_dcpu *c)
 		c->pos += 8 + (uint64_t)csize;
 		c->wpos = 0;
 		c->wlen = usize;
+		td_progress(d, 8 + (uint64_t)csize);
 	}
 }
 
@@ -2218,13 +2234,17 @@ static int td_read_direct(struct td_import *im, struct td_walk *w, int fd)
 		}
 		/* uncompressed, the cpus' data are distinct ranges of the file (each was checked
 		 * to be inside it): more than the file in all is data counted twice */
-		for (uint32_t j = 0; !d.zstd && j < w->bufs[i].ncpus; j++)
+		for (uint32_t j = 0; j < w->bufs[i].ncpus; j++) {
 			data += w->bufs[i].cpu[j].size;
-		if (data > w->size)
+			if (d.zstd && data > w->size)
+				data = w->size;	/* zstd: the sizes are only for the progress bar */
+		}
+		if (!d.zstd && data > w->size)
 			return vx_error("%s: damaged trace.dat: the buffers' cpu data add up to more than"
 					" the file (%llu bytes); they overlap", w->name,
 					(unsigned long long)w->size);
 	}
+	d.data_total = data < w->size ? data : w->size;
 	d.lsize = 8;
 	{
 		unsigned char h[1];
@@ -2319,6 +2339,7 @@ static int td_read_direct(struct td_import *im, struct td_walk *w, int fd)
 	for (int i = 0; i < im->nbufs; i++)
 		lost += td_lost(w, &im->bufs[i]);
 	im->sink->lost_events += lost;
+	vx_input_progress(im->in, w->size);
 	ret = 0;
 out:
 	free(order);
@@ -2570,7 +2591,7 @@ static int td_read_in_child(struct td_import *im, struct td_walk *w, int fd)
 static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const struct vx_import_opts *opts)
 {
 	struct td_walk w = { .name = in->name, .fd = -1 };
-	struct td_import im = { .name = in->name, .sink = sink, .wire_fd = -1 };
+	struct td_import im = { .name = in->name, .in = in, .sink = sink, .wire_fd = -1 };
 	int fd, ret = -1;
 
 	strbuf_init(&im.val, 256);
