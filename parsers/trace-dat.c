@@ -619,6 +619,7 @@ struct td_pending {
 	size_t aoff;
 	const char **frames;	/* the stack, innermost first: texts of im->frames */
 	size_t nframes, aframes;
+	uint64_t stack_key;	/* hash of the stack record's addresses (struct vx_event) */
 };
 
 struct td_buffer {
@@ -896,6 +897,9 @@ static int td_emit(struct td_import *im, const struct td_pending *p)
 	ev.nfields = c->nfields;
 	ev.frames = p->frames;
 	ev.nframes = p->nframes;
+	/* the direct reader has one tep and one symbol table per import: the same addresses
+	 * are the same frames */
+	ev.stack_key = p->nframes ? p->stack_key : 0;
 	return vx_sink_event(im->sink, &ev);
 }
 
@@ -1036,6 +1040,7 @@ static struct td_pending *td_enqueue(struct td_import *im)
 	p = td_slot(im, im->qtail++);
 	strbuf_reset(&p->text);
 	p->nframes = 0;
+	p->stack_key = 0;
 	p->complete = false;
 	return p;
 }
@@ -1155,6 +1160,11 @@ static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep
 		if (want < n)
 			n = want;
 	}
+	/* the same addresses give the same frames within one import (one tep and one symbol
+	 * table): their hash spares the store hashing the frames' text (see td_emit) */
+	p->stack_key = vx_hash64(vx_hash64(0x7464737461636b31ULL, &n, sizeof(n)),
+				 (const char *)rec->data + fcaller->offset, (size_t)n * (unsigned)lsize);
+	p->stack_key += !p->stack_key;
 	for (unsigned long long i = 0; i < n; i++) {
 		unsigned long long addr = tep_read_number(tep, (char *)rec->data + fcaller->offset +
 							  i * (unsigned)lsize, lsize);
