@@ -619,6 +619,7 @@ struct td_pending {
 	size_t aoff;
 	const char **frames;	/* the stack, innermost first: texts of im->frames */
 	size_t nframes, aframes;
+	const char *const *shared;	/* instead of @frames: a stack seen before (im->stks) */
 	uint64_t stack_key;	/* hash of the stack record's addresses (struct vx_event) */
 };
 
@@ -668,6 +669,18 @@ struct td_import {
 	size_t frames_cap, frames_used;
 	struct arena frame_names;
 	const struct tep_event *stack_event;	/* ftrace:kernel_stack, once seen */
+	/* the stacks seen, by their records' addresses: a repeated stack (most are) costs a
+	 * hash and a comparison, not a lookup per frame; bounded by the distinct stacks */
+	struct td_stk {
+		uint64_t key;		/* 0: empty slot */
+		const struct tep_handle *tep;
+		const void *raw;	/* the addresses as in the record, @rawlen bytes */
+		size_t rawlen;
+		const char **frames;
+		size_t nframes;
+	} *stks;
+	size_t nstks, astks;
+	struct arena stk_mem;
 	/* child: the stacks sent (frame strings -> number), see struct td_wire */
 	struct td_sent {
 		uint64_t hash;
@@ -895,7 +908,7 @@ static int td_emit(struct td_import *im, const struct td_pending *p)
 	ev.name = c->name;
 	ev.fields = im->fields;
 	ev.nfields = c->nfields;
-	ev.frames = p->frames;
+	ev.frames = p->shared ? p->shared : p->frames;
 	ev.nframes = p->nframes;
 	/* the direct reader has one tep and one symbol table per import: the same addresses
 	 * are the same frames */
@@ -922,8 +935,11 @@ static int td_flush(struct td_import *im, struct td_pending *p)
 		strbuf_addch(t, '\0');
 	}
 	at = t->len;
-	for (size_t i = 0; i < p->nframes; i++)
-		strbuf_add(t, p->frames[i], strlen(p->frames[i]) + 1);
+	for (size_t i = 0; i < p->nframes; i++) {
+		const char *f = p->shared ? p->shared[i] : p->frames[i];
+
+		strbuf_add(t, f, strlen(f) + 1);
+	}
 
 	struct td_wire h = {
 		.type = TD_WIRE_EVENT, .len = (uint32_t)t->len, .ts = p->ts,
@@ -1040,6 +1056,7 @@ static struct td_pending *td_enqueue(struct td_import *im)
 	p = td_slot(im, im->qtail++);
 	strbuf_reset(&p->text);
 	p->nframes = 0;
+	p->shared = NULL;
 	p->stack_key = 0;
 	p->complete = false;
 	return p;
@@ -1132,6 +1149,41 @@ static const struct td_frame *td_frame_put(struct td_import *im, const struct te
 	return &im->frames[i];
 }
 
+/* td_stk_put - remember the stack of @p, read from the addresses @raw (@rawlen bytes) */
+static void td_stk_put(struct td_import *im, const struct tep_handle *tep, const struct td_pending *p,
+		       const char *raw, size_t rawlen)
+{
+	struct td_stk *e;
+	size_t i;
+
+	if ((im->nstks + 1) * 2 > im->astks) {
+		size_t n = im->astks ? 2 * im->astks : 1024;
+		struct td_stk *t = xcalloc(n, sizeof(*t));
+
+		for (size_t k = 0; k < im->astks; k++) {
+			if (!im->stks[k].key)
+				continue;
+			for (i = im->stks[k].key & (n - 1); t[i].key; i = (i + 1) & (n - 1))
+				;
+			t[i] = im->stks[k];
+		}
+		free(im->stks);
+		im->stks = t;
+		im->astks = n;
+	}
+	for (i = p->stack_key & (im->astks - 1); im->stks[i].key; i = (i + 1) & (im->astks - 1))
+		;
+	e = &im->stks[i];
+	e->key = p->stack_key;
+	e->tep = tep;
+	e->raw = memcpy(arena_alloc(&im->stk_mem, rawlen ? rawlen : 1), raw, rawlen);
+	e->rawlen = rawlen;
+	e->frames = arena_alloc(&im->stk_mem, (p->nframes + 1) * sizeof(*e->frames));
+	memcpy(e->frames, p->frames, p->nframes * sizeof(*e->frames));
+	e->nframes = p->nframes;
+	im->nstks++;
+}
+
 /* kernel_stack: `size` entries of `caller` (the print format shows only 8) */
 static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep_event *event,
 			struct tep_record *rec, struct td_pending *p)
@@ -1162,9 +1214,19 @@ static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep
 	}
 	/* the same addresses give the same frames within one import (one tep and one symbol
 	 * table): their hash spares the store hashing the frames' text (see td_emit) */
-	p->stack_key = vx_hash64(vx_hash64(0x7464737461636b31ULL, &n, sizeof(n)),
-				 (const char *)rec->data + fcaller->offset, (size_t)n * (unsigned)lsize);
+	const char *raw = (const char *)rec->data + fcaller->offset;
+	size_t rawlen = (size_t)n * (unsigned)lsize;
+
+	p->stack_key = vx_hash64(vx_hash64(0x7464737461636b31ULL, &n, sizeof(n)), raw, rawlen);
 	p->stack_key += !p->stack_key;
+	for (size_t k = p->stack_key & (im->astks - 1); im->astks && im->stks[k].key;
+	     k = (k + 1) & (im->astks - 1))
+		if (im->stks[k].key == p->stack_key && im->stks[k].tep == tep &&
+		    im->stks[k].rawlen == rawlen && !memcmp(im->stks[k].raw, raw, rawlen)) {
+			p->shared = im->stks[k].frames;
+			p->nframes = im->stks[k].nframes;
+			return 0;
+		}
 	for (unsigned long long i = 0; i < n; i++) {
 		unsigned long long addr = tep_read_number(tep, (char *)rec->data + fcaller->offset +
 							  i * (unsigned)lsize, lsize);
@@ -1179,6 +1241,7 @@ static int td_add_stack(struct td_import *im, struct tep_handle *tep, struct tep
 		}
 		pend_frame(p, known->text);
 	}
+	td_stk_put(im, tep, p, raw, rawlen);
 	return 0;
 }
 
@@ -1450,6 +1513,10 @@ static void td_release(struct td_import *im)
 	im->nbufs = 0;
 	free(im->sent);
 	arena_release(&im->sent_text);
+	free(im->stks);
+	im->stks = NULL;
+	im->nstks = im->astks = 0;
+	arena_release(&im->stk_mem);
 	free(im->frames);
 	im->frames = NULL;
 	im->frames_cap = im->frames_used = 0;
