@@ -2107,6 +2107,16 @@ static int td_bad_page(struct td_direct *d, struct td_dcpu *c, size_t at, uint64
 	return 0;
 }
 
+/* td_skip_rest - count the rest of @c's current page as one skipped unit, @why */
+static void td_skip_rest(struct td_direct *d, const struct td_dcpu *c, const char *why)
+{
+	char where[96], what[200];
+
+	td_page_where(d, c, (size_t)(c->page - c->win), where, sizeof(where));
+	snprintf(what, sizeof(what), "page %s of cpu %d: %s", where, c->cpu, why);
+	vx_sink_skip(d->im->sink, what, strlen(what));
+}
+
 /* td_window - @c's window at least @n bytes (+ slack, zeroed); -1 past TD_MAX_WINDOWS */
 static int td_window(struct td_direct *d, struct td_dcpu *c, size_t n)
 {
@@ -2161,8 +2171,18 @@ static int td_next_page(struct td_direct *d, struct td_dcpu *c)
 			return 1;
 		}
 		if (!d->zstd) {
-			if (c->end - c->pos < d->ps)
+			if (c->end - c->pos < d->ps) {
+				if (c->end > c->pos) {
+					char what[160];
+
+					snprintf(what, sizeof(what), "%llu bytes at offset %llu, the end of the"
+						 " data of cpu %d: less than a page",
+						 (unsigned long long)(c->end - c->pos),
+						 (unsigned long long)c->pos, c->cpu);
+					vx_sink_skip(d->im->sink, what, strlen(what));
+				}
 				return 0;
+			}
 			if (td_window(d, c, d->ps) < 0 || td_pread(d, c->win, d->ps, c->pos) < 0)
 				return -1;
 			c->wbase = c->pos;
@@ -2235,6 +2255,7 @@ static int td_peek(struct td_direct *d, struct td_dcpu *c)
 			if (size >= 0 && (unsigned char *)data >= c->page &&
 			    (unsigned char *)data + size <= c->page + d->ps)
 				break;
+			td_skip_rest(d, c, "a record runs past the end of its page; the rest of the page");
 		}
 		if ((r = td_next_page(d, c)) <= 0) {
 			c->page = NULL;
