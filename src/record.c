@@ -826,7 +826,7 @@ int vx_kernel_probe(const struct vx_record_opts *o, bool mount, struct vx_kernel
 	if (ki->tracefs_mountable || ki->tracefs_mounted)
 		ki->tracefs_path = xstrdup(tracefs_tracing_dir());
 	ki->kprobes = (ki->tracefs_mounted || ki->tracefs_mountable) && kprobes_available();
-	ki->perf_tracepoints = access("/proc/sys/kernel/perf_event_paranoid", R_OK) == 0;
+	ki->perf_usable = vx_record_default_backend(&ki->perf_why) == VX_BACKEND_PERF;
 
 	if (vx_plan_build(&plan, o->preset, o->probes, o->nprobes, o->events, o->nevents, true) < 0)
 		return -1;

@@ -10,7 +10,7 @@
 #  - --backend perf records the same kprobes with callchains;
 #  - no kprobe and no instance remain after each run, after SIGINT, and after `clean`
 #    following a SIGKILLed run;
-#  - record --filter 'icmp and dst 10.244.2.7' stores only the echo requests' journeys
+#  - record --filter 'icmp and dst 10.244.2.7' (the default backend: perf) stores only the echo requests' journeys
 #    (matched through the kprobe headers) and counts the rest as filtered; ip6_output and
 #    ip6_rcv read an IPv6 echo's header (fd00::1 -> fd00::2 on the underlay).
 # Needs root; about 20-40 s (TCG), more on the first run (qemu packages, a 70 MB kernel .deb
@@ -51,11 +51,11 @@ started() { # wait until recorder $1 has its instance (setup is slow under TCG),
 echo "=== probes"
 vxanalyze probes --preset all
 echo "=== record vxlan"
-vxanalyze record -d $DB --preset vxlan -- ip netns exec p1 ping -c 3 10.244.2.7
+vxanalyze record -d $DB --backend ftrace --preset vxlan -- ip netns exec p1 ping -c 3 10.244.2.7
 echo "VXT-RC vxlan $?"
 state vxlan
 echo "=== record route"
-vxanalyze record -d $DB --preset route -- sh -c \
+vxanalyze record -d $DB --backend ftrace --preset route -- sh -c \
   'ip -n h1 route add 10.244.3.0/24 via 10.244.3.0 dev vxlan.calico onlink; ip -n h1 route add 10.9.9.0/24 via 10.99.99.99 dev eth0'
 echo "VXT-RC route $?"
 state route
@@ -64,7 +64,7 @@ vxanalyze record -d $DB --backend perf --preset vxlan -- ip netns exec p1 ping -
 echo "VXT-RC perf $?"
 state perf
 echo "=== SIGINT"
-vxanalyze record -d $DB -- sleep 5 &
+vxanalyze record -d $DB --backend ftrace -- sleep 5 &
 p=$!
 started $p
 echo "VXT-DURING kprobes=[$(cat $T/kprobe_events | tr '\n' ';')]"
@@ -73,7 +73,7 @@ wait $p
 echo "VXT-RC sigint $?"
 state sigint
 echo "=== SIGKILL + clean"
-vxanalyze record -d $DB -- sleep 5 &
+vxanalyze record -d $DB --backend ftrace -- sleep 5 &
 p=$!
 started $p
 kill -KILL $p
@@ -84,7 +84,7 @@ echo "VXT-RC clean $?"
 state clean
 echo "=== busy: a probe of group vxanalyze that is not ours"
 echo 'p:vxanalyze/ip_output ip_output' >> $T/kprobe_events
-vxanalyze record -d $DB -- true
+vxanalyze record -d $DB --backend ftrace -- true
 echo "VXT-RC busy $?"
 vxanalyze clean
 state busy
@@ -92,7 +92,7 @@ echo "=== refused: a kprobe-blacklisted function, after the preset's probes were
 bl=$(awk '{print $2}' /sys/kernel/debug/kprobes/blacklist | grep -E '^[A-Za-z0-9_]+$' | while read f; do
 	grep -q " [tT] $f\$" /proc/kallsyms && { echo $f; break; }; done)
 echo "VXT-BLACKLISTED $bl"
-vxanalyze record -d $DB --probe "$bl" -- true
+vxanalyze record -d $DB --backend ftrace --probe "$bl" -- true
 echo "VXT-RC refused $?"
 state refused
 echo "=== record --filter, and IPv6 headers"

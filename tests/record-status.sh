@@ -4,7 +4,8 @@
 # the line is drawn outside the scrolling region, counts the command's events, and the screen
 # afterwards (rendered by tests/vt-screen.py) holds the command's output intact and no status;
 # with -q, and with standard error in a pipe or a file, no line and no escape sequence at all.
-# Records a ping on the loopback with net:net_dev_start_xmit (no lab needed), so it needs
+# Records a ping on the loopback with net:net_dev_start_xmit (no lab needed; the ftrace
+# backend, whose --dev filter in the kernel keeps other devices out of the count), so it needs
 # root and tracefs like every recording: skipped (77) without them.
 # usage: record-status.sh VXANALYZE TESTS_DIR
 set -u
@@ -17,7 +18,7 @@ command -v script >/dev/null || { echo "skip: no script(1)"; exit 77; }
 	{ echo "skip: no tracefs with net:net_dev_start_xmit"; exit 77; }
 . "$(dirname "$0")/checks.sh"
 ESC=$(printf '\033')
-ev="--preset none -e net:net_dev_start_xmit --dev lo -- ping -c 6 -i 0.3 127.0.0.1"
+ev="--backend ftrace --preset none -e net:net_dev_start_xmit --dev lo -- ping -c 6 -i 0.3 127.0.0.1"
 
 # --- on a terminal ---
 script -qc "stty rows 16 cols 100; for i in 1 2 3 4 5 6 7 8; do echo line \$i; done; $vx record -d $tmp/t.db $ev" \
