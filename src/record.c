@@ -187,13 +187,14 @@ static long instance_pid(const char *name)
 	return *e ? -1 : pid;
 }
 
-/* live_recorder - pid of a live vxanalyze recording other than us, or 0 */
+/* live_recorder - pid of a live vxanalyze recording other than us, or 0: one with a tracefs
+ * instance (ftrace backend) or a spool directory in $TMPDIR (both backends) */
 static long live_recorder(void)
 {
 	char **names = our_instances();
-	long found = 0;
+	long found = vx_spool_live_pid();
 
-	for (int i = 0; names && names[i]; i++) {
+	for (int i = 0; !found && names && names[i]; i++) {
 		long pid = instance_pid(names[i]);
 
 		if (pid > 0 && pid != getpid() && recorder_alive(pid)) {
