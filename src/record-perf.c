@@ -146,10 +146,13 @@ enum vx_backend vx_record_default_backend(const char **why)
 		close((int)fd);
 		return VX_BACKEND_PERF;
 	}
-	if (why)
-		*why = errno == ENOSYS ? "perf_event_open is not in this kernel (or a seccomp filter denies it)" :
-		       errno == EACCES || errno == EPERM ? "perf_event_open is not permitted (root or perf_event_paranoid <= -1 is needed; containers often deny it)" :
-		       "perf_event_open failed on a system-wide software event";
+	if (why && errno == ENOSYS)
+		*why = "perf_event_open is not in this kernel (or a seccomp filter denies it)";
+	else if (why && (errno == EACCES || errno == EPERM))
+		*why = "perf_event_open is not permitted (root or perf_event_paranoid <= -1 is "
+		       "needed; containers often deny it)";
+	else if (why)
+		*why = "perf_event_open failed on a system-wide software event";
 	return VX_BACKEND_FTRACE;
 }
 
