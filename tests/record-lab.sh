@@ -3,7 +3,8 @@
 # - record a pod ping (preset vxlan, --backend ftrace) and check the JSON report: a journey
 #   cali1 -> vxlan.calico -> eth0 with overhead_bytes 50, a path that re-enters IP after encap;
 # - the same without --backend: the perf backend where `probes` says perf_event_open is
-#   usable, else ftrace with the reason on stderr;
+#   usable, else ftrace with the reason on stderr (checked by dropping CAP_PERFMON and
+#   CAP_SYS_ADMIN with setpriv);
 # - --filter 'dev vxlan.calico' stores only the pod ping's journeys and counts the underlay
 #   ping's events as filtered (summary, text and JSON report), in both backends;
 # - SIGINT in the middle of a record (ftrace: its instance is watched): no instance left,
@@ -118,6 +119,20 @@ assert r["captures"][0]["format"] == os.environ["WANT"], r["captures"]
 assert any(p["reenters_ip_after_encap"] for p in r["paths"]), "perf: no double trip"
 assert any(j["overhead_bytes"] == 50 for j in r["journeys"]), "perf: no encap journey"
 PY
+
+# ---- 2a. where perf_event_open is denied (root without CAP_PERFMON and CAP_SYS_ADMIN, with
+# perf_event_paranoid >= 1, as in many containers) record falls back to ftrace and says why
+if command -v setpriv >/dev/null && [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -ge 1 ]; then
+	setpriv --inh-caps=-perfmon,-sys_admin --bounding-set=-perfmon,-sys_admin -- \
+		"$vx" record -d "$tmp/fallback.db" --preset none -e net:net_dev_start_xmit -- \
+		ip netns exec p1 ping -c 1 10.244.2.7 >"$tmp/fb.out" 2>"$tmp/fb.err" ||
+		fail "record without perf_event_open: $(cat "$tmp/fb.err")"
+	grep -q "^capture 1: .*(ftrace backend" "$tmp/fb.out" || fail "no ftrace fallback: $(cat "$tmp/fb.out")"
+	[ "$(grep -c "warning: recording with the ftrace backend: perf_event_open is not permitted" "$tmp/fb.err")" = 1 ] ||
+		fail "the fallback is not said once: $(cat "$tmp/fb.err")"
+else
+	echo "record-lab: no setpriv or perf_event_paranoid < 1: the ftrace fallback is not checked"
+fi
 
 # ---- 2b. --dev keeps only the net events of matching devices, in both backends
 for be in ftrace perf; do
