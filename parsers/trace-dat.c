@@ -600,7 +600,7 @@ static int td_walk_file(struct td_walk *w)
 /* what every record of one event shares, made the first time the event appears: its
  * "system:name", its fields' names and plans (vx_field_plan searches the print format) */
 struct td_evc {
-	const struct tep_event *ev;	/* NULL: empty slot */
+	const struct tep_event *ev;
 	char *name;
 	size_t nfields;
 	struct tep_format_field **f;
@@ -642,7 +642,8 @@ struct td_import {
 	uint64_t qhead, qtail;	/* events qhead..qtail-1 are queued */
 	struct vx_kallsyms ksyms;	/* --kallsyms, for addresses the file's kallsyms lacks */
 	const struct vx_funcs *funcs;	/* direct reader: the file's kallsyms (NULL: the tep's) */
-	struct td_evc *evcs;	/* open addressing on the event pointer */
+	struct td_evc **evcs;	/* open addressing on the event pointer; each allocated on
+				 * its own: pending events point at them while the table grows */
 	size_t nevcs, aevcs;
 	/* the comms of recent pids (tep's saved cmdlines do not change while reading) */
 	struct td_comm {
@@ -731,21 +732,22 @@ static size_t td_evc_slot(const struct tep_event *ev, size_t cap)
 /* td_evc_get - the shared part of @ev's records, made once */
 static const struct td_evc *td_evc_get(struct td_import *im, struct tep_event *ev)
 {
+	struct td_evc *c;
 	size_t i;
 
 	if (im->aevcs) {
-		for (i = td_evc_slot(ev, im->aevcs); im->evcs[i].ev; i = (i + 1) & (im->aevcs - 1))
-			if (im->evcs[i].ev == ev)
-				return &im->evcs[i];
+		for (i = td_evc_slot(ev, im->aevcs); im->evcs[i]; i = (i + 1) & (im->aevcs - 1))
+			if (im->evcs[i]->ev == ev)
+				return im->evcs[i];
 	}
 	if ((im->nevcs + 1) * 2 > im->aevcs) {
 		size_t n = im->aevcs ? 2 * im->aevcs : 64;
-		struct td_evc *t = xcalloc(n, sizeof(*t));
+		struct td_evc **t = xcalloc(n, sizeof(*t));
 
 		for (size_t k = 0; k < im->aevcs; k++) {
-			if (!im->evcs[k].ev)
+			if (!im->evcs[k])
 				continue;
-			for (i = td_evc_slot(im->evcs[k].ev, n); t[i].ev; i = (i + 1) & (n - 1))
+			for (i = td_evc_slot(im->evcs[k]->ev, n); t[i]; i = (i + 1) & (n - 1))
 				;
 			t[i] = im->evcs[k];
 		}
@@ -753,20 +755,23 @@ static const struct td_evc *td_evc_get(struct td_import *im, struct tep_event *e
 		im->evcs = t;
 		im->aevcs = n;
 	}
-	for (i = td_evc_slot(ev, im->aevcs); im->evcs[i].ev; i = (i + 1) & (im->aevcs - 1))
+	for (i = td_evc_slot(ev, im->aevcs); im->evcs[i]; i = (i + 1) & (im->aevcs - 1))
 		;
-	td_evc_make(&im->evcs[i], ev);
+	c = xmalloc(sizeof(*c));
+	td_evc_make(c, ev);
+	im->evcs[i] = c;
 	im->nevcs++;
-	return &im->evcs[i];
+	return c;
 }
 
 static void td_evc_release(struct td_import *im)
 {
 	for (size_t i = 0; i < im->aevcs; i++)
-		if (im->evcs[i].ev) {
-			free(im->evcs[i].name);
-			free(im->evcs[i].f);
-			free(im->evcs[i].plan);
+		if (im->evcs[i]) {
+			free(im->evcs[i]->name);
+			free(im->evcs[i]->f);
+			free(im->evcs[i]->plan);
+			free(im->evcs[i]);
 		}
 	free(im->evcs);
 	im->evcs = NULL;
