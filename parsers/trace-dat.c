@@ -1184,7 +1184,8 @@ static void td_stk_put(struct td_import *im, const struct tep_handle *tep, const
 	e->raw = memcpy(arena_alloc(&im->stk_mem, rawlen ? rawlen : 1), raw, rawlen);
 	e->rawlen = rawlen;
 	e->frames = arena_alloc(&im->stk_mem, (p->nframes + 1) * sizeof(*e->frames));
-	memcpy(e->frames, p->frames, p->nframes * sizeof(*e->frames));
+	if (p->nframes)	/* a record of end markers only has none (and p->frames may be NULL) */
+		memcpy(e->frames, p->frames, p->nframes * sizeof(*e->frames));
 	e->nframes = p->nframes;
 	im->nstks++;
 }

@@ -770,6 +770,78 @@ static void test_trace_dat_bad_page_commit_is_counted(void **state)
 	rm_tmpdir(dir);
 }
 
+/*
+ * kernel_stack records whose `size` says 0 (found by mutating an uncompressed copy, UBSan: the
+ * direct reader remembered the empty stack with memcpy from NULL): the events import, those
+ * with no frames; the other stacks are unchanged.
+ */
+static void test_trace_dat_empty_stack_records(void **state)
+{
+	char *dir, path[600], *data;
+	unsigned long long off, size;
+	struct collect c, ref;
+	size_t len, zeroed = 0, empty = 0;
+
+	(void)state;
+	if (!have_trace_cmd())
+		skip();
+	dir = make_tmpdir();
+	uncompressed_copy(SAMPLE, dir, path, sizeof(path));
+	first_cpu_data(path, &off, &size);
+	data = read_file(path, &len);
+	/* the records of cpu 0's first page: after its header (timestamp, commit), each has a
+	 * 4-byte header, type_len in its low 5 bits: 1-28 is the data length in words, 0 the
+	 * length in the next word, 29 padding, 30/31 time stamps; ftrace:kernel_stack is id 4
+	 * here, its int size at offset 8 of the record */
+	unsigned char *pg = (unsigned char *)data + off, *ev = pg + 16;
+	uint64_t commit;
+	size_t at = 0;
+
+	memcpy(&commit, pg + 8, 8);
+	commit &= (1u << 27) - 1;
+	assert_true(commit > 0 && commit <= 4096 - 16);
+	while (at + 8 <= commit) {
+		uint32_t h, type, dlen, rec;
+
+		memcpy(&h, ev + at, 4);
+		type = h & 31;
+		if (type >= 29) {
+			if (type == 29)
+				break;	/* padding: the rest of the page */
+			at += 8;
+			continue;
+		}
+		if (type == 0) {
+			memcpy(&dlen, ev + at + 4, 4);
+			dlen -= 4;
+			rec = (uint32_t)at + 8;
+		} else {
+			dlen = type * 4;
+			rec = (uint32_t)at + 4;
+		}
+		if (dlen >= 16 && ev[rec] == 4 && ev[rec + 1] == 0) {
+			memset(ev + rec + 8, 0, 4);
+			zeroed++;
+		}
+		at = rec + ((dlen + 3) & ~3u);
+	}
+	assert_true(zeroed > 0);
+	write_file(path, data, len);
+	collect_init(&c);
+	collect_init(&ref);
+	assert_int_equal(td_import_file(path, &c), 0);
+	assert_int_equal(td_import_file(SAMPLE, &ref), 0);
+	assert_int_equal(c.n, ref.n);
+	for (size_t i = 0; i < c.n; i++)
+		if (!c.evs[i].nframes && ref.evs[i].nframes)
+			empty++;
+	assert_int_equal(empty, zeroed);
+	collect_release(&c);
+	collect_release(&ref);
+	free(data);
+	rm_tmpdir(dir);
+}
+
 /* @s with every "ip_" as "IP_" */
 static char *upper_ip(const char *s)
 {
@@ -1149,6 +1221,7 @@ int main(void)
 		cmocka_unit_test(test_trace_dat_backward_page_header_is_an_error),
 		cmocka_unit_test(test_trace_dat_bad_page_commit_is_counted),
 		cmocka_unit_test(test_trace_dat_each_file_its_own_kallsyms),
+		cmocka_unit_test(test_trace_dat_empty_stack_records),
 		cmocka_unit_test(test_trace_dat_printk_lines_without_colon_are_skipped),
 		cmocka_unit_test(test_trace_dat_and_same_run_text_give_same_stacks),
 		cmocka_unit_test(test_trace_dat_same_paths_and_journeys_as_perf_and_text),
