@@ -1874,8 +1874,9 @@ static void td_kallsyms(struct td_direct *d, char *t, size_t len)
 
 /*
  * td_printk - the trace_printk formats ("ADDR : \"format\"" lines) into @tep. Only the lines
- * with something after their first ':' go to tep_parse_printk_formats(): it reads one byte
- * past the string's end on a line without one (found by AddressSanitizer on damaged files).
+ * whose format has at least 3 bytes go to tep_parse_printk_formats(): it skips the byte
+ * after the first ':' and a '"', then looks at the last 3 bytes of what is left, reading
+ * before or past the string on a shorter one (found by AddressSanitizer on damaged files).
  */
 static void td_printk(struct tep_handle *tep, const char *b, size_t len)
 {
@@ -1890,7 +1891,17 @@ static void td_printk(struct tep_handle *tep, const char *b, size_t len)
 		while (p < nl && *p == ':')	/* strtok_r skips leading separators */
 			p++;
 		colon = memchr(p, ':', (size_t)(nl - p));
-		if (colon && colon + 1 < nl) {
+		if (colon && colon + 2 <= nl) {
+			const char *f = colon + 2;	/* the space after ':' skipped */
+
+			if (f < nl && *f == '"')
+				f++;
+			if (nl - f < 3)
+				colon = NULL;
+		} else {
+			colon = NULL;
+		}
+		if (colon) {
 			strbuf_add(&keep, b, (size_t)(nl - b));
 			strbuf_addch(&keep, '\n');
 		}

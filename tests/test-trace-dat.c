@@ -971,6 +971,64 @@ static void test_trace_dat_printk_lines_without_colon_are_skipped(void **state)
 	rm_tmpdir(dir);
 }
 
+/*
+ * trace_printk formats of 0 to 2 bytes ("ADDR : \"x\"", the rest of each line made empty
+ * lines): tep_parse_printk_formats() looks at the last 3 bytes of each and reads before the
+ * string (AddressSanitizer, a mutated uncompressed copy); the direct reader leaves such
+ * lines out, and the events are all there.
+ */
+static void test_trace_dat_short_printk_formats_are_skipped(void **state)
+{
+	char *dir, path[600], line[512], *data;
+	unsigned long long off = 0, size = 0;
+	struct collect c, ref;
+	size_t len, lines = 0;
+	FILE *p;
+
+	(void)state;
+	if (!have_trace_cmd())
+		skip();
+	dir = make_tmpdir();
+	uncompressed_copy(SAMPLE, dir, path, sizeof(path));
+	p = dump_open("--printk", path);
+	while (fgets(line, sizeof(line), p)) {
+		char *at = strstr(line, "[Section 20 @ "), *comma = strstr(line, "flags 0x0, ");
+
+		if (at && comma && !off) {
+			off = strtoull(at + 14, NULL, 10);
+			size = strtoull(comma + 11, NULL, 10);
+		}
+	}
+	pclose(p);
+	data = read_file(path, &len);
+	assert_true(off > 0 && size > 4 && off + 16 + size <= len);
+	/* section header (16), text size (4), then "ffffffff81234567 : \"...\"\n" lines */
+	for (size_t i = off + 16 + 4, n = 0; i < off + 16 + size; i++) {
+		char *colon = memchr(data + i, ':', off + 16 + size - i);
+		char *nl = memchr(data + i, '\n', off + 16 + size - i);
+
+		if (!colon || !nl || colon > nl || nl - colon < 2 + 1 + n % 3)
+			break;
+		/* ": " then a format of n % 3 bytes ("", "\"", "\"x"), then empty lines */
+		memcpy(colon + 2, "\"x", n % 3);
+		memset(colon + 2 + n % 3, '\n', (size_t)(nl - colon - 2 - n % 3));
+		n++;
+		lines++;
+		i = (size_t)(nl - data);
+	}
+	assert_true(lines > 3);
+	write_file(path, data, len);
+	collect_init(&c);
+	collect_init(&ref);
+	assert_int_equal(td_import_file(path, &c), 0);
+	assert_int_equal(td_import_file(SAMPLE, &ref), 0);
+	assert_int_equal(c.n, ref.n);
+	collect_release(&c);
+	collect_release(&ref);
+	free(data);
+	rm_tmpdir(dir);
+}
+
 static void test_trace_dat_rejects_garbage(void **state)
 {
 	char *dir = make_tmpdir(), path[600];
@@ -1223,6 +1281,7 @@ int main(void)
 		cmocka_unit_test(test_trace_dat_each_file_its_own_kallsyms),
 		cmocka_unit_test(test_trace_dat_empty_stack_records),
 		cmocka_unit_test(test_trace_dat_printk_lines_without_colon_are_skipped),
+		cmocka_unit_test(test_trace_dat_short_printk_formats_are_skipped),
 		cmocka_unit_test(test_trace_dat_and_same_run_text_give_same_stacks),
 		cmocka_unit_test(test_trace_dat_same_paths_and_journeys_as_perf_and_text),
 	};
