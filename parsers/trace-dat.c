@@ -1801,7 +1801,7 @@ static struct tep_event *td_event(struct td_direct *d, struct tep_record *rec)
 	if (id < 0 || (size_t)id >= d->nlazy || !d->lazy[id].fmt || d->lazy[id].parsed)
 		return NULL;
 	d->lazy[id].parsed = true;
-	tep_parse_event(d->tep, d->lazy[id].fmt, d->lazy[id].len, d->lazy[id].sys);
+	vx_tep_parse_event(d->tep, d->lazy[id].fmt, d->lazy[id].len, d->lazy[id].sys);
 	return tep_find_event_by_record(d->tep, rec);
 }
 
@@ -1988,7 +1988,7 @@ static int td_direct_headers(struct td_direct *d)
 	for (size_t id = 0; id < d->nlazy; id++)
 		if (d->lazy[id].fmt) {
 			d->lazy[id].parsed = true;
-			tep_parse_event(d->tep, d->lazy[id].fmt, d->lazy[id].len, d->lazy[id].sys);
+			vx_tep_parse_event(d->tep, d->lazy[id].fmt, d->lazy[id].len, d->lazy[id].sys);
 			if (tep_get_events_count(d->tep) > 0)
 				break;
 		}

@@ -10,6 +10,8 @@
 
 #include <arpa/inet.h>
 #include <ctype.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +159,30 @@ bool vx_callchain_next(const unsigned char *ips, uint64_t nr, uint64_t *i, uint6
 		return true;
 	}
 	return false;
+}
+
+/* the SIGFPE handler of vx_tep_parse_event: back to before the call */
+static sigjmp_buf parse_fpe_jmp;
+
+static void parse_fpe(int sig)
+{
+	(void)sig;
+	siglongjmp(parse_fpe_jmp, 1);
+}
+
+int vx_tep_parse_event(struct tep_handle *tep, const char *buf, size_t size, const char *sys)
+{
+	struct sigaction sa, old;
+	volatile int r = -1;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = parse_fpe;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGFPE, &sa, &old);
+	if (!sigsetjmp(parse_fpe_jmp, 1))
+		r = tep_parse_event(tep, buf, size, sys);
+	sigaction(SIGFPE, &old, NULL);
+	return r;
 }
 
 void vx_symbolize(struct tep_handle *tep, uint64_t addr, struct strbuf *out)

@@ -116,6 +116,14 @@ struct vx_funcs {
 /* vx_funcs_sort - sort @f->map's @f->n entries, given in the order of the kallsyms lines, as
  * tep does (reversed, then qsort by address), and add the end entry (@f->map has room) */
 void vx_funcs_sort(struct vx_funcs *f);
+/*
+ * vx_tep_parse_event - tep_parse_event() that survives libtraceevent 1.7 folding a constant
+ * division by zero in a damaged format's print arguments (it raises SIGFPE inside the
+ * library, e.g. on "REC->x, RE/usr/lib/x86_64-linux-gnu/"): the format then counts as one
+ * the library cannot parse (-1); what it allocated for it is lost. For readers that parse a
+ * file's formats in the importing process (trace-dat.c; perf-data.c has its own copy).
+ */
+int vx_tep_parse_event(struct tep_handle *tep, const char *buf, size_t size, const char *sys);
 /* vx_symbolize - vx_symbolize_in() through @tep alone */
 void vx_symbolize(struct tep_handle *tep, uint64_t addr, struct strbuf *out);
 /* vx_add_u64 / vx_add_hex - a number in decimal / as "0x" and at least @width hex digits,
