@@ -27,7 +27,7 @@ static int import_input(struct vx_store *st, struct vx_input *in, const struct v
 	if (!fmt)
 		return -1;
 	res->format = fmt->name;
-	sink = store_import_begin(st, in->path ? in->path : in->name, fmt->name);
+	sink = store_import_begin_file(st, in->path ? in->path : in->name, fmt->name);
 	if (!sink)
 		return -1;
 	vx_error_clear();

@@ -58,6 +58,10 @@ int store_load_index(struct vx_store *st, const char *sql, bool text, struct vx_
  * does not touch the transaction */
 void store_import_free(struct vx_store *st);
 
+/* store_journal_mode - PRAGMA journal_mode=@mode ("wal", "delete"): 0 when the database is
+ * in @mode afterwards, -1 when it stayed in another (another connection has it open) */
+int store_journal_mode(struct vx_store *st, const char *mode);
+
 /* the indexes of event_rows (the report reads journeys through the second) */
 #define VX_STORE_INDEXES \
 	"CREATE INDEX IF NOT EXISTS events_capture_ts ON event_rows(capture_id, ts_ns);" \
