@@ -1090,11 +1090,13 @@ static struct vx_sink *import_begin(struct vx_store *st, const char *source, con
 	sqlite3_finalize(s);
 	s = NULL;
 	im->capture_id = sqlite3_last_insert_rowid(st->db);
-	/* The indexes stay while loading: events arrive nearly in time order (an append to
-	 * events_capture_ts) and a capture reuses a few thousand skb addresses at most (as many
-	 * insertion points in events_capture_skb_ts), so the writer thread keeps them up to date
-	 * while the producer parses. Dropping them and building them at commit measured slower
-	 * (a serial sort after the parse) and took more memory. */
+	/* The indexes stay while loading, even into an empty store: events arrive nearly in
+	 * time order (an append to events_capture_ts) and a capture reuses a few thousand skb
+	 * addresses at most (as many insertion points in events_capture_skb_ts), so the writer
+	 * thread keeps them up to date while the producer parses. Dropping them and building
+	 * them at the end measured slower: CREATE INDEX sorted the 630k events of a 200 MB
+	 * perf.data in 0.29 s and 0.61 s, after the parse and on one core, more than the whole
+	 * writer thread's index upkeep; and it took more memory. */
 	if (store_load_index(st, "SELECT text, id FROM strings", true, &im->strings, &im->next_string) < 0 ||
 	    store_load_index(st, "SELECT hash, id FROM fieldsets", false, &im->fieldsets, &im->next_fieldset) < 0 ||
 	    store_load_index(st, "SELECT hash, id FROM stacks", false, &im->stacks, &im->next_stack) < 0)

@@ -90,6 +90,8 @@ wal_and_indexes() {
 	[ ! -e "$db-journal" ] || fail "$what: $db-journal left behind"
 	idx=$(sqlite3 "$db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM pragma_index_list('event_rows') ORDER BY name)")
 	[ "$idx" = "events_capture_skb_ts events_capture_ts" ] || fail "$what: event_rows indexes: '$idx'"
+	[ "$(sqlite3 "$db" "SELECT partial FROM pragma_index_list('event_rows') WHERE name = 'events_capture_skb_ts'")" = 1 ] ||
+		fail "$what: events_capture_skb_ts holds the events without an skb address too"
 }
 fl="--kallsyms $samples/flood.kallsyms $samples/flood-nofree.perf.data"
 "$vx" import -q -d "$tmp/e1.db" $fl || fail "import into an empty store"
