@@ -1060,6 +1060,8 @@ static struct vx_sink *import_begin(struct vx_store *st, const char *source, con
 	 */
 	if (bulk && store_is_empty(st) == 1 && store_journal_mode(st, "delete") == 0)
 		rollback_journal = true;
+	else	/* WAL, if such an import's end found this connection open and could not set it */
+		store_journal_mode(st, "wal");
 	/* IMMEDIATE: take the write lock now, not at the first event */
 	if (store_exec(st, "BEGIN IMMEDIATE") < 0) {
 		journal_restore(st, rollback_journal);
