@@ -550,6 +550,7 @@ struct builder {
 	const struct vx_path *last_path;
 	struct vx_packet pkts[VX_JOURNEY_MAX_HOPS];	/* by hop, for vx_journey_why() */
 	struct vx_drop drop;
+	bool failed;		/* asking the source for a journey's routes failed (vx_error set) */
 	/* the current row's fields (NULL: the recs carry theirs) */
 	size_t (*row_fields)(void *priv, struct arena *a, struct vx_field **out);
 	void *priv;
@@ -987,9 +988,14 @@ static void finish_journey(struct builder *b)
 			vx_journey_segments(&j);
 			vx_journey_why(an, &j, b->pkts, b->last_drop ? &b->last : NULL,
 				       b->last_drop && b->last_path ? b->last_path->stack : NULL, b->prev_ts, &b->drop);
+			if (an->filter && an->lookups_in_source && vx_journey_routes_find(an, &j, &b->scratch) < 0)
+				b->failed = true;
 		}
 		/* --filter: the journeys that do not match are not counted anywhere */
-		kept = !an->filter || vx_filter_match(an->filter, &j);
+		kept = !b->failed && (!an->filter || vx_filter_match(an->filter, &j));
+		/* routes from the source live in the scratch: the kept get theirs afterwards */
+		if (an->lookups_in_source)
+			vx_journey_routes_clear(&j);
 		if (!kept) {
 			;
 		} else if (b->rekeeping) {
@@ -1054,6 +1060,8 @@ static int journey_event(void *arg, const struct vx_rec *r)
 	enum vx_journey_end end;
 	bool drop;
 
+	if (b->failed)
+		return -1;
 	if (!r->skb)
 		return 0;
 	if (!b->have_addr || r->capture_id != b->capture || r->skb != b->skb) {
@@ -1418,11 +1426,15 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 	b->path_serial = xcalloc(an->npaths ? an->npaths : 1, sizeof(*b->path_serial));
 	ret = each(priv, journey_event, b);
 	close_journey(b);
+	if (!ret && b->failed)
+		ret = -1;
 	if (!ret && align_windows(b, max_keep)) {
 		/* the keeping pass: the heaps whose windows moved keep again from their start */
 		b->rekeeping = true;
 		ret = each(priv, journey_event, b);
 		close_journey(b);
+		if (!ret && b->failed)
+			ret = -1;
 		b->rekeeping = false;
 	}
 	if (ret) {
@@ -1464,6 +1476,8 @@ static int build_journeys_stream(struct vx_analysis *an, size_t max_keep,
 		b->counting = true;
 		ret = each(priv, journey_event, b);
 		close_journey(b);
+		if (!ret && b->failed)
+			ret = -1;
 		if (ret) {
 			builder_release(b);
 			return ret < 0 ? ret : -1;
@@ -1628,24 +1642,32 @@ static int route_event(void *arg, const struct vx_rec *r)
 
 	an->nroute_events += listed;
 	/* every FIB lookup, kept or not, for the hops and drops (lookups.h), when a filter
-	 * needs every journey's routes; else the kept journeys join them afterwards */
-	if (vx_event_is_fib_lookup(r->name) && an->lookups_deferred) {
-		an->has_lookups = true;
-	} else if (vx_event_is_fib_lookup(r->name)) {
-		an->has_lookups = true;
+	 * needs every journey's routes: kept by the source, or else held here; without such a
+	 * filter the kept journeys join them afterwards */
+	if (vx_event_is_fib_lookup(r->name) && (!an->lookups_deferred || an->lookups_in_source)) {
 		struct arena tmp = ARENA_INIT;
 		struct vx_rec t = *r;
 		struct vx_lookup l;
+		int err = 0;
 
+		an->has_lookups = true;
 		t.nfields = an->src->row_fields(an->src->priv, &tmp, &t.fields);
 		if (!vx_lookup_from_rec(&t, &l)) {
-			l.src = arena_strdup(&an->arena, l.src);
-			l.dst = arena_strdup(&an->arena, l.dst);
-			l.dev = arena_strdup(&an->arena, l.dev);
-			l.gw = arena_strdup(&an->arena, l.gw);
-			vx_lookups_add(&an->lookups, r->capture_id, &l);
+			if (an->lookups_in_source) {
+				err = an->src->lookup_keep(an->src->priv, r->capture_id, r->id, &l);
+			} else {
+				l.src = arena_strdup(&an->arena, l.src);
+				l.dst = arena_strdup(&an->arena, l.dst);
+				l.dev = arena_strdup(&an->arena, l.dev);
+				l.gw = arena_strdup(&an->arena, l.gw);
+				vx_lookups_add(&an->lookups, r->capture_id, &l);
+			}
 		}
 		arena_release(&tmp);
+		if (err < 0)
+			return -1;
+	} else if (vx_event_is_fib_lookup(r->name)) {
+		an->has_lookups = true;
 	}
 	/* the route facts of a path are the same for each of its events: decide once */
 	if (pi >= 0 && an->path_route[pi] >= 0) {
@@ -1689,6 +1711,12 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 	an->journey_done = opts ? opts->journey_done : NULL;
 	an->journey_done_arg = opts ? opts->journey_done_arg : NULL;
 	an->lookups_deferred = !an->filter || !vx_filter_needs_routes(an->filter);
+	/* a filter that needs every journey's routes: the source keeps the lookups when it can
+	 * (bounded memory), and the kept journeys still get theirs from the deferred join */
+	if (!an->lookups_deferred && src->lookup_keep && src->lookup_find) {
+		an->lookups_in_source = true;
+		an->lookups_deferred = true;
+	}
 	ret = src->captures(src->priv, &an->own);
 	if (!ret)
 		ret = stream_paths(an);

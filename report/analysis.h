@@ -159,6 +159,13 @@ void vx_journey_segments(struct vx_journey *j);
  *                       current row's fields in @a (the recs come without them)
  * @events_each:         every event in time order, without fields (chrome trace)
  * @event_fields:        fields of one event by id, in @a
+ * @lookup_keep:         (optional, with @lookup_find) keep one FIB lookup (event @id) out of
+ *                       memory; called during route_events_each when a filter needs every
+ *                       journey's routes
+ * @lookup_find:         the lookup kept by @lookup_keep that lookups.h's rules pick: with
+ *                       @dev, vx_lookup_for_hop's on @cpu in [@lo, @hi]; without,
+ *                       vx_lookup_failed_between's. 1 with *@out (strings in @a), 0 when
+ *                       none, -1 with vx_error() set
  */
 typedef int (*vx_rec_fn)(void *arg, const struct vx_rec *r);
 struct vx_event_source {
@@ -171,6 +178,9 @@ struct vx_event_source {
 	int (*events_each)(void *priv, vx_rec_fn fn, void *arg);
 	int (*event_fields)(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n);
 	size_t (*row_fields)(void *priv, struct arena *a, struct vx_field **out);
+	int (*lookup_keep)(void *priv, int64_t capture_id, int64_t id, const struct vx_lookup *l);
+	int (*lookup_find)(void *priv, int64_t capture_id, int cpu, uint64_t lo, uint64_t hi,
+			   const char *dev, struct arena *a, struct vx_lookup *out);
 };
 
 /* journeys kept in detail (the first in time order) when the caller does not say */
@@ -208,6 +218,8 @@ struct vx_analysis {
 	struct vx_lookups lookups;	/* FIB lookups by (capture, cpu, time), for hops and drops */
 	bool has_lookups;	/* the capture has FIB lookups (streamed: also when deferred) */
 	bool lookups_deferred;	/* streamed: joined to the kept journeys afterwards, @lookups empty */
+	bool lookups_in_source;	/* streamed with a filter that needs routes: kept by the source
+				 * (lookup_keep), asked per journey (vx_journey_routes_find) */
 	struct vx_drop_count *drops;	/* the drop summary, most frequent first */
 	size_t ndrops, drops_cap;
 	size_t frames;		/* stack frames of all paths */
@@ -243,9 +255,11 @@ struct vx_analysis {
  * distributions, the first @opts->max_journeys journeys kept in detail, route events
  * filtered by name. Route events come first. Their FIB lookups are joined to the kept
  * journeys afterwards (vx_analysis_join_lookups), in memory bounded by the kept journeys;
- * only when @opts->filter speaks of addresses, ports or protocols are they all held
- * (an->lookups) and joined to each journey as it is finished (vx_journey_why), because the
- * filter needs every journey's routes. Then @opts->filter decides whether the journey counts at all (shapes, totals, drop summary,
+ * when @opts->filter speaks of addresses, ports or protocols it needs every journey's
+ * routes as the journey ends: the source keeps the lookups (@src->lookup_keep, the store's
+ * temporary table) and is asked per journey, or, for a source without those callbacks, they
+ * are all held (an->lookups) and joined to each journey in vx_journey_why. Then
+ * @opts->filter decides whether the journey counts at all (shapes, totals, drop summary,
  * kept journeys). @src must outlive @an. Free with vx_analysis_release().
  */
 int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analysis_opts *opts,
@@ -269,6 +283,15 @@ void vx_analysis_release(struct vx_analysis *an);
 void vx_journey_why(const struct vx_analysis *an, struct vx_journey *j, struct vx_packet *pkts,
 		    const struct vx_rec *last, const struct vx_stack *last_stack, uint64_t prev_ts,
 		    struct vx_drop *drop);
+/*
+ * vx_journey_routes_find - for a filter that needs routes while the source keeps the
+ * lookups (@an->lookups_in_source): the lookup of each transmit hop of @j and of its drop,
+ * asked of the source, allocated in @a (the journey's scratch). The caller clears them with
+ * vx_journey_routes_clear() before keeping @j: the kept journeys get theirs from
+ * vx_analysis_join_lookups(), as without a filter. 0, or -1 with vx_error() set.
+ */
+int vx_journey_routes_find(const struct vx_analysis *an, struct vx_journey *j, struct arena *a);
+void vx_journey_routes_clear(struct vx_journey *j);
 /* vx_analysis_join_lookups - for a streamed analysis whose lookups were deferred: the FIB
  * lookups of the kept journeys' transmit hops and drops (and the shapes' first journeys),
  * found in one walk over the source's route events (report/lookup-join.c); lookups live in

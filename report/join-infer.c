@@ -226,6 +226,19 @@ static bool in_step(const struct group *g, int64_t delay)
 	return true;
 }
 
+/* the median of @g's k-th receive minus k-th send (as many of each) */
+static int64_t own_delay(const struct group *g)
+{
+	int64_t *d = xmalloc((g->ns ? g->ns : 1) * sizeof(*d)), m;
+
+	for (size_t k = 0; k < g->ns; k++)
+		d[k] = g->r[k].ts - g->s[k].ts;
+	qsort(d, g->ns, sizeof(*d), cmp_i64);
+	m = g->ns ? d[g->ns / 2] : 0;
+	free(d);
+	return m;
+}
+
 static void add_joined(struct vx_analysis *an, size_t *jcap, const struct group *g, size_t i, size_t j)
 {
 	struct vx_join *jn = &an->join;
@@ -376,8 +389,10 @@ void vx_join_inferred(struct vx_analysis *an, const struct vx_packet *const *fir
 		}
 		for (size_t k = 0; ok && k < gr.ns; k++)
 			ok = gr.ns == gr.nr && flows_agree(gr.s[k].flow, gr.r[k].flow);
-		gr.in_order = ok;
-		if (ok)
+		/* in order only when its own delays agree (a loss at each end shifts the pairs
+		 * after it by one packet): a shifted group must not feed the direction's median */
+		gr.in_order = ok && in_step(&gr, own_delay(&gr));
+		if (gr.in_order)
 			for (size_t k = 0; k < gr.ns; k++)
 				delay_add(&dd[(size_t)gr.hs * nh + (size_t)gr.hr], gr.r[k].ts - gr.s[k].ts);
 		pend = xrealloc(pend, (ng + 1) * sizeof(*pend));

@@ -10,6 +10,9 @@
  * one candidate (an event id) while the walk goes on, so memory grows with the kept
  * journeys, not with the capture; the winners' fields are read back by id at the end.
  * The same rules as lookups.c; the results are the same lookups (tests compare both).
+ * A filter that needs every journey's routes asks the source per journey instead
+ * (vx_journey_routes_find: the store answers from a temporary table), and the kept journeys
+ * are joined here all the same.
  * Must not: touch the store, parse inputs, or print.
  */
 #include <stdlib.h>
@@ -199,4 +202,44 @@ int vx_analysis_join_lookups(struct vx_analysis *an)
 	free(lj.active);
 	free(lj.v);
 	return ret ? -1 : 0;
+}
+
+int vx_journey_routes_find(const struct vx_analysis *an, struct vx_journey *j, struct arena *a)
+{
+	const struct vx_event_source *src = an->src;
+
+	for (size_t i = 0; i < j->nhops; i++) {
+		struct vx_hop *h = &j->hops[i];
+		uint64_t from = vx_lookup_window_from(vx_hop_lookup_from(j, i), h->ts_ns);
+		struct vx_lookup *l;
+		int found;
+
+		h->route = NULL;
+		if (!h->rec || !h->dev || h->rec->cpu < 0 || !vx_event_is_xmit(h->event))
+			continue;
+		l = arena_alloc(a, sizeof(*l));
+		found = src->lookup_find(src->priv, j->capture_id, h->rec->cpu, from, h->ts_ns, h->dev, a, l);
+		if (found < 0)
+			return -1;
+		if (found)
+			h->route = l;
+	}
+	if (j->drop && j->drop->cpu >= 0) {
+		struct vx_drop *d = (struct vx_drop *)j->drop;	/* the builder's own */
+		struct vx_lookup *l = arena_alloc(a, sizeof(*l));
+		int found = src->lookup_find(src->priv, j->capture_id, d->cpu, d->from, d->to, NULL, a, l);
+
+		if (found < 0)
+			return -1;
+		d->lookup = found ? l : NULL;
+	}
+	return 0;
+}
+
+void vx_journey_routes_clear(struct vx_journey *j)
+{
+	for (size_t i = 0; i < j->nhops; i++)
+		j->hops[i].route = NULL;
+	if (j->drop)
+		((struct vx_drop *)j->drop)->lookup = NULL;
 }

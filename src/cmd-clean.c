@@ -26,7 +26,8 @@ const struct vx_cmd_doc vx_doc_clean = {
 	.description =
 		"Removes tracefs instances " VX_RECORD_INSTANCE_PREFIX "<pid> and spool directories\n"
 		"$TMPDIR/vxanalyze-<pid>.* of recordings whose process is gone (killed with SIGKILL)\n"
-		"and, when no recording is running, the kprobes of group " VX_RECORD_GROUP ".\n",
+		"and, when no recording is running (none has an instance or a spool directory of\n"
+		"a live process), the kprobes of group " VX_RECORD_GROUP ".\n",
 	.opts = NULL,
 };
 

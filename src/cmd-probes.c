@@ -101,7 +101,10 @@ int cmd_probes(int argc, char **argv)
 		printf("tracefs at: %s\n", ki.tracefs_path);
 	printf("kprobes:    %s\n", ki.kprobes ? "yes (kprobe_events present)" :
 				   "no (no kprobe_events: record uses tracepoints only)");
-	printf("perf:       %s\n", ki.perf_tracepoints ? "perf_event_open available (--backend perf)" : "no");
+	if (ki.perf_usable)
+		printf("perf:       perf_event_open available (record's default backend)\n");
+	else
+		printf("perf:       no: %s (record uses the ftrace backend)\n", ki.perf_why);
 	print_btf();
 	fputs(ki.report.buf, stdout);
 	vx_kernel_info_release(&ki);

@@ -34,10 +34,12 @@ static const struct vx_opt_doc record_opts[] = {
 	{ .key = 'e', .name = "event", .arg = "S:E",
 	  .help = "also record tracepoint SYSTEM:EVENT (repeatable)" },
 	{ .key = VX_OPT_LONG(3), .name = "backend", .arg = "B",
-	  .help = "ftrace (a private tracefs instance; default) or perf",
-	  .complete = VX_COMPLETE_WORDS, .words = "ftrace perf" },
+	  .help = "perf (perf_event_open; the default where it is usable),\n"
+	  "ftrace (a private tracefs instance; the default elsewhere)",
+	  .complete = VX_COMPLETE_WORDS, .words = "perf ftrace" },
 	{ .key = VX_OPT_LONG(4), .name = "dev", .arg = "GLOB",
-	  .help = "record net:* events only for devices matching GLOB" },
+	  .help = "record net:* events only for devices matching GLOB (in the\n"
+	  "kernel with ftrace, when decoding with perf)" },
 	{ .key = VX_OPT_LONG(6), .name = "filter", .arg = "EXPR",
 	  .help = "store only the journeys that match EXPR (the grammar of\n"
 	  "report --filter); the other events are counted as filtered" },
@@ -51,7 +53,7 @@ const struct vx_cmd_doc vx_doc_record = {
 	.name = "record",
 	.summary = "run a command while recording its kernel paths live (root)",
 	.synopsis = "[-d DB] [--preset vxlan|route|all|none] [--probe FUNC]...\n"
-		    "[-e SYSTEM:EVENT]... [--backend ftrace|perf] [--dev GLOB]\n"
+		    "[-e SYSTEM:EVENT]... [--backend perf|ftrace] [--dev GLOB]\n"
 		    "[--filter EXPR] [--buffer-kb N] -- CMD [ARGS]",
 	.description =
 		"Runs CMD while recording the preset's kprobes and tracepoints with kernel stacks\n"
@@ -59,9 +61,12 @@ const struct vx_cmd_doc vx_doc_record = {
 		"\n"
 		"While CMD runs, the raw ring-buffer contents are only moved into a private spool\n"
 		"directory ($TMPDIR or /tmp, vxanalyze-<pid>.*); they are decoded and stored after CMD\n"
-		"ends, and the spool is removed. The default ring is sized so that a 2-CPU machine gets\n"
-		"32 MiB per CPU: enough for a 3 s ping flood across the VXLAN lab with the drain every\n"
-		"10 ms; events still lost are counted per CPU (summary and capture meta lost_cpuN).\n"
+		"ends, and the spool is removed. The default backend is perf (perf_event_open, as perf\n"
+		"record does) where this process may open system-wide perf events, else ftrace (said\n"
+		"once on stderr with the reason); both record the same events. The default ring is\n"
+		"sized so that a 2-CPU machine gets 32 MiB per CPU: enough for a 3 s ping flood across\n"
+		"the VXLAN lab with the drain every 10 ms; events still lost are counted per CPU\n"
+		"(summary and capture meta lost_cpuN).\n"
 		"Without kprobes in the kernel the tracepoints are recorded alone (said once on stderr).\n"
 		"Ctrl-C (SIGINT) or SIGTERM is passed to CMD; what was recorded is kept. The exit\n"
 		"status is 0 when the recording worked (CMD's own status is printed), 1 when it failed,\n"
@@ -251,6 +256,7 @@ static void record_summary(const struct vx_record_opts *o, const char *db, const
 int cmd_record(int argc, char **argv)
 {
 	struct vx_record_opts o = { .backend = VX_BACKEND_FTRACE, .note = print_note };
+	bool backend_given = false;
 	struct vx_record_result res = { 0 };
 	struct names probes = { 0 }, events = { 0 };
 	struct record_outcome done = { .status = STRBUF_INIT };
@@ -274,6 +280,7 @@ int cmd_record(int argc, char **argv)
 			names_add(&events, optarg);
 			break;
 		case VX_OPT_LONG(3):
+			backend_given = true;
 			if (!strcmp(optarg, "ftrace"))
 				o.backend = VX_BACKEND_FTRACE;
 			else if (!strcmp(optarg, "perf"))
@@ -330,6 +337,14 @@ int cmd_record(int argc, char **argv)
 	o.events = events.v;
 	o.nevents = events.n;
 	o.argv = argv + optind;
+
+	if (!backend_given) {
+		const char *why = NULL;
+
+		o.backend = vx_record_default_backend(&why);
+		if (o.backend == VX_BACKEND_FTRACE)
+			vx_warn("recording with the ftrace backend: %s", why);
+	}
 
 	/* phase 1, the options, is above; the recording and its summary follow */
 	if (vx_record_precheck(&o) < 0) {

@@ -40,6 +40,9 @@ int vx_spool_remove(struct vx_spool *s, bool report);
 /* vx_spool_clean_stale - remove spool directories of dead vxanalyze processes in $TMPDIR;
  * returns how many were removed; @note tells which */
 int vx_spool_clean_stale(void (*note)(void *ctx, const char *msg), void *ctx);
+/* vx_spool_live_pid - the pid of a live process other than us with a spool directory in
+ * $TMPDIR (a recording in progress: the perf backend has no tracefs instance), or 0 */
+long vx_spool_live_pid(void);
 
 /* ---- one recording ---- */
 

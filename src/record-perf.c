@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
 #include <linux/perf_event.h>
 #include <perf/core.h>
@@ -127,6 +128,32 @@ static struct vx_perf *perf_open(const uint64_t *ids, const char *const *names, 
 fail:
 	perf_close(p);
 	return NULL;
+}
+
+enum vx_backend vx_record_default_backend(const char **why)
+{
+	/* what perf_open() needs: a system-wide event per CPU; a software event asks for the
+	 * same permission (root or perf_event_paranoid <= -1, no seccomp filter against it) */
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_SOFTWARE,
+		.size = sizeof(attr),
+		.config = PERF_COUNT_SW_DUMMY,
+		.disabled = 1,
+	};
+	long fd = syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+
+	if (fd >= 0) {
+		close((int)fd);
+		return VX_BACKEND_PERF;
+	}
+	if (why && errno == ENOSYS)
+		*why = "perf_event_open is not in this kernel (or a seccomp filter denies it)";
+	else if (why && (errno == EACCES || errno == EPERM))
+		*why = "perf_event_open is not permitted (root or perf_event_paranoid <= -1 is "
+		       "needed; containers often deny it)";
+	else if (why)
+		*why = "perf_event_open failed on a system-wide software event";
+	return VX_BACKEND_FTRACE;
 }
 
 static void comm_put(struct vx_perf *p, int pid, const char *comm)

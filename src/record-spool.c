@@ -155,6 +155,24 @@ static int remove_dir_files(const char *dir)
 	return rmdir(dir);
 }
 
+long vx_spool_live_pid(void)
+{
+	DIR *d = opendir(tmp_dir());
+	struct dirent *de;
+	long found = 0;
+
+	if (!d)
+		return 0;
+	while (!found && (de = readdir(d)) != NULL) {
+		long pid = spool_pid(de->d_name);
+
+		if (pid > 0 && pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+			found = pid;
+	}
+	closedir(d);
+	return found;
+}
+
 int vx_spool_clean_stale(void (*note)(void *ctx, const char *msg), void *ctx)
 {
 	const char *tmp = tmp_dir();

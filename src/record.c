@@ -187,13 +187,14 @@ static long instance_pid(const char *name)
 	return *e ? -1 : pid;
 }
 
-/* live_recorder - pid of a live vxanalyze recording other than us, or 0 */
+/* live_recorder - pid of a live vxanalyze recording other than us, or 0: one with a tracefs
+ * instance (ftrace backend) or a spool directory in $TMPDIR (both backends) */
 static long live_recorder(void)
 {
 	char **names = our_instances();
-	long found = 0;
+	long found = vx_spool_live_pid();
 
-	for (int i = 0; names && names[i]; i++) {
+	for (int i = 0; !found && names && names[i]; i++) {
 		long pid = instance_pid(names[i]);
 
 		if (pid > 0 && pid != getpid() && recorder_alive(pid)) {
@@ -826,7 +827,7 @@ int vx_kernel_probe(const struct vx_record_opts *o, bool mount, struct vx_kernel
 	if (ki->tracefs_mountable || ki->tracefs_mounted)
 		ki->tracefs_path = xstrdup(tracefs_tracing_dir());
 	ki->kprobes = (ki->tracefs_mounted || ki->tracefs_mountable) && kprobes_available();
-	ki->perf_tracepoints = access("/proc/sys/kernel/perf_event_paranoid", R_OK) == 0;
+	ki->perf_usable = vx_record_default_backend(&ki->perf_why) == VX_BACKEND_PERF;
 
 	if (vx_plan_build(&plan, o->preset, o->probes, o->nprobes, o->events, o->nevents, true) < 0)
 		return -1;

@@ -187,6 +187,14 @@ void vx_record_result_release(struct vx_record_result *res);
 #define VX_RECORD_BUFFER_MAX_KB 32768
 unsigned vx_record_default_buffer_kb(long ncpus);
 
+/*
+ * vx_record_default_backend - the backend `record` uses without --backend: perf where this
+ * process may open system-wide perf events (a software event on CPU 0 is tried and closed
+ * again), else ftrace. On ftrace, @why (if not NULL) gets the reason perf was not usable
+ * (a static string: do not free).
+ */
+enum vx_backend vx_record_default_backend(const char **why);
+
 /* vx_record_precheck - the checks vx_record() starts with (root, command, names), for
  * callers that want to fail before creating anything */
 int vx_record_precheck(const struct vx_record_opts *o);
@@ -211,7 +219,8 @@ struct vx_kernel_info {
 	bool tracefs_mountable;
 	char *tracefs_path;
 	bool kprobes;
-	bool perf_tracepoints;
+	bool perf_usable;	/* vx_record_default_backend() would choose perf */
+	const char *perf_why;	/* when not: why (static) */
 	struct strbuf report;	/* per requested function / tracepoint: "yes|no name (detail)" lines */
 };
 

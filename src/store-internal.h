@@ -36,6 +36,9 @@ struct vx_store {
 	bool read_began;	/* the outermost store_read_begin() began a transaction (not
 				 * inside an import's, store_import_flush()) */
 	sqlite3_stmt *sel_fields;	/* store_event_fields(), prepared once */
+	/* store-lookups.c: the read's lookup index (a temporary table) */
+	sqlite3_stmt *lk_add, *lk_ok, *lk_failed;
+	bool lk_sealed;		/* indexed: questions only */
 };
 
 int store_db_error(struct vx_store *st, const char *what);

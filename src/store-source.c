@@ -85,6 +85,43 @@ static int src_event_fields(void *priv, int64_t id, struct arena *a, struct vx_f
 	return store_event_fields(s->st, id, a, out, n);
 }
 
+/* the lookups a filter needs go to the store's temporary table (store-lookups.c) */
+static int src_lookup_keep(void *priv, int64_t capture_id, int64_t id, const struct vx_lookup *l)
+{
+	struct store_source *s = priv;
+	struct store_lookup sl = {
+		.capture_id = capture_id, .id = id, .ts_ns = l->ts_ns, .cpu = l->cpu, .table = l->table,
+		.ipv6 = l->ipv6, .proto = l->proto, .sport = l->sport, .dport = l->dport, .err = l->err,
+		.src = l->src, .dst = l->dst, .dev = l->dev, .gw = l->gw,
+	};
+
+	if (!s->lookups_started) {
+		if (store_lookups_reset(s->st) < 0)
+			return -1;
+		s->lookups_started = true;
+	}
+	return store_lookups_add(s->st, &sl);
+}
+
+static int src_lookup_find(void *priv, int64_t capture_id, int cpu, uint64_t lo, uint64_t hi,
+			   const char *dev, struct arena *a, struct vx_lookup *out)
+{
+	struct store_source *s = priv;
+	struct store_lookup sl;
+	int found;
+
+	if (!s->lookups_started)
+		return 0;	/* the capture has no FIB lookup */
+	found = store_lookups_find(s->st, capture_id, cpu, lo, hi, dev, a, &sl);
+	if (found > 0)
+		*out = (struct vx_lookup){
+			.ts_ns = sl.ts_ns, .cpu = sl.cpu, .table = sl.table, .ipv6 = sl.ipv6 != 0,
+			.src = sl.src, .dst = sl.dst, .proto = sl.proto, .sport = sl.sport,
+			.dport = sl.dport, .dev = sl.dev, .gw = sl.gw, .err = sl.err,
+		};
+	return found;
+}
+
 void store_source_init(struct store_source *ss, struct vx_event_source *src, struct vx_store *st,
 		       int64_t capture)
 {
@@ -99,5 +136,7 @@ void store_source_init(struct store_source *ss, struct vx_event_source *src, str
 		.events_each = src_events_each,
 		.event_fields = src_event_fields,
 		.row_fields = src_row_fields,
+		.lookup_keep = src_lookup_keep,
+		.lookup_find = src_lookup_find,
 	};
 }

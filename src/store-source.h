@@ -5,6 +5,7 @@
 #ifndef VX_STORE_SOURCE_H
 #define VX_STORE_SOURCE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -16,6 +17,7 @@ struct store_source {
 	vx_rec_fn fn;
 	void *arg;
 	struct store_row *row;	/* during a journey or route events callback */
+	bool lookups_started;	/* store_lookups_reset() done for this source */
 };
 
 /* store_source_init - @src pulls capture @capture (0: all) of @st through @ss; both are the

@@ -350,6 +350,7 @@ void store_close(struct vx_store *st)
 		return;
 	store_import_rollback(st);
 	sqlite3_finalize(st->sel_fields);
+	store_lookups_release(st);
 	if (st->db)
 		sqlite3_close(st->db);
 	free(st->path);

@@ -9,8 +9,9 @@
 #    ret=-101 for an invalid gateway (and ret=0 for an onlink route);
 #  - --backend perf records the same kprobes with callchains;
 #  - no kprobe and no instance remain after each run, after SIGINT, and after `clean`
-#    following a SIGKILLed run;
-#  - record --filter 'icmp and dst 10.244.2.7' stores only the echo requests' journeys
+#    following a SIGKILLed run; `clean` beside a live recording of the perf backend (no
+#    instance, a spool directory) keeps its kprobes;
+#  - record --filter 'icmp and dst 10.244.2.7' (the default backend: perf) stores only the echo requests' journeys
 #    (matched through the kprobe headers) and counts the rest as filtered; ip6_output and
 #    ip6_rcv read an IPv6 echo's header (fd00::1 -> fd00::2 on the underlay).
 # Needs root; about 20-40 s (TCG), more on the first run (qemu packages, a 70 MB kernel .deb
@@ -51,11 +52,11 @@ started() { # wait until recorder $1 has its instance (setup is slow under TCG),
 echo "=== probes"
 vxanalyze probes --preset all
 echo "=== record vxlan"
-vxanalyze record -d $DB --preset vxlan -- ip netns exec p1 ping -c 3 10.244.2.7
+vxanalyze record -d $DB --backend ftrace --preset vxlan -- ip netns exec p1 ping -c 3 10.244.2.7
 echo "VXT-RC vxlan $?"
 state vxlan
 echo "=== record route"
-vxanalyze record -d $DB --preset route -- sh -c \
+vxanalyze record -d $DB --backend ftrace --preset route -- sh -c \
   'ip -n h1 route add 10.244.3.0/24 via 10.244.3.0 dev vxlan.calico onlink; ip -n h1 route add 10.9.9.0/24 via 10.99.99.99 dev eth0'
 echo "VXT-RC route $?"
 state route
@@ -64,7 +65,7 @@ vxanalyze record -d $DB --backend perf --preset vxlan -- ip netns exec p1 ping -
 echo "VXT-RC perf $?"
 state perf
 echo "=== SIGINT"
-vxanalyze record -d $DB -- sleep 5 &
+vxanalyze record -d $DB --backend ftrace -- sleep 5 &
 p=$!
 started $p
 echo "VXT-DURING kprobes=[$(cat $T/kprobe_events | tr '\n' ';')]"
@@ -73,7 +74,7 @@ wait $p
 echo "VXT-RC sigint $?"
 state sigint
 echo "=== SIGKILL + clean"
-vxanalyze record -d $DB -- sleep 5 &
+vxanalyze record -d $DB --backend ftrace -- sleep 5 &
 p=$!
 started $p
 kill -KILL $p
@@ -84,7 +85,7 @@ echo "VXT-RC clean $?"
 state clean
 echo "=== busy: a probe of group vxanalyze that is not ours"
 echo 'p:vxanalyze/ip_output ip_output' >> $T/kprobe_events
-vxanalyze record -d $DB -- true
+vxanalyze record -d $DB --backend ftrace -- true
 echo "VXT-RC busy $?"
 vxanalyze clean
 state busy
@@ -92,9 +93,21 @@ echo "=== refused: a kprobe-blacklisted function, after the preset's probes were
 bl=$(awk '{print $2}' /sys/kernel/debug/kprobes/blacklist | grep -E '^[A-Za-z0-9_]+$' | while read f; do
 	grep -q " [tT] $f\$" /proc/kallsyms && { echo $f; break; }; done)
 echo "VXT-BLACKLISTED $bl"
-vxanalyze record -d $DB --probe "$bl" -- true
+vxanalyze record -d $DB --backend ftrace --probe "$bl" -- true
 echo "VXT-RC refused $?"
 state refused
+echo "=== clean beside a live recording of the default (perf) backend: no instance, its spool"
+vxanalyze record -d /root/live.db -- sleep 5 &
+p=$!
+i=0
+while ! ls -d /tmp/vxanalyze-$p.* >/dev/null 2>&1 && [ $i -lt 300 ]; do sleep 0.1; i=$((i + 1)); done
+sleep 1
+vxanalyze clean > /root/clean-live.out 2>&1
+echo "VXT-RC cleanlive $?"
+sed 's/^/VXT-CLEANLIVE /' /root/clean-live.out
+wait $p
+echo "VXT-RC perflive $?"
+state perflive
 echo "=== record --filter, and IPv6 headers"
 ip -n h1 addr add fd00::1/64 dev eth0 nodad
 ip -n h2 addr add fd00::2/64 dev eth0 nodad
@@ -148,7 +161,7 @@ def grab(tag):
     return [l.split("|") for l in lines if l.startswith(tag + "|")]
 rc = dict(re.findall(r"^VXT-RC (\w+) (\d+)$", text, re.M))
 left = dict(re.findall(r"^VXT-LEFT (\w+) (.*)$", text, re.M))
-for step in ("vxlan", "route", "perf", "sigint", "clean", "busy", "refused", "filter"):
+for step in ("vxlan", "route", "perf", "sigint", "clean", "busy", "refused", "perflive", "filter"):
     if step not in ("busy", "refused"):
         assert rc.get(step) == "0", ("exit status", step, rc)
     assert left[step] == "kprobes=[] instances=[]", ("left behind after", step, left[step])
@@ -160,6 +173,10 @@ assert re.search(r"error: probe %s on %s: kernel refused it" % (bl, bl), text), 
 # a SIGKILLed run leaves its kprobes and instance: that is what clean is for
 assert "vxanalyze/" in left["sigkill"] and "vxanalyze-" in left["sigkill"], left["sigkill"]
 assert re.search(r"^VXT-DURING kprobes=\[p:vxanalyze/", text, re.M), "kprobes not placed while recording"
+# clean beside a live perf-backend recording (no instance, only its spool) keeps its kprobes
+assert rc["cleanlive"] == "0", rc
+assert re.search(r"^VXT-CLEANLIVE kprobes of group vxanalyze kept: vxanalyze pid \d+ is recording$", text, re.M), \
+    [l for l in lines if l.startswith("VXT-CLEANLIVE")]
 
 caps = {int(c[1]): c for c in grab("VXT-CAP")}
 assert caps[1][2] == "record-ftrace" and caps[3][2] == "record-perf", caps

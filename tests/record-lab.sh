@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # record-lab.sh: `vxanalyze record` live on the VXLAN lab (root integration test).
-# - record a pod ping (preset vxlan) and check the JSON report: a journey cali1 ->
-#   vxlan.calico -> eth0 with overhead_bytes 50, a path that re-enters IP after encap;
-# - the same through --backend perf;
+# - record a pod ping (preset vxlan, --backend ftrace) and check the JSON report: a journey
+#   cali1 -> vxlan.calico -> eth0 with overhead_bytes 50, a path that re-enters IP after encap;
+# - the same without --backend: the perf backend where `probes` says perf_event_open is
+#   usable, else ftrace with the reason on stderr (checked by dropping CAP_PERFMON and
+#   CAP_SYS_ADMIN with setpriv);
 # - --filter 'dev vxlan.calico' stores only the pod ping's journeys and counts the underlay
 #   ping's events as filtered (summary, text and JSON report), in both backends;
-# - SIGINT in the middle of a record: no instance left, the capture is kept;
+# - SIGINT in the middle of a record (ftrace: its instance is watched): no instance left,
+#   the capture is kept;
 # - `clean` removes a planted stale instance vxanalyze-<dead pid> and a stale spool;
 # - a ping flood at the default ring loses at most FLOOD_LOSS_PCT % of the events (both
 #   backends), loss is shown per CPU (summary and meta lost_cpuN, summing to the total),
@@ -62,7 +65,7 @@ db=$tmp/t.db
 # ---- 1. record the pod ping, report, check the journey and the double IP trip
 # in the background to know its pid: other recordings may run beside this test, and only
 # this recorder's instance vxanalyze-<pid> is ours to check
-"$vx" record -d "$db" --preset vxlan -- ip netns exec p1 ping -c 3 10.244.2.7 \
+"$vx" record -d "$db" --backend ftrace --preset vxlan -- ip netns exec p1 ping -c 3 10.244.2.7 \
 	>"$tmp/rec.out" 2>"$tmp/rec.err" &
 pid=$!
 wait $pid || fail "record exited $?: $(cat "$tmp/rec.err")"
@@ -98,18 +101,38 @@ assert any(paths[h["path_id"]]["reenters_ip_after_encap"] for j in js for h in j
 PY
 "$vx" captures -d "$db" >/dev/null || fail "captures"
 
-# ---- 2. the perf backend records the same story
-"$vx" record -d "$db" --backend perf --preset vxlan -- ip netns exec p1 ping -c 1 10.244.2.7 \
-	>"$tmp/perf.out" 2>"$tmp/perf.err" || fail "record --backend perf: $(cat "$tmp/perf.err")"
-grep -q "^capture 2: " "$tmp/perf.out" || fail "perf summary: $(cat "$tmp/perf.out")"
+# ---- 2. without --backend: perf where `probes` says perf_event_open is usable (here: root),
+# ftrace otherwise with one line saying why; the perf backend records the same story
+want=record-ftrace
+"$vx" probes --preset none | grep -q "^perf: .*record's default backend" && want=record-perf
+"$vx" record -d "$db" --preset vxlan -- ip netns exec p1 ping -c 1 10.244.2.7 \
+	>"$tmp/perf.out" 2>"$tmp/perf.err" || fail "record (default backend): $(cat "$tmp/perf.err")"
+grep -q "^capture 2: .*(${want#record-} backend" "$tmp/perf.out" || fail "default backend is not ${want#record-}: $(cat "$tmp/perf.out")"
+if [ $want = record-ftrace ]; then
+	grep -q "recording with the ftrace backend: perf_event_open" "$tmp/perf.err" || fail "no reason for ftrace: $(cat "$tmp/perf.err")"
+fi
 "$vx" report -d "$db" --capture 2 --format json -o "$tmp/p.json" || fail "report capture 2"
-python3 - "$tmp/p.json" <<'PY' || fail "perf report content"
-import json, sys
+WANT=$want python3 - "$tmp/p.json" <<'PY' || fail "default backend report content"
+import json, os, sys
 r = json.load(open(sys.argv[1]))
-assert r["captures"][0]["format"] == "record-perf", r["captures"]
+assert r["captures"][0]["format"] == os.environ["WANT"], r["captures"]
 assert any(p["reenters_ip_after_encap"] for p in r["paths"]), "perf: no double trip"
 assert any(j["overhead_bytes"] == 50 for j in r["journeys"]), "perf: no encap journey"
 PY
+
+# ---- 2a. where perf_event_open is denied (root without CAP_PERFMON and CAP_SYS_ADMIN, with
+# perf_event_paranoid >= 1, as in many containers) record falls back to ftrace and says why
+if command -v setpriv >/dev/null && [ "$(cat /proc/sys/kernel/perf_event_paranoid)" -ge 1 ]; then
+	setpriv --inh-caps=-perfmon,-sys_admin --bounding-set=-perfmon,-sys_admin -- \
+		"$vx" record -d "$tmp/fallback.db" --preset none -e net:net_dev_start_xmit -- \
+		ip netns exec p1 ping -c 1 10.244.2.7 >"$tmp/fb.out" 2>"$tmp/fb.err" ||
+		fail "record without perf_event_open: $(cat "$tmp/fb.err")"
+	grep -q "^capture 1: .*(ftrace backend" "$tmp/fb.out" || fail "no ftrace fallback: $(cat "$tmp/fb.out")"
+	[ "$(grep -c "warning: recording with the ftrace backend: perf_event_open is not permitted" "$tmp/fb.err")" = 1 ] ||
+		fail "the fallback is not said once: $(cat "$tmp/fb.err")"
+else
+	echo "record-lab: no setpriv or perf_event_paranoid < 1: the ftrace fallback is not checked"
+fi
 
 # ---- 2b. --dev keeps only the net events of matching devices, in both backends
 for be in ftrace perf; do
@@ -148,7 +171,7 @@ PY
 done
 
 # ---- 3. SIGINT in the middle: the command stops, nothing stays, the capture is kept
-"$vx" record -d "$db" -- sleep 5 >"$tmp/int.out" 2>"$tmp/int.err" &
+"$vx" record -d "$db" --backend ftrace -- sleep 5 >"$tmp/int.out" 2>"$tmp/int.err" &
 pid=$!
 started $pid || fail "no instance vxanalyze-$pid while recording"
 sleep 1
@@ -180,7 +203,7 @@ mkdir "$TMPDIR/vxanalyze-$dead.AbC123" && : >"$TMPDIR/vxanalyze-$dead.AbC123/cpu
 [ -e "$TMPDIR/vxanalyze-$dead.AbC123" ] && fail "clean left the stale spool: $(cat "$tmp/clean.out")"
 grep -q "removed spool .*vxanalyze-$dead.AbC123" "$tmp/clean.out" || fail "clean output: $(cat "$tmp/clean.out")"
 # ... and leaves live ones alone
-"$vx" record -d "$db" -- sleep 5 >/dev/null 2>"$tmp/live.err" &
+"$vx" record -d "$db" --backend ftrace -- sleep 5 >/dev/null 2>"$tmp/live.err" &
 pid=$!
 started $pid || fail "no instance vxanalyze-$pid while recording"
 "$vx" clean >/dev/null || fail "clean during a record"
@@ -190,7 +213,7 @@ wait $pid || fail "record beside clean"
 # ---- 5. the route preset on this kernel: three requests, three classes
 rdb=$tmp/route.db
 for r in 5.5.6.0/24 5.5.7.0/24 5.5.8.0/24; do ip -n h1 route del "$r" 2>/dev/null; done
-"$vx" record -d "$rdb" --preset route -- sh -c '
+"$vx" record -d "$rdb" --backend ftrace --preset route -- sh -c '
 	ip -n h1 route add 5.5.6.0/24 via 192.168.50.2 dev eth0
 	ip -n h1 route add 5.5.7.0/24 via 4.4.10.2 dev eth0 2>/dev/null
 	ip -n h1 route add 5.5.8.0/24 via 4.4.10.2 dev eth0 onlink
@@ -256,7 +279,7 @@ for be in ftrace perf; do
 done
 # a ring of one page cannot keep up: the loss is counted, per CPU, and adds up
 n=$((n + 1))
-record_bg -d "$fdb" --buffer-kb 4 -- "${flood[@]}"
+record_bg -d "$fdb" --backend ftrace --buffer-kb 4 -- "${flood[@]}"
 wait $pid || fail "flood record --buffer-kb 4: $(cat "$tmp/rec.err")"
 line=$(grep '^lost events:' "$tmp/rec.out")
 lost=$(echo "$line" | awk '{ print $3 }')
@@ -269,7 +292,7 @@ kernel_clean "--buffer-kb 4" $pid
 # SIGINT and SIGTERM to vxanalyze mid-flood: the capture is stored, nothing stays
 for sig in INT TERM; do
 	n=$((n + 1))
-	record_bg -d "$fdb" -- ip netns exec p1 ping -q -f -w 20 10.244.2.7
+	record_bg -d "$fdb" --backend ftrace -- ip netns exec p1 ping -q -f -w 20 10.244.2.7
 	started $pid || fail "no instance vxanalyze-$pid while recording"
 	sleep 1
 	ls -d "$TMPDIR"/vxanalyze-$pid.* >/dev/null 2>&1 || fail "no spool vxanalyze-$pid.* in $TMPDIR while recording"

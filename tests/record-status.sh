@@ -4,8 +4,9 @@
 # the line is drawn outside the scrolling region, counts the command's events, and the screen
 # afterwards (rendered by tests/vt-screen.py) holds the command's output intact and no status;
 # with -q, and with standard error in a pipe or a file, no line and no escape sequence at all.
-# Records a ping on the loopback with net:net_dev_start_xmit (no lab needed), so it needs
-# root and tracefs like every recording: skipped (77) without them.
+# Records a ping on the loopback with net:net_dev_start_xmit (no lab needed): on the terminal
+# with each backend (ftrace with --dev lo, filtered in the kernel; perf without it), the rest
+# with ftrace. Needs root and tracefs like every recording: skipped (77) without them.
 # usage: record-status.sh VXANALYZE TESTS_DIR
 set -u
 vx=$1
@@ -17,13 +18,16 @@ command -v script >/dev/null || { echo "skip: no script(1)"; exit 77; }
 	{ echo "skip: no tracefs with net:net_dev_start_xmit"; exit 77; }
 . "$(dirname "$0")/checks.sh"
 ESC=$(printf '\033')
-ev="--preset none -e net:net_dev_start_xmit --dev lo -- ping -c 6 -i 0.3 127.0.0.1"
+ev="--backend ftrace --preset none -e net:net_dev_start_xmit --dev lo -- ping -c 6 -i 0.3 127.0.0.1"
 
-# --- on a terminal ---
-script -qc "stty rows 16 cols 100; for i in 1 2 3 4 5 6 7 8; do echo line \$i; done; $vx record -d $tmp/t.db $ev" \
-	/dev/null >"$tmp/tty" 2>&1 </dev/null || fail "record under script: exit $?"
-python3 - "$tmp/tty" "$tests/vt-screen.py" <<'PY' && ok "tty: a status line on row 16 with the events so far; ping's output intact, the row cleared at the end" || fail "tty status line"
-import re, sys, importlib.util
+# --- on a terminal, with each backend (perf: no --dev, whose filter it applies only when
+# decoding; its count is every sample moved into the spool) ---
+for be in ftrace perf; do
+if [ $be = ftrace ]; then bev=$ev; else bev="--backend perf --preset none -e net:net_dev_start_xmit -- ping -c 6 -i 0.3 127.0.0.1"; fi
+script -qc "stty rows 16 cols 100; for i in 1 2 3 4 5 6 7 8; do echo line \$i; done; $vx record -d $tmp/t-$be.db $bev" \
+	/dev/null >"$tmp/tty" 2>&1 </dev/null || fail "record --backend $be under script: exit $?"
+BE=$be python3 - "$tmp/tty" "$tests/vt-screen.py" <<'PY' && ok "tty ($be): a status line on row 16 with the events so far; ping's output intact, the row cleared at the end" || fail "tty status line ($be)"
+import os, re, sys, importlib.util
 spec = importlib.util.spec_from_file_location("vt", sys.argv[2]); vt = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(vt)
 d = open(sys.argv[1], encoding="utf-8", newline="").read()
@@ -50,9 +54,10 @@ for seq in range(1, 7):
     assert any(re.fullmatch(r"64 bytes from 127\.0\.0\.1: icmp_seq=%d ttl=64 time=[0-9.]+ ms" % seq, l)
                for l in screen), screen
 stored = [int(m.group(1)) for l in screen
-          for m in [re.fullmatch(r"capture 1: (\d+) events \(ftrace backend, 1 tracepoints\) stored in .*", l)] if m]
+          for m in [re.fullmatch(r"capture 1: (\d+) events \(%s backend, 1 tracepoints\) stored in .*" % os.environ["BE"], l)] if m]
 assert stored and stored[0] >= 12 and counts[-1] <= stored[0], (stored, counts, screen)
 PY
+done
 
 # --- -q on a terminal: nothing ---
 script -qc "stty rows 16 cols 100; $vx -q record -d $tmp/q.db $ev" /dev/null >"$tmp/q" 2>&1 </dev/null ||

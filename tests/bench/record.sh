@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # record.sh: does `vxanalyze record` keep up with a flood? Lost events and the ping rate of
 # a lab flood (`ping -f -w SECS` from pod p1 to p2) under `vxanalyze record` (ftrace and perf
-# backends, default buffers) against `perf record -ag` with the same five tracepoints, plus
+# backends, default buffers) against `perf record -ag` with the same tracepoints, plus
 # the rate with nothing recording. Not a test: figures vary with the machine's other load.
 # Usage (root; the lab is brought up if it is down and left up): record.sh [-s SECS] [-r RUNS]
 #   SECS: flood length (default 3); RUNS: repetitions of each recorder (default 1), all printed.
@@ -34,7 +34,10 @@ tmp=$(mktemp -d /tmp/vx-bench-record.XXXXXX) || exit 1
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 1' INT TERM
 
-events="net:net_dev_start_xmit net:netif_receive_skb net:netif_rx skb:kfree_skb skb:consume_skb"
+# perf record gets the tracepoints that `vxanalyze record` records by default (its vxlan
+# preset, those this kernel has: the FIB lookups too), so both record the same events
+events=$("$vx" probes --preset vxlan 2>/dev/null | awk '$1 == "yes" && $2 == "tracepoint" { print $3 }' | xargs)
+[ -n "$events" ] || die "vxanalyze probes --preset vxlan lists no tracepoint"
 flood=(timeout $((secs + 10)) ip netns exec p1 ping -f -w "$secs" 10.244.2.7)
 
 # ping_rate FILE: packets transmitted per second from ping's summary in FILE
