@@ -115,6 +115,13 @@ assert len(a["journeys"]) == 60 and a["captures"][0]["events"] == 782, (len(a["j
 assert norm(a) == norm(b)
 assert r["captures"][0]["source"].endswith("route.trace") and [q["class"] for q in r["routes"]] == ["validated", "rejected", "onlink"]
 PY
+# --filter removes events through events_capture_skb_ts inside the import's transaction
+"$vx" import -d "$tmp/e5.db" --filter 'host 10.9.9.9' "$samples/vxlan-ping.trace" > "$tmp/out" ||
+	fail "import --filter into an empty store"
+grep -q "0 events (66 filtered out by 'host 10.9.9.9')" "$tmp/out" || fail "import --filter: $(cat "$tmp/out")"
+[ "$(sqlite3 "$tmp/e5.db" "SELECT count(*) FROM event_rows")" = 0 ] || fail "import --filter left events"
+wal_and_indexes "$tmp/e5.db" "import --filter into an empty store"
+check_db "$tmp/e5.db"
 # a perf.data whose third compressed record is damaged: an error after the import began
 python3 - "$samples/vxlan-ping.zstd.perf.data" "$tmp/bad.perf.data" <<'PY' || fail "cannot make the damaged perf.data"
 import struct, sys
