@@ -32,7 +32,7 @@ void store_close(struct vx_store *st);
 struct vx_sink *store_import_begin(struct vx_store *st, const char *source, const char *format);
 /*
  * store_import_begin_file - store_import_begin() for a capture that arrives as fast as it
- * is read (a file): into a store that holds no capture yet, the import writes through a
+ * is read (a regular file): into a store that holds no capture yet, the import writes through a
  * rollback journal (every page written once; the database is back in WAL mode after the
  * commit or rollback). Readers that open the database meanwhile wait for the import's
  * end instead of seeing an empty store, which is why a recording (which lasts) uses

@@ -162,7 +162,18 @@ wal_and_indexes "$tmp/e4.db" "after the killed import"
 check_db "$tmp/e4.db"
 "$vx" import -q -d "$tmp/e4.db" "$samples/route.trace" || fail "import after the killed import"
 wal_and_indexes "$tmp/e4.db" "import after the killed import"
-echo "imports into an empty store: WAL and indexes after, same report, nothing left when failed or killed"
+# from a pipe (trace_pipe, which may last): the WAL from the start, readers not held up
+cat "$tmp/big.trace" | "$vx" import -q -d "$tmp/e6.db" - > /dev/null 2>&1 &
+bg=$!
+sleep 0.3
+kill -0 "$bg" 2>/dev/null || fail "the big import from a pipe finished within 0.3 s; make the trace bigger"
+[ -e "$tmp/e6.db-wal" ] && [ ! -e "$tmp/e6.db-journal" ] || fail "the import from a pipe does not write through the WAL"
+timeout 5 "$vx" captures -d "$tmp/e6.db" > "$tmp/out" 2> "$tmp/err" || fail "captures during an import from a pipe: $(cat "$tmp/err")"
+wait "$bg" || fail "the import from a pipe failed"
+bg=
+wal_and_indexes "$tmp/e6.db" "import from a pipe"
+check_db "$tmp/e6.db"
+echo "imports into an empty store: WAL and indexes after, same report, nothing left when failed or killed; a pipe's through the WAL"
 
 # 3. read-only database file, and a database in a read-only directory. Root ignores
 # permissions, so those checks run as nobody.
