@@ -27,7 +27,11 @@ static int import_input(struct vx_store *st, struct vx_input *in, const struct v
 	if (!fmt)
 		return -1;
 	res->format = fmt->name;
-	sink = store_import_begin(st, in->path ? in->path : in->name, fmt->name);
+	/* a regular file is read as fast as the disk gives it: into an empty store it may be
+	 * written through a rollback journal (store.h); a pipe (trace_pipe) may last, and keeps
+	 * the WAL, where readers are not held up */
+	sink = in->seekable ? store_import_begin_file(st, in->path ? in->path : in->name, fmt->name) :
+			      store_import_begin(st, in->path ? in->path : in->name, fmt->name);
 	if (!sink)
 		return -1;
 	vx_error_clear();

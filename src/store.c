@@ -172,14 +172,38 @@ static void dir_of(const char *path, char *dir, size_t n)
 		snprintf(dir, n, "%.*s", (int)(slash - path), path);
 }
 
-/* 1 when @path has a non-empty -wal file (committed data not yet in the main file) */
+/* 1 when @path has a non-empty -wal file (committed data not yet in the main file), or a
+ * -journal file (an import into an empty store is running, or was killed) */
 static int has_wal(const char *path)
 {
 	char wal[4096];
 	struct stat sb;
 
 	snprintf(wal, sizeof(wal), "%s-wal", path);
-	return stat(wal, &sb) == 0 && sb.st_size > 0;
+	if (stat(wal, &sb) == 0 && sb.st_size > 0)
+		return 1;
+	snprintf(wal, sizeof(wal), "%s-journal", path);
+	return stat(wal, &sb) == 0;
+}
+
+/*
+ * An import into an empty store runs with a rollback journal (store-import.c). Killed, it
+ * leaves a hot -journal, which only a connection that can write rolls back: before a
+ * read-only opening, roll it back and set WAL again when we may write the file. Without
+ * waiting: a -journal under an import that is still running is not hot, and its lock
+ * makes this give up at once (the read-only opening then waits for the import).
+ */
+static void journal_recover(const char *path)
+{
+	char journal[4096];
+	sqlite3 *db = NULL;
+
+	snprintf(journal, sizeof(journal), "%s-journal", path);
+	if (access(journal, F_OK) != 0 || access(path, W_OK) != 0)
+		return;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK)
+		sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+	sqlite3_close(db);
 }
 
 /*
@@ -247,6 +271,8 @@ struct vx_store *store_open(const char *path, bool readonly)
 			goto fail;
 		}
 	}
+	if (readonly && strcmp(path, ":memory:"))
+		journal_recover(path);
 	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
 		vx_error("%s: cannot open database: %s", path,
 			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -308,6 +334,10 @@ struct vx_store *store_open(const char *path, bool readonly)
 		goto fail;
 	if (!readonly && exec(st, "PRAGMA synchronous=NORMAL") < 0)
 		goto fail;
+	/* WAL again after an import into an empty store that was killed, or whose end found
+	 * another connection on the database (store-import.c); :memory: stays as it is */
+	if (!readonly && strcmp(path, ":memory:"))
+		store_journal_mode(st, "wal");
 	return st;
 fail:
 	store_close(st);

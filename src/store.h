@@ -30,6 +30,15 @@ void store_close(struct vx_store *st);
  * @source: file name or command line; @format: importer name ("ftrace-text", ...).
  */
 struct vx_sink *store_import_begin(struct vx_store *st, const char *source, const char *format);
+/*
+ * store_import_begin_file - store_import_begin() for a capture that arrives as fast as it
+ * is read (a regular file): into a store that holds no capture yet, the import writes through a
+ * rollback journal (every page written once; the database is back in WAL mode after the
+ * commit or rollback). Readers that open the database meanwhile wait for the import's
+ * end instead of seeing an empty store, which is why a recording (which lasts) uses
+ * store_import_begin().
+ */
+struct vx_sink *store_import_begin_file(struct vx_store *st, const char *source, const char *format);
 /* store_import_commit - write the sink's counters into the capture and commit;
  * *@id receives the new capture id */
 int store_import_commit(struct vx_store *st, int64_t *id);

@@ -3,6 +3,10 @@
 #  - an import killed with SIGKILL half-way leaves a database that passes PRAGMA
 #    integrity_check and holds no half capture (every listed capture has all its events);
 #  - another process can list and report while an import is running (WAL);
+#  - an import into an empty store (rollback journal while it runs): WAL and both event
+#    indexes afterwards; its capture reports as it does imported next to another; failed
+#    or killed, it leaves the database as before (WAL, indexes, nothing of the capture),
+#    and a read-only command after the kill works;
 #  - a read-only database file, or one in a read-only directory, gives a clear error for
 #    import and still works for captures/report;
 #  - a database of another schema version or of another program gives a clear error.
@@ -76,6 +80,100 @@ bg=
 check_db "$db"
 [ "$(sqlite3 "$db" "SELECT events FROM captures WHERE id = 2")" -gt 150000 ] || fail "big import incomplete"
 echo "readers during an import: ok (${took} ms)"
+
+# 2b. imports into an empty store: WAL and the event indexes afterwards, the same report
+# as the WAL path gives, and nothing left by a failed or a killed import
+wal_and_indexes() {
+	local db=$1 what=$2 mode idx
+	mode=$(sqlite3 "$db" "PRAGMA journal_mode") || fail "$what: sqlite3 cannot open $db"
+	[ "$mode" = wal ] || fail "$what: journal mode $mode, wanted wal"
+	[ ! -e "$db-journal" ] || fail "$what: $db-journal left behind"
+	idx=$(sqlite3 "$db" "SELECT group_concat(name, ' ') FROM (SELECT name FROM pragma_index_list('event_rows') ORDER BY name)")
+	[ "$idx" = "events_capture_skb_ts events_capture_ts" ] || fail "$what: event_rows indexes: '$idx'"
+	[ "$(sqlite3 "$db" "SELECT partial FROM pragma_index_list('event_rows') WHERE name = 'events_capture_skb_ts'")" = 1 ] ||
+		fail "$what: events_capture_skb_ts holds the events without an skb address too"
+}
+fl="--kallsyms $samples/flood.kallsyms $samples/flood-nofree.perf.data"
+"$vx" import -q -d "$tmp/e1.db" $fl || fail "import into an empty store"
+wal_and_indexes "$tmp/e1.db" "import into an empty store"
+check_db "$tmp/e1.db"
+"$vx" import -q -d "$tmp/e2.db" "$samples/route.trace" && "$vx" import -q -d "$tmp/e2.db" $fl ||
+	fail "two imports into one store"
+wal_and_indexes "$tmp/e2.db" "second import"
+check_db "$tmp/e2.db"
+"$vx" report -d "$tmp/e1.db" --capture 1 --format json -o "$tmp/e1.json" &&
+	"$vx" report -d "$tmp/e2.db" --capture 2 --format json -o "$tmp/e2.json" &&
+	"$vx" report -d "$tmp/e2.db" --capture 1 --format json -o "$tmp/e2-1.json" || fail "reports of the two stores"
+python3 - "$tmp/e1.json" "$tmp/e2.json" "$tmp/e2-1.json" <<'PY' || fail "the capture imported alone reports otherwise than next to another"
+import json, sys
+def norm(v):
+    if isinstance(v, dict):
+        return {k: 0 if k in ("id", "capture_id") else norm(x) for k, x in v.items() if k != "imported_at"}
+    return [norm(x) for x in v] if isinstance(v, list) else v
+a, b, r = (json.load(open(f)) for f in sys.argv[1:])
+assert len(a["journeys"]) == 60 and a["captures"][0]["events"] == 782, (len(a["journeys"]), a["captures"])
+assert norm(a) == norm(b)
+assert r["captures"][0]["source"].endswith("route.trace") and [q["class"] for q in r["routes"]] == ["validated", "rejected", "onlink"]
+PY
+# --filter removes events through events_capture_skb_ts inside the import's transaction
+"$vx" import -d "$tmp/e5.db" --filter 'host 10.9.9.9' "$samples/vxlan-ping.trace" > "$tmp/out" ||
+	fail "import --filter into an empty store"
+grep -q "0 events (66 filtered out by 'host 10.9.9.9')" "$tmp/out" || fail "import --filter: $(cat "$tmp/out")"
+[ "$(sqlite3 "$tmp/e5.db" "SELECT count(*) FROM event_rows")" = 0 ] || fail "import --filter left events"
+wal_and_indexes "$tmp/e5.db" "import --filter into an empty store"
+check_db "$tmp/e5.db"
+# a perf.data whose third compressed record is damaged: an error after the import began
+python3 - "$samples/vxlan-ping.zstd.perf.data" "$tmp/bad.perf.data" <<'PY' || fail "cannot make the damaged perf.data"
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+off, size = struct.unpack_from("<QQ", b, 40)
+p, comp = off, []
+while p < off + size:
+    t, _, sz = struct.unpack_from("<IHH", b, p)
+    if t == 81:
+        comp.append((p, sz))
+    p += sz
+p, sz = comp[2]
+for i in range(p + 24, p + sz):
+    b[i] ^= 0x5a
+open(sys.argv[2], "wb").write(b)
+PY
+for db in "$tmp/e3.db" "$tmp/e2.db"; do
+	before=$(sqlite3 "$db" "SELECT count(*) FROM captures" 2>/dev/null || echo 0)
+	"$vx" import -q -d "$db" --kallsyms "$samples/vxlan-ping.kallsyms" "$tmp/bad.perf.data" 2> "$tmp/err" &&
+		fail "the damaged perf.data imported into $db"
+	grep -q "does not decompress" "$tmp/err" || fail "damaged perf.data: $(cat "$tmp/err")"
+	[ "$(sqlite3 "$db" "SELECT count(*) FROM captures")" = "$before" ] || fail "the failed import left a capture in $db"
+	wal_and_indexes "$db" "failed import into $db"
+	check_db "$db"
+done
+# killed: the hot journal is rolled back by the next opening, even a read-only one
+"$vx" import -q -d "$tmp/e4.db" "$tmp/big.trace" > /dev/null 2>&1 &
+bg=$!
+sleep 0.3
+kill -0 "$bg" 2>/dev/null || fail "the big import finished within 0.3 s; make the trace bigger"
+kill -9 "$bg"
+wait "$bg" 2>/dev/null
+bg=
+[ -e "$tmp/e4.db-journal" ] || fail "the killed import into an empty store left no rollback journal (did it use one?)"
+"$vx" captures -d "$tmp/e4.db" > "$tmp/out" 2> "$tmp/err" || fail "captures after a killed import into an empty store: $(cat "$tmp/err")"
+[ "$(tail -n +2 "$tmp/out" | wc -l)" = 0 ] || fail "a capture after the killed import: $(cat "$tmp/out")"
+wal_and_indexes "$tmp/e4.db" "after the killed import"
+check_db "$tmp/e4.db"
+"$vx" import -q -d "$tmp/e4.db" "$samples/route.trace" || fail "import after the killed import"
+wal_and_indexes "$tmp/e4.db" "import after the killed import"
+# from a pipe (trace_pipe, which may last): the WAL from the start, readers not held up
+cat "$tmp/big.trace" | "$vx" import -q -d "$tmp/e6.db" - > /dev/null 2>&1 &
+bg=$!
+sleep 0.3
+kill -0 "$bg" 2>/dev/null || fail "the big import from a pipe finished within 0.3 s; make the trace bigger"
+[ -e "$tmp/e6.db-wal" ] && [ ! -e "$tmp/e6.db-journal" ] || fail "the import from a pipe does not write through the WAL"
+timeout 5 "$vx" captures -d "$tmp/e6.db" > "$tmp/out" 2> "$tmp/err" || fail "captures during an import from a pipe: $(cat "$tmp/err")"
+wait "$bg" || fail "the import from a pipe failed"
+bg=
+wal_and_indexes "$tmp/e6.db" "import from a pipe"
+check_db "$tmp/e6.db"
+echo "imports into an empty store: WAL and indexes after, same report, nothing left when failed or killed; a pipe's through the WAL"
 
 # 3. read-only database file, and a database in a read-only directory. Root ignores
 # permissions, so those checks run as nobody.

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # perf-data.sh: samples per second of `vxanalyze import` (perf.data into a fresh SQLite
 # database, the store written) against `perf script > /dev/null` on the same file, their
-# ratio, and the peak RSS of each. Not a test (timings vary); the issue's target is >= 10x.
+# ratio (wall clock, and CPU time: user + system of all threads, which depends less on the
+# others' load on a shared machine), the peak RSS of each and the store's size against the
+# perf.data's. Not a test (timings vary); the issue's target is >= 10x.
 # Usage: perf-data.sh [-n PINGS] [FILE.perf.data]
 #   FILE given: measure on it. Otherwise (root, lab up or startable) record a file of the
 #   lab ping with PINGS pings (default 2000, interval 1 ms) like samples/capture-perf.sh does.
@@ -46,34 +48,41 @@ if [ -z "$file" ]; then
 fi
 [ -r "$file" ] || die "$file: not readable"
 
-# now_ns; run CMD... : wall seconds into $secs, peak RSS (KiB) into $rss
+# run CMD... : wall seconds into $secs, CPU seconds (user + system) into $cpu, peak RSS
+# (KiB) into $rss
 run() {
 	local t0 t1
 	t0=$(date +%s%N)
-	/usr/bin/time -f %M -o "$tmp/rss" "$@" || die "failed: $*"
+	/usr/bin/time -f '%M %U %S' -o "$tmp/rss" "$@" || die "failed: $*"
 	t1=$(date +%s%N)
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", (b - a) / 1e9 }')
-	rss=$(tail -1 "$tmp/rss")
+	rss=$(tail -1 "$tmp/rss" | cut -d' ' -f1)
+	cpu=$(tail -1 "$tmp/rss" | awk '{ printf "%.2f", $2 + $3 }')
 }
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (b == "" || a < b) ? a : b }'; }
 
 samples=$(perf script -i "$file" 2>/dev/null | grep -c '^[^[:space:]]')
 [ "$samples" -gt 0 ] || die "$file has no samples"
 
-best_vx=""; best_ps=""
+best_vx=""; best_ps=""; cpu_vx=""; cpu_ps=""
 for i in 1 2 3; do
-	rm -f "$tmp/bench.db"
+	rm -f "$tmp/bench.db" "$tmp/bench.db-wal" "$tmp/bench.db-shm"
 	run "$vx" import -q -d "$tmp/bench.db" "$file"
 	vx_rss=$rss
-	if [ -z "$best_vx" ] || awk -v a="$secs" -v b="$best_vx" 'BEGIN { exit !(a < b) }'; then best_vx=$secs; fi
+	best_vx=$(min "$secs" "$best_vx"); cpu_vx=$(min "$cpu" "$cpu_vx")
 	run sh -c 'perf script -i "$1" > /dev/null 2>&1' sh "$file"
 	ps_rss=$rss
-	if [ -z "$best_ps" ] || awk -v a="$secs" -v b="$best_ps" 'BEGIN { exit !(a < b) }'; then best_ps=$secs; fi
+	best_ps=$(min "$secs" "$best_ps"); cpu_ps=$(min "$cpu" "$cpu_ps")
 done
 stored=$(sqlite3 "$tmp/bench.db" 'SELECT events FROM captures' 2>/dev/null || echo "?")
+dbbytes=$(cat "$tmp/bench.db" "$tmp/bench.db-wal" 2>/dev/null | wc -c)
 
 echo "file:        $file ($(stat -c %s "$file") bytes, $samples samples, kernel $(uname -r))"
-awk -v n="$samples" -v v="$best_vx" -v p="$best_ps" -v vr="$vx_rss" -v pr="$ps_rss" -v st="$stored" 'BEGIN {
-	printf "vxanalyze import: %8.3f s  %10.0f samples/s  peak RSS %6d KiB  (%s events stored)\n", v, n / v, vr, st
-	printf "perf script:      %8.3f s  %10.0f samples/s  peak RSS %6d KiB\n", p, n / p, pr
-	printf "ratio:            %.1fx the samples per second of perf script (best of 3 runs each)\n", p / v
+awk -v n="$samples" -v v="$best_vx" -v p="$best_ps" -v vr="$vx_rss" -v pr="$ps_rss" -v st="$stored" \
+    -v cv="$cpu_vx" -v cp="$cpu_ps" -v db="$dbbytes" -v f="$(stat -c %s "$file")" 'BEGIN {
+	printf "vxanalyze import: %8.3f s (CPU %6.2f s)  %10.0f samples/s  peak RSS %6d KiB  (%s events stored)\n", v, cv, n / v, vr, st
+	printf "perf script:      %8.3f s (CPU %6.2f s)  %10.0f samples/s  peak RSS %6d KiB\n", p, cp, n / p, pr
+	printf "ratio:            %.1fx the samples per second of perf script, CPU time %.1fx (best of 3 runs each)\n", p / v, cp / cv
+	printf "store:            %.1f MB, %.2f of the perf.data\n", db / 1048576, db / f
 }'
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
