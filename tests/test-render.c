@@ -236,8 +236,9 @@ static struct fixture *fixture_new(int njourneys, const char *odd_dev)
 	return f;
 }
 
-/* render @an with @r into a malloc'd string (caller frees) */
-static char *render(const struct vx_renderer *r, const struct vx_analysis *an, int max, size_t *len)
+/* render @an with @r into a malloc'd string (caller frees). Not inlined: GCC's
+ * -Wdangling-pointer takes the string for the local whose address open_memstream got. */
+__attribute__((noinline)) static char *render(const struct vx_renderer *r, const struct vx_analysis *an, int max, size_t *len)
 {
 	char *buf = NULL;
 	size_t n = 0;
