@@ -14,8 +14,6 @@
 #include "../src/tep-decode.h"
 
 #include <errno.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -488,37 +486,11 @@ static int with_nul(struct tep_handle *tep, const unsigned char *p, size_t len,
  * parse_tracing - load @n bytes of perf's tracing data (the layout of perf's
  * trace-event-info.c: magic, version, endianness, long and page size, header_page,
  * header_event, ftrace formats, event formats per system, kallsyms, printk formats,
- * saved cmdlines) into pd->tep. The kallsyms text is kept for our own table (vx_kallsyms). @off is the blob's file offset, for messages.
+ * saved cmdlines) into pd->tep. The kallsyms text is kept for our own table (vx_kallsyms).
+ * @off is the blob's file offset, for messages. Formats go through vx_tep_parse_event(),
+ * which survives libtraceevent's SIGFPE on a damaged format (found by fuzz-perf-data).
  */
 
-/*
- * parse_event_guarded - tep_parse_event() that survives libtraceevent 1.7 folding a
- * constant division by zero in a damaged format's print arguments ("x / 0"): it raises
- * SIGFPE inside the library. The format is then treated like any other one libtraceevent
- * cannot parse (the event keeps no fields); what the library allocated for it is lost.
- * Found by fuzz-perf-data.
- */
-static sigjmp_buf tep_fpe_jmp;
-
-static void tep_fpe(int sig)
-{
-	siglongjmp(tep_fpe_jmp, 1);
-}
-
-static int parse_event_guarded(struct tep_handle *tep, const char *buf, size_t size, const char *sys)
-{
-	struct sigaction sa, old;
-	volatile int r = -1;
-
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = tep_fpe;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGFPE, &sa, &old);
-	if (!sigsetjmp(tep_fpe_jmp, 1))
-		r = tep_parse_event(tep, buf, size, sys);
-	sigaction(SIGFPE, &old, NULL);
-	return r;
-}
 static int parse_tracing(struct pd *pd, const unsigned char *data, size_t n, uint64_t off)
 {
 	static const unsigned char magic[10] = { 23, 8, 68, 't', 'r', 'a', 'c', 'i', 'n', 'g' };
@@ -570,7 +542,7 @@ static int parse_tracing(struct pd *pd, const unsigned char *data, size_t n, uin
 	for (uint32_t i = 0; i < count; i++) {
 		if (blob_u64(&b, &size) || blob_take(&b, size, &q))
 			goto bad;
-		parse_event_guarded(pd->tep, (const char *)q, size, "ftrace");
+		vx_tep_parse_event(pd->tep, (const char *)q, size, "ftrace");
 	}
 	if (blob_u32(&b, &systems))
 		goto bad;
@@ -581,7 +553,7 @@ static int parse_tracing(struct pd *pd, const unsigned char *data, size_t n, uin
 			if (blob_u64(&b, &size) || blob_take(&b, size, &q))
 				goto bad;
 			/* an event libtraceevent cannot parse only loses its fields */
-			parse_event_guarded(pd->tep, (const char *)q, size, sys);
+			vx_tep_parse_event(pd->tep, (const char *)q, size, sys);
 		}
 	}
 
