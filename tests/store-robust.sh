@@ -47,14 +47,19 @@ rm -f "$tmp/body" "$tmp/chunk"
 db=$tmp/t.db
 "$vx" import -q -d "$db" "$samples/route.trace" || fail "import of route.trace"
 
+# kill_import DB: SIGKILL an import of the big trace into DB 0.3 s after it started
+kill_import() {
+	"$vx" import -q -d "$1" "$tmp/big.trace" > /dev/null 2>&1 &
+	bg=$!
+	sleep 0.3
+	kill -0 "$bg" 2>/dev/null || fail "the big import finished within 0.3 s; make the trace bigger"
+	kill -9 "$bg"
+	wait "$bg" 2>/dev/null
+	bg=
+}
+
 # 1. SIGKILL in the middle of an import
-"$vx" import -q -d "$db" "$tmp/big.trace" > /dev/null 2>&1 &
-bg=$!
-sleep 0.3
-kill -0 "$bg" 2>/dev/null || fail "the big import finished within 0.3 s; make the trace bigger"
-kill -9 "$bg"
-wait "$bg" 2>/dev/null
-bg=
+kill_import "$db"
 check_db "$db"
 n=$(sqlite3 "$db" "SELECT count(*) FROM captures")
 [ "$n" = 1 ] || fail "after the killed import the database lists $n captures, wanted 1"
@@ -148,13 +153,7 @@ for db in "$tmp/e3.db" "$tmp/e2.db"; do
 	check_db "$db"
 done
 # killed: the hot journal is rolled back by the next opening, even a read-only one
-"$vx" import -q -d "$tmp/e4.db" "$tmp/big.trace" > /dev/null 2>&1 &
-bg=$!
-sleep 0.3
-kill -0 "$bg" 2>/dev/null || fail "the big import finished within 0.3 s; make the trace bigger"
-kill -9 "$bg"
-wait "$bg" 2>/dev/null
-bg=
+kill_import "$tmp/e4.db"
 [ -e "$tmp/e4.db-journal" ] || fail "the killed import into an empty store left no rollback journal (did it use one?)"
 "$vx" captures -d "$tmp/e4.db" > "$tmp/out" 2> "$tmp/err" || fail "captures after a killed import into an empty store: $(cat "$tmp/err")"
 [ "$(tail -n +2 "$tmp/out" | wc -l)" = 0 ] || fail "a capture after the killed import: $(cat "$tmp/out")"

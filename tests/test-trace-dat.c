@@ -627,6 +627,49 @@ static FILE *dump_open(const char *opt, const char *path)
 }
 
 /*
+ * section_read - the uncompressed copy @path read into a malloc'd buffer (*@len bytes;
+ * caller frees), with the offset and size of its section @id as `trace-cmd dump @opt` tells
+ * them ("[Section 19 @ 2025129: "kallsyms", flags 0x0, 3485 bytes]"): the section's text
+ * starts at *@off + 16 + 4 (its header, then the text's size) and ends at *@off + 16 + *@size.
+ */
+static char *section_read(const char *path, const char *opt, int id, unsigned long long *off,
+			  unsigned long long *size, size_t *len)
+{
+	char line[512], tag[32];
+	FILE *p = dump_open(opt, path);
+	char *data;
+
+	*off = *size = 0;
+	snprintf(tag, sizeof(tag), "[Section %d @ ", id);
+	while (fgets(line, sizeof(line), p)) {
+		char *at = strstr(line, tag), *comma = strstr(line, "flags 0x0, ");
+
+		if (at && comma && !*off) {
+			*off = strtoull(at + strlen(tag), NULL, 10);
+			*size = strtoull(comma + 11, NULL, 10);
+		}
+	}
+	pclose(p);
+	data = read_file(path, len);
+	assert_true(*off > 0 && *size > 4 && *off + 16 + *size <= *len);
+	return data;
+}
+
+/* @path (a damaged copy of the sample) imports, with as many events as the sample */
+static void assert_imports_as_sample(const char *path)
+{
+	struct collect c, ref;
+
+	collect_init(&c);
+	collect_init(&ref);
+	assert_int_equal(td_import_file(path, &c), 0);
+	assert_int_equal(td_import_file(SAMPLE, &ref), 0);
+	assert_int_equal(c.n, ref.n);
+	collect_release(&c);
+	collect_release(&ref);
+}
+
+/*
  * Version 7 files are read without libtracecmd (td_read_direct): the zstd samples and an
  * uncompressed copy give exactly the events, fields, frames, lost and skipped counts that
  * libtracecmd's reading gives (the overrun sample has lost events and an orphan stack).
@@ -905,30 +948,17 @@ static char *upper_ip(const char *s)
  */
 static void test_trace_dat_each_file_its_own_kallsyms(void **state)
 {
-	char *dir, path[600], line[512], *data;
+	char *dir, path[600], *data;
 	unsigned long long off = 0, size = 0;
 	struct collect a, b, a2;
 	size_t len, renamed = 0, frames = 0;
-	FILE *p;
 
 	(void)state;
 	if (!have_trace_cmd())
 		skip();
 	dir = make_tmpdir();
 	uncompressed_copy(SAMPLE, dir, path, sizeof(path));
-	/* "[Section 19 @ 2025129: "kallsyms", flags 0x0, 3485 bytes]" */
-	p = dump_open("--kallsyms", path);
-	while (fgets(line, sizeof(line), p)) {
-		char *at = strstr(line, "[Section 19 @ "), *comma = strstr(line, "flags 0x0, ");
-
-		if (at && comma && !off) {
-			off = strtoull(at + 14, NULL, 10);
-			size = strtoull(comma + 11, NULL, 10);
-		}
-	}
-	pclose(p);
-	data = read_file(path, &len);
-	assert_true(off > 0 && size > 4 && off + 16 + size <= len);
+	data = section_read(path, "--kallsyms", 19, &off, &size, &len);
 	for (size_t i = off + 16 + 4; i + 3 <= off + 16 + size; i++)
 		if (!memcmp(data + i, "ip_", 3)) {
 			memcpy(data + i, "IP_", 3);
@@ -977,41 +1007,21 @@ static void test_trace_dat_each_file_its_own_kallsyms(void **state)
  */
 static void test_trace_dat_printk_lines_without_colon_are_skipped(void **state)
 {
-	char *dir, path[600], line[512], *data;
+	char *dir, path[600], *data;
 	unsigned long long off = 0, size = 0;
-	struct collect c, ref;
 	size_t len;
-	FILE *p;
 
 	(void)state;
 	if (!have_trace_cmd())
 		skip();
 	dir = make_tmpdir();
 	uncompressed_copy(SAMPLE, dir, path, sizeof(path));
-	/* "[Section 20 @ 2028630: "printk", flags 0x0, 4320 bytes]" */
-	p = dump_open("--printk", path);
-	while (fgets(line, sizeof(line), p)) {
-		char *at = strstr(line, "[Section 20 @ "), *comma = strstr(line, "flags 0x0, ");
-
-		if (at && comma && !off) {
-			off = strtoull(at + 14, NULL, 10);
-			size = strtoull(comma + 11, NULL, 10);
-		}
-	}
-	pclose(p);
-	data = read_file(path, &len);
-	assert_true(off > 0 && size > 4 && off + 16 + size <= len);
+	data = section_read(path, "--printk", 20, &off, &size, &len);
 	for (size_t i = off + 16 + 4; i < off + 16 + size; i++)
 		if (data[i] == ':')
 			data[i] = 'x';
 	write_file(path, data, len);
-	collect_init(&c);
-	collect_init(&ref);
-	assert_int_equal(td_import_file(path, &c), 0);
-	assert_int_equal(td_import_file(SAMPLE, &ref), 0);
-	assert_int_equal(c.n, ref.n);
-	collect_release(&c);
-	collect_release(&ref);
+	assert_imports_as_sample(path);
 	free(data);
 	rm_tmpdir(dir);
 }
@@ -1024,29 +1034,16 @@ static void test_trace_dat_printk_lines_without_colon_are_skipped(void **state)
  */
 static void test_trace_dat_short_printk_formats_are_skipped(void **state)
 {
-	char *dir, path[600], line[512], *data;
+	char *dir, path[600], *data;
 	unsigned long long off = 0, size = 0;
-	struct collect c, ref;
 	size_t len, lines = 0;
-	FILE *p;
 
 	(void)state;
 	if (!have_trace_cmd())
 		skip();
 	dir = make_tmpdir();
 	uncompressed_copy(SAMPLE, dir, path, sizeof(path));
-	p = dump_open("--printk", path);
-	while (fgets(line, sizeof(line), p)) {
-		char *at = strstr(line, "[Section 20 @ "), *comma = strstr(line, "flags 0x0, ");
-
-		if (at && comma && !off) {
-			off = strtoull(at + 14, NULL, 10);
-			size = strtoull(comma + 11, NULL, 10);
-		}
-	}
-	pclose(p);
-	data = read_file(path, &len);
-	assert_true(off > 0 && size > 4 && off + 16 + size <= len);
+	data = section_read(path, "--printk", 20, &off, &size, &len);
 	/* section header (16), text size (4), then "ffffffff81234567 : \"...\"\n" lines */
 	for (size_t i = off + 16 + 4, n = 0; i < off + 16 + size; i++) {
 		char *colon = memchr(data + i, ':', off + 16 + size - i);
@@ -1063,13 +1060,7 @@ static void test_trace_dat_short_printk_formats_are_skipped(void **state)
 	}
 	assert_true(lines > 3);
 	write_file(path, data, len);
-	collect_init(&c);
-	collect_init(&ref);
-	assert_int_equal(td_import_file(path, &c), 0);
-	assert_int_equal(td_import_file(SAMPLE, &ref), 0);
-	assert_int_equal(c.n, ref.n);
-	collect_release(&c);
-	collect_release(&ref);
+	assert_imports_as_sample(path);
 	free(data);
 	rm_tmpdir(dir);
 }
