@@ -17,6 +17,9 @@ command -v script >/dev/null || { echo "skip: no script(1)"; exit 77; }
   { mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null && [ -d /sys/kernel/tracing/events/net ]; }; } ||
 	{ echo "skip: no tracefs with net:net_dev_start_xmit"; exit 77; }
 . "$(dirname "$0")/checks.sh"
+# sanitizer builds: the leak inside libperf is suppressed (lsan.supp), and the list of used
+# suppressions LSan prints at exit would land on the terminal and push the ping's lines off it
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$(cd "$(dirname "$0")" && pwd)/lsan.supp}:print_suppressions=0
 ESC=$(printf '\033')
 ev="--backend ftrace --preset none -e net:net_dev_start_xmit --dev lo -- ping -c 6 -i 0.3 127.0.0.1"
 
