@@ -65,6 +65,12 @@ static void add_req(struct lj *lj, const struct lj_req *r)
 	lj->v[lj->n++] = *r;
 }
 
+/* a transmit hop on a device, with the CPU it ran on: a lookup may have decided it */
+static bool asks_route(const struct vx_hop *h)
+{
+	return h->rec && h->dev && h->rec->cpu >= 0 && vx_event_is_xmit(h->event);
+}
+
 /* the questions of one kept journey */
 static void journey_reqs(struct lj *lj, struct vx_journey *j)
 {
@@ -72,7 +78,7 @@ static void journey_reqs(struct lj *lj, struct vx_journey *j)
 		struct vx_hop *h = &j->hops[i];
 		uint64_t from = vx_lookup_window_from(vx_hop_lookup_from(j, i), h->ts_ns);
 
-		if (!h->rec || !h->dev || h->rec->cpu < 0 || !vx_event_is_xmit(h->event))
+		if (!asks_route(h))
 			continue;
 		add_req(lj, &(struct lj_req){ j->capture_id, h->rec->cpu, from, h->ts_ns, h->dev,
 					      &h->route, 0, 0, 0, NULL });
@@ -215,7 +221,7 @@ int vx_journey_routes_find(const struct vx_analysis *an, struct vx_journey *j, s
 		int found;
 
 		h->route = NULL;
-		if (!h->rec || !h->dev || h->rec->cpu < 0 || !vx_event_is_xmit(h->event))
+		if (!asks_route(h))
 			continue;
 		l = arena_alloc(a, sizeof(*l));
 		found = src->lookup_find(src->priv, j->capture_id, h->rec->cpu, from, h->ts_ns, h->dev, a, l);

@@ -121,7 +121,7 @@ void vx_funcs_sort(struct vx_funcs *f);
  * division by zero in a damaged format's print arguments (it raises SIGFPE inside the
  * library, e.g. on "REC->x, RE/usr/lib/x86_64-linux-gnu/"): the format then counts as one
  * the library cannot parse (-1); what it allocated for it is lost. For readers that parse a
- * file's formats in the importing process (trace-dat.c; perf-data.c has its own copy).
+ * file's formats in the importing process (trace-dat.c, perf-data.c).
  */
 int vx_tep_parse_event(struct tep_handle *tep, const char *buf, size_t size, const char *sys);
 /* vx_symbolize - vx_symbolize_in() through @tep alone */
