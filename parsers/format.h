@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "../src/model.h"
-#include "../src/strbuf.h"
+#include "core/model.h"
+#include "core/strbuf.h"
 
 #define VX_INPUT_BUF 65536
 

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "../src/error.h"
+#include "core/error.h"
 
 const struct vx_format *const vx_formats[] = {
 	&vx_format_ftrace_text,

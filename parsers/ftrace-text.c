@@ -12,8 +12,8 @@
 
 #include "format.h"
 #include "payload.h"
-#include "../src/error.h"
-#include "../src/xalloc.h"
+#include "core/error.h"
+#include "core/xalloc.h"
 
 /* an event waiting for its stack (which may come after other CPUs' lines) */
 struct pending {

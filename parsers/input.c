@@ -8,8 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../src/error.h"
-#include "../src/xalloc.h"
+#include "core/error.h"
+#include "core/xalloc.h"
 
 static int fill(struct vx_input *in)
 {

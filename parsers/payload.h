@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "../src/model.h"
+#include "core/model.h"
 
 #define VX_PAYLOAD_MAX_FIELDS 64
 

@@ -10,8 +10,8 @@
  * not re-sorted); the store keeps timestamps and the analysis sorts.
  */
 #include "format.h"
-#include "../src/kallsyms.h"
-#include "../src/tep-decode.h"
+#include "decode/kallsyms.h"
+#include "decode/tep-decode.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -25,8 +25,8 @@
 #include <traceevent/event-parse.h>
 #include <zstd.h>
 
-#include "../src/error.h"
-#include "../src/xalloc.h"
+#include "core/error.h"
+#include "core/xalloc.h"
 
 /* ---- on-disk layout that libperf does not describe (perf's util/header.h) ---- */
 
@@ -63,7 +63,7 @@ struct pd_attr {
 	bool resolved;
 	char *fullname;			/* "system:event" handed to the sink */
 	struct tep_event *ev;		/* its format in the tracing data, or NULL */
-	struct vx_field_plan *fields;	/* the payload's fields, decoded by src/tep-decode.c */
+	struct vx_field_plan *fields;	/* the payload's fields, decoded by src/decode/tep-decode.c */
 	size_t nfields;
 	bool has_symbols;		/* some field is a "%pS" symbol (needs the kallsyms) */
 };
@@ -809,7 +809,7 @@ static const char *frame_text(struct pd *pd, uint64_t ip)
 			return slot->text;
 		i = (i + 1) & mask;
 	}
-	/* the one symboliser (src/tep-decode.c), over the capture's kallsyms */
+	/* the one symboliser (src/decode/tep-decode.c), over the capture's kallsyms */
 	vx_symbolize_in(NULL, pd->ks_state > 0 ? &pd->ks : NULL, ip, &pd->framebuf);
 	slot->ip = ip;
 	slot->text = arena_strndup(&pd->frame_names, pd->framebuf.buf, pd->framebuf.len);
@@ -884,7 +884,7 @@ static void attr_resolve(struct pd *pd, struct pd_attr *a)
 	}
 	a->fullname = strbuf_detach(&sb, NULL);
 	a->ev = ev;
-	/* the per-event field plan of the one decoder (src/tep-decode.c), built once */
+	/* the per-event field plan of the one decoder (src/decode/tep-decode.c), built once */
 	for (size_t i = 0; fl && fl[i]; i++) {
 		if (!strncmp(fl[i]->name, "common_", 7))
 			continue;

@@ -7,7 +7,7 @@
  * It never prints; one event and its callchain at a time are held in memory.
  */
 #include "format.h"
-#include "../src/kallsyms.h"
+#include "decode/kallsyms.h"
 #include "payload.h"
 
 #include <ctype.h>
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
+#include "core/error.h"
 
 #define PS_MAX_FRAMES 512
 

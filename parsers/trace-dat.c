@@ -34,10 +34,10 @@
 #include <traceevent/kbuffer.h>
 #include <zstd.h>
 
-#include "../src/error.h"
-#include "../src/tep-decode.h"
-#include "../src/xalloc.h"
-#include "../src/kallsyms.h"
+#include "core/error.h"
+#include "decode/tep-decode.h"
+#include "core/xalloc.h"
+#include "decode/kallsyms.h"
 
 #define TD_MAGIC "\027\010\104tracing"
 #define TD_MAGIC_LEN 10
@@ -717,7 +717,7 @@ static void td_evc_make(struct td_evc *c, struct tep_event *ev)
 	n = 0;
 	for (struct tep_format_field *f = ev->format.fields; f; f = f->next, n++) {
 		c->f[n] = f;
-		/* Field values follow the one decoder's rules (src/tep-decode.h) so that a
+		/* Field values follow the one decoder's rules (src/decode/tep-decode.h) so that a
 		 * trace.dat, a perf.data and a live recording of the same events give the same
 		 * fields. */
 		c->plan[n] = vx_field_plan(ev, f);

@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../src/model.h"
+#include "core/model.h"
 #include "hist.h"
 #include "drops.h"
 #include "lookups.h"

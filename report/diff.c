@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
-#include "../src/xalloc.h"
+#include "core/error.h"
+#include "core/xalloc.h"
 
 const char *vx_diff_status_name(enum vx_diff_status s)
 {

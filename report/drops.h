@@ -8,8 +8,8 @@
 
 #include <stdbool.h>
 
-#include "../src/model.h"
-#include "../src/strbuf.h"
+#include "core/model.h"
+#include "core/strbuf.h"
 #include "events.h"
 #include "lookups.h"
 

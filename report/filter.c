@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
-#include "../src/xalloc.h"
+#include "core/error.h"
+#include "core/xalloc.h"
 
 enum node_kind {
 	F_AND, F_OR, F_NOT,

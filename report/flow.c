@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
-#include "../src/xalloc.h"
+#include "core/error.h"
+#include "core/xalloc.h"
 
 static const char *const lane_titles[VX_LANE_COUNT] = {
 	[VX_LANE_SOCKET] = "socket / syscall",

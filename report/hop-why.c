@@ -8,7 +8,7 @@
 
 #include "analysis.h"
 #include "flow.h"
-#include "../src/xalloc.h"
+#include "core/xalloc.h"
 
 static bool same_str(const char *a, const char *b)
 {

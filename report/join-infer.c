@@ -22,7 +22,7 @@
 
 #include "analysis.h"
 #include "join-int.h"
-#include "../src/xalloc.h"
+#include "core/xalloc.h"
 
 /* VXLAN over IPv4 adds 50 bytes: outer Ethernet 14, IP 20, UDP 8, VXLAN 8; a transmit's
  * length counts the Ethernet header, a receive's does not */

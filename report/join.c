@@ -16,7 +16,7 @@
 #include "analysis.h"
 #include "events.h"
 #include "join-int.h"
-#include "../src/xalloc.h"
+#include "core/xalloc.h"
 
 uint64_t vx_packet_identity(const struct vx_ip *ip)
 {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/model.h"
+#include "core/model.h"
 
 /* silence after which an address is taken to carry another packet */
 #define VX_JOURNEY_GAP_NS 100000000ULL	/* 100 ms */

@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/xalloc.h"
+#include "core/xalloc.h"
 #include "analysis.h"
 #include "events.h"
 #include "flow.h"

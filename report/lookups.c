@@ -3,7 +3,7 @@
  */
 #include "lookups.h"
 #include "events.h"
-#include "../src/xalloc.h"
+#include "core/xalloc.h"
 
 #include <stdio.h>
 #include <stdlib.h>

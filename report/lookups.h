@@ -11,8 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/model.h"
-#include "../src/strbuf.h"
+#include "core/model.h"
+#include "core/strbuf.h"
 
 /* a lookup further from the hop than this (same CPU) did not decide it */
 #define VX_LOOKUP_WINDOW_NS 10000000ULL	/* 10 ms: a socket send under software emulation */

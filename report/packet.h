@@ -1,5 +1,5 @@
 /* packet.h: which packet a hop carried, from the header words a kprobe read behind
- * skb->data (src/record-btf.c names them): IP addresses, protocol, id and TTL (IPv6:
+ * skb->data (src/record/record-btf.c names them): IP addresses, protocol, id and TTL (IPv6:
  * addresses, next header, hop limit); ports, ICMP/ICMPv6 id and sequence, TCP sequence and flags; at a VXLAN encapsulation also the VNI and the
  * inner packet. Enough to tell one packet from another across captures of two hosts.
  * Must not: touch the store, parse inputs, or print.
@@ -10,8 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../src/model.h"
-#include "../src/strbuf.h"
+#include "core/model.h"
+#include "core/strbuf.h"
 
 /* one IP packet's identity; numbers are -1 when the capture did not read them */
 struct vx_ip {

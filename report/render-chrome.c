@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
-#include "../src/json.h"
-#include "../src/strbuf.h"
-#include "../src/xalloc.h"
+#include "core/error.h"
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "core/xalloc.h"
 
 #define CHROME_MAX_TRACKS 4096	/* devices beyond this share one "(other devices)" track */
 

@@ -10,9 +10,9 @@
 
 #include "render.h"
 #include "events.h"
-#include "../src/json.h"
-#include "../src/strbuf.h"
-#include "../src/utf8.h"
+#include "core/json.h"
+#include "core/strbuf.h"
+#include "core/utf8.h"
 
 #define TEXT_FRAMES 12		/* frames of a path shown without -v */
 #define HTML_MAX_STR 96

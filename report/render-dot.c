@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
-#include "../src/utf8.h"
+#include "core/error.h"
+#include "core/utf8.h"
 #include "flow.h"
-#include "../src/xalloc.h"
+#include "core/xalloc.h"
 
 #define DOT_DEFAULT_GROUPS 20
 #define DOT_MAX_GROUPS 100

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
-#include "../src/strbuf.h"
-#include "../src/xalloc.h"
+#include "core/error.h"
+#include "core/strbuf.h"
+#include "core/xalloc.h"
 
 struct folded_line {
 	char *text;	/* malloc'd */

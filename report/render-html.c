@@ -21,11 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../src/error.h"
-#include "../src/utf8.h"
-#include "../src/strbuf.h"
+#include "core/error.h"
+#include "core/utf8.h"
+#include "core/strbuf.h"
 #include "flow.h"
-#include "../src/xalloc.h"
+#include "core/xalloc.h"
 
 #define HTML_DEFAULT_GROUPS 20
 #define HTML_MAX_GROUPS 100

@@ -11,8 +11,8 @@
 
 #include "flow.h"
 #include "render.h"
-#include "../src/json.h"
-#include "../src/xalloc.h"
+#include "core/json.h"
+#include "core/xalloc.h"
 
 static void write_captures(struct json_writer *w, const struct vx_analysis *an)
 {

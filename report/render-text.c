@@ -8,8 +8,8 @@
 
 #include "flow.h"
 #include "render.h"
-#include "../src/strbuf.h"
-#include "../src/utf8.h"
+#include "core/strbuf.h"
+#include "core/utf8.h"
 
 #define DEFAULT_MAX_JOURNEYS 20
 

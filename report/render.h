@@ -11,7 +11,7 @@
 struct vx_render_opts {
 	int max_journeys;	/* 0: renderer default */
 	bool verbose;
-	bool color;	/* ANSI colours (text only); the command decides (src/color.c) */
+	bool color;	/* ANSI colours (text only); the command decides (src/cli/color.c) */
 };
 
 struct vx_renderer {

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "events.h"
-#include "../src/xalloc.h"
+#include "core/xalloc.h"
 
 #define REQUEST_GAP_NS 1000000000ULL	/* events of one pid further apart are two requests */
 

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/model.h"
-#include "../src/strbuf.h"
+#include "core/model.h"
+#include "core/strbuf.h"
 
 struct vx_path;
 

@@ -89,7 +89,7 @@ devs = {h["dev"] for j in r["journeys"] for h in j["hops"] if h.get("dev")}
 assert "caf\ufffd" in devs, devs
 assert "<img/src=x/onerror=alert(1)>" in devs, devs
 PY
-# every output, not just JSON, is valid UTF-8 for a strict reader (one decoder: src/utf8.c)
+# every output, not just JSON, is valid UTF-8 for a strict reader (one decoder: src/core/utf8.c)
 for fmt in text html dot folded chrome; do
 	"$vx" report -d "$db" --verbose --format $fmt -o "$tmp/r.$fmt" 2> "$tmp/err" ||
 		fail "$fmt report on invalid UTF-8: $(cat "$tmp/err")"

@@ -2,7 +2,7 @@
 # install.sh: `cmake --install BUILD --prefix P` puts the binary, the lab script as
 # vxanalyze-lab, the man page and the bash completion where man and bash-completion look;
 # the man page renders without a groff warning and documents every option of every
-# command's --help (both come from src/help.c); the completion offers commands, options,
+# command's --help (both come from src/cli/help.c); the completion offers commands, options,
 # --format values, presets and the capture ids of the database.
 # usage: install.sh BUILD_DIR SAMPLES_DIR
 set -u

@@ -30,7 +30,7 @@ make_db() {
 	local db=$1 events=$2 copies
 	"$vx" import -d "$db" "$samples/vxlan-ping.trace" > /dev/null 2>&1 || fail "import of the sample failed"
 	copies=$(( events / 66 ))
-	# schema 2: event_rows with interned strings (src/store.c); caliX is a new string
+	# schema 2: event_rows with interned strings (src/store/store.c); caliX is a new string
 	sqlite3 "$db" "
 		INSERT INTO strings(text) SELECT 'caliX' WHERE NOT EXISTS (SELECT 1 FROM strings WHERE text = 'caliX');
 		WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < $copies - 1)

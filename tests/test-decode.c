@@ -1,6 +1,6 @@
 /* test-decode.c: one event through every path. The same kernel event, stored from a
  * perf.data, its perf script text, a trace.dat and its ftrace text, must store the same field
- * text (src/tep-decode.c is the one decoder of the binary paths; the text paths keep what
+ * text (src/decode/tep-decode.c is the one decoder of the binary paths; the text paths keep what
  * the kernel or perf printed). The samples are real captures: vxlan-ping.perf.data and
  * vxlan-ping.perf-script.txt are one run, vxlan-ping.trace.dat and vxlan-ping.same-run.trace
  * another run of the same ping on the same kernel (samples/README.md).

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../report/diff.h"
+#include "report/diff.h"
 
 static void test_diff_differs_beyond_threshold_and_floor(void **state)
 {

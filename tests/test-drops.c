@@ -12,9 +12,9 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
-#include "../report/render.h"
-#include "../report/filter.h"
-#include "../src/store.h"
+#include "report/render.h"
+#include "report/filter.h"
+#include "store/store.h"
 
 static void test_drops_name_place_reason_and_the_failed_lookup(void **state)
 {

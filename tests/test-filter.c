@@ -9,8 +9,8 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
-#include "../report/filter.h"
-#include "../src/error.h"
+#include "report/filter.h"
+#include "core/error.h"
 
 /* @expr must be refused with a message naming @col and containing @what */
 static void refused(const char *expr, int col, const char *what)

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
-#include "../report/flow.h"
+#include "report/flow.h"
 
 struct ping {
 	char *db;

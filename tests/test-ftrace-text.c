@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
-#include "../src/error.h"
+#include "core/error.h"
 
 /* write @text to a temp file; returns its malloc'd path (caller unlinks and frees) */
 static char *tmp_text(const char *text)

@@ -3,7 +3,7 @@
  * kprobes, with the fetch arguments it computed from that kernel's BTF, traced in a second
  * instance; see samples/capture-headers-qemu.sh), and what --filter keeps of it: in the report
  * (vx_filter_match) and in the store (import --filter: vx_capture_filter() before the commit,
- * src/capture-filter.c). The expected values were read off the raw words in the trace: e.g.
+ * src/app/capture-filter.c). The expected values were read off the raw words in the trace: e.g.
  * ip_output's l4_w1=40960 is bytes 00 a0 00 00, ICMP id 160 (ping's pid) seq 0.
  */
 #include <stdarg.h>
@@ -15,10 +15,10 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
-#include "../report/join.h"
-#include "../src/error.h"
-#include "../src/capture-filter.h"
-#include "../report/filter.h"
+#include "report/join.h"
+#include "core/error.h"
+#include "app/capture-filter.h"
+#include "report/filter.h"
 
 #define SAMPLE "headers-6.1.trace"
 

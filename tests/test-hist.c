@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../report/hist.h"
+#include "report/hist.h"
 
 static int cmp_u64(const void *a, const void *b)
 {

@@ -22,8 +22,8 @@
 
 #include "tests-common.h"
 #include "fuzz/fuzz-common.h"
-#include "../src/error.h"
-#include "../report/render.h"
+#include "core/error.h"
+#include "report/render.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define VX_ASAN 1

@@ -17,10 +17,10 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
-#include "../report/join.h"
-#include "../report/packet.h"
-#include "../src/store-source.h"
-#include "../src/xalloc.h"
+#include "report/join.h"
+#include "report/packet.h"
+#include "app/store-source.h"
+#include "core/xalloc.h"
 
 /* both samples merged into a fresh database, loaded */
 struct pair {

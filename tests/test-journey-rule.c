@@ -9,7 +9,7 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
-#include "../report/journey-rule.h"
+#include "report/journey-rule.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 #define XMIT "net:net_dev_start_xmit"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../src/json.h"
+#include "core/json.h"
 
 static void test_json_writer_nests_and_escapes(void **state)
 {

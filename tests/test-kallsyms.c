@@ -10,8 +10,8 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
-#include "../src/kallsyms.h"
-#include "../src/error.h"
+#include "decode/kallsyms.h"
+#include "core/error.h"
 
 static void test_kallsyms_finds_the_containing_symbol(void **state)
 {

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "../report/analysis.h"
+#include "report/analysis.h"
 
 static void test_layers_of_the_vxlan_path(void **state)
 {

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
-#include "../src/strbuf.h"
+#include "core/strbuf.h"
 
 static void test_lookups_gateway_counts_only_when_one_family_is_set(void **state)
 {

@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
-#include "../report/packet.h"
+#include "report/packet.h"
 
 /* a little-endian word of four header bytes, as "%u" like a kprobe's :u32 */
 static void word(char *out, size_t n, unsigned b0, unsigned b1, unsigned b2, unsigned b3)

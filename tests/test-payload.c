@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../parsers/payload.h"
+#include "parsers/payload.h"
 
 static const char *get(struct vx_field *f, size_t n, const char *k)
 {

@@ -15,9 +15,9 @@
 #include <perf/event.h>
 
 #include "tests-common.h"
-#include "../report/render.h"
-#include "../src/error.h"
-#include "../src/strbuf.h"
+#include "report/render.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 
 #define FILE_MODE "vxlan-ping.perf.data"
 #define PIPE_MODE "vxlan-ping.pipe.perf.data"

@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
-#include "../src/error.h"
-#include "../src/strbuf.h"
+#include "core/error.h"
+#include "core/strbuf.h"
 
 #define SCRIPT "vxlan-ping.perf-script.txt"
 

@@ -22,9 +22,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "record-int.h"
-#include "record-btf.h"
-#include "error.h"
+#include "record/record-int.h"
+#include "record/record-btf.h"
+#include "core/error.h"
 
 /* ---------------------------------------------------------------- names */
 

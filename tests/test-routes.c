@@ -9,9 +9,9 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
-#include "../report/events.h"
-#include "../report/routes.h"
-#include "../src/strbuf.h"
+#include "report/events.h"
+#include "report/routes.h"
+#include "core/strbuf.h"
 
 static void test_routes_three_classes_from_tracepoints(void **state)
 {

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "tests-common.h"
-#include "../src/error.h"
+#include "core/error.h"
 
 static void test_store_round_trip_keeps_events_and_fields(void **state)
 {

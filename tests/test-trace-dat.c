@@ -19,11 +19,11 @@
 #include <unistd.h>
 
 #include "parsers/format.h"
-#include "src/arena.h"
-#include "src/error.h"
-#include "src/model.h"
-#include "src/store.h"
-#include "src/strbuf.h"
+#include "core/arena.h"
+#include "core/error.h"
+#include "core/model.h"
+#include "store/store.h"
+#include "core/strbuf.h"
 #include "report/analysis.h"
 #include "tests-common.h"
 

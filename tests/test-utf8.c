@@ -1,4 +1,4 @@
-/* test-utf8.c: the one UTF-8 decoder (src/utf8.c) that every output's escaper uses: what it
+/* test-utf8.c: the one UTF-8 decoder (src/core/utf8.c) that every output's escaper uses: what it
  * accepts, what it refuses (RFC 3629), and the clean text it makes for the terminal.
  */
 #include <stdarg.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "../src/utf8.h"
+#include "core/utf8.h"
 
 static int len_of(const char *s)
 {

@@ -8,11 +8,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../src/import.h"
-#include "../src/model.h"
-#include "../src/store.h"
-#include "../parsers/format.h"
-#include "../report/analysis.h"
+#include "app/import.h"
+#include "core/model.h"
+#include "store/store.h"
+#include "parsers/format.h"
+#include "report/analysis.h"
 
 struct collected {
 	char *name, *comm;

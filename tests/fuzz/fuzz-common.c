@@ -10,11 +10,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "../../src/import.h"
-#include "../../report/analysis.h"
-#include "../../report/render.h"
-#include "../../src/error.h"
-#include "../../src/store.h"
+#include "app/import.h"
+#include "report/analysis.h"
+#include "report/render.h"
+#include "core/error.h"
+#include "store/store.h"
 
 static int memfd = -1;
 

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../parsers/format.h"
+#include "parsers/format.h"
 
 /*
  * fuzz_input_open - a struct vx_input over @len bytes at @data: the bytes are written to a

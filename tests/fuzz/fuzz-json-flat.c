@@ -1,13 +1,13 @@
 /* fuzz-json-flat.c: libFuzzer target for the store's reader of flat JSON field objects
- * (json_parse_flat in src/json.c) and for its writer: whatever json_escape() makes of
+ * (json_parse_flat in src/core/json.c) and for its writer: whatever json_escape() makes of
  * arbitrary bytes must parse back as one string field. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz-common.h"
-#include "../../src/arena.h"
-#include "../../src/json.h"
-#include "../../src/strbuf.h"
+#include "core/arena.h"
+#include "core/json.h"
+#include "core/strbuf.h"
 
 /* strict UTF-8 (RFC 3629): what Python's json.load and browsers accept */
 static int valid_utf8(const unsigned char *p, size_t n)

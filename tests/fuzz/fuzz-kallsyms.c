@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fuzz-common.h"
-#include "../../src/kallsyms.h"
+#include "decode/kallsyms.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {

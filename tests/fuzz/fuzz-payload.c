@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fuzz-common.h"
-#include "../../parsers/payload.h"
+#include "parsers/payload.h"
 
 static const char *const events[] = {
 	NULL, "net_dev_start_xmit", "fib_table_lookup", "kfree_skb", "netlink_extack",

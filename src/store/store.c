@@ -1,0 +1,819 @@
+/* store.c: SQLite store (see store.h): opening and checking a database, its schema (version
+ * in PRAGMA user_version, WAL), and loading captures back for the analysis. Writing a capture
+ * is store-import.c. Must not: parse capture formats or analyse anything.
+ */
+#include "store.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/error.h"
+#include "core/xalloc.h"
+#include "core/json.h"
+#include "store-internal.h"
+#include "store-private.h"
+#include "core/strbuf.h"
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS captures("
+	" id INTEGER PRIMARY KEY,"
+	" source TEXT NOT NULL,"
+	" format TEXT NOT NULL,"
+	" kernel_release TEXT,"
+	" imported_at TEXT NOT NULL,"
+	" events INTEGER NOT NULL DEFAULT 0,"
+	" lost_events INTEGER NOT NULL DEFAULT 0,"
+	" skipped INTEGER NOT NULL DEFAULT 0,"
+	" truncated INTEGER NOT NULL DEFAULT 0,"
+	" truncated_at INTEGER,"
+	" first_ts INTEGER,"
+	" last_ts INTEGER);"
+	"CREATE TABLE IF NOT EXISTS capture_meta("
+	" capture_id INTEGER NOT NULL REFERENCES captures(id) ON DELETE CASCADE,"
+	" key TEXT NOT NULL,"
+	" value BLOB,"
+	" PRIMARY KEY(capture_id, key));"
+	"CREATE TABLE IF NOT EXISTS stacks("
+	" id INTEGER PRIMARY KEY,"
+	" hash INTEGER NOT NULL UNIQUE,"
+	" depth INTEGER NOT NULL,"
+	" frames TEXT NOT NULL);"	/* innermost first, one symbol per line */
+	/* comms, event names and devices, each stored once */
+	"CREATE TABLE IF NOT EXISTS strings("
+	" id INTEGER PRIMARY KEY,"
+	" text TEXT NOT NULL);"
+	/* the fields of an event minus what varies: every key in order with the values that
+	 * repeat; "" for the values rebuilt from the event's skb/len/dev columns (named by
+	 * skb_key, len_key, dev_key; skb printed with skb_fmt) and for those in event_rows.vals */
+	"CREATE TABLE IF NOT EXISTS fieldsets("
+	" id INTEGER PRIMARY KEY,"
+	" hash INTEGER NOT NULL UNIQUE,"
+	" fields TEXT NOT NULL,"
+	" skb_key TEXT, skb_fmt TEXT, len_key TEXT, dev_key TEXT);"
+	"CREATE TABLE IF NOT EXISTS event_rows("
+	" id INTEGER PRIMARY KEY,"
+	" capture_id INTEGER NOT NULL,"	/* captures(id) */
+	" ts_ns INTEGER NOT NULL,"
+	" cpu INTEGER,"
+	" pid INTEGER,"
+	" comm_id INTEGER,"	/* strings(id) */
+	" name_id INTEGER NOT NULL,"
+	" dev_id INTEGER,"
+	" len INTEGER,"
+	" skb INTEGER,"
+	" stack_id INTEGER,"	/* stacks(id) */
+	" fieldset_id INTEGER NOT NULL,"
+	" vals TEXT);"	/* JSON object of the fields whose values vary per event, or NULL */
+	VX_STORE_INDEXES
+	/* foreign keys would cost two lookups per inserted event: the references are checked by
+	 * store_check() and a capture's events go with it through this trigger */
+	"CREATE TRIGGER IF NOT EXISTS captures_delete_events AFTER DELETE ON captures"
+	" BEGIN DELETE FROM event_rows WHERE capture_id = old.id; END;"
+	/* the events as schema 1 had them, fields as one JSON object: json_extract(fields, '$.msg') */
+	"CREATE VIEW IF NOT EXISTS events AS SELECT e.id AS id, e.capture_id AS capture_id,"
+	" e.ts_ns AS ts_ns, e.cpu AS cpu, e.pid AS pid, c.text AS comm, n.text AS name, d.text AS dev,"
+	" e.len AS len, e.skb AS skb, e.stack_id AS stack_id,"
+	" json_patch(json_replace(f.fields, '$.\"' || f.skb_key || '\"', printf(f.skb_fmt, e.skb),"
+	"  '$.\"' || f.len_key || '\"', CAST(e.len AS TEXT), '$.\"' || f.dev_key || '\"', d.text),"
+	"  coalesce(e.vals, '{}')) AS fields"
+	" FROM event_rows e"
+	" JOIN fieldsets f ON f.id = e.fieldset_id"
+	" JOIN strings n ON n.id = e.name_id"
+	" LEFT JOIN strings c ON c.id = e.comm_id"
+	" LEFT JOIN strings d ON d.id = e.dev_id;";
+int store_db_error(struct vx_store *st, const char *what)
+{
+	return vx_error("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
+}
+
+int store_exec(struct vx_store *st, const char *sql)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		vx_error("%s: %s", st->path, msg ? msg : sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int store_prepare(struct vx_store *st, const char *sql, sqlite3_stmt **s)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
+		return store_db_error(st, "cannot prepare statement");
+	return 0;
+}
+
+int store_step_done(struct vx_store *st, int rc, const char *what)
+{
+	return rc == SQLITE_DONE ? 0 : store_db_error(st, what);
+}
+
+size_t store_fields_decode(sqlite3_stmt *s, int col, struct arena *a, struct vx_field **out)
+{
+	const char *fields = (const char *)sqlite3_column_text(s, col);
+	int n = fields ? json_parse_flat(fields, a, out) : 0;
+
+	if (n <= 0)
+		*out = NULL;
+	return n > 0 ? (size_t)n : 0;
+}
+
+#define VX_STR_(x) #x
+#define VX_STR(x) VX_STR_(x)
+#define db_error store_db_error
+#define exec store_exec
+#define prepare store_prepare
+
+static int user_version(struct vx_store *st, int *v)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	rc = sqlite3_step(s);
+	*v = rc == SQLITE_ROW ? sqlite3_column_int(s, 0) : 0;
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* 1 when the database has no tables at all (new file) */
+static int is_empty(struct vx_store *st)
+{
+	sqlite3_stmt *s;
+	int n = -1;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT count(*) FROM sqlite_master", -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return n < 0 ? -1 : n == 0;
+}
+
+/* the directory that holds @path: SQLite creates the -wal and -shm files there */
+static void dir_of(const char *path, char *dir, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(dir, n, ".");
+	else if (slash == path)
+		snprintf(dir, n, "/");
+	else
+		snprintf(dir, n, "%.*s", (int)(slash - path), path);
+}
+
+/* 1 when @path has a non-empty -wal file (committed data not yet in the main file), or a
+ * -journal file (an import into an empty store is running, or was killed) */
+static int has_wal(const char *path)
+{
+	char wal[4096];
+	struct stat sb;
+
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	if (stat(wal, &sb) == 0 && sb.st_size > 0)
+		return 1;
+	snprintf(wal, sizeof(wal), "%s-journal", path);
+	return stat(wal, &sb) == 0;
+}
+
+/*
+ * An import into an empty store runs with a rollback journal (store-import.c). Killed, it
+ * leaves a hot -journal, which only a connection that can write rolls back: before a
+ * read-only opening, roll it back and set WAL again when we may write the file. Without
+ * waiting: a -journal under an import that is still running is not hot, and its lock
+ * makes this give up at once (the read-only opening then waits for the import).
+ */
+static void journal_recover(const char *path)
+{
+	char journal[4096];
+	sqlite3 *db = NULL;
+
+	snprintf(journal, sizeof(journal), "%s-journal", path);
+	if (access(journal, F_OK) != 0 || access(path, W_OK) != 0)
+		return;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK)
+		sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+	sqlite3_close(db);
+}
+
+/*
+ * A WAL database in a directory we cannot write cannot be read the normal way (the reader
+ * must create the -shm file). When no -wal file holds data, the main file is complete and
+ * nobody is writing it (a writer would have made the -wal), so read it as immutable.
+ */
+static int reopen_immutable(struct vx_store *st, const char *path)
+{
+	struct strbuf uri = STRBUF_INIT;
+	int rc;
+
+	strbuf_addstr(&uri, "file:");
+	for (const char *p = path; *p; p++) {
+		if (*p == '%' || *p == '?' || *p == '#')
+			strbuf_addf(&uri, "%%%02X", (unsigned char)*p);
+		else
+			strbuf_addch(&uri, *p);
+	}
+	strbuf_addstr(&uri, "?immutable=1");
+	sqlite3_close(st->db);
+	st->db = NULL;
+	rc = sqlite3_open_v2(uri.buf, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	strbuf_release(&uri);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* before SQLite's first use: no global memory statistics (a mutex on every allocation) */
+static void sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+struct vx_store *store_open(const char *path, bool readonly)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	struct vx_store *st = xcalloc(1, sizeof(*st));
+	/* NOMUTEX: one thread at a time uses the connection (the import's writer thread while the
+	 * caller waits for it), so SQLite's per-call locking is pure cost */
+	int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+		    SQLITE_OPEN_NOMUTEX;
+	int v, empty;
+
+	pthread_once(&once, sqlite_setup);
+	st->path = xstrdup(path);
+	st->readonly = readonly;
+	if (readonly && access(path, F_OK) != 0) {
+		vx_error("%s: no such database; import a capture first ('vxanalyze import FILE') or pass -d",
+			 path);
+		goto fail;
+	}
+	if (!readonly && strcmp(path, ":memory:")) {
+		char dir[4096];
+
+		/* say it plainly instead of SQLite's "attempt to write a readonly database" */
+		dir_of(path, dir, sizeof(dir));
+		if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
+			vx_error("%s: database is read-only (%s); import into a database you can write with -d FILE",
+				 path, strerror(errno));
+			goto fail;
+		}
+		if (access(dir, W_OK | X_OK) != 0) {
+			vx_error("%s: cannot write in directory %s (%s), where the database and its -wal/-shm files live; use -d FILE elsewhere",
+				 path, dir, strerror(errno));
+			goto fail;
+		}
+	}
+	if (readonly && strcmp(path, ":memory:"))
+		journal_recover(path);
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+		vx_error("%s: cannot open database: %s", path,
+			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	if (!readonly && sqlite3_db_readonly(st->db, "main") == 1) {
+		vx_error("%s: database is read-only; import into a database you can write with -d FILE", path);
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_extended_result_codes(st->db, 1);
+	/* reading sqlite_master is the first thing that fails on a foreign file */
+	empty = is_empty(st);
+	if (empty < 0 && readonly && !has_wal(path)) {
+		int code = sqlite3_errcode(st->db) & 0xff;
+
+		if ((code == SQLITE_READONLY || code == SQLITE_CANTOPEN) && reopen_immutable(st, path) == 0)
+			empty = is_empty(st);
+	}
+	if (empty < 0) {
+		int code = st->db ? sqlite3_errcode(st->db) & 0xff : SQLITE_CANTOPEN;
+
+		if (code == SQLITE_NOTADB)
+			vx_error("%s: not a vxanalyze database (%s)", path, sqlite3_errmsg(st->db));
+		else
+			vx_error("%s: cannot read the database: %s", path,
+				 st->db ? sqlite3_errmsg(st->db) : "cannot open");
+		goto fail;
+	}
+	if (user_version(st, &v) < 0) {
+		db_error(st, "cannot read schema version");
+		goto fail;
+	}
+	if (empty) {
+		if (readonly) {
+			vx_error("%s: empty database, nothing imported yet", path);
+			goto fail;
+		}
+		/* 16 KiB pages: a quarter of the page writes of the default 4 KiB on a bulk load */
+		if (exec(st, "PRAGMA page_size=16384") < 0 || exec(st, "PRAGMA journal_mode=WAL") < 0 || exec(st, "BEGIN") < 0 ||
+		    exec(st, schema) < 0 || exec(st, "PRAGMA user_version=" VX_STR(VX_STORE_SCHEMA_VERSION)) < 0 ||
+		    exec(st, "COMMIT") < 0) {
+			vx_error("%s: cannot create the database: %s", path, vx_error_msg());
+			goto fail;
+		}
+	} else if (v != VX_STORE_SCHEMA_VERSION) {
+		if (v == 0)
+			vx_error("%s: not a vxanalyze database (it has tables but no vxanalyze schema); use another -d FILE",
+				 path);
+		else if (v > 0 && v < VX_STORE_SCHEMA_VERSION)
+			vx_error("%s: schema %d: made by an older vxanalyze; re-import the capture into a new database (this one reads schema %d)",
+				 path, v, VX_STORE_SCHEMA_VERSION);
+		else
+			vx_error("%s: database schema version %d, this vxanalyze reads version %d: made by a newer vxanalyze; use it, or re-import into a new database",
+				 path, v, VX_STORE_SCHEMA_VERSION);
+		goto fail;
+	}
+	if (exec(st, "PRAGMA foreign_keys=ON") < 0)
+		goto fail;
+	if (!readonly && exec(st, "PRAGMA synchronous=NORMAL") < 0)
+		goto fail;
+	/* WAL again after an import into an empty store that was killed, or whose end found
+	 * another connection on the database (store-import.c); :memory: stays as it is */
+	if (!readonly && strcmp(path, ":memory:"))
+		store_journal_mode(st, "wal");
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void store_close(struct vx_store *st)
+{
+	if (!st)
+		return;
+	store_import_rollback(st);
+	sqlite3_finalize(st->sel_fields);
+	store_lookups_release(st);
+	if (st->db)
+		sqlite3_close(st->db);
+	free(st->path);
+	free(st);
+}
+
+/* ---- loading ---- */
+
+static const char *col_str(struct arena *a, sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t ? arena_strdup(a, (const char *)t) : NULL;
+}
+
+static int load_captures(struct vx_store *st, int64_t id, struct vx_dataset *ds)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	if (prepare(st, "SELECT id, source, format, kernel_release, imported_at, events, lost_events,"
+		    " skipped, truncated, first_ts, last_ts,"
+		    " (SELECT CAST(value AS TEXT) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'hostname'),"
+		    " (SELECT CAST(value AS TEXT) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'boot_id'),"
+		    " (SELECT CAST(value AS TEXT) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'filter'),"
+		    " (SELECT CAST(value AS INTEGER) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'filtered')"
+		    " FROM captures c WHERE ?1 = 0 OR id = ?1 ORDER BY id",
+		    &s) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ds->ncaptures == cap) {
+			cap = cap ? cap * 2 : 8;
+			ds->captures = xrealloc(ds->captures, cap * sizeof(*ds->captures));
+		}
+		struct vx_capture *c = &ds->captures[ds->ncaptures++];
+
+		memset(c, 0, sizeof(*c));
+		c->id = sqlite3_column_int64(s, 0);
+		c->source = col_str(&ds->arena, s, 1);
+		c->format = col_str(&ds->arena, s, 2);
+		c->kernel_release = col_str(&ds->arena, s, 3);
+		c->imported_at = col_str(&ds->arena, s, 4);
+		c->events = (uint64_t)sqlite3_column_int64(s, 5);
+		c->lost_events = (uint64_t)sqlite3_column_int64(s, 6);
+		c->skipped = (uint64_t)sqlite3_column_int64(s, 7);
+		c->truncated = sqlite3_column_int(s, 8) != 0;
+		c->first_ts = (uint64_t)sqlite3_column_int64(s, 9);
+		c->last_ts = (uint64_t)sqlite3_column_int64(s, 10);
+		c->filter = col_str(&ds->arena, s, 13);
+		c->filtered = (uint64_t)sqlite3_column_int64(s, 14);
+		c->host = col_str(&ds->arena, s, 11);
+		c->boot_id = col_str(&ds->arena, s, 12);
+		if (c->host && !*c->host)
+			c->host = NULL;
+		if (c->boot_id && !*c->boot_id)
+			c->boot_id = NULL;
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, "cannot read the captures");
+	if (id && !ds->ncaptures)
+		return vx_error("%s: no capture %" PRId64 "; 'vxanalyze captures' lists them", st->path, id);
+	return 0;
+}
+
+static int load_stacks(struct vx_store *st, int64_t id, struct vx_dataset *ds)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	if (prepare(st, "SELECT id, depth, frames FROM stacks WHERE id IN"
+		    " (SELECT DISTINCT stack_id FROM event_rows WHERE stack_id IS NOT NULL AND (?1 = 0 OR capture_id = ?1))"
+		    " ORDER BY id", &s) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ds->nstacks == cap) {
+			cap = cap ? cap * 2 : 64;
+			ds->stacks = xrealloc(ds->stacks, cap * sizeof(*ds->stacks));
+		}
+		struct vx_stack *k = &ds->stacks[ds->nstacks++];
+		int depth = sqlite3_column_int(s, 1);
+		char *frames = (char *)col_str(&ds->arena, s, 2);
+
+		k->id = sqlite3_column_int64(s, 0);
+		k->frames = arena_alloc(&ds->arena, (size_t)(depth > 0 ? depth : 1) * sizeof(char *));
+		k->nframes = 0;
+		for (char *p = frames; p && *p && k->nframes < (size_t)depth;) {
+			char *nl = strchr(p, '\n');
+
+			k->frames[k->nframes++] = p;
+			if (!nl)
+				break;
+			*nl = '\0';
+			p = nl + 1;
+		}
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, "cannot read the stacks");
+	return 0;
+}
+
+/* the strings table, sorted by id; texts live in the dataset's arena */
+struct strtab {
+	int64_t *id;
+	const char **text;
+	size_t n;
+};
+
+static const char *strtab_get(const struct strtab *t, int64_t id)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (t->id[mid] == id)
+			return t->text[mid];
+		if (t->id[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* a field set as loaded: the fields in order, and the slots the columns fill (-1: none) */
+struct fset {
+	int64_t id;
+	struct vx_field *fields;
+	size_t n;
+	int skb, len, dev;
+	const char *skb_fmt;
+};
+
+static int slot_of(const struct fset *f, const char *key)
+{
+	if (key)
+		for (size_t i = 0; i < f->n; i++)
+			if (!strcmp(f->fields[i].key, key))
+				return (int)i;
+	return -1;
+}
+
+static int load_dictionaries(struct vx_store *st, struct vx_dataset *ds, struct strtab *t,
+			     struct fset **fsets, size_t *nfsets)
+{
+	sqlite3_stmt *s;
+	size_t cap = 0;
+	int rc;
+
+	if (prepare(st, "SELECT id, text FROM strings ORDER BY id", &s) < 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (t->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			t->id = xrealloc(t->id, cap * sizeof(*t->id));
+			t->text = xrealloc(t->text, cap * sizeof(*t->text));
+		}
+		t->id[t->n] = sqlite3_column_int64(s, 0);
+		t->text[t->n++] = col_str(&ds->arena, s, 1);
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, "cannot read the strings");
+	cap = 0;
+	if (prepare(st, "SELECT id, fields, skb_key, skb_fmt, len_key, dev_key FROM fieldsets ORDER BY id", &s) < 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (*nfsets == cap) {
+			cap = cap ? cap * 2 : 64;
+			*fsets = xrealloc(*fsets, cap * sizeof(**fsets));
+		}
+		struct fset *f = &(*fsets)[(*nfsets)++];
+		const char *text = (const char *)sqlite3_column_text(s, 1);
+		int n = text ? json_parse_flat(text, &ds->arena, &f->fields) : -1;
+
+		f->id = sqlite3_column_int64(s, 0);
+		if (n < 0) {
+			f->fields = NULL;
+			n = 0;
+		}
+		f->n = (size_t)n;
+		f->skb = slot_of(f, (const char *)sqlite3_column_text(s, 2));
+		f->skb_fmt = col_str(&ds->arena, s, 3);
+		if (!f->skb_fmt)
+			f->skb = -1;
+		f->len = slot_of(f, (const char *)sqlite3_column_text(s, 4));
+		f->dev = slot_of(f, (const char *)sqlite3_column_text(s, 5));
+	}
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return db_error(st, "cannot read the field sets");
+	return 0;
+}
+
+static const struct fset *fset_get(const struct fset *f, size_t n, int64_t id)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (f[mid].id == id)
+			return &f[mid];
+		if (f[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* the skb column as the event printed it: @fmt is one of the formats store-import.c chooses */
+static const char *skb_text(struct arena *a, const char *fmt, uint64_t skb)
+{
+	char buf[32];
+
+	if (!strcmp(fmt, "%016x"))
+		snprintf(buf, sizeof(buf), "%016" PRIx64, skb);
+	else if (!strcmp(fmt, "%x"))
+		snprintf(buf, sizeof(buf), "%" PRIx64, skb);
+	else
+		snprintf(buf, sizeof(buf), "0x%" PRIx64, skb);
+	return arena_strdup(a, buf);
+}
+
+/* rebuild @r's fields: the field set, the columns' values in their slots, then the varying values */
+static void rec_fields(struct arena *a, struct vx_rec *r, const struct fset *f, const char *vals)
+{
+	struct vx_field *v = NULL;
+	bool *filled;
+	int nv;
+
+	r->nfields = f ? f->n : 0;
+	if (!r->nfields)
+		return;
+	r->fields = arena_alloc(a, f->n * sizeof(*r->fields));
+	filled = arena_alloc(a, f->n);
+	memcpy(r->fields, f->fields, f->n * sizeof(*r->fields));
+	if (f->skb >= 0 && r->skb) {
+		r->fields[f->skb].value = skb_text(a, f->skb_fmt, r->skb);
+		filled[f->skb] = true;
+	}
+	if (f->len >= 0 && r->len >= 0) {
+		char buf[24];
+
+		snprintf(buf, sizeof(buf), "%" PRId64, r->len);
+		r->fields[f->len].value = arena_strdup(a, buf);
+		filled[f->len] = true;
+	}
+	if (f->dev >= 0 && r->dev) {
+		r->fields[f->dev].value = r->dev;
+		filled[f->dev] = true;
+	}
+	nv = vals ? json_parse_flat(vals, a, &v) : 0;
+	for (int k = 0; k < nv; k++)
+		for (size_t i = 0; i < f->n; i++)
+			if (!filled[i] && !*r->fields[i].value && !strcmp(r->fields[i].key, v[k].key)) {
+				r->fields[i].value = v[k].value;
+				filled[i] = true;
+				break;
+			}
+}
+
+static int load_events(struct vx_store *st, int64_t id, struct vx_dataset *ds)
+{
+	struct strtab t = { 0 };
+	struct fset *fsets = NULL;
+	size_t nfsets = 0, cap = 0;
+	sqlite3_stmt *s = NULL;
+	int rc, ret = -1;
+
+	if (load_dictionaries(st, ds, &t, &fsets, &nfsets) < 0)
+		goto out;
+	if (prepare(st, "SELECT id, capture_id, ts_ns, cpu, pid, comm_id, name_id, dev_id, len, skb, stack_id,"
+		    " fieldset_id, vals FROM event_rows WHERE ?1 = 0 OR capture_id = ?1"
+		    " ORDER BY capture_id, ts_ns, id", &s) < 0)
+		goto out;
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (ds->nrecs == cap) {
+			cap = cap ? cap * 2 : 1024;
+			ds->recs = xrealloc(ds->recs, cap * sizeof(*ds->recs));
+		}
+		struct vx_rec *r = &ds->recs[ds->nrecs++];
+
+		memset(r, 0, sizeof(*r));
+		r->id = sqlite3_column_int64(s, 0);
+		r->capture_id = sqlite3_column_int64(s, 1);
+		r->ts_ns = (uint64_t)sqlite3_column_int64(s, 2);
+		r->cpu = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 3);
+		r->pid = sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 4);
+		r->comm = strtab_get(&t, sqlite3_column_int64(s, 5));
+		r->name = strtab_get(&t, sqlite3_column_int64(s, 6));
+		if (!r->name)
+			r->name = "unknown:unknown";
+		r->dev = strtab_get(&t, sqlite3_column_int64(s, 7));
+		r->len = sqlite3_column_type(s, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 8);
+		r->skb = (uint64_t)sqlite3_column_int64(s, 9);
+		r->stack_id = sqlite3_column_int64(s, 10);
+		rec_fields(&ds->arena, r, fset_get(fsets, nfsets, sqlite3_column_int64(s, 11)),
+			   (const char *)sqlite3_column_text(s, 12));
+	}
+	if (rc != SQLITE_DONE) {
+		db_error(st, "cannot read the events");
+		goto out;
+	}
+	ret = 0;
+out:
+	sqlite3_finalize(s);
+	free(t.id);
+	free(t.text);
+	free(fsets);
+	return ret;
+}
+
+int store_load(struct vx_store *st, int64_t capture_id, bool with_events, struct vx_dataset *ds)
+{
+	int ret;
+
+	memset(ds, 0, sizeof(*ds));
+	/* one read transaction: a concurrent import is either wholly visible or not at all */
+	if (store_read_begin(st) < 0)
+		return -1;
+	ret = load_captures(st, capture_id, ds);
+	if (!ret && with_events)
+		ret = load_stacks(st, capture_id, ds);
+	if (!ret && with_events)
+		ret = load_events(st, capture_id, ds);
+	store_read_end(st);
+	if (ret)
+		vx_dataset_release(ds);
+	return ret;
+}
+
+int store_capture_meta(struct vx_store *st, int64_t capture_id, const char *key, char **value, size_t *len)
+{
+	sqlite3_stmt *s;
+	int ret = 1, rc;
+
+	*value = NULL;
+	*len = 0;
+	if (prepare(st, "SELECT value FROM capture_meta WHERE capture_id=? AND key=?", &s) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, capture_id);
+	sqlite3_bind_text(s, 2, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		int n = sqlite3_column_bytes(s, 0);
+		const void *b = sqlite3_column_blob(s, 0);
+
+		*value = xmalloc((size_t)n + 1);
+		if (n)
+			memcpy(*value, b, (size_t)n);
+		(*value)[n] = '\0';
+		*len = (size_t)n;
+		ret = 0;
+	} else if (rc != SQLITE_DONE) {
+		ret = db_error(st, "cannot read capture metadata");
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+int store_capture_delete(struct vx_store *st, int64_t id)
+{
+	sqlite3_stmt *s;
+	int changed;
+
+	if (prepare(st, "DELETE FROM captures WHERE id=?", &s) < 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_finalize(s);
+		return db_error(st, "cannot delete capture");
+	}
+	sqlite3_finalize(s);
+	changed = sqlite3_changes(st->db);
+	if (!changed)
+		return vx_error("%s: no capture %" PRId64, st->path, id);
+	return 0;
+}
+
+/* first column of the first row of @sql as a malloc'd string (caller frees), NULL when none
+ * (or on error, with vx_error() set) */
+static char *query_text(struct vx_store *st, const char *sql)
+{
+	sqlite3_stmt *s;
+	char *v = NULL;
+
+	int rc;
+
+	if (prepare(st, sql, &s) < 0)
+		return NULL;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_text(s, 0))
+		v = xstrdup((const char *)sqlite3_column_text(s, 0));
+	else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		db_error(st, "cannot check the database");
+	sqlite3_finalize(s);
+	return v;
+}
+
+int store_check(struct vx_store *st)
+{
+	char *v;
+
+	vx_error_clear();
+	v = query_text(st, "PRAGMA integrity_check");
+	if (!v || strcmp(v, "ok")) {
+		if (v)
+			vx_error("%s: integrity check failed: %s", st->path, v);
+		free(v);
+		return -1;
+	}
+	free(v);
+	v = query_text(st, "SELECT 'table ' || \"table\" || ' row ' || rowid FROM pragma_foreign_key_check");
+	if (v) {
+		vx_error("%s: foreign key check failed: %s", st->path, v);
+		free(v);
+		return -1;
+	}
+	if (*vx_error_msg())
+		return -1;
+	v = query_text(st, "SELECT 'capture ' || id || ' counts ' || events || ' events but holds ' ||"
+		       " (SELECT count(*) FROM event_rows e WHERE e.capture_id = c.id)"
+		       " FROM captures c WHERE events != (SELECT count(*) FROM event_rows e WHERE e.capture_id = c.id)");
+	if (v) {
+		vx_error("%s: %s", st->path, v);
+		free(v);
+		return -1;
+	}
+	if (*vx_error_msg())
+		return -1;
+	/* the references SQLite does not check on insert (it would cost lookups per event) */
+	v = query_text(st, "SELECT 'event ' || e.id || ' refers to a missing capture, stack, string or field set'"
+		       " FROM event_rows e"
+		       " WHERE NOT EXISTS (SELECT 1 FROM captures c WHERE c.id = e.capture_id)"
+		       " OR (e.stack_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM stacks k WHERE k.id = e.stack_id))"
+		       " OR NOT EXISTS (SELECT 1 FROM fieldsets f WHERE f.id = e.fieldset_id)"
+		       " OR NOT EXISTS (SELECT 1 FROM strings s WHERE s.id = e.name_id)"
+		       " OR (e.comm_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM strings s WHERE s.id = e.comm_id))"
+		       " OR (e.dev_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM strings s WHERE s.id = e.dev_id)) LIMIT 1");
+	if (v) {
+		vx_error("%s: %s", st->path, v);
+		free(v);
+		return -1;
+	}
+	return *vx_error_msg() ? -1 : 0;
+}
+
+/* the connection and file name for the other store*.c files (store-private.h) */
+sqlite3 *store_sqlite(struct vx_store *st)
+{
+	return st->db;
+}
+
+const char *store_path(const struct vx_store *st)
+{
+	return st->path;
+}
