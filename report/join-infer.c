@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "events.h"
 #include "join-int.h"
 #include "core/xalloc.h"
 
@@ -104,10 +105,10 @@ static uint64_t receiver_key(const struct vx_journey *j, const struct vx_lookup 
 {
 	int64_t outer = j->nhops ? j->hops[0].len : -1;
 
-	if (!j->nhops || !vx_join_is_receive(j->hops[0].event) || outer <= VXLAN4_OVERHEAD)
+	if (!j->nhops || !vx_event_is_arrival(j->hops[0].event) || outer <= VXLAN4_OVERHEAD)
 		return 0;
 	for (size_t i = 1; i < j->nhops; i++) {
-		if (!vx_join_is_receive(j->hops[i].event) || j->hops[i].len != outer - VXLAN4_OVERHEAD)
+		if (!vx_event_is_arrival(j->hops[i].event) || j->hops[i].len != outer - VXLAN4_OVERHEAD)
 			continue;
 		for (size_t k = i + 1; k < j->nhops; k++)
 			if (j->hops[k].route) {

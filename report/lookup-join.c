@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "core/xalloc.h"
-#include "analysis.h"
+#include "analysis-int.h"
 #include "events.h"
 #include "flow.h"
 
