@@ -91,7 +91,7 @@ struct vx_shape {
  */
 const char *vx_journey_segment_role(const struct vx_journey *j, int seg);
 /* vx_journey_segments - set each hop's segment and @j->nsegments from the hops' events
- * (vx_analysis_build does it; for journeys built by hand, as in tests) */
+ * (the journey builder does it; for journeys built by hand, as in renderer tests) */
 void vx_journey_segments(struct vx_journey *j);
 /* vx_journey_encap - set @j's encapsulation from its hops: the underlay transmit whose stack
  * holds the tunnel (or, without stacks, the transmit right after one on a tunnel-named

@@ -171,8 +171,7 @@ static void test_lookups_a_table_miss_does_not_explain_a_drop(void **state)
 	vx_lookups_release(&ls);
 }
 
-/* count the transmit hops with a route in @db's capture, through both joins: the one as
- * each journey is finished (vx_analysis_build) and the streamed report's later walk */
+/* count the transmit hops of the kept journeys that the report's join gave a route */
 static size_t routed_hops(const struct vx_analysis *an)
 {
 	size_t n = 0;
