@@ -139,10 +139,7 @@ struct dir_delay {
 
 static void delay_add(struct dir_delay *dd, int64_t d)
 {
-	if (dd->n == dd->cap) {
-		dd->cap = dd->cap ? 2 * dd->cap : 16;
-		dd->d = xrealloc(dd->d, dd->cap * sizeof(*dd->d));
-	}
+	VX_GROW(dd->d, dd->n, dd->cap);
 	dd->d[dd->n++] = d;
 }
 
@@ -254,10 +251,7 @@ static void add_joined(struct vx_analysis *an, size_t *jcap, const struct group 
 	jd.inferred = true;
 	jd.flow = g->s[i].flow;
 	jd.send_hop[1] = (size_t)jd.parts[0]->encap_hop;
-	if (jn->njoined == *jcap) {
-		*jcap = *jcap ? 2 * *jcap : 16;
-		jn->joined = xrealloc(jn->joined, *jcap * sizeof(*jn->joined));
-	}
+	VX_GROW(jn->joined, jn->njoined, *jcap);
 	jn->joined[jn->njoined++] = jd;
 	jn->inferred++;
 }
@@ -334,6 +328,7 @@ void vx_join_inferred(struct vx_analysis *an, const struct vx_packet *const *fir
 	struct dir_delay *dd = xcalloc(nh * nh, sizeof(*dd));
 	struct flowkey *f = NULL;
 	struct group *pend = NULL;
+	size_t pend_cap = 0;
 
 	for (size_t j = 0; j < an->njourneys; j++) {
 		const struct vx_journey *jo = &an->journeys[j];
@@ -347,10 +342,7 @@ void vx_join_inferred(struct vx_analysis *an, const struct vx_packet *const *fir
 		kr = ks ? 0 : receiver_key(jo, &flow);
 		if (!ks && !kr)
 			continue;
-		if (nf == cap) {
-			cap = cap ? 2 * cap : 64;
-			f = xrealloc(f, cap * sizeof(*f));
-		}
+		VX_GROW(f, nf, cap);
 		f[nf++] = (struct flowkey){ ks ? ks : kr, h, ks != 0, j,
 					    (int64_t)jo->hops[ks ? (size_t)jo->encap_hop : 0].ts_ns, flow };
 	}
@@ -396,7 +388,7 @@ void vx_join_inferred(struct vx_analysis *an, const struct vx_packet *const *fir
 		if (gr.in_order)
 			for (size_t k = 0; k < gr.ns; k++)
 				delay_add(&dd[(size_t)gr.hs * nh + (size_t)gr.hr], gr.r[k].ts - gr.s[k].ts);
-		pend = xrealloc(pend, (ng + 1) * sizeof(*pend));
+		VX_GROW(pend, ng, pend_cap);
 		pend[ng++] = gr;
 	}
 	for (size_t k = 0; k < nh * nh; k++)

@@ -213,10 +213,7 @@ int vx_join_build(struct vx_analysis *an)
 			for (int n = 0; n < 2; n++) {
 				if (!k[n])
 					continue;
-				if (ne == cap) {
-					cap = cap ? 2 * cap : 256;
-					e = xrealloc(e, cap * sizeof(*e));
-				}
+				VX_GROW(e, ne, cap);
 				e[ne++] = (struct entry){ k[n], j, h, p };
 				any = true;
 			}
@@ -312,10 +309,7 @@ int vx_join_build(struct vx_analysis *an)
 		for (size_t i = 1; i < jd.nparts; i++)
 			jd.send_hop[i] = send_hop(jd.parts[i - 1]);
 		jd.pkt = firstpkt[jd.parts[0] - an->journeys];
-		if (jn->njoined == jcap) {
-			jcap = jcap ? 2 * jcap : 16;
-			jn->joined = xrealloc(jn->joined, jcap * sizeof(*jn->joined));
-		}
+		VX_GROW(jn->joined, jn->njoined, jcap);
 		jn->joined[jn->njoined++] = jd;
 	}
 	free(order);
