@@ -23,6 +23,31 @@ struct vx_analysis_priv {
 	void **blocks;		/* malloc'd journey copies, freed with the analysis */
 	size_t nblocks, blocks_cap;
 	size_t drops_cap;
+	/* links.c: the event names of the probes that link journeys, to walk in time order */
+	char **link_names;
+	size_t nlink_names, link_names_cap;
+	bool link_probes;	/* some capture records a copying function's entry and return */
+	/* dropped journeys whose clone may have reached a socket: counted once links.c knows */
+	struct vx_deferred *deferred;
+	size_t ndeferred, deferred_cap;
+	struct vx_links *links;	/* the link walk's state, between the walks (links.c) */
+};
+
+/* a dropped journey that cloned or copied its packet first: a drop unless a clone of it was
+ * delivered (links.c); its drop strings live in the analysis' arena */
+#define VX_DEFERRED_ENTRIES 4
+struct vx_deferred {
+	int64_t capture;
+	uint64_t ts;		/* its first hop: the journey's key */
+	int64_t id;
+	int64_t entries[VX_DEFERRED_ENTRIES];	/* its clone/copy calls (entry events) */
+	size_t nentries;
+	const char *reason, *location;
+	int mine;		/* its row in the command's summary (mine.c), -1 none */
+	bool excused;		/* a clone of it reached a socket */
+	const char *where;	/* ... through this queue */
+	int pid;		/* ... and this process read it (-1 unknown) */
+	const char *comm;
 };
 
 /* ---- paths.c ---- */
@@ -85,6 +110,7 @@ struct sketch_entry {
 struct builder {
 	struct vx_analysis *an;
 	bool counting;		/* second pass: only count journeys before the shapes' firsts */
+	bool resolving;		/* a pass that finds the journeys of links' far ends (links.c) */
 	bool rekeeping;		/* keeping pass: the heaps keep again, from their aligned start */
 	/* the open journey */
 	bool open;
@@ -100,6 +126,9 @@ struct builder {
 	struct vx_rec last;
 	const struct vx_path *last_path;
 	struct vx_packet pkts[VX_JOURNEY_MAX_HOPS];	/* by hop, for vx_journey_why() */
+	struct vx_nat nats[VX_JOURNEY_MAX_HOPS];	/* by hop, for vx_journey_nat() */
+	bool last_free;		/* its last event freed the skb: @endrec (strings in @scratch) */
+	struct vx_rec endrec;
 	struct vx_drop drop;
 	bool failed;		/* asking the source for a journey's routes failed (vx_error set) */
 	/* the current row's fields (NULL: the recs carry theirs) */
@@ -135,6 +164,48 @@ int vx_traced_add(void *arg, int64_t capture_id, const char *name);
 /* vx_journeys_build - stream the source's journeys through the builder, keeping the first
  * @max_keep (per host) in detail; ids are ranks in time order. 0, or -1 with vx_error() */
 int vx_journeys_build(struct vx_analysis *an, size_t max_keep);
+
+/* ---- links.c: links between the kept journeys, and the drops a delivered clone excuses ---- */
+
+/* vx_links_note_name - (names_each) capture @capture_id records events named @name: the
+ * link probes among them are walked */
+void vx_links_note_name(struct vx_analysis *an, int64_t capture_id, const char *name);
+/* vx_links_defer - @j (dropped, kept hops complete enough) cloned its packet first: its drop
+ * is counted once links.c knows whether a clone was delivered; true when deferred */
+bool vx_links_defer(struct vx_analysis *an, const struct vx_journey *j, int mine);
+/* vx_links_walk - the link probes in time order: links of the kept journeys, the drops
+ * excused; returns how many far ends are not among the kept journeys (a resolving walk of
+ * the builder finds them), or -1 with vx_error() set */
+int vx_links_walk(struct vx_analysis *an);
+/* vx_links_resolve_event / _journey - during a resolving walk: event @r is hop @hop of the
+ * open journey that starts at @key; the open journey is over (@counts: two hops or more,
+ * matching the filter) */
+void vx_links_resolve_event(struct vx_analysis *an, const struct vx_rec *r, size_t hop, const struct jkey *key);
+void vx_links_resolve_journey(struct vx_analysis *an, bool counts);
+/* vx_links_keys - the keys of the far ends found (to number them), malloc'd, *@n of them */
+struct jkey *vx_links_keys(struct vx_analysis *an, size_t *n);
+/* vx_links_number - the far end of key @k has id @id */
+void vx_links_number(struct vx_analysis *an, const struct jkey *k, int id);
+/* vx_links_finish - the links onto the kept journeys, the deferred drops counted or
+ * excused (kept journeys and shapes' first journeys get their verdict); frees the state */
+void vx_links_finish(struct vx_analysis *an);
+void vx_links_release(struct vx_analysis *an);
+
+/* ---- mine.c: the recorded command's own packets ---- */
+
+/* vx_mine_init - the captures' commands from their meta (ds->captures loaded) */
+void vx_mine_init(struct vx_analysis *an);
+/* vx_mine_mark - decide @j->mine (its first hop created by the command's process tree, or
+ * delivered to it); returns its row in an->mine when it is mine and counts as a packet of
+ * its own (not a clone's journey), else -1 */
+int vx_mine_mark(struct vx_analysis *an, struct vx_journey *j);
+/* vx_mine_count - count @j (marked) into its row @row */
+void vx_mine_count(struct vx_analysis *an, const struct vx_journey *j, int row);
+/* vx_mine_excused - a deferred drop turned out delivered: move it to its delivered row */
+void vx_mine_excused(struct vx_analysis *an, const struct vx_deferred *d);
+void vx_mine_release(struct vx_analysis *an);
+/* vx_mine_has_pid - @pid is in the process tree of capture @capture_id's command */
+bool vx_mine_has_pid(const struct vx_analysis *an, int64_t capture_id, int pid);
 
 /* ---- journey-keep.c: the kept journeys and the shapes ---- */
 

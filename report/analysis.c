@@ -130,13 +130,19 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 	analysis_init(an, src, opts);
 	pv = an->priv;
 	ret = src->captures(src->priv, &pv->own);
-	if (!ret)
+	if (!ret) {
+		vx_mine_init(an);
 		ret = vx_paths_stream(an);
+	}
 	if (!ret && opts && opts->paths_only)
 		return 0;
 	/* the journey rule's traced kinds, by capture */
 	if (!ret && src->names_each)
 		ret = src->names_each(src->priv, vx_traced_add, an);
+	an->links_followed = pv->link_probes;
+	for (size_t i = 0; i < an->ds->ncaptures; i++)
+		an->links_followed = an->links_followed ||
+				     (an->ds->captures[i].kprobes && strstr(an->ds->captures[i].kprobes, "/skb_clone "));
 	/* route events first: the journeys join their hops and drops to the FIB lookups */
 	if (!ret) {
 		pv->path_route = xmalloc(an->npaths ? an->npaths : 1);
@@ -173,6 +179,21 @@ int vx_analysis_events_each(const struct vx_analysis *an, vx_rec_fn fn, void *ar
 	return 0;
 }
 
+const char *vx_analysis_unfollowed(const struct vx_analysis *an)
+{
+	if (an->links_followed || !vx_analysis_journeys_total(an))
+		return NULL;
+	return "tracepoints only: a packet is followed while it keeps its skb; clones, copies, GSO "
+	       "segments and GRO merges start journeys of their own and cannot be linked (record on a "
+	       "kernel with kprobes to follow them)";
+}
+
+const char *vx_analysis_segments_unfollowed(void)
+{
+	return "some GSO packets had more segments than the probe reads (14): the rest are not "
+	       "linked to their packet";
+}
+
 size_t vx_analysis_journeys_total(const struct vx_analysis *an)
 {
 	return an->journeys_total > an->njourneys ? an->journeys_total : an->njourneys;
@@ -202,7 +223,12 @@ void vx_analysis_release(struct vx_analysis *an)
 		vx_dataset_release(&pv->own);
 		free(pv->traced);
 		vx_lookups_release(&pv->lookups);
+		vx_links_release(an);
+		for (size_t i = 0; i < pv->nlink_names; i++)
+			free(pv->link_names[i]);
+		free(pv->link_names);
 		free(pv);
 	}
+	vx_mine_release(an);
 	memset(an, 0, sizeof(*an));
 }

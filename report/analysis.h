@@ -47,6 +47,27 @@ struct vx_drop_count {
 };
 
 /*
+ * struct vx_recorded_cmd - a recorded capture's command (mine.c): its command line (the capture's
+ * source after "record: "), its pid and every pid forked from it (capture meta command_pids)
+ */
+struct vx_recorded_cmd {
+	int64_t capture_id;
+	const char *line;
+	int *pids;		/* the first is the command's own */
+	size_t npids;
+};
+
+/* one row of a command's one-line verdict: @count of its packets of one kind (@what: "echo
+ * request") ended the same way (@verdict, @where: "to ping (pid 123)") */
+struct vx_mine_row {
+	int64_t capture_id;
+	const char *what;
+	enum vx_verdict_kind verdict;
+	const char *where;
+	size_t count;
+};
+
+/*
  * struct vx_analysis - what the renderers read. Everything lives in @arena or in the
  * malloc'd arrays, freed by vx_analysis_release(); @priv is the builder's own state
  * (analysis-int.h), for the report/ files that build the analysis only.
@@ -71,6 +92,13 @@ struct vx_analysis {
 	size_t frames;		/* stack frames of all paths */
 	size_t unsymbolised_frames;	/* of which raw kernel addresses ("0xffff...") */
 	struct vx_join join;	/* the kept journeys joined across hosts, hosts' clocks (join.h) */
+	size_t verdicts[VX_VERDICT_COUNT];	/* every counted journey by verdict (verdict.h) */
+	bool links_followed;	/* some capture records the probes that link journeys (links.h) */
+	size_t segments_unfollowed;	/* segment lists longer than the probe reads */
+	struct vx_recorded_cmd *commands;	/* the recorded captures' commands (mine.c) */
+	size_t ncommands;
+	struct vx_mine_row *mine;	/* their packets' verdicts, in the order first seen */
+	size_t nmine;
 	const struct vx_event_source *src;	/* borrowed, for renderers that stream (chrome) */
 	struct arena arena;
 	struct vx_analysis_priv *priv;
@@ -103,6 +131,18 @@ size_t vx_analysis_journeys_total(const struct vx_analysis *an);
 const char *vx_analysis_blind(const struct vx_analysis *an);
 /* vx_analysis_path_of - the path of an event, or NULL */
 const struct vx_path *vx_analysis_path_of(const struct vx_analysis *an, const struct vx_rec *r);
+/* vx_analysis_unfollowed - NULL, or the one-line warning that packets were not followed
+ * across skbs (tracepoints only: no clone, copy, segment or merge probes) */
+const char *vx_analysis_unfollowed(const struct vx_analysis *an);
+/* vx_analysis_segments_unfollowed - the warning when a segment list was longer than the
+ * recorder's probe reads (its first 14 segments are linked) */
+const char *vx_analysis_segments_unfollowed(void);
+/* vx_journey_is_mine - @j is a packet of its capture's recorded command (mine.c) */
+bool vx_journey_is_mine(const struct vx_analysis *an, const struct vx_journey *j);
+/* vx_command_line - "ping -c 3 10.244.2.7 (pid 123): 3 echo requests delivered to the local
+ * stack at icmp_rcv, 3 echo replies delivered to ping (pid 123); 0 dropped" into @sb */
+void vx_command_line(const struct vx_analysis *an, const struct vx_recorded_cmd *c, struct strbuf *sb);
+
 /* vx_hop_lookup_from - where the window of hop @i's route lookup begins: the time of the
  * journey's last hop before it that names a device (kprobe hops do not: the lookup that
  * decided a transmit runs before ip_output), 0 when there is none (then the window is

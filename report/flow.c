@@ -228,33 +228,28 @@ static int cmp_group(const void *a, const void *b)
 	return x->first->id < y->first->id ? -1 : x->first->id > y->first->id;
 }
 
-int vx_journey_groups(const struct vx_analysis *an, struct vx_journey_group **out, size_t *n)
+static int cmp_group_time(const void *a, const void *b)
 {
-	struct shape_ref *refs;
-	struct vx_journey_group *g;
-	size_t ng = 0;
+	const struct vx_journey_group *x = a, *y = b;
 
-	*out = NULL;
-	*n = 0;
-	if (an->nshapes) {
-		g = xcalloc(an->nshapes, sizeof(*g));
-		for (size_t i = 0; i < an->nshapes; i++)
-			g[i] = (struct vx_journey_group){ an->shapes[i].first, an->shapes[i].count,
-							  an->shapes[i].hash, &an->shapes[i] };
-		*out = g;
-		*n = an->nshapes;
-		return 0;
-	}
-	if (!an->njourneys)
-		return 0;
-	refs = xmalloc(an->njourneys * sizeof(*refs));
-	g = xmalloc(an->njourneys * sizeof(*g));
-	for (size_t i = 0; i < an->njourneys; i++) {
-		refs[i].shape = journey_shape(&an->journeys[i]);
-		refs[i].j = &an->journeys[i];
-	}
-	qsort(refs, an->njourneys, sizeof(*refs), cmp_shape_ref);
-	for (size_t i = 0; i < an->njourneys; i++) {
+	return x->first->id < y->first->id ? -1 : x->first->id > y->first->id;
+}
+
+/* the kept journeys @pick chooses, grouped by shape; *@out malloc'd */
+static size_t group_kept(const struct vx_analysis *an, bool (*pick)(const struct vx_journey *),
+			 struct vx_journey_group **out)
+{
+	struct shape_ref *refs = xmalloc((an->njourneys ? an->njourneys : 1) * sizeof(*refs));
+	struct vx_journey_group *g = xmalloc((an->njourneys ? an->njourneys : 1) * sizeof(*g));
+	size_t ng = 0, nr = 0;
+
+	for (size_t i = 0; i < an->njourneys; i++)
+		if (!pick || pick(&an->journeys[i])) {
+			refs[nr].shape = journey_shape(&an->journeys[i]);
+			refs[nr++].j = &an->journeys[i];
+		}
+	qsort(refs, nr, sizeof(*refs), cmp_shape_ref);
+	for (size_t i = 0; i < nr; i++) {
 		size_t k;
 
 		/* groups of this hash run start at the first group with this hash */
@@ -274,9 +269,52 @@ int vx_journey_groups(const struct vx_analysis *an, struct vx_journey_group **ou
 		ng++;
 	}
 	free(refs);
-	qsort(g, ng, sizeof(*g), cmp_group);
 	*out = g;
-	*n = ng;
+	return ng;
+}
+
+static bool is_mine(const struct vx_journey *j)
+{
+	return j->mine;
+}
+
+int vx_journey_groups(const struct vx_analysis *an, struct vx_journey_group **out, size_t *n)
+{
+	struct vx_journey_group *g;
+
+	*out = NULL;
+	*n = 0;
+	if (an->nshapes) {
+		g = xcalloc(an->nshapes, sizeof(*g));
+		for (size_t i = 0; i < an->nshapes; i++)
+			g[i] = (struct vx_journey_group){ an->shapes[i].first, an->shapes[i].count,
+							  an->shapes[i].hash, &an->shapes[i] };
+		*out = g;
+		*n = an->nshapes;
+		return 0;
+	}
+	if (!an->njourneys)
+		return 0;
+	*n = group_kept(an, NULL, out);
+	qsort(*out, *n, sizeof(**out), cmp_group);
+	return 0;
+}
+
+int vx_journey_groups_split(const struct vx_analysis *an, bool mine, struct vx_journey_group **out, size_t *n)
+{
+	size_t k = 0;
+
+	if (mine) {
+		*n = group_kept(an, is_mine, out);
+		qsort(*out, *n, sizeof(**out), cmp_group_time);
+		return 0;
+	}
+	if (vx_journey_groups(an, out, n) < 0)
+		return -1;
+	for (size_t i = 0; i < *n; i++)
+		if (!vx_journey_is_mine(an, (*out)[i].first))
+			(*out)[k++] = (*out)[i];
+	*n = k;
 	return 0;
 }
 

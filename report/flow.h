@@ -57,6 +57,12 @@ struct vx_journey_group {
  * receives the number of groups. Returns 0 or -1.
  */
 int vx_journey_groups(const struct vx_analysis *an, struct vx_journey_group **out, size_t *n);
+/*
+ * vx_journey_groups_split - with @mine, the kept journeys of the recorded command (and the
+ * journeys linked to them) grouped by shape, in time order; without, the groups of
+ * vx_journey_groups() whose first journey is not the command's. Same ownership.
+ */
+int vx_journey_groups_split(const struct vx_analysis *an, bool mine, struct vx_journey_group **out, size_t *n);
 
 /*
  * struct vx_waypoint - one run of same-lane frames between two hops.

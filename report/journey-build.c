@@ -28,6 +28,7 @@ int vx_traced_add(void *arg, int64_t capture_id, const char *name)
 		an->priv->traced[an->priv->ntraced++] = (struct vx_traced){ capture_id, 0 };
 	}
 	vx_journey_traced_add(&an->priv->traced[i].traced, name);
+	vx_links_note_name(an, capture_id, name);
 	return 0;
 }
 
@@ -59,9 +60,30 @@ static void count_before(struct builder *b, const struct vx_journey *j)
 }
 
 
+/* a finished journey of the first walk: its verdict, NAT, drop and the command's rows */
+static void judge_journey(struct builder *b, struct vx_journey *j)
+{
+	struct vx_analysis *an = b->an;
+	int mine;
+
+	vx_journey_nat(j, b->nats);
+	vx_journey_verdict(j, b->last_free ? &b->endrec : NULL, b->last_path);
+	mine = vx_mine_mark(an, j);
+	an->verdicts[j->verdict.kind]++;
+	/* a drop whose clone may have been delivered is counted once links.c knows */
+	if (j->verdict.kind == VX_VERDICT_DROPPED && vx_links_defer(an, j, mine)) {
+		vx_mine_count(an, j, mine);
+		return;
+	}
+	vx_mine_count(an, j, mine);
+	if (j->verdict.kind == VX_VERDICT_DROPPED)
+		vx_analysis_count_drop(an, j->drop);
+}
+
 static void finish_journey(struct builder *b)
 {
 	struct vx_analysis *an = b->an;
+	bool light = b->counting || b->resolving;	/* a walk that only counts or finds */
 	struct vx_journey j;
 	struct arena t;
 	bool kept = false;
@@ -78,7 +100,7 @@ static void finish_journey(struct builder *b)
 		j.hops_left_out = b->total - b->nkept;
 		j.end = b->end;
 		j.end_rule = b->end == VX_JEND_REUSED ? b->end_rule : NULL;
-		if (!b->counting || an->priv->filter) {
+		if (!light || an->priv->filter) {
 			vx_journey_encap(&j);
 			vx_journey_segments(&j);
 			vx_journey_why(an, &j, b->pkts, b->last_drop ? &b->last : NULL,
@@ -94,22 +116,26 @@ static void finish_journey(struct builder *b)
 		if (!kept) {
 			;
 		} else if (b->rekeeping) {
+			vx_journey_nat(&j, b->nats);
+			vx_journey_verdict(&j, b->last_free ? &b->endrec : NULL, b->last_path);
+			vx_mine_mark(an, &j);
 			vx_keep_journey(b, &j);
 		} else if (b->counting) {
 			count_before(b, &j);
-		} else {
+		} else if (!b->resolving) {
 			an->journeys_total++;
 			an->journeys_encap += j.encap != NULL;
 			an->journeys_reenter += j.reenters_ip_after_encap;
-			if (j.drop)
-				vx_analysis_count_drop(an, j.drop);
+			judge_journey(b, &j);
 			for (size_t i = 0; i < b->njpaths; i++)
 				an->paths[b->jpaths[i]].in_journey = true;
 			vx_shape_add(b, &j, vx_hash64(b->hash, &b->total, sizeof(b->total)));
 			vx_keep_journey(b, &j);
 		}
 	}
-	if (an->priv->journey_done && !b->counting && !b->rekeeping)
+	if (b->resolving)
+		vx_links_resolve_journey(an, b->total >= 2 && kept);
+	if (an->priv->journey_done && !light && !b->rekeeping)
 		an->priv->journey_done(an->priv->journey_done_arg, &b->span, kept);
 	/* the open journey's strings go (one journey late: the arenas take turns) */
 	arena_release(&b->spare);
@@ -119,6 +145,7 @@ static void finish_journey(struct builder *b)
 	b->nkept = b->total = 0;
 	b->njpaths = 0;
 	b->last_drop = false;
+	b->last_free = false;
 	b->serial++;
 }
 
@@ -189,7 +216,12 @@ static int journey_event(void *arg, const struct vx_rec *r)
 	b->prev_ts = b->total ? b->last_ts : r->ts_ns;
 	b->last_ts = r->ts_ns;
 	b->total++;
-	if (b->counting && !an->priv->filter) {
+	if (b->resolving) {
+		struct jkey key = { b->span.capture_id, b->span.first_ts, b->span.first_id };
+
+		vx_links_resolve_event(an, r, b->total - 1, &key);
+	}
+	if ((b->counting || b->resolving) && !an->priv->filter) {
 		if (!b->nkept) {
 			/* the key needs the first hop only */
 			b->recs[0] = (struct vx_rec){ .id = r->id, .capture_id = r->capture_id, .ts_ns = r->ts_ns };
@@ -198,7 +230,7 @@ static int journey_event(void *arg, const struct vx_rec *r)
 		}
 		return 0;
 	}
-	if (!b->counting && !b->rekeeping) {
+	if (!b->counting && !b->resolving && !b->rekeeping) {
 		b->hash = hash_hop(b->hash, r, k);
 		if (k >= 0 && b->path_serial[k] != b->serial + 1) {
 			b->path_serial[k] = b->serial + 1;
@@ -234,6 +266,15 @@ static int journey_event(void *arg, const struct vx_rec *r)
 	}
 	b->last_drop = drop;
 	b->last_path = p;
+	/* the free that ends a journey says how: a consume in a reader, the local stack, ... */
+	b->last_free = drop || vx_hop_kind_of(r->name) == VX_HOP_FREE;
+	if (b->last_free && !b->counting && !b->resolving) {
+		b->endrec = *r;
+		b->endrec.comm = arena_strdup(&b->scratch, r->comm);
+		b->endrec.name = drop ? "skb:kfree_skb" : "skb:consume_skb";
+		b->endrec.dev = NULL;
+		b->endrec.nfields = 0;
+	}
 	return 0;
 }
 
@@ -330,14 +371,16 @@ static int builder_walk(struct builder *b)
 	return ret ? (ret < 0 ? ret : -1) : 0;
 }
 
-/* the id of each shape's first journey: its id when it was kept, else the journeys that
- * started before it, counted in one more walk; 0, or -1 with vx_error() */
-static int shape_firsts(struct builder *b)
+/* the id of each shape's first journey and of the links' far ends (links.c): its id when it
+ * was kept, else the journeys that started before it, counted in one more walk; 0, or -1
+ * with vx_error() */
+static int number_firsts(struct builder *b)
 {
 	struct vx_analysis *an = b->an;
-	size_t nunres = 0;
+	size_t nunres = 0, nlink = 0;
+	struct jkey *lk = vx_links_keys(an, &nlink);
 
-	b->keys = xmalloc((an->nshapes ? an->nshapes : 1) * sizeof(*b->keys));
+	b->keys = xmalloc((an->nshapes + nlink ? an->nshapes + nlink : 1) * sizeof(*b->keys));
 	for (size_t s = 0; s < an->nshapes; s++) {
 		struct jkey k = vx_jkey_of(an->shapes[s].first);
 		size_t lo = 0, hi = an->njourneys;
@@ -362,6 +405,9 @@ static int shape_firsts(struct builder *b)
 		an->shapes[s].first->id = 0;
 		b->keys[nunres++] = k;
 	}
+	for (size_t i = 0; i < nlink; i++)
+		b->keys[nunres++] = lk[i];
+	free(lk);
 	if (!nunres)
 		return 0;
 	/* a second walk counts the journeys that started before each unresolved first */
@@ -380,7 +426,24 @@ static int shape_firsts(struct builder *b)
 		if (!an->shapes[s].first->id && f)
 			an->shapes[s].first->id = (int)b->less[f - b->keys] + 1;
 	}
+	for (size_t i = 0; i < nunres; i++)
+		if (!i || vx_jkey_cmp(&b->keys[i], &b->keys[i - 1]))
+			vx_links_number(an, &b->keys[i], (int)b->less[i] + 1);
 	return 0;
+}
+
+/* the links of the kept journeys (links.c): their walk, and a resolving walk of the builder
+ * when some far ends are not kept; 0, or -1 with vx_error() */
+static int find_links(struct builder *b)
+{
+	int far = vx_links_walk(b->an);
+
+	if (far <= 0)
+		return far;
+	b->resolving = true;
+	far = builder_walk(b);
+	b->resolving = false;
+	return far;
 }
 
 int vx_journeys_build(struct vx_analysis *an, size_t max_keep)
@@ -403,11 +466,14 @@ int vx_journeys_build(struct vx_analysis *an, size_t max_keep)
 	}
 	if (!ret) {
 		vx_builder_kept(b);
-		ret = shape_firsts(b);
+		ret = find_links(b);
 	}
+	if (!ret)
+		ret = number_firsts(b);
 	builder_release(b);
 	if (ret)
 		return -1;
+	vx_links_finish(an);
 	vx_analysis_sort_drops(an);
 	if (an->nshapes)
 		qsort(an->shapes, an->nshapes, sizeof(*an->shapes), cmp_shape);

@@ -36,14 +36,19 @@ static bool kept_eq(const char *a, const char *b)
 static struct vx_journey *journey_pack_sized(const struct vx_journey *j, size_t *bytes)
 {
 	size_t sz = sizeof(*j) + j->nhops * (sizeof(struct vx_hop) + sizeof(struct vx_rec)), off;
-	size_t npkt = 0;
+	size_t npkt = 0, nnat = 0;
 	struct vx_journey *c;
 	struct vx_packet *pk;
+	struct vx_nat *nt;
 	char *p;
 
-	for (size_t i = 0; i < j->nhops; i++)
+	for (size_t i = 0; i < j->nhops; i++) {
 		npkt += j->hops[i].pkt != NULL;
-	sz += npkt * sizeof(struct vx_packet);
+		nnat += j->hops[i].nat != NULL;
+	}
+	sz += npkt * sizeof(struct vx_packet) + nnat * sizeof(struct vx_nat);
+	sz += (j->verdict.where ? vx_kept_len(j->verdict.where) + 1 : 0) +
+	      (j->verdict.comm ? vx_kept_len(j->verdict.comm) + 1 : 0);
 	if (j->drop)
 		sz += sizeof(struct vx_drop) + (j->drop->reason ? vx_kept_len(j->drop->reason) + 1 : 0) +
 		      (j->drop->location ? vx_kept_len(j->drop->location) + 1 : 0);
@@ -60,7 +65,8 @@ static struct vx_journey *journey_pack_sized(const struct vx_journey *j, size_t 
 	struct vx_rec *recs = (struct vx_rec *)(c->hops + j->nhops);
 
 	pk = (struct vx_packet *)(recs + j->nhops);
-	p = (char *)(pk + npkt);
+	nt = (struct vx_nat *)(pk + npkt);
+	p = (char *)(nt + nnat);
 	if (j->drop) {
 		struct vx_drop *d = (struct vx_drop *)p;
 
@@ -79,6 +85,10 @@ static struct vx_journey *journey_pack_sized(const struct vx_journey *j, size_t 
 		if (h->pkt) {
 			*pk = *h->pkt;
 			d->pkt = pk++;
+		}
+		if (h->nat) {
+			*nt = *h->nat;
+			d->nat = nt++;
 		}
 		COPY(d->event, h->event);
 		if (h->dev) {
@@ -105,6 +115,12 @@ static struct vx_journey *journey_pack_sized(const struct vx_journey *j, size_t 
 		if (j->drop->location)
 			COPY(d->location, j->drop->location);
 	}
+	if (j->verdict.where)
+		COPY(c->verdict.where, j->verdict.where);
+	if (j->verdict.comm)
+		COPY(c->verdict.comm, j->verdict.comm);
+	c->links = NULL;
+	c->nlinks = 0;
 #undef COPY
 	return c;
 }
@@ -124,8 +140,10 @@ static size_t packed_size(const struct vx_journey *c)
 		sz += sizeof(struct vx_drop) + (c->drop->reason ? strlen(c->drop->reason) + 1 : 0) +
 		      (c->drop->location ? strlen(c->drop->location) + 1 : 0);
 	for (size_t i = 0; i < c->nhops; i++)
-		sz += (c->hops[i].pkt ? sizeof(struct vx_packet) : 0) + strlen(c->hops[i].event) + 1 + (c->hops[i].dev ? strlen(c->hops[i].dev) + 1 : 0) +
+		sz += (c->hops[i].pkt ? sizeof(struct vx_packet) : 0) + (c->hops[i].nat ? sizeof(struct vx_nat) : 0) +
+		      strlen(c->hops[i].event) + 1 + (c->hops[i].dev ? strlen(c->hops[i].dev) + 1 : 0) +
 		      (c->hops[i].rec && c->hops[i].rec->comm ? strlen(c->hops[i].rec->comm) + 1 : 0);
+	sz += (c->verdict.where ? strlen(c->verdict.where) + 1 : 0) + (c->verdict.comm ? strlen(c->verdict.comm) + 1 : 0);
 	return sz;
 }
 

@@ -4,6 +4,7 @@
  */
 #include "journey-rule.h"
 #include "events.h"
+#include "links.h"
 
 #include <string.h>
 
@@ -67,6 +68,7 @@ static const struct {
 enum vx_hop_kind vx_hop_kind_of(const char *event)
 {
 	const char *base = vx_event_base(event);
+	enum vx_link_kind lk;
 
 	for (size_t i = 0; i < sizeof(hop_kinds) / sizeof(hop_kinds[0]); i++)
 		if (!strcmp(event, hop_kinds[i].name))
@@ -74,6 +76,9 @@ enum vx_hop_kind vx_hop_kind_of(const char *event)
 	/* kprobes on the free functions, whatever their group (probe:kfree_skbmem) */
 	if (base != event && (!strcmp(base, "kfree_skbmem") || !strcmp(base, "__kfree_skb")))
 		return VX_HOP_FREE;
+	/* the return of skb_clone & co: its skb is a new one (links.h) */
+	if (vx_link_event_of(event, &lk, NULL) == VX_LEV_RETURN)
+		return VX_HOP_BORN;
 	return VX_HOP_OTHER;
 }
 
@@ -310,9 +315,12 @@ enum vx_journey_end vx_journey_step(struct vx_journey_state *s, const struct vx_
 
 	s->rule = NULL;
 	if (s->open) {
-		if (s->freed)
+		if (s->freed) {
 			end = VX_JEND_FREED;
-		else if (r->ts_ns > s->ts_ns + VX_JOURNEY_GAP_NS)
+		} else if (kind == VX_HOP_BORN) {
+			s->rule = "a new skb: a clone, copy or segment of another";
+			end = VX_JEND_REUSED;
+		} else if (r->ts_ns > s->ts_ns + VX_JOURNEY_GAP_NS)
 			end = VX_JEND_SILENCE;
 		else if ((s->rule = new_packet(s, kind, dev, r->len, path)))
 			end = VX_JEND_REUSED;

@@ -40,6 +40,7 @@ enum vx_hop_kind {
 	VX_HOP_RX_DRIVER,	/* the driver hands it over: net:netif_rx, net:*_entry */
 	VX_HOP_RX,		/* net:netif_receive_skb */
 	VX_HOP_FREE,		/* skb:kfree_skb, skb:consume_skb, *:kfree_skbmem, *:__kfree_skb */
+	VX_HOP_BORN,		/* a new skb: the return of skb_clone, skb_copy, a GSO segmentation */
 	VX_HOP_KIND_COUNT
 };
 
@@ -113,6 +114,7 @@ void vx_journey_traced_add(uint32_t *traced, const char *name);
  *   event), NULL when @r has no stack. Only r->name, r->dev, r->len and r->ts_ns are read.
  * The rule, in order (the first that holds ends the journey):
  *  1. freed: the previous event freed the skb;
+ *     reused, by birth: @r is a copying function's return (VX_HOP_BORN): a new skb;
  *  2. silence: more than VX_JOURNEY_GAP_NS since the previous event;
  *  3. reused, by the stack: @r's skb was created by its own call (path->created), unless
  *     the previous event belongs to the same creating call: created by the same call path,

@@ -13,7 +13,10 @@
 #include "drops.h"
 #include "hist.h"
 #include "journey-rule.h"
+#include "verdict.h"
+#include "links.h"
 #include "lookups.h"
+#include "nat.h"
 #include "packet.h"
 #include "paths.h"
 
@@ -28,6 +31,7 @@ struct vx_hop {
 	int segment;		/* network-namespace stretch of the journey (0 = where it starts) */
 	const struct vx_lookup *route;	/* the FIB lookup that sent a transmit here, or NULL */
 	const struct vx_packet *pkt;	/* the headers a kprobe read at this hop, or NULL */
+	const struct vx_nat *nat;	/* the first hop with headers NAT rewrote (nat.h), or NULL */
 };
 
 /*
@@ -58,6 +62,10 @@ struct vx_journey {
 	size_t hops_left_out;	/* hops after the first VX_JOURNEY_MAX_HOPS, counted only */
 	int joined;		/* id of the joined journey (join.h) it is a part of, 0 when none */
 	bool join_ambiguous;	/* its packet matched two journeys of another host: left apart */
+	struct vx_verdict verdict;	/* what happened to the packet (verdict.h) */
+	bool mine;		/* a packet of the recorded command (mine.c) */
+	struct vx_link *links;	/* the journeys it became or came from (links.h), in the analysis */
+	size_t nlinks;
 };
 
 /* a journey keeps its first VX_JOURNEY_MAX_HOPS hops in detail, the rest are counted; the

@@ -13,6 +13,7 @@
 #include "core/model.h"
 #include "journey-rule.h"
 #include "layers.h"
+#include "verdict.h"
 
 /*
  * struct vx_path - one distinct (event, stack) pair of the dataset.
@@ -33,6 +34,7 @@ struct vx_path {
 	const char *encap;
 	bool reenters_ip_after_encap;
 	struct vx_journey_path journey;	/* what the stack says about its packet (journey-rule.h) */
+	struct vx_path_end end;	/* what it says about a free at its top (verdict.h) */
 };
 
 /* what a list of frames (innermost first) says: IP-layer passes, the tunnel it encapsulates

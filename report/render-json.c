@@ -12,6 +12,7 @@
 #include "flow.h"
 #include "render.h"
 #include "core/json.h"
+#include "core/strbuf.h"
 #include "core/xalloc.h"
 
 static void write_captures(struct json_writer *w, const struct vx_analysis *an)
@@ -166,6 +167,15 @@ static void write_packet(struct json_writer *w, const struct vx_packet *p)
 	jw_end_object(w);
 }
 
+static void write_int_or_null(struct json_writer *w, const char *key, int64_t v)
+{
+	jw_key(w, key);
+	if (v >= 0)
+		jw_int(w, v);
+	else
+		jw_null(w);
+}
+
 static void write_hop_ref(struct json_writer *w, const struct vx_hop *hp)
 {
 	jw_kstring(w, "event", hp->event);
@@ -299,6 +309,74 @@ static bool journey_listed(const struct vx_analysis *an, size_t i, size_t max, s
 	return seen[h < 0 ? an->join.nhosts : (size_t)h]++ < max;
 }
 
+/* hops[].nat: {kind, before, after, function}, or null */
+static void write_tuple(struct json_writer *w, const char *key, const struct vx_tuple *t)
+{
+	jw_key(w, key);
+	jw_start_object(w);
+	jw_kstring(w, "src", t->src);
+	jw_kstring(w, "dst", t->dst);
+	write_int_or_null(w, "sport", t->sport);
+	write_int_or_null(w, "dport", t->dport);
+	if (t->icmp_id >= 0)
+		jw_kint(w, "icmp_id", t->icmp_id);
+	jw_end_object(w);
+}
+
+static void write_nat(struct json_writer *w, const struct vx_nat *n)
+{
+	if (!n) {
+		jw_null(w);
+		return;
+	}
+	jw_start_object(w);
+	jw_kstring(w, "kind", vx_nat_kind_name(n->kind));
+	write_tuple(w, "before", &n->before);
+	write_tuple(w, "after", &n->after);
+	jw_kstring(w, "function", n->function);
+	jw_end_object(w);
+}
+
+/* how it ended: end (the verdict), end_rule (freed was seen, the others inferred),
+ * reuse_rule, end_hop, end_where, delivered_to, via_clone; and its links */
+static void write_end(struct json_writer *w, const struct vx_journey *j)
+{
+	const struct vx_verdict *v = &j->verdict;
+
+	jw_kstring(w, "end", vx_verdict_name(v->kind));
+	jw_kstring(w, "end_rule", vx_journey_end_name(j->end));
+	jw_kstring(w, "reuse_rule", j->end_rule);
+	write_int_or_null(w, "end_hop", v->hop);
+	jw_kstring(w, "end_where", v->where);
+	jw_key(w, "delivered_to");
+	if (v->kind == VX_VERDICT_DELIVERED && v->comm) {
+		jw_start_object(w);
+		jw_kint(w, "pid", v->pid);
+		jw_kstring(w, "comm", v->comm);
+		jw_end_object(w);
+	} else {
+		jw_null(w);
+	}
+	jw_kbool(w, "delivered_locally", v->kind == VX_VERDICT_DELIVERED && v->local);
+	jw_kbool(w, "via_clone", v->via_clone);
+	jw_kbool(w, "from_command", j->mine);
+	jw_key(w, "links");
+	jw_start_array(w);
+	for (size_t i = 0; i < j->nlinks; i++) {
+		const struct vx_link *l = &j->links[i];
+
+		jw_start_object(w);
+		jw_kstring(w, "kind", vx_link_kind_name(l->kind));
+		jw_kstring(w, "role", l->child ? "child" : "parent");
+		write_int_or_null(w, "journey_id", l->journey_id ? l->journey_id : -1);
+		write_int_or_null(w, "hop", l->hop);
+		write_int_or_null(w, "other_hop", l->other_hop);
+		jw_kstring(w, "function", l->function);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
 static void write_journeys(struct json_writer *w, const struct vx_analysis *an, size_t max)
 {
 	size_t n = 0, *seen = xcalloc(an->join.nhosts + 1, sizeof(*seen));
@@ -333,6 +411,8 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an, 
 			write_lookup(w, hp->route);
 			jw_key(w, "pkt");
 			write_packet(w, hp->pkt);
+			jw_key(w, "nat");
+			write_nat(w, hp->nat);
 			jw_end_object(w);
 		}
 		jw_end_array(w);
@@ -348,9 +428,7 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an, 
 		write_journey_hosts(w, an, j, host);
 		if (j->hops_left_out)
 			jw_kuint(w, "hops_left_out", j->hops_left_out);
-		/* how it ended: "freed" was seen, the others are inferred */
-		jw_kstring(w, "end", vx_journey_end_name(j->end));
-		jw_kstring(w, "end_rule", j->end_rule);
+		write_end(w, j);
 		jw_key(w, "drop");
 		if (j->drop) {
 			jw_start_object(w);
@@ -368,6 +446,52 @@ static void write_journeys(struct json_writer *w, const struct vx_analysis *an, 
 	jw_kuint(w, "journeys_total", vx_analysis_journeys_total(an));
 	jw_kuint(w, "journeys_left_out", vx_analysis_journeys_total(an) - n);
 	free(seen);
+}
+
+/* verdicts: every counted journey by how it ended; commands: each recorded command's
+ * packets, the line the text report opens with and its rows */
+static void write_verdicts(struct json_writer *w, const struct vx_analysis *an)
+{
+	jw_key(w, "verdicts");
+	jw_start_object(w);
+	for (int k = 0; k < VX_VERDICT_COUNT; k++)
+		jw_kuint(w, vx_verdict_name((enum vx_verdict_kind)k), an->verdicts[k]);
+	jw_end_object(w);
+	jw_key(w, "commands");
+	jw_start_array(w);
+	for (size_t i = 0; i < an->ncommands; i++) {
+		const struct vx_recorded_cmd *c = &an->commands[i];
+		struct strbuf sb = STRBUF_INIT;
+
+		jw_start_object(w);
+		jw_kint(w, "capture_id", c->capture_id);
+		jw_kstring(w, "command", c->line);
+		jw_key(w, "pids");
+		jw_start_array(w);
+		for (size_t p = 0; p < c->npids; p++)
+			jw_int(w, c->pids[p]);
+		jw_end_array(w);
+		vx_command_line(an, c, &sb);
+		jw_kstring(w, "summary", sb.buf);
+		strbuf_release(&sb);
+		jw_key(w, "packets");
+		jw_start_array(w);
+		for (size_t r = 0; r < an->nmine; r++) {
+			const struct vx_mine_row *m = &an->mine[r];
+
+			if (m->capture_id != c->capture_id || !m->count)
+				continue;
+			jw_start_object(w);
+			jw_kstring(w, "what", m->what);
+			jw_kstring(w, "end", vx_verdict_name(m->verdict));
+			jw_kstring(w, "where", *m->where ? m->where : NULL);
+			jw_kuint(w, "count", m->count);
+			jw_end_object(w);
+		}
+		jw_end_array(w);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
 }
 
 static void write_drops(struct json_writer *w, const struct vx_analysis *an)
@@ -489,11 +613,16 @@ static int json_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	write_joined(w, an);
 	write_routes(w, an);
 	write_drops(w, an);
+	write_verdicts(w, an);
 	/* what the reader must know before trusting the rest */
 	jw_key(w, "warnings");
 	jw_start_array(w);
 	if (vx_analysis_blind(an))
 		jw_string(w, vx_analysis_blind(an));
+	if (vx_analysis_unfollowed(an))
+		jw_string(w, vx_analysis_unfollowed(an));
+	if (an->segments_unfollowed)
+		jw_string(w, vx_analysis_segments_unfollowed());
 	jw_end_array(w);
 	jw_end_object(w);
 	jw_destroy(w);

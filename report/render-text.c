@@ -131,9 +131,45 @@ static void write_latencies(FILE *out, const struct vx_journey *j, const struct 
 	}
 }
 
+/* one link in words: "cloned into journey 12 (skb_clone)", "a segment of journey 3, from
+ * its hop 7 (__skb_gso_segment)" */
+static void link_describe(const struct vx_link *l, struct strbuf *sb)
+{
+	static const char *const to_child[VX_LINK_KIND_COUNT] = { "cloned into", "copied into", "segmented into",
+								 "merged with" };
+	static const char *const to_parent[VX_LINK_KIND_COUNT] = { "a clone of", "a copy of", "a segment of",
+								  "merged into" };
+
+	strbuf_addstr(sb, l->child ? to_child[l->kind] : to_parent[l->kind]);
+	if (l->journey_id)
+		strbuf_addf(sb, " journey %d", l->journey_id);
+	else
+		strbuf_addstr(sb, " a lone event (no journey)");
+	if (!l->child && l->other_hop >= 0)
+		strbuf_addf(sb, ", from its hop %d", l->other_hop);
+	strbuf_addf(sb, " (%s)", l->function);
+}
+
+/* the links of kept journey @k at hop @hop (-1: those at no kept hop) */
+static void write_links_at(FILE *out, const struct vx_journey *k, int hop)
+{
+	for (size_t i = 0; k && i < k->nlinks; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		if (k->links[i].hop != hop)
+			continue;
+		strbuf_addf(&sb, "%14s%s ", "", k->links[i].child ? "\xe2\x86\xb3" : "\xe2\x86\xb0");	/* ↳ ↰ */
+		link_describe(&k->links[i], &sb);
+		put_wrapped(out, sb.buf, 16);
+		strbuf_release(&sb);
+	}
+}
+
 static void write_journey(FILE *out, const struct vx_journey *j, size_t same, const struct vx_analysis *an)
 {
 	struct strbuf head = STRBUF_INIT;
+	/* a shape's first journey is a copy: its links are on the kept one */
+	const struct vx_journey *k = an ? vx_join_kept(an, j) : j;
 
 	/* a 64-bit skb address and a large count do not fit one line */
 	strbuf_addf(&head, "journey %d: skb 0x%" PRIx64 " (capture %" PRId64 "), %zu hops", j->id, j->skb,
@@ -176,6 +212,15 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same, co
 			put_wrapped(out, sb.buf, 16);
 			strbuf_release(&sb);
 		}
+		if (h->nat) {
+			struct strbuf sb = STRBUF_INIT;
+
+			strbuf_addf(&sb, "%14s^ ", "");
+			vx_nat_describe(h->nat, &sb);
+			put_wrapped(out, sb.buf, 16);
+			strbuf_release(&sb);
+		}
+		write_links_at(out, k, (int)i);
 		if ((int)i == j->encap_hop) {
 			struct strbuf sb = STRBUF_INIT;
 
@@ -218,10 +263,13 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same, co
 			     "  (ip_local_out after iptunnel_xmit): a second trip through IP on the same host\n");
 		SGR(out, SGR_OFF);
 	}
+	write_links_at(out, k, -1);
 	if (j->end != VX_JEND_NONE) {
 		struct strbuf sb = STRBUF_INIT;
 
-		strbuf_addf(&sb, "  end: %s", vx_journey_end_text(j->end));
+		strbuf_addstr(&sb, "  end: ");
+		vx_verdict_describe(k ? &k->verdict : &j->verdict, &sb);
+		strbuf_addf(&sb, "; %s", vx_journey_end_text(j->end));
 		if (j->end_rule)
 			strbuf_addf(&sb, ": %s", j->end_rule);
 		put_wrapped(out, sb.buf, 7);
@@ -502,6 +550,85 @@ static void write_route(FILE *out, const struct vx_route *q)
 	strbuf_release(&sb);
 }
 
+/* how the journeys ended: the verdicts, then the old detail (seen freed, or inferred), so a
+ * busy capture shows its guesses */
+static void write_ends(FILE *out, const struct vx_analysis *an)
+{
+	size_t ends[VX_JEND_CAPTURE_END + 1] = { 0 }, v[VX_VERDICT_COUNT] = { 0 };
+	const char *sep = "journey ends:";
+	bool all = an->journeys_total > 0;
+
+	for (size_t j = 0; j < an->njourneys; j++) {
+		ends[an->journeys[j].end]++;
+		v[an->journeys[j].verdict.kind]++;
+	}
+	if (!an->njourneys)
+		return;
+	for (int k = VX_VERDICT_DELIVERED; k <= VX_VERDICT_COUNT; k++) {
+		int kk = k == VX_VERDICT_COUNT ? VX_VERDICT_UNKNOWN : k;	/* unknown last */
+		size_t n = all ? an->verdicts[kk] : v[kk];
+
+		if (n) {
+			fprintf(out, "%s %zu %s", sep, n, vx_verdict_name((enum vx_verdict_kind)kk));
+			sep = ",";
+		}
+	}
+	sep = all && an->journeys_total > an->njourneys ? " (the first ones:" : " (";
+	for (int e = VX_JEND_FREED; e <= VX_JEND_CAPTURE_END; e++)
+		if (ends[e]) {
+			fprintf(out, "%s%s%zu %s", sep, *sep == ',' || sep[strlen(sep) - 1] == ':' ? " " : "",
+				ends[e], vx_journey_end_name(e));
+			sep = ",";
+		}
+	fputs(")\n", out);
+}
+
+/* one journey per shape, most frequent first; with a recorded command, its own journeys
+ * (and their replies, clones, segments) first in time order, then the other shapes */
+static int write_groups(FILE *out, const struct vx_analysis *an, size_t max)
+{
+	struct vx_journey_group *groups = NULL;
+	size_t ngroups = 0, shown = 0;
+
+	if (an->ncommands) {
+		if (vx_journey_groups_split(an, true, &groups, &ngroups) < 0)
+			return -1;
+		if (ngroups) {
+			SGR(out, SGR_BOLD);
+			fputs("the command's packets, and what they led to:\n\n", out);
+			SGR(out, SGR_OFF);
+		}
+		for (size_t g = 0; g < ngroups && g < max; g++)
+			write_journey(out, groups[g].first, groups[g].count, an);
+		shown = ngroups;
+		free(groups);
+		if (vx_journey_groups_split(an, false, &groups, &ngroups) < 0)
+			return -1;
+		if (ngroups) {
+			SGR(out, SGR_BOLD);
+			fputs(shown ? "the other traffic, by shape:\n\n" : "", out);
+			SGR(out, SGR_OFF);
+		}
+	} else if (vx_journey_groups(an, &groups, &ngroups) < 0) {
+		return -1;
+	}
+	for (size_t g = 0; g < ngroups && g < max; g++) {
+		write_journey(out, groups[g].first, groups[g].count, an);
+		if (groups[g].agg && groups[g].count > 1) {
+			write_latencies(out, groups[g].first, groups[g].agg);
+			fputc('\n', out);
+		}
+	}
+	if (ngroups > max)
+		fprintf(out, "... %zu more journey shapes (--max-journeys N shows more, --format json shows"
+			     " every shape and the first journeys)\n\n", ngroups - max);
+	if (an->other_shape_journeys)
+		fprintf(out, "... %zu journeys of rarer shapes beyond the %d kept, counted only\n\n",
+			an->other_shape_journeys, VX_MAX_SHAPES);
+	free(groups);
+	return 0;
+}
+
 static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
 {
 	const struct vx_dataset *ds = an->ds;
@@ -535,6 +662,25 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	}
 	if (vx_analysis_blind(an))
 		fprintf(out, "\nwarning: %s\n", vx_analysis_blind(an));
+	if (vx_analysis_unfollowed(an)) {
+		fputs("\n", out);
+		put_wrapped(out, vx_analysis_unfollowed(an), 2);
+	}
+	if (an->segments_unfollowed) {
+		fputs("\nwarning: ", out);
+		put_wrapped(out, vx_analysis_segments_unfollowed(), 2);
+	}
+	/* a recording: its command's packets in one line each, before anything else */
+	for (size_t i = 0; i < an->ncommands; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		vx_command_line(an, &an->commands[i], &sb);
+		fputc('\n', out);
+		SGR(out, SGR_BOLD);
+		put_wrapped(out, sb.buf, 2);
+		SGR(out, SGR_OFF);
+		strbuf_release(&sb);
+	}
 	if (an->journeys_total) {
 		encap = an->journeys_encap;
 		reenter = an->journeys_reenter;
@@ -549,40 +695,10 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	if (an->nroutes)
 		fprintf(out, ", %zu route requests", an->nroutes);
 	fputc('\n', out);
-	/* how the journeys ended: seen (freed) or inferred, so a busy capture shows its guesses */
-	size_t ends[VX_JEND_CAPTURE_END + 1] = { 0 };
-	const char *sep = "journey ends:";
-
-	for (size_t j = 0; j < an->njourneys; j++)
-		ends[an->journeys[j].end]++;
-	for (int e = VX_JEND_FREED; e <= VX_JEND_CAPTURE_END; e++)
-		if (ends[e]) {
-			fprintf(out, "%s %zu %s", sep, ends[e], vx_journey_end_name(e));
-			sep = ",";
-		}
-	if (an->njourneys)
-		fputc('\n', out);
+	write_ends(out, an);
 	fputc('\n', out);
-	/* one journey per shape (same events, devices, lengths, paths), most frequent first */
-	struct vx_journey_group *groups = NULL;
-	size_t ngroups = 0;
-
-	if (vx_journey_groups(an, &groups, &ngroups) < 0)
+	if (write_groups(out, an, max) < 0)
 		return -1;
-	for (size_t g = 0; g < ngroups && g < max; g++) {
-		write_journey(out, groups[g].first, groups[g].count, an);
-		if (groups[g].agg && groups[g].count > 1) {
-			write_latencies(out, groups[g].first, groups[g].agg);
-			fputc('\n', out);
-		}
-	}
-	if (ngroups > max)
-		fprintf(out, "... %zu more journey shapes (--max-journeys N shows more, --format json shows"
-			     " every shape and the first journeys)\n\n", ngroups - max);
-	if (an->other_shape_journeys)
-		fprintf(out, "... %zu journeys of rarer shapes beyond the %d kept, counted only\n\n",
-			an->other_shape_journeys, VX_MAX_SHAPES);
-	free(groups);
 	write_hosts(out, an, max);
 	write_drops(out, an);
 	for (size_t i = 0; i < an->nroutes; i++)

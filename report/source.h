@@ -23,8 +23,11 @@
  * @journey_events_each: events with an skb address in (capture, skb, time, id) order
  * @route_events_each:   fib* (fib:fib_table_lookup, fib6:fib6_table_lookup), netlink:*,
  *                       probe:*, kprobes:* events in time order
+ * @named_events_each:   (optional) the events whose name is one of @names, in time
+ *                       order (the probes that link journeys: links.c)
  * @names_each:          the distinct event names of each capture (any order)
- * @row_fields:          during a journey_events_each or route_events_each callback, the
+ * @row_fields:          during a journey_events_each, route_events_each or
+ *                       named_events_each callback, the
  *                       current row's fields in @a (the recs come without them)
  * @events_each:         every event in time order, without fields (chrome trace)
  * @event_fields:        fields of one event by id, in @a
@@ -43,6 +46,7 @@ struct vx_event_source {
 	int (*paths_each)(void *priv, int (*fn)(void *arg, const struct vx_path_row *p), void *arg);
 	int (*journey_events_each)(void *priv, vx_rec_fn fn, void *arg);
 	int (*route_events_each)(void *priv, vx_rec_fn fn, void *arg);
+	int (*named_events_each)(void *priv, const char *const *names, size_t n, vx_rec_fn fn, void *arg);
 	int (*names_each)(void *priv, int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg);
 	int (*events_each)(void *priv, vx_rec_fn fn, void *arg);
 	int (*event_fields)(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n);

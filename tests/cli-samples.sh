@@ -95,7 +95,8 @@ assert {c for c, _ in hops} == {1, 4} and {p for _, p in hops} == {under[0]["id"
 PY
 
 # a flood without free events (samples/capture-flood.sh): one journey per packet, each
-# saying how it ended; the JSON contract's "end" values
+# saying how it ended; the JSON contract's "end" values (the verdict) and "end_rule" (how
+# the journey rule saw it end)
 "$vx" import -d "$tmp/flood.db" --kallsyms "$samples/flood.kallsyms" "$samples/flood-nofree.perf.data" \
 	"$samples/flood-free.perf.data" > /dev/null || fail "import of the flood samples"
 "$vx" report -d "$tmp/flood.db" --format json -o "$tmp/flood.json" || fail "flood json report"
@@ -103,14 +104,28 @@ python3 - "$tmp/flood.json" <<'PY' || fail "flood journeys"
 import json, sys
 from collections import Counter
 js = json.load(open(sys.argv[1]))["journeys"]
-for cap, ends in ((1, {"reused", "capture_end"}), (2, {"freed"})):
+for cap, rules, ends in ((1, {"reused", "capture_end"}, {"unknown"}), (2, {"freed"}, {"delivered", "dropped"})):
     j = [j for j in js if j["capture_id"] == cap]
     assert len(j) == 60 and all(x["encap"] == "vxlan" and len(x["hops"]) <= 9 for x in j), Counter(len(x["hops"]) for x in j)
+    assert {x["end_rule"] for x in j} == rules, Counter(x["end_rule"] for x in j)
     assert {x["end"] for x in j} == ends, Counter(x["end"] for x in j)
-    assert all((x["end_rule"] is None) == (x["end"] != "reused") for x in j)
+    assert all((x["reuse_rule"] is None) == (x["end_rule"] != "reused") for x in j)
+# with free events: the echo requests are consumed by icmp_rcv in the pod (delivered to the
+# local stack), the replies dropped by ping_rcv (tracepoints only: the raw socket's clone
+# is not seen); the drop summary counts the dropped ones only
+j2 = [j for j in js if j["capture_id"] == 2]
+assert Counter((x["end"], x["end_where"]) for x in j2) == {("delivered", "icmp_rcv"): 30,
+                                                          ("dropped", "ping_rcv+0xb3/0xe0"): 30}, j2[0]
+assert all(x["delivered_locally"] for x in j2 if x["end"] == "delivered")
+r = json.load(open(sys.argv[1]))
+assert r["verdicts"] == {"unknown": 60, "delivered": 30, "sent": 0, "dropped": 30, "merged": 0, "segmented": 0}, r["verdicts"]
+assert sum(d["count"] for d in r["drops"]) == 30, r["drops"]
+assert any(w.startswith("tracepoints only:") for w in r["warnings"]), r["warnings"]
+assert r["commands"] == [] and all(x["links"] == [] and not x["from_command"] for x in js)
 PY
 "$vx" report -d "$tmp/flood.db" --capture 1 > "$tmp/flood.txt" || fail "flood text report"
-grep -q "end: another packet used the address next (inferred): created by a send" "$tmp/flood.txt" ||
+tr '\n' ' ' < "$tmp/flood.txt" | sed 's/  */ /g' |
+	grep -q "end: unknown; another packet used the address next (inferred): created by a send" ||
 	fail "text: no journey end"
 awk 'length > 80 { print "line " NR " is " length " columns: " $0; bad = 1 } END { exit bad }' "$tmp/flood.txt" ||
 	fail "flood text report wider than 80 columns"

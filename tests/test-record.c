@@ -96,7 +96,9 @@ static void test_preset_vxlan_probes_fetch_the_skb(void **state)
 	const struct vx_probe_req *r;
 
 	assert_int_equal(vx_plan_build(&p, "vxlan", NULL, 0, NULL, 0, true), 0);
-	assert_int_equal(p.nprobes, 5);
+	/* 5 that read headers, 4 copying functions' entry and return, the segmentation's, the
+	 * GRO merge, NAT and 4 socket deliveries */
+	assert_int_equal(p.nprobes, 5 + 8 + 2 + 1 + 1 + 4);
 	r = find_probe(&p, "ip_output");
 	assert_non_null(r);
 	assert_false(r->ret);
@@ -116,11 +118,27 @@ static void test_preset_vxlan_probes_fetch_the_skb(void **state)
 	/* the route lookups that decide each transmit (issue 13) */
 	assert_int_equal(count_tp(&p, "fib", "fib_table_lookup"), 1);
 	assert_int_equal(count_tp(&p, "fib6", "fib6_table_lookup"), 1);
+	/* links between journeys: an entry probe with the old skb, a kretprobe with the new */
+	r = find_probe(&p, "skb_clone");
+	assert_false(r->ret);
+	assert_string_equal(r->fetch, "skb=%di:x64");
+	r = find_probe(&p, "skb_clone_ret");
+	assert_true(r->ret);
+	assert_string_equal(r->fetch, "skb=$retval:x64");
+	assert_string_equal(r->follows, "clones");
+	assert_string_equal(find_probe(&p, "pskb_copy")->funcs[0], "__pskb_copy_fclone");
+	assert_true(find_probe(&p, "skb_gso_segment_ret")->chain);
+	assert_string_equal(find_probe(&p, "skb_gro_receive")->fetch, "skb=%si:x64 head=%di:x64");
+	assert_string_equal(find_probe(&p, "sock_queue_rcv")->fetch, "skb=%si:x64");
+	assert_int_equal(count_tp(&p, "sched", "sched_process_fork"), 1);
+	assert_int_equal(count_tp(&p, "net", "napi_gro_receive_entry"), 1);
 	vx_plan_release(&p);
 
 	/* elsewhere the register of the skb is unknown: no fetch arguments */
 	assert_int_equal(vx_plan_build(&p, NULL, NULL, 0, NULL, 0, false), 0);
 	assert_null(find_probe(&p, "ip_output")->fetch);
+	assert_null(find_probe(&p, "skb_clone")->fetch);
+	assert_string_equal(find_probe(&p, "skb_clone_ret")->fetch, "skb=$retval:x64");
 	vx_plan_release(&p);
 }
 
@@ -150,6 +168,23 @@ static void test_plan_reads_headers_through_btf_offsets(void **state)
 	assert_null(strstr(f, " ip_src="));
 	assert_string_equal(find_probe(&p, "fib_check_nh_ret")->fetch, "ret=$retval:s32");
 	assert_null(find_probe(&p, "fib_check_nh")->fetch);
+	/* a segment list's ->next chain at the BTF offset of next, as deep as the kernel takes
+	 * (13 dereferences, under 63 characters each) */
+	f = find_probe(&p, "skb_gso_segment_ret")->fetch;
+	assert_non_null(strstr(f, "skb=$retval:x64 seg1=+0($retval):x64 seg2=+0(+0($retval)):x64"));
+	assert_non_null(strstr(f, " seg13=+0(+0(+0(+0(+0(+0(+0(+0(+0(+0(+0(+0(+0($retval))))))))))))):x64"));
+	assert_null(strstr(f, "seg14"));
+	/* the copying functions' probes read no headers */
+	assert_string_equal(find_probe(&p, "skb_clone")->fetch, "skb=%di:x64");
+	vx_plan_release(&p);
+	/* a larger offset fits fewer dereferences into the 59 characters */
+	l.next = 24;
+	assert_int_equal(vx_plan_build(&p, "vxlan", NULL, 0, NULL, 0, true), 0);
+	assert_int_equal(vx_plan_use_btf(&p, &l), 0);
+	f = find_probe(&p, "skb_gso_segment_ret")->fetch;
+	assert_non_null(strstr(f, " seg1=+24($retval):x64"));
+	assert_non_null(strstr(f, " seg10=+24("));
+	assert_null(strstr(f, "seg11"));
 	vx_plan_release(&p);
 }
 
@@ -256,7 +291,7 @@ static void test_preset_all_merges_both_without_duplicates(void **state)
 	assert_int_equal(count_tp(&p, "fib", "fib_table_lookup"), 1);
 	assert_int_equal(count_tp(&p, "skb", "consume_skb"), 1);
 	assert_int_equal(count_tp(&p, "udp", "udp_fail_queue_rcv_skb"), 1);
-	assert_int_equal(p.nprobes, 5 + 3 + 2);	/* vxlan, route, tcp_v4_rcv + foo */
+	assert_int_equal(p.nprobes, 21 + 3 + 2);	/* vxlan, route, tcp_v4_rcv + foo */
 	assert_true(find_probe(&p, "ip_output")->user);
 	/* '.' cannot be in an event name */
 	assert_non_null(find_probe(&p, "foo_constprop_0"));
@@ -336,6 +371,32 @@ static void test_resolve_fails_for_missing_user_probe_or_event(void **state)
 	assert_int_equal(vx_plan_build(&p, "vxlan", NULL, 0, NULL, 0, true), 0);
 	assert_int_equal(vx_plan_resolve(&p, in_list, tp_some, NULL, NULL, NULL), 0);
 	assert_int_equal(p.nprobes, 1);
+	vx_plan_release(&p);
+}
+
+/* the probes that follow a packet across skbs and that the kernel lacks are named in one
+ * note (the entry and the return of a function once), not one note each */
+static void test_resolve_names_what_is_not_followed_once(void **state)
+{
+	static const char *const have[] = { "ip_output", "skb_clone", "__pskb_copy_fclone", "skb_copy",
+					    "skb_copy_expand", "__skb_gso_segment", "tcp_data_queue", NULL };
+	struct vx_plan p;
+	const char *m;
+
+	exist_list = have;
+	notes[0] = '\0';
+	assert_int_equal(vx_plan_build(&p, "vxlan", NULL, 0, NULL, 0, true), 0);
+	assert_int_equal(vx_plan_resolve(&p, in_list, tp_some, NULL, collect_note, NULL), 0);
+	m = strstr(notes, "not on this kernel, so not followed: skb_gro_receive (GRO merges), "
+			  "nf_nat_manip_pkt (NAT functions), __sock_queue_rcv_skb (deliveries), "
+			  "__udp_enqueue_schedule_skb (deliveries), skb_copy_datagram_iter (receiving processes)\n");
+	assert_non_null(m);
+	assert_null(strstr(m + 1, "not on this kernel"));
+	assert_null(strstr(notes, "skb_gro_receive: no such function"));
+	/* an alternative of a following probe is used without a note */
+	assert_string_equal(find_probe(&p, "tcp_queue_rcv")->func, "tcp_data_queue");
+	assert_null(strstr(notes, "using tcp_data_queue"));
+	assert_non_null(find_probe(&p, "skb_clone_ret"));
 	vx_plan_release(&p);
 }
 
@@ -766,6 +827,7 @@ int main(void)
 		cmocka_unit_test(test_plan_rejects_bad_names_and_presets),
 		cmocka_unit_test(test_resolve_uses_alternative_and_says_so),
 		cmocka_unit_test(test_resolve_fails_for_missing_user_probe_or_event),
+		cmocka_unit_test(test_resolve_names_what_is_not_followed_once),
 		cmocka_unit_test(test_stack_attaches_to_previous_event_on_same_cpu),
 		cmocka_unit_test(test_kernel_stack_reads_size_entries_not_eight),
 		cmocka_unit_test(test_decode_fields_names_types_like_the_format),

@@ -82,6 +82,15 @@ static int src_route_events_each(void *priv, vx_rec_fn fn, void *arg)
 	return store_route_events_each(s->st, s->capture, pass_rec_row, s);
 }
 
+static int src_named_events_each(void *priv, const char *const *names, size_t n, vx_rec_fn fn, void *arg)
+{
+	struct store_source *s = priv;
+
+	s->fn = fn;
+	s->arg = arg;
+	return store_events_named_each(s->st, s->capture, names, n, pass_rec_row, s);
+}
+
 static int src_names_each(void *priv, int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg)
 {
 	struct store_source *s = priv;
@@ -176,6 +185,7 @@ static void store_source_init(struct store_source *ss, struct vx_event_source *s
 		.paths_each = src_paths_each,
 		.journey_events_each = src_journey_events_each,
 		.route_events_each = src_route_events_each,
+		.named_events_each = src_named_events_each,
 		.names_each = src_names_each,
 		.events_each = src_events_each,
 		.event_fields = src_event_fields,

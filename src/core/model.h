@@ -121,6 +121,10 @@ struct vx_capture {
 	uint64_t filtered;	/* events it left out (capture meta `filtered`) */
 	const char *host;	/* meta "hostname" (recorded, or import --host), NULL when unknown */
 	const char *boot_id;	/* meta "boot_id" (recorded), NULL when unknown */
+	/* meta "command_pids" (recorded): the command's pid and the pids forked from it,
+	 * space-separated; NULL for imports */
+	const char *command_pids;
+	const char *kprobes;	/* meta "kprobes" (recorded): the probes placed, one a line */
 };
 
 /* the events of one journey: one skb address's events in one capture from (first_ts,

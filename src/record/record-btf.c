@@ -81,6 +81,7 @@ int vx_skb_layout_load(const char *btf_path, struct vx_skb_layout *out)
 	out->data = byte_offset(btf, skb, "data", NULL);
 	out->head = byte_offset(btf, skb, "head", NULL);
 	out->len = byte_offset(btf, skb, "len", NULL);
+	out->next = byte_offset(btf, skb, "next", NULL);
 	out->dev = byte_offset(btf, skb, "dev", NULL);
 	out->network_header = byte_offset(btf, skb, "network_header", &hsize);
 	out->header_size = out->network_header >= 0 ? (int)hsize : -1;

@@ -16,6 +16,7 @@
  */
 struct vx_skb_layout {
 	int data, head, len, dev;
+	int next;		/* the list link (segments of a GSO packet) */
 	int network_header, transport_header, mac_header;
 	int header_size;	/* bytes of network_header */
 	int dev_name;		/* offset of net_device.name */

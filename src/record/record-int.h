@@ -80,6 +80,7 @@ struct vx_recording {
 	struct vx_spool spool;
 	uint64_t spooled_bytes;
 	struct fd_snapshot fds_at_start;	/* record.c: what the command may inherit */
+	int cmd_pid;				/* the command's pid, 0 before it started */
 	void *be;
 };
 

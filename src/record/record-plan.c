@@ -30,35 +30,72 @@ struct preset_probe {
 	bool ret;
 	const char *skb_reg;	/* the skb's register on x86-64, NULL when the probe has none */
 	enum vx_skb_at skb_at;
+	/* a probe that follows a packet from skb to skb (report/links.c): what is not followed
+	 * without it, for the one note that lists what this kernel lacks; NULL for the others */
+	const char *follows;
+	bool chain;		/* a kretprobe returning a list: its ->next chain is read (BTF) */
 };
 
 struct preset {
 	const char *name;
-	struct preset_probe probes[6];
-	const char *tps[8];
+	struct preset_probe probes[24];
+	const char *tps[10];
 };
 
+/* the skb is the 1st argument (%di) of the copying functions and of the segmentation, the
+ * 2nd (%si) of the socket queues; a kretprobe's $retval is the new skb */
+#define SKB_DI "skb=%di:x64"
+#define SKB_SI "skb=%si:x64"
+#define SKB_RET "skb=$retval:x64"
+/* an entry probe and a kretprobe on one function: the report pairs them on one CPU (the
+ * entry's skb is the parent, the return's the child; report/links.c) */
+#define LINK_PAIR(ev, f1, f2, what) \
+	{ ev, { f1, f2 }, SKB_DI, false, NULL, 0, what, false }, \
+	{ ev "_ret", { f1, f2 }, SKB_RET, true, NULL, 0, what, false }
+
 /* The vxlan preset also records the FIB lookups: they tell which route sent each transmit
- * to its device (report/lookups.c); fib6 only where the kernel has it.
+ * to its device (report/lookups.c); fib6 only where the kernel has it. It follows a packet
+ * into the skbs it becomes (clones, copies, GSO segments, GRO merges), sees NAT rewrite it
+ * and where it is handed to a socket (report/links.c, verdict.c). sched_process_fork gives
+ * the command's process tree (record.c keeps it as capture meta, not as events).
  * fib_check_nh is split on newer kernels (fib_check_nh_v4_gw is where the gateway lookup
  * happens, and it may be the only probe-able one): the first name that exists is used. */
 static const struct preset presets[] = {
 	{ "vxlan",
-	  { { "iptunnel_xmit", { "iptunnel_xmit" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_UDP_TUNNEL },
-	    { "ip_output", { "ip_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP },
+	  { { "iptunnel_xmit", { "iptunnel_xmit" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_UDP_TUNNEL, NULL, false },
+	    { "ip_output", { "ip_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP, NULL, false },
 	    /* the receive side, after eth_type_trans (both ip_rcv and ip_list_rcv pass here) */
-	    { "ip_rcv", { "ip_rcv_core", "ip_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP },
+	    { "ip_rcv", { "ip_rcv_core", "ip_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP, NULL, false },
 	    /* IPv6: ip6_output(net, sk, skb), ip6_rcv_core(skb, dev, net) or ipv6_rcv(skb, ...) */
-	    { "ip6_output", { "ip6_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP6 },
-	    { "ip6_rcv", { "ip6_rcv_core", "ipv6_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP6 } },
-	  { "net:net_dev_start_xmit", "net:netif_receive_skb", "net:netif_rx", "skb:kfree_skb",
-	    "skb:consume_skb", "fib:fib_table_lookup", "fib6:fib6_table_lookup" } },
+	    { "ip6_output", { "ip6_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP6, NULL, false },
+	    { "ip6_rcv", { "ip6_rcv_core", "ipv6_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP6, NULL, false },
+	    LINK_PAIR("skb_clone", "skb_clone", NULL, "clones"),
+	    LINK_PAIR("skb_copy", "skb_copy", NULL, "copies"),
+	    LINK_PAIR("pskb_copy", "__pskb_copy_fclone", "pskb_copy", "copies"),
+	    LINK_PAIR("skb_copy_expand", "skb_copy_expand", NULL, "copies"),
+	    /* software GSO: the first segment is returned, the others hang off its ->next */
+	    { "skb_gso_segment", { "__skb_gso_segment", "skb_gso_segment" }, SKB_DI, false, NULL, 0, "GSO segments", false },
+	    { "skb_gso_segment_ret", { "__skb_gso_segment", "skb_gso_segment" }, SKB_RET, true, NULL, 0, "GSO segments", true },
+	    /* GRO: skb_gro_receive(head, skb) merges skb into head */
+	    { "skb_gro_receive", { "skb_gro_receive" }, "skb=%si:x64 head=%di:x64", false, NULL, 0, "GRO merges", false },
+	    /* NAT: the function that rewrote a packet (nf_nat_manip_pkt(skb, ct, mtype, dir)) */
+	    { "nf_nat_manip", { "nf_nat_manip_pkt", "nf_nat_ipv4_manip_pkt" }, SKB_DI, false, NULL, 0, "NAT functions", false },
+	    /* delivery to a socket, and the process that reads it (skb_copy_datagram_iter runs in
+	     * the reader's recvmsg) */
+	    { "sock_queue_rcv", { "__sock_queue_rcv_skb", "sock_queue_rcv_skb_reason" }, SKB_SI, false, NULL, 0, "deliveries", false },
+	    { "udp_queue_rcv", { "__udp_enqueue_schedule_skb" }, SKB_SI, false, NULL, 0, "deliveries", false },
+	    { "tcp_queue_rcv", { "tcp_queue_rcv", "tcp_data_queue" }, SKB_SI, false, NULL, 0, "deliveries", false },
+	    { "skb_copy_datagram", { "skb_copy_datagram_iter", "skb_copy_datagram_iovec" }, SKB_DI, false, NULL, 0,
+	      "receiving processes", false } },
+	  { "net:net_dev_start_xmit", "net:netif_receive_skb", "net:netif_rx", "net:napi_gro_receive_entry",
+	    "skb:kfree_skb", "skb:consume_skb", "fib:fib_table_lookup", "fib6:fib6_table_lookup",
+	    "sched:sched_process_fork" } },
 	{ "route",
-	  { { "fib_check_nh", { "fib_check_nh", "fib_check_nh_v4_gw" }, NULL, false, NULL, 0 },
-	    { "netlink_recvmsg", { "netlink_recvmsg" }, NULL, false, NULL, 0 },
-	    { "fib_check_nh_ret", { "fib_check_nh", "fib_check_nh_v4_gw" }, "ret=$retval:s32", true, NULL, 0 } },
+	  { { "fib_check_nh", { "fib_check_nh", "fib_check_nh_v4_gw" }, NULL, false, NULL, 0, NULL, false },
+	    { "netlink_recvmsg", { "netlink_recvmsg" }, NULL, false, NULL, 0, NULL, false },
+	    { "fib_check_nh_ret", { "fib_check_nh", "fib_check_nh_v4_gw" }, "ret=$retval:s32", true, NULL, 0, NULL, false } },
 	  { "net:net_dev_start_xmit", "net:netif_receive_skb", "net:netif_rx", "fib:fib_table_lookup",
-	    "netlink:netlink_extack" } },
+	    "netlink:netlink_extack", "sched:sched_process_fork" } },
 };
 
 #define NPRESETS (sizeof(presets) / sizeof(presets[0]))
@@ -149,10 +186,12 @@ static int add_preset(struct vx_plan *p, const struct preset *ps, bool x86_64)
 		r.fetch = pp->ret ? pp->fetch_x86 : (x86_64 ? pp->fetch_x86 : NULL);
 		r.skb_reg = x86_64 ? pp->skb_reg : NULL;
 		r.skb_at = pp->skb_at;
+		r.follows = pp->follows;
+		r.chain = pp->chain;
 		if (add_probe(p, &r) < 0)
 			return -1;
 	}
-	for (size_t i = 0; i < 8 && ps->tps[i]; i++)
+	for (size_t i = 0; i < sizeof(ps->tps) / sizeof(ps->tps[0]) && ps->tps[i]; i++)
 		if (add_tp(p, ps->tps[i], false) < 0)
 			return -1;
 	return 0;
@@ -243,6 +282,7 @@ int vx_plan_resolve(struct vx_plan *p, bool (*func_exists)(void *ctx, const char
 		    bool (*tp_exists)(void *ctx, const char *sys, const char *ev), void *ctx,
 		    void (*note)(void *nctx, const char *msg), void *nctx)
 {
+	struct strbuf missing = STRBUF_INIT;
 	size_t keep = 0;
 
 	for (size_t i = 0; i < p->nprobes; i++) {
@@ -255,20 +295,32 @@ int vx_plan_resolve(struct vx_plan *p, bool (*func_exists)(void *ctx, const char
 				break;
 			}
 		if (!r->func) {
-			if (r->user)
+			if (r->user) {
+				strbuf_release(&missing);
 				return vx_error("probe %s: function not found in kallsyms or "
 						"available_filter_functions (inlined, renamed or in an "
 						"unloaded module?)", r->funcs[0]);
+			}
+			if (r->follows) {
+				/* an entry and its return probe are one thing to follow: say it once */
+				if (!r->ret)
+					strbuf_addf(&missing, "%s%s (%s)", missing.len ? ", " : "", r->funcs[0],
+						    r->follows);
+				continue;
+			}
 			notef(note, nctx, "probe %s: no such function on this kernel (tried %s%s%s); skipped",
 			      r->event, r->funcs[0], r->funcs[1] ? ", " : "", r->funcs[1] ? r->funcs[1] : "");
 			continue;
 		}
-		if (r->func != r->funcs[0])
+		if (r->func != r->funcs[0] && !r->follows)
 			notef(note, nctx, "probe %s: %s does not exist here, using %s instead",
 			      r->event, r->funcs[0], r->func);
 		p->probes[keep++] = *r;
 	}
 	p->nprobes = keep;
+	if (missing.len)
+		notef(note, nctx, "not on this kernel, so not followed: %s", missing.buf);
+	strbuf_release(&missing);
 	keep = 0;
 	for (size_t i = 0; i < p->ntps; i++) {
 		struct vx_tp_req *t = &p->tps[i];
@@ -287,6 +339,28 @@ int vx_plan_resolve(struct vx_plan *p, bool (*func_exists)(void *ctx, const char
 	return 0;
 }
 
+/* the ->next chain of a returned segment list: seg1=+N($retval), seg2=+N(+N($retval)), ...
+ * as deep as one fetch argument may be (measured on 6.1: 13 dereferences, under 63
+ * characters); a list longer than that is followed as far as seg13, and the report says so
+ * when seg13 is not its end */
+#define CHAIN_MAX_DEPTH 13
+#define FETCHARG_MAX_CHARS 59
+
+static void chain_fetchargs(struct strbuf *sb, int next_off)
+{
+	char arg[96] = "$retval";
+
+	strbuf_addstr(sb, SKB_RET);
+	for (int d = 1; d <= CHAIN_MAX_DEPTH; d++) {
+		char tmp[96];
+
+		if (snprintf(tmp, sizeof(tmp), "+%d(%s)", next_off, arg) > FETCHARG_MAX_CHARS)
+			break;
+		memcpy(arg, tmp, sizeof(arg));
+		strbuf_addf(sb, " seg%d=%s:x64", d, arg);
+	}
+}
+
 int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l)
 {
 	for (size_t i = 0; i < p->nprobes; i++) {
@@ -294,9 +368,12 @@ int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l)
 		struct strbuf sb = STRBUF_INIT;
 		char **owned;
 
-		if (!r->skb_reg || r->ret)
+		if (r->chain && l->next >= 0)
+			chain_fetchargs(&sb, l->next);
+		else if (!r->skb_reg || r->ret)
 			continue;
-		vx_skb_fetchargs(l, r->skb_reg, (enum vx_skb_at)r->skb_at, &sb);
+		else
+			vx_skb_fetchargs(l, r->skb_reg, (enum vx_skb_at)r->skb_at, &sb);
 		owned = xrealloc(p->owned, (p->nowned + 1) * sizeof(*owned));
 		p->owned = owned;
 		r->fetch = p->owned[p->nowned++] = strbuf_detach(&sb, NULL);

@@ -544,6 +544,7 @@ static int run_command(struct vx_recording *r, struct vx_record_result *res)
 		_exit(127);
 	}
 	child_pid = pid;
+	r->cmd_pid = (int)pid;
 	res->cmd_started = true;
 	if (got_signal)
 		kill(pid, got_signal);
@@ -730,10 +731,18 @@ static int teardown_phase(struct vx_recording *r, bool report)
 /* decode_phase - the spool into the sink, then the per-CPU loss */
 static int decode_phase(struct vx_recording *r, struct vx_record_result *res)
 {
+	struct vx_proc_tree procs;
+	int ret;
+
 	if (r->spooled_bytes >= (16u << 20))
 		vx_rec_note(r->o, "decoding %.1f MiB of raw ring data from %s", r->spooled_bytes / 1048576.0,
 			    r->spool.dir);
-	if (r->backend->decode(r) < 0 || write_loss_meta(r) < 0)
+	/* the fork events become the command's process tree (capture meta), not events */
+	vx_proc_tree_begin(&procs, r->sink, r->cmd_pid);
+	r->sink = &procs.wrap;
+	ret = r->backend->decode(r);
+	r->sink = procs.inner;
+	if (vx_proc_tree_end(&procs) < 0 || ret < 0 || write_loss_meta(r) < 0)
 		return -1;
 	res->lost_cpu = xcalloc((size_t)r->ncpus, sizeof(*res->lost_cpu));
 	memcpy(res->lost_cpu, r->lost_cpu, (size_t)r->ncpus * sizeof(*res->lost_cpu));

@@ -41,6 +41,10 @@ struct vx_probe_req {
 	const char *func;
 	const char *skb_reg;	/* register of the skb argument ("dx"), NULL when none */
 	int skb_at;		/* enum vx_skb_at: where skb->data points (record-btf.h) */
+	/* a probe that follows a packet into other skbs: what is not followed without it
+	 * ("clones"), named in the one note about what this kernel lacks; NULL for the others */
+	const char *follows;
+	bool chain;		/* a kretprobe of a segment list: reads its ->next chain (BTF) */
 };
 
 /* struct vx_tp_req - one tracepoint "system:event"; @user: from -e (missing = error) */
@@ -96,6 +100,26 @@ void vx_plan_release(struct vx_plan *p);
 int vx_plan_resolve(struct vx_plan *p, bool (*func_exists)(void *ctx, const char *func),
 		    bool (*tp_exists)(void *ctx, const char *sys, const char *ev), void *ctx,
 		    void (*note)(void *nctx, const char *msg), void *nctx);
+
+/* ---- the command's process tree (record-procs.c) ---- */
+
+/*
+ * struct vx_proc_tree - a sink in front of @inner that takes sched:sched_process_fork events
+ * out of the stream and keeps them; vx_proc_tree_end() writes capture meta "command_pids"
+ * (@root and every pid forked from it, space-separated) to @inner and hands the producer's
+ * counters back to it. Events and meta pass through unchanged.
+ */
+struct vx_proc_tree {
+	struct vx_sink wrap;	/* give this to the producer */
+	struct vx_sink *inner;
+	int root;
+	struct vx_fork { int parent, child; } *forks;
+	size_t nforks, forks_cap;
+};
+
+void vx_proc_tree_begin(struct vx_proc_tree *t, struct vx_sink *inner, int root_pid);
+/* vx_proc_tree_end - the meta and the counters into @t->inner, @t's memory freed; 0 or -1 */
+int vx_proc_tree_end(struct vx_proc_tree *t);
 
 /* ---- kernel stack attachment (record-attach.c) ---- */
 

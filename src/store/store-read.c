@@ -225,6 +225,45 @@ int store_route_events_each(struct vx_store *st, int64_t capture_id, store_rec_f
 			    capture_id, "cannot read the route events", fn, arg);
 }
 
+int store_events_named_each(struct vx_store *st, int64_t capture_id, const char *const *names, size_t n,
+			    store_rec_fn fn, void *arg)
+{
+	struct strbuf sql = STRBUF_INIT;
+	struct store_row row = { st, NULL, 0, 0 };
+	struct vx_rec r;
+	int rc, ret = 0;
+
+	if (!n)
+		return 0;
+	/* the names' ids first (a few strings), then the events in time order through
+	 * events_capture_ts with a test on name_id per row, as for the route events */
+	strbuf_addstr(&sql, REC_FROM " WHERE (?1 = 0 OR e.capture_id = ?1) AND e.name_id IN"
+		      " (SELECT id FROM strings WHERE text IN (");
+	for (size_t i = 0; i < n; i++)
+		strbuf_addf(&sql, "%s?%zu", i ? ", " : "", i + 2);
+	strbuf_addstr(&sql, ")) ORDER BY e.capture_id, e.ts_ns, e.id");
+	ret = read_start(st, sql.buf, capture_id, &row.s);
+	strbuf_release(&sql);
+	if (ret < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		sqlite3_bind_text(row.s, (int)i + 2, names[i], -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(row.s)) == SQLITE_ROW) {
+		rec_of(row.s, &r);
+		row.id = r.id;
+		ret = fn(arg, &r, &row);
+		if (!ret && row.err)
+			ret = -1;
+		if (ret)
+			break;
+	}
+	if (!ret)
+		ret = store_step_done(st, rc, "cannot read the events by name");
+	sqlite3_finalize(row.s);
+	store_read_end(st);
+	return ret;
+}
+
 int store_event_names_each(struct vx_store *st, int64_t capture_id,
 			   int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg)
 {

@@ -108,6 +108,10 @@ int store_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, 
 int store_route_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, void *arg);
 /* store_event_names_each - the distinct event names of each capture (the journey rule's
  * traced kinds); one scan of the events table */
+/* store_events_named_each - the events whose name is one of @names[0..@n), in (capture,
+ * time, id) order; the row gives their fields (store_row_fields) */
+int store_events_named_each(struct vx_store *st, int64_t capture_id, const char *const *names, size_t n,
+			    store_rec_fn fn, void *arg);
 int store_event_names_each(struct vx_store *st, int64_t capture_id,
 			   int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg);
 
