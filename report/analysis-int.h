@@ -44,6 +44,7 @@ struct vx_deferred {
 	size_t nentries;
 	const char *reason, *location;
 	int mine;		/* its row in the command's summary (mine.c), -1 none */
+	const char *what;	/* its kind of packet (mine.c, static) */
 	bool excused;		/* a clone of it reached a socket */
 	const char *where;	/* ... through this queue */
 	int pid;		/* ... and this process read it (-1 unknown) */
@@ -199,6 +200,8 @@ void vx_mine_init(struct vx_analysis *an);
  * delivered to it); returns its row in an->mine when it is mine and counts as a packet of
  * its own (not a clone's journey), else -1 */
 int vx_mine_mark(struct vx_analysis *an, struct vx_journey *j);
+/* vx_mine_what - what kind of packet @j carried, by its first headers ("echo request") */
+const char *vx_mine_what(const struct vx_journey *j);
 /* vx_mine_count - count @j (marked) into its row @row */
 void vx_mine_count(struct vx_analysis *an, const struct vx_journey *j, int row);
 /* vx_mine_excused - a deferred drop turned out delivered: move it to its delivered row */

@@ -126,6 +126,7 @@ bool vx_links_defer(struct vx_analysis *an, const struct vx_journey *j, int mine
 	}
 	if (!d.nentries)
 		return false;
+	d.what = vx_mine_what(j);
 	d.ts = j->hops[0].ts_ns;
 	d.id = j->hops[0].rec ? j->hops[0].rec->id : 0;
 	d.reason = j->drop->reason ? arena_strdup(&an->arena, j->drop->reason) : NULL;

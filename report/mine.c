@@ -83,7 +83,7 @@ bool vx_mine_has_pid(const struct vx_analysis *an, int64_t capture_id, int pid)
 }
 
 /* what kind of packet @j carried, by its first headers: "echo request", "TCP segment", ... */
-static const char *what_of(const struct vx_journey *j)
+const char *vx_mine_what(const struct vx_journey *j)
 {
 	for (size_t i = 0; i < j->nhops; i++) {
 		const struct vx_packet *p = j->hops[i].pkt;
@@ -174,11 +174,12 @@ int vx_mine_mark(struct vx_analysis *an, struct vx_journey *j)
 		j->mine = true;
 	if (j->verdict.kind == VX_VERDICT_DELIVERED && has_pid(c, j->verdict.pid))
 		j->mine = true;
-	/* a clone's or copy's journey is the same packet as its original's */
-	if (!j->mine || vx_hop_kind_of(h0->event) == VX_HOP_BORN)
+	/* a clone's or copy's journey is the same packet as its original's, unless a send
+	 * created it (TCP transmits a clone of the skb its write queue keeps) */
+	if (!j->mine || (vx_hop_kind_of(h0->event) == VX_HOP_BORN && !(h0->path && h0->path->journey.created)))
 		return -1;
 	where_of(&j->verdict, &where);
-	row = row_of(an, j->capture_id, what_of(j), j->verdict.kind, where.buf);
+	row = row_of(an, j->capture_id, vx_mine_what(j), j->verdict.kind, where.buf);
 	strbuf_release(&where);
 	return row;
 }
@@ -195,7 +196,7 @@ void vx_mine_excused(struct vx_analysis *an, const struct vx_deferred *d)
 	const struct vx_recorded_cmd *c = command_of(an, d->capture);
 	struct vx_verdict v = { .kind = VX_VERDICT_DELIVERED, .where = d->where, .pid = d->pid, .comm = d->comm };
 	struct strbuf where = STRBUF_INIT;
-	const char *what = d->mine >= 0 ? an->mine[d->mine].what : "packet";
+	const char *what = d->what ? d->what : "packet";
 	int row;
 
 	/* a reply read by the command's process is the command's, wherever it was created */

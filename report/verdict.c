@@ -163,6 +163,8 @@ void vx_journey_verdict(struct vx_journey *j, const struct vx_rec *last, const s
 		v->kind = VX_VERDICT_SENT;
 		v->hop = h;
 		v->where = j->hops[h].dev;
+	} else if (consumed && last_path) {
+		v->where = last_path->end.consumer;	/* unknown, but freed there */
 	}
 }
 
@@ -196,6 +198,9 @@ void vx_verdict_describe(const struct vx_verdict *v, struct strbuf *sb)
 			strbuf_addf(sb, " at %s", v->where);
 		break;
 	case VX_VERDICT_UNKNOWN:
+		if (v->where)
+			strbuf_addf(sb, " (freed at %s)", v->where);
+		break;
 	case VX_VERDICT_COUNT:
 		break;
 	}
