@@ -383,6 +383,49 @@ static void draw_points(struct html *h, const struct vx_journey *j, const struct
 	}
 }
 
+/* the point of hop @hop, or NULL when it is not drawn */
+static const struct point *hop_point(const struct point *pts, size_t npts, int hop)
+{
+	for (size_t k = 0; hop >= 0 && k < npts; k++)
+		if (pts[k].hop && pts[k].idx == (size_t)hop)
+			return &pts[k];
+	return NULL;
+}
+
+/* drawing 3: under a hop, an arrow to each journey this one became there (a clone, a
+ * segment, a packet merged into it) or came from; over a hop, the NAT rewrite it shows */
+static void draw_links(struct html *h, const struct vx_journey *j, const struct point *pts, size_t npts)
+{
+	const struct vx_journey *k = vx_join_kept(h->an, j);
+	int below[HTML_MAX_HOPS] = { 0 };
+
+	for (size_t i = 0; k && i < k->nlinks; i++) {
+		const struct vx_link *l = &k->links[i];
+		const struct point *p = hop_point(pts, npts, l->hop);
+		int y;
+
+		if (!p || l->hop >= HTML_MAX_HOPS || below[l->hop] >= 3)
+			continue;
+		y = lane_y(p->lane) + p->hgt / 2 + 4 + 14 * below[l->hop]++;
+		fprintf(h->out, "<g class=\"link\"><path d=\"M%d %dv10\" marker-end=\"url(#a%d)\"/>"
+			"<text x=\"%d\" y=\"%d\">%s %s ", p->x - 40, y, h->gid, p->x - 34, y + 10,
+			l->child ? "\xe2\x86\xb3" : "\xe2\x86\xb0", vx_link_kind_name(l->kind));
+		if (l->journey_id)
+			fprintf(h->out, "%s journey %d", l->child ? "\xe2\x86\x92" : "of", l->journey_id);
+		fputs("</text></g>\n", h->out);
+	}
+	for (size_t i = 0; i < j->nhops && i < HTML_MAX_HOPS; i++) {
+		const struct point *p = hop_point(pts, npts, (int)i);
+
+		if (!p || !j->hops[i].nat)
+			continue;
+		fprintf(h->out, "<g class=\"nat\"><text x=\"%d\" y=\"%d\" text-anchor=\"middle\">%s ",
+			p->x, lane_y(p->lane) - p->hgt / 2 - 5, vx_nat_kind_name(j->hops[i].nat->kind));
+		esc(h, j->hops[i].nat->kind == VX_NAT_DNAT ? j->hops[i].nat->after.dst : j->hops[i].nat->after.src);
+		fputs("</text></g>\n", h->out);
+	}
+}
+
 /* one journey's flow diagram: layout (points, columns), then drawing */
 void html_write_diagram(struct html *h, const struct vx_journey *j, int gid)
 {
@@ -392,9 +435,11 @@ void html_write_diagram(struct html *h, const struct vx_journey *j, int gid)
 	int height = G_TOP + VX_LANE_COUNT * G_LANE_H + 10;
 	int width = diagram_columns(pts, npts, 760);
 
+	h->gid = gid;
 	draw_lanes(h, gid, width, height);
 	write_netns_segments(h, j, pts, npts, width, height);
 	draw_points(h, j, pts, npts, featured, gid);
+	draw_links(h, j, pts, npts);
 	fputs("</svg></div>\n", h->out);
 	if (j->nhops > nhops)
 		fprintf(h->out, "<p class=\"more\">%zu more hops of this journey are not drawn</p>\n",

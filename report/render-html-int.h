@@ -39,6 +39,8 @@ struct html {
 	const struct vx_analysis *an;
 	unsigned char *want_stack;	/* by path index: 1 = emit its stack template */
 	size_t nstacks;
+	int gid;		/* the diagram being drawn (its SVG markers' ids) */
+	int child_gid;		/* the last id given to a linked journey's diagram */
 };
 
 static inline void esc(struct html *h, const char *s)

@@ -137,6 +137,14 @@ static const char page_css[] =
 	".yes{color:#c2410c;font-weight:700}.legend{display:flex;flex-wrap:wrap;gap:6px}\n"
 	"summary{cursor:pointer;color:#2563eb}button{font:inherit;font-size:12px;cursor:pointer}\n"
 	".more{color:var(--muted);font-style:italic}\n"
+	/* the command's own packets first; links between journeys; NAT */
+	".cmdline{border-left:4px solid #2563eb;padding:6px 10px;background:#eff6ff;font-size:15px}\n"
+	".follow{border-left:4px solid #94a3b8;padding:6px 10px;background:#f1f5f9}\n"
+	".fact.end{background:#e0f2fe;color:#075985;font-weight:600}"
+	".fact.end.dropped{background:#fee2e2;color:#991b1b}\n"
+	".child{margin:6px 0 0 28px;border-left:3px solid #94a3b8;padding-left:10px}\n"
+	"svg .link path{stroke:#64748b;stroke-width:1.5;fill:none}svg .link text{font:600 11px "
+	"system-ui,sans-serif;fill:#334155}svg .nat text{font:700 11px system-ui,sans-serif;fill:#7c3aed}\n"
 	/* two hosts, one journey: a lane block per host, the wire between them */
 	".hosts{display:flex;align-items:stretch;gap:0;overflow-x:auto;margin:6px 0 4px}\n"
 	".hostlane{border:1px solid #cbd5e1;border-radius:8px;padding:6px 10px;min-width:260px;"
@@ -276,11 +284,18 @@ static void write_why(struct html *h, const struct vx_journey *j)
 	bool any = j->drop != NULL;
 
 	for (size_t i = 0; i < j->nhops && !any; i++)
-		any = j->hops[i].route != NULL;
+		any = j->hops[i].route != NULL || j->hops[i].nat != NULL;
 	if (!any)
 		return;
 	fputs("<ul class=\"why\">\n", h->out);
 	for (size_t i = 0; i < j->nhops; i++) {
+		if (j->hops[i].nat) {
+			strbuf_reset(&sb);
+			vx_nat_describe(j->hops[i].nat, &sb);
+			fprintf(h->out, "<li><b>#%zu</b> ", i + 1);
+			vx_html_escape(h->out, sb.buf, 240);
+			fputs("</li>\n", h->out);
+		}
 		if (!j->hops[i].route)
 			continue;
 		strbuf_reset(&sb);
@@ -438,6 +453,75 @@ static void write_drops(struct html *h)
 	fputs("</table>\n</section>\n", h->out);
 }
 
+/* the verdict as a fact: "delivered to ping (pid 123) at sock_queue_rcv", the old end
+ * (the skb was freed, ...) as its tooltip */
+static void write_end_fact(struct html *h, const struct vx_journey *j)
+{
+	const struct vx_journey *k = vx_join_kept(h->an, j);
+	const struct vx_verdict *v = k ? &k->verdict : &j->verdict;
+	struct strbuf sb = STRBUF_INIT;
+
+	vx_verdict_describe(v, &sb);
+	fprintf(h->out, "<span class=\"fact end %s\" title=\"", vx_verdict_name(v->kind));
+	esc(h, vx_journey_end_text(j->end));
+	fputs("\">end: ", h->out);
+	vx_html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
+	fputs("</span>", h->out);
+	strbuf_release(&sb);
+}
+
+/* the kept journey with id @id, or NULL */
+static const struct vx_journey *kept_by_id(const struct vx_analysis *an, int id)
+{
+	size_t lo = 0, hi = an->njourneys;
+
+	/* the kept journeys are in time order, so are their ids */
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (an->journeys[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < an->njourneys && an->journeys[lo].id == id ? &an->journeys[lo] : NULL;
+}
+
+/* the journeys this one became (clones, copies, segments, packets merged into it), drawn
+ * under it with the hop they came from: the first few, the others named */
+#define HTML_MAX_CHILDREN 3
+static void write_children(struct html *h, const struct vx_journey *j)
+{
+	const struct vx_journey *k = vx_join_kept(h->an, j);
+	size_t drawn = 0;
+
+	for (size_t i = 0; k && i < k->nlinks; i++) {
+		const struct vx_link *l = &k->links[i];
+		const struct vx_journey *c = l->child && l->journey_id ? kept_by_id(h->an, l->journey_id) : NULL;
+		struct strbuf sb = STRBUF_INIT;
+
+		if (!l->child)
+			continue;
+		fprintf(h->out, "<div class=\"child\"><p class=\"sub\">\xe2\x86\xb3 at hop #%d: %s, ",
+			l->hop + 1, vx_link_kind_name(l->kind));
+		if (l->journey_id)
+			fprintf(h->out, "journey %d ", l->journey_id);
+		fputs("(", h->out);
+		esc(h, l->function);
+		fputs(")", h->out);
+		if (c) {
+			vx_verdict_describe(&c->verdict, &sb);
+			fputs(": ", h->out);
+			vx_html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
+		}
+		fputs("</p>", h->out);
+		if (c && drawn++ < HTML_MAX_CHILDREN)
+			html_write_diagram(h, c, ++h->child_gid);
+		fputs("</div>\n", h->out);
+		strbuf_release(&sb);
+	}
+}
+
 static void write_group(struct html *h, const struct vx_journey_group *g, int gid, const char *kind)
 {
 	const struct vx_journey *j = g->first;
@@ -474,15 +558,13 @@ static void write_group(struct html *h, const struct vx_journey_group *g, int gi
 	}
 	if (j->reenters_ip_after_encap)
 		fputs("<span class=\"fact re\">passes through IP again after encapsulation</span>", h->out);
-	if (j->end != VX_JEND_NONE) {
-		fputs("<span class=\"fact\">end: ", h->out);
-		esc(h, vx_journey_end_text(j->end));
-		fputs("</span>", h->out);
-	}
+	if (j->end != VX_JEND_NONE)
+		write_end_fact(h, j);
 	fputs("</div>\n", h->out);
 	html_write_diagram(h, j, gid);
 	write_latencies(h, g);
 	write_why(h, j);
+	write_children(h, j);
 	fputs("<div class=\"detail\"><p class=\"hint\">Click a hop to see its kernel stack.</p></div>\n"
 	      "</section>\n", h->out);
 }
@@ -772,9 +854,70 @@ static const char page_js[] =
 	"});\n"
 	"})();\n";
 
+/* a recording: its command's packets in one line each; what tracepoints could not follow */
+static void write_commands(struct html *h)
+{
+	const struct vx_analysis *an = h->an;
+
+	for (size_t i = 0; i < an->ncommands; i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		vx_command_line(an, &an->commands[i], &sb);
+		fputs("<p class=\"cmdline\"><b>", h->out);
+		vx_html_escape(h->out, sb.buf, 4 * HTML_MAX_STR);
+		fputs("</b></p>\n", h->out);
+		strbuf_release(&sb);
+	}
+	if (vx_analysis_unfollowed(an)) {
+		fputs("<p class=\"follow\">", h->out);
+		vx_html_escape(h->out, vx_analysis_unfollowed(an), 4 * HTML_MAX_STR);
+		fputs("</p>\n", h->out);
+	}
+	if (an->segments_unfollowed) {
+		fputs("<p class=\"follow\">", h->out);
+		vx_html_escape(h->out, vx_analysis_segments_unfollowed(), 4 * HTML_MAX_STR);
+		fputs("</p>\n", h->out);
+	}
+}
+
+/* the journey shapes, most frequent first; with a recorded command, its own journeys first
+ * (in time order, with what they led to), then the others */
+static int write_journey_groups(struct html *h, struct vx_journey_group *groups, size_t ngroups, int max,
+				int *gid)
+{
+	struct vx_journey_group *mine = NULL;
+	size_t nmine = 0, rest = 0;
+
+	if (h->an->ncommands) {
+		if (vx_journey_groups_split(h->an, true, &mine, &nmine) < 0)
+			return -1;
+		if (nmine)
+			fputs("<h2 class=\"sechead\">The command's packets, and what they led to</h2>\n", h->out);
+		for (size_t i = 0; i < nmine && (int)i < max; i++)
+			write_group(h, &mine[i], ++*gid, "Journey shape");
+		free(mine);
+		if (vx_journey_groups_split(h->an, false, &groups, &ngroups) < 0)
+			return -1;
+		if (nmine && ngroups)
+			fputs("<h2 class=\"sechead\">The other traffic, by shape</h2>\n", h->out);
+	}
+	for (size_t i = 0; i < ngroups && (int)i < max; i++)
+		write_group(h, &groups[i], ++*gid, "Journey shape");
+	if (ngroups > (size_t)max) {
+		for (size_t i = (size_t)max; i < ngroups; i++)
+			rest += groups[i].count;
+		fprintf(h->out, "<p class=\"more\">%zu less frequent shapes (%zu journeys) are not drawn; "
+			"raise --max-journeys (up to %d) to see more</p>\n", ngroups - (size_t)max, rest,
+			HTML_MAX_GROUPS);
+	}
+	if (h->an->ncommands)
+		free(groups);
+	return 0;
+}
+
 static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
 {
-	struct html h = { out, an, NULL, 0 };
+	struct html h = { .out = out, .an = an, .child_gid = 1000 };
 	struct vx_journey_group *groups = NULL;
 	size_t ngroups = 0;
 	int max = opts && opts->max_journeys > 0 ? opts->max_journeys : HTML_DEFAULT_GROUPS;
@@ -789,6 +932,7 @@ static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	}
 	write_head(&h);
 	write_captures(&h, ngroups);
+	write_commands(&h);
 	if (ngroups)
 		fprintf(out, "<h2 class=\"sechead\">Journeys: %zu shape%s%s</h2>\n", ngroups,
 			ngroups == 1 ? "" : "s", ngroups > (size_t)max ? ", most frequent first" : "");
@@ -805,16 +949,10 @@ static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 			fprintf(out, "<span class=\"chip ly%d\">%s</span>", l, vx_layer_name(l));
 		fputs("</p>\n", out);
 	}
-	for (size_t i = 0; i < ngroups && (int)i < max; i++)
-		write_group(&h, &groups[i], ++gid, "Journey shape");
-	if (ngroups > (size_t)max) {
-		size_t rest = 0;
-
-		for (size_t i = (size_t)max; i < ngroups; i++)
-			rest += groups[i].count;
-		fprintf(out, "<p class=\"more\">%zu less frequent shapes (%zu journeys) are not drawn; "
-			"raise --max-journeys (up to %d) to see more</p>\n", ngroups - (size_t)max, rest,
-			HTML_MAX_GROUPS);
+	if (write_journey_groups(&h, groups, ngroups, max, &gid) < 0) {
+		free(groups);
+		free(h.want_stack);
+		return -1;
 	}
 	write_joined(&h, max);
 	write_drops(&h);
