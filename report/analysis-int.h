@@ -19,9 +19,9 @@ struct vx_analysis_priv {
 	bool lookups_deferred;	/* joined to the kept journeys afterwards (lookup-join.c) */
 	bool lookups_in_source;	/* kept by the source (lookup_keep), asked per journey */
 	struct vx_traced { int64_t capture_id; uint32_t traced; } *traced;	/* by capture */
-	size_t ntraced;
+	size_t ntraced, traced_cap;
 	void **blocks;		/* malloc'd journey copies, freed with the analysis */
-	size_t nblocks;
+	size_t nblocks, blocks_cap;
 	size_t drops_cap;
 };
 

@@ -84,10 +84,7 @@ static int route_event(void *arg, const struct vx_rec *r)
 			return 0;
 		k->other_kept++;
 	}
-	if (an->priv->own.nrecs == k->cap) {
-		k->cap = k->cap ? k->cap * 2 : 64;
-		an->priv->own.recs = xrealloc(an->priv->own.recs, k->cap * sizeof(*an->priv->own.recs));
-	}
+	VX_GROW(an->priv->own.recs, an->priv->own.nrecs, k->cap);
 	c = &an->priv->own.recs[an->priv->own.nrecs++];
 	*c = *r;
 	c->comm = arena_strdup(&an->priv->own.arena, r->comm);

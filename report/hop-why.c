@@ -36,13 +36,7 @@ void vx_analysis_count_drop(struct vx_analysis *an, const struct vx_drop *d)
 			an->drops[i].count++;
 			return;
 		}
-	if (an->ndrops == an->priv->drops_cap) {
-		size_t ncap = an->priv->drops_cap ? an->priv->drops_cap * 2 : 8;
-		struct vx_drop_count *v = xrealloc(an->drops, ncap * sizeof(*v));
-
-		an->drops = v;
-		an->priv->drops_cap = ncap;
-	}
+	VX_GROW(an->drops, an->ndrops, an->priv->drops_cap);
 	an->drops[an->ndrops++] = (struct vx_drop_count){
 		d->reason ? arena_strdup(&an->arena, d->reason) : NULL,
 		d->location ? arena_strdup(&an->arena, d->location) : NULL, 1 };

@@ -24,9 +24,7 @@ int vx_traced_add(void *arg, int64_t capture_id, const char *name)
 	for (i = 0; i < an->priv->ntraced && an->priv->traced[i].capture_id != capture_id; i++)
 		;
 	if (i == an->priv->ntraced) {
-		if ((an->priv->ntraced & (an->priv->ntraced + 1)) == 0 || !an->priv->traced) {
-			an->priv->traced = xrealloc(an->priv->traced, (an->priv->ntraced + 1) * 2 * sizeof(*an->priv->traced));
-		}
+		VX_GROW(an->priv->traced, an->priv->ntraced, an->priv->traced_cap);
 		an->priv->traced[an->priv->ntraced++] = (struct vx_traced){ capture_id, 0 };
 	}
 	vx_journey_traced_add(&an->priv->traced[i].traced, name);

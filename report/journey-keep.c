@@ -265,11 +265,8 @@ void vx_keep_journey(struct builder *b, const struct vx_journey *j)
 		heap_trim(k);
 		return;
 	}
-	if (k->n == k->cap) {
-		k->cap = k->cap ? k->cap * 2 : 16;
-		k->h = xrealloc(k->h, k->cap * sizeof(*k->h));
-		h = k->h;
-	}
+	VX_GROW(k->h, k->n, k->cap);
+	h = k->h;
 	h[k->n] = journey_pack_sized(j, &n);
 	k->bytes += n;
 	for (i = k->n++; i && heap_less(h[(i - 1) / 2], h[i]); i = (i - 1) / 2)
@@ -387,8 +384,7 @@ static int cmp_journey(const void *a, const void *b)
 
 static void add_block(struct vx_analysis_priv *pv, void *p)
 {
-	if ((pv->nblocks & (pv->nblocks + 1)) == 0 || !pv->blocks)
-		pv->blocks = xrealloc(pv->blocks, (pv->nblocks + 1) * 2 * sizeof(*pv->blocks));
+	VX_GROW(pv->blocks, pv->nblocks, pv->blocks_cap);
 	pv->blocks[pv->nblocks++] = p;
 }
 

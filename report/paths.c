@@ -101,59 +101,45 @@ static void path_facts(struct vx_analysis *an, struct vx_path *p, const struct v
 
 /* ---- the (stack, event) -> path index ---- */
 
-static size_t index_slot(const struct vx_path_index *ix, int64_t stack_id, const char *event)
+static uint64_t index_key(int64_t stack_id, const char *event)
 {
-	uint64_t h = vx_hash64(VX_HASH_INIT, event, strlen(event)) ^ ((uint64_t)stack_id * 0x9e3779b97f4a7c15ULL);
-	size_t i = (size_t)h & (ix->cap - 1);
-
-	for (;;) {
-		int k = ix->slots[i];
-
-		if (k < 0)
-			return i;
-		if (ix->paths[k].stack->id == stack_id && !strcmp(ix->paths[k].event, event))
-			return i;
-		i = (i + 1) & (ix->cap - 1);
-	}
+	return vx_hash64(VX_HASH_INIT, event, strlen(event)) ^ (uint64_t)stack_id;
 }
 
 void vx_path_index_build(struct vx_path_index *ix, const struct vx_path *paths, size_t n)
 {
-	free(ix->slots);
+	vx_hash_clear(&ix->map);
 	ix->paths = paths;
-	ix->n = n;
-	ix->cap = 16;
-	while (ix->cap < n * 2 + 1)
-		ix->cap *= 2;
-	ix->slots = xmalloc(ix->cap * sizeof(*ix->slots));
-	for (size_t i = 0; i < ix->cap; i++)
-		ix->slots[i] = -1;
+	ix->n = 0;
 	for (size_t i = 0; i < n; i++)
-		ix->slots[index_slot(ix, paths[i].stack->id, paths[i].event)] = (int)i;
+		vx_path_index_add(ix, paths, i);
 }
 
-/* index path @i of the array, which may have moved (a grown array) */
-static void index_add(struct vx_path_index *ix, const struct vx_path *paths, size_t i)
+void vx_path_index_add(struct vx_path_index *ix, const struct vx_path *paths, size_t i)
 {
-	if ((i + 1) * 2 >= ix->cap) {
-		vx_path_index_build(ix, paths, i + 1);
-		return;
-	}
 	ix->paths = paths;
 	ix->n = i + 1;
-	ix->slots[index_slot(ix, paths[i].stack->id, paths[i].event)] = (int)i;
+	vx_hash_add(&ix->map, index_key(paths[i].stack->id, paths[i].event), i);
 }
 
 int vx_path_index_find(const struct vx_path_index *ix, int64_t stack_id, const char *event)
 {
-	if (!stack_id || !ix->slots)
+	struct vx_hash_slot *s;
+
+	if (!stack_id)
 		return -1;
-	return ix->slots[index_slot(ix, stack_id, event)];
+	vx_hash_each(&ix->map, index_key(stack_id, event), s) {
+		const struct vx_path *p = &ix->paths[s->value];
+
+		if (p->stack->id == stack_id && !strcmp(p->event, event))
+			return (int)s->value;
+	}
+	return -1;
 }
 
 void vx_path_index_release(struct vx_path_index *ix)
 {
-	free(ix->slots);
+	vx_hash_release(&ix->map);
 	memset(ix, 0, sizeof(*ix));
 }
 
@@ -202,9 +188,10 @@ static int path_row(void *arg, const struct vx_path_row *row)
 		return 0;
 	}
 	if (an->npaths == pr->cap) {
-		pr->cap = pr->cap ? pr->cap * 2 : 64;
-		an->paths = xrealloc(an->paths, pr->cap * sizeof(*an->paths));
-		pr->first = xrealloc(pr->first, pr->cap * sizeof(*pr->first));
+		size_t fcap = pr->cap;
+
+		VX_GROW(an->paths, an->npaths, pr->cap);
+		VX_GROW(pr->first, an->npaths, fcap);
 	}
 	struct vx_stack *st = arena_alloc(&an->arena, sizeof(*st));
 	struct vx_path *p = &an->paths[an->npaths];
@@ -219,7 +206,7 @@ static int path_row(void *arg, const struct vx_path_row *row)
 	p->count = row->count;
 	path_facts(an, p, st);
 	pr->first[an->npaths] = (struct path_first){ row->first_capture, row->first_id, row->first_ts, an->npaths };
-	index_add(&an->pathidx, an->paths, an->npaths++);
+	vx_path_index_add(&an->pathidx, an->paths, an->npaths++);
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/hash.h"
 #include "core/model.h"
 #include "journey-rule.h"
 #include "layers.h"
@@ -41,18 +42,18 @@ const char *vx_frames_encap(const char *const *frames, size_t n);
 bool vx_frames_reenter_ip(const char *const *frames, size_t n);
 
 /*
- * struct vx_path_index - the paths of an array by (stack id, event name): open addressing
- * over indices into the array. vx_path_index_build() (re)builds it over @paths[0..@n)
- * (the array must stay where it is); vx_path_index_find() is -1 when none;
- * vx_path_index_release() frees it.
+ * struct vx_path_index - the paths of an array by (stack id, event name): indices into the
+ * array. vx_path_index_build() (re)builds it over @paths[0..@n); vx_path_index_add() adds
+ * @paths[@i] (the array may have moved: @paths is where it is now); vx_path_index_find() is
+ * -1 when none; vx_path_index_release() frees it.
  */
 struct vx_path_index {
-	int *slots;
-	size_t cap;
+	struct vx_hash map;	/* key hash -> index into @paths */
 	const struct vx_path *paths;
 	size_t n;
 };
 void vx_path_index_build(struct vx_path_index *ix, const struct vx_path *paths, size_t n);
+void vx_path_index_add(struct vx_path_index *ix, const struct vx_path *paths, size_t i);
 int vx_path_index_find(const struct vx_path_index *ix, int64_t stack_id, const char *event);
 void vx_path_index_release(struct vx_path_index *ix);
 

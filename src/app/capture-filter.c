@@ -24,10 +24,7 @@ static void collect_dropped(void *arg, const struct vx_span *span, bool kept)
 
 	if (kept)
 		return;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 256;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
+	VX_GROW(l->v, l->n, l->cap);
 	l->v[l->n++] = *span;
 }
 
