@@ -123,23 +123,47 @@ static int src_lookup_keep(void *priv, int64_t capture_id, int64_t id, const str
 	return store_lookups_add(s->st, &sl);
 }
 
+/* the first lookup of a window that the report's route rule picks (report/lookups.h) */
+struct lookup_pick {
+	const char *dev;	/* a transmit's device, or NULL: a drop's failed lookup */
+	struct arena *a;
+	struct vx_lookup *out;
+};
+
+static const char *pick_str(struct arena *a, const char *s)
+{
+	return s ? arena_strdup(a, s) : NULL;
+}
+
+static int lookup_pick(void *arg, const struct store_lookup *sl)
+{
+	struct lookup_pick *p = arg;
+	struct vx_lookup l = {
+		.ts_ns = sl->ts_ns, .cpu = sl->cpu, .table = sl->table, .ipv6 = sl->ipv6 != 0,
+		.src = sl->src, .dst = sl->dst, .proto = sl->proto, .sport = sl->sport,
+		.dport = sl->dport, .dev = sl->dev, .gw = sl->gw, .err = sl->err,
+	};
+
+	if (p->dev ? !vx_lookup_decides_hop(&l, p->dev) : !vx_lookup_explains_drop(&l))
+		return 0;
+	l.src = pick_str(p->a, l.src);
+	l.dst = pick_str(p->a, l.dst);
+	l.dev = pick_str(p->a, l.dev);
+	l.gw = pick_str(p->a, l.gw);
+	*p->out = l;
+	return 1;
+}
+
 static int src_lookup_find(void *priv, int64_t capture_id, int cpu, uint64_t lo, uint64_t hi,
 			   const char *dev, struct arena *a, struct vx_lookup *out)
 {
 	struct store_source *s = priv;
-	struct store_lookup sl;
-	int found;
+	struct lookup_pick p = { dev, a, out };
 
 	if (!s->lookups_started)
 		return 0;	/* the capture has no FIB lookup */
-	found = store_lookups_find(s->st, capture_id, cpu, lo, hi, dev, a, &sl);
-	if (found > 0)
-		*out = (struct vx_lookup){
-			.ts_ns = sl.ts_ns, .cpu = sl.cpu, .table = sl.table, .ipv6 = sl.ipv6 != 0,
-			.src = sl.src, .dst = sl.dst, .proto = sl.proto, .sport = sl.sport,
-			.dport = sl.dport, .dev = sl.dev, .gw = sl.gw, .err = sl.err,
-		};
-	return found;
+	/* a transmit's route: the last one that decides it; a drop's: the first failure */
+	return store_lookups_each(s->st, capture_id, cpu, lo, hi, dev != NULL, lookup_pick, &p);
 }
 
 static void store_source_init(struct store_source *ss, struct vx_event_source *src, struct vx_store *st,

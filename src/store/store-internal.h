@@ -37,7 +37,7 @@ struct vx_store {
 				 * inside an import's, store_import_flush()) */
 	sqlite3_stmt *sel_fields;	/* store_event_fields(), prepared once */
 	/* store-lookups.c: the read's lookup index (a temporary table) */
-	sqlite3_stmt *lk_add, *lk_ok, *lk_failed;
+	sqlite3_stmt *lk_add, *lk_ok, *lk_failed;	/* insert; window newest first, oldest first */
 	bool lk_sealed;		/* indexed: questions only */
 };
 

@@ -114,7 +114,7 @@ int store_event_names_each(struct vx_store *st, int64_t capture_id,
 /*
  * struct store_lookup - one FIB lookup as the analysis parsed it (report/lookups.h's struct
  * vx_lookup plus where it is: capture, event id), for a read's lookup index. Strings are
- * borrowed by store_lookups_add(); store_lookups_find() allocates them in the caller's arena.
+ * borrowed by store_lookups_add(), and lent to store_lookups_each()'s callback.
  */
 struct store_lookup {
 	int64_t capture_id, id;
@@ -127,19 +127,18 @@ struct store_lookup {
  * store_lookups_reset - start an empty lookup index on this connection (a temporary table:
  * on disk through SQLite's temp store, gone with the connection; the main database is not
  * written, so a read-only store works). store_lookups_add() appends one lookup, until the
- * first store_lookups_find() indexes them; a reset starts over. 0, or -1 with vx_error().
+ * first store_lookups_each() indexes them; a reset starts over. 0, or -1 with vx_error().
  */
 int store_lookups_reset(struct vx_store *st);
 int store_lookups_add(struct vx_store *st, const struct store_lookup *l);
 /*
- * store_lookups_find - with @dev: the last lookup of @capture_id on @cpu in [@lo, @hi] that
- * succeeded with result device @dev (the route of a transmit on @dev); without: the first
- * failed one there whose error is not -11 (the lookup that explains a drop). The same rules
- * as report/lookups.c's vx_lookup_for_hop / vx_lookup_failed_between. 1 with *@out filled
- * (strings in @a), 0 when there is none, -1 with vx_error().
+ * store_lookups_each - the kept lookups of @capture_id on @cpu with a time in [@lo, @hi] to
+ * @fn, newest first or oldest first, until @fn returns non-zero (its strings are borrowed for
+ * the call). Which of them counts is the caller's rule (report/lookups.h). The first call
+ * indexes the lookups; no add after it. Returns 0, @fn's value, or -1 with vx_error() set.
  */
-int store_lookups_find(struct vx_store *st, int64_t capture_id, int cpu, uint64_t lo, uint64_t hi,
-		       const char *dev, struct arena *a, struct store_lookup *out);
+int store_lookups_each(struct vx_store *st, int64_t capture_id, int cpu, uint64_t lo, uint64_t hi,
+		       bool newest_first, int (*fn)(void *arg, const struct store_lookup *l), void *arg);
 /* store_lookups_release - finalize the index's statements (store_close() calls it) */
 void store_lookups_release(struct vx_store *st);
 
