@@ -36,6 +36,8 @@ struct vx_store {
 	bool read_began;	/* the outermost store_read_begin() began a transaction (not
 				 * inside an import's, store_import_flush()) */
 	sqlite3_stmt *sel_fields;	/* store_event_fields(), prepared once */
+	sqlite3_stmt *sel_fib_desc, *sel_fib_asc;	/* store_fib_lookups_in(), prepared once */
+	int64_t fib_ids[2];	/* the FIB lookup names' string ids, -1 when absent */
 	/* store-lookups.c: the read's lookup index (a temporary table) */
 	sqlite3_stmt *lk_add, *lk_ok, *lk_failed;	/* insert; window newest first, oldest first */
 	bool lk_sealed;		/* indexed: questions only */
