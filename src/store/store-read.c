@@ -27,6 +27,9 @@ int store_read_begin(struct vx_store *st)
 {
 	if (st->reading++)
 		return 0;
+	/* ids are stable while the transaction lasts, not across: a string may be gone since */
+	vx_hash_clear(&st->strcache);
+	arena_release(&st->strtext);
 	/* inside the import's own transaction (store_import_flush): read what it wrote */
 	st->read_began = sqlite3_get_autocommit(st->db) != 0;
 	if (st->read_began && sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
@@ -241,11 +244,36 @@ int store_paths_each(struct vx_store *st, int64_t capture_id,
 /* the columns every event query selects first, in this order (see rec_of) */
 #define REC_COLUMNS "id, capture_id, ts_ns, cpu, pid, comm, name, dev, len, skb, stack_id"
 /* the same columns from event_rows and the strings (the events view without its fields) */
-#define REC_FROM "SELECT e.id, e.capture_id, e.ts_ns, e.cpu, e.pid, c.text, n.text, d.text, e.len, e.skb," \
-	" e.stack_id FROM event_rows e JOIN strings n ON n.id = e.name_id" \
-	" LEFT JOIN strings c ON c.id = e.comm_id LEFT JOIN strings d ON d.id = e.dev_id"
+#define REC_FROM "SELECT e.id, e.capture_id, e.ts_ns, e.cpu, e.pid, e.comm_id, e.name_id, e.dev_id, e.len," \
+	" e.skb, e.stack_id FROM event_rows e"
 
-static void rec_of(sqlite3_stmt *s, struct vx_rec *r)
+/* the text of the string whose id is column @col of @s, through the read's cache (three
+ * joins with the strings per row cost the report more than its own work); NULL for none */
+static const char *string_of(struct vx_store *st, sqlite3_stmt *s, int col)
+{
+	struct vx_hash_slot *h;
+	const char *text = NULL;
+	int64_t id;
+
+	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+		return NULL;
+	id = sqlite3_column_int64(s, col);
+	if (id <= 0)
+		return NULL;
+	if ((h = vx_hash_first(&st->strcache, (uint64_t)id)))
+		return (const char *)(uintptr_t)h->value;
+	if (st->sel_string || store_prepare(st, "SELECT text FROM strings WHERE id = ?1", &st->sel_string) == 0) {
+		sqlite3_bind_int64(st->sel_string, 1, id);
+		if (sqlite3_step(st->sel_string) == SQLITE_ROW && sqlite3_column_text(st->sel_string, 0))
+			text = arena_strndup(&st->strtext, (const char *)sqlite3_column_text(st->sel_string, 0),
+					     (size_t)sqlite3_column_bytes(st->sel_string, 0));
+		sqlite3_reset(st->sel_string);
+	}
+	vx_hash_add(&st->strcache, (uint64_t)id, (uint64_t)(uintptr_t)text);
+	return text;
+}
+
+static void rec_of(struct vx_store *st, sqlite3_stmt *s, struct vx_rec *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(s, 0);
@@ -253,11 +281,11 @@ static void rec_of(sqlite3_stmt *s, struct vx_rec *r)
 	r->ts_ns = (uint64_t)sqlite3_column_int64(s, 2);
 	r->cpu = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 3);
 	r->pid = sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 4);
-	r->comm = (const char *)sqlite3_column_text(s, 5);
-	r->name = (const char *)sqlite3_column_text(s, 6);
+	r->comm = string_of(st, s, 5);
+	r->name = string_of(st, s, 6);
 	if (!r->name)
 		r->name = "unknown:unknown";
-	r->dev = (const char *)sqlite3_column_text(s, 7);
+	r->dev = string_of(st, s, 7);
 	r->len = sqlite3_column_type(s, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 8);
 	r->skb = (uint64_t)sqlite3_column_int64(s, 9);
 	r->stack_id = sqlite3_column_int64(s, 10);
@@ -274,7 +302,7 @@ static int events_query(struct vx_store *st, const char *sql, int64_t capture_id
 	if (read_start(st, sql, capture_id, &row.s) < 0)
 		return -1;
 	while ((rc = sqlite3_step(row.s)) == SQLITE_ROW) {
-		rec_of(row.s, &r);
+		rec_of(st, row.s, &r);
 		row.id = r.id;
 		ret = fn(arg, &r, &row);
 		if (!ret && row.err)
@@ -365,7 +393,7 @@ int store_fib_lookups_in(struct vx_store *st, int64_t capture_id, int cpu, uint6
 	sqlite3_bind_int64(row.s, 5, st->fib_ids[0]);
 	sqlite3_bind_int64(row.s, 6, st->fib_ids[1]);
 	while ((rc = sqlite3_step(row.s)) == SQLITE_ROW) {
-		rec_of(row.s, &r);
+		rec_of(st, row.s, &r);
 		row.id = r.id;
 		ret = fn(arg, &r, &row);
 		if (!ret && row.err)
