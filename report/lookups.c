@@ -210,6 +210,11 @@ bool vx_lookup_decides_hop(const struct vx_lookup *l, const char *dev)
 	return !l->err && l->dev && dev && !strcmp(l->dev, dev);
 }
 
+bool vx_lookup_rec_may_decide(const struct vx_rec *r, const char *dev)
+{
+	return !r->dev || !dev || !strcmp(r->dev, dev);
+}
+
 bool vx_lookup_explains_drop(const struct vx_lookup *l)
 {
 	return l->err && l->err != -11;

@@ -84,6 +84,9 @@ void vx_lookups_sort(struct vx_lookups *ls);
  * (not a mere miss of one table, err -11, after which the next rule is tried). The joins
  * below, and the source's kept lookups (report --filter), pick with these. */
 bool vx_lookup_decides_hop(const struct vx_lookup *l, const char *dev);
+/* vx_lookup_rec_may_decide - the same rule on a lookup event before its fields are read: its
+ * device as the store keeps it (the lookup's "name" field) must be @dev when it has one */
+bool vx_lookup_rec_may_decide(const struct vx_rec *r, const char *dev);
 bool vx_lookup_explains_drop(const struct vx_lookup *l);
 
 /*

@@ -94,8 +94,9 @@ typedef int (*store_rec_fn)(void *arg, const struct vx_rec *r, struct store_row 
  */
 size_t store_row_fields(struct store_row *row, struct arena *a, struct vx_field **out);
 
-/* store_paths_each - the distinct (event name, stack) pairs as GROUP BY name, stack_id
- * (per capture): count and first event of each, with the stack's frames */
+/* store_paths_each - the distinct (event name, stack) pairs of each capture, events without a
+ * stack among them (stack_id 0, no frames): count and first event of each, with the stack's
+ * frames; in (capture, first event) order */
 int store_paths_each(struct vx_store *st, int64_t capture_id,
 		     int (*fn)(void *arg, const struct vx_path_row *p), void *arg);
 /* store_events_by_skb_each - the events that carry an skb address, in (capture, skb, time,
@@ -106,14 +107,10 @@ int store_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, 
 /* store_route_events_each - the events route requests are made of (fib*, netlink:*,
  * probe:* and kprobes:* names), in (capture, time, id) order */
 int store_route_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, void *arg);
-/* store_event_names_each - the distinct event names of each capture (the journey rule's
- * traced kinds); one scan of the events table */
 /* store_events_named_each - the events whose name is one of @names[0..@n), in (capture,
  * time, id) order; the row gives their fields (store_row_fields) */
 int store_events_named_each(struct vx_store *st, int64_t capture_id, const char *const *names, size_t n,
 			    store_rec_fn fn, void *arg);
-int store_event_names_each(struct vx_store *st, int64_t capture_id,
-			   int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg);
 
 /*
  * struct store_lookup - one FIB lookup as the analysis parsed it (report/lookups.h's struct
@@ -135,6 +132,14 @@ struct store_lookup {
  */
 int store_lookups_reset(struct vx_store *st);
 int store_lookups_add(struct vx_store *st, const struct store_lookup *l);
+/*
+ * store_fib_lookups_in - the FIB lookup events (fib:fib_table_lookup, fib6:fib6_table_lookup)
+ * of @capture_id on @cpu with a time in [@lo, @hi], newest or oldest first, to @fn (with the
+ * row for store_row_fields()) until it returns non-zero; through the (capture, time) index,
+ * for the few windows a report's kept journeys ask about. 0, @fn's value, or -1.
+ */
+int store_fib_lookups_in(struct vx_store *st, int64_t capture_id, int cpu, uint64_t lo, uint64_t hi,
+			 bool newest_first, store_rec_fn fn, void *arg);
 /*
  * store_lookups_each - the kept lookups of @capture_id on @cpu with a time in [@lo, @hi] to
  * @fn, newest first or oldest first, until @fn returns non-zero (its strings are borrowed for
