@@ -51,6 +51,14 @@ void vx_drop_from_rec(const struct vx_rec *r, const struct vx_stack *st, struct 
 		}
 }
 
+void vx_drop_describe_excused(const struct vx_drop *d, struct strbuf *sb)
+{
+	strbuf_addf(sb, "freed at %s", d->location ? d->location : "an unknown place");
+	if (d->reason)
+		strbuf_addf(sb, " (%s)", d->reason);
+	strbuf_addstr(sb, " after a clone of it reached a socket: not a drop");
+}
+
 void vx_drop_describe(const struct vx_drop *d, struct strbuf *sb)
 {
 	strbuf_addf(sb, "dropped at %s", d->location ? d->location : "an unknown place");

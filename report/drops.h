@@ -34,5 +34,8 @@ void vx_drop_from_rec(const struct vx_rec *r, const struct vx_stack *st, struct 
 /* vx_drop_describe - "dropped at ip_error (NOT_SPECIFIED) after route lookup err -22
  * (blackhole) in table main" into @sb */
 void vx_drop_describe(const struct vx_drop *d, struct strbuf *sb);
+/* vx_drop_describe_excused - the same free of a packet whose clone was delivered (verdict.h):
+ * "freed at icmp_rcv (NOT_SPECIFIED) after a clone of it reached a socket: not a drop" */
+void vx_drop_describe_excused(const struct vx_drop *d, struct strbuf *sb);
 
 #endif

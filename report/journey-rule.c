@@ -76,10 +76,18 @@ enum vx_hop_kind vx_hop_kind_of(const char *event)
 	/* kprobes on the free functions, whatever their group (probe:kfree_skbmem) */
 	if (base != event && (!strcmp(base, "kfree_skbmem") || !strcmp(base, "__kfree_skb")))
 		return VX_HOP_FREE;
-	/* the return of skb_clone & co: its skb is a new one (links.h) */
-	if (vx_link_event_of(event, &lk, NULL) == VX_LEV_RETURN)
+	/* the return of skb_clone & co: its skb is a new one; GRO merging it (links.h) */
+	switch (vx_link_event_of(event, &lk, NULL)) {
+	case VX_LEV_RETURN:
 		return VX_HOP_BORN;
-	return VX_HOP_OTHER;
+	case VX_LEV_MERGE:
+		return VX_HOP_MERGE;
+	case VX_LEV_DELIVER:
+	case VX_LEV_READ:
+		return VX_HOP_DELIVER;
+	default:
+		return VX_HOP_OTHER;
+	}
 }
 
 void vx_journey_traced_add(uint32_t *traced, const char *name)
@@ -223,6 +231,7 @@ void vx_journey_path_init(struct vx_journey_path *p, const char *const *frames, 
 /* ---- hop sequences one packet cannot make ---- */
 
 enum seq_cond {
+	ALWAYS,
 	SAME_DEV_NOT_SHORTER,	/* same device, length not smaller than before */
 	OTHER_DEV,		/* both name a device, and not the same one */
 	LONGER,			/* both lengths known, the new one larger */
@@ -255,11 +264,19 @@ static const struct seq_rule {
 	{ K(RX_DRIVER), K(RX), OTHER_DEV, 0, "delivered on another device than it arrived on" },
 	/* receiving strips the link-layer header; only GRO merges, after the driver's event */
 	{ TX_KINDS, K(RX_DRIVER), LONGER, 0, "received longer than transmitted" },
+	/* GRO took a merged packet's data and frees it (without an event): a driver hands the
+	 * stack another packet there, or a send (a merge that fails goes on to the stack's
+	 * receive, which stays with it) */
+	{ K(MERGE), K(RX_DRIVER) | TX_KINDS, ALWAYS, 0, "merged by GRO before" },
+	/* a socket's queue holds its packet until it is read and freed: never sent again */
+	{ K(DELIVER), K(RX_DRIVER) | TX_KINDS, ALWAYS, 0, "delivered to a socket before" },
 };
 
 static bool seq_cond_holds(enum seq_cond c, const struct vx_journey_state *s, uint64_t dev, int64_t len)
 {
 	switch (c) {
+	case ALWAYS:
+		return true;
 	case SAME_DEV_NOT_SHORTER:
 		return dev && dev == s->dev && !(len >= 0 && s->len >= 0 && len < s->len);
 	case OTHER_DEV:

@@ -41,6 +41,8 @@ enum vx_hop_kind {
 	VX_HOP_RX,		/* net:netif_receive_skb */
 	VX_HOP_FREE,		/* skb:kfree_skb, skb:consume_skb, *:kfree_skbmem, *:__kfree_skb */
 	VX_HOP_BORN,		/* a new skb: the return of skb_clone, skb_copy, a GSO segmentation */
+	VX_HOP_MERGE,		/* GRO merges it into another packet (skb_gro_receive) */
+	VX_HOP_DELIVER,		/* a socket queue takes it, or a process reads it */
 	VX_HOP_KIND_COUNT
 };
 
@@ -124,7 +126,8 @@ void vx_journey_traced_add(uint32_t *traced, const char *name);
  *     capture records the opposite direction (a packet returns to a device only through a
  *     step of the other direction, or by decapsulation in place, which shortens it); a
  *     driver receive followed by the stack's receive on another device; a driver receive
- *     longer than the transmit before it;
+ *     longer than the transmit before it; a driver receive or a transmit after a GRO merge
+ *     or after a socket took the packet;
  *  5. reused, by the stack again: a transmit right after a receive (a forward) that runs
  *     inside another receive than that one (both stacks show their receive: rx_call).
  */

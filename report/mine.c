@@ -83,8 +83,19 @@ bool vx_mine_has_pid(const struct vx_analysis *an, int64_t capture_id, int pid)
 }
 
 /* what kind of packet @j carried, by its first headers: "echo request", "TCP segment", ... */
+/* a tunnel's outer UDP header (VXLAN, Linux VXLAN, Geneve): another packet than the one
+ * the tunnel carries */
+static bool tunnel_outer(const struct vx_ip *ip)
+{
+	return ip->proto == 17 && (ip->dport == 4789 || ip->dport == 8472 || ip->dport == 6081);
+}
+
 const char *vx_mine_what(const struct vx_journey *j)
 {
+	const struct vx_ip *first = NULL;
+
+	/* the first headers of the packet itself: a received VXLAN packet shows its outer
+	 * headers first, the packet it carries after the decapsulation */
 	for (size_t i = 0; i < j->nhops; i++) {
 		const struct vx_packet *p = j->hops[i].pkt;
 		const struct vx_ip *ip;
@@ -94,18 +105,25 @@ const char *vx_mine_what(const struct vx_journey *j)
 		ip = p->vni >= 0 && p->inner.known ? &p->inner : &p->ip;
 		if (!ip->known)
 			continue;
-		if (ip->icmp_type == 8 || ip->icmp_type == 128)
-			return "echo request";
-		if (ip->icmp_type == 0 || ip->icmp_type == 129)
-			return "echo reply";
-		if (ip->proto == 6)
-			return "TCP segment";
-		if (ip->proto == 17)
-			return "UDP datagram";
-		if (ip->proto == 1 || ip->proto == 58)
-			return "ICMP message";
-		return "packet";
+		if (!first)
+			first = ip;
+		if (!tunnel_outer(ip)) {
+			first = ip;
+			break;
+		}
 	}
+	if (!first)
+		return "packet";
+	if (first->icmp_type == 8 || first->icmp_type == 128)
+		return "echo request";
+	if (first->icmp_type == 0 || first->icmp_type == 129)
+		return "echo reply";
+	if (first->proto == 6)
+		return "TCP packet";
+	if (first->proto == 17)
+		return "UDP datagram";
+	if (first->proto == 1 || first->proto == 58)
+		return "ICMP message";
 	return "packet";
 }
 

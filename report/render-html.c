@@ -307,9 +307,15 @@ static void write_why(struct html *h, const struct vx_journey *j)
 		fputs("</li>\n", h->out);
 	}
 	if (j->drop) {
+		const struct vx_journey *k = vx_join_kept(h->an, j);
+		bool excused = k && k->verdict.via_clone;
+
 		strbuf_reset(&sb);
-		vx_drop_describe(j->drop, &sb);
-		fprintf(h->out, "<li class=\"drop\"><b>#%zu</b> ", j->nhops);
+		if (excused)
+			vx_drop_describe_excused(j->drop, &sb);
+		else
+			vx_drop_describe(j->drop, &sb);
+		fprintf(h->out, "<li%s><b>#%zu</b> ", excused ? "" : " class=\"drop\"", j->nhops);
 		vx_html_escape(h->out, sb.buf, 240);
 		fputs("</li>\n", h->out);
 	}

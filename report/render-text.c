@@ -241,7 +241,10 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same, co
 		struct strbuf sb = STRBUF_INIT;
 
 		strbuf_addstr(&sb, "  ");
-		vx_drop_describe(j->drop, &sb);
+		if (k && k->verdict.via_clone)
+			vx_drop_describe_excused(j->drop, &sb);
+		else
+			vx_drop_describe(j->drop, &sb);
 		put_wrapped(out, sb.buf, 4);
 		strbuf_release(&sb);
 	}
@@ -555,6 +558,7 @@ static void write_route(FILE *out, const struct vx_route *q)
 static void write_ends(FILE *out, const struct vx_analysis *an)
 {
 	size_t ends[VX_JEND_CAPTURE_END + 1] = { 0 }, v[VX_VERDICT_COUNT] = { 0 };
+	struct strbuf sb = STRBUF_INIT;
 	const char *sep = "journey ends:";
 	bool all = an->journeys_total > 0;
 
@@ -569,18 +573,19 @@ static void write_ends(FILE *out, const struct vx_analysis *an)
 		size_t n = all ? an->verdicts[kk] : v[kk];
 
 		if (n) {
-			fprintf(out, "%s %zu %s", sep, n, vx_verdict_name((enum vx_verdict_kind)kk));
+			strbuf_addf(&sb, "%s %zu %s", sep, n, vx_verdict_name((enum vx_verdict_kind)kk));
 			sep = ",";
 		}
 	}
-	sep = all && an->journeys_total > an->njourneys ? " (the first ones:" : " (";
+	sep = all && an->journeys_total > an->njourneys ? " (the first ones: " : " (";
 	for (int e = VX_JEND_FREED; e <= VX_JEND_CAPTURE_END; e++)
 		if (ends[e]) {
-			fprintf(out, "%s%s%zu %s", sep, *sep == ',' || sep[strlen(sep) - 1] == ':' ? " " : "",
-				ends[e], vx_journey_end_name(e));
-			sep = ",";
+			strbuf_addf(&sb, "%s%zu %s", sep, ends[e], vx_journey_end_name(e));
+			sep = ", ";
 		}
-	fputs(")\n", out);
+	strbuf_addch(&sb, ')');
+	put_wrapped(out, sb.buf, 2);
+	strbuf_release(&sb);
 }
 
 /* one journey per shape, most frequent first; with a recorded command, its own journeys
@@ -690,11 +695,17 @@ static int text_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 			reenter += an->journeys[j].reenters_ip_after_encap;
 		}
 	}
-	fprintf(out, "\n%zu journeys (%zu encapsulated, %zu re-entering IP after encap), %zu distinct paths",
-		vx_analysis_journeys_total(an), encap, reenter, an->npaths);
-	if (an->nroutes)
-		fprintf(out, ", %zu route requests", an->nroutes);
-	fputc('\n', out);
+	{
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%zu journeys (%zu encapsulated, %zu re-entering IP after encap), %zu distinct paths",
+			    vx_analysis_journeys_total(an), encap, reenter, an->npaths);
+		if (an->nroutes)
+			strbuf_addf(&sb, ", %zu route requests", an->nroutes);
+		fputc('\n', out);
+		put_wrapped(out, sb.buf, 2);
+		strbuf_release(&sb);
+	}
 	write_ends(out, an);
 	fputc('\n', out);
 	if (write_groups(out, an, max) < 0)

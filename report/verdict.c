@@ -90,6 +90,18 @@ static bool last_step_transmit(const struct vx_journey *j, int *hop)
 	return false;
 }
 
+/* a device step after hop @h: a merge that failed (the head was full) let it go on */
+static bool device_step_after(const struct vx_journey *j, int h)
+{
+	for (size_t i = (size_t)h + 1; i < j->nhops; i++) {
+		enum vx_hop_kind k = vx_hop_kind_of(j->hops[i].event);
+
+		if (k >= VX_HOP_QUEUE && k <= VX_HOP_RX)
+			return true;
+	}
+	return false;
+}
+
 /* the first kept hop of event kind @want, -1 when none; *@func its function */
 static int find_hop(const struct vx_journey *j, enum vx_link_ev want, const char **func)
 {
@@ -145,7 +157,7 @@ void vx_journey_verdict(struct vx_journey *j, const struct vx_rec *last, const s
 	memset(v, 0, sizeof(*v));
 	v->hop = -1;
 	v->pid = -1;
-	if ((h = find_hop(j, VX_LEV_MERGE, &func)) >= 0) {
+	if ((h = find_hop(j, VX_LEV_MERGE, &func)) >= 0 && !device_step_after(j, h)) {
 		v->kind = VX_VERDICT_MERGED;
 		v->hop = h;
 		v->where = func;

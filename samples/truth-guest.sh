@@ -23,7 +23,9 @@ echo "=== gso"
 ip netns exec h1 ethtool -K eth0 tx-udp_tnl-segmentation off tx-udp_tnl-csum-segmentation off
 ip netns exec p2 nc -l -p 5000 > /dev/null &
 sleep 0.5
-vxanalyze record -d /root/gso.db -- sh -c 'dd if=/dev/zero bs=65536 count=1 2>/dev/null | ip netns exec p1 nc -w 2 10.244.2.7 5000'
+# bash's /dev/tcp writes 64 KB at once (busybox nc 1 KB pieces, which make no GSO packets)
+vxanalyze record -d /root/gso.db -- ip netns exec p1 bash -c \
+	'dd if=/dev/zero bs=65536 count=1 2>/dev/null > /dev/tcp/10.244.2.7/5000; sleep 2'
 echo "VXT-RC gso $?"
 for n in ping nat gso; do
 	sqlite3 /root/$n.db "DELETE FROM capture_meta WHERE key = 'kallsyms'; PRAGMA journal_mode=DELETE; PRAGMA page_size=4096; VACUUM;"

@@ -258,6 +258,34 @@ static void test_free_and_silence_end_a_journey(void **state)
 	assert_int_equal(vx_journey_close(&s), VX_JEND_CAPTURE_END);
 }
 
+/* a copying function's return is a new skb; after a GRO merge or a socket's queue, a
+ * driver's receive or a transmit on the address is another packet (the merged or queued
+ * packet is freed without an event); a failed merge goes on into the stack's receive */
+static void test_births_merges_and_deliveries_end_a_journey(void **state)
+{
+	struct vx_journey_state s;
+
+	vx_journey_state_reset(&s, ALL_TRACED);
+	STEP_NOSTACK(&s, RX, "eth0", 84, 1000);
+	assert_int_equal(STEP_NOSTACK(&s, "vxanalyze:skb_clone_ret", NULL, -1, 2000), VX_JEND_REUSED);
+	assert_string_equal(s.rule, "a new skb: a clone, copy or segment of another");
+	/* a clone that was freed first: the free is what ended it */
+	STEP_NOSTACK(&s, "skb:consume_skb", NULL, -1, 3000);
+	assert_int_equal(STEP_NOSTACK(&s, "probe:skb_clone__return", NULL, -1, 4000), VX_JEND_FREED);
+	vx_journey_state_reset(&s, ALL_TRACED);
+	STEP_NOSTACK(&s, "net:napi_gro_receive_entry", "eth0", 1500, 1000);
+	STEP_NOSTACK(&s, "vxanalyze:skb_gro_receive", NULL, -1, 2000);
+	assert_int_equal(STEP_NOSTACK(&s, "net:napi_gro_receive_entry", "eth0", 1500, 3000), VX_JEND_REUSED);
+	assert_string_equal(s.rule, "merged by GRO before");
+	STEP_NOSTACK(&s, "vxanalyze:skb_gro_receive", NULL, -1, 4000);
+	assert_int_equal(STEP_NOSTACK(&s, RX, "eth0", 1500, 5000), VX_JEND_NONE);
+	vx_journey_state_reset(&s, ALL_TRACED);
+	STEP_NOSTACK(&s, RX, "eth0", 1500, 1000);
+	STEP_NOSTACK(&s, "vxanalyze:tcp_queue_rcv", NULL, -1, 2000);
+	assert_int_equal(STEP_NOSTACK(&s, XMIT, "eth0", 1514, 3000), VX_JEND_REUSED);
+	assert_string_equal(s.rule, "delivered to a socket before");
+}
+
 static void test_end_names_are_the_json_contract(void **state)
 {
 	uint32_t traced = 0;
@@ -287,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_receive_strips_the_link_header),
 		cmocka_unit_test(test_forward_must_run_inside_the_receive_before_it),
 		cmocka_unit_test(test_free_and_silence_end_a_journey),
+		cmocka_unit_test(test_births_merges_and_deliveries_end_a_journey),
 		cmocka_unit_test(test_end_names_are_the_json_contract),
 	};
 

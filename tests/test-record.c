@@ -374,6 +374,55 @@ static void test_resolve_fails_for_missing_user_probe_or_event(void **state)
 	vx_plan_release(&p);
 }
 
+/* the command's process tree: its pid and every pid forked from it, whatever order the
+ * CPUs' fork events come in; other forks and other events pass by */
+static int procs_seen;
+
+static int procs_event(struct vx_sink *s, const struct vx_event *ev)
+{
+	procs_seen++;
+	s->events++;
+	return 0;
+}
+
+static char procs_meta_val[128];
+
+static int procs_meta(struct vx_sink *s, const char *key, const char *value, size_t len)
+{
+	if (!strcmp(key, "command_pids"))
+		snprintf(procs_meta_val, sizeof(procs_meta_val), "%.*s", (int)len, value);
+	return 0;
+}
+
+static void test_process_tree_from_fork_events(void **state)
+{
+	struct vx_sink inner = { .event = procs_event, .meta = procs_meta };
+	struct vx_proc_tree t;
+	/* 100 forks 101; 101 forks 102 (seen first: another CPU); 50 forks 51 (not ours) */
+	static const int forks[][2] = { { 101, 102 }, { 100, 101 }, { 50, 51 }, { 102, 103 } };
+
+	(void)state;
+	procs_seen = 0;
+	procs_meta_val[0] = '\0';
+	vx_proc_tree_begin(&t, &inner, 100);
+	for (size_t i = 0; i < 4; i++) {
+		char p[16], c[16];
+		struct vx_field f[2] = { { "parent_pid", p }, { "child_pid", c } };
+		struct vx_event ev = { .name = "sched:sched_process_fork", .fields = f, .nfields = 2 };
+
+		snprintf(p, sizeof(p), "%d", forks[i][0]);
+		snprintf(c, sizeof(c), "%d", forks[i][1]);
+		assert_int_equal(vx_sink_event(&t.wrap, &ev), 0);
+	}
+	assert_int_equal(vx_sink_event(&t.wrap, &(struct vx_event){ .name = "net:netif_rx" }), 0);
+	t.wrap.lost_events = 7;
+	assert_int_equal(vx_proc_tree_end(&t), 0);
+	assert_string_equal(procs_meta_val, "100 101 102 103");
+	assert_int_equal(procs_seen, 1);	/* the fork events are not events of the capture */
+	assert_int_equal(inner.events, 1);
+	assert_int_equal(inner.lost_events, 7);
+}
+
 /* the probes that follow a packet across skbs and that the kernel lacks are named in one
  * note (the entry and the return of a function once), not one note each */
 static void test_resolve_names_what_is_not_followed_once(void **state)
@@ -828,6 +877,7 @@ int main(void)
 		cmocka_unit_test(test_resolve_uses_alternative_and_says_so),
 		cmocka_unit_test(test_resolve_fails_for_missing_user_probe_or_event),
 		cmocka_unit_test(test_resolve_names_what_is_not_followed_once),
+		cmocka_unit_test(test_process_tree_from_fork_events),
 		cmocka_unit_test(test_stack_attaches_to_previous_event_on_same_cpu),
 		cmocka_unit_test(test_kernel_stack_reads_size_entries_not_eight),
 		cmocka_unit_test(test_decode_fields_names_types_like_the_format),

@@ -306,6 +306,10 @@ static int write_capture(struct vx_store *st, const struct vx_dataset *ds, int64
 		vx_sink_meta(sink, "boot_id", c->boot_id);
 	if (c && c->kernel_release)
 		vx_sink_meta(sink, "kernel_release", c->kernel_release);
+	if (c && c->command_pids)
+		vx_sink_meta(sink, "command_pids", c->command_pids);
+	if (c && c->kprobes)
+		vx_sink_meta(sink, "kprobes", c->kprobes);
 	for (size_t i = 0; i < ds->nrecs; i++) {
 		const struct vx_rec *r = &ds->recs[i];
 		struct vx_field *fields;
