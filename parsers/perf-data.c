@@ -8,6 +8,10 @@
  *
  * Order: samples are handed to the sink in file order (perf's FINISHED_ROUND batches are
  * not re-sorted); the store keeps timestamps and the analysis sorts.
+ *
+ * This file is the reader: the data source, the records in order, compressed records, file
+ * and pipe mode, the entry point. perf-data-meta.c reads what the headers say,
+ * perf-data-sample.c turns a sample into an event (through the one decoder, src/decode).
  */
 #include "perf-data-int.h"
 
