@@ -19,26 +19,38 @@ void vx_decoder_init(struct vx_decoder *d)
 	strbuf_init(&d->scratch, 0);
 }
 
+/* the memoised text of one kernel address */
+struct frame_memo {
+	uint64_t addr;
+	const char *text;
+};
+
+/* a kernel_stack record's addresses seen before, with the frames they gave */
+struct stack_memo {
+	const void *raw;
+	size_t rawlen;
+	const char **frames;
+	size_t nframes;
+};
+
 static void memo_forget(struct vx_decoder *d)
 {
-	free(d->frames);
-	d->frames = NULL;
-	d->nframes_memo = d->aframes_memo = 0;
-	free(d->stacks);
-	d->stacks = NULL;
-	d->nstacks = d->astacks = 0;
+	vx_hash_clear(&d->frames);
+	vx_hash_clear(&d->stacks);
 }
 
 void vx_decoder_release(struct vx_decoder *d)
 {
-	for (size_t i = 0; i < d->aplans; i++)
-		if (d->plans[i]) {
-			free(d->plans[i]->fields);
-			free(d->plans[i]);
+	for (size_t i = 0; i < d->plans.cap; i++)
+		if (d->plans.slots[i].hash) {
+			struct vx_event_plan *p = (struct vx_event_plan *)(uintptr_t)d->plans.slots[i].value;
+
+			free(p->fields);
+			free(p);
 		}
-	free(d->plans);
-	memo_forget(d);
-	free(d->build);
+	vx_hash_release(&d->plans);
+	vx_hash_release(&d->frames);
+	vx_hash_release(&d->stacks);
 	arena_release(&d->mem);
 	strbuf_release(&d->scratch);
 	memset(d, 0, sizeof(*d));
@@ -52,11 +64,6 @@ void vx_decoder_symbols(struct vx_decoder *d, const struct vx_kallsyms *ks, cons
 }
 
 /* ---- plans ---- */
-
-static size_t plan_slot(const struct tep_event *ev, size_t cap)
-{
-	return (size_t)(((uint64_t)(uintptr_t)ev * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
-}
 
 /* plan_name - "system:event", with the names a damaged format may leave empty */
 static char *plan_name(struct vx_decoder *d, const struct tep_event *ev)
@@ -97,38 +104,19 @@ static struct vx_event_plan *plan_make(struct vx_decoder *d, struct tep_event *e
 	return p;
 }
 
-static void plans_grow(struct vx_decoder *d)
-{
-	size_t n = d->aplans ? 2 * d->aplans : 64, i;
-	struct vx_event_plan **t = xcalloc(n, sizeof(*t));
-
-	for (size_t k = 0; k < d->aplans; k++) {
-		if (!d->plans[k])
-			continue;
-		for (i = plan_slot(d->plans[k]->event, n); t[i]; i = (i + 1) & (n - 1))
-			;
-		t[i] = d->plans[k];
-	}
-	free(d->plans);
-	d->plans = t;
-	d->aplans = n;
-}
-
 const struct vx_event_plan *vx_decoder_plan(struct vx_decoder *d, struct tep_event *ev)
 {
-	size_t i;
+	struct vx_hash_slot *sl;
+	struct vx_event_plan *p;
 
-	if (d->aplans)
-		for (i = plan_slot(ev, d->aplans); d->plans[i]; i = (i + 1) & (d->aplans - 1))
-			if (d->plans[i]->event == ev)
-				return d->plans[i];
-	if ((d->nplans + 1) * 2 > d->aplans)
-		plans_grow(d);
-	for (i = plan_slot(ev, d->aplans); d->plans[i]; i = (i + 1) & (d->aplans - 1))
-		;
-	d->plans[i] = plan_make(d, ev);
+	/* the key is the pointer itself: the entries of its hash are its own */
+	sl = vx_hash_first(&d->plans, (uint64_t)(uintptr_t)ev);
+	if (sl)
+		return (const struct vx_event_plan *)(uintptr_t)sl->value;
+	p = plan_make(d, ev);
+	vx_hash_add(&d->plans, (uint64_t)(uintptr_t)ev, (uint64_t)(uintptr_t)p);
 	d->nplans++;
-	return d->plans[i];
+	return p;
 }
 
 /* ---- fields ---- */
@@ -184,62 +172,25 @@ void vx_decoded_release(struct vx_decoded *o)
 
 /* ---- frames ---- */
 
-static size_t frame_slot(uint64_t addr, size_t cap)
-{
-	return (size_t)(addr * 0x9e3779b97f4a7c15ULL >> 20) & (cap - 1);
-}
-
-static void frames_grow(struct vx_decoder *d)
-{
-	size_t n = d->aframes_memo ? 2 * d->aframes_memo : 4096, i;
-	struct vx_frame_memo *t = xcalloc(n, sizeof(*t));
-
-	for (size_t k = 0; k < d->aframes_memo; k++) {
-		if (!d->frames[k].text)
-			continue;
-		for (i = frame_slot(d->frames[k].addr, n); t[i].text; i = (i + 1) & (n - 1))
-			;
-		t[i] = d->frames[k];
-	}
-	free(d->frames);
-	d->frames = t;
-	d->aframes_memo = n;
-}
-
 const char *vx_decoder_frame(struct vx_decoder *d, uint64_t addr)
 {
-	size_t i;
+	struct vx_hash_slot *sl;
+	struct frame_memo *m;
 
-	if ((d->nframes_memo + 1) * 2 > d->aframes_memo)
-		frames_grow(d);
-	for (i = frame_slot(addr, d->aframes_memo); d->frames[i].text; i = (i + 1) & (d->aframes_memo - 1))
-		if (d->frames[i].addr == addr)
-			return d->frames[i].text;
+	vx_hash_each(&d->frames, addr, sl) {
+		m = (struct frame_memo *)(uintptr_t)sl->value;
+		if (m->addr == addr)
+			return m->text;
+	}
 	vx_symbolize(d->ks, d->extra, addr, &d->scratch);
-	d->frames[i].addr = addr;
-	d->frames[i].text = arena_strndup(&d->mem, d->scratch.buf, d->scratch.len);
-	d->nframes_memo++;
-	return d->frames[i].text;
+	m = arena_alloc(&d->mem, sizeof(*m));
+	m->addr = addr;
+	m->text = arena_strndup(&d->mem, d->scratch.buf, d->scratch.len);
+	vx_hash_add(&d->frames, addr, (uint64_t)(uintptr_t)m);
+	return m->text;
 }
 
 /* ---- kernel_stack records ---- */
-
-static void stacks_grow(struct vx_decoder *d)
-{
-	size_t n = d->astacks ? 2 * d->astacks : 1024, i;
-	struct vx_stack_memo *t = xcalloc(n, sizeof(*t));
-
-	for (size_t k = 0; k < d->astacks; k++) {
-		if (!d->stacks[k].key)
-			continue;
-		for (i = d->stacks[k].key & (n - 1); t[i].key; i = (i + 1) & (n - 1))
-			;
-		t[i] = d->stacks[k];
-	}
-	free(d->stacks);
-	d->stacks = t;
-	d->astacks = n;
-}
 
 /* stack_entries - how many callers the record holds, and their size in *@elsz */
 static unsigned long long stack_entries(const struct vx_event_plan *p, const unsigned char *data, int size,
@@ -262,34 +213,25 @@ static unsigned long long stack_entries(const struct vx_event_plan *p, const uns
 	return want < n ? want : n;
 }
 
-/* stack_build - symbolise @n callers of @elsz bytes at @raw into a new memo entry at slot @i */
-static struct vx_stack_memo *stack_build(struct vx_decoder *d, size_t i, uint64_t key, struct tep_handle *tep,
-					 const unsigned char *raw, unsigned long long n, int elsz)
+/* stack_build - symbolise @n callers of @elsz bytes at @raw into a new memo entry for @key */
+static struct stack_memo *stack_build(struct vx_decoder *d, uint64_t key, struct tep_handle *tep,
+				      const unsigned char *raw, unsigned long long n, int elsz)
 {
-	struct vx_stack_memo *e = &d->stacks[i];
+	struct stack_memo *e = arena_alloc(&d->mem, sizeof(*e));
 	size_t k = 0, rawlen = (size_t)n * (unsigned)elsz;
 
-	if (n > d->abuild) {
-		d->build = xrealloc(d->build, (size_t)n * sizeof(*d->build));
-		d->abuild = (size_t)n;
-	}
+	e->frames = arena_alloc(&d->mem, ((size_t)n + 1) * sizeof(*e->frames));
 	for (unsigned long long j = 0; j < n; j++) {
 		unsigned long long a = tep_read_number(tep, raw + j * (unsigned)elsz, elsz);
 
 		if (!a || a == ~0ULL || (elsz == 4 && a == 0xffffffffULL))
 			continue;	/* end markers of older kernels */
-		d->build[k++] = vx_decoder_frame(d, a);
+		e->frames[k++] = vx_decoder_frame(d, a);
 	}
-	/* vx_decoder_frame may have grown nothing here: the stack table is ours */
-	e = &d->stacks[i];
-	e->key = key;
 	e->raw = memcpy(arena_alloc(&d->mem, rawlen ? rawlen : 1), raw, rawlen);
 	e->rawlen = rawlen;
-	e->frames = arena_alloc(&d->mem, (k + 1) * sizeof(*e->frames));
-	if (k)
-		memcpy(e->frames, d->build, k * sizeof(*e->frames));
 	e->nframes = k;
-	d->nstacks++;
+	vx_hash_add(&d->stacks, key, (uint64_t)(uintptr_t)e);
 	return e;
 }
 
@@ -298,8 +240,10 @@ int vx_decode_stack(struct vx_decoder *d, const struct vx_event_plan *p, const v
 {
 	struct tep_format_field *fc = p->stack_caller;
 	const unsigned char *raw;
+	struct vx_hash_slot *sl;
+	struct stack_memo *e = NULL;
 	unsigned long long n;
-	size_t i, rawlen;
+	size_t rawlen;
 	int elsz;
 	uint64_t h;
 
@@ -311,14 +255,17 @@ int vx_decode_stack(struct vx_decoder *d, const struct vx_event_plan *p, const v
 	/* a repeated stack (most are) costs a hash and a comparison, not a lookup per frame */
 	h = vx_hash64(vx_hash64(0x7464737461636b31ULL, &n, sizeof(n)), raw, rawlen);
 	h += !h;
-	if ((d->nstacks + 1) * 2 > d->astacks)
-		stacks_grow(d);
-	for (i = h & (d->astacks - 1); d->stacks[i].key; i = (i + 1) & (d->astacks - 1))
-		if (d->stacks[i].key == h && d->stacks[i].rawlen == rawlen && !memcmp(d->stacks[i].raw, raw, rawlen))
+	vx_hash_each(&d->stacks, h, sl) {
+		struct stack_memo *m = (struct stack_memo *)(uintptr_t)sl->value;
+
+		if (m->rawlen == rawlen && !memcmp(m->raw, raw, rawlen)) {
+			e = m;
 			break;
-	if (!d->stacks[i].key)
-		stack_build(d, i, h, p->event->tep, raw, n, elsz);
-	*frames = d->stacks[i].frames;
+		}
+	}
+	if (!e)
+		e = stack_build(d, h, p->event->tep, raw, n, elsz);
+	*frames = e->frames;
 	*key = h;
-	return (int)d->stacks[i].nframes;
+	return (int)e->nframes;
 }

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "core/arena.h"
+#include "core/hash.h"
 #include "core/model.h"
 #include "core/strbuf.h"
 #include "decode/tep-decode.h"
@@ -59,38 +60,20 @@ struct vx_decoded {
 const struct vx_field *vx_decoded_fields(struct vx_decoded *d);
 void vx_decoded_release(struct vx_decoded *d);
 
-/* the memoised text of one kernel address */
-struct vx_frame_memo {
-	uint64_t addr;
-	const char *text;	/* NULL: empty slot */
-};
-
-/* a kernel_stack record's addresses seen before, with the frames they gave */
-struct vx_stack_memo {
-	uint64_t key;		/* 0: empty slot */
-	const void *raw;
-	size_t rawlen;
-	const char **frames;
-	size_t nframes;
-};
-
 /*
- * struct vx_decoder - the plans of the events met (open addressing on the event pointer),
- * the symbol tables and the memoised frames and stacks of one import or recording. Start with
- * vx_decoder_init(); everything it hands out lives until vx_decoder_release().
+ * struct vx_decoder - the plans of the events met (by event pointer), the symbol tables and
+ * the memoised frames (by address) and kernel_stack stacks (by their addresses' hash) of one
+ * import or recording, each in the one hash table of src/core with its entries in @mem.
+ * Start with vx_decoder_init(); everything it hands out lives until vx_decoder_release().
  */
 struct vx_decoder {
-	struct vx_event_plan **plans;
-	size_t nplans, aplans;
+	struct vx_hash plans;
+	size_t nplans;
 	const struct vx_kallsyms *ks, *extra;
-	struct vx_frame_memo *frames;
-	size_t nframes_memo, aframes_memo;
-	struct vx_stack_memo *stacks;
-	size_t nstacks, astacks;
+	struct vx_hash frames;
+	struct vx_hash stacks;
 	struct arena mem;		/* plan names, frame texts, stacks */
 	struct strbuf scratch;
-	const char **build;		/* a stack being decoded */
-	size_t abuild;
 };
 
 void vx_decoder_init(struct vx_decoder *d);

@@ -104,10 +104,7 @@ static void complete_last(struct vx_attach *a, int cpu)
 
 static void held_add(struct vx_held *h, const char *s, size_t len)
 {
-	if (h->noff == h->aoff) {
-		h->aoff = h->aoff ? 2 * h->aoff : 32;
-		h->off = xrealloc(h->off, h->aoff * sizeof(*h->off));
-	}
+	VX_GROW(h->off, h->noff, h->aoff);
 	h->off[h->noff++] = h->text.len;
 	strbuf_add(&h->text, s, len);
 	strbuf_addch(&h->text, '\0');
