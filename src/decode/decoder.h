@@ -30,8 +30,8 @@ struct vx_kallsyms;
  * @has_symbols: some field is printed "%pS"/"%ps" (needs the kallsyms)
  * @is_stack: the event is ftrace:kernel_stack (its records are stacks, not events)
  *
- * Issue-23 note for readers: a field's plan is the place for what its print format says
- * about it (style, width; a __print_symbolic table would go here too).
+ * A field's plan is the place for everything its print format says about it (style, width;
+ * a __print_symbolic() table would go there too), so every input decodes it the same way.
  */
 struct vx_event_plan {
 	struct tep_event *event;
