@@ -19,9 +19,10 @@
 
 #include "core/error.h"
 #include "core/xalloc.h"
+#include "decode/decoder.h"
+#include "decode/ring-stats.h"
+#include "decode/stack-attach.h"
 
-#define MAX_FIELDS 64
-#define MAX_FRAMES 512
 
 /* struct ftrace_be - r->be of this backend */
 struct ftrace_be {
@@ -32,11 +33,9 @@ struct ftrace_be {
 
 /* struct decoder - state of ftrace_decode() */
 struct decoder {
-	struct vx_attach attach;
-	int stack_type;			/* ftrace:kernel_stack id, -1 if unknown */
-	struct strbuf fieldbuf;
-	struct vx_plan_cache plans;	/* the field plans of the events met */
-	struct strbuf *frames;		/* MAX_FRAMES */
+	struct vx_attach attach;	/* the one stack-to-event rule */
+	struct vx_decoder dec;		/* the one decoder: plans, fields, stacks */
+	struct vx_decoded vals;
 };
 
 static const char *iname(const struct ftrace_be *f)
@@ -176,31 +175,6 @@ static int ftrace_drain(struct vx_recording *r)
 	return 0;
 }
 
-static uint64_t stat_value(const char *text, const char *key)
-{
-	const char *p = text;
-	size_t n = strlen(key);
-
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == text || p[-1] == '\n') && p[n] == ':')
-			return strtoull(p + n + 1, NULL, 10);
-		p += n;
-	}
-	return 0;
-}
-
-/* lost_events - events lost on one CPU from its per_cpu/cpuN/stats: ring entries
- * overwritten (overrun) or dropped. With options/stacktrace (always on here) every event
- * is two entries, itself and its kernel_stack, so the events are half the entries (an odd
- * one out is an event whose stack went too: it counts as one) */
-static uint64_t lost_events(const char *stats)
-{
-	uint64_t entries = stat_value(stats, "overrun") + stat_value(stats, "commit overrun") +
-			   stat_value(stats, "dropped events");
-
-	return (entries + 1) / 2;
-}
-
 /* cpu_stats - the text of the instance's per_cpu/cpu@cpu/stats (malloc'd, the caller
  * frees), or NULL when it cannot be read */
 static char *cpu_stats(struct ftrace_be *f, int cpu)
@@ -211,7 +185,7 @@ static char *cpu_stats(struct ftrace_be *f, int cpu)
 	return tracefs_instance_file_read(f->inst, file, NULL);
 }
 
-/* count_lost - per CPU: events lost (lost_events) */
+/* count_lost - per CPU: events lost (options/stacktrace is always on here: ring-stats.h) */
 static void count_lost(struct vx_recording *r, struct ftrace_be *f)
 {
 	for (int c = 0; c < r->ncpus; c++) {
@@ -219,7 +193,7 @@ static void count_lost(struct vx_recording *r, struct ftrace_be *f)
 
 		if (!s)
 			continue;
-		r->lost_cpu[c] += lost_events(s);
+		r->lost_cpu[c] += vx_ring_events(vx_ring_lost_entries(s), true);
 		free(s);
 	}
 }
@@ -227,7 +201,7 @@ static void count_lost(struct vx_recording *r, struct ftrace_be *f)
 /* ftrace_counts - events written so far (in the ring or read out of it) and ring entries
  * lost, summed over the CPUs' per_cpu/cpuN/stats; -1 when no stats file could be read.
  * With options/stacktrace every event is followed by its kernel_stack entry, so the events
- * are half the entries, and so are the lost ones (lost_events(), as in the summary). */
+ * are half the entries, and so are the lost ones (vx_ring_events(), as in the summary). */
 static int ftrace_counts(struct vx_recording *r, uint64_t *events, uint64_t *lost)
 {
 	struct ftrace_be *f = r->be;
@@ -241,11 +215,11 @@ static int ftrace_counts(struct vx_recording *r, uint64_t *events, uint64_t *los
 		if (!s)
 			continue;
 		read++;
-		entries += stat_value(s, "entries") + stat_value(s, "read events");
-		*lost += lost_events(s);
+		entries += vx_ring_stat(s, "entries") + vx_ring_stat(s, "read events");
+		*lost += vx_ring_events(vx_ring_lost_entries(s), true);
 		free(s);
 	}
-	*events = entries / 2;
+	*events = entries / 2;	/* whole events written: each with its stack */
 	return read ? 0 : -1;
 }
 
@@ -271,28 +245,27 @@ static int ftrace_disable(struct vx_recording *r)
 
 static int on_record(struct decoder *f, struct tep_event *event, struct tep_record *record, int cpu)
 {
-	struct vx_field fields[MAX_FIELDS];
+	const struct vx_event_plan *plan = vx_decoder_plan(&f->dec, event);
 	struct vx_event ev = { 0 };
-	char name[160];
 
-	if (event->id == f->stack_type) {
-		const char *ptrs[MAX_FRAMES];
-		size_t k = vx_decode_kernel_stack(event, record->data, record->size, f->frames, ptrs,
-						  MAX_FRAMES);
+	if (plan->is_stack) {
+		const char *const *frames;
+		uint64_t key;
+		int k = vx_decode_stack(&f->dec, plan, record->data, record->size, &frames, &key);
 
-		return vx_attach_stack(&f->attach, cpu, ptrs, k);
+		if (k < 0)
+			return vx_attach_record(&f->attach, cpu, record->ts);
+		return vx_attach_stack(&f->attach, cpu, record->ts, frames, (size_t)k, key);
 	}
-	snprintf(name, sizeof(name), "%s:%s", event->system, event->name);
 	ev.ts_ns = record->ts;
 	ev.cpu = cpu;
 	ev.pid = tep_data_pid(event->tep, record);
 	ev.comm = ev.pid >= 0 ? tep_data_comm_from_pid(event->tep, ev.pid) : NULL;
 	if (ev.comm && !strcmp(ev.comm, "<...>"))
 		ev.comm = NULL;
-	ev.name = name;
-	ev.fields = fields;
-	ev.nfields = vx_decode_fields(event, record->data, record->size, &f->fieldbuf, fields, MAX_FIELDS,
-				       &f->plans);
+	ev.name = plan->name;
+	ev.nfields = vx_decode_record(&f->dec, plan, record->data, record->size, &f->vals);
+	ev.fields = vx_decoded_fields(&f->vals);
 	return vx_attach_event(&f->attach, &ev);
 }
 
@@ -336,7 +309,7 @@ static int decode_merged(struct vx_recording *r, struct decoder *d, struct curso
 		rec.data = cur[best].data;
 		rec.size = kbuffer_event_size(cur[best].kbuf);
 		ev = tep_find_event_by_record(r->tep, &rec);
-		if (ev && on_record(d, ev, &rec, best) < 0)
+		if (ev ? on_record(d, ev, &rec, best) < 0 : vx_attach_record(&d->attach, best, rec.ts) < 0)
 			return -1;
 		cursor_next(&cur[best], subbuf, false);
 	}
@@ -345,25 +318,20 @@ static int decode_merged(struct vx_recording *r, struct decoder *d, struct curso
 static void decoder_release(struct decoder *d)
 {
 	vx_attach_release(&d->attach);
-	if (d->frames) {
-		for (size_t i = 0; i < MAX_FRAMES; i++)
-			strbuf_release(&d->frames[i]);
-		free(d->frames);
-	}
-	strbuf_release(&d->fieldbuf);
-	vx_plan_cache_release(&d->plans);
+	vx_decoder_release(&d->dec);
+	vx_decoded_release(&d->vals);
+}
+
+static int sink_emit(void *ctx, const struct vx_event *ev)
+{
+	return vx_sink_event(ctx, ev);
 }
 
 static int decoder_init(struct vx_recording *r, struct decoder *d)
 {
-	struct tep_event *ks = tep_find_event_by_name(r->tep, "ftrace", "kernel_stack");
-
-	d->stack_type = ks ? ks->id : -1;
-	strbuf_init(&d->fieldbuf, 256);
-	vx_attach_init(&d->attach, r->sink);
-	d->frames = xcalloc(MAX_FRAMES, sizeof(*d->frames));
-	for (size_t i = 0; i < MAX_FRAMES; i++)
-		strbuf_init(&d->frames[i], 0);
+	vx_attach_init(&d->attach, sink_emit, r->sink);
+	vx_decoder_init(&d->dec);
+	vx_decoder_symbols(&d->dec, &r->ks, NULL);
 	return 0;
 }
 
@@ -371,13 +339,19 @@ static int decoder_init(struct vx_recording *r, struct decoder *d)
 static int ftrace_decode(struct vx_recording *r)
 {
 	struct ftrace_be *f = r->be;
+
+	tracefs_load_cmdlines(r->tracing_dir, r->tep);
+	return vx_rec_ftrace_decode_spool(r, f->subbuf);
+}
+
+int vx_rec_ftrace_decode_spool(struct vx_recording *r, int subbuf)
+{
 	struct cursor *cur = xcalloc((size_t)r->ncpus, sizeof(*cur));
 	struct decoder d = { 0 };
 	int ret = -1;
 
 	if (decoder_init(r, &d) < 0)
 		goto out;
-	tracefs_load_cmdlines(r->tracing_dir, r->tep);
 	for (int c = 0; c < r->ncpus; c++) {
 		if (vx_spool_map(&r->spool, (size_t)c, &cur[c].map, &cur[c].len) < 0)
 			goto out;
@@ -388,9 +362,9 @@ static int ftrace_decode(struct vx_recording *r)
 			vx_error("cpu%d: cannot set up the ring-page reader (kbuffer): out of memory", c);
 			goto out;
 		}
-		cursor_next(&cur[c], f->subbuf, true);
+		cursor_next(&cur[c], subbuf, true);
 	}
-	if (decode_merged(r, &d, cur, f->subbuf) < 0 || vx_attach_flush(&d.attach) < 0)
+	if (decode_merged(r, &d, cur, subbuf) < 0 || vx_attach_flush(&d.attach) < 0)
 		goto out;
 	r->sink->skipped += d.attach.orphan_stacks;
 	if (d.attach.orphan_stacks && !r->sink->skipped_example[0])
