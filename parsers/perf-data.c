@@ -544,6 +544,7 @@ static int perf_data_import(struct vx_input *in, struct vx_sink *sink, const str
 	int r, ret = -1;
 
 	vx_decoder_init(&pd.dec);
+	pd.dec.meta = sink;	/* the capture's names of its drop reasons */
 	{
 		size_t have;
 		const unsigned char *head = vx_input_peek(in, &have);

@@ -384,6 +384,7 @@ static __attribute__((noreturn)) void td_child(struct td_import *im, struct td_w
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	im->wire_fd = wfd;
+	im->dec.meta = NULL;	/* the sink is the parent's: only events go up the pipe */
 	strbuf_init(&im->wire, 65536 + 4096);
 	im->sink = &counts;
 	_exit(td_read(im, w, fd));

@@ -239,6 +239,7 @@ static int trace_dat_import(struct vx_input *in, struct vx_sink *sink, const str
 
 	strbuf_init(&im.val, 256);
 	vx_decoder_init(&im.dec);
+	im.dec.meta = sink;	/* the capture's names of its drop reasons */
 	vx_attach_init(&im.attach, td_emit, &im);
 	if (in->seekable && in->path)
 		fd = open(in->path, O_RDONLY | O_CLOEXEC);

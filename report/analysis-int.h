@@ -31,6 +31,10 @@ struct vx_analysis_priv {
 	struct vx_deferred *deferred;
 	size_t ndeferred, deferred_cap;
 	struct vx_links *links;	/* the link walk's state, between the walks (links.c) */
+	/* drop reasons named so far (drops.c): (capture, value) -> index into @reasons */
+	struct vx_hash reason_index;
+	struct vx_reason_name { int64_t capture; const char *value, *name; } *reasons;
+	size_t nreasons, reasons_cap;
 };
 
 /* a dropped journey that cloned or copied its packet first: a drop unless a clone of it was
@@ -242,6 +246,11 @@ void vx_journey_why(const struct vx_analysis *an, struct vx_journey *j, struct v
 void vx_analysis_count_drop(struct vx_analysis *an, const struct vx_drop *d);
 /* vx_analysis_sort_drops - most frequent first */
 void vx_analysis_sort_drops(struct vx_analysis *an);
+
+/* vx_reason_name - the name of drop reason @value of capture @capture_id: as it is when it is
+ * a name, else from the capture's meta drop_reasons, else "UNKNOWN(n)" (core/dropreason.h);
+ * the names live in the analysis' arena (each distinct value named once) */
+const char *vx_reason_name(struct vx_analysis *an, int64_t capture_id, const char *value);
 
 /* ---- lookup-join.c ---- */
 

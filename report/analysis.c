@@ -223,6 +223,8 @@ void vx_analysis_release(struct vx_analysis *an)
 		free(pv->traced);
 		vx_lookups_release(&pv->lookups);
 		vx_links_release(an);
+		vx_hash_release(&pv->reason_index);
+		free(pv->reasons);
 		for (size_t i = 0; i < pv->nlink_names; i++)
 			free(pv->link_names[i]);
 		free(pv->link_names);

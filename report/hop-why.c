@@ -8,6 +8,7 @@
 
 #include "analysis-int.h"
 #include "flow.h"
+#include "core/dropreason.h"
 #include "core/xalloc.h"
 
 static bool same_str(const char *a, const char *b)
@@ -46,6 +47,32 @@ void vx_analysis_sort_drops(struct vx_analysis *an)
 {
 	if (an->ndrops > 1)
 		qsort(an->drops, an->ndrops, sizeof(*an->drops), cmp_drop_count);
+}
+
+const char *vx_reason_name(struct vx_analysis *an, int64_t capture_id, const char *value)
+{
+	struct vx_analysis_priv *pv = an->priv;
+	struct strbuf sb = STRBUF_INIT;
+	const char *table = NULL;
+	struct vx_hash_slot *s;
+	uint64_t key;
+
+	if (!value || !*value || value[0] < '0' || value[0] > '9')
+		return value;	/* none, or a name already (a text input printed it) */
+	key = vx_hash64(vx_hash64(VX_HASH_INIT, &capture_id, sizeof(capture_id)), value, strlen(value));
+	vx_hash_each(&pv->reason_index, key, s)
+		if (pv->reasons[s->value].capture == capture_id && !strcmp(pv->reasons[s->value].value, value))
+			return pv->reasons[s->value].name;
+	for (size_t i = 0; an->ds && i < an->ds->ncaptures; i++)
+		if (an->ds->captures[i].id == capture_id)
+			table = an->ds->captures[i].drop_reasons;
+	vx_drop_reason_name(value, table, &sb);
+	VX_GROW(pv->reasons, pv->nreasons, pv->reasons_cap);
+	pv->reasons[pv->nreasons] = (struct vx_reason_name){ capture_id, arena_strdup(&an->arena, value),
+							     arena_strdup(&an->arena, sb.buf) };
+	vx_hash_add(&pv->reason_index, key, pv->nreasons);
+	strbuf_release(&sb);
+	return pv->reasons[pv->nreasons++].name;
 }
 
 uint64_t vx_hop_lookup_from(const struct vx_journey *j, size_t i)

@@ -105,6 +105,9 @@ static void finish_journey(struct builder *b)
 			vx_journey_segments(&j);
 			vx_journey_why(an, &j, b->pkts, b->last_drop ? &b->last : NULL,
 				       b->last_drop && b->last_path ? b->last_path->stack : NULL, b->prev_ts, &b->drop);
+			/* a reason stored as a number reads as the capture's name of it */
+			if (j.drop)
+				b->drop.reason = vx_reason_name(an, j.capture_id, b->drop.reason);
 			if (an->priv->filter && an->priv->lookups_in_source && vx_journey_routes_find(an, &j, &b->scratch) < 0)
 				b->failed = true;
 		}
@@ -172,6 +175,22 @@ static size_t hop_fields(struct builder *b, const struct vx_rec *r, bool drop, s
 		return r->nfields;
 	}
 	return b->row_fields(b->priv, &b->scratch, out);
+}
+
+/* the last event so far of the open journey: a drop, a free (the free that ends a journey
+ * says how: a consume in a reader, in the local stack, ...), its path */
+static void note_last(struct builder *b, const struct vx_rec *r, const struct vx_path *p, bool drop)
+{
+	b->last_drop = drop;
+	b->last_path = p;
+	b->last_free = drop || vx_hop_kind_of(r->name) == VX_HOP_FREE;
+	if (b->last_free && !b->counting && !b->resolving) {
+		b->endrec = *r;
+		b->endrec.comm = arena_strdup(&b->scratch, r->comm);
+		b->endrec.name = drop ? "skb:kfree_skb" : "skb:consume_skb";
+		b->endrec.dev = NULL;
+		b->endrec.nfields = 0;
+	}
 }
 
 static int journey_event(void *arg, const struct vx_rec *r)
@@ -264,17 +283,7 @@ static int journey_event(void *arg, const struct vx_rec *r)
 		b->last.comm = arena_strdup(&b->scratch, r->comm);
 		b->last.nfields = hop_fields(b, r, drop, &b->last.fields);
 	}
-	b->last_drop = drop;
-	b->last_path = p;
-	/* the free that ends a journey says how: a consume in a reader, the local stack, ... */
-	b->last_free = drop || vx_hop_kind_of(r->name) == VX_HOP_FREE;
-	if (b->last_free && !b->counting && !b->resolving) {
-		b->endrec = *r;
-		b->endrec.comm = arena_strdup(&b->scratch, r->comm);
-		b->endrec.name = drop ? "skb:kfree_skb" : "skb:consume_skb";
-		b->endrec.dev = NULL;
-		b->endrec.nfields = 0;
-	}
+	note_last(b, r, p, drop);
 	return 0;
 }
 

@@ -165,6 +165,55 @@ static void write_links_at(FILE *out, const struct vx_journey *k, int hop)
 	}
 }
 
+/* what a hop says besides its line: the packet a kprobe read, the route that sent it, the
+ * NAT that rewrote it, the journeys it became or came from (@k: the kept journey, with the
+ * links), the encapsulation and decapsulation */
+static void write_hop_notes(FILE *out, const struct vx_journey *j, const struct vx_journey *k, size_t i)
+{
+	const struct vx_hop *h = &j->hops[i];
+
+	if (h->pkt && h->pkt->ip.known) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%14s", "");
+		vx_packet_describe(h->pkt, &sb);
+		put_wrapped(out, sb.buf, 16);
+		strbuf_release(&sb);
+	}
+	if (h->route) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%14s", "");
+		vx_lookup_describe(h->route, &sb);
+		put_wrapped(out, sb.buf, 16);
+		strbuf_release(&sb);
+	}
+	if (h->nat) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%14s^ ", "");
+		vx_nat_describe(h->nat, &sb);
+		put_wrapped(out, sb.buf, 16);
+		strbuf_release(&sb);
+	}
+	write_links_at(out, k, (int)i);
+	if ((int)i == j->encap_hop) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%14s^ %s encapsulation by %s, then back up through IP", "",
+			    j->encap, j->tunnel_dev ? j->tunnel_dev : "the tunnel device");
+		SGR(out, SGR_ENCAP);
+		put_wrapped(out, sb.buf, 16);
+		SGR(out, SGR_OFF);
+		strbuf_release(&sb);
+	}
+	if ((int)i == j->decap_hop) {
+		fprintf(out, "%14s^ decapsulated by ", "");
+		put_clean(out, h->dev, 0, 0);
+		fputc('\n', out);
+	}
+}
+
 static void write_journey(FILE *out, const struct vx_journey *j, size_t same, const struct vx_analysis *an)
 {
 	struct strbuf head = STRBUF_INIT;
@@ -196,46 +245,7 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same, co
 		if (h->path)
 			fprintf(out, " path %d", h->path->id);
 		fputc('\n', out);
-		if (h->pkt && h->pkt->ip.known) {
-			struct strbuf sb = STRBUF_INIT;
-
-			strbuf_addf(&sb, "%14s", "");
-			vx_packet_describe(h->pkt, &sb);
-			put_wrapped(out, sb.buf, 16);
-			strbuf_release(&sb);
-		}
-		if (h->route) {
-			struct strbuf sb = STRBUF_INIT;
-
-			strbuf_addf(&sb, "%14s", "");
-			vx_lookup_describe(h->route, &sb);
-			put_wrapped(out, sb.buf, 16);
-			strbuf_release(&sb);
-		}
-		if (h->nat) {
-			struct strbuf sb = STRBUF_INIT;
-
-			strbuf_addf(&sb, "%14s^ ", "");
-			vx_nat_describe(h->nat, &sb);
-			put_wrapped(out, sb.buf, 16);
-			strbuf_release(&sb);
-		}
-		write_links_at(out, k, (int)i);
-		if ((int)i == j->encap_hop) {
-			struct strbuf sb = STRBUF_INIT;
-
-			strbuf_addf(&sb, "%14s^ %s encapsulation by %s, then back up through IP", "",
-				    j->encap, j->tunnel_dev ? j->tunnel_dev : "the tunnel device");
-			SGR(out, SGR_ENCAP);
-			put_wrapped(out, sb.buf, 16);
-			SGR(out, SGR_OFF);
-			strbuf_release(&sb);
-		}
-		if ((int)i == j->decap_hop) {
-			fprintf(out, "%14s^ decapsulated by ", "");
-			put_clean(out, h->dev, 0, 0);
-			fputc('\n', out);
-		}
+		write_hop_notes(out, j, k, i);
 	}
 	if (j->drop) {
 		struct strbuf sb = STRBUF_INIT;

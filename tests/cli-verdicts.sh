@@ -98,4 +98,24 @@ grep -q "the command's packets" "$tmp/tp.txt" && fail "text: an import split by 
 "$vx" report -d "$samples/pair-a.db" > "$tmp/old.txt" || fail "report of an older database"
 grep -q "(pid [0-9]*): " "$tmp/old.txt" && fail "an older database has no command's pids"
 grep -q "^journey ends: " "$tmp/old.txt" || fail "older database: no ends"
+# drop reasons by name in every input (samples/capture-reasons.sh: the blackhole, vxlan_xmit
+# and ping_rcv drops of one run, recorded by perf and by a tracefs instance): the binary files'
+# numbers named through their own skb:kfree_skb format, the texts as they printed them
+for f in reasons.perf.data reasons.trace.dat reasons.perf-script.txt reasons.trace; do
+	rm -f "$tmp/r.db"
+	"$vx" import -q -d "$tmp/r.db" --kallsyms "$samples/reasons.kallsyms" "$samples/$f" || fail "import $f"
+	"$vx" report -d "$tmp/r.db" --format json -o "$tmp/r-$f.json" || fail "report $f"
+	python3 - "$tmp/r-$f.json" "$f" <<'PY' || fail "reason names of $f"
+import json, sys
+d = {(x["reason"], x["location"].split("+")[0]) for x in json.load(open(sys.argv[1]))["drops"]}
+want = {("NOT_SPECIFIED", "ip_error"), ("NO_TX_TARGET", "vxlan_xmit"), ("NO_SOCKET", "ping_rcv")}
+assert want <= d, (sys.argv[2], d)
+assert not any(r.isdigit() for r, _ in d), d
+PY
+done
+# a database stored before reasons were named (numbers, no table): UNKNOWN(n), not a number
+"$vx" report -d "$samples/pair-a.db" --format json | python3 -c '
+import json, sys
+d = [x["reason"] for x in json.load(sys.stdin)["drops"]]
+assert d and all(r.startswith("UNKNOWN(") for r in d), d' || fail "an older database reads UNKNOWN(n)"
 echo "cli-verdicts: ok"

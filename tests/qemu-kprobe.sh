@@ -11,6 +11,13 @@
 #  - no kprobe and no instance remain after each run, after SIGINT, and after `clean`
 #    following a SIGKILLed run; `clean` beside a live recording of the perf backend (no
 #    instance, a spool directory) keeps its kprobes;
+#  - what happened to each packet (samples/truth-guest.sh, the same recordings as the
+#    samples): a busybox ping on a raw socket has no dropped echo reply, clone links and 3
+#    replies delivered to ping; a ping to a service IP rewritten by nft DNAT in h1 shows a dnat
+#    and an snat with the NAT function and drops nothing; software GSO of the tunnelled TCP
+#    packets links each segment, whose journey reaches the wire; then two guests (--pair,
+#    samples/truth-pair-guest.sh): GRO merges on node b link into their heads, and the DNATed
+#    pings are still joined across the hosts;
 #  - record --filter 'icmp and dst 10.244.2.7' (the default backend: perf) stores only the echo requests' journeys
 #    (matched through the kprobe headers) and counts the rest as filtered; ip6_output and
 #    ip6_rcv read an IPv6 echo's header (fd00::1 -> fd00::2 on the underlay).
@@ -139,12 +146,21 @@ echo "=== report"
 echo "VXT-JSON-BEGIN"
 vxanalyze report -d $DB --capture 1 --format json
 echo "VXT-JSON-END"
+echo "=== truth"
+sh /vxt/truth-guest.sh
 exit 0
 GUEST
 
 out=$tmp/out
 command -v sqlite3 >/dev/null || { echo "SKIP: needs the sqlite3 shell (apt-get install sqlite3)"; exit 77; }
-runargs=(-q --out "$out" --add "$vx:/usr/bin/vxanalyze" --add "$(command -v sqlite3):/usr/bin/sqlite3"
+for t in nft ethtool; do
+	command -v $t >/dev/null || { echo "SKIP: needs $t (apt-get install nftables ethtool)"; exit 77; }
+done
+# nftables' NAT in the guests (crc32c_generic first: libcrc32c needs it)
+export VXA_EXTRA_MODULES="crc32c_generic nf_tables nft_chain_nat nft_nat"
+tools=(--add "$vx:/usr/bin/vxanalyze" --add "$(command -v sqlite3):/usr/bin/sqlite3"
+       --add "$(command -v nft):/usr/sbin/nft" --add "$(command -v ethtool):/usr/sbin/ethtool")
+runargs=(-q --out "$out" "${tools[@]}" --add "$root/samples/truth-guest.sh:/vxt/truth-guest.sh"
 	 --add "$tmp/guest.sh:/vxt/guest.sh" --cmd 'sh /vxt/guest.sh')
 export VXA_QEMU_TIMEOUT=${VXA_QEMU_TIMEOUT:-300}
 # run.sh uses TCG unless VXA_QEMU_ACCEL=kvm: a nested /dev/kvm can hang the guest at boot
@@ -270,5 +286,69 @@ print("record --filter: kept", len(fj["journeys"]), "journeys, filtered", fj["ca
 print("packet at the tunnel:", tun[0])
 print("kprobe events per capture:", {k: v for k, v in ev.items() if k[1].startswith("vxanalyze:")})
 print("double-trip ip_output path:", " <- ".join(dbl[0]["frames"][:8]))
+PY
+# what happened to each packet: the truth-guest.sh databases, read by the binary on the host
+tr -d '\r' < "$g" > "$tmp/g"
+for n in ping nat gso; do
+	awk -v f="=== VXA-FILE $n.db ===" '/^=== VXA-FILE-END ===$/ { p = 0; next } $0 == f { p = 1; next } p' "$tmp/g" |
+		base64 -d > "$tmp/$n.db"
+	"$vx" report -d "$tmp/$n.db" --format json -o "$tmp/$n.json" || fail "report of the guest's $n.db"
+done
+# two guests: GRO on node b, the DNATed ping joined across the hosts
+bash "$run" --pair -q --out "$tmp/pair" "${tools[@]}" --add "$root/samples/truth-pair-guest.sh:/vxa/truth-pair-guest.sh" \
+	--cmd 'sh /vxa/truth-pair-guest.sh a' --cmd-b 'sh /vxa/truth-pair-guest.sh b' || fail "run.sh --pair exited $?"
+"$vx" import -q -d "$tmp/pair.db" "$tmp/pair/a/files/a.db" "$tmp/pair/b/files/b.db" || fail "import of the pair's databases"
+"$vx" report -d "$tmp/pair.db" --format json -o "$tmp/pair.json" || fail "report of the pair"
+python3 - "$tmp" <<'PY' || fail "what happened to each packet"
+import json, sys
+d = sys.argv[1]
+def load(n):
+    r = json.load(open(f"{d}/{n}.json"))
+    return r, {j["id"]: j for j in r["journeys"]}
+def first_pkt(j):
+    for h in j["hops"]:
+        p = h.get("pkt")
+        if p and p.get("vni") is None:
+            return p
+    return None
+# a ping on a raw socket: every echo reply delivered to ping through its clone, none dropped
+r, js = load("ping")
+replies = [j for j in js.values() if (first_pkt(j) or {}).get("icmp_type") == 0 and not j["hops"][0]["event"].endswith("_ret")]
+assert len(replies) == 3, [(j["id"], j["end"]) for j in replies]
+for j in replies:
+    assert j["end"] == "delivered" and j["via_clone"] and j["delivered_to"]["comm"] == "ping", (j["id"], j["end"], j["delivered_to"])
+    kids = [js[l["journey_id"]] for l in j["links"] if l["kind"] == "clone" and l["role"] == "child" and l["journey_id"] in js]
+    assert any(k["end"] == "delivered" and k["delivered_to"]["comm"] == "ping" for k in kids), j["links"]
+assert not any(x["location"] and x["location"].split("+")[0] in ("icmp_rcv", "ping_rcv") for x in r["drops"]), r["drops"]
+assert "3 echo replies delivered to ping (pid " in r["commands"][0]["summary"], r["commands"][0]["summary"]
+assert all(not x["reason"].isdigit() for x in r["drops"]), r["drops"]
+# DNAT to the service IP: a dnat and an snat per ping, by the NAT function, nothing dropped
+r, js = load("nat")
+nats = [h["nat"] for j in js.values() for h in j["hops"] if h["nat"]]
+assert sorted(n["kind"] for n in nats) == ["dnat", "dnat", "snat", "snat"], nats
+assert all(n["function"] for n in nats), nats
+assert r["verdicts"]["dropped"] == 0, r["drops"]
+# software GSO: each segment's journey reaches the wire (the underlay's transmit, then a receive)
+r, js = load("gso")
+seg = 0
+for j in js.values():
+    if j["end"] != "segmented":
+        continue
+    for l in j["links"]:
+        if l["kind"] != "segment" or l["role"] != "child" or l["journey_id"] not in js:
+            continue
+        hops = js[l["journey_id"]]["hops"]
+        assert any(a["event"] == "net:net_dev_start_xmit" and a["dev"] == "eth0" and b["event"].startswith("net:netif_")
+                   for a, b in zip(hops, hops[1:])), [h["event"] for h in hops]
+        seg += 1
+assert seg >= 4, seg
+# two hosts: GRO merges link into their heads; the DNATed echo requests joined across them
+r, js = load("pair")
+merged = [j for j in js.values() if j["end"] == "merged"]
+assert merged and all(any(l["kind"] == "merge" and l["role"] == "parent" for l in j["links"]) for j in merged), len(merged)
+natj = [jd for jd in r["joined_journeys"] if any(h["nat"] for i in jd["journey_ids"] if i in js for h in js[i]["hops"])]
+assert len(natj) >= 2 and all(len(jd["hosts"]) == 2 for jd in natj), natj
+print("truth: %d clone-delivered replies, %d NAT rewrites, %d segments, %d merges, %d NATed joins"
+      % (len(replies), len(nats), seg, len(merged), len(natj)))
 PY
 echo "qemu-kprobe: ok (guest output: keep it with VXT_KEEP=FILE)"

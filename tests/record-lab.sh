@@ -147,6 +147,27 @@ assert devs and all(d.startswith("cali") for d in devs), devs
 PY
 done
 
+# ---- 2d. drop reasons by name in both backends (the capture's own kfree_skb format): a ping
+# into a blackhole route of h2 is dropped at ip_error (NOT_SPECIFIED); the command's pids
+# are kept and its line opens the text report
+ip -n h2 route add blackhole 10.244.2.88/32 || fail "blackhole route"
+for be in ftrace perf; do
+	"$vx" record -d "$tmp/bh-$be.db" --backend $be -- ip netns exec p1 ping -c 1 -W 1 10.244.2.88 \
+		>/dev/null 2>&1
+	"$vx" report -d "$tmp/bh-$be.db" --format json -o "$tmp/bh-$be.json" || fail "report blackhole $be"
+	python3 - "$tmp/bh-$be.json" <<'PY' || { ip -n h2 route del blackhole 10.244.2.88/32; fail "drop reasons with backend $be"; }
+import json, sys
+r = json.load(open(sys.argv[1]))
+d = [(x["reason"], x["location"]) for x in r["drops"]]
+assert any(reason == "NOT_SPECIFIED" and loc.startswith("ip_error") for reason, loc in d), d
+assert all(reason and not reason.isdigit() for reason, loc in d), d
+assert r["commands"] and r["commands"][0]["command"] == "ip netns exec p1 ping -c 1 -W 1 10.244.2.88", r["commands"]
+PY
+	"$vx" report -d "$tmp/bh-$be.db" | grep -q "^ip netns exec p1 ping -c 1 -W 1 10.244.2.88 (pid [0-9]*): " ||
+		{ ip -n h2 route del blackhole 10.244.2.88/32; fail "no command line ($be)"; }
+done
+ip -n h2 route del blackhole 10.244.2.88/32
+
 # ---- 2c. --filter stores only the matching journeys, in both backends: the pod ping crosses
 # vxlan.calico, the hosts' underlay ping does not and is counted as filtered, not lost
 for be in ftrace perf; do

@@ -375,6 +375,69 @@ static void decode_fields_checks(struct tep_handle *tep, struct vx_decoder *d)
 	vx_decoded_release(&o);
 }
 
+/* skb:kfree_skb of a 6.18 kernel (its __print_symbolic table cut to a few reasons) */
+static const char kfree_skb_fmt[] =
+	"name: kfree_skb\nID: 1319\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:void * skbaddr;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:void * location;\toffset:16;\tsize:8;\tsigned:0;\n"
+	"\tfield:unsigned short protocol;\toffset:24;\tsize:2;\tsigned:0;\n"
+	"\tfield:enum skb_drop_reason reason;\toffset:28;\tsize:4;\tsigned:0;\n\n"
+	"print fmt: \"skbaddr=%p protocol=%u location=%pS reason: %s\", REC->skbaddr, REC->protocol, "
+	"REC->location, __print_symbolic(REC->reason, { 2, \"NOT_SPECIFIED\" }, { 3, \"NO_SOCKET\" }, "
+	"{ 114, \"NO_TX_TARGET\" }, { SKB_DROP_REASON_MAX, \"MAX\" })\n";
+
+/* a drop reason by the capture's own format: the __print_symbolic table names it, a value the
+ * table lacks is UNKNOWN(n) (a subsystem's: SUBSYS/UNKNOWN(n)), never a bare number; the
+ * table goes to the sink as capture meta drop_reasons once (an unevaluated enumerator's
+ * entry is left out) */
+static char meta_seen[256];
+
+static int meta_keep(struct vx_sink *s, const char *key, const char *value, size_t len)
+{
+	if (!strcmp(key, "drop_reasons"))
+		snprintf(meta_seen + strlen(meta_seen), sizeof(meta_seen) - strlen(meta_seen), "%.*s|", (int)len, value);
+	return 0;
+}
+
+static void test_drop_reasons_by_the_formats_names(void **state)
+{
+	struct tep_handle *tep = make_tep();
+	struct vx_sink sink = { .meta = meta_keep };
+	const struct vx_event_plan *p;
+	struct vx_decoder d;
+	struct vx_decoded o = { 0 };
+	static const struct { uint32_t v; const char *name; } want[] = {
+		{ 2, "NOT_SPECIFIED" }, { 114, "NO_TX_TARGET" }, { 999, "UNKNOWN(999)" },
+		{ (3u << 16) | 2, "OPENVSWITCH/UNKNOWN(2)" }, { (9u << 16) | 1, "SUBSYS(9)/UNKNOWN(1)" },
+	};
+
+	(void)state;
+	meta_seen[0] = '\0';
+	assert_int_equal(tep_parse_event(tep, kfree_skb_fmt, sizeof(kfree_skb_fmt) - 1, "skb"), 0);
+	vx_decoder_init(&d);
+	d.meta = &sink;
+	p = vx_decoder_plan(&d, tep_find_event_by_name(tep, "skb", "kfree_skb"));
+	vx_decoder_plan(&d, tep_find_event_by_name(tep, "skb", "kfree_skb"));
+	assert_string_equal(meta_seen, "2 NOT_SPECIFIED\n3 NO_SOCKET\n114 NO_TX_TARGET|");
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		unsigned char rec[32] = { 0 };
+		size_t n;
+
+		memcpy(rec + 28, &want[i].v, 4);
+		n = vx_decode_record(&d, p, rec, sizeof(rec), &o);
+		assert_string_equal(field(vx_decoded_fields(&o), n, "reason"), want[i].name);
+		/* the other fields keep their conversions */
+		assert_string_equal(field(vx_decoded_fields(&o), n, "protocol"), "0");
+	}
+	vx_decoded_release(&o);
+	vx_decoder_release(&d);
+	tep_free(tep);
+}
+
 /* the same decoding with a fresh decoder and with one that has met every event before (a
  * decoder lives for one import or recording) */
 static void test_decode_fields_names_types_like_the_format(void **state)
@@ -769,6 +832,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decode_fields_names_types_like_the_format),
+		cmocka_unit_test(test_drop_reasons_by_the_formats_names),
 		cmocka_unit_test(test_kernel_stack_reads_size_entries_not_eight),
 		cmocka_unit_test(test_kernel_stack_element_size_markers_and_symbol_fallback),
 		cmocka_unit_test(test_short_record_same_fields_on_every_path),

@@ -15,6 +15,7 @@
 #include "report/render.h"
 #include "report/filter.h"
 #include "store/store.h"
+#include "core/dropreason.h"
 
 static void test_drops_name_place_reason_and_the_failed_lookup(void **state)
 {
@@ -254,12 +255,75 @@ static void test_streamed_drop_summary_counts_every_journey_and_follows_the_filt
 	test_db_remove(db);
 }
 
+/* a reason is a name: as the input printed it, from a table of the capture's own format,
+ * else UNKNOWN(n) (a subsystem's value SUBSYS/UNKNOWN(n)), never a bare number */
+static void test_reason_names_never_a_bare_number(void **state)
+{
+	static const char table[] = "1 NOT_SPECIFIED\n2 NO_SOCKET\n114 NO_TX_TARGET";
+	static const struct { const char *value, *table, *name; } cases[] = {
+		{ "NO_SOCKET", NULL, "NO_SOCKET" }, { "2", table, "NO_SOCKET" }, { "114", table, "NO_TX_TARGET" },
+		{ "2", NULL, "UNKNOWN(2)" }, { "77", table, "UNKNOWN(77)" },
+		{ "196610", table, "OPENVSWITCH/UNKNOWN(2)" }, { "65537", NULL, "MAC80211_UNUSABLE/UNKNOWN(1)" },
+		{ "0x72", table, "NO_TX_TARGET" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct strbuf sb = STRBUF_INIT;
+
+		vx_drop_reason_name(cases[i].value, cases[i].table, &sb);
+		assert_string_equal(sb.buf, cases[i].name);
+		strbuf_release(&sb);
+	}
+}
+
+/* a database whose reasons are numbers reads them by name at report time: through the
+ * capture's stored table (meta drop_reasons), else as UNKNOWN(n) */
+static void test_stored_numbers_are_named_at_report_time(void **state)
+{
+	struct vx_capture caps[2] = {
+		{ .id = 1, .source = "with its table", .format = "test", .drop_reasons = "1 NOT_SPECIFIED\n3 NO_SOCKET" },
+		{ .id = 2, .source = "an older one", .format = "test" },
+	};
+	struct vx_field f[2][2] = { { { "reason", "3" }, { "location", "ping_rcv+0xb3/0xe0" } },
+				    { { "reason", "3" }, { "location", "ping_rcv+0xb3/0xe0" } } };
+	struct vx_rec recs[4];
+	struct vx_dataset ds = { .captures = caps, .ncaptures = 2, .recs = recs, .nrecs = 4 };
+	struct vx_analysis an;
+	bool named = false, unknown = false;
+
+	(void)state;
+	memset(recs, 0, sizeof(recs));
+	for (int i = 0; i < 4; i++) {
+		recs[i].id = i + 1;
+		recs[i].capture_id = 1 + i / 2;
+		recs[i].ts_ns = 1000 * (uint64_t)(i % 2 + 1);
+		recs[i].skb = 0xffff888000004000ULL;
+		recs[i].len = -1;
+		recs[i].name = i % 2 ? "skb:kfree_skb" : "net:netif_receive_skb";
+		recs[i].dev = i % 2 ? NULL : "eth0";
+		if (i % 2) {
+			recs[i].fields = f[i / 2];
+			recs[i].nfields = 2;
+		}
+	}
+	assert_int_equal(analyse_dataset(&ds, &an), 0);
+	for (size_t i = 0; i < an.ndrops; i++) {
+		named = named || !strcmp(an.drops[i].reason, "NO_SOCKET");
+		unknown = unknown || !strcmp(an.drops[i].reason, "UNKNOWN(3)");
+	}
+	assert_true(named && unknown);
+	analyse_release(NULL, &an);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_drops_name_place_reason_and_the_failed_lookup),
 		cmocka_unit_test(test_drops_summary_and_every_renderer_say_it),
 		cmocka_unit_test(test_streamed_drop_summary_counts_every_journey_and_follows_the_filter),
+		cmocka_unit_test(test_reason_names_never_a_bare_number),
+		cmocka_unit_test(test_stored_numbers_are_named_at_report_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

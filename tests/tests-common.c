@@ -310,6 +310,8 @@ static int write_capture(struct vx_store *st, const struct vx_dataset *ds, int64
 		vx_sink_meta(sink, "command_pids", c->command_pids);
 	if (c && c->kprobes)
 		vx_sink_meta(sink, "kprobes", c->kprobes);
+	if (c && c->drop_reasons)
+		vx_sink_meta(sink, "drop_reasons", c->drop_reasons);
 	for (size_t i = 0; i < ds->nrecs; i++) {
 		const struct vx_rec *r = &ds->recs[i];
 		struct vx_field *fields;

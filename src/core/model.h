@@ -129,6 +129,9 @@ struct vx_capture {
 	 * space-separated; NULL for imports */
 	const char *command_pids;
 	const char *kprobes;	/* meta "kprobes" (recorded): the probes placed, one a line */
+	/* meta "drop_reasons": "value NAME" lines from the capture's skb:kfree_skb format, NULL
+	 * when it was not stored (text inputs print the names; older databases) */
+	const char *drop_reasons;
 };
 
 /* the events of one journey: one skb address's events in one capture from (first_ts,

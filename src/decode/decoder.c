@@ -97,6 +97,14 @@ static struct vx_event_plan *plan_make(struct vx_decoder *d, struct tep_event *e
 	}
 	p->is_stack = ev->name && !strcmp(ev->name, "kernel_stack") && ev->system &&
 		      !strcmp(ev->system, "ftrace");
+	if (d->meta && !strcmp(p->name, "skb:kfree_skb")) {
+		/* the capture's own names of its drop reasons, for numbers stored without them
+		 * (a failing store fails the next event's write as well: not checked here) */
+		strbuf_reset(&d->scratch);
+		vx_drop_reasons_table(ev->tep, &d->scratch);
+		if (d->scratch.len)
+			vx_sink_meta(d->meta, "drop_reasons", d->scratch.buf);
+	}
 	if (p->is_stack) {
 		p->stack_size = tep_find_field(ev, "size");
 		p->stack_caller = tep_find_field(ev, "caller");

@@ -74,6 +74,9 @@ struct vx_decoder {
 	struct vx_hash stacks;
 	struct arena mem;		/* plan names, frame texts, stacks */
 	struct strbuf scratch;
+	/* where the capture's facts from its formats go (NULL: nowhere): the first plan of
+	 * skb:kfree_skb writes its reasons' names as meta "drop_reasons" (vx_drop_reasons_table) */
+	struct vx_sink *meta;
 };
 
 void vx_decoder_init(struct vx_decoder *d);

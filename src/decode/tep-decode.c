@@ -5,6 +5,8 @@
  * files or the store.
  */
 #include "tep-decode.h"
+
+#include "core/dropreason.h"
 #include "kallsyms.h"
 #include "core/xalloc.h"
 
@@ -164,9 +166,73 @@ static bool plan_from_format(const char *v, struct vx_field_plan *pl)
 	}
 }
 
+/* the __print_symbolic() table of field @name among the print arguments @a, or NULL */
+static const struct tep_print_flag_sym *symbols_of(const struct tep_print_arg *a, const char *name, int depth)
+{
+	for (; a && depth < 8; a = a->next) {
+		const struct tep_print_arg *x;
+
+		switch (a->type) {
+		case TEP_PRINT_SYMBOL:
+			for (x = a->symbol.field; x && x->type == TEP_PRINT_TYPE; x = x->typecast.item)
+				;
+			if (x && x->type == TEP_PRINT_FIELD && x->field.name && !strcmp(x->field.name, name))
+				return a->symbol.symbols;
+			break;
+		case TEP_PRINT_OP: {
+			const struct tep_print_flag_sym *s = symbols_of(a->op.left, name, depth + 1);
+
+			if (!s)
+				s = symbols_of(a->op.right, name, depth + 1);
+			if (s)
+				return s;
+			break;
+		}
+		default:
+			break;
+		}
+	}
+	return NULL;
+}
+
+/* a table entry's value as a number (a kernel that did not evaluate its enum leaves the
+ * enumerator's name there: no number, no match) */
+static bool symbol_value(const struct tep_print_flag_sym *s, unsigned long long *v)
+{
+	char *end;
+
+	if (!s->value || !*s->value || !s->str)
+		return false;
+	*v = strtoull(s->value, &end, 0);
+	return !*end;
+}
+
+/* the name of @v in a __print_symbolic() table, or NULL */
+static const char *symbol_name(const struct tep_print_flag_sym *s, unsigned long long v)
+{
+	unsigned long long x;
+
+	for (; s; s = s->next)
+		if (symbol_value(s, &x) && x == v)
+			return s->str;
+	return NULL;
+}
+
+void vx_drop_reasons_table(struct tep_handle *tep, struct strbuf *out)
+{
+	struct tep_event *ev = tep ? tep_find_event_by_name(tep, "skb", "kfree_skb") : NULL;
+	const struct tep_print_flag_sym *s = ev ? symbols_of(ev->print_fmt.args, "reason", 0) : NULL;
+
+	unsigned long long v;
+
+	for (; s; s = s->next)
+		if (symbol_value(s, &v))
+			strbuf_addf(out, "%s%llu %s", out->len ? "\n" : "", v, s->str);
+}
+
 struct vx_field_plan vx_field_plan(struct tep_event *ev, struct tep_format_field *f)
 {
-	struct vx_field_plan pl = { f, VX_STYLE_NUMBER, 0 };
+	struct vx_field_plan pl = { f, VX_STYLE_NUMBER, 0, NULL };
 	const char *fmt = ev->print_fmt.format;
 	size_t nl = strlen(f->name);
 	const char *p;
@@ -180,6 +246,8 @@ struct vx_field_plan vx_field_plan(struct tep_event *ev, struct tep_format_field
 	}
 	if ((f->flags & TEP_FIELD_IS_POINTER) || strchr(f->type, '*') || !strncmp(f->name, "__probe_", 8))
 		pl.style = VX_STYLE_HEX;
+	else if ((pl.symbols = symbols_of(ev->print_fmt.args, f->name, 0)))
+		pl.style = VX_STYLE_SYMBOLIC;
 	return pl;
 }
 
@@ -286,6 +354,17 @@ int vx_field_value(struct tep_event *ev, const struct vx_field_plan *plan, const
 			vx_symbolize(ks, extra, v, &sym);
 			strbuf_addstr(buf, sym.buf);
 			strbuf_release(&sym);
+			break;
+		}
+		case VX_STYLE_SYMBOLIC: {
+			const char *name = symbol_name(plan->symbols, v);
+
+			if (name)
+				strbuf_addstr(buf, name);
+			else if (!strcmp(f->name, "reason"))
+				vx_drop_reason_unnamed(v, buf);
+			else
+				strbuf_addf(buf, "UNKNOWN(%llu)", v);
 			break;
 		}
 		default:

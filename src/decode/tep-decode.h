@@ -23,7 +23,10 @@ struct tep_handle;
 struct tep_event;
 struct tep_format_field;
 
-enum vx_field_style { VX_STYLE_NUMBER, VX_STYLE_HEX, VX_STYLE_SYMBOL };
+/* VX_STYLE_SYMBOLIC: a number the format prints through __print_symbolic() (skb:kfree_skb's
+ * reason): its name from that table, a value the table lacks as "UNKNOWN(n)" (a drop
+ * reason's subsystem value as "SUBSYS/UNKNOWN(n)", core/dropreason.h) */
+enum vx_field_style { VX_STYLE_NUMBER, VX_STYLE_HEX, VX_STYLE_SYMBOL, VX_STYLE_SYMBOLIC };
 
 struct vx_kallsyms;
 
@@ -32,10 +35,12 @@ struct vx_kallsyms;
  * print format (callers that decode many records keep one per field: the per-event plan).
  * @width: hex digits at least (the format's zero padding: "0x%04x" -> 4), 0 for none.
  */
+struct tep_print_flag_sym;
 struct vx_field_plan {
 	struct tep_format_field *f;
 	enum vx_field_style style;
 	int width;
+	const struct tep_print_flag_sym *symbols;	/* VX_STYLE_SYMBOLIC: the format's table */
 };
 
 /* vx_field_plan - the plan of field @f of @ev (searches the print format) */
@@ -64,6 +69,13 @@ void vx_symbolize(const struct vx_kallsyms *ks, const struct vx_kallsyms *extra,
  * false at the end.
  */
 bool vx_callchain_next(const unsigned char *ips, uint64_t nr, uint64_t *i, uint64_t *ctx, uint64_t *addr);
+/*
+ * vx_drop_reasons_table - the skb:kfree_skb format's names of its reason values, one line
+ * "value NAME" each ("2 NO_SOCKET"), into @out (nothing when @tep has no such event or table):
+ * producers with binary formats store it as capture meta "drop_reasons", so that a number
+ * stored without its name can still be named by the report (core/dropreason.h)
+ */
+void vx_drop_reasons_table(struct tep_handle *tep, struct strbuf *out);
 /*
  * vx_tep_parse_event - tep_parse_event() that survives libtraceevent 1.7 folding a constant
  * division by zero in a damaged format's print arguments (it raises SIGFPE inside the

@@ -332,6 +332,7 @@ static int decoder_init(struct vx_recording *r, struct decoder *d)
 	vx_attach_init(&d->attach, sink_emit, r->sink);
 	vx_decoder_init(&d->dec);
 	vx_decoder_symbols(&d->dec, &r->ks, NULL);
+	d->dec.meta = r->sink;	/* the capture's names of its drop reasons */
 	return 0;
 }
 

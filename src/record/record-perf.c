@@ -500,6 +500,7 @@ static int perf_decode(struct vx_recording *r)
 	struct vx_perf *p = r->be;
 
 	vx_decoder_symbols(&p->dec, &r->ks, NULL);
+	p->dec.meta = r->sink;	/* the capture's names of its drop reasons */
 	for (int c = 0; c < r->ncpus; c++)
 		if (decode_cpu(r, p, c, true) < 0)
 			return -1;

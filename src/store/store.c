@@ -384,7 +384,8 @@ static int load_captures(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 		    " (SELECT CAST(value AS TEXT) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'filter'),"
 		    " (SELECT CAST(value AS INTEGER) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'filtered'),"
 		    " (SELECT CAST(value AS TEXT) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'command_pids'),"
-		    " (SELECT CAST(value AS TEXT) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'kprobes')"
+		    " (SELECT CAST(value AS TEXT) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'kprobes'),"
+		    " (SELECT CAST(value AS TEXT) FROM capture_meta m WHERE m.capture_id = c.id AND m.key = 'drop_reasons')"
 		    " FROM captures c WHERE ?1 = 0 OR id = ?1 ORDER BY id",
 		    &s) < 0)
 		return -1;
@@ -414,6 +415,7 @@ static int load_captures(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 		c->boot_id = col_str(&ds->arena, s, 12);
 		c->command_pids = col_str(&ds->arena, s, 15);
 		c->kprobes = col_str(&ds->arena, s, 16);
+		c->drop_reasons = col_str(&ds->arena, s, 17);
 		if (c->host && !*c->host)
 			c->host = NULL;
 		if (c->boot_id && !*c->boot_id)
