@@ -988,11 +988,15 @@ static void finish_journey(struct builder *b)
 			vx_journey_segments(&j);
 			vx_journey_why(an, &j, b->pkts, b->last_drop ? &b->last : NULL,
 				       b->last_drop && b->last_path ? b->last_path->stack : NULL, b->prev_ts, &b->drop);
-			if (an->filter && an->lookups_in_source && vx_journey_routes_find(an, &j, &b->scratch) < 0)
+			if ((an->filter || an->journey_each) && an->lookups_in_source &&
+			    vx_journey_routes_find(an, &j, &b->scratch) < 0)
 				b->failed = true;
 		}
 		/* --filter: the journeys that do not match are not counted anywhere */
 		kept = !b->failed && (!an->filter || vx_filter_match(an->filter, &j));
+		if (kept && an->journey_each && !b->counting && !b->rekeeping &&
+		    an->journey_each(an->journey_each_arg, &j) < 0)
+			b->failed = true;
 		/* routes from the source live in the scratch: the kept get theirs afterwards */
 		if (an->lookups_in_source)
 			vx_journey_routes_clear(&j);
@@ -1710,7 +1714,10 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 	an->filter = opts ? opts->filter : NULL;
 	an->journey_done = opts ? opts->journey_done : NULL;
 	an->journey_done_arg = opts ? opts->journey_done_arg : NULL;
-	an->lookups_deferred = !an->filter || !vx_filter_needs_routes(an->filter);
+	an->journey_each = opts ? opts->journey_each : NULL;
+	an->journey_each_arg = opts ? opts->journey_each_arg : NULL;
+	/* every journey's routes as it ends: for a filter that needs them, or a journey_each */
+	an->lookups_deferred = !an->journey_each && (!an->filter || !vx_filter_needs_routes(an->filter));
 	/* a filter that needs every journey's routes: the source keeps the lookups when it can
 	 * (bounded memory), and the kept journeys still get theirs from the deferred join */
 	if (!an->lookups_deferred && src->lookup_keep && src->lookup_find) {

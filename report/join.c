@@ -155,7 +155,7 @@ static bool is_transmit(const char *event)
 }
 
 /* the hop of @j the packet left its host at: its last transmit, else its last hop */
-static size_t send_hop(const struct vx_journey *j)
+size_t vx_join_send_hop(const struct vx_journey *j)
 {
 	for (size_t i = j->nhops; i-- > 0;)
 		if (is_transmit(j->hops[i].event))
@@ -386,7 +386,7 @@ int vx_join_build(struct vx_analysis *an)
 		g = end;
 		order_parts(&jd);
 		for (size_t i = 1; i < jd.nparts; i++)
-			jd.send_hop[i] = send_hop(jd.parts[i - 1]);
+			jd.send_hop[i] = vx_join_send_hop(jd.parts[i - 1]);
 		jd.pkt = firstpkt[jd.parts[0] - an->journeys];
 		if (jn->njoined == jcap) {
 			jcap = jcap ? 2 * jcap : 16;
@@ -418,6 +418,11 @@ int vx_join_build(struct vx_analysis *an)
 	free(jhost);
 	free(firstpkt);
 	return 0;
+}
+
+bool vx_join_starts_with_receive(const struct vx_journey *j)
+{
+	return j->nhops && vx_join_is_receive(j->hops[0].event);
 }
 
 const struct vx_journey *vx_join_kept(const struct vx_analysis *an, const struct vx_journey *j)
