@@ -6,7 +6,8 @@
 # them by pid (call it from the caller's EXIT trap: on success, failure and signals).
 # usage: . clickhouse-lab.sh; ch_start DIR N  -> CH_HTTP[i], CH_TCP[i], CH_PID[i], CH_URL[i]
 #        ch_stop
-# ch_start returns 77 when clickhouse-server is not installed (the test then skips).
+# ch_start returns 77 when clickhouse-server is not installed (the test then skips). Users:
+# default (no password), reader (no password, read-only profile).
 
 CH_PID=()
 CH_HTTP=()
@@ -76,8 +77,9 @@ EOF
 	cat > "$dir/users.xml" <<EOF
 <?xml version="1.0"?>
 <yandex>
-  <profiles><default><max_memory_usage>4000000000</max_memory_usage><max_threads>2</max_threads></default></profiles>
-  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default></users>
+  <profiles><default><max_memory_usage>4000000000</max_memory_usage><max_threads>2</max_threads></default><readonly><readonly>1</readonly></readonly></profiles>
+  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>default</profile><quota>default</quota></default>
+    <reader><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks><profile>readonly</profile><quota>default</quota></reader></users>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
 EOF

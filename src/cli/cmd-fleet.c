@@ -41,6 +41,10 @@ static const struct vx_opt_doc fleet_opts[] = {
 	  .help = "write to FILE instead of standard output", .complete = VX_COMPLETE_FILE },
 	{ .key = 'n', .name = "max-shapes", .arg = "N",
 	  .help = "latency of each host's N most frequent shapes (default 5)" },
+	{ .key = 'j', .name = "max-joined", .arg = "N",
+	  .help = "joined journeys listed (default 100; all are counted)" },
+	{ .key = 's', .name = "max-slowest", .arg = "N",
+	  .help = "slowest journeys listed (default 20)" },
 	{ 0 },
 };
 
@@ -48,7 +52,7 @@ const struct vx_cmd_doc vx_doc_fleet = {
 	.name = "fleet",
 	.summary = "the fleet report: drops, latency and cross-host journeys, by SQL in ClickHouse",
 	.synopsis = "--from clickhouse://HOST:PORT/DATABASE [--cluster NAME] [--host GLOB]\n"
-		    "[--format text|json|html] [-o FILE]",
+		    "[--format text|json|html] [-o FILE] [--max-shapes N] [--max-joined N]",
 	.description =
 		"Ask the ClickHouse database that 'vxanalyze export' wrote about the whole fleet;\n"
 		"ClickHouse computes every figure: the hosts with their journeys by how they ended,\n"
@@ -107,14 +111,17 @@ int cmd_fleet(int argc, char **argv)
 		case 'H': qo.host_glob = optarg; break;
 		case 'f': format = optarg; break;
 		case 'o': output = optarg; break;
-		case 'n': {
+		case 'n':
+		case 'j':
+		case 's': {
 			long n = strtol(optarg, &end, 10);
 
-			if (*end || end == optarg || n <= 0 || n > 1000) {
-				vx_die_msg("--max-shapes wants a number from 1 to 1000, not '%s'", optarg);
+			if (*end || end == optarg || n <= 0 || n > 100000) {
+				vx_die_msg("--%s wants a number from 1 to 100000, not '%s'",
+					   c == 'n' ? "max-shapes" : c == 'j' ? "max-joined" : "max-slowest", optarg);
 				return vx_usage_error(&vx_doc_fleet);
 			}
-			qo.max_shapes = (size_t)n;
+			*(c == 'n' ? &qo.max_shapes : c == 'j' ? &qo.max_joined : &qo.max_slowest) = (size_t)n;
 			break;
 		}
 		case 'h': vx_help_write(&vx_doc_fleet, stdout); return 0;

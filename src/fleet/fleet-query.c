@@ -353,8 +353,20 @@ static size_t first_row_of(const struct ch_result *h, uint64_t jkey)
 	return lo;
 }
 
+static int cmp_jhop(const void *a, const void *b)
+{
+	const struct fleet_jhop *x = a, *y = b;
+
+	if (x->aligned_ns != y->aligned_ns)
+		return x->aligned_ns < y->aligned_ns ? -1 : 1;
+	if (x->part != y->part)
+		return x->part < y->part ? -1 : 1;
+	return (x->hop > y->hop) - (x->hop < y->hop);
+}
+
 /* the hops of each listed joined packet: parts in order, each in hop order; the times of a
- * receiver's hops also on the sender's clock (vx_shift: its offset, when known) */
+ * receiver's hops also on the sender's clock (vx_shift: its offset, when known), and then
+ * all hops in the time order of that clock */
 static int q_joined_hops(struct fq *q)
 {
 	struct fleet_report *rep = q->rep;
@@ -382,6 +394,8 @@ static int q_joined_hops(struct fq *q)
 				jd->hops[jd->nhops++] = (struct fleet_jhop){
 					p, (uint32_t)ch_cell_u64(&h, i, 1), ch_cell_u64(&h, i, 2), ch_cell_i64(&h, i, 3),
 					dup(q, &h, i, 4), dup(q, &h, i, 5), ch_cell_i64(&h, i, 6) };
+		if (jd->wire_known && jd->nhops)
+			qsort(jd->hops, jd->nhops, sizeof(*jd->hops), cmp_jhop);
 	}
 	ch_result_release(&h);
 	return 0;

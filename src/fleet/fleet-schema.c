@@ -368,7 +368,8 @@ static int check_columns(struct ch_conn *c, const char *dbname, const char *name
 	return ret;
 }
 
-/* the tables on @c: created when @create and missing, then checked */
+/* the tables on @c: those there checked first (nothing is created beside a table of another
+ * schema), then, when @create, the missing ones created */
 static int prepare_server(struct fleet_db *db, struct ch_conn *c, bool create, bool cluster)
 {
 	const char *dbname = ch_url_of(c)->database;
@@ -376,37 +377,38 @@ static int prepare_server(struct fleet_db *db, struct ch_conn *c, bool create, b
 	struct strbuf sql = STRBUF_INIT;
 	int ret = 0;
 
-	if (create && ch_queryf(c, NULL, "CREATE DATABASE IF NOT EXISTS %s", dbname) < 0)
-		return -1;
 	if (table_engines(c, dbname, eng) < 0)
 		return -1;
 	for (int t = 0; t < FT_COUNT && !ret; t++) {
 		const char *name = fleet_tables[t].name;
 
-		if (cluster && create && eng[t][0][0] && strcmp(eng[t][0], "Distributed"))
+		if (!create && !eng[t][0][0])
+			ret = vx_error("%s: no table %s.%s: nothing was exported into this database (vxanalyze export "
+				       "--to ...)", ch_name(c), dbname, name);
+		else if (cluster && create && eng[t][0][0] && strcmp(eng[t][0], "Distributed"))
 			ret = vx_error("%s: table %s.%s is a %s table, not a Distributed one over the cluster: it was "
 				       "exported without --cluster (export the cluster into another database)",
 				       ch_name(c), dbname, name, eng[t][0]);
-		for (int local = cluster ? 1 : 0; !ret && create && local >= 0; local--) {
+		if (!ret && eng[t][0][0])
+			ret = check_columns(c, dbname, name, (enum fleet_table_id)t);
+		if (!ret && cluster && create && eng[t][1][0]) {
+			strbuf_reset(&sql);
+			strbuf_addf(&sql, "%s_local", name);
+			ret = check_columns(c, dbname, sql.buf, (enum fleet_table_id)t);
+		}
+		if (!ret && t == FT_CAPTURES)
+			db->distributed = !strcmp(eng[t][0], "Distributed");
+	}
+	if (!ret && create)
+		ret = ch_queryf(c, NULL, "CREATE DATABASE IF NOT EXISTS %s", dbname);
+	for (int t = 0; t < FT_COUNT && !ret && create; t++)
+		for (int local = cluster ? 1 : 0; !ret && local >= 0; local--) {
 			if (eng[t][local][0])
 				continue;
 			strbuf_reset(&sql);
 			create_sql(&sql, dbname, (enum fleet_table_id)t, cluster ? db->cluster : NULL, local);
 			ret = ch_query(c, sql.buf, NULL);
 		}
-		if (!ret && !create && !eng[t][0][0])
-			ret = vx_error("%s: no table %s.%s: nothing was exported into this database (vxanalyze export "
-				       "--to ...)", ch_name(c), dbname, name);
-		if (!ret && t == FT_CAPTURES && !create)
-			db->distributed = !strcmp(eng[t][0], "Distributed");
-		if (!ret)
-			ret = check_columns(c, dbname, name, (enum fleet_table_id)t);
-		if (!ret && cluster && create) {
-			strbuf_reset(&sql);
-			strbuf_addf(&sql, "%s_local", name);
-			ret = check_columns(c, dbname, sql.buf, (enum fleet_table_id)t);
-		}
-	}
 	strbuf_release(&sql);
 	return ret;
 }
