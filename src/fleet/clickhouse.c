@@ -270,7 +270,7 @@ static void server_message(struct strbuf *sb, const char *body, long status)
 
 /* one request: @query in the URL when @body is given (an insert), else @query is the body */
 static int request(struct ch_conn *c, const char *query, const void *body, size_t len, bool sync,
-		   struct strbuf *out)
+		   struct strbuf *out, struct strbuf *err)
 {
 	struct strbuf url = STRBUF_INIT, resp = STRBUF_INIT, msg = STRBUF_INIT;
 	CURLcode rc;
@@ -312,14 +312,13 @@ static int request(struct ch_conn *c, const char *query, const void *body, size_
 	rc = curl_easy_perform(c->curl);
 	strbuf_release(&url);
 	if (rc != CURLE_OK) {
+		strbuf_addstr(&msg, "cannot reach the server: ");
 		vx_utf8_clean(&msg, c->errbuf[0] ? c->errbuf : curl_easy_strerror(rc), 300);
-		vx_error("%s: cannot reach the server: %s", c->name, msg.buf);
 		goto fail;
 	}
 	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status != 200) {
 		server_message(&msg, resp.buf, status);
-		vx_error("%s: %s", c->name, msg.buf);
 		goto fail;
 	}
 	if (out)
@@ -327,6 +326,10 @@ static int request(struct ch_conn *c, const char *query, const void *body, size_
 	strbuf_release(&resp);
 	return 0;
 fail:
+	if (err)
+		strbuf_addf(err, "%s: %s", c->name, msg.buf);
+	else
+		vx_error("%s: %s", c->name, msg.buf);
 	strbuf_release(&msg);
 	strbuf_release(&resp);
 	return -1;
@@ -334,7 +337,7 @@ fail:
 
 int ch_query(struct ch_conn *c, const char *sql, struct strbuf *out)
 {
-	return request(c, sql, NULL, 0, false, out);
+	return request(c, sql, NULL, 0, false, out, NULL);
 }
 
 int ch_queryf(struct ch_conn *c, struct strbuf *out, const char *fmt, ...)
@@ -352,7 +355,7 @@ int ch_queryf(struct ch_conn *c, struct strbuf *out, const char *fmt, ...)
 }
 
 int ch_insert(struct ch_conn *c, const char *table, const char *columns, const void *rows, size_t len,
-	      bool sync)
+	      bool sync, struct strbuf *err)
 {
 	struct strbuf q = STRBUF_INIT;
 	int ret;
@@ -360,7 +363,7 @@ int ch_insert(struct ch_conn *c, const char *table, const char *columns, const v
 	if (!len)
 		return 0;
 	strbuf_addf(&q, "INSERT INTO %s (%s) FORMAT RowBinary", table, columns);
-	ret = request(c, q.buf, rows, len, sync, NULL);
+	ret = request(c, q.buf, rows, len, sync, NULL, err);
 	strbuf_release(&q);
 	return ret;
 }

@@ -50,9 +50,11 @@ int ch_query(struct ch_conn *c, const char *sql, struct strbuf *out);
 /* ch_queryf - ch_query of a printf-formatted statement */
 int ch_queryf(struct ch_conn *c, struct strbuf *out, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* ch_insert - INSERT INTO @table (@columns) FORMAT RowBinary with @len bytes of rows in
- * one POST; with @sync, a Distributed table writes to its shards before it answers */
+ * one POST; with @sync, a Distributed table writes to its shards before it answers. 0, or
+ * -1 with the message in @err when given (another thread's insert: vx_error() is not
+ * thread-safe), else in vx_error() */
 int ch_insert(struct ch_conn *c, const char *table, const char *columns, const void *rows, size_t len,
-	      bool sync);
+	      bool sync, struct strbuf *err);
 
 /* ch_quote - @s as a quoted ClickHouse string literal appended to @sb */
 void ch_quote(struct strbuf *sb, const char *s);

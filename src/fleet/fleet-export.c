@@ -1,9 +1,11 @@
 /* fleet-export.c: a capture's analysis as rows of the fleet's tables, under one batch id
  * (fleet-export.h). Each row is written in RowBinary in the column order of
- * fleet-schema.c; a table's rows go to the server when its buffer passes FLUSH_BYTES, and
- * at the end; the captures row comes last. Must not: read the store, or print.
+ * fleet-schema.c; a table's rows go to the sending thread (fleet-send.c) when its buffer
+ * passes FLUSH_BYTES, and at the end; once they are all in, the captures row is written.
+ * Must not: read the store, or print.
  */
 #include "fleet-export.h"
+#include "fleet-send.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -31,16 +33,9 @@ struct fleet_batch {
 	uint64_t nrows[FT_COUNT];
 	uint64_t *path_hash;	/* by path id (1-based), 0 until computed */
 	size_t npath_hash;
+	struct fleet_sender *sender;	/* sends the full buffers while the analysis goes on */
 	struct fleet_export_stats st;
 };
-
-static double now_secs(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
 
 int fleet_capture_find(struct fleet_db *db, const struct fleet_capture *fc, char batch[64])
 {
@@ -96,28 +91,21 @@ void fleet_batch_free(struct fleet_batch *b)
 {
 	if (!b)
 		return;
+	fleet_sender_free(b->sender);
 	for (int t = 0; t < FT_COUNT; t++)
 		strbuf_release(&b->rows[t]);
 	free(b->path_hash);
 	free(b);
 }
 
-/* send table @t's buffered rows */
+/* hand table @t's buffered rows to the sending thread (started on the first) */
 static int flush(struct fleet_batch *b, enum fleet_table_id t)
 {
-	struct strbuf cols = STRBUF_INIT;
-	double t0 = now_secs();
-	int ret;
-
 	if (!b->rows[t].len)
 		return 0;
-	fleet_columns(t, &cols);
-	ret = ch_insert(b->db->conn, fleet_tables[t].name, cols.buf, b->rows[t].buf, b->rows[t].len, true);
-	strbuf_release(&cols);
-	b->st.insert_secs += now_secs() - t0;
-	b->st.bytes += b->rows[t].len;
-	strbuf_reset(&b->rows[t]);
-	return ret;
+	if (!b->sender && !(b->sender = fleet_sender_start(b->db->conn)))
+		return -1;
+	return fleet_sender_put(b->sender, t, &b->rows[t]);
 }
 
 /* a path's identity across hosts and analyses: its event and frames */
@@ -182,11 +170,11 @@ static void ip_cols(struct strbuf *sb, const struct vx_ip *ip, bool full)
 	ch_put_i16(sb, k ? (int16_t)ip->tcp_flags : -1);
 }
 
-/* one row of hops (fleet-schema.c's hops_cols, in order) */
+/* one row of hops (fleet-schema.c's hops_cols, in order), and of packets when the hop
+ * carries headers (packets_cols) */
 static void hop_row(struct fleet_batch *b, const struct vx_journey *j, size_t i, uint64_t jid, uint64_t jkey,
 		    uint64_t shape)
 {
-	static const struct vx_ip none;
 	const struct vx_hop *h = &j->hops[i];
 	const struct vx_lookup *l = h->route;
 	const struct vx_packet *p = h->pkt;
@@ -214,14 +202,23 @@ static void hop_row(struct fleet_batch *b, const struct vx_journey *j, size_t i,
 	ch_put_str(sb, l ? l->dev : NULL);
 	ch_put_str(sb, l ? l->gw : NULL);
 	ch_put_i32(sb, l ? l->err : 0);
+	b->nrows[FT_HOPS]++;
+	if (!p)
+		return;
+	sb = &b->rows[FT_PACKETS];
+	ch_put_u64(sb, b->id);
+	ch_put_str(sb, b->fc->host);
+	ch_put_u64(sb, jid);
+	ch_put_u64(sb, jkey);
+	ch_put_u32(sb, (uint32_t)i);
 	for (int k = 0; k < 4; k++)	/* nat_kind, nat_before, nat_after, nat_function */
 		ch_put_str(sb, NULL);
-	ip_cols(sb, p ? &p->ip : &none, true);
-	ch_put_i32(sb, p ? p->vni : -1);
-	ip_cols(sb, p ? &p->inner : &none, false);
-	ch_put_u64(sb, p ? vx_packet_identity(&p->ip) : 0);
-	ch_put_u64(sb, p ? vx_packet_identity(&p->inner) : 0);
-	b->nrows[FT_HOPS]++;
+	ip_cols(sb, &p->ip, true);
+	ch_put_i32(sb, p->vni);
+	ip_cols(sb, &p->inner, false);
+	ch_put_u64(sb, vx_packet_identity(&p->ip));
+	ch_put_u64(sb, vx_packet_identity(&p->inner));
+	b->nrows[FT_PACKETS]++;
 }
 
 /* the distinct packet identities of @j's hops into @ids (2 per hop at most) */
@@ -440,13 +437,22 @@ static void capture_row(struct fleet_batch *b)
 
 int fleet_batch_finish(struct fleet_batch *b, const struct vx_analysis *an, struct fleet_export_stats *st)
 {
+	struct strbuf cols = STRBUF_INIT;
+	int ret;
+
 	analysis_rows(b, an);
 	for (int t = FT_JOURNEYS; t < FT_COUNT; t++)
 		if (flush(b, (enum fleet_table_id)t) < 0)
 			return -1;
+	if (b->sender && fleet_sender_finish(b->sender, &b->st.insert_secs, &b->st.bytes) < 0)
+		return -1;
 	/* everything else is in: now the capture, which makes it visible */
 	capture_row(b);
-	if (flush(b, FT_CAPTURES) < 0)
+	fleet_columns(FT_CAPTURES, &cols);
+	ret = ch_insert(b->db->conn, fleet_tables[FT_CAPTURES].name, cols.buf, b->rows[FT_CAPTURES].buf,
+			b->rows[FT_CAPTURES].len, true, NULL);
+	strbuf_release(&cols);
+	if (ret < 0)
 		return -1;
 	b->st.journeys = b->nrows[FT_JOURNEYS];
 	b->st.hops = b->nrows[FT_HOPS];

@@ -106,11 +106,20 @@ static const struct fleet_col hops_cols[] = {
 	{ "route_dev", "String" },
 	{ "route_gw", "String" },
 	{ "route_err", "Int32" },
+};
+
+/* the headers a kprobe read at a hop (only the hops that have them), and a rewrite seen there */
+static const struct fleet_col packets_cols[] = {
+	{ "batch", "UInt64" },
+	{ "host", "String" },
+	{ "journey", "UInt64" },
+	{ "jkey", "UInt64" },
+	{ "hop", "UInt32" },
 	{ "nat_kind", "String" },	/* dnat, snat (empty until known) */
 	{ "nat_before", "String" },
 	{ "nat_after", "String" },
 	{ "nat_function", "String" },
-	{ "ip_version", "UInt8" },	/* 0: no headers read at this hop */
+	{ "ip_version", "UInt8" },	/* 4 or 6; 0: the headers were not understood */
 	{ "proto", "Int16" },
 	{ "src", "String" },
 	{ "dst", "String" },
@@ -186,6 +195,7 @@ const struct fleet_table fleet_tables[FT_COUNT] = {
 	[FT_CAPTURES] = { "captures", "host, first_ts", COLS(captures_cols) },
 	[FT_JOURNEYS] = { "journeys", "host, first_ts", COLS(journeys_cols) },
 	[FT_HOPS] = { "hops", "host, shape, hop", COLS(hops_cols) },
+	[FT_PACKETS] = { "packets", "host, jkey, hop", COLS(packets_cols) },
 	[FT_DROPS] = { "drops", "host, reason, location", COLS(drops_cols) },
 	[FT_ROUTES] = { "routes", "host, ts", COLS(routes_cols) },
 	[FT_PATHS] = { "paths", "host, path", COLS(paths_cols) },

@@ -1,5 +1,5 @@
-/* fleet-schema.h: the ClickHouse tables of a fleet (captures, journeys, hops, drops, routes,
- * paths) as data, and the one place that creates and checks them: MergeTree tables on one
+/* fleet-schema.h: the ClickHouse tables of a fleet (captures, journeys, hops, packets, drops,
+ * routes, paths) as data, and the one place that creates and checks them: MergeTree tables on one
  * server, or with a cluster a MergeTree table NAME_local on every server of the cluster plus
  * a Distributed table NAME over them, sharded by host. doc/fleet.md describes the columns.
  */
@@ -15,6 +15,7 @@ enum fleet_table_id {
 	FT_CAPTURES,	/* one row per exported capture: written last, it makes the batch visible */
 	FT_JOURNEYS,
 	FT_HOPS,
+	FT_PACKETS,	/* the headers of the hops that have them */
 	FT_DROPS,
 	FT_ROUTES,
 	FT_PATHS,
