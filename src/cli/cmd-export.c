@@ -24,10 +24,10 @@ static const struct vx_opt_doc export_opts[] = {
 	  "clickhouse://[USER[:PASSWORD]@]HOST[:PORT][/DATABASE]\n"
 	  "(HTTP interface; default port 8123, database vxanalyze)" },
 	{ .key = VX_OPT_LONG(1), .name = "cluster", .arg = "NAME",
-	  .help = "a cluster of the server's remote_servers: a table\n"
-	  "NAME_local on every server of it and a Distributed table\n"
-	  "over them, sharded by host (each server is reached at its\n"
-	  "TCP port shifted as the URL's server's HTTP port is)" },
+	  .help = "a cluster of the server's remote_servers: each table\n"
+	  "as TABLE_local on every server of it and a Distributed\n"
+	  "TABLE over them, sharded by host (each server is reached\n"
+	  "at its TCP port shifted as the URL's server's HTTP port is)" },
 	{ .key = 'c', .name = "capture", .arg = "ID",
 	  .help = "one capture (default: every capture in the database)",
 	  .complete = VX_COMPLETE_CAPTURE },
