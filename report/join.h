@@ -99,9 +99,6 @@ int64_t vx_join_aligned(const struct vx_analysis *an, int h, uint64_t ts);
 /* vx_join_send_hop - the hop of @j its packet left the host at: its last transmit, else its
  * last hop (a part's wire to the next part starts there) */
 size_t vx_join_send_hop(const struct vx_journey *j);
-/* vx_join_starts_with_receive - @j's first hop is a receive from a device: a part of a joined
- * journey that comes after the sender's */
-bool vx_join_starts_with_receive(const struct vx_journey *j);
 
 /* vx_join_kept - the kept journey (an->journeys, where the join marks are) that @j is, or is
  * a copy of (a shape's first journey), or NULL */

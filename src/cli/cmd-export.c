@@ -66,8 +66,6 @@ static int export_capture(struct export_run *x, const struct vx_capture *c)
 {
 	struct fleet_capture fc = { .c = c, .database = x->db };
 	struct vx_analysis_opts aopts = { .max_journeys = 1, .journey_each = fleet_batch_journey };
-	struct store_source ssrc;
-	struct vx_event_source src;
 	struct fleet_export_stats stats;
 	struct fleet_batch *b;
 	struct vx_store *st;
@@ -100,19 +98,10 @@ static int export_capture(struct export_run *x, const struct vx_capture *c)
 	aopts.journey_each_arg = b;
 	/* a connection of its own: the analysis' temporary tables start afresh */
 	st = store_open(x->db, true);
-	ret = st ? store_read_begin(st) : -1;
+	ret = st ? vx_stored_analyse(st, c->id, &aopts, &an) : -1;
 	if (!ret) {
-		store_source_init(&ssrc, &src, st, c->id);
-		/* every journey's routes from the lookups held in memory: a question to SQLite per
-		 * transmit hop took most of the time of a flood's export */
-		src.lookup_keep = NULL;
-		src.lookup_find = NULL;
-		ret = vx_analysis_stream(&src, &aopts, &an);
-		if (!ret) {
-			ret = fleet_batch_finish(b, &an, &stats);
-			vx_analysis_release(&an);
-		}
-		store_read_end(st);
+		ret = fleet_batch_finish(b, &an, &stats);
+		vx_stored_analysis_release(&an);
 	}
 	if (st)
 		store_close(st);

@@ -270,7 +270,7 @@ static void journey_row(struct fleet_batch *b, const struct vx_journey *j, uint6
 	ch_put_u64(sb, j->hops[0].ts_ns);
 	ch_put_u64(sb, j->hops[j->nhops - 1].ts_ns);
 	ch_put_u64(sb, j->hops[vx_join_send_hop(j)].ts_ns);
-	ch_put_u8(sb, vx_join_starts_with_receive(j));
+	ch_put_u8(sb, vx_event_is_arrival(j->hops[0].event));
 	ch_put_u32(sb, (uint32_t)j->nhops);
 	ch_put_u32(sb, (uint32_t)j->hops_left_out);
 	ch_put_u64(sb, shape);
