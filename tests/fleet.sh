@@ -129,7 +129,8 @@ grep -q "nothing added" "$tmp/out" || fail "the second export says: $(cat "$tmp/
 [ "$(grep -c "already as batch" "$tmp/out")" -eq 20 ] || fail "the second export does not skip all 20: $(cat "$tmp/out")"
 [ "$(ch_sql 0 "SELECT count() FROM fleet.captures_local")" -eq "$c0" ] &&
 [ "$(ch_sql 1 "SELECT count() FROM fleet.journeys_local")" -eq "$n1" ] || fail "the second export added rows"
-"$vx" fleet --from "$url1/fleet" --cluster vx --format json --max-joined 1000 > "$tmp/fleet2.json" 2> "$tmp/err" ||
+"$vx" fleet --from "clickhouse://default@127.0.0.1:${CH_HTTP[1]}/fleet" --cluster vx --format json --max-joined 1000 \
+	> "$tmp/fleet2.json" 2> "$tmp/err" ||
 	fail "fleet --cluster: $(cat "$tmp/err")"
 python3 - "$tmp/fleet.json" "$tmp/fleet2.json" <<'PY' || fail "fleet through remote() differs"
 import json, sys
@@ -246,6 +247,8 @@ bad "another schema" "table other.hops is not vxanalyze's: its column batch is S
 	fail "the export into a database of another schema created tables there"
 bad "read-only user" "Code: [0-9]*, DB::Exception: .*readonly" \
 	"$vx" export -d "$samples/pair-a.db" --to "clickhouse://reader@127.0.0.1:${CH_HTTP[0]}/newdb"
+bad "fleet as a read-only user" "Code: 164, DB::Exception: Cannot create table in readonly mode" \
+	"$vx" fleet --from "clickhouse://reader@127.0.0.1:${CH_HTTP[0]}/fleet"
 bad "fleet of nothing" "no table nothing.captures: nothing was exported" "$vx" fleet --from "$url0/nothing"
 bad "no such cluster" "no cluster 'nope' in the server's remote_servers (it has: .*vx" \
 	"$vx" export -d "$samples/pair-a.db" --to "$url0/fleet" --cluster nope

@@ -214,8 +214,15 @@ void fleet_table_expr(const struct fleet_db *db, enum fleet_table_id t, struct s
 		strbuf_addf(sb, "%s.%s", ch_url_of(db->conn)->database, fleet_tables[t].name);
 		return;
 	}
-	strbuf_addf(sb, "remote('%s', %s, %s%s)", db->shards, ch_url_of(db->conn)->database,
+	strbuf_addf(sb, "remote('%s', %s, %s%s", db->shards, ch_url_of(db->conn)->database,
 		    fleet_tables[t].name, db->distributed ? "_local" : "");
+	if (ch_url_of(db->conn)->user) {	/* the shards are asked as the URL's user */
+		strbuf_addstr(sb, ", ");
+		ch_quote(sb, ch_url_of(db->conn)->user);
+		strbuf_addstr(sb, ", ");
+		ch_quote(sb, ch_url_of(db->conn)->password ? ch_url_of(db->conn)->password : "");
+	}
+	strbuf_addch(sb, ')');
 }
 
 /* the CREATE statement of table @t: @suffix "_local" and @engine "MergeTree", or the
