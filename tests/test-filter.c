@@ -158,9 +158,34 @@ static void test_filter_keeps_matching_journeys_of_a_capture(void **state)
 	test_db_remove(db);
 }
 
+/* a filter on addresses keeps the lookups in a temporary table of the connection: a second
+ * analysis on the same connection starts it over while the route events are being read */
+static void test_filter_two_analyses_on_one_connection(void **state)
+{
+	char *db = test_db_new();
+	struct vx_filter *f = vx_filter_parse("dst 10.244.2.7 and icmp");
+	struct vx_analysis_opts o = { .max_journeys = SIZE_MAX, .filter = f };
+	struct vx_analysis an;
+	struct vx_store *st;
+
+	(void)state;
+	assert_true(store_import_path(db, sample_path("why-route-6.1.trace")) > 0);
+	st = store_open(db, true);
+	assert_non_null(st);
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(vx_stored_analyse(st, 0, &o, &an), 0);
+		assert_int_equal(an.njourneys, 2);	/* ping -c 2: the requests */
+		vx_stored_analysis_release(&an);
+	}
+	store_close(st);
+	vx_filter_free(f);
+	test_db_remove(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_filter_two_analyses_on_one_connection),
 		cmocka_unit_test(test_filter_refuses_bad_expressions_at_their_column),
 		cmocka_unit_test(test_filter_leaves_precedence_and_negation),
 		cmocka_unit_test(test_filter_keeps_matching_journeys_of_a_capture),
