@@ -147,10 +147,18 @@ int store_paths_each(struct vx_store *st, int64_t capture_id,
 
 /* the columns every event query selects first, in this order (see rec_of) */
 #define REC_COLUMNS "id, capture_id, ts_ns, cpu, pid, comm, name, dev, len, skb, stack_id"
+/* a comm, event name or device name as the analysis gets it: at most 256 characters, the
+ * 256th a "…" when the stored one is longer. A comm is 16 bytes in the kernel and a device
+ * name too; a foreign database's 200 MB comm was copied with every event the analysis keeps
+ * (4.7 GB for a report of 66 events). Each string is read once, cut, and kept in a
+ * materialized table (two steps: substr() alone reads a long text once, length() again). */
+#define REC_STRINGS "WITH r(id, t) AS MATERIALIZED (SELECT id, substr(text, 1, 257) FROM strings)," \
+	" s(id, text) AS MATERIALIZED (SELECT id, CASE WHEN length(t) > 256 THEN substr(t, 1, 255) ||" \
+	" '\xe2\x80\xa6' ELSE t END FROM r) "
 /* the same columns from event_rows and the strings (the events view without its fields) */
-#define REC_FROM "SELECT e.id, e.capture_id, e.ts_ns, e.cpu, e.pid, c.text, n.text, d.text, e.len, e.skb," \
-	" e.stack_id FROM event_rows e JOIN strings n ON n.id = e.name_id" \
-	" LEFT JOIN strings c ON c.id = e.comm_id LEFT JOIN strings d ON d.id = e.dev_id"
+#define REC_FROM REC_STRINGS "SELECT e.id, e.capture_id, e.ts_ns, e.cpu, e.pid, c.text, n.text, d.text, e.len, e.skb," \
+	" e.stack_id FROM event_rows e JOIN s n ON n.id = e.name_id" \
+	" LEFT JOIN s c ON c.id = e.comm_id LEFT JOIN s d ON d.id = e.dev_id"
 
 static void rec_of(sqlite3_stmt *s, struct vx_rec *r)
 {
