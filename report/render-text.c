@@ -136,6 +136,58 @@ static void write_latencies(FILE *out, const struct vx_journey *j, const struct 
 	}
 }
 
+/* hop @i of journey @j: time since the previous hop, device, length, event, path; then its
+ * packet, its route lookup and the encapsulation or decapsulation it made */
+static void write_journey_hop(FILE *out, const struct vx_journey *j, size_t i)
+{
+	const struct vx_hop *h = &j->hops[i];
+	char d[32], len[24] = "";
+
+	if (j->nsegments > 1 && (i == 0 || h->segment != j->hops[i - 1].segment))
+		fprintf(out, "  -- %s\n", vx_journey_segment_role(j, h->segment));
+	fmt_delta(d, sizeof(d), i ? j->hops[i - 1].ts_ns : 0, h->ts_ns, i == 0);
+	if (h->len >= 0)
+		snprintf(len, sizeof(len), "len %" PRId64, h->len);
+	fprintf(out, "  %s  ", d);
+	put_clean(out, h->dev ? h->dev : "-", 14, 14);
+	fprintf(out, " %-8s ", len);
+	put_clean(out, vx_event_base(h->event), 22, 22);
+	if (h->path)
+		fprintf(out, " path %d", h->path->id);
+	fputc('\n', out);
+	if (h->pkt && h->pkt->ip.known) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%14s", "");
+		vx_packet_describe(h->pkt, &sb);
+		put_wrapped(out, sb.buf, 16);
+		strbuf_release(&sb);
+	}
+	if (h->route) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%14s", "");
+		vx_lookup_describe(h->route, &sb);
+		put_wrapped(out, sb.buf, 16);
+		strbuf_release(&sb);
+	}
+	if ((int)i == j->encap_hop) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%14s^ %s encapsulation by %s, then back up through IP", "",
+			    j->encap, j->tunnel_dev ? j->tunnel_dev : "the tunnel device");
+		SGR(out, SGR_ENCAP);
+		put_wrapped(out, sb.buf, 16);
+		SGR(out, SGR_OFF);
+		strbuf_release(&sb);
+	}
+	if ((int)i == j->decap_hop) {
+		fprintf(out, "%14s^ decapsulated by ", "");
+		put_clean(out, h->dev, 0, 0);
+		fputc('\n', out);
+	}
+}
+
 static void write_journey(FILE *out, const struct vx_journey *j, size_t same, const struct vx_analysis *an)
 {
 	struct strbuf head = STRBUF_INIT;
@@ -149,54 +201,8 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same, co
 	put_wrapped(out, head.buf, 2);
 	SGR(out, SGR_OFF);
 	strbuf_release(&head);
-	for (size_t i = 0; i < j->nhops; i++) {
-		const struct vx_hop *h = &j->hops[i];
-		char d[32], len[24] = "";
-
-		if (j->nsegments > 1 && (i == 0 || h->segment != j->hops[i - 1].segment))
-			fprintf(out, "  -- %s\n", vx_journey_segment_role(j, h->segment));
-		fmt_delta(d, sizeof(d), i ? j->hops[i - 1].ts_ns : 0, h->ts_ns, i == 0);
-		if (h->len >= 0)
-			snprintf(len, sizeof(len), "len %" PRId64, h->len);
-		fprintf(out, "  %s  ", d);
-		put_clean(out, h->dev ? h->dev : "-", 14, 14);
-		fprintf(out, " %-8s ", len);
-		put_clean(out, vx_event_base(h->event), 22, 22);
-		if (h->path)
-			fprintf(out, " path %d", h->path->id);
-		fputc('\n', out);
-		if (h->pkt && h->pkt->ip.known) {
-			struct strbuf sb = STRBUF_INIT;
-
-			strbuf_addf(&sb, "%14s", "");
-			vx_packet_describe(h->pkt, &sb);
-			put_wrapped(out, sb.buf, 16);
-			strbuf_release(&sb);
-		}
-		if (h->route) {
-			struct strbuf sb = STRBUF_INIT;
-
-			strbuf_addf(&sb, "%14s", "");
-			vx_lookup_describe(h->route, &sb);
-			put_wrapped(out, sb.buf, 16);
-			strbuf_release(&sb);
-		}
-		if ((int)i == j->encap_hop) {
-			struct strbuf sb = STRBUF_INIT;
-
-			strbuf_addf(&sb, "%14s^ %s encapsulation by %s, then back up through IP", "",
-				    j->encap, j->tunnel_dev ? j->tunnel_dev : "the tunnel device");
-			SGR(out, SGR_ENCAP);
-			put_wrapped(out, sb.buf, 16);
-			SGR(out, SGR_OFF);
-			strbuf_release(&sb);
-		}
-		if ((int)i == j->decap_hop) {
-			fprintf(out, "%14s^ decapsulated by ", "");
-			put_clean(out, h->dev, 0, 0);
-			fputc('\n', out);
-		}
-	}
+	for (size_t i = 0; i < j->nhops; i++)
+		write_journey_hop(out, j, i);
 	if (j->drop) {
 		struct strbuf sb = STRBUF_INIT;
 
