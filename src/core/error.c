@@ -39,8 +39,8 @@ void vx_error_clear(void)
 	last[0] = '\0';
 }
 
-/* one line on @out: @prefix, the message with what a terminal would act on shown visibly, a
- * newline */
+/* one line on @out: @prefix, the message with what a terminal would act on shown visibly
+ * (cut after VX_TERM_MAX_LINE characters with "…"), a newline */
 static void vprint(FILE *out, const char *prefix, const char *fmt, va_list ap)
 {
 	struct strbuf raw = STRBUF_INIT, line = STRBUF_INIT;
@@ -50,7 +50,7 @@ static void vprint(FILE *out, const char *prefix, const char *fmt, va_list ap)
 	errno = saved;	/* for %m: the caller's errno, whatever the allocation did */
 	strbuf_vaddf(&raw, fmt, ap);
 	strbuf_addstr(&line, prefix);
-	vx_term_clean(&line, raw.buf, raw.len, 0, 0);
+	vx_term_clean(&line, raw.buf, raw.len, VX_TERM_MAX_LINE, VX_TERM_MARK_CUT);
 	strbuf_addch(&line, '\n');
 	fwrite(line.buf, 1, line.len, out);
 	strbuf_release(&raw);

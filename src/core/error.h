@@ -29,7 +29,9 @@ void vx_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* vx_term_line - one line on @out for a terminal: the formatted text with everything
  * vx_term_clean() would not show (controls, newlines and tabs of the arguments included)
- * shown visibly, then a newline. For command output that quotes stored or foreign text. */
+ * shown visibly, cut after VX_TERM_MAX_LINE characters with "…", then a newline. For
+ * command output that quotes stored or foreign text. */
+#define VX_TERM_MAX_LINE 4096
 void vx_term_line(FILE *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif
