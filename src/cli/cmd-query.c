@@ -76,7 +76,8 @@ struct qout {
 	FILE *out;
 	bool tty;			/* csv: standard output is a terminal */
 	size_t ncols;
-	char **names;			/* malloc'd, cleaned for the table */
+	char **names;			/* malloc'd: the column names as SQLite gives them */
+	char **heads;			/* malloc'd: the same cleaned for the table */
 	struct json_writer *jw;
 	struct strbuf cell;		/* one cell at a time */
 	/* table: the first rows, held to size the columns; then each row as it comes */
@@ -153,7 +154,7 @@ static void table_rule_and_header(struct qout *q)
 	for (size_t c = 0; c < q->ncols; c++) {
 		if (c)
 			fputs("  ", q->out);
-		put_cell(q->out, q->names[c], q->width[c], false, c + 1 == q->ncols);
+		put_cell(q->out, q->heads[c], q->width[c], false, c + 1 == q->ncols);
 	}
 	fputc('\n', q->out);
 	for (size_t c = 0; c < q->ncols; c++) {
@@ -184,7 +185,7 @@ static void table_size(struct qout *q)
 		return;
 	q->width = xcalloc(q->ncols ? q->ncols : 1, sizeof(*q->width));
 	for (size_t c = 0; c < q->ncols; c++)
-		q->width[c] = width_of(q->names[c]);
+		q->width[c] = width_of(q->heads[c]);
 	for (size_t r = 0; r < nrows; r++)
 		for (size_t c = 0; c < q->ncols; c++) {
 			size_t k = width_of(q->held[r * q->ncols + c]);
@@ -210,18 +211,20 @@ static int on_columns(void *ctx, size_t n, const char *const *names)
 
 	q->ncols = n;
 	q->names = xcalloc(n ? n : 1, sizeof(*q->names));
+	q->heads = xcalloc(n ? n : 1, sizeof(*q->heads));
 	q->numeric = xcalloc(n ? n : 1, sizeof(*q->numeric));
 	for (size_t i = 0; i < n; i++) {
 		const char *name = names[i] ? names[i] : "";
 
-		q->names[i] = table_text(name, strlen(name));
+		q->names[i] = xstrdup(name);
+		q->heads[i] = table_text(name, strlen(name));
 		q->numeric[i] = true;
 	}
 	if (q->fmt == Q_CSV) {
 		for (size_t i = 0; i < n; i++) {
 			if (i)
 				fputc(',', q->out);
-			csv_field(q->out, &q->cell, names[i] ? names[i] : "", names[i] ? strlen(names[i]) : 0, q->tty);
+			csv_field(q->out, &q->cell, q->names[i], strlen(q->names[i]), q->tty);
 		}
 		fputs("\r\n", q->out);
 	}
@@ -307,9 +310,12 @@ static void qout_release(struct qout *q)
 	for (size_t i = 0; i < q->nheld; i++)
 		free(q->held[i]);
 	free(q->held);
-	for (size_t i = 0; q->names && i < q->ncols; i++)
+	for (size_t i = 0; q->names && i < q->ncols; i++) {
 		free(q->names[i]);
+		free(q->heads[i]);
+	}
 	free(q->names);
+	free(q->heads);
 	free(q->numeric);
 	free(q->width);
 	strbuf_release(&q->cell);
