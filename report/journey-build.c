@@ -14,33 +14,6 @@
 #include "filter.h"
 #include "core/xalloc.h"
 
-/* ---- the journey rule (journey-rule.h): per capture, the hop kinds it records ---- */
-
-int vx_traced_add(void *arg, int64_t capture_id, const char *name)
-{
-	struct vx_analysis *an = arg;
-	size_t i;
-
-	for (i = 0; i < an->priv->ntraced && an->priv->traced[i].capture_id != capture_id; i++)
-		;
-	if (i == an->priv->ntraced) {
-		VX_GROW(an->priv->traced, an->priv->ntraced, an->priv->traced_cap);
-		an->priv->traced[an->priv->ntraced++] = (struct vx_traced){ capture_id, 0 };
-	}
-	vx_journey_traced_add(&an->priv->traced[i].traced, name);
-	vx_links_note_name(an, capture_id, name);
-	return 0;
-}
-
-static uint32_t traced_of(const struct vx_analysis *an, int64_t capture_id)
-{
-	for (size_t i = 0; i < an->priv->ntraced; i++)
-		if (an->priv->traced[i].capture_id == capture_id)
-			return an->priv->traced[i].traced;
-	return ~0u;	/* nothing known: everything is recorded */
-}
-
-
 static void count_before(struct builder *b, const struct vx_journey *j)
 {
 	struct jkey k = vx_jkey_of(j);
@@ -60,15 +33,13 @@ static void count_before(struct builder *b, const struct vx_journey *j)
 }
 
 
-/* a finished journey of the first walk: its verdict, NAT, drop and the command's rows */
+/* a finished journey of the first walk (its verdict and NAT decided): counted by verdict,
+ * its drop, the command's rows */
 static void judge_journey(struct builder *b, struct vx_journey *j)
 {
 	struct vx_analysis *an = b->an;
-	int mine;
+	int mine = vx_mine_mark(an, j);
 
-	vx_journey_nat(j, b->nats);
-	vx_journey_verdict(j, b->last_free ? &b->endrec : NULL, b->last_path);
-	mine = vx_mine_mark(an, j);
 	an->verdicts[j->verdict.kind]++;
 	/* a drop whose clone may have been delivered is counted once links.c knows */
 	if (j->verdict.kind == VX_VERDICT_DROPPED && vx_links_defer(an, j, mine)) {
@@ -108,19 +79,25 @@ static void finish_journey(struct builder *b)
 			/* a reason stored as a number reads as the capture's name of it */
 			if (j.drop)
 				b->drop.reason = vx_reason_name(an, j.capture_id, b->drop.reason);
-			if (an->priv->filter && an->priv->lookups_in_source && vx_journey_routes_find(an, &j, &b->scratch) < 0)
+			if (!light) {
+				vx_journey_nat(&j, b->nats);
+				vx_journey_verdict(&j, b->last_free ? &b->endrec : NULL, b->last_path);
+			}
+			if ((an->priv->filter || an->priv->journey_each) && an->priv->lookups_in_source &&
+			    vx_journey_routes_find(an, &j, &b->scratch) < 0)
 				b->failed = true;
 		}
 		/* --filter: the journeys that do not match are not counted anywhere */
 		kept = !b->failed && (!an->priv->filter || vx_filter_match(an->priv->filter, &j));
+		if (kept && an->priv->journey_each && !light && !b->rekeeping &&
+		    an->priv->journey_each(an->priv->journey_each_arg, &j) < 0)
+			b->failed = true;
 		/* routes from the source live in the scratch: the kept get theirs afterwards */
 		if (an->priv->lookups_in_source)
 			vx_journey_routes_clear(&j);
 		if (!kept) {
 			;
 		} else if (b->rekeeping) {
-			vx_journey_nat(&j, b->nats);
-			vx_journey_verdict(&j, b->last_free ? &b->endrec : NULL, b->last_path);
 			vx_mine_mark(an, &j);
 			vx_keep_journey(b, &j);
 		} else if (b->counting) {
@@ -213,7 +190,7 @@ static int journey_event(void *arg, const struct vx_rec *r)
 			b->end_rule = NULL;
 			finish_journey(b);
 		}
-		vx_journey_state_reset(&b->rule, traced_of(an, r->capture_id));
+		vx_journey_state_reset(&b->rule, vx_traced_set_of(&an->priv->traced, r->capture_id));
 		b->have_addr = true;
 		b->capture = r->capture_id;
 		b->skb = r->skb;

@@ -11,6 +11,21 @@
 #include "core/strbuf.h"
 #include "core/xalloc.h"
 
+/* background / accent colour of each kernel layer, for frames, chips and lanes */
+const struct vx_html_color layer_colors[VX_LAYER_COUNT] = {
+	[VX_LAYER_OTHER] = { "#eef0f3", "#6b7280" },
+	[VX_LAYER_SYSCALL] = { "#ece7fb", "#6d28d9" },
+	[VX_LAYER_SOCKET] = { "#e4ddfb", "#5b21b6" },
+	[VX_LAYER_L4] = { "#dbeafe", "#1d4ed8" },
+	[VX_LAYER_IP] = { "#d1fae5", "#047857" },
+	[VX_LAYER_ROUTE] = { "#fef3c7", "#a16207" },
+	[VX_LAYER_NEIGH] = { "#fde8cf", "#b45309" },
+	[VX_LAYER_TUNNEL] = { "#fde2e2", "#b91c1c" },
+	[VX_LAYER_DEV] = { "#e0e7ef", "#334155" },
+	[VX_LAYER_SOFTIRQ] = { "#e8ebee", "#475569" },
+	[VX_LAYER_NETLINK] = { "#f3e8ff", "#7e22ce" },
+};
+
 /* ---- the flow diagram of one journey ---- */
 
 struct point {
