@@ -98,6 +98,12 @@ static void path_facts(struct vx_analysis *an, struct vx_path *p, const struct v
 	p->reenters_ip_after_encap = vx_frames_reenter_ip(st->frames, st->nframes);
 	vx_journey_path_init(&p->journey, st->frames, st->nframes);
 	vx_path_end_init(&p->end, st->frames, st->nframes);
+	{
+		enum vx_link_kind k = VX_LINK_CLONE;
+
+		p->link_ev = (unsigned char)vx_link_event_of(p->event, &k, &p->link_func);
+		p->link_kind = (unsigned char)k;
+	}
 }
 
 /* ---- the (stack, event) -> path index ---- */

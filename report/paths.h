@@ -13,6 +13,7 @@
 #include "core/model.h"
 #include "journey-rule.h"
 #include "layers.h"
+#include "links.h"
 #include "verdict.h"
 
 /*
@@ -35,6 +36,9 @@ struct vx_path {
 	bool reenters_ip_after_encap;
 	struct vx_journey_path journey;	/* what the stack says about its packet (journey-rule.h) */
 	struct vx_path_end end;	/* what it says about a free at its top (verdict.h) */
+	/* what its event is to the links (links.h), decided once by name */
+	unsigned char link_ev, link_kind;
+	const char *link_func;
 };
 
 /* what a list of frames (innermost first) says: IP-layer passes, the tunnel it encapsulates

@@ -102,15 +102,29 @@ static bool device_step_after(const struct vx_journey *j, int h)
 	return false;
 }
 
+/* what hop @h's event is to the links: from its path (decided once per path), else by name */
+static enum vx_link_ev hop_link_ev(const struct vx_hop *h, enum vx_link_kind *k, const char **func)
+{
+	if (h->path) {	/* a path is one (event, stack): its event is the hop's */
+		*k = (enum vx_link_kind)h->path->link_kind;
+		*func = h->path->link_func;
+		return (enum vx_link_ev)h->path->link_ev;
+	}
+	return vx_link_event_of(h->event, k, func);
+}
+
 /* the first kept hop of event kind @want, -1 when none; *@func its function */
 static int find_hop(const struct vx_journey *j, enum vx_link_ev want, const char **func)
 {
 	for (size_t i = 0; i < j->nhops; i++) {
-		enum vx_link_kind k;
+		enum vx_link_kind k = VX_LINK_CLONE;
+		const char *f = NULL;
 
-		if (vx_link_event_of(j->hops[i].event, &k, func) == want &&
-		    (want != VX_LEV_ENTRY || k == VX_LINK_SEGMENT))
+		if (hop_link_ev(&j->hops[i], &k, &f) == want && (want != VX_LEV_ENTRY || k == VX_LINK_SEGMENT)) {
+			if (func)
+				*func = f;
 			return (int)i;
+		}
 	}
 	return -1;
 }
