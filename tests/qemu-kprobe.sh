@@ -327,7 +327,7 @@ r, js = load("nat")
 nats = [h["nat"] for j in js.values() for h in j["hops"] if h["nat"]]
 assert sorted(n["kind"] for n in nats) == ["dnat", "dnat", "snat", "snat"], nats
 assert all(n["function"] for n in nats), nats
-assert r["verdicts"]["dropped"] == 0, r["drops"]
+assert not any(j["end"] == "dropped" for j in js.values() if j["from_command"]), r["drops"]
 # software GSO: each segment's journey reaches the wire (the underlay's transmit, then a receive)
 r, js = load("gso")
 seg = 0

@@ -267,14 +267,21 @@ static void test_gso_segments_reach_the_wire(void **state)
 		for (size_t l = 0; l < j->nlinks; l++) {
 			const struct vx_journey *c;
 			bool wire = false;
+			size_t at;
 
 			if (!j->links[l].child || j->links[l].kind != VX_LINK_SEGMENT)
 				continue;
 			assert_int_equal(j->links[l].hop, j->verdict.hop);
 			c = by_id(&an, j->links[l].journey_id);
 			assert_non_null(c);
-			assert_int_equal(count_links(c, VX_LINK_SEGMENT, false), 1);
-			for (size_t h = 0; h + 1 < c->nhops && !wire; h++)
+			/* a segment after the first has no event at its birth: when the packet before
+			 * it on its address ended unseen (TCP coalesced it: no free event), its hops
+			 * go on in that journey, and the link names the hop where it begins */
+			assert_true(count_links(c, VX_LINK_SEGMENT, false) >= 1);
+			assert_true(j->links[l].other_hop >= 0);
+			at = (size_t)j->links[l].other_hop;
+			/* its first event (the first segment's: the return, then the transmit) */
+			for (size_t h = at; h + 1 < c->nhops && h <= at + 1 && !wire; h++)
 				wire = !strcmp(c->hops[h].event, "net:net_dev_start_xmit") && c->hops[h].dev &&
 				       !strcmp(c->hops[h].dev, "eth0") && vx_event_is_recv(c->hops[h + 1].event);
 			assert_true(wire);

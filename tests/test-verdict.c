@@ -270,7 +270,7 @@ static void test_nat_is_a_rewrite_of_the_same_packet(void **state)
 
 /* the recorder's ping to a service IP rewritten by nft in h1: each request a dnat at the
  * forward's ip_output, each reply an snat back on its way to the pod, both seen by the NAT
- * probe; nothing dropped */
+ * probe; none of the command's packets dropped */
 static void test_nat_sample(void **state)
 {
 	struct vx_dataset ds;
@@ -298,8 +298,12 @@ static void test_nat_sample(void **state)
 		}
 	assert_int_equal(dnat, 2);
 	assert_int_equal(snat, 2);
-	assert_int_equal(an.verdicts[VX_VERDICT_DROPPED], 0);
-	assert_int_equal(an.ndrops, 0);
+	/* the pings lost nothing (the lab's IPv6 neighbour traffic may, in the background) */
+	for (size_t i = 0; i < an.njourneys; i++)
+		if (an.journeys[i].mine)
+			assert_int_not_equal(an.journeys[i].verdict.kind, VX_VERDICT_DROPPED);
+	for (size_t i = 0; i < an.nmine; i++)
+		assert_true(an.mine[i].verdict != VX_VERDICT_DROPPED || !an.mine[i].count);
 	analyse_release(&ds, &an);
 }
 
