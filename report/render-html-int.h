@@ -20,6 +20,7 @@
 #define HTML_MAX_STACKS 120
 #define HTML_MAX_FRAMES 80
 #define HTML_MAX_STR 64
+#define HTML_MAX_CHILD_PAGE 20	/* linked journeys drawn under their parents, per page */
 
 /* diagram geometry (SVG user units = CSS px at scale 1) */
 #define G_GUTTER 150	/* lane titles */

@@ -13,8 +13,9 @@
  * With the default 20 shapes the page stays below 8 MB even when every string is hostile
  * and of maximal length (tests/test-render.c checks that on a synthetic capture of 20000
  * journeys, 5000 paths of 400 frames and 2000 route events); each further shape adds at
- * most 110 KB (below 18 MB at --max-journeys 100). The lab samples give pages of a few
- * hundred KB.
+ * most 110 KB (below 18 MB at --max-journeys 100); the journeys drawn under their parents
+ * (links.h: at most 3 under a shape, 20 on the page) at most 2.2 MB more. The lab samples
+ * give pages of a few hundred KB.
  */
 #include "render-html-int.h"
 
@@ -509,7 +510,8 @@ static const struct vx_journey *kept_by_id(const struct vx_analysis *an, int id)
 }
 
 /* the journeys this one became (clones, copies, segments, packets merged into it), drawn
- * under it with the hop they came from: the first few, the others named */
+ * under it with the hop they came from: the first few of each, at most HTML_MAX_CHILD_PAGE
+ * on the page, the others named */
 #define HTML_MAX_CHILDREN 3
 static void write_children(struct html *h, const struct vx_journey *j)
 {
@@ -536,8 +538,10 @@ static void write_children(struct html *h, const struct vx_journey *j)
 			vx_html_escape(h->out, sb.buf, 2 * HTML_MAX_STR);
 		}
 		fputs("</p>", h->out);
-		if (c && drawn++ < HTML_MAX_CHILDREN)
+		if (c && drawn < HTML_MAX_CHILDREN && h->child_gid - 1000 < HTML_MAX_CHILD_PAGE) {
+			drawn++;
 			html_write_diagram(h, c, ++h->child_gid);
+		}
 		fputs("</div>\n", h->out);
 		strbuf_release(&sb);
 	}
@@ -849,7 +853,7 @@ static void write_commands(struct html *h)
 
 		vx_command_line(an, &an->commands[i], &sb);
 		fputs("<p class=\"cmdline\"><b>", h->out);
-		vx_html_escape(h->out, sb.buf, 4 * HTML_MAX_STR);
+		vx_html_escape(h->out, sb.buf, 16 * HTML_MAX_STR);
 		fputs("</b></p>\n", h->out);
 		strbuf_release(&sb);
 	}
