@@ -70,7 +70,7 @@ struct pd_comm_at {
 };
 
 struct pd_comm {
-	int tid;			/* 0: empty slot (tid 0 is stored as INT32_MIN) */
+	int tid;			/* tid 0 (the idle task) is stored as INT32_MIN */
 	uint32_t n, alloc;
 	struct pd_comm_at *at;
 };
@@ -107,7 +107,7 @@ struct pd {
 	const char *name;
 
 	struct pd_attr *attrs;
-	size_t nattrs;
+	size_t nattrs, attrs_alloc;
 	struct pd_id *ids;
 	size_t nids, ids_alloc;
 	bool ids_sorted;
@@ -125,8 +125,9 @@ struct pd {
 	int ks_state;			/* 0: not decided yet, 1: usable, -1: none */
 	bool warned_unnamed;
 
-	struct pd_comm *comms;
-	size_t comms_cap, comms_used;
+	struct pd_comm *comms;	/* the threads seen, by index (comm_index: tid -> index) */
+	size_t ncomms, comms_cap;
+	struct vx_hash comm_index;
 
 	/* the one decoder: field plans, fields, frames (memoised per address for the import) */
 	struct vx_decoder dec;
