@@ -75,6 +75,7 @@ struct vx_recording {
 	struct tep_handle *tep;
 	char *clock;				/* trace clock for meta "clock", set by ->setup */
 	unsigned buffer_kb;			/* per CPU, resolved from opts or the default */
+	int snaplen;				/* packet bytes the kprobes read, 0: none */
 	int ncpus;				/* CPUs the backend reads (spool files) */
 	uint64_t *lost_cpu;			/* per CPU, filled by ->disable/->decode */
 	struct vx_spool spool;
