@@ -54,6 +54,7 @@ struct html {
 	const struct vx_analysis *an;
 	unsigned char *want_stack;	/* by path index: 1 = emit its stack template */
 	size_t nstacks;
+	const struct vx_render_opts *opts;	/* NULL: defaults */
 };
 
 static void html_ascii(FILE *out, unsigned char c)
@@ -895,6 +896,25 @@ static void write_drops(struct html *h)
 	fputs("</table>\n</section>\n", h->out);
 }
 
+/* write_pcapng_hint - when journey @j's kprobe hops read packet bytes (record --snaplen):
+ * the command line that writes them as a pcapng file for Wireshark, to copy (a command, not
+ * a download: the page holds no packet bytes and runs no script but its own) */
+static void write_pcapng_hint(struct html *h, const struct vx_journey *j)
+{
+	bool bytes = false;
+
+	for (size_t i = 0; i < j->nhops && !bytes; i++)
+		bytes = j->hops[i].pkt && j->hops[i].pkt->bytes;
+	if (!bytes || !j->id)
+		return;
+	fputs("<p class=\"sub\">Its packets in Wireshark, one per kprobe hop: <code>vxanalyze report ", h->out);
+	if (h->opts && h->opts->select_args) {
+		esc(h, h->opts->select_args);
+		fputc(' ', h->out);
+	}
+	fprintf(h->out, "--format pcapng --journey %d -o journey-%d.pcapng</code></p>\n", j->id, j->id);
+}
+
 static void write_group(struct html *h, const struct vx_journey_group *g, int gid, const char *kind)
 {
 	const struct vx_journey *j = g->first;
@@ -940,6 +960,7 @@ static void write_group(struct html *h, const struct vx_journey_group *g, int gi
 	write_diagram(h, j, gid);
 	write_latencies(h, g);
 	write_why(h, j);
+	write_pcapng_hint(h, j);
 	fputs("<div class=\"detail\"><p class=\"hint\">Click a hop to see its kernel stack.</p></div>\n"
 	      "</section>\n", h->out);
 }
@@ -1231,7 +1252,7 @@ static const char page_js[] =
 
 static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
 {
-	struct html h = { out, an, NULL, 0 };
+	struct html h = { out, an, NULL, 0, opts };
 	struct vx_journey_group *groups = NULL;
 	size_t ngroups = 0;
 	int max = opts && opts->max_journeys > 0 ? opts->max_journeys : HTML_DEFAULT_GROUPS;

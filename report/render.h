@@ -12,6 +12,11 @@ struct vx_render_opts {
 	int max_journeys;	/* 0: renderer default */
 	bool verbose;
 	bool color;	/* ANSI colours (text only); the command decides (src/cli/color.c) */
+	int journey;	/* pcapng: only the journey of this id (report --journey), 0: all kept */
+	/* the report's options that select its journeys, quoted for a shell ("-d 'x.db'
+	 * --capture 2"), for the command lines a renderer prints (html: each journey's pcapng);
+	 * NULL: none */
+	const char *select_args;
 };
 
 struct vx_renderer {
@@ -39,5 +44,6 @@ extern const struct vx_renderer vx_render_html;
 extern const struct vx_renderer vx_render_dot;
 extern const struct vx_renderer vx_render_folded;
 extern const struct vx_renderer vx_render_chrome;
+extern const struct vx_renderer vx_render_pcapng;
 
 #endif
