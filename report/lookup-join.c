@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "core/xalloc.h"
-#include "analysis.h"
+#include "analysis-int.h"
 #include "events.h"
 #include "flow.h"
 
@@ -58,10 +58,7 @@ static int cmp_req(const void *a, const void *b)
 
 static void add_req(struct lj *lj, const struct lj_req *r)
 {
-	if (lj->n == lj->cap) {
-		lj->cap = lj->cap ? lj->cap * 2 : 256;
-		lj->v = xrealloc(lj->v, lj->cap * sizeof(*lj->v));
-	}
+	VX_GROW(lj->v, lj->n, lj->cap);
 	lj->v[lj->n++] = *r;
 }
 

@@ -70,7 +70,7 @@ struct vx_lookup_rec {
 };
 struct vx_lookups {
 	struct vx_lookup_rec *v;
-	size_t n;
+	size_t n, cap;
 };
 int vx_lookups_build(const struct vx_rec *recs, size_t n, struct vx_lookups *out);
 void vx_lookups_release(struct vx_lookups *ls);

@@ -43,7 +43,6 @@ struct pcap {
 	size_t nifs;
 	size_t unknown;		/* hops with bytes whose start is not known: left out */
 	size_t journeys;	/* journeys with a packet written */
-	int64_t *ids;		/* dataset analyses: rec index sorted by id (rec_fields) */
 };
 
 static uint16_t linktype_of(enum vx_bytes_at at)
@@ -52,49 +51,17 @@ static uint16_t linktype_of(enum vx_bytes_at at)
 									  VX_LINKTYPE_UPPER_PDU;
 }
 
-static const struct vx_dataset *g_ds;	/* for cmp_rec_id: qsort has no context */
-
-static int cmp_rec_id(const void *a, const void *b)
-{
-	int64_t x = g_ds->recs[*(const int64_t *)a].id, y = g_ds->recs[*(const int64_t *)b].id;
-
-	return x < y ? -1 : x > y;
-}
-
-/* rec_fields - the fields of kept rec @r: from the event source (a streamed analysis keeps
- * only a few of them), or from the dataset an analysis was built on; *@f in @a or borrowed */
+/* rec_fields - the fields of kept rec @r, from the event source (the kept journeys keep only
+ * a few of them); *@f in @a. 0, or -1 with vx_error() set when the source fails */
 static int rec_fields(struct pcap *pc, const struct vx_rec *r, struct arena *a, struct vx_field **f, size_t *n)
 {
 	const struct vx_analysis *an = pc->an;
-	const struct vx_dataset *ds = an->ds;
-	size_t lo = 0, hi;
 
-	if (an->src && an->src->event_fields)
-		return an->src->event_fields(an->src->priv, r->id, a, f, n);
 	*f = NULL;
 	*n = 0;
-	if (!ds || !ds->nrecs)
+	if (!an->src || !an->src->event_fields)
 		return 0;
-	if (!pc->ids) {
-		pc->ids = xmalloc(ds->nrecs * sizeof(*pc->ids));
-		for (size_t i = 0; i < ds->nrecs; i++)
-			pc->ids[i] = (int64_t)i;
-		g_ds = ds;
-		qsort(pc->ids, ds->nrecs, sizeof(*pc->ids), cmp_rec_id);
-	}
-	for (hi = ds->nrecs; lo < hi;) {
-		size_t mid = (lo + hi) / 2;
-
-		if (ds->recs[pc->ids[mid]].id < r->id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo < ds->nrecs && ds->recs[pc->ids[lo]].id == r->id) {
-		*f = ds->recs[pc->ids[lo]].fields;
-		*n = ds->recs[pc->ids[lo]].nfields;
-	}
-	return 0;
+	return an->src->event_fields(an->src->priv, r->id, a, f, n);
 }
 
 /* hop_dev - the device of hop @i: its own, or for a kprobe hop (which names none) the
@@ -116,10 +83,7 @@ static const char *hop_dev(const struct vx_journey *j, size_t i, bool rx)
 
 static void add_pkt(struct pcap *pc, const struct pkt *p)
 {
-	if (pc->npkts == pc->cap) {
-		pc->cap = pc->cap ? pc->cap * 2 : 64;
-		pc->pkts = xrealloc(pc->pkts, pc->cap * sizeof(*pc->pkts));
-	}
+	VX_GROW(pc->pkts, pc->npkts, pc->cap);
 	pc->pkts[pc->npkts++] = *p;
 }
 
@@ -300,7 +264,6 @@ static void pcap_release(struct pcap *pc)
 		free(pc->pkts[i].b);
 	free(pc->pkts);
 	free(pc->ifs);
-	free(pc->ids);
 }
 
 static int pcapng_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)

@@ -147,7 +147,7 @@ int vx_routes_build(const struct vx_dataset *ds, struct vx_route **out, size_t *
 	struct vx_route *routes = NULL;
 	size_t nroutes = 0;
 	struct open_req *open = NULL;
-	size_t nopen = 0, cap = 0;
+	size_t nopen = 0, open_cap = 0, cap = 0;
 	struct req_facts *facts = NULL;
 
 	for (size_t i = 0; i < ds->nrecs; i++) {
@@ -168,13 +168,14 @@ int vx_routes_build(const struct vx_dataset *ds, struct vx_route **out, size_t *
 			continue;
 		if (!o || !o->open || r->ts_ns > o->last_ts + REQUEST_GAP_NS) {
 			if (!o) {
-				open = xrealloc(open, (nopen + 1) * sizeof(*open));
+				VX_GROW(open, nopen, open_cap);
 				o = &open[nopen++];
 			}
 			if (nroutes == cap) {
-				cap = cap ? cap * 2 : 16;
-				routes = xrealloc(routes, cap * sizeof(*routes));
-				facts = xrealloc(facts, cap * sizeof(*facts));
+				size_t fcap = cap;
+
+				VX_GROW(routes, nroutes, cap);
+				VX_GROW(facts, nroutes, fcap);
 			}
 			struct vx_route *q = &routes[nroutes];
 

@@ -3,6 +3,26 @@
  */
 #include "store-source.h"
 
+#include <stddef.h>
+#include <stdlib.h>
+
+#include "core/xalloc.h"
+
+struct store_source {
+	struct vx_store *st;
+	int64_t capture;	/* 0: every capture */
+	vx_rec_fn fn;
+	void *arg;
+	struct store_row *row;	/* during a journey or route events callback */
+	bool lookups_started;	/* store_lookups_reset() done for this source */
+};
+
+/* what an analysis of the store holds on to: the source it reads through (an->src) */
+struct stored {
+	struct vx_event_source src;
+	struct store_source ss;
+};
+
 static int src_captures(void *priv, struct vx_dataset *ds)
 {
 	struct store_source *s = priv;
@@ -122,8 +142,8 @@ static int src_lookup_find(void *priv, int64_t capture_id, int cpu, uint64_t lo,
 	return found;
 }
 
-void store_source_init(struct store_source *ss, struct vx_event_source *src, struct vx_store *st,
-		       int64_t capture)
+static void store_source_init(struct store_source *ss, struct vx_event_source *src, struct vx_store *st,
+			      int64_t capture)
 {
 	*ss = (struct store_source){ .st = st, .capture = capture };
 	*src = (struct vx_event_source){
@@ -139,4 +159,45 @@ void store_source_init(struct store_source *ss, struct vx_event_source *src, str
 		.lookup_keep = src_lookup_keep,
 		.lookup_find = src_lookup_find,
 	};
+}
+
+static struct stored *stored_of(const struct vx_analysis *an)
+{
+	return an->src ? (struct stored *)((char *)an->src - offsetof(struct stored, src)) : NULL;
+}
+
+int vx_stored_analyse(struct vx_store *st, int64_t capture, const struct vx_analysis_opts *opts,
+		      struct vx_analysis *an)
+{
+	struct stored *s = xcalloc(1, sizeof(*s));
+
+	store_source_init(&s->ss, &s->src, st, capture);
+	if (store_read_begin(st) < 0) {
+		free(s);
+		return -1;
+	}
+	if (vx_analysis_stream(&s->src, opts, an) < 0) {
+		store_read_end(st);
+		free(s);
+		return -1;
+	}
+	return 0;
+}
+
+void vx_stored_analysis_release(struct vx_analysis *an)
+{
+	struct stored *s = stored_of(an);
+
+	vx_analysis_release(an);
+	if (s) {
+		store_read_end(s->ss.st);
+		free(s);
+	}
+}
+
+struct vx_store *vx_stored_analysis_store(const struct vx_analysis *an)
+{
+	struct stored *s = stored_of(an);
+
+	return s ? s->ss.st : NULL;
 }
