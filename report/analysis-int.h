@@ -129,8 +129,8 @@ struct builder {
 	size_t *less;		/* by key: journeys that started before it (+1 at index, summed) */
 };
 
-/* vx_traced_add - (a names_each callback, @arg the analysis) capture @capture_id records
- * events named @name: the journey rule's traced kinds, by capture */
+/* vx_traced_add - (@arg the analysis) capture @capture_id records events named @name: the
+ * journey rule's traced kinds, by capture (from the source's path rows) */
 int vx_traced_add(void *arg, int64_t capture_id, const char *name);
 /* vx_journeys_build - stream the source's journeys through the builder, keeping the first
  * @max_keep (per host) in detail; ids are ranks in time order. 0, or -1 with vx_error() */

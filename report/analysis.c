@@ -102,6 +102,7 @@ static void analysis_init(struct vx_analysis *an, const struct vx_event_source *
 			  const struct vx_analysis_opts *opts)
 {
 	struct vx_analysis_priv *pv = xcalloc(1, sizeof(*pv));
+	bool need;
 
 	memset(an, 0, sizeof(*an));
 	an->priv = pv;
@@ -110,13 +111,14 @@ static void analysis_init(struct vx_analysis *an, const struct vx_event_source *
 	pv->filter = opts ? opts->filter : NULL;
 	pv->journey_done = opts ? opts->journey_done : NULL;
 	pv->journey_done_arg = opts ? opts->journey_done_arg : NULL;
-	pv->lookups_deferred = !pv->filter || !vx_filter_needs_routes(pv->filter);
-	/* a filter that needs every journey's routes: the source keeps the lookups when it can
-	 * (bounded memory), and the kept journeys still get theirs from the deferred join */
-	if (!pv->lookups_deferred && src->lookup_keep && src->lookup_find) {
-		pv->lookups_in_source = true;
-		pv->lookups_deferred = true;
-	}
+	/* the kept journeys ask the source for their lookups once the stream is over; a filter
+	 * that needs every journey's routes has the source keep them (bounded memory) and asks
+	 * as each journey ends; a source that answers no questions has them all held here */
+	need = pv->filter && vx_filter_needs_routes(pv->filter);
+	if (!src->lookup_find || (need && !src->lookup_keep))
+		return;
+	pv->lookups_deferred = true;
+	pv->lookups_in_source = need;
 }
 
 int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analysis_opts *opts,
@@ -134,9 +136,6 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 		ret = vx_paths_stream(an);
 	if (!ret && opts && opts->paths_only)
 		return 0;
-	/* the journey rule's traced kinds, by capture */
-	if (!ret && src->names_each)
-		ret = src->names_each(src->priv, vx_traced_add, an);
 	/* route events first: the journeys join their hops and drops to the FIB lookups */
 	if (!ret) {
 		pv->path_route = xmalloc(an->npaths ? an->npaths : 1);

@@ -291,7 +291,8 @@ static int fetch_fields(struct vx_analysis *an, struct vx_journey *j)
 		struct vx_field *f;
 		size_t n, k = 0;
 
-		if (!r)
+		/* device tracepoints carry none of them (as hop_fields() reads no fields there) */
+		if (!r || vx_hop_kind_of(r->name) != VX_HOP_OTHER)
 			continue;
 		if (get(priv, r->id, &tmp, &f, &n) < 0) {
 			arena_release(&tmp);

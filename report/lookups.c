@@ -205,6 +205,21 @@ static size_t upper_bound(const struct vx_lookups *ls, int64_t capture_id, int c
 	return lo;
 }
 
+bool vx_lookup_decides_hop(const struct vx_lookup *l, const char *dev)
+{
+	return !l->err && l->dev && dev && !strcmp(l->dev, dev);
+}
+
+bool vx_lookup_rec_may_decide(const struct vx_rec *r, const char *dev)
+{
+	return !r->dev || !dev || !strcmp(r->dev, dev);
+}
+
+bool vx_lookup_explains_drop(const struct vx_lookup *l)
+{
+	return l->err && l->err != -11;
+}
+
 static bool same_cpu(const struct vx_lookup_rec *e, int64_t capture_id, int cpu)
 {
 	return e->capture_id == capture_id && e->l.cpu == cpu;
@@ -221,7 +236,7 @@ const struct vx_lookup *vx_lookup_for_hop(const struct vx_lookups *ls, int64_t c
 
 		if (!same_cpu(e, capture_id, cpu) || e->l.ts_ns < from)
 			break;
-		if (!e->l.err && e->l.dev && !strcmp(e->l.dev, dev))
+		if (vx_lookup_decides_hop(&e->l, dev))
 			return &e->l;
 	}
 	return NULL;
@@ -239,7 +254,7 @@ const struct vx_lookup *vx_lookup_failed_between(const struct vx_lookups *ls, in
 
 		if (!same_cpu(e, capture_id, cpu) || e->l.ts_ns < from)
 			break;
-		if (e->l.err && e->l.err != -11)
+		if (vx_lookup_explains_drop(&e->l))
 			first = &e->l;	/* walking back: the last one kept is the earliest */
 	}
 	return first;

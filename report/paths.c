@@ -173,8 +173,13 @@ static int path_row(void *arg, const struct vx_path_row *row)
 {
 	struct path_rows *pr = arg;
 	struct vx_analysis *an = pr->an;
-	int k = vx_path_index_find(&an->pathidx, row->stack_id, row->name);
+	int k;
 
+	/* every event name of each capture: the journey rule's traced kinds */
+	vx_traced_add(an, row->first_capture, row->name);
+	if (!row->stack_id)
+		return 0;	/* events without a stack make no path */
+	k = vx_path_index_find(&an->pathidx, row->stack_id, row->name);
 	if (row->stack_missing)
 		return vx_error("stack %lld of event %lld is missing from the database",
 				(long long)row->stack_id, (long long)row->first_id);

@@ -154,9 +154,10 @@ struct vx_rec {
 };
 
 /*
- * struct vx_path_row - one distinct (event name, stack) pair as the store aggregates it:
- * @count events, the first of them (in capture, time, id order) is @first_id at
- * @first_ts in @first_capture. @frames (innermost first) are borrowed.
+ * struct vx_path_row - one distinct (event name, stack) pair of one capture as the store
+ * aggregates it: @count events, the first of them (in time, id order) is @first_id at
+ * @first_ts in @first_capture. @frames (innermost first) are borrowed. @stack_id 0: the
+ * capture's events of that name without a stack (no frames).
  */
 struct vx_path_row {
 	const char *name;

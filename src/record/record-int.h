@@ -118,9 +118,9 @@ extern const struct vx_rec_backend vx_rec_ftrace;	/* record-ftrace.c */
 extern const struct vx_rec_backend vx_rec_perf;		/* record-perf.c */
 
 /* vx_rec_event_ids - the perf tracepoint ids (= ftrace event ids) of @r's kprobes and
- * tracepoints, in plan order; arrays malloc'd for the caller, who frees both (record.c) */
+ * tracepoints, in plan order; arrays malloc'd for the caller, who frees both (record-common.c) */
 int vx_rec_event_ids(struct vx_recording *r, uint64_t **ids, const char ***names, size_t *n);
-/* vx_rec_note - a printf-style note through the options' note callback (record.c) */
+/* vx_rec_note - a printf-style note through the options' note callback (record-common.c) */
 void vx_rec_note(const struct vx_record_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
