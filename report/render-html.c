@@ -896,25 +896,6 @@ static void write_drops(struct html *h)
 	fputs("</table>\n</section>\n", h->out);
 }
 
-/* write_pcapng_hint - when journey @j's kprobe hops read packet bytes (record --snaplen):
- * the command line that writes them as a pcapng file for Wireshark, to copy (a command, not
- * a download: the page holds no packet bytes and runs no script but its own) */
-static void write_pcapng_hint(struct html *h, const struct vx_journey *j)
-{
-	bool bytes = false;
-
-	for (size_t i = 0; i < j->nhops && !bytes; i++)
-		bytes = j->hops[i].pkt && j->hops[i].pkt->bytes;
-	if (!bytes || !j->id)
-		return;
-	fputs("<p class=\"sub\">Its packets in Wireshark, one per kprobe hop: <code>vxanalyze report ", h->out);
-	if (h->opts && h->opts->select_args) {
-		esc(h, h->opts->select_args);
-		fputc(' ', h->out);
-	}
-	fprintf(h->out, "--format pcapng --journey %d -o journey-%d.pcapng</code></p>\n", j->id, j->id);
-}
-
 static void write_group(struct html *h, const struct vx_journey_group *g, int gid, const char *kind)
 {
 	const struct vx_journey *j = g->first;
@@ -960,7 +941,7 @@ static void write_group(struct html *h, const struct vx_journey_group *g, int gi
 	write_diagram(h, j, gid);
 	write_latencies(h, g);
 	write_why(h, j);
-	write_pcapng_hint(h, j);
+	vx_pcapng_hint_html(h->out, j, h->opts);
 	fputs("<div class=\"detail\"><p class=\"hint\">Click a hop to see its kernel stack.</p></div>\n"
 	      "</section>\n", h->out);
 }

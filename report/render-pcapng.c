@@ -2,7 +2,8 @@
  * hops (record --snaplen) as one pcapng file for Wireshark: one Enhanced Packet Block per hop
  * with bytes in time order (the hosts' clocks aligned as the joined report aligns them), one
  * Interface Description Block per (host, device, link type), the hop in each packet's
- * comment. Writes only through the pcapng writer (pcapng.c).
+ * comment. Writes only through the pcapng writer (pcapng.c). Also the html report's line that
+ * names each journey's pcapng command (vx_pcapng_hint_html).
  * Must not: parse inputs, query the store (fields come through the analysis' event source),
  * or print.
  */
@@ -304,6 +305,22 @@ out:
 	strbuf_release(&buf);
 	pcap_release(&pc);
 	return ret;
+}
+
+void vx_pcapng_hint_html(FILE *out, const struct vx_journey *j, const struct vx_render_opts *opts)
+{
+	bool bytes = false;
+
+	for (size_t i = 0; i < j->nhops && !bytes; i++)
+		bytes = j->hops[i].pkt && j->hops[i].pkt->bytes;
+	if (!bytes || !j->id)
+		return;
+	fputs("<p class=\"sub\">Its packets in Wireshark, one per kprobe hop: <code>vxanalyze report ", out);
+	if (opts && opts->select_args) {
+		vx_html_escape(out, opts->select_args, 4096);
+		fputc(' ', out);
+	}
+	fprintf(out, "--format pcapng --journey %d -o journey-%d.pcapng</code></p>\n", j->id, j->id);
 }
 
 const struct vx_renderer vx_render_pcapng = {

@@ -38,6 +38,12 @@ void vx_path_layer_summary(const struct vx_path *p, struct strbuf *sb);
  * after @max characters with "…"; NULL writes nothing */
 void vx_html_escape(FILE *out, const char *s, size_t max);
 
+/* vx_pcapng_hint_html - when journey @j's kprobe hops read packet bytes (record --snaplen),
+ * a paragraph with the command line that writes them as pcapng (render-pcapng.c): to copy,
+ * not a download, as the page holds no packet bytes and runs no script but its own */
+struct vx_journey;
+void vx_pcapng_hint_html(FILE *out, const struct vx_journey *j, const struct vx_render_opts *opts);
+
 extern const struct vx_renderer vx_render_text;
 extern const struct vx_renderer vx_render_json;
 extern const struct vx_renderer vx_render_html;
