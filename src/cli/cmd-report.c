@@ -225,8 +225,6 @@ int cmd_report(int argc, char **argv)
 	/* --journey N: keep at least the first N, so that N is among them */
 	if ((size_t)ropts.journey > aopts.max_journeys)
 		aopts.max_journeys = (size_t)ropts.journey;
-	select_args(&sel, db, capture, filter_expr);
-	ropts.select_args = sel.buf;
 	aopts.paths_only = r->paths_only;
 	aopts.filter = filter;
 	/* one read transaction for the analysis and the renderer that streams events */
@@ -236,6 +234,8 @@ int cmd_report(int argc, char **argv)
 		vx_filter_free(filter);
 		return 1;
 	}
+	select_args(&sel, db, capture, filter_expr);
+	ropts.select_args = sel.buf;
 	if (output) {
 		strbuf_addf(&tmp, "%s.tmp", output);
 		out = fopen(tmp.buf, "w");
