@@ -60,7 +60,7 @@ void vx_skb_fetchargs(const struct vx_skb_layout *l, const char *reg, enum vx_sk
  * behind skb->data). At a receive probe (@rx: after eth_type_trans) also pkt_l2, the
  * VX_SNAPLEN_L2 bytes before skb->data: the Ethernet header when pkt_mh + 14 = pkt_nh = the
  * data offset (a reader checks that; otherwise they are headroom and mean nothing).
- * report/pcapng-hop.c reads them back.
+ * report/hop-bytes.c reads them back.
  * No chunk is 4 or 16 bytes long: the decoder shows arrays of those sizes as addresses.
  */
 #define VX_SNAPLEN_DEFAULT 128
