@@ -96,6 +96,10 @@ uint64_t vx_parse_hex_u64(const char *s);
 
 /* vx_event_skb / _dev / _len - the fields journeys are built on, whatever their name
  * in the source (skbaddr, skb, skb_addr; dev, name, devname; len, length). */
+/* vx_event_column_fields - the one rule for which fields those are: the index in @ev->fields
+ * of the first of each list's names whose value is not empty, -1 when none (one pass; the
+ * store keeps them as columns) */
+void vx_event_column_fields(const struct vx_event *ev, int *skb_i, int *dev_i, int *len_i);
 uint64_t vx_event_skb(const struct vx_event *ev);
 const char *vx_event_dev(const struct vx_event *ev);
 int64_t vx_event_len(const struct vx_event *ev);	/* -1 when absent */

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "decode/kallsyms.h"
 
 struct tep_handle;
 struct tracefs_dynevent;
@@ -73,6 +74,7 @@ struct vx_recording {
 	struct tracefs_dynevent **kprobes;	/* NULL-terminated */
 	size_t nkprobes;
 	struct tep_handle *tep;
+	struct vx_kallsyms ks;			/* /proc/kallsyms, for the frames and "%pS" fields */
 	char *clock;				/* trace clock for meta "clock", set by ->setup */
 	unsigned buffer_kb;			/* per CPU, resolved from opts or the default */
 	int snaplen;				/* packet bytes the kprobes read, 0: none */
@@ -115,6 +117,9 @@ struct vx_rec_backend {
 };
 
 extern const struct vx_rec_backend vx_rec_ftrace;	/* record-ftrace.c */
+/* vx_rec_ftrace_decode_spool - the ftrace backend's decode: the spool's ring pages of @subbuf
+ * bytes per CPU (r->ncpus files), merged by time, through the one decoder into r->sink */
+int vx_rec_ftrace_decode_spool(struct vx_recording *r, int subbuf);
 extern const struct vx_rec_backend vx_rec_perf;		/* record-perf.c */
 
 /* vx_rec_event_ids - the perf tracepoint ids (= ftrace event ids) of @r's kprobes and

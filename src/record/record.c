@@ -436,8 +436,11 @@ static int load_tep(struct vx_recording *r)
 	if (!r->tep)
 		return vx_error("%s: cannot read the event formats (events/*/format): %s",
 				r->tracing_dir, strerror(errno));
-	if (r->syms.kallsyms.len && tep_parse_kallsyms(r->tep, r->syms.kallsyms.buf) < 0)
-		return vx_error("/proc/kallsyms: cannot be parsed; frames would stay addresses");
+	if (r->syms.kallsyms.len &&
+	    vx_kallsyms_parse(&r->ks, r->syms.kallsyms.buf, r->syms.kallsyms.len, "/proc/kallsyms") < 0) {
+		vx_rec_note(r->o, "%s: stacks stay addresses", vx_error_msg());
+		vx_error_clear();
+	}
 	return 0;
 }
 
@@ -760,6 +763,7 @@ static void rec_release(struct vx_recording *r)
 	free(r->lost_cpu);
 	if (r->tep)
 		tep_free(r->tep);
+	vx_kallsyms_release(&r->ks);
 	kernel_syms_release(&r->syms);
 	vx_plan_release(&r->plan);
 	free(r->tracing_dir);

@@ -532,52 +532,6 @@ static bool plain_key(const char *k)
 	return true;
 }
 
-/* the fields the columns come from, chosen as model.c's vx_event_skb/_dev/_len choose them
- * (the first field named skbaddr, else skb, ...; each only when its value is not empty),
- * in one pass over the fields; -1 when none */
-enum { K_SKBADDR, K_SKB, K_SKB_ADDR, K_DEV, K_NAME, K_DEVNAME, K_LEN, K_LENGTH, K_N };
-
-static void column_fields(const struct vx_event *ev, int *skb_i, int *dev_i, int *len_i)
-{
-	static const char *const names[K_N] = { "skbaddr", "skb", "skb_addr", "dev", "name",
-						"devname", "len", "length" };
-	int first[K_N];
-
-	for (int k = 0; k < K_N; k++)
-		first[k] = -1;
-	for (size_t i = 0; i < ev->nfields; i++) {
-		const char *key = ev->fields[i].key;
-		int k;
-
-		if (!key)
-			continue;
-		switch (key[0]) {
-		case 's': k = K_SKBADDR; break;
-		case 'd': k = K_DEV; break;
-		case 'n': k = K_NAME; break;
-		case 'l': k = K_LEN; break;
-		default: continue;
-		}
-		for (; k < K_N && names[k][0] == key[0]; k++)
-			if (first[k] < 0 && !strcmp(key, names[k]))
-				first[k] = (int)i;
-		if (key[0] == 'd' && first[K_DEVNAME] < 0 && !strcmp(key, "devname"))
-			first[K_DEVNAME] = (int)i;
-	}
-#define PICK(out, from, to) do { \
-		*(out) = -1; \
-		for (int k = (from); k <= (to); k++) \
-			if (first[k] >= 0 && ev->fields[first[k]].value && *ev->fields[first[k]].value) { \
-				*(out) = first[k]; \
-				break; \
-			} \
-	} while (0)
-	PICK(skb_i, K_SKBADDR, K_SKB_ADDR);
-	PICK(dev_i, K_DEV, K_DEVNAME);
-	PICK(len_i, K_LEN, K_LENGTH);
-#undef PICK
-}
-
 static size_t hex_u64(char *out, uint64_t v, int width)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -833,7 +787,7 @@ static int sink_event(struct vx_sink *sink, const struct vx_event *ev)
 
 	if (im->failed)
 		return vx_error("%s", im->werrmsg);
-	column_fields(ev, &skb_i, &dev_i, &len_i);
+	vx_event_column_fields(ev, &skb_i, &dev_i, &len_i);
 	skb = skb_i >= 0 ? vx_parse_hex_u64(ev->fields[skb_i].value) : 0;
 	dev = dev_i >= 0 ? ev->fields[dev_i].value : NULL;
 	if (len_i >= 0) {
