@@ -292,17 +292,15 @@ static void rec_of(struct vx_store *st, sqlite3_stmt *s, struct vx_rec *r)
 }
 
 /* run @sql (?1 bound to @capture_id when it uses it) and hand each row to @fn */
-static int events_query(struct vx_store *st, const char *sql, int64_t capture_id,
-			const char *what, store_rec_fn fn, void *arg)
+/* each row of @s (a REC_FROM query, bound) as a rec to @fn; 0, @fn's value, or -1 */
+static int rows_each(struct vx_store *st, sqlite3_stmt *s, const char *what, store_rec_fn fn, void *arg)
 {
-	struct store_row row = { st, NULL, 0, 0 };
+	struct store_row row = { st, s, 0, 0 };
 	struct vx_rec r;
 	int rc, ret = 0;
 
-	if (read_start(st, sql, capture_id, &row.s) < 0)
-		return -1;
-	while ((rc = sqlite3_step(row.s)) == SQLITE_ROW) {
-		rec_of(st, row.s, &r);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		rec_of(st, s, &r);
 		row.id = r.id;
 		ret = fn(arg, &r, &row);
 		if (!ret && row.err)
@@ -310,9 +308,19 @@ static int events_query(struct vx_store *st, const char *sql, int64_t capture_id
 		if (ret)
 			break;
 	}
-	if (!ret)
-		ret = store_step_done(st, rc, what);
-	sqlite3_finalize(row.s);
+	return ret ? ret : store_step_done(st, rc, what);
+}
+
+static int events_query(struct vx_store *st, const char *sql, int64_t capture_id,
+			const char *what, store_rec_fn fn, void *arg)
+{
+	sqlite3_stmt *s;
+	int ret;
+
+	if (read_start(st, sql, capture_id, &s) < 0)
+		return -1;
+	ret = rows_each(st, s, what, fn, arg);
+	sqlite3_finalize(s);
 	store_read_end(st);
 	return ret;
 }
@@ -373,9 +381,7 @@ int store_fib_lookups_in(struct vx_store *st, int64_t capture_id, int cpu, uint6
 			bool newest_first, store_rec_fn fn, void *arg)
 {
 	sqlite3_stmt **sp = newest_first ? &st->sel_fib_desc : &st->sel_fib_asc;
-	struct store_row row = { st, NULL, 0, 0 };
-	struct vx_rec r;
-	int rc, ret = 0;
+	int ret;
 
 	/* through events_capture_ts: the window of one capture, then CPU and name per row (the
 	 * names' ids found once: a subquery would scan the strings at every question) */
@@ -385,25 +391,14 @@ int store_fib_lookups_in(struct vx_store *st, int64_t capture_id, int cpu, uint6
 				  REC_FROM " WHERE e.capture_id = ?1 AND e.ts_ns BETWEEN ?2 AND ?3 AND e.cpu = ?4"
 				  " AND e.name_id IN (?5, ?6) ORDER BY e.capture_id, e.ts_ns, e.id", sp) < 0))
 		return -1;
-	row.s = *sp;
-	sqlite3_bind_int64(row.s, 1, capture_id);
-	sqlite3_bind_int64(row.s, 2, (int64_t)lo);
-	sqlite3_bind_int64(row.s, 3, (int64_t)hi);
-	sqlite3_bind_int(row.s, 4, cpu);
-	sqlite3_bind_int64(row.s, 5, st->fib_ids[0]);
-	sqlite3_bind_int64(row.s, 6, st->fib_ids[1]);
-	while ((rc = sqlite3_step(row.s)) == SQLITE_ROW) {
-		rec_of(st, row.s, &r);
-		row.id = r.id;
-		ret = fn(arg, &r, &row);
-		if (!ret && row.err)
-			ret = -1;
-		if (ret)
-			break;
-	}
-	if (!ret)
-		ret = store_step_done(st, rc, "cannot read the route lookups");
-	sqlite3_reset(row.s);
+	sqlite3_bind_int64(*sp, 1, capture_id);
+	sqlite3_bind_int64(*sp, 2, (int64_t)lo);
+	sqlite3_bind_int64(*sp, 3, (int64_t)hi);
+	sqlite3_bind_int(*sp, 4, cpu);
+	sqlite3_bind_int64(*sp, 5, st->fib_ids[0]);
+	sqlite3_bind_int64(*sp, 6, st->fib_ids[1]);
+	ret = rows_each(st, *sp, "cannot read the route lookups", fn, arg);
+	sqlite3_reset(*sp);
 	return ret;
 }
 
