@@ -10,7 +10,7 @@ src=$1
 . "$(dirname "$0")/checks.sh"
 setup=$src/.ci/setup
 tools="chromium clang llvm libclang-rt-14-dev tshark wireshark-common graphviz clickhouse-server
-       clickhouse-client libcmocka-dev linux-perf trace-cmd python3 sqlite3 groff-base"
+       clickhouse-client curl libcmocka-dev linux-perf trace-cmd python3 sqlite3 groff-base"
 
 bash "$setup" --user --list | awk '{ print $1 }' | sort -u > "$tmp/user" || fail ".ci/setup --user --list"
 bash "$setup" --list | awk '{ print $1 }' | sort -u > "$tmp/full" || fail ".ci/setup --list"
