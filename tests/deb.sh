@@ -30,7 +30,7 @@ grep -q libperf "$tmp/files" && fail "ships a libperf file: $(grep libperf "$tmp
 
 # Depends: computed from the binary's libraries, each met here (name, version)
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libtraceevent1 libtracefs1 libtracecmd1 libsqlite3-0 libzstd1 libbpf1 libc6; do
+for lib in libtraceevent1 libtracefs1 libtracecmd1 libsqlite3-0 libzstd1 libbpf1 libcurl4 libc6; do
 	echo "$depends" | grep -q "\b$lib\b" && ok "Depends names $lib" || fail "Depends lacks $lib: $depends"
 done
 echo "$depends" | grep -qi perf && fail "Depends names a libperf package: $depends"
