@@ -33,7 +33,7 @@ const struct vx_renderer *vx_renderer_by_name(const char *name);
 struct strbuf;
 void vx_path_layer_summary(const struct vx_path *p, struct strbuf *sb);
 
-/* vx_html_escape - the one HTML escaping function (render-html.c): capture text @s with
+/* vx_html_escape - the one HTML escaping function (html.c): capture text @s with
  * & < > " ' as character references, control characters and invalid UTF-8 as U+FFFD, cut
  * after @max characters with "…"; NULL writes nothing */
 void vx_html_escape(FILE *out, const char *s, size_t max);
@@ -43,6 +43,12 @@ void vx_html_escape(FILE *out, const char *s, size_t max);
  * not a download, as the page holds no packet bytes and runs no script but its own */
 struct vx_journey;
 void vx_pcapng_hint_html(FILE *out, const struct vx_journey *j, const struct vx_render_opts *opts);
+
+/* vx_html_csp_meta - the Content-Security-Policy <meta> of a page whose only style is the
+ * @style_len bytes of @style and whose only script is the @script_len bytes of @script (NULL:
+ * none), each exactly as written between its tags: nothing is fetched, and no other style or
+ * script runs, inline handlers and injected <script> elements included */
+void vx_html_csp_meta(FILE *out, const char *style, size_t style_len, const char *script, size_t script_len);
 
 extern const struct vx_renderer vx_render_text;
 extern const struct vx_renderer vx_render_json;

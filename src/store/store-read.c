@@ -243,9 +243,33 @@ int store_paths_each(struct vx_store *st, int64_t capture_id,
 
 /* the columns every event query selects first, in this order (see rec_of) */
 #define REC_COLUMNS "id, capture_id, ts_ns, cpu, pid, comm, name, dev, len, skb, stack_id"
-/* the same columns from event_rows and the strings (the events view without its fields) */
+/* the same columns from event_rows (the events view without its fields; the texts by id) */
 #define REC_FROM "SELECT e.id, e.capture_id, e.ts_ns, e.cpu, e.pid, e.comm_id, e.name_id, e.dev_id, e.len," \
 	" e.skb, e.stack_id FROM event_rows e"
+
+/* a comm, event name or device name as the analysis gets it: at most STRING_MAX characters,
+ * the last a "…" when the stored one is longer. A comm is 16 bytes in the kernel and a
+ * device name too; a foreign database's 200 MB comm was copied with every event the
+ * analysis keeps (4.7 GB for a report of 66 events). */
+#define STRING_MAX 256
+
+/* copy of the @n bytes at @t into @a, cut as STRING_MAX says (characters counted as SQLite's
+ * substr() counts them: bytes that are not UTF-8 continuation bytes) */
+static const char *string_cut(struct arena *a, const char *t, size_t n)
+{
+	size_t chars = 0, keep = n;
+	char *r;
+
+	for (size_t i = 0; i < n; i++)
+		if (((unsigned char)t[i] & 0xc0) != 0x80 && ++chars == STRING_MAX)
+			keep = i;	/* where the STRING_MAXth character starts */
+	if (chars <= STRING_MAX)
+		return arena_strndup(a, t, n);
+	r = arena_alloc(a, keep + 4);
+	memcpy(r, t, keep);
+	memcpy(r + keep, "\xe2\x80\xa6", 4);
+	return r;
+}
 
 /* the text of the string whose id is column @col of @s, through the read's cache (three
  * joins with the strings per row cost the report more than its own work); NULL for none */
@@ -262,11 +286,14 @@ static const char *string_of(struct vx_store *st, sqlite3_stmt *s, int col)
 		return NULL;
 	if ((h = vx_hash_first(&st->strcache, (uint64_t)id)))
 		return (const char *)(uintptr_t)h->value;
-	if (st->sel_string || store_prepare(st, "SELECT text FROM strings WHERE id = ?1", &st->sel_string) == 0) {
+	/* substr() reads a long text once and hands over STRING_MAX + 1 characters of it */
+	_Static_assert(STRING_MAX + 1 == 257, "the substr() below");
+	if (st->sel_string || store_prepare(st, "SELECT substr(text, 1, 257) FROM strings WHERE id = ?1",
+					    &st->sel_string) == 0) {
 		sqlite3_bind_int64(st->sel_string, 1, id);
 		if (sqlite3_step(st->sel_string) == SQLITE_ROW && sqlite3_column_text(st->sel_string, 0))
-			text = arena_strndup(&st->strtext, (const char *)sqlite3_column_text(st->sel_string, 0),
-					     (size_t)sqlite3_column_bytes(st->sel_string, 0));
+			text = string_cut(&st->strtext, (const char *)sqlite3_column_text(st->sel_string, 0),
+					  (size_t)sqlite3_column_bytes(st->sel_string, 0));
 		sqlite3_reset(st->sel_string);
 	}
 	vx_hash_add(&st->strcache, (uint64_t)id, (uint64_t)(uintptr_t)text);
@@ -346,10 +373,12 @@ int store_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, 
 int store_route_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, void *arg)
 {
 	/* the names first (a few strings), then the events in time order through
-	 * events_capture_ts with a test on name_id per row */
-	return events_query(st, REC_FROM " WHERE (?1 = 0 OR e.capture_id = ?1) AND e.name_id IN"
-			    " (SELECT id FROM strings WHERE text LIKE 'fib%' OR text LIKE 'netlink:%' OR"
-			    "  text LIKE 'probe:%' OR text LIKE 'kprobes:%')"
+	 * events_capture_ts with a test on name_id per row. The names' first characters are
+	 * read once each (every LIKE on the text would load a long comm again: 4 x 200 MB) */
+	return events_query(st, "WITH n(id, p) AS MATERIALIZED (SELECT id, substr(text, 1, 9) FROM strings) "
+			    REC_FROM " WHERE (?1 = 0 OR e.capture_id = ?1) AND e.name_id IN"
+			    " (SELECT id FROM n WHERE p LIKE 'fib%' OR p LIKE 'netlink:%' OR"
+			    "  p LIKE 'probe:%' OR p LIKE 'kprobes:%')"
 			    " ORDER BY e.capture_id, e.ts_ns, e.id",
 			    capture_id, "cannot read the route events", fn, arg);
 }
