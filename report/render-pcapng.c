@@ -267,6 +267,13 @@ static void pcap_release(struct pcap *pc)
 	free(pc->ifs);
 }
 
+/* put_blocks - the pcapng writer's blocks (its string options went through
+ * vx_pcapng_clean: valid UTF-8 of bounded length), as they are; 0 or -1 */
+static int put_blocks(FILE *out, const struct strbuf *buf)
+{
+	return fwrite(buf->buf, 1, buf->len, out) == buf->len && fflush(out) == 0 ? 0 : -1;
+}
+
 static int pcapng_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
 {
 	struct pcap pc = { .an = an };
@@ -297,7 +304,7 @@ static int pcapng_write(FILE *out, const struct vx_analysis *an, const struct vx
 	write_section(&pc, &buf);
 	write_ifaces(&pc, &buf);
 	write_pkts(&pc, &buf);
-	if (fwrite(buf.buf, 1, buf.len, out) != buf.len || fflush(out) != 0)
+	if (put_blocks(out, &buf) < 0)
 		vx_error("pcapng: write error");
 	else
 		ret = 0;
