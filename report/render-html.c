@@ -56,6 +56,7 @@ struct html {
 	const struct vx_analysis *an;
 	unsigned char *want_stack;	/* by path index: 1 = emit its stack template */
 	size_t nstacks;
+	const struct vx_render_opts *opts;	/* NULL: defaults */
 };
 
 static void esc(struct html *h, const char *s)
@@ -971,6 +972,7 @@ static void write_group(struct html *h, const struct vx_journey_group *g, int gi
 	write_diagram(h, j, gid);
 	write_latencies(h, g);
 	write_why(h, j);
+	vx_pcapng_hint_html(h->out, j, h->opts);
 	fputs("<div class=\"detail\"><p class=\"hint\">Click a hop to see its kernel stack.</p></div>\n"
 	      "</section>\n", h->out);
 }
@@ -1224,7 +1226,7 @@ static void write_stacks(struct html *h)
 
 static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
 {
-	struct html h = { out, an, NULL, 0 };
+	struct html h = { out, an, NULL, 0, opts };
 	struct vx_journey_group *groups = NULL;
 	size_t ngroups = 0;
 	int max = opts && opts->max_journeys > 0 ? opts->max_journeys : HTML_DEFAULT_GROUPS;

@@ -14,6 +14,7 @@
 #include "help.h"
 #include "progress.h"
 #include "record/record.h"
+#include "record/record-btf.h"
 #include "store/store.h"
 #include "app/capture-filter.h"
 #include "core/strbuf.h"
@@ -43,6 +44,11 @@ static const struct vx_opt_doc record_opts[] = {
 	{ .key = VX_OPT_LONG(6), .name = "filter", .arg = "EXPR",
 	  .help = "store only the journeys that match EXPR (the grammar of\n"
 	  "report --filter); the other events are counted as filtered" },
+	{ .key = VX_OPT_LONG(7), .name = "snaplen", .arg = "N",
+	  .help = "read the first N bytes of the packet at every kprobe hop\n"
+	  "that holds an skb (0 to 512; default 128 where the kernel\n"
+	  "has kprobes and BTF, 0: none): report --format pcapng\n"
+	  "writes them for Wireshark" },
 	{ .key = VX_OPT_LONG(5), .name = "buffer-kb", .arg = "N",
 	  .help = "ring buffer per CPU, both backends (default: 64 MiB split over\n"
 	  "the CPUs, 4 to 32 MiB per CPU, a power of two; see below)" },
@@ -54,7 +60,7 @@ const struct vx_cmd_doc vx_doc_record = {
 	.summary = "run a command while recording its kernel paths live (root)",
 	.synopsis = "[-d DB] [--preset vxlan|route|all|none] [--probe FUNC]...\n"
 		    "[-e SYSTEM:EVENT]... [--backend perf|ftrace] [--dev GLOB]\n"
-		    "[--filter EXPR] [--buffer-kb N] -- CMD [ARGS]",
+		    "[--filter EXPR] [--snaplen N] [--buffer-kb N] -- CMD [ARGS]",
 	.description =
 		"Runs CMD while recording the preset's kprobes and tracepoints with kernel stacks\n"
 		"(needs root), stores them as a new capture and restores the kernel afterwards.\n"
@@ -68,6 +74,10 @@ const struct vx_cmd_doc vx_doc_record = {
 		"the VXLAN lab with the drain every 10 ms; events still lost are counted per CPU\n"
 		"(summary and capture meta lost_cpuN).\n"
 		"Without kprobes in the kernel the tracepoints are recorded alone (said once on stderr).\n"
+		"With kprobes and the kernel's BTF, each kprobe hop that holds an skb (ip_output,\n"
+		"ip_rcv_core, iptunnel_xmit, ip6_output, ip6_rcv_core) also reads the first --snaplen\n"
+		"bytes at skb->data (default 128) and where the network and MAC headers are: report\n"
+		"--format pcapng hands them to Wireshark. Tracepoints carry no packet bytes.\n"
 		"Ctrl-C (SIGINT) or SIGTERM is passed to CMD; what was recorded is kept. The exit\n"
 		"status is 0 when the recording worked (CMD's own status is printed), 1 when it failed,\n"
 		"2 for a usage error.\n"
@@ -301,6 +311,19 @@ int cmd_record(int argc, char **argv)
 		case VX_OPT_LONG(6):
 			done.filter_expr = optarg;
 			break;
+		case VX_OPT_LONG(7): {
+			char *e;
+			long v = strtol(optarg, &e, 10);
+
+			if (*e || e == optarg || v < 0 || v > VX_SNAPLEN_MAX) {
+				vx_die_msg("--snaplen '%s': expected a number of bytes from 0 to %d", optarg,
+					   VX_SNAPLEN_MAX);
+				goto usage;
+			}
+			o.snaplen = (int)v;
+			o.snaplen_set = true;
+			break;
+		}
 		case VX_OPT_LONG(5): {
 			char *e;
 			unsigned long v = strtoul(optarg, &e, 10);

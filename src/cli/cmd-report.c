@@ -61,6 +61,9 @@ static const struct vx_opt_doc report_opts[] = {
 	  "net CIDR, port N, icmp, icmp6, udp, tcp (from the headers\n"
 	  "and route lookups of the hops), dev GLOB, dropped, encap;\n"
 	  "and, or, not, ()" },
+	{ .key = 'j', .name = "journey", .arg = "N",
+	  .help = "with --format pcapng: only journey N's packets (the id\n"
+	  "the other formats show for the same --capture and --filter)" },
 	{ .key = 'v', .name = "verbose", .help = "whole stacks in the text report" },
 	{ 0 },
 };
@@ -69,15 +72,59 @@ const struct vx_cmd_doc vx_doc_report = {
 	.name = "report",
 	.summary = "explain the packet journeys and kernel paths of a capture",
 	.synopsis = "[-d DB] [--capture ID] [--format NAME | --html] [-o FILE] [--filter EXPR]\n"
-		    "[--color WHEN]",
+		    "[--color WHEN] [--journey N]",
 	.description =
 		"Explain the packet journeys (events joined by skb address) and the distinct kernel\n"
 		"paths (stacks) of the stored captures: layers, IP-layer passes, encapsulation.\n"
 		"Captures of several hosts (vxanalyze import OTHER.db) are joined: the journeys that\n"
 		"carry the same packet (its headers) on two hosts become one, with each host's clock\n"
-		"offset estimated from the packets that crossed the wire both ways.\n",
+		"offset estimated from the packets that crossed the wire both ways.\n"
+		"\n"
+		"--format pcapng writes the packet bytes that record --snaplen read at the kprobe hops\n"
+		"of the kept journeys (the first 1000; -n raises it) as a pcapng file for Wireshark:\n"
+		"one packet per hop in time order, one interface per device (host:device with\n"
+		"several hosts), each packet's comment naming journey, hop, function, layer and host.\n"
+		"It needs -o FILE or a pipe, and fails with one line when the journeys carry no bytes.\n",
 	.opts = report_opts,
 };
+
+/* shell_quote - @s for a POSIX shell: as it is when it is plain, else in single quotes */
+static void shell_quote(struct strbuf *sb, const char *s)
+{
+	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./-:,+=@%") ==
+		  strlen(s)) {
+		strbuf_addstr(sb, s);
+		return;
+	}
+	strbuf_addch(sb, '\'');
+	for (; *s; s++)
+		strbuf_addstr(sb, *s == '\'' ? "'\\''" : (char[]){ *s, 0 });
+	strbuf_addch(sb, '\'');
+}
+
+/* select_args - the options that chose this report's journeys, for the command lines the
+ * renderers print ("-d x.db --capture 2 --filter 'icmp'") */
+static void select_args(struct strbuf *sb, const char *db, long long capture, const char *filter)
+{
+	strbuf_addstr(sb, "-d ");
+	shell_quote(sb, db);
+	if (capture)
+		strbuf_addf(sb, " --capture %lld", capture);
+	if (filter) {
+		strbuf_addstr(sb, " --filter ");
+		shell_quote(sb, filter);
+	}
+}
+
+/* after a pcapng of every kept journey: say when the report kept fewer than there are */
+static void pcapng_note(const struct vx_analysis *an, const struct vx_render_opts *ropts)
+{
+	size_t total = vx_analysis_journeys_total(an);
+
+	if (!ropts->journey && total > an->njourneys)
+		vx_warn("pcapng: the packets of the first %zu of %zu journeys; raise --max-journeys for more",
+			an->njourneys, total);
+}
 
 int cmd_report(int argc, char **argv)
 {
@@ -87,7 +134,7 @@ int cmd_report(int argc, char **argv)
 	struct vx_store *st;
 	struct vx_analysis an;
 	struct vx_analysis_opts aopts = { 0 };
-	struct strbuf tmp = STRBUF_INIT;
+	struct strbuf tmp = STRBUF_INIT, sel = STRBUF_INIT;
 	enum vx_color color = VX_COLOR_AUTO;
 	struct vx_filter *filter = NULL;
 	const char *filter_expr = NULL;
@@ -127,6 +174,16 @@ int cmd_report(int argc, char **argv)
 			}
 			break;
 		case 'F': filter_expr = optarg; break;
+		case 'j': {
+			long n = strtol(optarg, &end, 10);
+
+			if (*end || end == optarg || n <= 0 || n > 100000000) {
+				vx_die_msg("--journey wants a journey id (a positive number), not '%s'", optarg);
+				return vx_usage_error(&vx_doc_report);
+			}
+			ropts.journey = (int)n;
+			break;
+		}
 		case 'v': break;	/* vx_verbosity */
 		case 'h': vx_help_write(&vx_doc_report, stdout); return 0;
 		default: return vx_usage_error(&vx_doc_report);
@@ -140,6 +197,15 @@ int cmd_report(int argc, char **argv)
 	r = vx_renderer_by_name(format);
 	if (!r) {
 		vx_die_msg("unknown report format '%s'; 'vxanalyze report --help' lists them", format);
+		return 2;
+	}
+	if (ropts.journey && strcmp(r->name, "pcapng")) {
+		vx_die_msg("--journey goes with --format pcapng (the other formats show every journey)");
+		return 2;
+	}
+	if (!strcmp(r->name, "pcapng") && !output && isatty(STDOUT_FILENO)) {
+		vx_die_msg("pcapng: standard output is a terminal: write to a file with -o FILE, or pipe it "
+			   "(| wireshark -k -i -)");
 		return 2;
 	}
 	if (filter_expr && !(filter = vx_filter_parse(filter_expr))) {
@@ -156,6 +222,9 @@ int cmd_report(int argc, char **argv)
 	 * shapes' first journeys without a second walk, most of the time) */
 	aopts.max_journeys = ropts.max_journeys > VX_ANALYSIS_MAX_JOURNEYS ? (size_t)ropts.max_journeys :
 			     VX_ANALYSIS_MAX_JOURNEYS;
+	/* --journey N: keep at least the first N, so that N is among them */
+	if ((size_t)ropts.journey > aopts.max_journeys)
+		aopts.max_journeys = (size_t)ropts.journey;
 	aopts.paths_only = r->paths_only;
 	aopts.filter = filter;
 	/* one read transaction for the analysis and the renderer that streams events */
@@ -165,6 +234,8 @@ int cmd_report(int argc, char **argv)
 		vx_filter_free(filter);
 		return 1;
 	}
+	select_args(&sel, db, capture, filter_expr);
+	ropts.select_args = sel.buf;
 	if (output) {
 		strbuf_addf(&tmp, "%s.tmp", output);
 		out = fopen(tmp.buf, "w");
@@ -190,9 +261,12 @@ int cmd_report(int argc, char **argv)
 		unlink(tmp.buf);
 		goto done;
 	}
+	if (!strcmp(r->name, "pcapng"))
+		pcapng_note(&an, &ropts);
 	ret = 0;
 done:
 	strbuf_release(&tmp);
+	strbuf_release(&sel);
 	vx_filter_free(filter);
 	vx_stored_analysis_release(&an);
 	store_close(st);

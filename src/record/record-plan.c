@@ -30,6 +30,7 @@ struct preset_probe {
 	bool ret;
 	const char *skb_reg;	/* the skb's register on x86-64, NULL when the probe has none */
 	enum vx_skb_at skb_at;
+	bool rx;		/* a receive after eth_type_trans: the MAC header lies before skb->data */
 };
 
 struct preset {
@@ -44,19 +45,19 @@ struct preset {
  * happens, and it may be the only probe-able one): the first name that exists is used. */
 static const struct preset presets[] = {
 	{ "vxlan",
-	  { { "iptunnel_xmit", { "iptunnel_xmit" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_UDP_TUNNEL },
-	    { "ip_output", { "ip_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP },
+	  { { "iptunnel_xmit", { "iptunnel_xmit" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_UDP_TUNNEL, false },
+	    { "ip_output", { "ip_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP, false },
 	    /* the receive side, after eth_type_trans (both ip_rcv and ip_list_rcv pass here) */
-	    { "ip_rcv", { "ip_rcv_core", "ip_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP },
+	    { "ip_rcv", { "ip_rcv_core", "ip_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP, true },
 	    /* IPv6: ip6_output(net, sk, skb), ip6_rcv_core(skb, dev, net) or ipv6_rcv(skb, ...) */
-	    { "ip6_output", { "ip6_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP6 },
-	    { "ip6_rcv", { "ip6_rcv_core", "ipv6_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP6 } },
+	    { "ip6_output", { "ip6_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP6, false },
+	    { "ip6_rcv", { "ip6_rcv_core", "ipv6_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP6, true } },
 	  { "net:net_dev_start_xmit", "net:netif_receive_skb", "net:netif_rx", "skb:kfree_skb",
 	    "skb:consume_skb", "fib:fib_table_lookup", "fib6:fib6_table_lookup" } },
 	{ "route",
-	  { { "fib_check_nh", { "fib_check_nh", "fib_check_nh_v4_gw" }, NULL, false, NULL, 0 },
-	    { "netlink_recvmsg", { "netlink_recvmsg" }, NULL, false, NULL, 0 },
-	    { "fib_check_nh_ret", { "fib_check_nh", "fib_check_nh_v4_gw" }, "ret=$retval:s32", true, NULL, 0 } },
+	  { { "fib_check_nh", { "fib_check_nh", "fib_check_nh_v4_gw" }, NULL, false, NULL, 0, false },
+	    { "netlink_recvmsg", { "netlink_recvmsg" }, NULL, false, NULL, 0, false },
+	    { "fib_check_nh_ret", { "fib_check_nh", "fib_check_nh_v4_gw" }, "ret=$retval:s32", true, NULL, 0, false } },
 	  { "net:net_dev_start_xmit", "net:netif_receive_skb", "net:netif_rx", "fib:fib_table_lookup",
 	    "netlink:netlink_extack" } },
 };
@@ -149,6 +150,7 @@ static int add_preset(struct vx_plan *p, const struct preset *ps, bool x86_64)
 		r.fetch = pp->ret ? pp->fetch_x86 : (x86_64 ? pp->fetch_x86 : NULL);
 		r.skb_reg = x86_64 ? pp->skb_reg : NULL;
 		r.skb_at = pp->skb_at;
+		r.rx = pp->rx;
 		if (add_probe(p, &r) < 0)
 			return -1;
 	}
@@ -287,8 +289,10 @@ int vx_plan_resolve(struct vx_plan *p, bool (*func_exists)(void *ctx, const char
 	return 0;
 }
 
-int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l)
+int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l, int snaplen)
 {
+	int with_bytes = 0;
+
 	for (size_t i = 0; i < p->nprobes; i++) {
 		struct vx_probe_req *r = &p->probes[i];
 		struct strbuf sb = STRBUF_INIT;
@@ -297,9 +301,15 @@ int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l)
 		if (!r->skb_reg || r->ret)
 			continue;
 		vx_skb_fetchargs(l, r->skb_reg, (enum vx_skb_at)r->skb_at, &sb);
+		if (snaplen > 0) {
+			size_t before = sb.len;
+
+			vx_skb_fetch_bytes(l, r->skb_reg, snaplen, r->rx, &sb);
+			with_bytes += sb.len > before;
+		}
 		owned = xrealloc(p->owned, (p->nowned + 1) * sizeof(*owned));
 		p->owned = owned;
 		r->fetch = p->owned[p->nowned++] = strbuf_detach(&sb, NULL);
 	}
-	return 0;
+	return with_bytes;
 }
