@@ -134,14 +134,14 @@ struct report_args {
 	struct vx_render_opts ropts;
 };
 
-/* a positive number up to @max of option @what into *@out; false (said) when it is not one */
-static bool positive(const char *arg, long long max, const char *what, long long *out)
+/* a positive number up to @max into *@out; false (said: "@opt wants @what") when it is not */
+static bool positive(const char *arg, long long max, const char *opt, const char *what, long long *out)
 {
 	char *end;
 	long long n = strtoll(arg, &end, 10);
 
 	if (*end || end == arg || n <= 0 || n > max) {
-		vx_die_msg("%s wants a positive number up to %lld, not '%s'", what, max, arg);
+		vx_die_msg("%s wants %s, not '%s'", opt, what, arg);
 		return false;
 	}
 	*out = n;
@@ -159,14 +159,14 @@ static int report_parse(int argc, char **argv, struct report_args *a)
 		switch (c) {
 		case 'd': a->db = optarg; break;
 		case 'c':
-			if (!positive(optarg, INT64_MAX, "--capture", &a->capture))
+			if (!positive(optarg, INT64_MAX, "--capture", "a capture id (a positive number)", &a->capture))
 				return vx_usage_error(&vx_doc_report);
 			break;
 		case 'f': a->format = optarg; break;
 		case VX_OPT_LONG(1): a->format = "html"; break;
 		case 'o': a->output = optarg; break;
 		case 'n':
-			if (!positive(optarg, 1000000, "--max-journeys", &n))
+			if (!positive(optarg, 1000000, "--max-journeys", "a number from 1 to 1000000", &n))
 				return vx_usage_error(&vx_doc_report);
 			a->ropts.max_journeys = (int)n;
 			break;
@@ -178,7 +178,7 @@ static int report_parse(int argc, char **argv, struct report_args *a)
 			break;
 		case 'F': a->filter_expr = optarg; break;
 		case 'j':
-			if (!positive(optarg, 100000000, "--journey", &n))
+			if (!positive(optarg, 100000000, "--journey", "a journey id (a positive number)", &n))
 				return vx_usage_error(&vx_doc_report);
 			a->ropts.journey = (int)n;
 			break;
