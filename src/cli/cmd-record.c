@@ -263,53 +263,55 @@ static void record_summary(const struct vx_record_opts *o, const char *db, const
 		vx_warn("command %s failed (%s); its events are stored", cmd, out->status.buf);
 }
 
-int cmd_record(int argc, char **argv)
+/* what the command line asks for */
+struct record_args {
+	struct vx_record_opts o;
+	bool backend_given;
+	struct names probes, events;
+	const char *db, *filter_expr;
+};
+
+/* the options into @a; -1 to go on, else the exit status (help printed: 0, usage: 2) */
+static int record_parse(int argc, char **argv, struct record_args *a)
 {
-	struct vx_record_opts o = { .backend = VX_BACKEND_FTRACE, .note = print_note };
-	bool backend_given = false;
-	struct vx_record_result res = { 0 };
-	struct names probes = { 0 }, events = { 0 };
-	struct record_outcome done = { .status = STRBUF_INIT };
-	const char *db = VX_DEFAULT_DB;
-	struct vx_filter *filter = NULL;
-	int c, ret = 1;
+	int c;
 
 	optind = 1;
 	while ((c = vx_getopt(&vx_doc_record, argc, argv)) != -1) {
 		switch (c) {
 		case 'd':
-			db = optarg;
+			a->db = optarg;
 			break;
 		case VX_OPT_LONG(1):
-			o.preset = optarg;
+			a->o.preset = optarg;
 			break;
 		case VX_OPT_LONG(2):
-			names_add(&probes, optarg);
+			names_add(&a->probes, optarg);
 			break;
 		case 'e':
-			names_add(&events, optarg);
+			names_add(&a->events, optarg);
 			break;
 		case VX_OPT_LONG(3):
-			backend_given = true;
+			a->backend_given = true;
 			if (!strcmp(optarg, "ftrace"))
-				o.backend = VX_BACKEND_FTRACE;
+				a->o.backend = VX_BACKEND_FTRACE;
 			else if (!strcmp(optarg, "perf"))
-				o.backend = VX_BACKEND_PERF;
+				a->o.backend = VX_BACKEND_PERF;
 			else {
 				vx_die_msg("--backend '%s': choose ftrace or perf", optarg);
-				goto usage;
+				return vx_usage_error(&vx_doc_record);
 			}
 			break;
 		case VX_OPT_LONG(4):
 			if (!vx_glob_valid(optarg)) {
 				vx_die_msg("--dev '%s': a device glob may hold letters, digits and _ . * ? @ : - "
 					   "(at most 31)", optarg);
-				goto usage;
+				return vx_usage_error(&vx_doc_record);
 			}
-			o.dev_glob = optarg;
+			a->o.dev_glob = optarg;
 			break;
 		case VX_OPT_LONG(6):
-			done.filter_expr = optarg;
+			a->filter_expr = optarg;
 			break;
 		case VX_OPT_LONG(7): {
 			char *e;
@@ -318,10 +320,10 @@ int cmd_record(int argc, char **argv)
 			if (*e || e == optarg || v < 0 || v > VX_SNAPLEN_MAX) {
 				vx_die_msg("--snaplen '%s': expected a number of bytes from 0 to %d", optarg,
 					   VX_SNAPLEN_MAX);
-				goto usage;
+				return vx_usage_error(&vx_doc_record);
 			}
-			o.snaplen = (int)v;
-			o.snaplen_set = true;
+			a->o.snaplen = (int)v;
+			a->o.snaplen_set = true;
 			break;
 		}
 		case VX_OPT_LONG(5): {
@@ -330,62 +332,75 @@ int cmd_record(int argc, char **argv)
 
 			if (*e || v < 4 || v > 1048576) {
 				vx_die_msg("--buffer-kb '%s': expected a number of KiB from 4 to 1048576", optarg);
-				goto usage;
+				return vx_usage_error(&vx_doc_record);
 			}
-			o.buffer_kb = (unsigned)v;
+			a->o.buffer_kb = (unsigned)v;
 			break;
 		}
 		case 'h':
 			vx_help_write(&vx_doc_record, stdout);
 			printf("\nDefault ring on this machine: %u KiB per CPU (%ld CPUs).\n",
 			       vx_record_default_buffer_kb(0), sysconf(_SC_NPROCESSORS_CONF));
-			ret = 0;
-			goto out;
+			return 0;
 		default:
-			goto usage;
+			return vx_usage_error(&vx_doc_record);
 		}
 	}
 	if (optind >= argc) {
 		vx_die_msg("record: no command given: vxanalyze record [OPTIONS] -- CMD [ARGS]");
-		goto usage;
+		return vx_usage_error(&vx_doc_record);
 	}
+	return -1;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_args a = { .o = { .backend = VX_BACKEND_FTRACE, .note = print_note },
+				 .db = VX_DEFAULT_DB };
+	struct vx_record_opts *o = &a.o;
+	struct vx_record_result res = { 0 };
+	struct record_outcome done = { .status = STRBUF_INIT };
+	struct vx_filter *filter = NULL;
+	int ret = record_parse(argc, argv, &a);
+
+	if (ret >= 0)
+		goto out;
+	ret = 1;
+	done.filter_expr = a.filter_expr;
 	if (done.filter_expr && !(filter = vx_filter_parse(done.filter_expr))) {
 		vx_report_error();
 		ret = 2;
 		goto out;
 	}
 	done.filter = filter;
-	o.probes = probes.v;
-	o.nprobes = probes.n;
-	o.events = events.v;
-	o.nevents = events.n;
-	o.argv = argv + optind;
+	o->probes = a.probes.v;
+	o->nprobes = a.probes.n;
+	o->events = a.events.v;
+	o->nevents = a.events.n;
+	o->argv = argv + optind;
 
-	if (!backend_given) {
+	if (!a.backend_given) {
 		const char *why = NULL;
 
-		o.backend = vx_record_default_backend(&why);
-		if (o.backend == VX_BACKEND_FTRACE)
+		o->backend = vx_record_default_backend(&why);
+		if (o->backend == VX_BACKEND_FTRACE)
 			vx_warn("recording with the ftrace backend: %s", why);
 	}
 
 	/* phase 1, the options, is above; the recording and its summary follow */
-	if (vx_record_precheck(&o) < 0) {
+	if (vx_record_precheck(o) < 0) {
 		vx_report_error();
 		goto out;
 	}
-	if (record_into_store(&o, db, argv + optind, &res, &done) < 0)
+	if (record_into_store(o, a.db, argv + optind, &res, &done) < 0)
 		goto out;
-	record_summary(&o, db, argv[optind], &res, &done);
+	record_summary(o, a.db, argv[optind], &res, &done);
 	ret = 0;
-	goto out;
-usage:
-	ret = vx_usage_error(&vx_doc_record);
 out:
 	vx_record_result_release(&res);
 	vx_filter_free(filter);
-	free(probes.v);
-	free(events.v);
+	free(a.probes.v);
+	free(a.events.v);
 	strbuf_release(&done.status);
 	return ret;
 }
