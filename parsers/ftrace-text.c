@@ -30,7 +30,6 @@ struct pending {
 };
 
 #define MAX_PENDING 64
-#define MAX_FRAMES 512
 
 struct parser {
 	struct vx_input *in;
@@ -168,8 +167,8 @@ static struct pending *q_at(struct parser *ps, size_t i)
 
 static int emit(struct parser *ps, struct pending *pe)
 {
-	const char *frames[MAX_FRAMES];
-	size_t nf = 0;
+	const char *frames[VX_MAX_FRAMES];
+	size_t nf = 0, off = 0;
 	struct vx_event ev = {
 		.ts_ns = pe->ts_ns,
 		.cpu = pe->cpu,
@@ -180,10 +179,12 @@ static int emit(struct parser *ps, struct pending *pe)
 		.nfields = pe->nfields,
 	};
 
-	for (size_t off = 0; off < pe->stack.len && nf < MAX_FRAMES;) {
+	for (; off < pe->stack.len && nf < VX_MAX_FRAMES;) {
 		frames[nf++] = pe->stack.buf + off;
 		off += strlen(pe->stack.buf + off) + 1;
 	}
+	if (off < pe->stack.len)
+		ps->sink->stacks_cut++;
 	ev.frames = frames;
 	ev.nframes = nf;
 	return vx_sink_event(ps->sink, &ev);

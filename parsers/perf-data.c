@@ -54,7 +54,6 @@ enum {
 };
 
 #define KERNEL_MMAP_NAME "[kernel.kallsyms]"
-#define MAX_FRAMES 512
 
 struct pd_attr {
 	struct perf_event_attr attr;
@@ -96,6 +95,7 @@ struct pd_chain {
 	uint64_t hash, stack_key;
 	uint64_t nr;			/* entries in @ips; 0: empty slot */
 	size_t nframes;
+	bool cut;			/* the kernel frames went on past VX_MAX_FRAMES */
 	uint64_t *ips;			/* one allocation: the entries, then the frames */
 	const char **frames;
 };
@@ -148,7 +148,7 @@ struct pd {
 	struct vx_field *fields;
 	size_t fields_cap;
 	struct strbuf framebuf;
-	const char *frames[MAX_FRAMES];
+	const char *frames[VX_MAX_FRAMES];
 	struct pd_frame *frame_tab;	/* address -> frame text (see frame_text()) */
 	struct pd_chain *chains;	/* CHAIN_SLOTS recent callchains, or NULL */
 	size_t frame_cap, frame_used;
@@ -1016,9 +1016,10 @@ static int sample(struct pd *pd, const unsigned char *rec, size_t size)
 			ev.frames = c->frames;
 			nframes = c->nframes;
 			ev.stack_key = c->stack_key;
+			pd->sink->stacks_cut += c->cut;
 		} else {
 			kips = ips;
-			while (nframes < MAX_FRAMES && vx_callchain_next(ips, nr, &i, &ctx, &ip)) {
+			while (nframes < VX_MAX_FRAMES && vx_callchain_next(ips, nr, &i, &ctx, &ip)) {
 				nkips = (size_t)i;
 				if (!pd->ks_state && symbols_decide(pd) < 0)
 					return -1;
@@ -1028,6 +1029,9 @@ static int sample(struct pd *pd, const unsigned char *rec, size_t size)
 			 * the import) */
 			ev.stack_key = nframes ? vx_hash64(VX_HASH_INIT, kips, nkips * 8) | 1 : 0;
 			chain_put(c, ips, nr, h, pd->frames, nframes, ev.stack_key);
+			/* one more kernel frame after the last kept: the stack is cut */
+			c->cut = nframes == VX_MAX_FRAMES && vx_callchain_next(ips, nr, &i, &ctx, &ip);
+			pd->sink->stacks_cut += c->cut;
 		}
 	}
 

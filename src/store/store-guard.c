@@ -244,12 +244,17 @@ int store_authorize(void *ctx, int action, const char *a, const char *b, const c
 		return SQLITE_OK;
 	case SQLITE_PRAGMA:
 		return foreign ? authorize_foreign_pragma(a, b) : SQLITE_OK;
-	case SQLITE_INSERT:
 	case SQLITE_UPDATE:
+		/* a table-valued function (json_each) declaring its columns asks this; the
+		 * schema table is never written by SQL in defensive mode */
+		if (a && !strcmp(a, "sqlite_master"))
+			return SQLITE_OK;
+		/* fall through */
+	case SQLITE_INSERT:
 	case SQLITE_DELETE:
 		return !foreign && own_table(a) ? SQLITE_OK : SQLITE_DENY;
 	default:	/* creating the schema, the temporary lookup table and its index */
-		return foreign ? SQLITE_DENY : SQLITE_OK;
+			return foreign ? SQLITE_DENY : SQLITE_OK;
 	}
 }
 

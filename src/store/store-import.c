@@ -1268,6 +1268,13 @@ int store_import_commit(struct vx_store *st, int64_t *id)
 		if (write_meta(im, "filter", im->filter) < 0 || write_meta(im, "filtered", n) < 0)
 			goto fail;
 	}
+	if (im->sink.stacks_cut) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)im->sink.stacks_cut);
+		if (write_meta(im, "stacks_cut", n) < 0)
+			goto fail;
+	}
 	if (id)
 		*id = im->capture_id;
 	rollback_journal = im->rollback_journal;
