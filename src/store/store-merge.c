@@ -292,11 +292,13 @@ static int map_ref(struct merge *m, struct merge_map *mm, int64_t oid, int64_t *
 	sqlite3_bind_int64(mm->sel, 1, oid);
 	rc = sqlite3_step(mm->sel);
 	if (rc == SQLITE_DONE)
-		snprintf(why, sizeof(why), "is missing");
+		snprintf(why, sizeof(why), " is missing");
 	else if (rc != SQLITE_ROW)
 		store_db_error(m->o, "cannot read the database");
-	else if (mm->t->check(mm->sel, why, sizeof(why)) == 0)
+	else if (mm->t->check(mm->sel, why + 2, sizeof(why) - 2) == 0)
 		ret = 0;
+	else
+		memcpy(why, ": ", 2);
 	if (ret == 0) {
 		h = mm->t->hash(mm->sel);
 		*id = index_get(&mm->byhash, h);
@@ -309,7 +311,7 @@ static int map_ref(struct merge *m, struct merge_map *mm, int64_t oid, int64_t *
 	}
 	sqlite3_reset(mm->sel);
 	if (why[0])
-		vx_error("%s: capture %" PRId64 ": %s %" PRId64 " of its events %s; the database is damaged, nothing imported",
+		vx_error("%s: capture %" PRId64 ": %s %" PRId64 " of its events%s; the database is damaged, nothing imported",
 			 m->opath, m->oid, mm->t->one, oid, why);
 	return ret;
 }

@@ -92,10 +92,10 @@ int store_db_error(struct vx_store *st, const char *what)
 	int code = st->db ? sqlite3_errcode(st->db) : SQLITE_OK;
 
 	if (st->timed_out && code == SQLITE_INTERRUPT)
-		return vx_error("%s: %s: stopped after %.3g s, the time allowed for reading a database from elsewhere of its size (more with VXANALYZE_IMPORT_TIMEOUT=SECONDS)",
-				st->path, what, st->time_limit);
+		return vx_error("%s: stopped reading it after %.3g s, the time allowed for a database from elsewhere of its size (VXANALYZE_IMPORT_TIMEOUT=SECONDS sets it); nothing imported",
+				st->path, st->time_limit);
 	if (st->mode == STORE_FOREIGN && code == SQLITE_TOOBIG)
-		return vx_error("%s: %s: it holds a value over %d MiB, more than vxanalyze reads from a database from elsewhere",
+		return vx_error("%s: %s: it holds a value over %d MiB, more than vxanalyze reads from a database from elsewhere; nothing imported",
 				st->path, what, STORE_FOREIGN_MAX_VALUE >> 20);
 	return vx_error("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
