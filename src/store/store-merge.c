@@ -677,12 +677,13 @@ int store_merge(struct vx_store *st, const char *path, const char *host, struct 
 out:
 	if (in_tx)
 		sqlite3_exec(store_sqlite(st), "ROLLBACK", NULL, NULL, NULL);
-	if (m.o)
-		store_read_end(m.o);
-	store_close(m.o);
+	/* the statements first: a connection with one left does not close */
 	map_release(&m.str);
 	map_release(&m.stk);
 	map_release(&m.fs);
+	if (m.o)
+		store_read_end(m.o);
+	store_close(m.o);
 	free(res);
 	return ret;
 }
