@@ -2,7 +2,7 @@
  * Handles the header or its absence, the irq-info column or its absence, "(tgid)" columns,
  * "<...>" comms, tracepoint lines (key=value payloads), kprobe/kretprobe lines,
  * function-tracer lines ("func <-parent") and "<stack trace>" blocks (" => frame"), which
- * belong to the latest event of the same CPU. Lost-event markers are counted.
+ * belong to the latest event of the same CPU (the one rule of decode/stack-attach.h). Lost-event markers are counted.
  * Must not: print, or guess the meaning of events (that is the analysis' job).
  */
 #include <ctype.h>
@@ -14,29 +14,26 @@
 #include "payload.h"
 #include "core/error.h"
 #include "core/xalloc.h"
+#include "decode/stack-attach.h"
 
-/* an event waiting for its stack (which may come after other CPUs' lines) */
-struct pending {
-	struct strbuf line;	/* owns the text the fields point into */
-	struct strbuf stack;	/* frame lines, NUL-separated */
+/* the event line being parsed: the fields point into @line */
+struct parsed {
+	struct strbuf line;
 	char name[128];
 	char comm[64];
 	struct vx_field fields[VX_PAYLOAD_MAX_FIELDS];
 	size_t nfields;
-	uint64_t ts_ns;
-	int cpu, pid;
-	bool has_stack;		/* a <stack trace> block was attached */
-	bool final;		/* nothing more can attach */
 };
 
+/* events wait for their "<stack trace>" blocks in the one stack-to-event queue; text has no
+ * bound on how late a CPU's next line comes, so the queue holds at most MAX_PENDING */
 #define MAX_PENDING 64
 
 struct parser {
 	struct vx_input *in;
 	struct vx_sink *sink;
-	struct pending q[MAX_PENDING];	/* ring of pending events */
-	size_t head, count;
-	struct pending *stack_target;	/* event the current " => " lines belong to */
+	struct vx_attach attach;
+	struct parsed cur;
 	bool in_user_stack;
 	uint64_t lineno;
 	uint64_t event_lines;
@@ -160,79 +157,24 @@ static int split_line(char *line, struct line_parts *lp)
 	return -1;
 }
 
-static struct pending *q_at(struct parser *ps, size_t i)
+static int sink_emit(void *ctx, const struct vx_event *ev)
 {
-	return &ps->q[(ps->head + i) % MAX_PENDING];
-}
-
-static int emit(struct parser *ps, struct pending *pe)
-{
-	const char *frames[VX_MAX_FRAMES];
-	size_t nf = 0, off = 0;
-	struct vx_event ev = {
-		.ts_ns = pe->ts_ns,
-		.cpu = pe->cpu,
-		.pid = pe->pid,
-		.comm = strcmp(pe->comm, "<...>") ? pe->comm : NULL,
-		.name = pe->name,
-		.fields = pe->fields,
-		.nfields = pe->nfields,
-	};
-
-	for (; off < pe->stack.len && nf < VX_MAX_FRAMES;) {
-		frames[nf++] = pe->stack.buf + off;
-		off += strlen(pe->stack.buf + off) + 1;
-	}
-	if (off < pe->stack.len)
-		ps->sink->stacks_cut++;
-	ev.frames = frames;
-	ev.nframes = nf;
-	return vx_sink_event(ps->sink, &ev);
-}
-
-/* emit the oldest events while they are final (or all with @all) */
-static int drain(struct parser *ps, bool all)
-{
-	while (ps->count) {
-		struct pending *pe = q_at(ps, 0);
-
-		if (!all && !pe->final && ps->count < MAX_PENDING)
-			break;
-		if (ps->stack_target == pe)
-			ps->stack_target = NULL;
-		if (emit(ps, pe) < 0)
-			return -1;
-		ps->head = (ps->head + 1) % MAX_PENDING;
-		ps->count--;
-	}
-	return 0;
+	return vx_sink_event(ctx, ev);
 }
 
 static int add_event(struct parser *ps, struct line_parts *lp)
 {
 	char *text = lp->text, *colon, *name;
 	const char *system;
-	struct pending *pe;
+	struct parsed *pe = &ps->cur;
+	struct vx_event ev = { .ts_ns = lp->ts_ns, .cpu = lp->cpu, .pid = lp->pid };
 
-	/* a new line of a CPU closes that CPU's earlier events: their stacks would have
-	 * come right after them */
-	for (size_t i = 0; i < ps->count; i++)
-		if (q_at(ps, i)->cpu == lp->cpu)
-			q_at(ps, i)->final = true;
-	if (drain(ps, false) < 0)
-		return -1;
-
-	pe = q_at(ps, ps->count);
-	ps->count++;
 	strbuf_reset(&pe->line);
-	strbuf_reset(&pe->stack);
 	pe->nfields = 0;
-	pe->has_stack = pe->final = false;
-	pe->cpu = lp->cpu;
-	pe->pid = lp->pid;
-	pe->ts_ns = lp->ts_ns;
 	snprintf(pe->comm, sizeof(pe->comm), "%s", lp->comm);
-	ps->stack_target = NULL;
+	ev.comm = strcmp(pe->comm, "<...>") ? pe->comm : NULL;
+	ev.name = pe->name;
+	ev.fields = pe->fields;
 
 	strbuf_addstr(&pe->line, text);
 	text = pe->line.buf;
@@ -245,16 +187,16 @@ static int add_event(struct parser *ps, struct line_parts *lp)
 		*arrow = '\0';
 		pe->fields[0] = (struct vx_field){ "ip", text };
 		pe->fields[1] = (struct vx_field){ "parent_ip", arrow + 3 };
-		pe->nfields = 2;
+		ev.nfields = 2;
 		snprintf(pe->name, sizeof(pe->name), "ftrace:function");
-		return 0;
+		return vx_attach_event(&ps->attach, &ev);
 	}
 	if (!colon || colon == text || (sp && sp < colon)) {
 		/* no "name:" — e.g. a marker without event name, or an empty name; keep it as text */
 		pe->fields[0] = (struct vx_field){ "text", text };
-		pe->nfields = 1;
+		ev.nfields = 1;
 		snprintf(pe->name, sizeof(pe->name), "ftrace:unknown");
-		return 0;
+		return vx_attach_event(&ps->attach, &ev);
 	}
 	*colon = '\0';
 	name = text;
@@ -263,25 +205,8 @@ static int add_event(struct parser *ps, struct line_parts *lp)
 		text++;
 	system = vx_event_system(name, text);
 	snprintf(pe->name, sizeof(pe->name), "%s:%s", system, name);
-	pe->nfields = vx_payload_parse(name, text, pe->fields, VX_PAYLOAD_MAX_FIELDS);
-	return 0;
-}
-
-/* "<stack trace>" from cpu: the latest event of that CPU without a stack gets it */
-static void start_stack(struct parser *ps, int cpu)
-{
-	ps->stack_target = NULL;
-	for (size_t i = ps->count; i-- > 0;) {
-		struct pending *pe = q_at(ps, i);
-
-		if (pe->cpu != cpu)
-			continue;
-		if (!pe->has_stack) {
-			pe->has_stack = true;
-			ps->stack_target = pe;
-		}
-		break;
-	}
+	ev.nfields = vx_payload_parse(name, text, pe->fields, VX_PAYLOAD_MAX_FIELDS);
+	return vx_attach_event(&ps->attach, &ev);
 }
 
 static unsigned long long lost_marker(const char *line)
@@ -307,11 +232,8 @@ static int handle_line(struct parser *ps, char *line, size_t len)
 	if (p[0] == '=' && p[1] == '>') {
 		if (ps->in_user_stack)
 			return 0;	/* user frames: not kernel paths */
-		if (!ps->stack_target) {
+		if (!vx_attach_frame(&ps->attach, p, strlen(p)))
 			vx_sink_skip(ps->sink, line, len);
-			return 0;
-		}
-		strbuf_add(&ps->stack_target->stack, p, strlen(p) + 1);
 		return 0;
 	}
 	ps->in_user_stack = false;
@@ -333,13 +255,13 @@ static int handle_line(struct parser *ps, char *line, size_t len)
 	}
 	ps->event_lines++;
 	if (!strncmp(lp.text, "<stack trace>", 13)) {
-		start_stack(ps, lp.cpu);
-		if (!ps->stack_target)
+		/* the latest event of that CPU gets it, if it has none yet */
+		if (!vx_attach_stack_begin(&ps->attach, lp.cpu))
 			vx_sink_skip(ps->sink, "<stack trace> without an event before it", 40);
 		return 0;
 	}
 	if (!strncmp(lp.text, "<user stack trace>", 18)) {
-		ps->stack_target = NULL;
+		vx_attach_stack_end(&ps->attach);
 		ps->in_user_stack = true;
 		return 0;
 	}
@@ -354,10 +276,10 @@ static int ftrace_text_import(struct vx_input *in, struct vx_sink *sink, const s
 
 	ps->in = in;
 	ps->sink = sink;
-	for (size_t i = 0; i < MAX_PENDING; i++) {
-		strbuf_init(&ps->q[i].line, 0);
-		strbuf_init(&ps->q[i].stack, 0);
-	}
+	vx_attach_init(&ps->attach, sink_emit, sink);
+	ps->attach.wait_ns = UINT64_MAX;	/* a counter clock's units are not nanoseconds */
+	ps->attach.max_held = MAX_PENDING;
+	strbuf_init(&ps->cur.line, 0);
 	while ((r = vx_input_getline(in, &line)) > 0) {
 		ps->lineno++;
 		if (memchr(line.buf, '\0', line.len)) {
@@ -370,7 +292,7 @@ static int ftrace_text_import(struct vx_input *in, struct vx_sink *sink, const s
 	}
 	if (r < 0)
 		goto out;
-	if (drain(ps, true) < 0)
+	if (vx_attach_flush(&ps->attach) < 0)
 		goto out;
 	if (!ps->event_lines) {
 		vx_error("%s: no trace events found in %llu lines; is this ftrace output (cat trace)?",
@@ -379,10 +301,8 @@ static int ftrace_text_import(struct vx_input *in, struct vx_sink *sink, const s
 	}
 	ret = 0;
 out:
-	for (size_t i = 0; i < MAX_PENDING; i++) {
-		strbuf_release(&ps->q[i].line);
-		strbuf_release(&ps->q[i].stack);
-	}
+	vx_attach_release(&ps->attach);
+	strbuf_release(&ps->cur.line);
 	strbuf_release(&line);
 	free(ps);
 	return ret;

@@ -8,10 +8,12 @@
  *
  * Order: samples are handed to the sink in file order (perf's FINISHED_ROUND batches are
  * not re-sorted); the store keeps timestamps and the analysis sorts.
+ *
+ * This file is the reader: the data source, the records in order, compressed records, file
+ * and pipe mode, the entry point. perf-data-meta.c reads what the headers say,
+ * perf-data-sample.c turns a sample into an event (through the one decoder, src/decode).
  */
-#include "format.h"
-#include "decode/kallsyms.h"
-#include "decode/tep-decode.h"
+#include "perf-data-int.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -21,162 +23,10 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include <perf/event.h>
 #include <traceevent/event-parse.h>
-#include <zstd.h>
 
 #include "core/error.h"
 #include "core/xalloc.h"
-
-/* ---- on-disk layout that libperf does not describe (perf's util/header.h) ---- */
-
-#define PERF_MAGIC2		0x32454c4946524550ULL	/* "PERFILE2" read little-endian */
-#define PERF_MAGIC2_SWAPPED	0x50455246494c4532ULL
-
-struct pd_section {
-	uint64_t offset, size;
-};
-
-struct pd_file_header {
-	uint64_t magic, size, attr_size;
-	struct pd_section attrs, data, event_types;
-	uint64_t features[4];	/* bitmap of HEADER_* features after the data section */
-};
-
-/* feature ids (perf's enum in util/header.h) that this importer reads */
-enum {
-	FEAT_TRACING_DATA = 1,
-	FEAT_BUILD_ID = 2,
-	FEAT_HOSTNAME = 3,
-	FEAT_OSRELEASE = 4,
-	FEAT_EVENT_DESC = 12,
-	FEAT_BITS = 256,
-};
-
-#define KERNEL_MMAP_NAME "[kernel.kallsyms]"
-
-struct pd_attr {
-	struct perf_event_attr attr;
-	char *name;			/* from EVENT_DESC / EVENT_UPDATE, NULL when unknown */
-	/* resolved at the first sample, once the tracing data is known */
-	bool resolved;
-	char *fullname;			/* "system:event" handed to the sink */
-	struct tep_event *ev;		/* its format in the tracing data, or NULL */
-	struct vx_field_plan *fields;	/* the payload's fields, decoded by src/decode/tep-decode.c */
-	size_t nfields;
-	bool has_symbols;		/* some field is a "%pS" symbol (needs the kallsyms) */
-};
-
-struct pd_id {
-	uint64_t id;
-	size_t attr;
-};
-
-struct pd_comm_at {
-	uint64_t time;
-	char comm[16];
-};
-
-struct pd_comm {
-	int tid;			/* 0: empty slot (tid 0 is stored as INT32_MIN) */
-	uint32_t n, alloc;
-	struct pd_comm_at *at;
-};
-
-struct pd_frame {
-	uint64_t ip;
-	const char *text;		/* NULL: empty slot */
-};
-
-/* a callchain seen before, whole (user part included), with the kernel frames it gave: a
- * flood repeats a few hundred chains, so most samples skip the walk and the per-address
- * lookups (see chain_get()) */
-struct pd_chain {
-	uint64_t hash, stack_key;
-	uint64_t nr;			/* entries in @ips; 0: empty slot */
-	size_t nframes;
-	bool cut;			/* the kernel frames went on past VX_MAX_FRAMES */
-	uint64_t *ips;			/* one allocation: the entries, then the frames */
-	const char **frames;
-};
-
-#define CHAIN_SLOTS 1024		/* a power of two; a slot is overwritten on collision */
-
-/* the data being read: the file's data section through pread, or the input stream */
-struct pd_src {
-	bool file;
-	int fd;
-	uint64_t pos, end;		/* file mode: next offset to read, end of data section */
-	struct vx_input *in;
-	unsigned char *buf;
-	size_t cap, start, len;		/* unread window buf[start, len) */
-	uint64_t off;			/* file offset of buf[start] */
-	bool eof;
-};
-
-struct pd {
-	struct vx_input *in;
-	struct vx_sink *sink;
-	const struct vx_import_opts *opts;
-	const char *name;
-
-	struct pd_attr *attrs;
-	size_t nattrs;
-	struct pd_id *ids;
-	size_t nids, ids_alloc;
-	bool ids_sorted;
-
-	struct tep_handle *tep;
-	bool have_tracing;
-	char *tracing_kallsyms;		/* kallsyms text embedded in the tracing data, or NULL */
-	size_t tracing_kallsyms_len;
-	char *osrelease;
-	uint8_t build_id[20];
-	int build_id_len;
-	uint64_t kernel_text;		/* _text of the capture's kernel (its [kernel.kallsyms] mmap) */
-
-	struct vx_kallsyms ks;
-	int ks_state;			/* 0: not decided yet, 1: usable, -1: none */
-	bool warned_unnamed;
-
-	struct pd_comm *comms;
-	size_t comms_cap, comms_used;
-
-	/* per-sample scratch, reused */
-	struct strbuf vals;
-	size_t *val_off;
-	struct vx_field *fields;
-	size_t fields_cap;
-	struct strbuf framebuf;
-	const char *frames[VX_MAX_FRAMES];
-	struct pd_frame *frame_tab;	/* address -> frame text (see frame_text()) */
-	struct pd_chain *chains;	/* CHAIN_SLOTS recent callchains, or NULL */
-	size_t frame_cap, frame_used;
-	struct arena frame_names;
-
-	ZSTD_DStream *zd;
-	unsigned char *dbuf;
-	size_t dcap, dlen;
-
-	uint64_t rec_off;		/* file offset of the record being processed */
-	uint64_t nrecords;
-};
-
-static inline uint64_t rd64(const void *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, 8);
-	return v;
-}
-
-static inline uint32_t rd32(const void *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, 4);
-	return v;
-}
 
 /* ---- the data source ---- */
 
@@ -231,825 +81,6 @@ static void src_consume(struct pd_src *s, size_t n)
 	s->off += n;
 }
 
-/* ---- attrs and ids ---- */
-
-static struct pd_attr *attr_add(struct pd *pd, const void *attr, size_t attr_size)
-{
-	struct pd_attr *a;
-
-	pd->attrs = xrealloc(pd->attrs, (pd->nattrs + 1) * sizeof(*pd->attrs));
-	a = &pd->attrs[pd->nattrs++];
-	memset(a, 0, sizeof(*a));
-	memcpy(&a->attr, attr, attr_size < sizeof(a->attr) ? attr_size : sizeof(a->attr));
-	return a;
-}
-
-static void id_add(struct pd *pd, uint64_t id, size_t attr)
-{
-	if (pd->nids == pd->ids_alloc) {
-		pd->ids_alloc = pd->ids_alloc ? 2 * pd->ids_alloc : 64;
-		pd->ids = xrealloc(pd->ids, pd->ids_alloc * sizeof(*pd->ids));
-	}
-	pd->ids[pd->nids].id = id;
-	pd->ids[pd->nids].attr = attr;
-	pd->nids++;
-	pd->ids_sorted = false;
-}
-
-static int cmp_id(const void *a, const void *b)
-{
-	const struct pd_id *x = a, *y = b;
-
-	return x->id < y->id ? -1 : x->id > y->id;
-}
-
-/* attr_by_id - the attr an event id belongs to, or NULL */
-static struct pd_attr *attr_by_id(struct pd *pd, uint64_t id)
-{
-	size_t lo = 0, hi;
-
-	if (!pd->ids_sorted && pd->nids) {	/* qsort(NULL, 0, ...) is undefined */
-		qsort(pd->ids, pd->nids, sizeof(*pd->ids), cmp_id);
-		pd->ids_sorted = true;
-	}
-	hi = pd->nids;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (pd->ids[mid].id == id)
-			return &pd->attrs[pd->ids[mid].attr];
-		if (pd->ids[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* sample_attr - the attr of a PERF_RECORD_SAMPLE payload: perf puts the id first
- * (PERF_SAMPLE_IDENTIFIER) when a file has several events, else at PERF_SAMPLE_ID's place */
-static struct pd_attr *sample_attr(struct pd *pd, const unsigned char *p, size_t len)
-{
-	uint64_t st, pos = 0;
-
-	if (pd->nattrs == 1)
-		return &pd->attrs[0];
-	if (!pd->nattrs)
-		return NULL;
-	st = pd->attrs[0].attr.sample_type;
-	if (!(st & PERF_SAMPLE_IDENTIFIER)) {
-		if (!(st & PERF_SAMPLE_ID))
-			return &pd->attrs[0];
-		pos = 8 * (!!(st & PERF_SAMPLE_IP) + !!(st & PERF_SAMPLE_TID) +
-			   !!(st & PERF_SAMPLE_TIME) + !!(st & PERF_SAMPLE_ADDR));
-	}
-	if (pos + 8 > len)
-		return NULL;
-	return attr_by_id(pd, rd64(p + pos));
-}
-
-/* id_trailer_time - the time of a non-sample record from its sample_id trailer
- * (sample_id_all); 0 when there is none (synthesized records carry 0 as well) */
-static uint64_t id_trailer_time(struct pd *pd, const unsigned char *rec, size_t size, size_t body)
-{
-	const struct pd_attr *a;
-	uint64_t st;
-	size_t n, at;
-
-	if (!pd->nattrs)
-		return 0;
-	a = &pd->attrs[0];
-	st = a->attr.sample_type;
-	if (!a->attr.sample_id_all || !(st & PERF_SAMPLE_TIME))
-		return 0;
-	if (pd->nattrs > 1 && (st & PERF_SAMPLE_IDENTIFIER) && size >= body + 8) {
-		const struct pd_attr *b = attr_by_id(pd, rd64(rec + size - 8));
-
-		if (b) {
-			a = b;
-			st = a->attr.sample_type;
-		}
-	}
-	n = 8 * (!!(st & PERF_SAMPLE_TID) + !!(st & PERF_SAMPLE_TIME) + !!(st & PERF_SAMPLE_ID) +
-		 !!(st & PERF_SAMPLE_STREAM_ID) + !!(st & PERF_SAMPLE_CPU) +
-		 !!(st & PERF_SAMPLE_IDENTIFIER));
-	if (size < body + n)
-		return 0;
-	at = size - n + (st & PERF_SAMPLE_TID ? 8 : 0);
-	return rd64(rec + at);
-}
-
-/* ---- process names ---- */
-
-static struct pd_comm *comm_slot(struct pd *pd, int tid, bool create)
-{
-	int key = tid ? tid : INT32_MIN;
-	size_t mask, i;
-
-	if (create && (pd->comms_used + 1) * 2 > pd->comms_cap) {
-		struct pd_comm *old = pd->comms;
-		size_t oldcap = pd->comms_cap;
-
-		pd->comms_cap = oldcap ? 2 * oldcap : 1024;
-		pd->comms = xcalloc(pd->comms_cap, sizeof(*pd->comms));
-		for (size_t k = 0; k < oldcap; k++) {
-			if (!old[k].tid)
-				continue;
-			mask = pd->comms_cap - 1;
-			i = (uint32_t)old[k].tid * 2654435761u & mask;
-			while (pd->comms[i].tid)
-				i = (i + 1) & mask;
-			pd->comms[i] = old[k];
-		}
-		free(old);
-	}
-	if (!pd->comms_cap)
-		return NULL;
-	mask = pd->comms_cap - 1;
-	i = (uint32_t)key * 2654435761u & mask;
-	while (pd->comms[i].tid) {
-		if (pd->comms[i].tid == key)
-			return &pd->comms[i];
-		i = (i + 1) & mask;
-	}
-	if (!create)
-		return NULL;
-	pd->comms[i].tid = key;
-	pd->comms_used++;
-	return &pd->comms[i];
-}
-
-static void comm_set(struct pd *pd, int tid, uint64_t time, const char *comm)
-{
-	struct pd_comm *c = comm_slot(pd, tid, true);
-	struct pd_comm_at *at;
-
-	if (c->n && !strncmp(c->at[c->n - 1].comm, comm, 16))
-		return;
-	if (c->n == c->alloc) {
-		c->alloc = c->alloc ? 2 * c->alloc : 2;
-		c->at = xrealloc(c->at, c->alloc * sizeof(*c->at));
-	}
-	/* keep the history sorted by time (records of a round can come out of order) */
-	size_t i = c->n;
-
-	while (i > 0 && c->at[i - 1].time > time) {
-		c->at[i] = c->at[i - 1];
-		i--;
-	}
-	at = &c->at[i];
-	at->time = time;
-	memcpy(at->comm, comm, 15);
-	at->comm[15] = '\0';
-	c->n++;
-}
-
-/* comm_at - the name thread @tid had at @time: the last COMM at or before it (the first
- * one when all came later), else the tracing data's saved cmdlines, else NULL */
-static const char *comm_at(struct pd *pd, int tid, uint64_t time)
-{
-	struct pd_comm *c = comm_slot(pd, tid, false);
-
-	if (c && c->n) {
-		size_t i = c->n;
-
-		while (i > 1 && c->at[i - 1].time > time)
-			i--;
-		return c->at[i - 1].comm;
-	}
-	if (pd->tep && tep_is_pid_registered(pd->tep, tid))
-		return tep_data_comm_from_pid(pd->tep, tid);
-	return NULL;
-}
-
-/* ---- tracing data (HEADER_TRACING_DATA): the kernel's event format files ---- */
-
-struct blob {
-	const unsigned char *p, *end;
-};
-
-static int blob_take(struct blob *b, size_t n, const unsigned char **out)
-{
-	if ((size_t)(b->end - b->p) < n)
-		return -1;
-	*out = b->p;
-	b->p += n;
-	return 0;
-}
-
-static int blob_u32(struct blob *b, uint32_t *v)
-{
-	const unsigned char *q;
-
-	if (blob_take(b, 4, &q))
-		return -1;
-	*v = rd32(q);
-	return 0;
-}
-
-static int blob_u64(struct blob *b, uint64_t *v)
-{
-	const unsigned char *q;
-
-	if (blob_take(b, 8, &q))
-		return -1;
-	*v = rd64(q);
-	return 0;
-}
-
-static const char *blob_str(struct blob *b)
-{
-	const unsigned char *nul = memchr(b->p, '\0', (size_t)(b->end - b->p));
-	const char *s = (const char *)b->p;
-
-	if (!nul)
-		return NULL;
-	b->p = nul + 1;
-	return s;
-}
-
-/* with_nul - call @fn on a NUL-terminated copy of @len bytes (libtraceevent wants C strings) */
-static int with_nul(struct tep_handle *tep, const unsigned char *p, size_t len,
-		    int (*fn)(struct tep_handle *, const char *))
-{
-	char *s = xmalloc(len + 1);
-	int r;
-
-	memcpy(s, p, len);
-	s[len] = '\0';
-	r = fn(tep, s);
-	free(s);
-	return r;
-}
-
-/*
- * parse_tracing - load @n bytes of perf's tracing data (the layout of perf's
- * trace-event-info.c: magic, version, endianness, long and page size, header_page,
- * header_event, ftrace formats, event formats per system, kallsyms, printk formats,
- * saved cmdlines) into pd->tep. The kallsyms text is kept for our own table (vx_kallsyms).
- * @off is the blob's file offset, for messages. Formats go through vx_tep_parse_event(),
- * which survives libtraceevent's SIGFPE on a damaged format (found by fuzz-perf-data).
- */
-
-static int parse_tracing(struct pd *pd, const unsigned char *data, size_t n, uint64_t off)
-{
-	static const unsigned char magic[10] = { 23, 8, 68, 't', 'r', 'a', 'c', 'i', 'n', 'g' };
-	struct blob b = { data, data + n };
-	const unsigned char *q;
-	const char *version, *sys;
-	uint32_t u32, count, systems, page_size;
-	uint64_t size;
-	int long_size;
-
-	if (pd->have_tracing)
-		return 0;	/* perf writes it once; a second copy adds nothing */
-	if (blob_take(&b, 10, &q) || memcmp(q, magic, 10))
-		return vx_error("%s: tracing data at offset %llu has a bad magic number; "
-				"the file is damaged", pd->name, (unsigned long long)off);
-	if (!(version = blob_str(&b)) || blob_take(&b, 2, &q))
-		goto bad;
-	if (q[0])
-		return vx_error("%s: big-endian tracing data is not supported", pd->name);
-	long_size = q[1];
-	if (blob_u32(&b, &page_size))
-		goto bad;
-	pd->tep = tep_alloc();
-	if (!pd->tep)
-		return vx_error("out of memory");
-	tep_set_file_bigendian(pd->tep, TEP_LITTLE_ENDIAN);
-	tep_set_local_bigendian(pd->tep, TEP_LITTLE_ENDIAN);
-	tep_set_long_size(pd->tep, long_size);
-	tep_set_page_size(pd->tep, (int)page_size);
-
-	if (blob_take(&b, 12, &q) || memcmp(q, "header_page", 12) || blob_u64(&b, &size) ||
-	    blob_take(&b, size, &q))
-		goto bad;
-	{
-		char *hp = xmalloc(size);
-
-		memcpy(hp, q, size);
-		if (!tep_parse_header_page(pd->tep, hp, size, long_size))
-			tep_set_long_size(pd->tep, tep_get_header_page_size(pd->tep));
-		free(hp);
-	}
-	if (blob_take(&b, 13, &q) || memcmp(q, "header_event", 13) || blob_u64(&b, &size) ||
-	    blob_take(&b, size, &q))
-		goto bad;
-
-	/* ftrace's own events, then the traced events by system */
-	if (blob_u32(&b, &count))
-		goto bad;
-	for (uint32_t i = 0; i < count; i++) {
-		if (blob_u64(&b, &size) || blob_take(&b, size, &q))
-			goto bad;
-		vx_tep_parse_event(pd->tep, (const char *)q, size, "ftrace");
-	}
-	if (blob_u32(&b, &systems))
-		goto bad;
-	for (uint32_t i = 0; i < systems; i++) {
-		if (!(sys = blob_str(&b)) || blob_u32(&b, &count))
-			goto bad;
-		for (uint32_t k = 0; k < count; k++) {
-			if (blob_u64(&b, &size) || blob_take(&b, size, &q))
-				goto bad;
-			/* an event libtraceevent cannot parse only loses its fields */
-			vx_tep_parse_event(pd->tep, (const char *)q, size, sys);
-		}
-	}
-
-	/* kallsyms (perf >= 5.x writes it empty), printk formats, saved cmdlines */
-	if (blob_u32(&b, &u32) || blob_take(&b, u32, &q))
-		goto bad;
-	if (u32) {
-		pd->tracing_kallsyms = xrealloc(NULL, u32 + 1);
-		memcpy(pd->tracing_kallsyms, q, u32);
-		pd->tracing_kallsyms[u32] = '\0';
-		pd->tracing_kallsyms_len = u32;
-	}
-	/* printk formats only serve tep's own printing, which is not used here (and
-	 * tep_parse_printk_formats reads past the end of a damaged list): skipped */
-	if (blob_u32(&b, &u32) || blob_take(&b, u32, &q))
-		goto bad;
-	if (strtod(version, NULL) >= 0.6 && b.p < b.end) {
-		if (blob_u64(&b, &size) || blob_take(&b, size, &q))
-			goto bad;
-		if (size)
-			with_nul(pd->tep, q, size, tep_parse_saved_cmdlines);
-	}
-	pd->have_tracing = true;
-	return 0;
-bad:
-	return vx_error("%s: tracing data at offset %llu ends early or is malformed; "
-			"the file is damaged", pd->name, (unsigned long long)off);
-}
-
-/* ---- feature sections (file mode) and HEADER_FEATURE records (pipe mode) ---- */
-
-static char *feat_string(const unsigned char *p, size_t n)
-{
-	uint32_t len;
-	char *s;
-
-	if (n < 4)
-		return NULL;
-	len = rd32(p);
-	if (len > n - 4)
-		return NULL;
-	s = xrealloc(NULL, len + 1);
-	memcpy(s, p + 4, len);
-	s[len] = '\0';
-	return s;
-}
-
-/* build_id_entry - one perf_record_header_build_id; keeps the kernel's */
-static void build_id_entry(struct pd *pd, const unsigned char *p, size_t n)
-{
-	struct perf_record_header_build_id e;
-	size_t fixed = offsetof(struct perf_record_header_build_id, filename);
-	const char *fname = (const char *)p + fixed;
-
-	if (n < fixed + 1)
-		return;
-	memcpy(&e, p, fixed);
-	if (strnlen(fname, n - fixed) == n - fixed)
-		return;
-	if (strcmp(fname, KERNEL_MMAP_NAME))
-		return;
-	pd->build_id_len = (e.header.misc & PERF_RECORD_MISC_BUILD_ID_SIZE) && e.size <= 20 ? e.size : 20;
-	memcpy(pd->build_id, e.data, (size_t)pd->build_id_len);
-}
-
-static void event_desc(struct pd *pd, const unsigned char *p, size_t n)
-{
-	struct blob b = { p, p + n };
-	uint32_t nre, sz, nids, len;
-	const unsigned char *q;
-
-	if (blob_u32(&b, &nre) || blob_u32(&b, &sz))
-		return;
-	for (uint32_t i = 0; i < nre; i++) {
-		char *name;
-
-		if (blob_take(&b, sz, &q) || blob_u32(&b, &nids) || blob_u32(&b, &len) ||
-		    blob_take(&b, len, &q))
-			return;
-		name = xstrndup((const char *)q, len);
-		for (uint32_t k = 0; k < nids; k++) {
-			uint64_t id;
-			struct pd_attr *a;
-
-			if (blob_u64(&b, &id))
-				break;
-			a = attr_by_id(pd, id);
-			if (a && !a->name && name)
-				a->name = xstrdup(name);
-		}
-		free(name);
-	}
-}
-
-static int feature(struct pd *pd, int feat, const unsigned char *p, size_t n, uint64_t off)
-{
-	switch (feat) {
-	case FEAT_TRACING_DATA:
-		return parse_tracing(pd, p, n, off);
-	case FEAT_OSRELEASE:
-		if (!pd->osrelease && (pd->osrelease = feat_string(p, n)))
-			return vx_sink_meta(pd->sink, "kernel_release", pd->osrelease);
-		break;
-	case FEAT_HOSTNAME: {
-		char *h = feat_string(p, n);
-		int r = h ? vx_sink_meta(pd->sink, "hostname", h) : 0;
-
-		free(h);
-		return r;
-	}
-	case FEAT_BUILD_ID:
-		while (n >= sizeof(struct perf_event_header)) {
-			struct perf_event_header h;
-
-			memcpy(&h, p, sizeof(h));
-			if (h.size < sizeof(h) || h.size > n)
-				break;
-			build_id_entry(pd, p, h.size);
-			p += h.size;
-			n -= h.size;
-		}
-		break;
-	case FEAT_EVENT_DESC:
-		event_desc(pd, p, n);
-		break;
-	}
-	return 0;
-}
-
-/* ---- symbols ---- */
-
-static int running_build_id(uint8_t *out)
-{
-	unsigned char buf[4096];
-	FILE *f = fopen("/sys/kernel/notes", "rb");
-	size_t n, pos = 0;
-
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
-	while (pos + 12 <= n) {
-		uint32_t namesz = rd32(buf + pos), descsz = rd32(buf + pos + 4), type = rd32(buf + pos + 8);
-		size_t name = pos + 12, desc = name + ((namesz + 3) & ~3u);
-
-		if (desc + descsz > n)
-			break;
-		if (type == 3 && namesz == 4 && !memcmp(buf + name, "GNU", 4) && descsz <= 20) {
-			memcpy(out, buf + desc, descsz);
-			return (int)descsz;
-		}
-		pos = desc + ((descsz + 3) & ~3u);
-	}
-	return 0;
-}
-
-/* capture_matches_running - the running kernel's /proc/kallsyms is only trusted when the
- * capture's release (and build-id when recorded) are the running kernel's */
-static bool capture_matches_running(struct pd *pd)
-{
-	struct utsname u;
-	uint8_t bid[20];
-	int n;
-
-	if (!pd->osrelease || uname(&u) || strcmp(u.release, pd->osrelease))
-		return false;
-	if (pd->build_id_len && (n = running_build_id(bid)) > 0 &&
-	    (n != pd->build_id_len || memcmp(bid, pd->build_id, (size_t)n)))
-		return false;
-	return true;
-}
-
-/* kallsyms_fits - a KASLR check: _text of the table against the capture's kernel mmap */
-static bool kallsyms_fits(struct pd *pd)
-{
-	return !pd->kernel_text || !pd->ks.text || pd->ks.text == pd->kernel_text;
-}
-
-/* symbols_decide - pick the kallsyms at the first callchain: --kallsyms, the capture's
- * own copy, or /proc/kallsyms of the same kernel and boot; else warn once */
-static int symbols_decide(struct pd *pd)
-{
-	const char *why = NULL;
-
-	if (pd->opts && pd->opts->kallsyms) {
-		if (vx_kallsyms_load(&pd->ks, pd->opts->kallsyms) < 0)
-			return -1;
-		if (!kallsyms_fits(pd))
-			vx_sink_warn(pd->sink, "%s: --kallsyms %s has _text at 0x%llx but the capture's "
-				     "kernel was at 0x%llx (other boot?): symbols may be wrong",
-				     pd->name, pd->opts->kallsyms, (unsigned long long)pd->ks.text,
-				     (unsigned long long)pd->kernel_text);
-		pd->ks_state = 1;
-		return 0;
-	}
-	if (pd->tracing_kallsyms &&
-	    vx_kallsyms_parse(&pd->ks, pd->tracing_kallsyms, pd->tracing_kallsyms_len, pd->name) > 0) {
-		pd->ks_state = 1;
-		return 0;
-	}
-	vx_error_clear();
-	if (!capture_matches_running(pd)) {
-		why = pd->osrelease ? "it was captured on another kernel" : "its kernel release is unknown";
-	} else if (vx_kallsyms_load(&pd->ks, "/proc/kallsyms") < 0) {
-		why = "/proc/kallsyms is not readable (kptr_restrict?)";
-		vx_error_clear();
-	} else if (!kallsyms_fits(pd)) {
-		why = "it was captured in another boot of this kernel (KASLR offset differs)";
-		vx_kallsyms_release(&pd->ks);
-	} else {
-		pd->ks_state = 1;
-		return 0;
-	}
-	pd->ks_state = -1;
-	vx_sink_warn(pd->sink, "%s: kernel addresses kept as hex: no kallsyms for kernel %s, %s; "
-		     "import again with --kallsyms FILE (its /proc/kallsyms, same boot)",
-		     pd->name, pd->osrelease ? pd->osrelease : "?", why);
-	return 0;
-}
-
-/*
- * frame_text - "symbol+0xoff/0xsize" of a kernel address, or "0xffffffff8..." when it has no
- * symbol. Memoised per address (a capture repeats the same few thousand return
- * addresses): the strings live in pd->frame_names until the import ends, and the table
- * is bounded by the distinct addresses, not by the number of samples.
- */
-static const char *frame_text(struct pd *pd, uint64_t ip)
-{
-	struct pd_frame *slot;
-	size_t mask, i;
-
-	if ((pd->frame_used + 1) * 2 > pd->frame_cap) {
-		struct pd_frame *old = pd->frame_tab;
-		size_t oldcap = pd->frame_cap;
-
-		pd->frame_cap = oldcap ? 2 * oldcap : 4096;
-		pd->frame_tab = xcalloc(pd->frame_cap, sizeof(*pd->frame_tab));
-		mask = pd->frame_cap - 1;
-		for (size_t k = 0; k < oldcap; k++) {
-			if (!old[k].text)
-				continue;
-			i = (size_t)(old[k].ip * 0x9e3779b97f4a7c15ULL >> 20) & mask;
-			while (pd->frame_tab[i].text)
-				i = (i + 1) & mask;
-			pd->frame_tab[i] = old[k];
-		}
-		free(old);
-	}
-	mask = pd->frame_cap - 1;
-	i = (size_t)(ip * 0x9e3779b97f4a7c15ULL >> 20) & mask;
-	for (slot = &pd->frame_tab[i]; slot->text; slot = &pd->frame_tab[i]) {
-		if (slot->ip == ip)
-			return slot->text;
-		i = (i + 1) & mask;
-	}
-	/* the one symboliser (src/decode/tep-decode.c), over the capture's kallsyms */
-	vx_symbolize_in(NULL, pd->ks_state > 0 ? &pd->ks : NULL, ip, &pd->framebuf);
-	slot->ip = ip;
-	slot->text = arena_strndup(&pd->frame_names, pd->framebuf.buf, pd->framebuf.len);
-	pd->frame_used++;
-	return slot->text;
-}
-
-/* chain_get - the slot for the callchain of @nr entries at @ips, its hash in *@h; the chain
- * is there when the slot's nr is @nr and its entries are the same bytes */
-static struct pd_chain *chain_get(struct pd *pd, const unsigned char *ips, uint64_t nr, uint64_t *h)
-{
-	if (!pd->chains)
-		pd->chains = xcalloc(CHAIN_SLOTS, sizeof(*pd->chains));
-	*h = vx_hash64(VX_HASH_INIT, ips, (size_t)nr * 8);
-	return &pd->chains[(*h ^ *h >> 32) & (CHAIN_SLOTS - 1)];
-}
-
-static bool chain_is(const struct pd_chain *c, const unsigned char *ips, uint64_t nr, uint64_t h)
-{
-	return c->nr == nr && c->hash == h && !memcmp(c->ips, ips, (size_t)nr * 8);
-}
-
-/* chain_put - remember in @c the chain and the @nframes frames (texts owned by
- * pd->frame_names, which outlives the table) it gave */
-static void chain_put(struct pd_chain *c, const unsigned char *ips, uint64_t nr, uint64_t h,
-		      const char *const *frames, size_t nframes, uint64_t stack_key)
-{
-	free(c->ips);
-	c->ips = xmalloc((size_t)nr * 8 + nframes * sizeof(*frames) + 1);
-	memcpy(c->ips, ips, (size_t)nr * 8);
-	c->frames = (const char **)(c->ips + nr);
-	memcpy(c->frames, frames, nframes * sizeof(*frames));
-	c->nr = nr;
-	c->hash = h;
-	c->nframes = nframes;
-	c->stack_key = stack_key;
-}
-
-/* ---- tracepoint payloads ---- */
-
-/* attr_resolve - name and field plan of an attr, once per attr */
-static void attr_resolve(struct pd *pd, struct pd_attr *a)
-{
-	struct tep_event *ev = NULL;
-	struct tep_format_field **fl = NULL;
-	struct strbuf sb = STRBUF_INIT;
-
-	a->resolved = true;
-	if (a->attr.type == PERF_TYPE_TRACEPOINT && pd->tep)
-		ev = tep_find_event(pd->tep, (int)a->attr.config);
-	/* names come from the file: an empty system, event or EVENT_DESC name is possible */
-	if (ev) {
-		strbuf_addf(&sb, "%s:%s", ev->system && *ev->system ? ev->system : "unknown",
-			    ev->name && *ev->name ? ev->name : "unnamed");
-		fl = tep_event_fields(ev);
-	} else if (a->name && a->name[0] != ':' && strchr(a->name, ':') &&
-		   a->name[strlen(a->name) - 1] != ':') {
-		strbuf_addstr(&sb, a->name);
-	} else if (a->name && *a->name) {
-		strbuf_addf(&sb, "perf:%s", a->name);
-	} else if (a->attr.type == PERF_TYPE_TRACEPOINT) {
-		strbuf_addf(&sb, "unknown:tracepoint_%llu", (unsigned long long)a->attr.config);
-	} else {
-		strbuf_addf(&sb, "perf:type%u_config%llu", a->attr.type,
-			    (unsigned long long)a->attr.config);
-	}
-	if (a->attr.type == PERF_TYPE_TRACEPOINT && !ev && !pd->warned_unnamed) {
-		pd->warned_unnamed = true;
-		vx_sink_warn(pd->sink, "%s: no tracing data for tracepoint %llu (file cut before its "
-			     "feature sections?): payloads not decoded", pd->name,
-			     (unsigned long long)a->attr.config);
-	}
-	a->fullname = strbuf_detach(&sb, NULL);
-	a->ev = ev;
-	/* the per-event field plan of the one decoder (src/decode/tep-decode.c), built once */
-	for (size_t i = 0; fl && fl[i]; i++) {
-		if (!strncmp(fl[i]->name, "common_", 7))
-			continue;
-		a->fields = xrealloc(a->fields, (a->nfields + 1) * sizeof(*a->fields));
-		a->fields[a->nfields] = vx_field_plan(ev, fl[i]);
-		a->has_symbols |= a->fields[a->nfields].style == VX_STYLE_SYMBOL;
-		a->nfields++;
-	}
-	free(fl);
-}
-
-/* ---- samples ---- */
-
-static size_t read_format_size(const struct perf_event_attr *attr, const unsigned char *p,
-			       size_t left, bool *ok)
-{
-	uint64_t rf = attr->read_format;
-	size_t te = (rf & PERF_FORMAT_TOTAL_TIME_ENABLED ? 8 : 0) +
-		    (rf & PERF_FORMAT_TOTAL_TIME_RUNNING ? 8 : 0);
-	size_t per = 8 + (rf & PERF_FORMAT_ID ? 8 : 0) + (rf & PERF_FORMAT_LOST ? 8 : 0);
-	uint64_t nr;
-
-	*ok = true;
-	if (!(rf & PERF_FORMAT_GROUP))
-		return per + te;
-	if (left < 8) {
-		*ok = false;
-		return 0;
-	}
-	nr = rd64(p);
-	if (nr > (left - 8 - te) / per) {
-		*ok = false;
-		return 0;
-	}
-	return 8 + te + (size_t)nr * per;
-}
-
-static int sample(struct pd *pd, const unsigned char *rec, size_t size)
-{
-	const unsigned char *p = rec + sizeof(struct perf_event_header), *end = rec + size;
-	struct pd_attr *a = sample_attr(pd, p, (size_t)(end - p));
-	uint64_t st, time = 0, nr = 0;
-	const unsigned char *ips = NULL, *raw = NULL;
-	uint32_t rawsz = 0;
-	int pid = -1, tid = -1, cpu = -1;
-	size_t nframes = 0, nfields = 0, nkips = 0;
-	const unsigned char *kips = NULL;
-	struct vx_event ev;
-
-#define NEED(n) do { if ((size_t)(end - p) < (size_t)(n)) goto bad; } while (0)
-	if (!a) {
-		vx_sink_skip(pd->sink, "sample of an unknown event id", 29);
-		return 0;
-	}
-	st = a->attr.sample_type;
-	if (st & PERF_SAMPLE_IDENTIFIER) { NEED(8); p += 8; }
-	if (st & PERF_SAMPLE_IP) { NEED(8); p += 8; }
-	if (st & PERF_SAMPLE_TID) { NEED(8); pid = (int)rd32(p); tid = (int)rd32(p + 4); p += 8; }
-	if (st & PERF_SAMPLE_TIME) { NEED(8); time = rd64(p); p += 8; }
-	if (st & PERF_SAMPLE_ADDR) { NEED(8); p += 8; }
-	if (st & PERF_SAMPLE_ID) { NEED(8); p += 8; }
-	if (st & PERF_SAMPLE_STREAM_ID) { NEED(8); p += 8; }
-	if (st & PERF_SAMPLE_CPU) { NEED(8); cpu = (int)rd32(p); p += 8; }
-	if (st & PERF_SAMPLE_PERIOD) { NEED(8); p += 8; }
-	if (st & PERF_SAMPLE_READ) {
-		bool ok;
-		size_t n = read_format_size(&a->attr, p, (size_t)(end - p), &ok);
-
-		if (!ok)
-			goto bad;
-		NEED(n);
-		p += n;
-	}
-	if (st & PERF_SAMPLE_CALLCHAIN) {
-		NEED(8);
-		nr = rd64(p);
-		p += 8;
-		if (nr > (uint64_t)(end - p) / 8)
-			goto bad;
-		ips = p;
-		p += nr * 8;
-	}
-	if (st & PERF_SAMPLE_RAW) {
-		NEED(4);
-		rawsz = rd32(p);
-		p += 4;
-		NEED(rawsz);
-		raw = p;
-		p += rawsz;
-	}
-	/* BRANCH_STACK, REGS_*, STACK_USER, WEIGHT, ... follow RAW: nothing of them is used */
-#undef NEED
-
-	if (!a->resolved)
-		attr_resolve(pd, a);
-	if (a->has_symbols && raw && !pd->ks_state && symbols_decide(pd) < 0)
-		return -1;
-
-	/* payload fields, as text in one reused buffer */
-	strbuf_reset(&pd->vals);
-	if (raw && a->nfields) {
-		if (pd->fields_cap < a->nfields) {
-			pd->fields_cap = a->nfields;
-			pd->fields = xrealloc(pd->fields, pd->fields_cap * sizeof(*pd->fields));
-			pd->val_off = xrealloc(pd->val_off, pd->fields_cap * sizeof(*pd->val_off));
-		}
-		for (size_t i = 0; i < a->nfields; i++) {
-			size_t at = pd->vals.len;
-
-			if (vx_field_value(a->ev, &a->fields[i], raw, (int)rawsz,
-					   pd->ks_state > 0 ? &pd->ks : NULL, &pd->vals) < 0)
-				continue;
-			strbuf_addch(&pd->vals, '\0');
-			pd->fields[nfields].key = a->fields[i].f->name;
-			pd->val_off[nfields++] = at;
-		}
-		for (size_t i = 0; i < nfields; i++)
-			pd->fields[i].value = pd->vals.buf + pd->val_off[i];
-	}
-
-	/* kernel frames: from the PERF_CONTEXT_KERNEL marker to a user/guest marker */
-	ev.frames = pd->frames;
-	ev.stack_key = 0;
-	if (ips && nr) {
-		uint64_t ctx = 0, i = 0, ip, h;
-		struct pd_chain *c = chain_get(pd, ips, nr, &h);
-
-		if (chain_is(c, ips, nr, h)) {
-			ev.frames = c->frames;
-			nframes = c->nframes;
-			ev.stack_key = c->stack_key;
-			pd->sink->stacks_cut += c->cut;
-		} else {
-			kips = ips;
-			while (nframes < VX_MAX_FRAMES && vx_callchain_next(ips, nr, &i, &ctx, &ip)) {
-				nkips = (size_t)i;
-				if (!pd->ks_state && symbols_decide(pd) < 0)
-					return -1;
-				pd->frames[nframes++] = frame_text(pd, ip);
-			}
-			/* same kernel addresses → same frame texts (frame_text is memoised for
-			 * the import) */
-			ev.stack_key = nframes ? vx_hash64(VX_HASH_INIT, kips, nkips * 8) | 1 : 0;
-			chain_put(c, ips, nr, h, pd->frames, nframes, ev.stack_key);
-			/* one more kernel frame after the last kept: the stack is cut */
-			c->cut = nframes == VX_MAX_FRAMES && vx_callchain_next(ips, nr, &i, &ctx, &ip);
-			pd->sink->stacks_cut += c->cut;
-		}
-	}
-
-	ev.ts_ns = time;
-	ev.cpu = cpu;
-	ev.pid = tid;
-	ev.comm = tid >= 0 ? comm_at(pd, tid, time) : NULL;
-	ev.name = a->fullname;
-	ev.fields = pd->fields;
-	ev.nfields = nfields;
-	ev.nframes = nframes;
-	(void)pid;
-	return vx_sink_event(pd->sink, &ev);
-bad:
-	vx_sink_skip(pd->sink, "sample shorter than its sample_type says", 40);
-	return 0;
-}
-
 /* ---- records ---- */
 
 static int header_attr(struct pd *pd, const unsigned char *rec, size_t size)
@@ -1063,9 +94,9 @@ static int header_attr(struct pd *pd, const unsigned char *rec, size_t size)
 	asz = rd32(p + 4);
 	if (asz < 64 || asz > left)	/* PERF_ATTR_SIZE_VER0 */
 		return 0;
-	attr_add(pd, p, asz);
+	pd_attr_add(pd, p, asz);
 	for (size_t k = asz; k + 8 <= left; k += 8)
-		id_add(pd, rd64(p + k), pd->nattrs - 1);
+		pd_id_add(pd, rd64(p + k), pd->nattrs - 1);
 	return 0;
 }
 
@@ -1080,7 +111,7 @@ static int record(struct pd *pd, const unsigned char *rec, size_t size)
 	pd->nrecords++;
 	switch (h.type) {
 	case PERF_RECORD_SAMPLE:
-		return sample(pd, rec, size);
+		return pd_sample(pd, rec, size);
 	case PERF_RECORD_COMM: {
 		size_t body = offsetof(struct perf_record_comm, comm);
 		char comm[17] = "";
@@ -1089,7 +120,7 @@ static int record(struct pd *pd, const unsigned char *rec, size_t size)
 			break;
 		memcpy(comm, rec + body, size - body < 16 ? size - body : 16);
 		comm[16] = '\0';
-		comm_set(pd, (int)rd32(rec + body - 4), id_trailer_time(pd, rec, size, body + 8), comm);
+		pd_comm_set(pd, (int)rd32(rec + body - 4), pd_id_trailer_time(pd, rec, size, body + 8), comm);
 		break;
 	}
 	case PERF_RECORD_MMAP: {
@@ -1115,18 +146,18 @@ static int record(struct pd *pd, const unsigned char *rec, size_t size)
 		size_t body = offsetof(struct perf_record_header_feature, data);
 
 		if (size >= body)
-			return feature(pd, (int)rd64(rec + 8), rec + body, size - body, pd->rec_off);
+			return pd_feature(pd, (int)rd64(rec + 8), rec + body, size - body, pd->rec_off);
 		break;
 	}
 	case PERF_RECORD_HEADER_BUILD_ID:
-		build_id_entry(pd, rec, size);
+		pd_build_id_entry(pd, rec, size);
 		break;
 	case PERF_RECORD_EVENT_UPDATE: {
 		size_t body = offsetof(struct perf_record_event_update, name);
 		struct pd_attr *a;
 
 		if (size > body && rd64(rec + 8) == PERF_EVENT_UPDATE__NAME &&
-		    (a = attr_by_id(pd, rd64(rec + 16))) && !a->name)
+		    (a = pd_attr_by_id(pd, rd64(rec + 16))) && !a->name)
 			a->name = xstrndup((const char *)rec + body, size - body);
 		break;
 	}
@@ -1243,7 +274,7 @@ static int stream(struct pd *pd, struct pd_src *s, uint64_t declared_end)
 				mark_truncated(pd, at);
 				return 0;
 			}
-			if (parse_tracing(pd, s->buf + s->start, tsz, s->off) < 0)
+			if (pd_parse_tracing(pd, s->buf + s->start, tsz, s->off) < 0)
 				return -1;
 			src_consume(s, tsz);
 			continue;
@@ -1347,7 +378,7 @@ static int read_attrs(struct pd *pd, const struct pd_file_header *fh, int fd, ui
 		uint64_t *idv;
 
 		memcpy(&ids, e + asz, sizeof(ids));
-		attr_add(pd, e, asz);
+		pd_attr_add(pd, e, asz);
 		if (ids.size % 8 || ids.size > (1 << 24)) {
 			vx_error("%s: bad id section of event %llu; the file is damaged", pd->name,
 				 (unsigned long long)i);
@@ -1359,7 +390,7 @@ static int read_attrs(struct pd *pd, const struct pd_file_header *fh, int fd, ui
 			goto out;
 		}
 		for (uint64_t k = 0; k < ids.size / 8; k++)
-			id_add(pd, idv[k], pd->nattrs - 1);
+			pd_id_add(pd, idv[k], pd->nattrs - 1);
 		free(idv);
 	}
 	ret = 0;
@@ -1405,7 +436,7 @@ static int read_features(struct pd *pd, const struct pd_file_header *fh, int fd,
 				continue;
 			fb = xmalloc(sec[i].size);
 			if (pread_full(pd, fd, fb, sec[i].size, sec[i].offset, fsize, "feature section") < 0 ||
-			    feature(pd, feat_of[i], fb, sec[i].size, sec[i].offset) < 0) {
+			    pd_feature(pd, feat_of[i], fb, sec[i].size, sec[i].offset) < 0) {
 				free(fb);
 				return -1;
 			}
@@ -1487,7 +518,6 @@ static void pd_release(struct pd *pd)
 	for (size_t i = 0; i < pd->nattrs; i++) {
 		free(pd->attrs[i].name);
 		free(pd->attrs[i].fullname);
-		free(pd->attrs[i].fields);
 	}
 	free(pd->attrs);
 	free(pd->ids);
@@ -1499,15 +529,9 @@ static void pd_release(struct pd *pd)
 	free(pd->tracing_kallsyms);
 	free(pd->osrelease);
 	vx_kallsyms_release(&pd->ks);
-	strbuf_release(&pd->vals);
-	strbuf_release(&pd->framebuf);
-	free(pd->frame_tab);
-	for (size_t i = 0; pd->chains && i < CHAIN_SLOTS; i++)
-		free(pd->chains[i].ips);
-	free(pd->chains);
-	arena_release(&pd->frame_names);
-	free(pd->val_off);
-	free(pd->fields);
+	pd_chains_release(pd);
+	vx_decoder_release(&pd->dec);
+	vx_decoded_release(&pd->vals);
 	if (pd->zd)
 		ZSTD_freeDStream(pd->zd);
 	free(pd->dbuf);
@@ -1519,6 +543,7 @@ static int perf_data_import(struct vx_input *in, struct vx_sink *sink, const str
 	struct pd_file_header fh;
 	int r, ret = -1;
 
+	vx_decoder_init(&pd.dec);
 	{
 		size_t have;
 		const unsigned char *head = vx_input_peek(in, &have);

@@ -53,17 +53,6 @@ bool vx_diff_differs(uint64_t a, uint64_t b, int threshold_pct, uint64_t min_abs
 	return (double)delta * 100.0 > (double)threshold_pct * (double)hi;
 }
 
-/* grow_array - room for one more element of @size bytes in *@arr (holding @n of @*cap) */
-static void grow_array(void *arr, size_t n, size_t *cap, size_t size)
-{
-	void **p = arr;
-
-	if (n < *cap)
-		return;
-	*cap = *cap ? *cap * 2 : 16;
-	*p = xrealloc(*p, *cap * size);
-}
-
 static uint64_t hash_str(uint64_t h, const char *s)
 {
 	static const char none = '\1';	/* NULL differs from "" */
@@ -107,7 +96,7 @@ static void add_path(struct vx_diff *d, int side, const struct vx_path *p)
 			d->paths[i].count[side] += p->count;
 			return;
 		}
-	grow_array(&d->paths, d->npaths, &d->paths_cap, sizeof(*d->paths));
+	VX_GROW(d->paths, d->npaths, d->paths_cap);
 	dp = &d->paths[d->npaths++];
 	memset(dp, 0, sizeof(*dp));
 	dp->hash = h;
@@ -157,7 +146,7 @@ static void add_shape(struct vx_diff *d, int side, const struct vx_shape *s)
 		if (d->shapes[i].hash == h && shape_eq(&d->shapes[i], j))
 			ds = &d->shapes[i];
 	if (!ds) {
-		grow_array(&d->shapes, d->nshapes, &d->shapes_cap, sizeof(*d->shapes));
+		VX_GROW(d->shapes, d->nshapes, d->shapes_cap);
 		ds = &d->shapes[d->nshapes++];
 		memset(ds, 0, sizeof(*ds));
 		ds->hash = h;

@@ -25,6 +25,15 @@ bool vx_event_is_recv(const char *name)
 			!strcmp(name, "net:netif_receive_skb_entry"));
 }
 
+bool vx_event_is_arrival(const char *name)
+{
+	const char *e = vx_event_base(name);
+
+	return e && (!strcmp(e, "netif_receive_skb") || !strcmp(e, "netif_rx") || !strcmp(e, "ip_rcv") ||
+		     !strcmp(e, "ip_rcv_core") || !strcmp(e, "napi_gro_receive_entry") ||
+		     !strcmp(e, "netif_receive_skb_entry"));
+}
+
 bool vx_event_is_drop(const char *name)
 {
 	const char *base = vx_event_base(name);

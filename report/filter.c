@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <fnmatch.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -349,18 +350,4 @@ bool vx_filter_match(const struct vx_filter *f, const struct vx_journey *j)
 		}
 		return j->drop && j->drop->lookup && lookup_matches(f, j->drop->lookup);
 	}
-}
-
-int vx_analysis_filter(struct vx_analysis *an, const struct vx_filter *f)
-{
-	size_t kept = 0;
-
-	for (size_t i = 0; i < an->njourneys; i++)
-		if (vx_filter_match(f, &an->journeys[i]))
-			an->journeys[kept++] = an->journeys[i];
-	an->njourneys = kept;
-	/* the summaries speak of the journeys shown */
-	if (vx_analysis_count_drops(an) < 0)
-		return -1;
-	return 0;
 }

@@ -11,7 +11,7 @@
 
 #include <stdbool.h>
 
-#include "analysis.h"
+#include "journey.h"
 
 struct vx_filter;
 
@@ -25,13 +25,8 @@ void vx_filter_free(struct vx_filter *f);
 /* vx_filter_needs_routes - @f speaks of addresses, ports or protocols, which a journey may
  * know only from its hops' route lookups */
 bool vx_filter_needs_routes(const struct vx_filter *f);
-/* vx_filter_match - does journey @j match @f */
+/* vx_filter_match - does journey @j match @f (the analysis asks it of each journey as it is
+ * finished: vx_analysis_opts.filter) */
 bool vx_filter_match(const struct vx_filter *f, const struct vx_journey *j);
-/* vx_analysis_filter - keep only the journeys of @an that match @f (ids unchanged) and
- * recount the drop summary over them; 0, or -1 with vx_error() set. For an analysis built
- * whole (vx_analysis_build keeps every journey); shapes and totals are not recounted. The
- * report filters in the stream instead (vx_analysis_opts.filter: vx_filter_match() on each
- * journey as it is finished, before shapes, totals and the drop summary count it). */
-int vx_analysis_filter(struct vx_analysis *an, const struct vx_filter *f);
 
 #endif

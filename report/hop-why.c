@@ -1,4 +1,4 @@
-/* hop-why.c: the why of each hop (see vx_journey_why in analysis.h): the packet headers a
+/* hop-why.c: the why of each hop (see vx_journey_why in analysis-int.h): the packet headers a
  * kprobe read there, the FIB lookup that sent a transmit to its device, the drop a journey ended in with the failed lookup that
  * explains it, and the summary of drops by reason and location.
  * Must not: touch the store, parse inputs, or print.
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis.h"
+#include "analysis-int.h"
 #include "flow.h"
 #include "core/xalloc.h"
 
@@ -36,13 +36,7 @@ void vx_analysis_count_drop(struct vx_analysis *an, const struct vx_drop *d)
 			an->drops[i].count++;
 			return;
 		}
-	if (an->ndrops == an->drops_cap) {
-		size_t ncap = an->drops_cap ? an->drops_cap * 2 : 8;
-		struct vx_drop_count *v = xrealloc(an->drops, ncap * sizeof(*v));
-
-		an->drops = v;
-		an->drops_cap = ncap;
-	}
+	VX_GROW(an->drops, an->ndrops, an->priv->drops_cap);
 	an->drops[an->ndrops++] = (struct vx_drop_count){
 		d->reason ? arena_strdup(&an->arena, d->reason) : NULL,
 		d->location ? arena_strdup(&an->arena, d->location) : NULL, 1 };
@@ -52,18 +46,6 @@ void vx_analysis_sort_drops(struct vx_analysis *an)
 {
 	if (an->ndrops > 1)
 		qsort(an->drops, an->ndrops, sizeof(*an->drops), cmp_drop_count);
-}
-
-int vx_analysis_count_drops(struct vx_analysis *an)
-{
-	free(an->drops);
-	an->drops = NULL;
-	an->ndrops = an->drops_cap = 0;
-	for (size_t j = 0; j < an->njourneys; j++)
-		if (an->journeys[j].drop)
-			vx_analysis_count_drop(an, an->journeys[j].drop);
-	vx_analysis_sort_drops(an);
-	return 0;
 }
 
 uint64_t vx_hop_lookup_from(const struct vx_journey *j, size_t i)
@@ -88,8 +70,8 @@ void vx_journey_why(const struct vx_analysis *an, struct vx_journey *jj, struct 
 		h->route = NULL;
 		if (h->rec && h->rec->nfields && vx_packet_from_rec(h->rec, &pkts[i]))
 			h->pkt = &pkts[i];
-		if (an->lookups.n && h->rec && vx_event_is_xmit(h->event))
-			h->route = vx_lookup_for_hop(&an->lookups, jj->capture_id, h->rec->cpu,
+		if (an->priv->lookups.n && h->rec && vx_event_is_xmit(h->event))
+			h->route = vx_lookup_for_hop(&an->priv->lookups, jj->capture_id, h->rec->cpu,
 						     vx_hop_lookup_from(jj, i), h->ts_ns, h->dev);
 	}
 	jj->drop = NULL;
@@ -98,7 +80,7 @@ void vx_journey_why(const struct vx_analysis *an, struct vx_journey *jj, struct 
 		drop->cpu = last->cpu;
 		drop->from = prev_ts;
 		drop->to = last->ts_ns;
-		drop->lookup = vx_lookup_failed_between(&an->lookups, jj->capture_id, last->cpu,
+		drop->lookup = vx_lookup_failed_between(&an->priv->lookups, jj->capture_id, last->cpu,
 							prev_ts, last->ts_ns);
 		jj->drop = drop;
 	}

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "analysis.h"
+#include "events.h"
 #include "join-int.h"
 #include "core/xalloc.h"
 
@@ -104,10 +105,10 @@ static uint64_t receiver_key(const struct vx_journey *j, const struct vx_lookup 
 {
 	int64_t outer = j->nhops ? j->hops[0].len : -1;
 
-	if (!j->nhops || !vx_join_is_receive(j->hops[0].event) || outer <= VXLAN4_OVERHEAD)
+	if (!j->nhops || !vx_event_is_arrival(j->hops[0].event) || outer <= VXLAN4_OVERHEAD)
 		return 0;
 	for (size_t i = 1; i < j->nhops; i++) {
-		if (!vx_join_is_receive(j->hops[i].event) || j->hops[i].len != outer - VXLAN4_OVERHEAD)
+		if (!vx_event_is_arrival(j->hops[i].event) || j->hops[i].len != outer - VXLAN4_OVERHEAD)
 			continue;
 		for (size_t k = i + 1; k < j->nhops; k++)
 			if (j->hops[k].route) {
@@ -138,10 +139,7 @@ struct dir_delay {
 
 static void delay_add(struct dir_delay *dd, int64_t d)
 {
-	if (dd->n == dd->cap) {
-		dd->cap = dd->cap ? 2 * dd->cap : 16;
-		dd->d = xrealloc(dd->d, dd->cap * sizeof(*dd->d));
-	}
+	VX_GROW(dd->d, dd->n, dd->cap);
 	dd->d[dd->n++] = d;
 }
 
@@ -253,10 +251,7 @@ static void add_joined(struct vx_analysis *an, size_t *jcap, const struct group 
 	jd.inferred = true;
 	jd.flow = g->s[i].flow;
 	jd.send_hop[1] = (size_t)jd.parts[0]->encap_hop;
-	if (jn->njoined == *jcap) {
-		*jcap = *jcap ? 2 * *jcap : 16;
-		jn->joined = xrealloc(jn->joined, *jcap * sizeof(*jn->joined));
-	}
+	VX_GROW(jn->joined, jn->njoined, *jcap);
 	jn->joined[jn->njoined++] = jd;
 	jn->inferred++;
 }
@@ -326,13 +321,27 @@ static void choose_delays(const struct group *g, struct dir_delay *d, const stru
 	}
 }
 
-void vx_join_inferred(struct vx_analysis *an, const struct vx_packet *const *firstpkt, size_t *jcap)
+/* what vx_join_inferred() works on */
+struct infer {
+	struct vx_analysis *an;
+	size_t nh;
+	struct dir_delay *dd;	/* nh * nh: from host a (row) to host b (column) */
+	struct flowkey *f;	/* sends and receives without headers, by flow key */
+	size_t nf, fcap;
+	struct group *pend;	/* the groups still to pair */
+	size_t ng, pend_cap;
+	size_t *jcap;
+};
+
+static struct dir_delay *delay_of(struct infer *w, int from, int to)
 {
-	struct vx_join *jn = &an->join;
-	size_t nh = jn->nhosts, nf = 0, cap = 0, ng = 0;
-	struct dir_delay *dd = xcalloc(nh * nh, sizeof(*dd));
-	struct flowkey *f = NULL;
-	struct group *pend = NULL;
+	return &w->dd[(size_t)from * w->nh + (size_t)to];
+}
+
+/* the kept journeys no header joined: their flow keys as senders or receivers */
+static void infer_keys(struct infer *w, const struct vx_packet *const *firstpkt)
+{
+	struct vx_analysis *an = w->an;
 
 	for (size_t j = 0; j < an->njourneys; j++) {
 		const struct vx_journey *jo = &an->journeys[j];
@@ -346,98 +355,124 @@ void vx_join_inferred(struct vx_analysis *an, const struct vx_packet *const *fir
 		kr = ks ? 0 : receiver_key(jo, &flow);
 		if (!ks && !kr)
 			continue;
-		if (nf == cap) {
-			cap = cap ? 2 * cap : 64;
-			f = xrealloc(f, cap * sizeof(*f));
-		}
-		f[nf++] = (struct flowkey){ ks ? ks : kr, h, ks != 0, j,
-					    (int64_t)jo->hops[ks ? (size_t)jo->encap_hop : 0].ts_ns, flow };
+		VX_GROW(w->f, w->nf, w->fcap);
+		w->f[w->nf++] = (struct flowkey){ ks ? ks : kr, h, ks != 0, j,
+						  (int64_t)jo->hops[ks ? (size_t)jo->encap_hop : 0].ts_ns, flow };
 	}
-	if (nf)
-		qsort(f, nf, sizeof(*f), cmp_flowkey);
-	/* the delays of the packets the headers joined */
+	if (w->nf)
+		qsort(w->f, w->nf, sizeof(*w->f), cmp_flowkey);
+}
+
+/* the flow keys of one key, [@g, @end), as a group of sends and receives; false (counted
+ * apart) when they are not one sending and one other receiving host */
+static bool infer_group(struct infer *w, size_t g, size_t end, struct group *gr)
+{
+	bool ok = true;
+
+	*gr = (struct group){ &w->f[g], NULL, 0, 0, -1, -1, false };
+	for (size_t i = g; i < end; i++) {
+		int *hp = w->f[i].sender ? &gr->hs : &gr->hr;
+
+		gr->ns += w->f[i].sender;
+		if (*hp >= 0 && *hp != w->f[i].host)
+			ok = false;
+		*hp = w->f[i].host;
+	}
+	gr->nr = end - g - gr->ns;
+	gr->r = &w->f[g + gr->ns];
+	if (!ok || gr->hs < 0 || gr->hr < 0 || gr->hs == gr->hr) {
+		w->an->join.inferred_apart += gr->ns + gr->nr;
+		return false;
+	}
+	for (size_t k = 0; ok && k < gr->ns; k++)
+		ok = gr->ns == gr->nr && flows_agree(gr->s[k].flow, gr->r[k].flow);
+	/* in order only when its own delays agree (a loss at each end shifts the pairs after
+	 * it by one packet): a shifted group must not feed the direction's median */
+	gr->in_order = ok && in_step(gr, own_delay(gr));
+	return true;
+}
+
+/* the directions' delays: from the packets the headers joined and the groups in order */
+static void infer_delays(struct infer *w)
+{
+	struct vx_join *jn = &w->an->join;
+
 	for (size_t k = 0; k < jn->njoined; k++) {
 		const struct vx_joined *jd = &jn->joined[k];
 
 		for (size_t i = 1; jd->ordered && i < jd->nparts; i++)
-			delay_add(&dd[(size_t)jd->host[i - 1] * nh + (size_t)jd->host[i]],
+			delay_add(delay_of(w, jd->host[i - 1], jd->host[i]),
 				  (int64_t)jd->parts[i]->hops[0].ts_ns -
 				  (int64_t)jd->parts[i - 1]->hops[jd->send_hop[i]].ts_ns);
 	}
-	/* groups: one to one in order, or to be paired by time */
-	for (size_t g = 0; g < nf;) {
-		struct group gr = { &f[g], NULL, 0, 0, -1, -1, false };
-		size_t end = g;
-		bool ok = true;
+	for (size_t g = 0, end; g < w->nf; g = end) {
+		struct group gr;
 
-		while (end < nf && f[end].key == f[g].key)
-			end++;
-		for (size_t i = g; i < end; i++) {
-			int *hp = f[i].sender ? &gr.hs : &gr.hr;
-
-			gr.ns += f[i].sender;
-			if (*hp >= 0 && *hp != f[i].host)
-				ok = false;
-			*hp = f[i].host;
-		}
-		gr.nr = end - g - gr.ns;
-		gr.r = &f[g + gr.ns];
-		g = end;
-		if (!ok || gr.hs < 0 || gr.hr < 0 || gr.hs == gr.hr) {
-			jn->inferred_apart += gr.ns + gr.nr;
+		for (end = g; end < w->nf && w->f[end].key == w->f[g].key; end++)
+			;
+		if (!infer_group(w, g, end, &gr))
 			continue;
-		}
-		for (size_t k = 0; ok && k < gr.ns; k++)
-			ok = gr.ns == gr.nr && flows_agree(gr.s[k].flow, gr.r[k].flow);
-		/* in order only when its own delays agree (a loss at each end shifts the pairs
-		 * after it by one packet): a shifted group must not feed the direction's median */
-		gr.in_order = ok && in_step(&gr, own_delay(&gr));
 		if (gr.in_order)
 			for (size_t k = 0; k < gr.ns; k++)
-				delay_add(&dd[(size_t)gr.hs * nh + (size_t)gr.hr], gr.r[k].ts - gr.s[k].ts);
-		pend = xrealloc(pend, (ng + 1) * sizeof(*pend));
-		pend[ng++] = gr;
+				delay_add(delay_of(w, gr.hs, gr.hr), gr.r[k].ts - gr.s[k].ts);
+		VX_GROW(w->pend, w->ng, w->pend_cap);
+		w->pend[w->ng++] = gr;
 	}
-	for (size_t k = 0; k < nh * nh; k++)
-		if (dd[k].n) {
-			qsort(dd[k].d, dd[k].n, sizeof(*dd[k].d), cmp_i64);
-			dd[k].known = true;
-			dd[k].delay = dd[k].d[dd[k].n / 2];
+	for (size_t k = 0; k < w->nh * w->nh; k++)
+		if (w->dd[k].n) {
+			qsort(w->dd[k].d, w->dd[k].n, sizeof(*w->dd[k].d), cmp_i64);
+			w->dd[k].known = true;
+			w->dd[k].delay = w->dd[k].d[w->dd[k].n / 2];
 		}
-	/* the groups that pair one to one, joined in order unless that order disagrees with the
-	 * direction's delay (a send lost at one end and a receive at the other: shifted by one) */
-	for (size_t k = 0; k < ng;) {
-		struct group *g = &pend[k];
+}
 
-		if (!g->in_order || !in_step(g, dd[(size_t)g->hs * nh + (size_t)g->hr].delay)) {
+/* the groups that pair one to one, joined in order unless that order disagrees with the
+ * direction's delay (a send lost at one end and a receive at the other: shifted by one) */
+static void infer_in_order(struct infer *w)
+{
+	for (size_t k = 0; k < w->ng;) {
+		struct group *g = &w->pend[k];
+
+		if (!g->in_order || !in_step(g, delay_of(w, g->hs, g->hr)->delay)) {
 			g->in_order = false;
 			k++;
 			continue;
 		}
 		for (size_t i = 0; i < g->ns; i++)
-			add_joined(an, jcap, g, i, i);
-		pend[k] = pend[--ng];
+			add_joined(w->an, w->jcap, g, i, i);
+		w->pend[k] = w->pend[--w->ng];
 	}
-	/* directions nothing joined yet: their largest groups, with the way back */
-	for (size_t k = 0; k < ng; k++) {
-		struct dir_delay *d = &dd[(size_t)pend[k].hs * nh + (size_t)pend[k].hr];
-		const struct group *big = &pend[k], *back = NULL;
+}
+
+/* directions nothing joined yet: their delay from their largest group, with the way back */
+static void infer_unknown_delays(struct infer *w)
+{
+	for (size_t k = 0; k < w->ng; k++) {
+		struct dir_delay *d = delay_of(w, w->pend[k].hs, w->pend[k].hr);
+		const struct group *big = &w->pend[k], *back = NULL;
 
 		if (d->known)
 			continue;
-		for (size_t x = 0; x < ng; x++) {
-			if (pend[x].hs == big->hs && pend[x].hr == big->hr &&
-			    pend[x].ns + pend[x].nr > big->ns + big->nr)
-				big = &pend[x];
-			if (pend[x].hs == big->hr && pend[x].hr == big->hs &&
-			    (!back || pend[x].ns + pend[x].nr > back->ns + back->nr))
-				back = &pend[x];
+		for (size_t x = 0; x < w->ng; x++) {
+			const struct group *p = &w->pend[x];
+
+			if (p->hs == big->hs && p->hr == big->hr && p->ns + p->nr > big->ns + big->nr)
+				big = p;
+			if (p->hs == big->hr && p->hr == big->hs && (!back || p->ns + p->nr > back->ns + back->nr))
+				back = p;
 		}
-		choose_delays(big, d, back, &dd[(size_t)pend[k].hr * nh + (size_t)pend[k].hs]);
+		choose_delays(big, d, back, delay_of(w, w->pend[k].hr, w->pend[k].hs));
 	}
-	for (size_t k = 0; k < ng; k++) {
-		const struct group *g = &pend[k];
-		const struct dir_delay *d = &dd[(size_t)g->hs * nh + (size_t)g->hr];
+}
+
+/* the rest paired by time with their direction's delay; what stays unpaired is counted */
+static void infer_by_time(struct infer *w)
+{
+	struct vx_join *jn = &w->an->join;
+
+	for (size_t k = 0; k < w->ng; k++) {
+		const struct group *g = &w->pend[k];
+		const struct dir_delay *d = delay_of(w, g->hs, g->hr);
 		ssize_t *pairs;
 		size_t n = 0;
 
@@ -449,15 +484,27 @@ void vx_join_inferred(struct vx_analysis *an, const struct vx_packet *const *fir
 		pair_by_time(g, d->delay, pairs);
 		for (size_t i = 0; i < g->ns; i++)
 			if (pairs[i] >= 0) {
-				add_joined(an, jcap, g, i, (size_t)pairs[i]);
+				add_joined(w->an, w->jcap, g, i, (size_t)pairs[i]);
 				n++;
 			}
 		jn->inferred_apart += g->ns + g->nr - 2 * n;
 		free(pairs);
 	}
-	for (size_t k = 0; k < nh * nh; k++)
-		free(dd[k].d);
-	free(dd);
-	free(pend);
-	free(f);
+}
+
+void vx_join_inferred(struct vx_analysis *an, const struct vx_packet *const *firstpkt, size_t *jcap)
+{
+	struct infer w = { .an = an, .nh = an->join.nhosts, .jcap = jcap };
+
+	w.dd = xcalloc(w.nh * w.nh, sizeof(*w.dd));
+	infer_keys(&w, firstpkt);
+	infer_delays(&w);
+	infer_in_order(&w);
+	infer_unknown_delays(&w);
+	infer_by_time(&w);
+	for (size_t k = 0; k < w.nh * w.nh; k++)
+		free(w.dd[k].d);
+	free(w.dd);
+	free(w.pend);
+	free(w.f);
 }

@@ -10,9 +10,6 @@
 struct vx_analysis;
 struct vx_packet;
 
-/* vx_join_is_receive - @event is a receive of a packet from a device */
-bool vx_join_is_receive(const char *event);
-
 /*
  * vx_join_inferred - join the kept journeys no header joined and that carry no header
  * (@firstpkt[j] NULL) by their flow, outer length and time (join-infer.c); appends to

@@ -44,74 +44,6 @@ uint64_t vx_packet_identity(const struct vx_ip *ip)
 	return h ? h : 1;
 }
 
-int vx_join_host_of(const struct vx_analysis *an, int64_t capture_id)
-{
-	const struct vx_dataset *ds = an->ds;
-
-	if (!ds || !an->join.capture_host)
-		return -1;
-	for (size_t i = 0; i < ds->ncaptures; i++)
-		if (ds->captures[i].id == capture_id)
-			return an->join.capture_host[i];
-	return -1;
-}
-
-const char *vx_join_host_name(const struct vx_analysis *an, int h)
-{
-	return h >= 0 && (size_t)h < an->join.nhosts ? an->join.hosts[h].name : NULL;
-}
-
-int64_t vx_join_aligned(const struct vx_analysis *an, int h, uint64_t ts)
-{
-	if (h >= 0 && (size_t)h < an->join.nhosts && an->join.hosts[h].known)
-		return (int64_t)ts - an->join.hosts[h].offset_ns;
-	return (int64_t)ts;
-}
-
-/* ---- hosts ---- */
-
-int vx_join_hosts(struct vx_analysis *an)
-{
-	const struct vx_dataset *ds = an->ds;
-	struct vx_join *jn = &an->join;
-
-	if (!ds)
-		return -1;
-	if (jn->capture_host)
-		return 0;
-	jn->capture_host = xcalloc(ds->ncaptures ? ds->ncaptures : 1, sizeof(int));
-	jn->hosts = xcalloc(ds->ncaptures ? ds->ncaptures : 1, sizeof(*jn->hosts));
-	for (size_t i = 0; i < ds->ncaptures; i++) {
-		const struct vx_capture *c = &ds->captures[i];
-		const char *key = c->boot_id ? c->boot_id : c->host;
-		size_t h;
-
-		jn->capture_host[i] = -1;
-		if (!key)
-			continue;
-		for (h = 0; h < jn->nhosts; h++)
-			if (!strcmp(jn->hosts[h].key, key))
-				break;
-		if (h == jn->nhosts) {
-			struct vx_host_clock *hc = &jn->hosts[jn->nhosts++];
-			char buf[64];
-
-			hc->key = key;
-			if (c->host) {
-				hc->name = c->host;
-			} else {
-				snprintf(buf, sizeof(buf), "boot %.8s", c->boot_id);
-				hc->name = arena_strdup(&an->arena, buf);
-			}
-			hc->min_to_ns = hc->min_from_ns = INT64_MAX;
-			hc->reference = h == 0;
-			hc->known = h == 0;
-		}
-		jn->capture_host[i] = (int)h;
-	}
-	return 0;
-}
-
 /* ---- identities ---- */
 
 struct entry {
@@ -141,14 +73,6 @@ static size_t uf_find(size_t *p, size_t i)
 	return i;
 }
 
-bool vx_join_is_receive(const char *event)
-{
-	const char *e = vx_event_base(event);
-
-	return !strcmp(e, "netif_receive_skb") || !strcmp(e, "netif_rx") || !strcmp(e, "ip_rcv") ||
-	       !strcmp(e, "ip_rcv_core") || !strcmp(e, "napi_gro_receive_entry") || !strcmp(e, "netif_receive_skb_entry");
-}
-
 static bool is_transmit(const char *event)
 {
 	return !strcmp(vx_event_base(event), "net_dev_start_xmit");
@@ -163,15 +87,18 @@ static size_t send_hop(const struct vx_journey *j)
 	return j->nhops ? j->nhops - 1 : 0;
 }
 
-static const size_t *sort_parent;	/* qsort has no argument: set around the call */
+/* a kept journey and the root of its component, sorted so that each component is one run */
+struct member {
+	size_t root, journey;
+};
 
-static int cmp_by_root(const void *a, const void *b)
+static int cmp_member(const void *a, const void *b)
 {
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	const struct member *x = a, *y = b;
 
-	if (sort_parent[x] != sort_parent[y])
-		return sort_parent[x] < sort_parent[y] ? -1 : 1;
-	return (x > y) - (x < y);
+	if (x->root != y->root)
+		return x->root < y->root ? -1 : 1;
+	return (x->journey > y->journey) - (x->journey < y->journey);
 }
 
 static int cmp_joined(const void *a, const void *b)
@@ -187,7 +114,7 @@ static void order_parts(struct vx_joined *jd)
 	size_t senders = 0, s = 0;
 
 	for (size_t i = 0; i < jd->nparts; i++)
-		if (!vx_join_is_receive(jd->parts[i]->hops[0].event)) {
+		if (!vx_event_is_arrival(jd->parts[i]->hops[0].event)) {
 			senders++;
 			s = i;
 		}
@@ -254,26 +181,29 @@ static void clocks(struct vx_join *jn)
 	}
 }
 
-int vx_join_build(struct vx_analysis *an)
-{
-	struct vx_join *jn = &an->join;
-	struct entry *e = NULL;
-	size_t ne = 0, cap = 0, *parent, *jhost;
-	const struct vx_packet **firstpkt;
-	bool *amb;
+/* what vx_join_build() works on: the kept journeys' identities and their union-find */
+struct join_work {
+	struct vx_analysis *an;
+	struct entry *e;	/* (identity, journey, host), sorted by identity */
+	size_t ne, ecap;
+	size_t *parent;		/* by journey: union-find of the journeys that share an identity */
+	size_t *jhost;		/* by journey: its host, (size_t)-1 unknown */
+	const struct vx_packet **firstpkt;	/* by journey: its first packet with known headers */
+	bool *amb;		/* by journey: an identity of it is ambiguous */
+	size_t jcap;		/* capacity of an->join.joined */
+};
 
-	if (vx_join_hosts(an) < 0)
-		return -1;
-	if (jn->nhosts < 2 || !an->njourneys)
-		return 0;
-	jhost = xmalloc(an->njourneys * sizeof(*jhost));
-	firstpkt = xcalloc(an->njourneys, sizeof(*firstpkt));
+/* the identities of each kept journey's packets (inner and outer) as entries */
+static void join_identities(struct join_work *w)
+{
+	struct vx_analysis *an = w->an;
+
 	for (size_t j = 0; j < an->njourneys; j++) {
 		const struct vx_journey *jo = &an->journeys[j];
 		int h = vx_join_host_of(an, jo->capture_id);
 		bool any = false;
 
-		jhost[j] = (size_t)h;
+		w->jhost[j] = (size_t)h;
 		if (h < 0)
 			continue;
 		for (size_t i = 0; i < jo->nhops; i++) {
@@ -282,128 +212,135 @@ int vx_join_build(struct vx_analysis *an)
 
 			if (!p)
 				continue;
-			if (!firstpkt[j] && p->ip.known)
-				firstpkt[j] = p;
+			if (!w->firstpkt[j] && p->ip.known)
+				w->firstpkt[j] = p;
 			k[0] = vx_packet_identity(&p->ip);
 			k[1] = vx_packet_identity(&p->inner);
 			for (int n = 0; n < 2; n++) {
 				if (!k[n])
 					continue;
-				if (ne == cap) {
-					cap = cap ? 2 * cap : 256;
-					e = xrealloc(e, cap * sizeof(*e));
-				}
-				e[ne++] = (struct entry){ k[n], j, h, p };
+				VX_GROW(w->e, w->ne, w->ecap);
+				w->e[w->ne++] = (struct entry){ k[n], j, h, p };
 				any = true;
 			}
 		}
-		jn->with_identity += any;
+		an->join.with_identity += any;
 	}
-	if (ne)
-		qsort(e, ne, sizeof(*e), cmp_entry);
-	parent = xmalloc(an->njourneys * sizeof(*parent));
-	amb = xcalloc(an->njourneys, sizeof(*amb));
-	for (size_t j = 0; j < an->njourneys; j++)
-		parent[j] = j;
-	for (size_t g = 0; g < ne;) {
-		size_t end = g + 1, hosts = 0;
-		bool ambiguous = false;
+	if (w->ne)
+		qsort(w->e, w->ne, sizeof(*w->e), cmp_entry);
+}
 
-		while (end < ne && e[end].key == e[g].key)
-			end++;
-		/* distinct journeys of the group, per host */
-		for (size_t i = g; i < end; i++) {
-			bool first_of_journey = i == g || e[i].journey != e[i - 1].journey;
-			bool seen_host = false;
+/* the entries of one identity, [@g, @end): true when two journeys of one host carry it;
+ * *@hosts receives the number of hosts that do */
+static bool group_ambiguous(const struct entry *e, size_t g, size_t end, size_t *hosts)
+{
+	bool ambiguous = false;
 
-			if (!first_of_journey)
-				continue;
-			for (size_t k = g; k < i; k++)
-				if (e[k].host == e[i].host && (k == g || e[k].journey != e[k - 1].journey)) {
-					seen_host = true;
-					if (e[k].journey != e[i].journey)
-						ambiguous = true;
-				}
-			hosts += !seen_host;
-		}
-		if (ambiguous) {
+	*hosts = 0;
+	for (size_t i = g; i < end; i++) {
+		bool seen_host = false;
+
+		if (i != g && e[i].journey == e[i - 1].journey)
+			continue;	/* not the first entry of its journey */
+		for (size_t k = g; k < i; k++)
+			if (e[k].host == e[i].host && (k == g || e[k].journey != e[k - 1].journey)) {
+				seen_host = true;
+				if (e[k].journey != e[i].journey)
+					ambiguous = true;
+			}
+		*hosts += !seen_host;
+	}
+	return ambiguous;
+}
+
+/* journeys of several hosts that share an identity are linked; an identity two journeys of
+ * one host carry makes them ambiguous, and so is everything linked with them */
+static void join_link(struct join_work *w)
+{
+	size_t nj = w->an->njourneys;
+
+	for (size_t j = 0; j < nj; j++)
+		w->parent[j] = j;
+	for (size_t g = 0, end, hosts; g < w->ne; g = end) {
+		for (end = g + 1; end < w->ne && w->e[end].key == w->e[g].key; end++)
+			;
+		if (group_ambiguous(w->e, g, end, &hosts)) {
 			for (size_t i = g; i < end; i++)
-				amb[e[i].journey] = true;
+				w->amb[w->e[i].journey] = true;
 		} else if (hosts >= 2) {
 			for (size_t i = g + 1; i < end; i++) {
-				size_t a = uf_find(parent, e[g].journey), b = uf_find(parent, e[i].journey);
+				size_t a = uf_find(w->parent, w->e[g].journey), b = uf_find(w->parent, w->e[i].journey);
 
 				if (a != b)
-					parent[b] = a;
+					w->parent[b] = a;
 			}
 		}
-		g = end;
 	}
 	/* ambiguity spreads to what it is linked with: never join two different packets */
-	for (size_t j = 0; j < an->njourneys; j++)
-		if (amb[j])
-			amb[uf_find(parent, j)] = true;
-	for (size_t j = 0; j < an->njourneys; j++)
-		if (amb[uf_find(parent, j)])
-			amb[j] = true;
-	/* components: one joined journey each, when every host has one journey in it; the
-	 * journeys sorted by their root, so each component is one run */
-	size_t jcap = 0, *order = xmalloc(an->njourneys * sizeof(*order));
+	for (size_t j = 0; j < nj; j++)
+		if (w->amb[j])
+			w->amb[uf_find(w->parent, j)] = true;
+	for (size_t j = 0; j < nj; j++)
+		if (w->amb[uf_find(w->parent, j)])
+			w->amb[j] = true;
+}
 
-	for (size_t j = 0; j < an->njourneys; j++) {
-		order[j] = j;
-		parent[j] = uf_find(parent, j);
-	}
-	sort_parent = parent;
-	qsort(order, an->njourneys, sizeof(*order), cmp_by_root);
-	sort_parent = NULL;
-	for (size_t g = 0; g < an->njourneys;) {
-		struct vx_joined jd = { 0 };
-		size_t r = parent[order[g]], end = g;
-		bool bad = false;
+/* one component [@g, @end) of @m: a joined journey when every host has one journey in it */
+static void join_component(struct join_work *w, const struct member *m, size_t g, size_t end)
+{
+	struct vx_analysis *an = w->an;
+	struct vx_join *jn = &an->join;
+	struct vx_joined jd = { 0 };
+	bool bad = false;
 
-		while (end < an->njourneys && parent[order[end]] == r)
-			end++;
-		for (size_t x = g; x < end; x++) {
-			size_t j = order[x];
+	for (size_t x = g; x < end; x++) {
+		size_t j = m[x].journey;
 
-			for (size_t k = 0; k < jd.nparts; k++)
-				if (jd.host[k] == (int)jhost[j])
-					bad = true;
-			if (jd.nparts == VX_JOIN_MAX_PARTS) {
+		for (size_t k = 0; k < jd.nparts; k++)
+			if (jd.host[k] == (int)w->jhost[j])
 				bad = true;
-			} else {
-				jd.host[jd.nparts] = (int)jhost[j];
-				jd.parts[jd.nparts++] = &an->journeys[j];
-			}
+		if (jd.nparts == VX_JOIN_MAX_PARTS) {
+			bad = true;
+		} else {
+			jd.host[jd.nparts] = (int)w->jhost[j];
+			jd.parts[jd.nparts++] = &an->journeys[j];
 		}
-		if (end - g < 2 || bad || amb[r]) {
-			for (size_t x = g; end - g >= 2 && x < end; x++)
-				an->journeys[order[x]].join_ambiguous = true;
-			g = end;
-			continue;
-		}
-		g = end;
-		order_parts(&jd);
-		for (size_t i = 1; i < jd.nparts; i++)
-			jd.send_hop[i] = send_hop(jd.parts[i - 1]);
-		jd.pkt = firstpkt[jd.parts[0] - an->journeys];
-		if (jn->njoined == jcap) {
-			jcap = jcap ? 2 * jcap : 16;
-			jn->joined = xrealloc(jn->joined, jcap * sizeof(*jn->joined));
-		}
-		jn->joined[jn->njoined++] = jd;
 	}
-	free(order);
-	for (size_t j = 0; j < an->njourneys; j++)
-		if (amb[j])
-			an->journeys[j].join_ambiguous = true;
-	for (size_t j = 0; j < an->njourneys; j++)
-		jn->ambiguous += an->journeys[j].join_ambiguous;
-	for (size_t k = 0; k < jn->njoined; k++)
-		for (size_t i = 0; i < jn->joined[k].nparts; i++)
-			jn->joined[k].parts[i]->joined = -1;	/* taken; numbered below */
-	vx_join_inferred(an, firstpkt, &jcap);
+	if (end - g < 2 || bad || w->amb[m[g].root]) {
+		for (size_t x = g; end - g >= 2 && x < end; x++)
+			an->journeys[m[x].journey].join_ambiguous = true;
+		return;
+	}
+	order_parts(&jd);
+	for (size_t i = 1; i < jd.nparts; i++)
+		jd.send_hop[i] = send_hop(jd.parts[i - 1]);
+	jd.pkt = w->firstpkt[jd.parts[0] - an->journeys];
+	VX_GROW(jn->joined, jn->njoined, w->jcap);
+	jn->joined[jn->njoined++] = jd;
+}
+
+/* the components of the union-find, each one run of the journeys sorted by root */
+static void join_components(struct join_work *w)
+{
+	size_t nj = w->an->njourneys;
+	struct member *m = xmalloc(nj * sizeof(*m));
+
+	for (size_t j = 0; j < nj; j++)
+		m[j] = (struct member){ uf_find(w->parent, j), j };
+	qsort(m, nj, sizeof(*m), cmp_member);
+	for (size_t g = 0, end; g < nj; g = end) {
+		for (end = g; end < nj && m[end].root == m[g].root; end++)
+			;
+		join_component(w, m, g, end);
+	}
+	free(m);
+}
+
+/* the joined journeys numbered in the order of their first part, and their parts marked */
+static void join_number(struct vx_analysis *an)
+{
+	struct vx_join *jn = &an->join;
+
 	if (jn->njoined)
 		qsort(jn->joined, jn->njoined, sizeof(*jn->joined), cmp_joined);
 	for (size_t k = 0; k < jn->njoined; k++) {
@@ -411,12 +348,41 @@ int vx_join_build(struct vx_analysis *an)
 		for (size_t i = 0; i < jn->joined[k].nparts; i++)
 			jn->joined[k].parts[i]->joined = (int)k + 1;
 	}
+}
+
+int vx_join_build(struct vx_analysis *an)
+{
+	struct vx_join *jn = &an->join;
+	struct join_work w = { .an = an };
+	size_t nj = an->njourneys;
+
+	if (vx_join_hosts(an) < 0)
+		return -1;
+	if (jn->nhosts < 2 || !nj)
+		return 0;
+	w.jhost = xmalloc(nj * sizeof(*w.jhost));
+	w.firstpkt = xcalloc(nj, sizeof(*w.firstpkt));
+	w.parent = xmalloc(nj * sizeof(*w.parent));
+	w.amb = xcalloc(nj, sizeof(*w.amb));
+	join_identities(&w);
+	join_link(&w);
+	join_components(&w);
+	for (size_t j = 0; j < nj; j++) {
+		if (w.amb[j])
+			an->journeys[j].join_ambiguous = true;
+		jn->ambiguous += an->journeys[j].join_ambiguous;
+	}
+	for (size_t k = 0; k < jn->njoined; k++)
+		for (size_t i = 0; i < jn->joined[k].nparts; i++)
+			jn->joined[k].parts[i]->joined = -1;	/* taken; numbered below */
+	vx_join_inferred(an, w.firstpkt, &w.jcap);
+	join_number(an);
 	clocks(jn);
-	free(e);
-	free(parent);
-	free(amb);
-	free(jhost);
-	free(firstpkt);
+	free(w.e);
+	free(w.parent);
+	free(w.amb);
+	free(w.jhost);
+	free(w.firstpkt);
 	return 0;
 }
 

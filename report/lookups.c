@@ -156,36 +156,20 @@ static int cmp_lookup(const void *a, const void *b)
 
 int vx_lookups_build(const struct vx_rec *recs, size_t n, struct vx_lookups *out)
 {
-	size_t k = 0;
-
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < n; i++) {
 		struct vx_lookup l;
 
-		if (vx_lookup_from_rec(&recs[i], &l) < 0)
-			continue;
-		if (k % 256 == 0) {
-			struct vx_lookup_rec *v = xrealloc(out->v, (k + 256) * sizeof(*v));
-
-			out->v = v;
-		}
-		out->v[k].capture_id = recs[i].capture_id;
-		out->v[k].l = l;
-		k++;
+		if (vx_lookup_from_rec(&recs[i], &l) == 0)
+			vx_lookups_add(out, recs[i].capture_id, &l);
 	}
-	out->n = k;
-	if (k)
-		qsort(out->v, k, sizeof(*out->v), cmp_lookup);
+	vx_lookups_sort(out);
 	return 0;
 }
 
 void vx_lookups_add(struct vx_lookups *ls, int64_t capture_id, const struct vx_lookup *l)
 {
-	if (ls->n % 256 == 0) {
-		struct vx_lookup_rec *v = xrealloc(ls->v, (ls->n + 256) * sizeof(*v));
-
-		ls->v = v;
-	}
+	VX_GROW(ls->v, ls->n, ls->cap);
 	ls->v[ls->n].capture_id = capture_id;
 	ls->v[ls->n++].l = *l;
 }
@@ -200,7 +184,7 @@ void vx_lookups_release(struct vx_lookups *ls)
 {
 	free(ls->v);
 	ls->v = NULL;
-	ls->n = 0;
+	ls->n = ls->cap = 0;
 }
 
 /* index of the first lookup of (@capture_id, @cpu) later than @ts: everything before it
@@ -221,6 +205,21 @@ static size_t upper_bound(const struct vx_lookups *ls, int64_t capture_id, int c
 	return lo;
 }
 
+bool vx_lookup_decides_hop(const struct vx_lookup *l, const char *dev)
+{
+	return !l->err && l->dev && dev && !strcmp(l->dev, dev);
+}
+
+bool vx_lookup_rec_may_decide(const struct vx_rec *r, const char *dev)
+{
+	return !r->dev || !dev || !strcmp(r->dev, dev);
+}
+
+bool vx_lookup_explains_drop(const struct vx_lookup *l)
+{
+	return l->err && l->err != -11;
+}
+
 static bool same_cpu(const struct vx_lookup_rec *e, int64_t capture_id, int cpu)
 {
 	return e->capture_id == capture_id && e->l.cpu == cpu;
@@ -237,7 +236,7 @@ const struct vx_lookup *vx_lookup_for_hop(const struct vx_lookups *ls, int64_t c
 
 		if (!same_cpu(e, capture_id, cpu) || e->l.ts_ns < from)
 			break;
-		if (!e->l.err && e->l.dev && !strcmp(e->l.dev, dev))
+		if (vx_lookup_decides_hop(&e->l, dev))
 			return &e->l;
 	}
 	return NULL;
@@ -255,7 +254,7 @@ const struct vx_lookup *vx_lookup_failed_between(const struct vx_lookups *ls, in
 
 		if (!same_cpu(e, capture_id, cpu) || e->l.ts_ns < from)
 			break;
-		if (e->l.err && e->l.err != -11)
+		if (vx_lookup_explains_drop(&e->l))
 			first = &e->l;	/* walking back: the last one kept is the earliest */
 	}
 	return first;

@@ -70,7 +70,7 @@ struct vx_lookup_rec {
 };
 struct vx_lookups {
 	struct vx_lookup_rec *v;
-	size_t n;
+	size_t n, cap;
 };
 int vx_lookups_build(const struct vx_rec *recs, size_t n, struct vx_lookups *out);
 void vx_lookups_release(struct vx_lookups *ls);
@@ -78,6 +78,16 @@ void vx_lookups_release(struct vx_lookups *ls);
  * the events one at a time; vx_lookups_sort() once they are all in, before any join */
 void vx_lookups_add(struct vx_lookups *ls, int64_t capture_id, const struct vx_lookup *l);
 void vx_lookups_sort(struct vx_lookups *ls);
+
+/* the route rule, in one place: vx_lookup_decides_hop - @l (a successful lookup whose result
+ * is @dev) can be what sent a transmit on @dev; vx_lookup_explains_drop - @l failed for real
+ * (not a mere miss of one table, err -11, after which the next rule is tried). The joins
+ * below, and the source's kept lookups (report --filter), pick with these. */
+bool vx_lookup_decides_hop(const struct vx_lookup *l, const char *dev);
+/* vx_lookup_rec_may_decide - the same rule on a lookup event before its fields are read: its
+ * device as the store keeps it (the lookup's "name" field) must be @dev when it has one */
+bool vx_lookup_rec_may_decide(const struct vx_rec *r, const char *dev);
+bool vx_lookup_explains_drop(const struct vx_lookup *l);
 
 /*
  * vx_lookup_for_hop - the lookup that decided a transmit on @dev at @ts on @cpu: the last

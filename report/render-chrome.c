@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/hash.h"
 #include "core/json.h"
 #include "core/strbuf.h"
 #include "core/xalloc.h"
@@ -79,42 +80,29 @@ static void write_meta(struct json_writer *w, const char *what, int64_t pid, int
 	jw_end_object(w);
 }
 
-/* event id -> journey id of the journeys the analysis kept (open addressing) */
-struct journey_ids {
-	int64_t *id;
-	int *journey;
-	size_t cap;
-};
-
-static void ids_put(struct journey_ids *m, int64_t id, int journey)
+/* event id -> journey id of the journeys the analysis kept (an id is its own key, hash.h) */
+static void ids_put(struct vx_hash *m, int64_t id, int journey)
 {
-	size_t i = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL) & (m->cap - 1);
+	struct vx_hash_slot *s = vx_hash_first(m, (uint64_t)id);
 
-	while (m->id[i] && m->id[i] != id)
-		i = (i + 1) & (m->cap - 1);
-	m->id[i] = id;
-	m->journey[i] = journey;
+	if (s)
+		s->value = (uint64_t)journey;
+	else
+		vx_hash_add(m, (uint64_t)id, (uint64_t)journey);
 }
 
-static int ids_get(const struct journey_ids *m, int64_t id)
+static int ids_get(const struct vx_hash *m, int64_t id)
 {
-	size_t i = (size_t)((uint64_t)id * 0x9e3779b97f4a7c15ULL) & (m->cap - 1);
+	struct vx_hash_slot *s = id ? vx_hash_first(m, (uint64_t)id) : NULL;
 
-	if (!id)
-		return 0;
-	while (m->id[i]) {
-		if (m->id[i] == id)
-			return m->journey[i];
-		i = (i + 1) & (m->cap - 1);
-	}
-	return 0;
+	return s ? (int)s->value : 0;
 }
 
 struct chrome {
 	const struct vx_analysis *an;
 	struct json_writer *w;
 	struct tracks *t;
-	struct journey_ids ids;
+	struct vx_hash ids;	/* event id -> journey id */
 	int64_t cur_capture;
 	uint64_t t0;
 	bool first;
@@ -233,15 +221,6 @@ static int chrome_event(void *arg, const struct vx_rec *r)
 /* phase 1: which journey each kept event belongs to (the events come back by id) */
 static void chrome_index_journeys(struct chrome *c, const struct vx_analysis *an)
 {
-	size_t nhops = 0;
-
-	for (size_t i = 0; i < an->njourneys; i++)
-		nhops += an->journeys[i].nhops;
-	c->ids.cap = 16;
-	while (c->ids.cap < nhops * 2 + 1)
-		c->ids.cap *= 2;
-	c->ids.id = xcalloc(c->ids.cap, sizeof(*c->ids.id));
-	c->ids.journey = xcalloc(c->ids.cap, sizeof(*c->ids.journey));
 	for (size_t i = 0; i < an->njourneys; i++)
 		for (size_t k = 0; k < an->journeys[i].nhops; k++) {
 			const struct vx_rec *r = an->journeys[i].hops[k].rec;
@@ -285,8 +264,7 @@ static int chrome_write(FILE *out, const struct vx_analysis *an, const struct vx
 	c.t = xcalloc(1, sizeof(*c.t));
 	ret = chrome_write_events(&c, out, an);
 	tracks_release(c.t);
-	free(c.ids.id);
-	free(c.ids.journey);
+	vx_hash_release(&c.ids);
 	if (ret)
 		return -1;
 	if (ferror(out))

@@ -142,22 +142,114 @@ static void classify(struct vx_route *q, const struct req_facts *f)
 	q->decider = decider;
 }
 
+/* what vx_routes_build() gathers: the requests, their facts, the requests still open */
+struct routes_work {
+	struct vx_route *routes;
+	struct req_facts *facts;
+	size_t n, cap;
+	struct open_req *open;	/* one per (capture, pid) seen */
+	size_t nopen, open_cap;
+};
+
+/* the request of @r's process (@o, NULL when it has none yet): its open one, or a new one;
+ * returns the process's entry, whose idx is the request's index */
+static struct open_req *request_of(struct routes_work *w, struct open_req *o, const struct vx_rec *r)
+{
+	struct vx_route *q;
+
+	if (o && o->open && r->ts_ns <= o->last_ts + REQUEST_GAP_NS)
+		return o;
+	if (!o) {
+		VX_GROW(w->open, w->nopen, w->open_cap);
+		o = &w->open[w->nopen++];
+	}
+	if (w->n == w->cap) {
+		size_t fcap = w->cap;
+
+		VX_GROW(w->routes, w->n, w->cap);
+		VX_GROW(w->facts, w->n, fcap);
+	}
+	q = &w->routes[w->n];
+	memset(q, 0, sizeof(*q));
+	memset(&w->facts[w->n], 0, sizeof(*w->facts));
+	q->id = (int)w->n + 1;
+	q->capture_id = r->capture_id;
+	q->ts_ns = r->ts_ns;
+	q->pid = r->pid;
+	q->comm = r->comm;
+	q->family = "inet";
+	*o = (struct open_req){ r->capture_id, r->pid, w->n++, r->ts_ns, true };
+	return o;
+}
+
+/* a FIB lookup of a request: the nexthop validation, or the local-table check */
+static void lookup_fact(struct vx_route *q, struct req_facts *f, const struct vx_rec *r,
+			const struct vx_stack *st)
+{
+	const char *dst = vx_rec_field(r, "dst");
+	const char *err = vx_rec_field(r, "err");
+	/* the local-table address-type check that runs with and without onlink */
+	bool local = stack_has(st, "__inet_dev_addr_type") || stack_has(st, "inet_addr_type");
+
+	if (dst && !q->gateway)
+		q->gateway = dst;
+	if (local) {
+		if (!f->local_lookup) {
+			f->local_lookup = true;
+			f->local = r;
+		}
+	} else if (stack_has(st, "fib_check_nh") || !st) {
+		/* the last nexthop lookup decides (fib_lookup retries after a table miss) */
+		f->nh_lookup = true;
+		f->nh_err = err ? atoll(err) : 0;
+		f->lookup = r;
+		if (dst)
+			q->gateway = dst;
+	}
+}
+
+/* what one event of a request says about it */
+static void request_fact(struct vx_route *q, struct req_facts *f, const struct vx_rec *r,
+			 const struct vx_stack *st)
+{
+	const char *base = vx_event_base(r->name);
+
+	q->nevents++;
+	if (!f->any)
+		f->any = r;
+	if (!q->comm)
+		q->comm = r->comm;
+	if (!q->op && (stack_has(st, "inet_rtm_newroute") || stack_has(st, "inet6_rtm_newroute")))
+		q->op = "add";
+	if (!q->op && (stack_has(st, "inet_rtm_delroute") || stack_has(st, "inet6_rtm_delroute")))
+		q->op = "delete";
+	if (stack_has(st, "inet6_rtm_") || stack_has(st, "fib6_") || strstr(r->name, "fib6"))
+		q->family = "inet6";
+	if (!strcmp(base, "fib_table_lookup") || !strcmp(base, "fib6_table_lookup")) {
+		lookup_fact(q, f, r, st);
+	} else if (!strcmp(base, "netlink_extack")) {
+		f->extack = r;
+	} else if (is_ret_probe(r)) {
+		const char *ret = vx_rec_field(r, "ret");
+
+		f->ret_probe = true;
+		f->ret = ret ? atoll(ret) : 0;
+		f->retrec = r;
+	}
+}
+
 int vx_routes_build(const struct vx_dataset *ds, struct vx_route **out, size_t *n)
 {
-	struct vx_route *routes = NULL;
-	size_t nroutes = 0;
-	struct open_req *open = NULL;
-	size_t nopen = 0, cap = 0;
-	struct req_facts *facts = NULL;
+	struct routes_work w = { 0 };
 
 	for (size_t i = 0; i < ds->nrecs; i++) {
 		const struct vx_rec *r = &ds->recs[i];
 		const struct vx_stack *st = r->stack_id ? vx_dataset_stack(ds, r->stack_id) : NULL;
 		struct open_req *o = NULL;
 
-		for (size_t k = 0; k < nopen; k++)
-			if (open[k].capture_id == r->capture_id && open[k].pid == r->pid)
-				o = &open[k];
+		for (size_t k = 0; k < w.nopen; k++)
+			if (w.open[k].capture_id == r->capture_id && w.open[k].pid == r->pid)
+				o = &w.open[k];
 		/* netlink_recvmsg: the requester reads the kernel's answer, the request is over */
 		if (is_recvmsg_probe(r->name)) {
 			if (o)
@@ -166,83 +258,16 @@ int vx_routes_build(const struct vx_dataset *ds, struct vx_route **out, size_t *
 		}
 		if (!is_route_rec(r, st))
 			continue;
-		if (!o || !o->open || r->ts_ns > o->last_ts + REQUEST_GAP_NS) {
-			if (!o) {
-				open = xrealloc(open, (nopen + 1) * sizeof(*open));
-				o = &open[nopen++];
-			}
-			if (nroutes == cap) {
-				cap = cap ? cap * 2 : 16;
-				routes = xrealloc(routes, cap * sizeof(*routes));
-				facts = xrealloc(facts, cap * sizeof(*facts));
-			}
-			struct vx_route *q = &routes[nroutes];
-
-			memset(q, 0, sizeof(*q));
-			memset(&facts[nroutes], 0, sizeof(*facts));
-			q->id = (int)nroutes + 1;
-			q->capture_id = r->capture_id;
-			q->ts_ns = r->ts_ns;
-			q->pid = r->pid;
-			q->comm = r->comm;
-			q->family = "inet";
-			*o = (struct open_req){ r->capture_id, r->pid, nroutes++, r->ts_ns, true };
-		}
-		struct vx_route *q = &routes[o->idx];
-		struct req_facts *f = &facts[o->idx];
-
+		o = request_of(&w, o, r);
 		o->last_ts = r->ts_ns;
-		q->nevents++;
-		if (!f->any)
-			f->any = r;
-		if (!q->comm)
-			q->comm = r->comm;
-		if (!q->op && (stack_has(st, "inet_rtm_newroute") || stack_has(st, "inet6_rtm_newroute")))
-			q->op = "add";
-		if (!q->op && (stack_has(st, "inet_rtm_delroute") || stack_has(st, "inet6_rtm_delroute")))
-			q->op = "delete";
-		if (stack_has(st, "inet6_rtm_") || stack_has(st, "fib6_") || strstr(r->name, "fib6"))
-			q->family = "inet6";
-
-		const char *base = vx_event_base(r->name);
-
-		if (!strcmp(base, "fib_table_lookup") || !strcmp(base, "fib6_table_lookup")) {
-			const char *dst = vx_rec_field(r, "dst");
-			const char *err = vx_rec_field(r, "err");
-			/* the local-table address-type check that runs with and without onlink */
-			bool local = stack_has(st, "__inet_dev_addr_type") || stack_has(st, "inet_addr_type");
-
-			if (dst && !q->gateway)
-				q->gateway = dst;
-			if (local) {
-				if (!f->local_lookup) {
-					f->local_lookup = true;
-					f->local = r;
-				}
-			} else if (stack_has(st, "fib_check_nh") || !st) {
-				/* the last nexthop lookup decides (fib_lookup retries after a table miss) */
-				f->nh_lookup = true;
-				f->nh_err = err ? atoll(err) : 0;
-				f->lookup = r;
-				if (dst)
-					q->gateway = dst;
-			}
-		} else if (!strcmp(base, "netlink_extack")) {
-			f->extack = r;
-		} else if (is_ret_probe(r)) {
-			const char *ret = vx_rec_field(r, "ret");
-
-			f->ret_probe = true;
-			f->ret = ret ? atoll(ret) : 0;
-			f->retrec = r;
-		}
+		request_fact(&w.routes[o->idx], &w.facts[o->idx], r, st);
 	}
-	for (size_t i = 0; i < nroutes; i++)
-		classify(&routes[i], &facts[i]);
-	free(open);
-	free(facts);
-	*out = routes;
-	*n = nroutes;
+	for (size_t i = 0; i < w.n; i++)
+		classify(&w.routes[i], &w.facts[i]);
+	free(w.open);
+	free(w.facts);
+	*out = w.routes;
+	*n = w.n;
 	return 0;
 }
 

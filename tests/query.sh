@@ -1,28 +1,35 @@
 #!/usr/bin/env bash
-# query.sh: `vxanalyze query` on real captures: the README's three example queries
-# (doc/queries/*.sql, which README.md must show verbatim) give the known answers on
+# query.sh: `vxanalyze query` on real captures: the three example queries (doc/queries/*.sql,
+# which doc/queries.md must show verbatim, and nothing else as SQL) give the known answers on
 # samples/vxlan-drops.trace; table, csv and json output; the database is opened read-only
 # (every kind of write is refused with SQLite's error and the file is unchanged); bad SQL is
 # one line of error and exit 1, usage errors exit 2.
-# usage: query.sh VXANALYZE SAMPLES_DIR DOC_DIR README
+# usage: query.sh VXANALYZE SAMPLES_DIR DOC_DIR QUERIES_PAGE
 set -u
 vx=$1
 samples=$2
 doc=$3
-readme=$4
+page=$4
 . "$(dirname "$0")/checks.sh"
 db=$tmp/q.db
 
 "$vx" import -q -d "$db" "$samples/vxlan-drops.trace" "$samples/vxlan-ping.trace" || { echo "FAIL: import"; exit 1; }
 
-# --- the README's queries are the files, and they answer what the capture shows ---
+# --- the page's queries are the files, and they answer what the capture shows ---
 for f in "$doc"/queries/*.sql; do
-	python3 - "$readme" "$f" <<'PY' || fail "README.md does not show $(basename "$f") verbatim"
+	python3 - "$page" "$f" <<'PY' || fail "$(basename "$page") does not show $(basename "$f") verbatim"
 import sys
-readme, sql = open(sys.argv[1]).read(), open(sys.argv[2]).read().strip()
-assert "```sql\n" + sql + "\n```" in readme
+page, sql = open(sys.argv[1]).read(), open(sys.argv[2]).read().strip()
+assert "```sql\n" + sql + "\n```" in page
 PY
 done
+python3 - "$page" "$doc"/queries/*.sql <<'PY' && ok "$(basename "$page") shows the query files and no other SQL" || fail "$(basename "$page") shows other SQL"
+import re, sys
+page = open(sys.argv[1]).read()
+files = sorted(open(f).read().strip() for f in sys.argv[2:])
+shown = sorted(re.findall(r"```sql\n(.*?)\n```", page, re.S))
+assert len(files) == 3 and shown == files, (len(files), len(shown))
+PY
 "$vx" query -d "$db" -f json - <"$doc/queries/drops-by-reason.sql" >"$tmp/drops.json" 2>"$tmp/err" ||
 	fail "drops-by-reason: $(cat "$tmp/err")"
 python3 - "$tmp/drops.json" <<'PY' && ok "drops by reason: NO_SOCKET 3, IP_INNOROUTES 2 (ip_error)" || fail "drops by reason"

@@ -183,12 +183,12 @@ static void test_journey_splits_on_reused_address_and_on_free(void **state)
 	}
 	ds.recs = recs;
 	ds.nrecs = 7;
-	assert_int_equal(vx_analysis_build(&ds, &an), 0);
+	assert_int_equal(analyse_dataset(&ds, &an), 0);
 	assert_int_equal(an.njourneys, 3);
 	assert_int_equal(an.journeys[0].nhops, 2);
 	assert_int_equal(an.journeys[1].nhops, 3);
 	assert_int_equal(an.journeys[2].nhops, 2);
-	vx_analysis_release(&an);
+	analyse_release(NULL, &an);
 }
 
 /* journeys of the same way fold into one shape with a latency distribution per hop; a
@@ -227,7 +227,7 @@ static void test_shapes_count_journeys_and_hop_latencies(void **state)
 	}
 	ds.recs = recs;
 	ds.nrecs = n;
-	assert_int_equal(vx_analysis_build(&ds, &an), 0);
+	assert_int_equal(analyse_dataset(&ds, &an), 0);
 	assert_int_equal(an.journeys_total, NJ + 1);
 	assert_int_equal(an.nshapes, 2);
 	assert_int_equal(an.shapes[0].count, NJ);
@@ -239,7 +239,7 @@ static void test_shapes_count_journeys_and_hop_latencies(void **state)
 	assert_int_equal(an.journeys[NJ].nhops, VX_JOURNEY_MAX_HOPS);
 	assert_int_equal(an.journeys[NJ].hops_left_out, 44);
 	assert_int_equal(an.shapes[1].count, 1);
-	vx_analysis_release(&an);
+	analyse_release(NULL, &an);
 	free(recs);
 }
 

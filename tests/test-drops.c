@@ -163,11 +163,6 @@ static int s_events(void *priv, vx_rec_fn fn, void *arg)
 	return store_events_each(s->st, 0, s_pass, s);
 }
 
-static int s_names(void *priv, int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg)
-{
-	return store_event_names_each(((struct src *)priv)->st, 0, fn, arg);
-}
-
 static int s_fields(void *priv, int64_t id, struct arena *a, struct vx_field **out, size_t *n)
 {
 	return store_event_fields(((struct src *)priv)->st, id, a, out, n);
@@ -190,7 +185,7 @@ static void test_streamed_drop_summary_counts_every_journey_and_follows_the_filt
 	const struct vx_event_source src = {
 		.priv = &s, .captures = s_captures, .paths_each = s_paths,
 		.journey_events_each = s_by_skb, .route_events_each = s_route,
-		.names_each = s_names, .events_each = s_events, .event_fields = s_fields,
+		.events_each = s_events, .event_fields = s_fields,
 		.row_fields = s_row_fields,
 	};
 	struct vx_analysis whole, an;

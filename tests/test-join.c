@@ -77,7 +77,7 @@ static void test_join_pair_samples(void **state)
 
 	(void)state;
 	pair_load(&p);
-	assert_int_equal(vx_analysis_build(&p.ds, &an), 0);
+	assert_int_equal(analyse_dataset(&p.ds, &an), 0);
 	assert_int_equal(an.join.nhosts, 2);
 	assert_string_equal(an.join.hosts[0].name, "node-a");
 	assert_string_equal(an.join.hosts[1].name, "node-b");
@@ -106,7 +106,7 @@ static void test_join_pair_samples(void **state)
 	/* 3 pings: 3 requests a -> b and 3 replies b -> a */
 	assert_int_equal(echo, 6);
 	assert_int_equal(double_trip, 6);
-	vx_analysis_release(&an);
+	analyse_release(NULL, &an);
 	pair_release(&p);
 }
 
@@ -120,12 +120,12 @@ static void test_join_clock_offset_injected(void **state)
 
 	(void)state;
 	pair_load(&p);
-	assert_int_equal(vx_analysis_build(&p.ds, &an), 0);
+	assert_int_equal(analyse_dataset(&p.ds, &an), 0);
 	assert_true(an.join.hosts[1].known);
 	base = an.join.hosts[1].offset_ns;
 	unc = an.join.hosts[1].uncertainty_ns;
 	assert_true(unc > 0);
-	vx_analysis_release(&an);
+	analyse_release(NULL, &an);
 	for (size_t s = 0; s < sizeof(shifts) / sizeof(shifts[0]); s++) {
 		for (int64_t moved = 1; moved <= 2; moved++) {
 			/* moving node-b's clock by +S moves its offset by +S; node-a's (the
@@ -133,7 +133,7 @@ static void test_join_clock_offset_injected(void **state)
 			int64_t want = base + (moved == 2 ? shifts[s] : -shifts[s]), got;
 
 			shift_capture(&p.ds, p.ds.captures[moved - 1].id, shifts[s]);
-			assert_int_equal(vx_analysis_build(&p.ds, &an), 0);
+			assert_int_equal(analyse_dataset(&p.ds, &an), 0);
 			assert_true(an.join.hosts[1].known);
 			got = an.join.hosts[1].offset_ns;
 			assert_true(got - want <= an.join.hosts[1].uncertainty_ns &&
@@ -152,7 +152,7 @@ static void test_join_clock_offset_injected(void **state)
 				assert_true(recv - send >= -jd->wire_unc_ns[1]);
 				assert_int_equal(jd->wire_ns[1], recv - send);
 			}
-			vx_analysis_release(&an);
+			analyse_release(NULL, &an);
 			shift_capture(&p.ds, p.ds.captures[moved - 1].id, -shifts[s]);
 		}
 	}
@@ -172,7 +172,7 @@ static void test_join_ambiguous_left_apart(void **state)
 
 	(void)state;
 	pair_load(&p);
-	assert_int_equal(vx_analysis_build(&p.ds, &an), 0);
+	assert_int_equal(analyse_dataset(&p.ds, &an), 0);
 	before = an.join.njoined;
 	for (size_t k = 0; k < an.join.njoined && !victim; k++)
 		if (is_echo(&an.join.joined[k]) && an.join.joined[k].pkt->ip.icmp_type == 8)
@@ -183,7 +183,7 @@ static void test_join_ambiguous_left_apart(void **state)
 	uint64_t from = victim->hops[0].ts_ns, to = victim->hops[victim->nhops - 1].ts_ns;
 	int64_t cap = victim->capture_id;
 
-	vx_analysis_release(&an);
+	analyse_release(NULL, &an);
 	for (size_t i = 0; i < p.ds.nrecs; i++)
 		if (p.ds.recs[i].id > max_id)
 			max_id = p.ds.recs[i].id;
@@ -202,7 +202,7 @@ static void test_join_ambiguous_left_apart(void **state)
 		n++;
 	}
 	assert_true(n >= 3);
-	assert_int_equal(vx_analysis_build(&p.ds, &an), 0);
+	assert_int_equal(analyse_dataset(&p.ds, &an), 0);
 	/* the request's two halves stay apart and are said to be ambiguous; the rest still join */
 	assert_int_equal(an.join.njoined, before - 1);
 	assert_true(an.join.ambiguous >= 3);
@@ -217,7 +217,7 @@ static void test_join_ambiguous_left_apart(void **state)
 	for (size_t k = 0; k < an.join.njoined; k++)
 		for (size_t i = 0; i < an.join.joined[k].nparts; i++)
 			assert_false(an.join.joined[k].parts[i]->join_ambiguous);
-	vx_analysis_release(&an);
+	analyse_release(NULL, &an);
 	pair_release(&p);
 }
 
@@ -279,7 +279,7 @@ static void inferred_with_losses_mid(unsigned lose, unsigned lose_second, unsign
 	size_t nhdr, n = 0, ncut = 0;
 
 	pair_load(&p);
-	assert_int_equal(vx_analysis_build(&p.ds, &an), 0);
+	assert_int_equal(analyse_dataset(&p.ds, &an), 0);
 	nhdr = an.join.njoined;
 	hdr = xmalloc(nhdr * sizeof(*hdr));
 	for (size_t k = 0; k < nhdr; k++) {
@@ -314,7 +314,7 @@ static void inferred_with_losses_mid(unsigned lose, unsigned lose_second, unsign
 			cut[ncut++] = (struct span){ sj->capture_id, sj->skb, sj->hops[0].ts_ns,
 						     sj->hops[sj->nhops - 1].ts_ns };
 		}
-	vx_analysis_release(&an);
+	analyse_release(NULL, &an);
 	for (size_t i = 0; i < p.ds.nrecs; i++) {
 		const struct vx_rec *r = &p.ds.recs[i];
 		bool out = !strncmp(r->name, "vxanalyze:", 10);
@@ -327,7 +327,7 @@ static void inferred_with_losses_mid(unsigned lose, unsigned lose_second, unsign
 	}
 	assert_true(n < p.ds.nrecs);
 	p.ds.nrecs = n;
-	assert_int_equal(vx_analysis_build(&p.ds, &an), 0);
+	assert_int_equal(analyse_dataset(&p.ds, &an), 0);
 	assert_int_equal(an.join.inferred, want_joined);
 	assert_int_equal(an.join.njoined, want_joined);
 	assert_int_equal(an.join.inferred_apart, want_apart);
@@ -345,7 +345,7 @@ static void inferred_with_losses_mid(unsigned lose, unsigned lose_second, unsign
 	}
 	/* the clocks come out of the inferred pairs too */
 	assert_true(an.join.hosts[1].known);
-	vx_analysis_release(&an);
+	analyse_release(NULL, &an);
 	free(hdr);
 	pair_release(&p);
 }
@@ -406,16 +406,16 @@ static void test_join_one_host(void **state)
 	pair_load(&p);
 	p.ds.captures[1].boot_id = p.ds.captures[0].boot_id;
 	p.ds.captures[1].host = p.ds.captures[0].host;
-	assert_int_equal(vx_analysis_build(&p.ds, &an), 0);
+	assert_int_equal(analyse_dataset(&p.ds, &an), 0);
 	assert_int_equal(an.join.nhosts, 1);
 	assert_int_equal(an.join.njoined, 0);
-	vx_analysis_release(&an);
+	analyse_release(NULL, &an);
 	p.ds.captures[0].boot_id = p.ds.captures[1].boot_id = NULL;
 	p.ds.captures[0].host = p.ds.captures[1].host = NULL;
-	assert_int_equal(vx_analysis_build(&p.ds, &an), 0);
+	assert_int_equal(analyse_dataset(&p.ds, &an), 0);
 	assert_int_equal(an.join.nhosts, 0);
 	assert_int_equal(an.join.njoined, 0);
-	vx_analysis_release(&an);
+	analyse_release(NULL, &an);
 	pair_release(&p);
 }
 
@@ -495,23 +495,19 @@ static void test_join_kept_per_host(void **state)
 
 	(void)state;
 	pair_load(&p);
-	assert_int_equal(vx_analysis_build(&p.ds, &whole), 0);
+	assert_int_equal(analyse_dataset(&p.ds, &whole), 0);
 	assert_int_equal(whole.join.nhosts, 2);
 	for (size_t j = 0; j < whole.njourneys; j++)
 		assert_int_equal(whole.journeys[j].id, (int)j + 1);
 	for (size_t k = 0; k < sizeof(keeps) / sizeof(keeps[0]); k++) {
 		struct vx_analysis_opts o = { .max_journeys = keeps[k] };
-		struct store_source ss;
-		struct vx_event_source src;
 		struct vx_analysis an;
 		struct vx_store *st = store_open(p.db, true);
 		size_t per_host[2] = { 0, 0 }, expect = 0, found = 0;
 		bool *kept = xcalloc(whole.njourneys, sizeof(*kept));
 
 		assert_non_null(st);
-		store_source_init(&ss, &src, st, 0);
-		assert_int_equal(store_read_begin(st), 0);
-		assert_int_equal(vx_analysis_stream(&src, &o, &an), 0);
+		assert_int_equal(vx_stored_analyse(st, 0, &o, &an), 0);
 		assert_int_equal(an.join.nhosts, 2);
 		assert_int_equal(an.journeys_total, whole.njourneys);
 		/* each kept journey is the whole analysis's journey of the same id; each host's
@@ -574,12 +570,11 @@ static void test_join_kept_per_host(void **state)
 			assert_true(expect > 0);
 		print_message("keep %zu per host: %zu joined (whole: %zu), node-a from journey %d, node-b from %d\n",
 			      keeps[k], expect, whole.join.njoined, an.journeys[0].id, an.journeys[per_host[0]].id);
-		vx_analysis_release(&an);
-		store_read_end(st);
+		vx_stored_analysis_release(&an);
 		store_close(st);
 		free(kept);
 	}
-	vx_analysis_release(&whole);
+	analyse_release(NULL, &whole);
 	pair_release(&p);
 }
 

@@ -75,7 +75,6 @@ struct fixture {
 	struct vx_field fields[MAXR][2];
 	struct vx_hop hops[MAXR];
 	struct vx_journey journeys[MAXJ];
-	int rec_path[MAXR];
 	size_t nhops;
 };
 
@@ -98,6 +97,7 @@ static const struct vx_path *add_path(struct fixture *f, const char *event, cons
 		p->layers[k] = fixture_layer(frames[k]);
 	p->ip_passes = fixture_ip_passes(p->layers, n);
 	f->ds.nstacks = f->an.npaths;
+	vx_path_index_build(&f->an.pathidx, f->paths, f->an.npaths);
 	return p;
 }
 
@@ -118,7 +118,6 @@ static struct vx_rec *add_rec(struct fixture *f, uint64_t ts, const char *event,
 	r->skb = skb;
 	r->stack_id = p ? p->stack->id : 0;
 	r->fields = f->fields[f->ds.nrecs];
-	f->rec_path[f->ds.nrecs] = p ? (int)(p - f->paths) : -1;
 	f->ds.nrecs++;
 	return r;
 }
@@ -222,7 +221,6 @@ static struct fixture *fixture_new(int njourneys, const char *odd_dev)
 	f->an.ds = &f->ds;
 	f->an.paths = f->paths;
 	f->an.journeys = f->journeys;
-	f->an.rec_path = f->rec_path;
 	p[0] = add_path(f, "net:net_dev_start_xmit", f_pod_xmit, 9, (size_t)njourneys);
 	p[1] = add_path(f, "net:netif_receive_skb", f_cali1_rcv, 14, (size_t)njourneys);
 	p[2] = add_path(f, "net:net_dev_start_xmit", f_vxlan_xmit, 19, (size_t)njourneys);
@@ -234,6 +232,12 @@ static struct fixture *fixture_new(int njourneys, const char *odd_dev)
 		add_vxlan_journey(f, 1000000 + (uint64_t)i * 1000000000ULL, 0xffff888004a1c000ULL + i,
 				  p, i == 0 ? odd_dev : NULL);
 	return f;
+}
+
+static void fixture_free(struct fixture *f)
+{
+	vx_path_index_release(&f->an.pathidx);
+	free(f);
 }
 
 /* render @an with @r into a malloc'd string (caller frees). Not inlined: GCC's
@@ -282,7 +286,7 @@ static void test_html_draws_a_hop_node_for_every_device_of_the_journey(void **st
 	/* the underlay hop carries its length and the delay since the tunnel device */
 	assert_non_null(strstr(html, "148 B \xc2\xb7 +5.6 \xc2\xb5s"));
 	free(html);
-	free(f);
+	fixture_free(f);
 }
 
 /* @fmt with the class number of layer @l: the page names a layer's colour by its number
@@ -315,7 +319,7 @@ static void test_html_marks_the_second_pass_through_ip_after_vxlan(void **state)
 						 "</span><span class=\"ly\">dev</span>", VX_LAYER_DEV)));
 	assert_non_null(strstr(html, "data-featured=\"1\""));
 	free(html);
-	free(f);
+	fixture_free(f);
 }
 
 static void test_html_infers_the_reentry_when_stacks_are_missing(void **state)
@@ -331,7 +335,7 @@ static void test_html_infers_the_reentry_when_stacks_are_missing(void **state)
 	assert_non_null(strstr(html, layer_class("<g class=\"wp ly%d reenter synthetic\">", VX_LAYER_IP)));
 	assert_non_null(strstr(html, "2nd pass through IP (ip_local_out)"));
 	free(html);
-	free(f);
+	fixture_free(f);
 }
 
 static void test_html_escapes_capture_strings(void **state)
@@ -365,7 +369,7 @@ static void test_html_escapes_capture_strings(void **state)
 				     "'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
 				     "img-src data:\">"));
 	free(html);
-	free(f);
+	fixture_free(f);
 }
 
 static void test_html_groups_journeys_of_the_same_shape(void **state)
@@ -387,7 +391,7 @@ static void test_html_groups_journeys_of_the_same_shape(void **state)
 	assert_int_equal(count_of(html, "<section class=\"journey\""), 1);
 	assert_non_null(strstr(html, "1 less frequent shapes (1 journeys) are not drawn"));
 	free(html);
-	free(f);
+	fixture_free(f);
 }
 
 static void test_html_lists_route_events_and_draws_their_stack(void **state)
@@ -409,7 +413,7 @@ static void test_html_lists_route_events_and_draws_their_stack(void **state)
 	assert_non_null(strstr(html, "Path diagram"));
 	assert_non_null(strstr(html, "data-dev=\"\" data-event=\"fib:fib_table_lookup\""));
 	free(html);
-	free(f);
+	fixture_free(f);
 }
 
 /*
@@ -431,7 +435,6 @@ static void test_html_size_is_bounded_whatever_the_capture(void **state)
 	struct vx_hop *hops = calloc((size_t)NJ * NH, sizeof(*hops));
 	struct vx_rec *recs = calloc(NR, sizeof(*recs));
 	struct vx_field fields[12];
-	int *rec_path = calloc(NR, sizeof(*rec_path));
 	size_t len;
 	char *html;
 
@@ -448,14 +451,11 @@ static void test_html_size_is_bounded_whatever_the_capture(void **state)
 					   .name = i % 2 ? "fib:fib_table_lookup" : "netlink:netlink_extack",
 					   .len = -1, .stack_id = 1 + i % NP, .nfields = 12,
 					   .fields = fields };
-	for (int i = 0; i < NR; i++)
-		rec_path[i] = i % NP;
 	ds.captures = &cap;
 	ds.ncaptures = 1;
 	ds.recs = recs;
 	ds.nrecs = NR;
 	an.ds = &ds;
-	an.rec_path = rec_path;
 	an.npaths = NP;
 	an.paths = calloc(NP, sizeof(*an.paths));
 	for (int i = 0; i < NP; i++) {
@@ -487,13 +487,14 @@ static void test_html_size_is_bounded_whatever_the_capture(void **state)
 						      .path = &an.paths[(i * NH + k) % (NP / 2)] };
 		vx_journey_segments(j);
 	}
+	vx_path_index_build(&an.pathidx, an.paths, an.npaths);
 	html = render(&vx_render_html, &an, 0, &len);
 	if (getenv("VX_DUMP")) fwrite(html, 1, len, stdout);
 	print_message("html of the synthetic capture: %zu bytes\n", len);
 	assert_true(len < 8u * 1024 * 1024);
 	free(html);
 	free(recs);
-	free(rec_path);
+	vx_path_index_release(&an.pathidx);
 	free(an.journeys);
 	free(an.paths);
 	free(hops);
@@ -517,7 +518,7 @@ static void test_dot_is_a_digraph_with_escaped_labels_and_the_reentry(void **sta
 	assert_non_null(strstr(dot, "subgraph cluster_g1_tunnel"));
 	assert_non_null(strstr(dot, "vxlan_xmit\\n-> iptunnel_xmit\\nvxlan +50 bytes"));
 	free(dot);
-	free(f);
+	fixture_free(f);
 }
 
 /* ---- folded ---- */
@@ -549,7 +550,7 @@ static void test_folded_has_one_line_per_stack_and_counts_add_up(void **state)
 	assert_int_equal(sum, want);
 	(void)hp;
 	free(out);
-	free(f);
+	fixture_free(f);
 }
 
 /* ---- chrome ---- */
@@ -573,7 +574,7 @@ static void test_chrome_trace_has_a_track_per_device_and_us_timestamps(void **st
 	assert_int_equal(count_of(out, "\"ph\":\"i\""), 8);
 	assert_int_equal(count_of(out, "{"), count_of(out, "}"));
 	free(out);
-	free(f);
+	fixture_free(f);
 }
 
 /* ---- the renderer table ---- */

@@ -81,7 +81,7 @@ static void test_routes_from_kprobe_return_values(void **state)
 	ds.nrecs = 6;
 	ds.stacks = &stack;
 	ds.nstacks = 1;
-	assert_int_equal(vx_analysis_build(&ds, &an), 0);
+	assert_int_equal(analyse_dataset(&ds, &an), 0);
 	assert_int_equal(an.nroutes, 2);
 	assert_int_equal(an.routes[0].class, VX_ROUTE_REJECTED);
 	assert_int_equal(an.routes[0].err, -101);
@@ -89,7 +89,7 @@ static void test_routes_from_kprobe_return_values(void **state)
 	assert_int_equal(an.routes[0].nevents, 3);
 	assert_int_equal(an.routes[1].class, VX_ROUTE_ACCEPTED);
 	assert_int_equal(an.routes[1].err, 0);
-	vx_analysis_release(&an);
+	analyse_release(NULL, &an);
 }
 
 /* a real kprobe capture (Debian 6.1 under qemu, samples/capture-kprobe-qemu.sh): lookups,

@@ -1000,6 +1000,49 @@ static void test_trace_dat_each_file_its_own_kallsyms(void **state)
 }
 
 /*
+ * One kallsyms parser and one rule for both readers (src/decode/kallsyms.c): a copy whose
+ * kallsyms section starts with a line that is not a symbol and lists ip_output as a data
+ * symbol. The line is skipped (libtraceevent's own parser stopped there, leaving every frame
+ * an address), and a data symbol bounds no function: no frame is ip_output, the frames are
+ * still symbols, and the direct reader and libtracecmd's reading give the same.
+ */
+static void test_trace_dat_one_kallsyms_rule_in_both_readers(void **state)
+{
+	char *dir, path[600], *data, *text, *end, *ip;
+	unsigned long long off = 0, size = 0;
+	struct collect c;
+	size_t len, symbols = 0;
+
+	(void)state;
+	if (!have_trace_cmd())
+		skip();
+	dir = make_tmpdir();
+	uncompressed_copy(SAMPLE, dir, path, sizeof(path));
+	data = section_read(path, "--kallsyms", 19, &off, &size, &len);
+	text = data + off + 16 + 4;
+	end = data + off + 16 + size;
+	text[0] = 'x';
+	ip = memmem(text, (size_t)(end - text), " T ip_output\n", 13);
+	if (!ip)
+		ip = memmem(text, (size_t)(end - text), " t ip_output\n", 13);
+	assert_non_null(ip);
+	ip[1] = 'd';
+	write_file(path, data, len);
+	check_readers_agree(path);
+	collect_init(&c);
+	assert_int_equal(td_import_file(path, &c), 0);
+	for (size_t i = 0; i < c.n; i++)
+		for (size_t k = 0; k < c.evs[i].nframes; k++) {
+			assert_false(!strncmp(c.evs[i].frames[k], "ip_output+", 10));
+			symbols += strstr(c.evs[i].frames[k], "+0x") != NULL;
+		}
+	assert_true(symbols > 0);
+	collect_release(&c);
+	free(data);
+	rm_tmpdir(dir);
+}
+
+/*
  * The trace_printk formats of an uncompressed copy with every ':' gone: libtraceevent's
  * tep_parse_printk_formats() reads past the end of such a text (AddressSanitizer aborts the
  * reading process, and the import fails); the direct reader leaves those lines out, so the
@@ -1315,6 +1358,7 @@ int main(void)
 		cmocka_unit_test(test_trace_dat_backward_page_header_is_an_error),
 		cmocka_unit_test(test_trace_dat_bad_page_commit_is_counted),
 		cmocka_unit_test(test_trace_dat_each_file_its_own_kallsyms),
+		cmocka_unit_test(test_trace_dat_one_kallsyms_rule_in_both_readers),
 		cmocka_unit_test(test_trace_dat_empty_stack_records),
 		cmocka_unit_test(test_trace_dat_format_division_by_zero_is_not_a_crash),
 		cmocka_unit_test(test_trace_dat_printk_lines_without_colon_are_skipped),

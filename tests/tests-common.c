@@ -220,24 +220,154 @@ int64_t store_import_path(const char *db, const char *path)
 	return id;
 }
 
+/* all journeys in detail: the tests look at every one */
+static const struct vx_analysis_opts test_aopts = { .max_journeys = SIZE_MAX };
+
 int analyse_db(const char *db, int64_t id, struct vx_dataset *ds, struct vx_analysis *an)
 {
+	return analyse_db_filtered(db, id, NULL, ds, an);
+}
+
+int analyse_db_filtered(const char *db, int64_t id, const struct vx_filter *f, struct vx_dataset *ds,
+			struct vx_analysis *an)
+{
 	struct vx_store *st = store_open(db, true);
-	int r;
+	struct vx_analysis_opts o = test_aopts;
 
 	if (!st)
 		return -1;
-	r = store_load(st, id, true, ds);
-	store_close(st);
-	if (r < 0)
+	if (store_load(st, id, true, ds) < 0) {
+		store_close(st);
 		return -1;
-	return vx_analysis_build(ds, an);
+	}
+	o.filter = f;
+	if (vx_stored_analyse(st, id, &o, an) < 0) {
+		vx_dataset_release(ds);
+		store_close(st);
+		return -1;
+	}
+	return 0;
 }
 
 void analyse_release(struct vx_dataset *ds, struct vx_analysis *an)
 {
-	vx_analysis_release(an);
-	vx_dataset_release(ds);
+	struct vx_store *st = vx_stored_analysis_store(an);
+
+	vx_stored_analysis_release(an);
+	store_close(st);
+	if (ds)
+		vx_dataset_release(ds);
+}
+
+/* one rec of a dataset as the event a parser would have handed the store: its fields, and
+ * the skb address, device and length as fields where the rec has them and its fields do not */
+static void rec_event(const struct vx_dataset *ds, const struct vx_rec *r, struct vx_event *ev,
+		      struct vx_field *fields, char *skb, size_t skbsz, char *len, size_t lensz)
+{
+	const struct vx_stack *st = r->stack_id ? vx_dataset_stack(ds, r->stack_id) : NULL;
+	size_t n = 0;
+
+	for (size_t i = 0; i < r->nfields; i++)
+		fields[n++] = r->fields[i];
+	if (r->skb && !vx_rec_field(r, "skbaddr")) {
+		snprintf(skb, skbsz, "0x%llx", (unsigned long long)r->skb);
+		fields[n++] = (struct vx_field){ "skbaddr", skb };
+	}
+	if (r->dev && !vx_rec_field(r, "dev"))
+		fields[n++] = (struct vx_field){ "dev", r->dev };
+	if (r->len >= 0 && !vx_rec_field(r, "len")) {
+		snprintf(len, lensz, "%lld", (long long)r->len);
+		fields[n++] = (struct vx_field){ "len", len };
+	}
+	*ev = (struct vx_event){
+		.ts_ns = r->ts_ns, .cpu = r->cpu, .pid = r->pid, .comm = r->comm, .name = r->name,
+		.fields = fields, .nfields = n,
+		.frames = st ? (const char *const *)st->frames : NULL, .nframes = st ? st->nframes : 0,
+	};
+}
+
+/* the events of capture @capture_id of @ds into @st as one new capture, through the import
+ * sink; 0 or -1 */
+static int write_capture(struct vx_store *st, const struct vx_dataset *ds, int64_t capture_id)
+{
+	const struct vx_capture *c = NULL;
+	struct vx_sink *sink;
+	int64_t id;
+
+	for (size_t i = 0; i < ds->ncaptures; i++)
+		if (ds->captures[i].id == capture_id)
+			c = &ds->captures[i];
+	sink = store_import_begin(st, c && c->source ? c->source : "test", c && c->format ? c->format : "test");
+	if (!sink)
+		return -1;
+	if (c && c->host)
+		vx_sink_meta(sink, "hostname", c->host);
+	if (c && c->boot_id)
+		vx_sink_meta(sink, "boot_id", c->boot_id);
+	if (c && c->kernel_release)
+		vx_sink_meta(sink, "kernel_release", c->kernel_release);
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		const struct vx_rec *r = &ds->recs[i];
+		struct vx_field *fields;
+		struct vx_event ev;
+		char skb[24], len[24];
+		int ret;
+
+		if (r->capture_id != capture_id)
+			continue;
+		fields = malloc((r->nfields + 3) * sizeof(*fields));
+		rec_event(ds, r, &ev, fields, skb, sizeof(skb), len, sizeof(len));
+		ret = vx_sink_event(sink, &ev);
+		free(fields);
+		if (ret < 0) {
+			store_import_rollback(st);
+			return -1;
+		}
+	}
+	sink->lost_events = c ? c->lost_events : 0;
+	return store_import_commit(st, &id);
+}
+
+int test_store_write_dataset(struct vx_store *st, const struct vx_dataset *ds)
+{
+	int64_t last = 0;
+
+	/* one capture per capture id, in the order they first appear */
+	for (size_t i = 0; i < ds->ncaptures; i++)
+		if (write_capture(st, ds, ds->captures[i].id) < 0)
+			return -1;
+	for (size_t i = 0; i < ds->nrecs; i++) {
+		bool known = ds->recs[i].capture_id == last;
+
+		for (size_t c = 0; !known && c < ds->ncaptures; c++)
+			known = ds->captures[c].id == ds->recs[i].capture_id;
+		if (!known && write_capture(st, ds, ds->recs[i].capture_id) < 0)
+			return -1;
+		last = ds->recs[i].capture_id;
+	}
+	return 0;
+}
+
+int analyse_dataset(const struct vx_dataset *ds, struct vx_analysis *an)
+{
+	struct vx_store *st = store_open(":memory:", false);
+
+	if (!st)
+		return -1;
+	if (test_store_write_dataset(st, ds) < 0 || vx_stored_analyse(st, 0, &test_aopts, an) < 0) {
+		store_close(st);
+		return -1;
+	}
+	return 0;
+}
+
+size_t fib_lookups(const struct vx_dataset *ds)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ds->nrecs; i++)
+		n += vx_event_is_fib_lookup(ds->recs[i].name);
+	return n;
 }
 
 const struct vx_journey *journey_with_devs(const struct vx_analysis *an, const char *const *devs)

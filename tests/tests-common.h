@@ -13,6 +13,8 @@
 #include "store/store.h"
 #include "parsers/format.h"
 #include "report/analysis.h"
+#include "app/store-source.h"
+#include "report/events.h"
 
 struct collected {
 	char *name, *comm;
@@ -52,9 +54,23 @@ char *test_db_new(void);
 void test_db_remove(char *path);
 /* store_import_path - import @path into the database @db; capture id or -1 */
 int64_t store_import_path(const char *db, const char *path);
-/* analyse_db - load capture @id (0 = all) and analyse; release both with analyse_release */
+/* analyse_db - load capture @id (0 = all) of @db into @ds (for the test's own checks) and
+ * analyse it as `report` does (every journey kept); release both with analyse_release */
 int analyse_db(const char *db, int64_t id, struct vx_dataset *ds, struct vx_analysis *an);
+/* analyse_db_filtered - analyse_db() with `report --filter`: only journeys matching @f count */
+int analyse_db_filtered(const char *db, int64_t id, const struct vx_filter *f, struct vx_dataset *ds,
+			struct vx_analysis *an);
+/* analyse_release - the analysis, its store and @ds (may be NULL) */
 void analyse_release(struct vx_dataset *ds, struct vx_analysis *an);
+/* test_store_write_dataset - every capture of @ds (and each capture id its recs name) into
+ * @st as new captures, through the import sink as a parser would: the rec's fields, its skb
+ * address, device and length, its stack's frames, the capture's host, boot id and kernel */
+int test_store_write_dataset(struct vx_store *st, const struct vx_dataset *ds);
+/* analyse_dataset - @ds (made by hand, or loaded and changed) written into a new in-memory
+ * store and analysed as `report` does; release with analyse_release(NULL, an) */
+int analyse_dataset(const struct vx_dataset *ds, struct vx_analysis *an);
+/* fib_lookups - the FIB lookup events of @ds (fib:fib_table_lookup, fib6:fib6_table_lookup) */
+size_t fib_lookups(const struct vx_dataset *ds);
 /* journey_with_devs - first journey whose hops visit @devs in order (NULL-terminated) */
 const struct vx_journey *journey_with_devs(const struct vx_analysis *an, const char *const *devs);
 

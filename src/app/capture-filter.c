@@ -24,18 +24,13 @@ static void collect_dropped(void *arg, const struct vx_span *span, bool kept)
 
 	if (kept)
 		return;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 256;
-		l->v = xrealloc(l->v, l->cap * sizeof(*l->v));
-	}
+	VX_GROW(l->v, l->n, l->cap);
 	l->v[l->n++] = *span;
 }
 
 int vx_capture_filter(struct vx_store *st, int64_t capture_id, const char *expr, const struct vx_filter *f,
 		      uint64_t *filtered)
 {
-	struct store_source ssrc;
-	struct vx_event_source src;
 	struct drop_list drops = { 0 };
 	struct vx_analysis an;
 	/* one journey kept in detail is enough: only the spans are wanted */
@@ -44,16 +39,11 @@ int vx_capture_filter(struct vx_store *st, int64_t capture_id, const char *expr,
 	int ret;
 
 	*filtered = 0;
-	store_source_init(&ssrc, &src, st, capture_id);
-	if (store_read_begin(st) < 0)
-		return -1;
-	ret = vx_analysis_stream(&src, &opts, &an);
-	store_read_end(st);
-	if (ret < 0) {
+	if (vx_stored_analyse(st, capture_id, &opts, &an) < 0) {
 		free(drops.v);
 		return -1;
 	}
-	vx_analysis_release(&an);
+	vx_stored_analysis_release(&an);
 	ret = store_import_filter(st, expr, drops.v, drops.n, filtered);
 	free(drops.v);
 	return ret;

@@ -88,17 +88,14 @@ static int parse_id(const char *s, int64_t *id)
 /* analyse capture @id alone and fold it into side @side of @d */
 static int diff_side(struct vx_store *st, int64_t id, int side, struct vx_diff *d)
 {
-	struct store_source ss;
-	struct vx_event_source src;
 	struct vx_analysis_opts ao = { .max_journeys = VX_MAX_SHAPES };
 	struct vx_analysis an;
 	int ret;
 
-	store_source_init(&ss, &src, st, id);
-	if (vx_analysis_stream(&src, &ao, &an) < 0)
+	if (vx_stored_analyse(st, id, &ao, &an) < 0)
 		return -1;
 	ret = vx_diff_add(d, side, &an);
-	vx_analysis_release(&an);
+	vx_stored_analysis_release(&an);
 	return ret;
 }
 

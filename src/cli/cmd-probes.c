@@ -55,13 +55,14 @@ int cmd_probes(int argc, char **argv)
 	struct vx_record_opts o = { .preset = "all" };
 	struct vx_kernel_info ki;
 	const char **probes = NULL, **events = NULL;
+	size_t probes_cap = 0, events_cap = 0;
 	int c, ret = 1;
 
 	optind = 1;
 	while ((c = vx_getopt(&vx_doc_probes, argc, argv)) != -1) {
 		const char ***list = c == VX_OPT_LONG(2) ? &probes : &events;
 		size_t *n = c == VX_OPT_LONG(2) ? &o.nprobes : &o.nevents;
-		const char **nl;
+		size_t *cap = c == VX_OPT_LONG(2) ? &probes_cap : &events_cap;
 
 		switch (c) {
 		case VX_OPT_LONG(1):
@@ -69,9 +70,8 @@ int cmd_probes(int argc, char **argv)
 			break;
 		case VX_OPT_LONG(2):
 		case 'e':
-			nl = xrealloc(*list, (*n + 1) * sizeof(*nl));
-			nl[(*n)++] = optarg;
-			*list = nl;
+			VX_GROW(*list, *n, *cap);
+			(*list)[(*n)++] = optarg;
 			break;
 		case 'h':
 			vx_help_write(&vx_doc_probes, stdout);

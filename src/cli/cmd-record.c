@@ -95,12 +95,12 @@ const struct vx_cmd_doc vx_doc_record = {
 
 struct names {
 	const char **v;
-	size_t n;
+	size_t n, cap;
 };
 
 static void names_add(struct names *l, const char *s)
 {
-	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	VX_GROW(l->v, l->n, l->cap);
 	l->v[l->n++] = s;
 }
 

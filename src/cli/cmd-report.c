@@ -87,8 +87,6 @@ int cmd_report(int argc, char **argv)
 	struct vx_store *st;
 	struct vx_analysis an;
 	struct vx_analysis_opts aopts = { 0 };
-	struct store_source ssrc = { 0 };
-	struct vx_event_source src;
 	struct strbuf tmp = STRBUF_INIT;
 	enum vx_color color = VX_COLOR_AUTO;
 	struct vx_filter *filter = NULL;
@@ -154,7 +152,6 @@ int cmd_report(int argc, char **argv)
 		vx_filter_free(filter);
 		return 1;
 	}
-	store_source_init(&ssrc, &src, st, capture);
 	/* journeys kept in detail: what the JSON lists (and at least enough to number the
 	 * shapes' first journeys without a second walk, most of the time) */
 	aopts.max_journeys = ropts.max_journeys > VX_ANALYSIS_MAX_JOURNEYS ? (size_t)ropts.max_journeys :
@@ -162,9 +159,8 @@ int cmd_report(int argc, char **argv)
 	aopts.paths_only = r->paths_only;
 	aopts.filter = filter;
 	/* one read transaction for the analysis and the renderer that streams events */
-	if (store_read_begin(st) < 0 || vx_analysis_stream(&src, &aopts, &an) < 0) {
+	if (vx_stored_analyse(st, capture, &aopts, &an) < 0) {
 		vx_report_error();
-		store_read_end(st);
 		store_close(st);
 		vx_filter_free(filter);
 		return 1;
@@ -198,8 +194,7 @@ int cmd_report(int argc, char **argv)
 done:
 	strbuf_release(&tmp);
 	vx_filter_free(filter);
-	vx_analysis_release(&an);
-	store_read_end(st);
+	vx_stored_analysis_release(&an);
 	store_close(st);
 	return ret;
 }

@@ -13,6 +13,7 @@
 struct json_writer {
 	FILE *fp;
 	struct strbuf *sb;
+	struct strbuf stage;	/* with @fp: one call's output, written at its end (jw_done) */
 	bool pretty;
 	int depth;
 	bool first[MAX_DEPTH];	/* no element written yet at this depth */
@@ -25,6 +26,7 @@ static struct json_writer *jw_new(FILE *fp, struct strbuf *sb, bool pretty)
 
 	w->fp = fp;
 	w->sb = sb;
+	strbuf_init(&w->stage, 0);
 	w->pretty = pretty;
 	w->first[0] = true;
 	return w;
@@ -44,15 +46,30 @@ void jw_destroy(struct json_writer *w)
 {
 	if (w && w->fp && w->pretty)
 		fputc('\n', w->fp);
+	if (w)
+		strbuf_release(&w->stage);
 	free(w);
+}
+
+/* where a call's output goes: the caller's strbuf, or the stage of a file's writer */
+static struct strbuf *target(struct json_writer *w)
+{
+	return w->sb ? w->sb : &w->stage;
 }
 
 static void out(struct json_writer *w, const char *s, size_t n)
 {
-	if (w->fp)
-		fwrite(s, 1, n, w->fp);
-	else
-		strbuf_add(w->sb, s, n);
+	strbuf_add(target(w), s, n);
+}
+
+/* the end of every public call: a file's writer writes the call's output in one piece, so
+ * that what its caller writes to the file between two calls lands in order */
+static void jw_done(struct json_writer *w)
+{
+	if (w->fp && w->stage.len) {
+		fwrite(w->stage.buf, 1, w->stage.len, w->fp);
+		strbuf_reset(&w->stage);
+	}
 }
 
 static void outs(struct json_writer *w, const char *s)
@@ -64,9 +81,9 @@ static void newline(struct json_writer *w)
 {
 	if (!w->pretty)
 		return;
-	outs(w, "\n");
+	strbuf_addch(target(w), '\n');
 	for (int i = 0; i < w->depth; i++)
-		outs(w, "  ");
+		strbuf_add(target(w), "  ", 2);
 }
 
 /* before a value or a key: separator and indentation, unless a key was just written */
@@ -103,10 +120,10 @@ static void close_(struct json_writer *w, const char *c)
 	outs(w, c);
 }
 
-void jw_start_object(struct json_writer *w) { open(w, "{"); }
-void jw_end_object(struct json_writer *w) { close_(w, "}"); }
-void jw_start_array(struct json_writer *w) { open(w, "["); }
-void jw_end_array(struct json_writer *w) { close_(w, "]"); }
+void jw_start_object(struct json_writer *w) { open(w, "{"); jw_done(w); }
+void jw_end_object(struct json_writer *w) { close_(w, "}"); jw_done(w); }
+void jw_start_array(struct json_writer *w) { open(w, "["); jw_done(w); }
+void jw_end_array(struct json_writer *w) { close_(w, "]"); jw_done(w); }
 
 void json_escape(struct strbuf *sb, const char *s)
 {
@@ -151,28 +168,22 @@ void json_escape(struct strbuf *sb, const char *s)
 
 void jw_key(struct json_writer *w, const char *key)
 {
-	struct strbuf sb = STRBUF_INIT;
-
 	sep(w);
-	json_escape(&sb, key);
-	strbuf_addstr(&sb, w->pretty ? ": " : ":");
-	out(w, sb.buf, sb.len);
-	strbuf_release(&sb);
+	json_escape(target(w), key);
+	outs(w, w->pretty ? ": " : ":");
 	w->after_key = true;
+	jw_done(w);
 }
 
 void jw_string(struct json_writer *w, const char *s)
 {
-	struct strbuf sb = STRBUF_INIT;
-
 	if (!s) {
 		jw_null(w);
 		return;
 	}
 	sep(w);
-	json_escape(&sb, s);
-	out(w, sb.buf, sb.len);
-	strbuf_release(&sb);
+	json_escape(target(w), s);
+	jw_done(w);
 }
 
 void jw_int(struct json_writer *w, int64_t v)
@@ -182,6 +193,7 @@ void jw_int(struct json_writer *w, int64_t v)
 	sep(w);
 	snprintf(b, sizeof(b), "%" PRId64, v);
 	outs(w, b);
+	jw_done(w);
 }
 
 void jw_double(struct json_writer *w, double v)
@@ -198,6 +210,7 @@ void jw_double(struct json_writer *w, double v)
 	if (strtod(b, NULL) != v)
 		snprintf(b, sizeof(b), "%.17g", v);
 	outs(w, b);
+	jw_done(w);
 }
 
 void jw_uint(struct json_writer *w, uint64_t v)
@@ -207,18 +220,21 @@ void jw_uint(struct json_writer *w, uint64_t v)
 	sep(w);
 	snprintf(b, sizeof(b), "%" PRIu64, v);
 	outs(w, b);
+	jw_done(w);
 }
 
 void jw_bool(struct json_writer *w, bool v)
 {
 	sep(w);
 	outs(w, v ? "true" : "false");
+	jw_done(w);
 }
 
 void jw_null(struct json_writer *w)
 {
 	sep(w);
 	outs(w, "null");
+	jw_done(w);
 }
 
 void jw_kstring(struct json_writer *w, const char *k, const char *s) { jw_key(w, k); jw_string(w, s); }
@@ -241,6 +257,7 @@ void jw_decimal(struct json_writer *w, int64_t v, int scale)
 	snprintf(b, sizeof(b), "%s%" PRIu64 ".%0*" PRIu64, v < 0 ? "-" : "", mag / div, scale,
 		 mag % div);
 	outs(w, b);
+	jw_done(w);
 }
 
 /* ---- reader ---- */

@@ -182,42 +182,68 @@ uint64_t vx_parse_hex_u64(const char *s)
 	return over ? UINT64_MAX : v;
 }
 
-static const char *first_field(const struct vx_event *ev, const char *const *keys)
-{
-	for (; *keys; keys++) {
-		const char *v = vx_event_field(ev, *keys);
+/* the names each column's field may have, in order of preference */
+enum { K_SKBADDR, K_SKB, K_SKB_ADDR, K_DEV, K_NAME, K_DEVNAME, K_LEN, K_LENGTH, K_N };
+static const char *const column_names[K_N] = { "skbaddr", "skb", "skb_addr", "dev", "name",
+					       "devname", "len", "length" };
 
-		if (v && *v)
-			return v;
+void vx_event_column_fields(const struct vx_event *ev, int *skb_i, int *dev_i, int *len_i)
+{
+	int first[K_N];
+
+	for (int k = 0; k < K_N; k++)
+		first[k] = -1;
+	for (size_t i = 0; i < ev->nfields; i++) {
+		const char *key = ev->fields[i].key;
+
+		if (!key || !strchr("sdnl", key[0]))
+			continue;	/* no column's field: one compare for most fields */
+		for (int k = 0; k < K_N; k++)
+			if (first[k] < 0 && column_names[k][0] == key[0] && !strcmp(key, column_names[k]))
+				first[k] = (int)i;
 	}
-	return NULL;
+	/* the first name of the column's list whose field has a value */
+#define PICK(out, from, to) do { \
+		*(out) = -1; \
+		for (int k = (from); k <= (to); k++) \
+			if (first[k] >= 0 && ev->fields[first[k]].value && *ev->fields[first[k]].value) { \
+				*(out) = first[k]; \
+				break; \
+			} \
+	} while (0)
+	PICK(skb_i, K_SKBADDR, K_SKB_ADDR);
+	PICK(dev_i, K_DEV, K_DEVNAME);
+	PICK(len_i, K_LEN, K_LENGTH);
+#undef PICK
 }
 
 uint64_t vx_event_skb(const struct vx_event *ev)
 {
-	static const char *const keys[] = { "skbaddr", "skb", "skb_addr", NULL };
+	int skb, dev, len;
 
-	return vx_parse_hex_u64(first_field(ev, keys));
+	vx_event_column_fields(ev, &skb, &dev, &len);
+	return skb < 0 ? 0 : vx_parse_hex_u64(ev->fields[skb].value);
 }
 
 const char *vx_event_dev(const struct vx_event *ev)
 {
-	static const char *const keys[] = { "dev", "name", "devname", NULL };
+	int skb, dev, len;
 
-	return first_field(ev, keys);
+	vx_event_column_fields(ev, &skb, &dev, &len);
+	return dev < 0 ? NULL : ev->fields[dev].value;
 }
 
 int64_t vx_event_len(const struct vx_event *ev)
 {
-	static const char *const keys[] = { "len", "length", NULL };
-	const char *v = first_field(ev, keys);
+	int skb, dev, len;
 	char *e;
 	long long n;
 
-	if (!v)
+	vx_event_column_fields(ev, &skb, &dev, &len);
+	if (len < 0)
 		return -1;
-	n = strtoll(v, &e, 0);
-	if (e == v || n < 0)
+	n = strtoll(ev->fields[len].value, &e, 0);
+	if (e == ev->fields[len].value || n < 0)
 		return -1;
 	return n;
 }

@@ -42,8 +42,8 @@ struct vx_event {
 	uint64_t stack_key;
 };
 
-/* the frames of a stack a producer keeps at most (the innermost); it counts the events
- * whose stack was deeper in vx_sink.stacks_cut */
+/* the frames of a stack the store keeps at most (the innermost); the events whose stack was
+ * deeper are counted in vx_sink.stacks_cut */
 #define VX_MAX_FRAMES 512
 
 /*
@@ -66,8 +66,9 @@ struct vx_sink {
 	char skipped_example[160];	/* first such unit, for the warning */
 	bool truncated;
 	uint64_t truncated_at;	/* byte offset where reading stopped */
-	/* events whose kernel stack was deeper than VX_MAX_FRAMES frames: the producer kept the
-	 * innermost ones (stored as capture meta "stacks_cut", said by import and record) */
+	/* events whose kernel stack was deeper than VX_MAX_FRAMES frames, of which only the
+	 * innermost are kept: counted by a producer that cut the stack itself, else by the sink
+	 * that cut it (the store: capture meta "stacks_cut", said by import) */
 	uint64_t stacks_cut;
 	/* first warning of the producer ("kernel addresses left as hex: ..."), "" when none;
 	 * parsers never print: the command prints it after the import (also stored as
@@ -104,6 +105,10 @@ uint64_t vx_parse_hex_u64(const char *s);
 
 /* vx_event_skb / _dev / _len - the fields journeys are built on, whatever their name
  * in the source (skbaddr, skb, skb_addr; dev, name, devname; len, length). */
+/* vx_event_column_fields - the one rule for which fields those are: the index in @ev->fields
+ * of the first of each list's names whose value is not empty, -1 when none (one pass; the
+ * store keeps them as columns) */
+void vx_event_column_fields(const struct vx_event *ev, int *skb_i, int *dev_i, int *len_i);
 uint64_t vx_event_skb(const struct vx_event *ev);
 const char *vx_event_dev(const struct vx_event *ev);
 int64_t vx_event_len(const struct vx_event *ev);	/* -1 when absent */
@@ -162,9 +167,10 @@ struct vx_rec {
 };
 
 /*
- * struct vx_path_row - one distinct (event name, stack) pair as the store aggregates it:
- * @count events, the first of them (in capture, time, id order) is @first_id at
- * @first_ts in @first_capture. @frames (innermost first) are borrowed.
+ * struct vx_path_row - one distinct (event name, stack) pair of one capture as the store
+ * aggregates it: @count events, the first of them (in time, id order) is @first_id at
+ * @first_ts in @first_capture. @frames (innermost first) are borrowed. @stack_id 0: the
+ * capture's events of that name without a stack (no frames).
  */
 struct vx_path_row {
 	const char *name;

@@ -1,6 +1,7 @@
 /* xalloc.c: allocation that never fails back to the caller (see xalloc.h). */
 #include "xalloc.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,18 @@ void vx_die_oom(size_t n)
 {
 	fprintf(stderr, "vxanalyze: out of memory allocating %zu bytes\n", n);
 	exit(1);
+}
+
+size_t vx_grow_cap(size_t cap, size_t need)
+{
+	size_t n = cap < 16 ? 16 : cap;
+
+	while (n < need) {
+		if (n > SIZE_MAX / 2)
+			vx_die_oom(SIZE_MAX);
+		n *= 2;
+	}
+	return n;
 }
 
 void *xmalloc(size_t n)

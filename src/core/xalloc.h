@@ -14,6 +14,25 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
 
+/*
+ * VX_GROW - make room for one more element at index @n of the malloc'd array @p whose
+ * capacity is @cap (both lvalues, updated): at least doubled, 16 at first (git's
+ * ALLOC_GROW). The one way vxanalyze grows an array.
+ *
+ *	VX_GROW(v->items, v->n, v->cap);
+ *	v->items[v->n++] = item;
+ */
+#define VX_GROW(p, n, cap)                                                          \
+	do {                                                                        \
+		if ((size_t)(n) >= (size_t)(cap)) {                                 \
+			(cap) = vx_grow_cap((size_t)(cap), (size_t)(n) + 1);        \
+			(p) = xrealloc((p), (size_t)(cap) * sizeof(*(p)));          \
+		}                                                                   \
+	} while (0)
+
+/* vx_grow_cap - the capacity VX_GROW grows @cap to so that @need elements fit (dies on overflow) */
+size_t vx_grow_cap(size_t cap, size_t need);
+
 /* vx_die_oom - "vxanalyze: out of memory allocating N bytes", exit(1) */
 void vx_die_oom(size_t n) __attribute__((noreturn));
 

@@ -1,8 +1,8 @@
-/* tep-decode.c: the one decoder (see tep-decode.h): an event record's payload, a
- * kernel_stack record and a kernel address as text, through libtraceevent and the kallsyms
- * table: shared by the live recorder (src/record*.c), the trace.dat and the perf.data
- * importers, so that a recording and a capture file of the same events give the same fields
- * and frames. Must not: know about tracefs, files or the store.
+/* tep-decode.c: one field of a raw record and one kernel address as text (see tep-decode.h),
+ * through libtraceevent and the kallsyms table; the one decoder (decoder.c) applies them for
+ * the recorder, the trace.dat and the perf.data importers, so that a recording and a capture
+ * file of the same events give the same fields and frames. Must not: know about tracefs,
+ * files or the store.
  */
 #include "tep-decode.h"
 #include "kallsyms.h"
@@ -46,96 +46,31 @@ void vx_add_hex(struct strbuf *sb, unsigned long long v, int width)
 	strbuf_add(sb, p, (size_t)(e - p));
 }
 
-/* libtraceevent's func_cmp and func_bcmp: an address matches the entry at or below it when
- * it is below the next entry (the end entry's address is 0: the last entry matches itself) */
-static int func_cmp(const void *a, const void *b)
+/* one table's answer for @addr: false when it has no symbol at or below it */
+static bool symbolize_from(const struct vx_kallsyms *ks, uint64_t addr, struct strbuf *out)
 {
-	const struct vx_func *fa = a, *fb = b;
+	const struct vx_ksym *k;
+	uint64_t off;
 
-	return fa->addr < fb->addr ? -1 : fa->addr > fb->addr;
-}
-
-static int func_bcmp(const void *a, const void *b)
-{
-	const struct vx_func *fa = a, *fb = b;
-
-	if (fa->addr == fb->addr || (fa->addr > fb->addr && fa->addr < fb[1].addr))
-		return 0;
-	return fa->addr < fb->addr ? -1 : 1;
-}
-
-void vx_funcs_sort(struct vx_funcs *f)
-{
-	/* tep keeps its list newest first and qsorts that: same input, same qsort, same order */
-	for (size_t i = 0, j = f->n ? f->n - 1 : 0; i < j; i++, j--) {
-		struct vx_func t = f->map[i];
-
-		f->map[i] = f->map[j];
-		f->map[j] = t;
-	}
-	qsort(f->map, f->n, sizeof(*f->map), func_cmp);
-	f->map[f->n].addr = 0;
-	f->map[f->n].name = NULL;
-}
-
-/* tep_find_function_info() on a vx_funcs */
-static bool funcs_find(const struct vx_funcs *f, unsigned long long addr, const char **name,
-		       unsigned long long *start, unsigned long *size)
-{
-	struct vx_func key = { .addr = addr };
-	const struct vx_func *m = f->n ? bsearch(&key, f->map, f->n, sizeof(*f->map), func_bcmp) : NULL;
-
-	if (!m)
+	k = ks && ks->n ? vx_kallsyms_lookup(ks, addr, &off) : NULL;
+	if (!k)
 		return false;
-	*name = m->name;
-	*start = m->addr;
-	*size = (unsigned long)(m[1].addr - m->addr);
+	strbuf_addstr(out, k->name);
+	strbuf_addch(out, '+');
+	vx_add_hex(out, off, 1);
+	if (k + 1 < ks->syms + ks->n && k[1].addr > k->addr) {
+		strbuf_addch(out, '/');
+		vx_add_hex(out, k[1].addr - k->addr, 1);
+	}
 	return true;
 }
 
-void vx_symbolize_in(struct tep_handle *tep, const struct vx_kallsyms *ks, uint64_t addr,
-		     struct strbuf *out)
+void vx_symbolize(const struct vx_kallsyms *ks, const struct vx_kallsyms *extra, uint64_t addr,
+		  struct strbuf *out)
 {
-	vx_symbolize_with(tep, NULL, ks, addr, out);
-}
-
-void vx_symbolize_with(struct tep_handle *tep, const struct vx_funcs *funcs,
-		       const struct vx_kallsyms *ks, uint64_t addr, struct strbuf *out)
-{
-	const char *name = NULL;
-	unsigned long long start = 0;
-	unsigned long size = 0;
-	const struct vx_ksym *k;
-	uint64_t off;
-	bool found;
-
 	strbuf_reset(out);
-	if (funcs)
-		found = funcs_find(funcs, addr, &name, &start, &size);
-	else
-		found = tep && tep_find_function_info(tep, addr, &name, &start, &size);
-	if (found && name) {
-		strbuf_addstr(out, name);
-		strbuf_addch(out, '+');
-		vx_add_hex(out, (unsigned long long)addr - start, 1);
-		if (size) {
-			strbuf_addch(out, '/');
-			vx_add_hex(out, size, 1);
-		}
-		return;
-	}
-	k = ks && ks->n ? vx_kallsyms_lookup(ks, addr, &off) : NULL;
-	if (k) {
-		strbuf_addstr(out, k->name);
-		strbuf_addch(out, '+');
-		vx_add_hex(out, off, 1);
-		if (k + 1 < ks->syms + ks->n && k[1].addr > k->addr) {
-			strbuf_addch(out, '/');
-			vx_add_hex(out, k[1].addr - k->addr, 1);
-		}
-		return;
-	}
-	vx_add_hex(out, addr, 1);
+	if (!symbolize_from(ks, addr, out) && !symbolize_from(extra, addr, out))
+		vx_add_hex(out, addr, 1);
 }
 
 bool vx_callchain_next(const unsigned char *ips, uint64_t nr, uint64_t *i, uint64_t *ctx, uint64_t *addr)
@@ -183,11 +118,6 @@ int vx_tep_parse_event(struct tep_handle *tep, const char *buf, size_t size, con
 		r = tep_parse_event(tep, buf, size, sys);
 	sigaction(SIGFPE, &old, NULL);
 	return r;
-}
-
-void vx_symbolize(struct tep_handle *tep, uint64_t addr, struct strbuf *out)
-{
-	vx_symbolize_in(tep, NULL, addr, out);
 }
 
 /* the conversion after "name=" in a print format: "0x%04x", "%#x", "%lx", "%p", "%pS", "%u" */
@@ -315,14 +245,7 @@ static void add_bytes(struct strbuf *b, const unsigned char *p, size_t n)
 }
 
 int vx_field_value(struct tep_event *ev, const struct vx_field_plan *plan, const void *data, int size,
-		   const struct vx_kallsyms *ks, struct strbuf *buf)
-{
-	return vx_field_value_with(ev, plan, data, size, NULL, ks, buf);
-}
-
-int vx_field_value_with(struct tep_event *ev, const struct vx_field_plan *plan, const void *data,
-			int size, const struct vx_funcs *funcs, const struct vx_kallsyms *ks,
-			struct strbuf *buf)
+		   const struct vx_kallsyms *ks, const struct vx_kallsyms *extra, struct strbuf *buf)
 {
 	struct tep_format_field *f = plan->f;
 	struct tep_handle *tep = ev->tep;
@@ -360,7 +283,7 @@ int vx_field_value_with(struct tep_event *ev, const struct vx_field_plan *plan, 
 		case VX_STYLE_SYMBOL: {
 			struct strbuf sym = STRBUF_INIT;
 
-			vx_symbolize_with(tep, funcs, ks, v, &sym);
+			vx_symbolize(ks, extra, v, &sym);
 			strbuf_addstr(buf, sym.buf);
 			strbuf_release(&sym);
 			break;
@@ -380,120 +303,3 @@ int vx_field_value_with(struct tep_event *ev, const struct vx_field_plan *plan, 
 	}
 	return 0;
 }
-
-/* struct vx_event_plans - the plans of one event's fields, in format order */
-struct vx_event_plans {
-	struct tep_event *event;
-	size_t n;
-	struct vx_field_plan *plan;	/* malloc'd */
-};
-
-/* the plans of @event: from @c (added on first use), or built into @tmp when @c is NULL */
-static const struct vx_event_plans *event_plans(struct vx_plan_cache *c, struct tep_event *event,
-						struct vx_event_plans *tmp)
-{
-	struct vx_event_plans *p;
-	struct tep_format_field *f;
-	size_t n = 0;
-
-	if (c && c->last < c->n && c->ev[c->last].event == event)
-		return &c->ev[c->last];
-	for (size_t i = 0; c && i < c->n; i++)
-		if (c->ev[i].event == event) {
-			c->last = i;
-			return &c->ev[i];
-		}
-	for (f = event->format.fields; f; f = f->next)
-		n++;
-	if (c) {
-		c->ev = xrealloc(c->ev, (c->n + 1) * sizeof(*c->ev));
-		c->last = c->n;
-		p = &c->ev[c->n++];
-	} else {
-		p = tmp;
-	}
-	p->event = event;
-	p->n = 0;
-	p->plan = xmalloc((n ? n : 1) * sizeof(*p->plan));
-	for (f = event->format.fields; f; f = f->next)
-		p->plan[p->n++] = vx_field_plan(event, f);
-	return p;
-}
-
-void vx_plan_cache_release(struct vx_plan_cache *c)
-{
-	for (size_t i = 0; i < c->n; i++)
-		free(c->ev[i].plan);
-	free(c->ev);
-	memset(c, 0, sizeof(*c));
-}
-
-size_t vx_decode_fields(struct tep_event *event, const void *data, int size, struct strbuf *buf,
-			struct vx_field *fields, size_t max, struct vx_plan_cache *cache)
-{
-	struct vx_event_plans tmp;
-	const struct vx_event_plans *ep = event_plans(cache, event, &tmp);
-	size_t n = 0, small[64], *offs = 2 * max <= 64 ? small : xmalloc(2 * max * sizeof(*offs));
-
-	strbuf_reset(buf);
-	for (size_t k = 0; k < ep->n && n < max; k++) {
-		const struct vx_field_plan *plan = &ep->plan[k];
-		struct tep_format_field *f = plan->f;
-		size_t at = buf->len;
-
-		if (f->offset < 0 || f->offset + f->size > size)
-			continue;
-		offs[2 * n] = buf->len;
-		strbuf_addstr(buf, f->name);
-		strbuf_addch(buf, '\0');
-		offs[2 * n + 1] = buf->len;
-		if (vx_field_value(event, plan, data, size, NULL, buf) < 0) {
-			buf->len = at;
-			buf->buf[at] = '\0';
-			continue;
-		}
-		strbuf_addch(buf, '\0');
-		n++;
-	}
-	for (size_t i = 0; i < n; i++) {
-		fields[i].key = buf->buf + offs[2 * i];
-		fields[i].value = buf->buf + offs[2 * i + 1];
-	}
-	if (offs != small)
-		free(offs);
-	if (!cache)
-		free(tmp.plan);
-	return n;
-}
-
-size_t vx_decode_kernel_stack(struct tep_event *event, const void *data, int size,
-			     struct strbuf *frames, const char **ptrs, size_t max)
-{
-	struct tep_format_field *fs = tep_find_field(event, "size");
-	struct tep_format_field *fc = tep_find_field(event, "caller");
-	const char *d = data;
-	unsigned long long n, elsz;
-	size_t k = 0;
-
-	if (!fs || !fc || fs->offset + fs->size > size || fc->offset > size)
-		return 0;
-	/* the print format shows 8 callers; the record holds @size of them */
-	n = tep_read_number(event->tep, d + fs->offset, fs->size);
-	elsz = fc->elementsize ? fc->elementsize : (unsigned)tep_get_long_size(event->tep);
-	if (elsz != 4 && elsz != 8)
-		return 0;
-	if (n > (unsigned long long)(size - fc->offset) / elsz)
-		n = (unsigned long long)(size - fc->offset) / elsz;
-	for (unsigned long long i = 0; i < n && k < max; i++) {
-		unsigned long long a = tep_read_number(event->tep, d + fc->offset + i * elsz, (int)elsz);
-
-		/* older kernels end the array with ULONG_MAX */
-		if (!a || a == ~0ULL || (elsz == 4 && a == 0xffffffffULL))
-			continue;
-		vx_symbolize(event->tep, a, &frames[k]);
-		ptrs[k] = frames[k].buf;
-		k++;
-	}
-	return k;
-}
-

@@ -19,9 +19,9 @@
 
 #include "core/error.h"
 #include "core/xalloc.h"
+#include "decode/decoder.h"
+#include "decode/stack-attach.h"
 
-#define MAX_FIELDS 64
-#define MAX_FRAMES 512
 
 /* struct ftrace_be - r->be of this backend */
 struct ftrace_be {
@@ -32,11 +32,9 @@ struct ftrace_be {
 
 /* struct decoder - state of ftrace_decode() */
 struct decoder {
-	struct vx_attach attach;
-	int stack_type;			/* ftrace:kernel_stack id, -1 if unknown */
-	struct strbuf fieldbuf;
-	struct vx_plan_cache plans;	/* the field plans of the events met */
-	struct strbuf *frames;		/* MAX_FRAMES */
+	struct vx_attach attach;	/* the one stack-to-event rule */
+	struct vx_decoder dec;		/* the one decoder: plans, fields, stacks */
+	struct vx_decoded vals;
 };
 
 static const char *iname(const struct ftrace_be *f)
@@ -271,28 +269,27 @@ static int ftrace_disable(struct vx_recording *r)
 
 static int on_record(struct decoder *f, struct tep_event *event, struct tep_record *record, int cpu)
 {
-	struct vx_field fields[MAX_FIELDS];
+	const struct vx_event_plan *plan = vx_decoder_plan(&f->dec, event);
 	struct vx_event ev = { 0 };
-	char name[160];
 
-	if (event->id == f->stack_type) {
-		const char *ptrs[MAX_FRAMES];
-		size_t k = vx_decode_kernel_stack(event, record->data, record->size, f->frames, ptrs,
-						  MAX_FRAMES);
+	if (plan->is_stack) {
+		const char *const *frames;
+		uint64_t key;
+		int k = vx_decode_stack(&f->dec, plan, record->data, record->size, &frames, &key);
 
-		return vx_attach_stack(&f->attach, cpu, ptrs, k);
+		if (k < 0)
+			return vx_attach_record(&f->attach, cpu, record->ts);
+		return vx_attach_stack(&f->attach, cpu, record->ts, frames, (size_t)k, key);
 	}
-	snprintf(name, sizeof(name), "%s:%s", event->system, event->name);
 	ev.ts_ns = record->ts;
 	ev.cpu = cpu;
 	ev.pid = tep_data_pid(event->tep, record);
 	ev.comm = ev.pid >= 0 ? tep_data_comm_from_pid(event->tep, ev.pid) : NULL;
 	if (ev.comm && !strcmp(ev.comm, "<...>"))
 		ev.comm = NULL;
-	ev.name = name;
-	ev.fields = fields;
-	ev.nfields = vx_decode_fields(event, record->data, record->size, &f->fieldbuf, fields, MAX_FIELDS,
-				       &f->plans);
+	ev.name = plan->name;
+	ev.nfields = vx_decode_record(&f->dec, plan, record->data, record->size, &f->vals);
+	ev.fields = vx_decoded_fields(&f->vals);
 	return vx_attach_event(&f->attach, &ev);
 }
 
@@ -336,7 +333,7 @@ static int decode_merged(struct vx_recording *r, struct decoder *d, struct curso
 		rec.data = cur[best].data;
 		rec.size = kbuffer_event_size(cur[best].kbuf);
 		ev = tep_find_event_by_record(r->tep, &rec);
-		if (ev && on_record(d, ev, &rec, best) < 0)
+		if (ev ? on_record(d, ev, &rec, best) < 0 : vx_attach_record(&d->attach, best, rec.ts) < 0)
 			return -1;
 		cursor_next(&cur[best], subbuf, false);
 	}
@@ -345,25 +342,20 @@ static int decode_merged(struct vx_recording *r, struct decoder *d, struct curso
 static void decoder_release(struct decoder *d)
 {
 	vx_attach_release(&d->attach);
-	if (d->frames) {
-		for (size_t i = 0; i < MAX_FRAMES; i++)
-			strbuf_release(&d->frames[i]);
-		free(d->frames);
-	}
-	strbuf_release(&d->fieldbuf);
-	vx_plan_cache_release(&d->plans);
+	vx_decoder_release(&d->dec);
+	vx_decoded_release(&d->vals);
+}
+
+static int sink_emit(void *ctx, const struct vx_event *ev)
+{
+	return vx_sink_event(ctx, ev);
 }
 
 static int decoder_init(struct vx_recording *r, struct decoder *d)
 {
-	struct tep_event *ks = tep_find_event_by_name(r->tep, "ftrace", "kernel_stack");
-
-	d->stack_type = ks ? ks->id : -1;
-	strbuf_init(&d->fieldbuf, 256);
-	vx_attach_init(&d->attach, r->sink);
-	d->frames = xcalloc(MAX_FRAMES, sizeof(*d->frames));
-	for (size_t i = 0; i < MAX_FRAMES; i++)
-		strbuf_init(&d->frames[i], 0);
+	vx_attach_init(&d->attach, sink_emit, r->sink);
+	vx_decoder_init(&d->dec);
+	vx_decoder_symbols(&d->dec, &r->ks, NULL);
 	return 0;
 }
 
@@ -371,13 +363,19 @@ static int decoder_init(struct vx_recording *r, struct decoder *d)
 static int ftrace_decode(struct vx_recording *r)
 {
 	struct ftrace_be *f = r->be;
+
+	tracefs_load_cmdlines(r->tracing_dir, r->tep);
+	return vx_rec_ftrace_decode_spool(r, f->subbuf);
+}
+
+int vx_rec_ftrace_decode_spool(struct vx_recording *r, int subbuf)
+{
 	struct cursor *cur = xcalloc((size_t)r->ncpus, sizeof(*cur));
 	struct decoder d = { 0 };
 	int ret = -1;
 
 	if (decoder_init(r, &d) < 0)
 		goto out;
-	tracefs_load_cmdlines(r->tracing_dir, r->tep);
 	for (int c = 0; c < r->ncpus; c++) {
 		if (vx_spool_map(&r->spool, (size_t)c, &cur[c].map, &cur[c].len) < 0)
 			goto out;
@@ -388,9 +386,9 @@ static int ftrace_decode(struct vx_recording *r)
 			vx_error("cpu%d: cannot set up the ring-page reader (kbuffer): out of memory", c);
 			goto out;
 		}
-		cursor_next(&cur[c], f->subbuf, true);
+		cursor_next(&cur[c], subbuf, true);
 	}
-	if (decode_merged(r, &d, cur, f->subbuf) < 0 || vx_attach_flush(&d.attach) < 0)
+	if (decode_merged(r, &d, cur, subbuf) < 0 || vx_attach_flush(&d.attach) < 0)
 		goto out;
 	r->sink->skipped += d.attach.orphan_stacks;
 	if (d.attach.orphan_stacks && !r->sink->skipped_example[0])

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "record.h"
+#include "decode/kallsyms.h"
 
 struct tep_handle;
 struct tracefs_dynevent;
@@ -73,6 +74,7 @@ struct vx_recording {
 	struct tracefs_dynevent **kprobes;	/* NULL-terminated */
 	size_t nkprobes;
 	struct tep_handle *tep;
+	struct vx_kallsyms ks;			/* /proc/kallsyms, for the frames and "%pS" fields */
 	char *clock;				/* trace clock for meta "clock", set by ->setup */
 	unsigned buffer_kb;			/* per CPU, resolved from opts or the default */
 	int ncpus;				/* CPUs the backend reads (spool files) */
@@ -114,12 +116,15 @@ struct vx_rec_backend {
 };
 
 extern const struct vx_rec_backend vx_rec_ftrace;	/* record-ftrace.c */
+/* vx_rec_ftrace_decode_spool - the ftrace backend's decode: the spool's ring pages of @subbuf
+ * bytes per CPU (r->ncpus files), merged by time, through the one decoder into r->sink */
+int vx_rec_ftrace_decode_spool(struct vx_recording *r, int subbuf);
 extern const struct vx_rec_backend vx_rec_perf;		/* record-perf.c */
 
 /* vx_rec_event_ids - the perf tracepoint ids (= ftrace event ids) of @r's kprobes and
- * tracepoints, in plan order; arrays malloc'd for the caller, who frees both (record.c) */
+ * tracepoints, in plan order; arrays malloc'd for the caller, who frees both (record-common.c) */
 int vx_rec_event_ids(struct vx_recording *r, uint64_t **ids, const char ***names, size_t *n);
-/* vx_rec_note - a printf-style note through the options' note callback (record.c) */
+/* vx_rec_note - a printf-style note through the options' note callback (record-common.c) */
 void vx_rec_note(const struct vx_record_opts *o, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

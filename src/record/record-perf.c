@@ -28,9 +28,9 @@
 
 #include "core/error.h"
 #include "core/xalloc.h"
+#include "decode/decoder.h"
 
 #define PERF_MAX_FRAMES 256
-#define PERF_MAX_FIELDS 64
 #define SPOOL_BUF (1u << 20)	/* per CPU: records are written to the spool in 1 MiB blocks */
 
 struct comm_ent {
@@ -44,9 +44,9 @@ struct vx_perf {
 	struct perf_cpu_map *cpus;
 	struct perf_thread_map *threads;
 	bool mapped, enabled;
-	struct strbuf fieldbuf;
-	struct vx_plan_cache plans;	/* the field plans of the events met */
-	struct strbuf frames[PERF_MAX_FRAMES];
+	struct vx_decoder dec;		/* the one decoder: plans, fields, frames */
+	struct vx_decoded vals;
+	const char *frames[PERF_MAX_FRAMES];
 	struct comm_ent *comms;		/* from PERF_RECORD_COMM, newest last */
 	size_t ncomms, comms_alloc;
 	char *dev_glob;			/* --dev: net events of other devices are dropped */
@@ -73,11 +73,9 @@ static struct vx_perf *perf_open(const uint64_t *ids, const char *const *names, 
 	long page = sysconf(_SC_PAGESIZE);
 	int pages = 1;
 
-	strbuf_init(&p->fieldbuf, 256);
+	vx_decoder_init(&p->dec);
 	if (dev_glob)
 		p->dev_glob = xstrdup(dev_glob);
-	for (size_t i = 0; i < PERF_MAX_FRAMES; i++)
-		strbuf_init(&p->frames[i], 0);
 	libperf_init(silent);
 	p->cpus = perf_cpu_map__new_online_cpus();
 	p->threads = perf_thread_map__new_dummy();
@@ -207,13 +205,11 @@ static int handle_sample(struct vx_perf *p, struct tep_handle *tep, struct vx_si
 	uint32_t pid, cpu, rawsize;
 	uint64_t ts, nr;
 	const uint64_t *ips;
-	const char *frames[PERF_MAX_FRAMES];
 	size_t nframes = 0;
-	struct vx_field fields[PERF_MAX_FIELDS];
 	struct vx_event ev = { 0 };
 	struct tep_record rec = { 0 };
 	struct tep_event *tev;
-	char name[160];
+	const struct vx_event_plan *plan;
 
 	/* TID, TIME, CPU, CALLCHAIN, RAW: the kernel's fixed order */
 	if (end - d < 24 + 8)
@@ -235,9 +231,7 @@ static int handle_sample(struct vx_perf *p, struct tep_handle *tep, struct vx_si
 		goto bad;
 	for (uint64_t i = 0, ctx = 0, a; nframes < PERF_MAX_FRAMES &&
 					      vx_callchain_next((const unsigned char *)ips, nr, &i, &ctx, &a);) {
-		vx_symbolize(tep, a, &p->frames[nframes]);
-		frames[nframes] = p->frames[nframes].buf;
-		nframes++;
+		p->frames[nframes++] = vx_decoder_frame(&p->dec, a);
 	}
 	rec.ts = ts;
 	rec.cpu = (int)cpu;
@@ -248,16 +242,15 @@ static int handle_sample(struct vx_perf *p, struct tep_handle *tep, struct vx_si
 		vx_sink_skip(sink, "perf sample of an unknown event type", 36);
 		return 0;
 	}
-	snprintf(name, sizeof(name), "%s:%s", tev->system, tev->name);
+	plan = vx_decoder_plan(&p->dec, tev);
 	ev.ts_ns = ts;
 	ev.cpu = (int)cpu;
 	ev.pid = (int)pid;
 	ev.comm = comm_of(p, (int)pid);
-	ev.name = name;
-	ev.fields = fields;
-	ev.nfields = vx_decode_fields(tev, d, (int)rawsize, &p->fieldbuf, fields, PERF_MAX_FIELDS,
-				       &p->plans);
-	ev.frames = frames;
+	ev.name = plan->name;
+	ev.nfields = vx_decode_record(&p->dec, plan, d, (int)rawsize, &p->vals);
+	ev.fields = vx_decoded_fields(&p->vals);
+	ev.frames = p->frames;
 	ev.nframes = nframes;
 	if (p->dev_glob && !strcmp(tev->system, "net")) {
 		/* the ftrace backend filters `name ~ GLOB` in the kernel; here it is done after
@@ -288,10 +281,8 @@ static void perf_close(struct vx_perf *p)
 	}
 	perf_cpu_map__put(p->cpus);
 	perf_thread_map__put(p->threads);
-	strbuf_release(&p->fieldbuf);
-	vx_plan_cache_release(&p->plans);
-	for (size_t i = 0; i < PERF_MAX_FRAMES; i++)
-		strbuf_release(&p->frames[i]);
+	vx_decoder_release(&p->dec);
+	vx_decoded_release(&p->vals);
 	free(p->comms);
 	free(p->dev_glob);
 	for (int c = 0; p->wbuf && c < p->nmaps; c++)
@@ -508,6 +499,7 @@ static int perf_decode(struct vx_recording *r)
 {
 	struct vx_perf *p = r->be;
 
+	vx_decoder_symbols(&p->dec, &r->ks, NULL);
 	for (int c = 0; c < r->ncpus; c++)
 		if (decode_cpu(r, p, c, true) < 0)
 			return -1;

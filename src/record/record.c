@@ -40,19 +40,6 @@
 
 /* ---------------------------------------------------------------- small helpers */
 
-void vx_rec_note(const struct vx_record_opts *o, const char *fmt, ...)
-{
-	char msg[768];
-	va_list ap;
-
-	if (!o->note)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	o->note(o->note_ctx, msg);
-}
-
 /* read_file - whole file into @sb (procfs/tracefs files report size 0: read to EOF) */
 static int read_file(const char *path, struct strbuf *sb)
 {
@@ -444,8 +431,11 @@ static int load_tep(struct vx_recording *r)
 	if (!r->tep)
 		return vx_error("%s: cannot read the event formats (events/*/format): %s",
 				r->tracing_dir, strerror(errno));
-	if (r->syms.kallsyms.len && tep_parse_kallsyms(r->tep, r->syms.kallsyms.buf) < 0)
-		return vx_error("/proc/kallsyms: cannot be parsed; frames would stay addresses");
+	if (r->syms.kallsyms.len &&
+	    vx_kallsyms_parse(&r->ks, r->syms.kallsyms.buf, r->syms.kallsyms.len, "/proc/kallsyms") < 0) {
+		vx_rec_note(r->o, "%s: stacks stay addresses", vx_error_msg());
+		vx_error_clear();
+	}
 	return 0;
 }
 
@@ -596,28 +586,6 @@ static int mount_tracefs(struct vx_recording *r, const struct vx_record_opts *o)
 	return 0;
 }
 
-int vx_rec_event_ids(struct vx_recording *r, uint64_t **ids, const char ***names, size_t *n)
-{
-	size_t total = r->nkprobes + r->plan.ntps, k = 0;
-
-	*ids = xcalloc(total ? total : 1, sizeof(**ids));
-	*names = xcalloc(total ? total : 1, sizeof(**names));
-	*n = 0;
-	for (size_t i = 0; i < total; i++) {
-		const char *sys = i < r->nkprobes ? VX_RECORD_GROUP : r->plan.tps[i - r->nkprobes].system;
-		const char *ev = i < r->nkprobes ? r->plan.probes[i].event : r->plan.tps[i - r->nkprobes].event;
-		struct tep_event *e = tep_find_event_by_name(r->tep, sys, ev);
-
-		if (!e)
-			return vx_error("event %s:%s: no format/id in %s/events", sys, ev, r->tracing_dir);
-		(*ids)[k] = (uint64_t)e->id;
-		(*names)[k] = e->name;
-		k++;
-	}
-	*n = k;
-	return 0;
-}
-
 int vx_record_precheck(const struct vx_record_opts *o)
 {
 	struct vx_plan plan;
@@ -750,6 +718,7 @@ static void rec_release(struct vx_recording *r)
 	free(r->lost_cpu);
 	if (r->tep)
 		tep_free(r->tep);
+	vx_kallsyms_release(&r->ks);
 	kernel_syms_release(&r->syms);
 	vx_plan_release(&r->plan);
 	free(r->tracing_dir);

@@ -2,9 +2,9 @@
  * (libperf): configure the kernel, run a command while only moving the raw ring contents
  * into a private spool, put the kernel back exactly as it was, then hand the events with
  * kernel stacks to a struct vx_sink.
- * The plan (presets, name checks) and the stack attacher are pure and testable without
- * root; only record.c and record-ftrace.c talk to tracefs. Nothing here prints: notes go
- * through a callback, errors through vx_error().
+ * The plan (presets, name checks) is pure and testable without root (stacks join their
+ * events through decode/stack-attach.h); only record.c and record-ftrace.c talk to tracefs.
+ * Nothing here prints: notes go through a callback, errors through vx_error().
  */
 #ifndef VX_RECORD_H
 #define VX_RECORD_H
@@ -96,31 +96,6 @@ void vx_plan_release(struct vx_plan *p);
 int vx_plan_resolve(struct vx_plan *p, bool (*func_exists)(void *ctx, const char *func),
 		    bool (*tp_exists)(void *ctx, const char *sys, const char *ev), void *ctx,
 		    void (*note)(void *nctx, const char *msg), void *nctx);
-
-/* ---- kernel stack attachment (record-attach.c) ---- */
-
-/*
- * struct vx_attach - holds the last event of each CPU until its stack arrives (ftrace writes
- * the kernel_stack event right after the event it belongs to, on the same CPU) or the next
- * event on that CPU shows it has none. Events go to @sink with the stack attached.
- * Initialise with vx_attach_init(), finish with vx_attach_flush() + vx_attach_release().
- */
-struct vx_pending;
-struct vx_attach {
-	struct vx_sink *sink;
-	struct vx_pending *cpus;
-	size_t ncpus;
-	uint64_t orphan_stacks;	/* stacks with no event before them (its event was lost) */
-};
-
-void vx_attach_init(struct vx_attach *a, struct vx_sink *sink);
-/* vx_attach_event - emit the pending event of @ev->cpu, then hold a copy of @ev */
-int vx_attach_event(struct vx_attach *a, const struct vx_event *ev);
-/* vx_attach_stack - give the pending event of @cpu its stack (copied) and emit it */
-int vx_attach_stack(struct vx_attach *a, int cpu, const char *const *frames, size_t nframes);
-/* vx_attach_flush - emit every pending event (end of capture) */
-int vx_attach_flush(struct vx_attach *a);
-void vx_attach_release(struct vx_attach *a);
 
 /* ---- the recorder (record.c, record-perf.c) ---- */
 

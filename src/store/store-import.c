@@ -473,27 +473,32 @@ static int64_t string_id_hashed(struct vx_import *im, const char *s)
 static int64_t stack_id_for(struct vx_import *im, const struct vx_event *ev)
 {
 	char sym[256];
-	size_t depth = 0;
+	size_t depth = 0, nframes = ev->nframes;
 	uint64_t raw;
 
-	if (!ev->nframes)
+	if (!nframes)
 		return 0;
+	/* the innermost VX_MAX_FRAMES of a deeper stack, counted */
+	if (nframes > VX_MAX_FRAMES) {
+		nframes = VX_MAX_FRAMES;
+		im->sink.stacks_cut++;
+	}
 	/* most events repeat a stack seen before: recognise the raw frames (or the producer's
 	 * key for them) before paying for normalisation; this index lives for one import */
 	if (ev->stack_key) {
 		raw = vx_hash64(0x5354414b4b455931ULL, &ev->stack_key, sizeof(ev->stack_key));
 	} else {
 		raw = VX_HASH_INIT;
-		for (size_t i = 0; i < ev->nframes; i++)
+		for (size_t i = 0; i < nframes; i++)
 			raw = ev->frames[i] ? vx_hash64(raw, ev->frames[i], strlen(ev->frames[i]) + 1) : raw;
-		raw = vx_hash64(raw, &ev->nframes, sizeof(ev->nframes));
+		raw = vx_hash64(raw, &nframes, sizeof(nframes));
 	}
 	int64_t id = index_get(&im->raw, raw);
 
 	if (id)
 		return id > 0 ? id : 0;
 	strbuf_reset(&im->tmp);
-	for (size_t i = 0; i < ev->nframes; i++) {
+	for (size_t i = 0; i < nframes; i++) {
 		if (!ev->frames[i] || vx_frame_normalize(ev->frames[i], sym, sizeof(sym)) != 0)
 			continue;
 		if (depth++)
@@ -530,52 +535,6 @@ static bool plain_key(const char *k)
 		if (!((*k >= 'a' && *k <= 'z') || (*k >= 'A' && *k <= 'Z') || (*k >= '0' && *k <= '9') || *k == '_'))
 			return false;
 	return true;
-}
-
-/* the fields the columns come from, chosen as model.c's vx_event_skb/_dev/_len choose them
- * (the first field named skbaddr, else skb, ...; each only when its value is not empty),
- * in one pass over the fields; -1 when none */
-enum { K_SKBADDR, K_SKB, K_SKB_ADDR, K_DEV, K_NAME, K_DEVNAME, K_LEN, K_LENGTH, K_N };
-
-static void column_fields(const struct vx_event *ev, int *skb_i, int *dev_i, int *len_i)
-{
-	static const char *const names[K_N] = { "skbaddr", "skb", "skb_addr", "dev", "name",
-						"devname", "len", "length" };
-	int first[K_N];
-
-	for (int k = 0; k < K_N; k++)
-		first[k] = -1;
-	for (size_t i = 0; i < ev->nfields; i++) {
-		const char *key = ev->fields[i].key;
-		int k;
-
-		if (!key)
-			continue;
-		switch (key[0]) {
-		case 's': k = K_SKBADDR; break;
-		case 'd': k = K_DEV; break;
-		case 'n': k = K_NAME; break;
-		case 'l': k = K_LEN; break;
-		default: continue;
-		}
-		for (; k < K_N && names[k][0] == key[0]; k++)
-			if (first[k] < 0 && !strcmp(key, names[k]))
-				first[k] = (int)i;
-		if (key[0] == 'd' && first[K_DEVNAME] < 0 && !strcmp(key, "devname"))
-			first[K_DEVNAME] = (int)i;
-	}
-#define PICK(out, from, to) do { \
-		*(out) = -1; \
-		for (int k = (from); k <= (to); k++) \
-			if (first[k] >= 0 && ev->fields[first[k]].value && *ev->fields[first[k]].value) { \
-				*(out) = first[k]; \
-				break; \
-			} \
-	} while (0)
-	PICK(skb_i, K_SKBADDR, K_SKB_ADDR);
-	PICK(dev_i, K_DEV, K_DEVNAME);
-	PICK(len_i, K_LEN, K_LENGTH);
-#undef PICK
 }
 
 static size_t hex_u64(char *out, uint64_t v, int width)
@@ -833,7 +792,7 @@ static int sink_event(struct vx_sink *sink, const struct vx_event *ev)
 
 	if (im->failed)
 		return vx_error("%s", im->werrmsg);
-	column_fields(ev, &skb_i, &dev_i, &len_i);
+	vx_event_column_fields(ev, &skb_i, &dev_i, &len_i);
 	skb = skb_i >= 0 ? vx_parse_hex_u64(ev->fields[skb_i].value) : 0;
 	dev = dev_i >= 0 ? ev->fields[dev_i].value : NULL;
 	if (len_i >= 0) {

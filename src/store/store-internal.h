@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "store.h"
+#include "core/arena.h"
+#include "core/hash.h"
 #include "core/strbuf.h"
 
 /* hash → id, open addressing (ids are > 0; 0 marks an empty slot). Memory: 16 bytes per
@@ -49,8 +51,15 @@ struct vx_store {
 	bool read_began;	/* the outermost store_read_begin() began a transaction (not
 				 * inside an import's, store_import_flush()) */
 	sqlite3_stmt *sel_fields;	/* store_event_fields(), prepared once */
+	sqlite3_stmt *sel_fib_desc, *sel_fib_asc;	/* store_fib_lookups_in(), prepared once */
+	int64_t fib_ids[2];	/* the FIB lookup names' string ids, -1 when absent */
+	/* store-read.c: the texts of the strings a read has met (names, comms, devices: a few
+	 * distinct ones), by id, in @strtext; emptied when an outermost read begins */
+	struct vx_hash strcache;
+	struct arena strtext;
+	sqlite3_stmt *sel_string;
 	/* store-lookups.c: the read's lookup index (a temporary table) */
-	sqlite3_stmt *lk_add, *lk_ok, *lk_failed;
+	sqlite3_stmt *lk_add, *lk_ok, *lk_failed;	/* insert; window newest first, oldest first */
 	bool lk_sealed;		/* indexed: questions only */
 };
 

@@ -8,16 +8,8 @@
  * Must not: parse events (the analysis hands over lookups it parsed) or touch the main
  * database's tables (a read-only store stays read-only).
  */
-#include "core/arena.h"
 #include "core/error.h"
 #include "store-internal.h"
-
-static const char *column_str(sqlite3_stmt *s, int col, struct arena *a)
-{
-	const unsigned char *t = sqlite3_column_text(s, col);
-
-	return t ? arena_strdup(a, (const char *)t) : NULL;
-}
 
 static void lookups_finalize(struct vx_store *st)
 {
@@ -70,7 +62,8 @@ int store_lookups_add(struct vx_store *st, const struct store_lookup *l)
 #define LK_COLS "SELECT capture_id, cpu, ts_ns, id, tbl, ipv6, src, dst, proto, sport, dport, dev," \
 		" gw, err FROM temp.vx_lookups WHERE capture_id = ?1 AND cpu = ?2 AND ts_ns BETWEEN ?3 AND ?4"
 
-/* the index once all lookups are in (one sort, not an update per row), and the questions */
+/* the index once all lookups are in (one sort, not an update per row), and the walks of a
+ * window in either direction; which lookup of the window counts is the analysis' rule */
 static int lookups_seal(struct vx_store *st)
 {
 	if (st->lk_sealed)
@@ -79,50 +72,49 @@ static int lookups_seal(struct vx_store *st)
 		return vx_error("%s: lookup index: a question before any reset", st->path);
 	if (store_exec(st, "CREATE INDEX temp.vx_lookups_at ON vx_lookups(capture_id, cpu, ts_ns)") < 0)
 		return -1;
-	/* a hop: the last successful lookup whose result is its device; a drop: the first
-	 * failed lookup that is not a mere miss of one table (-11: the next rule is tried) */
-	if (store_prepare(st, LK_COLS " AND err = 0 AND dev = ?5 ORDER BY ts_ns DESC, id DESC LIMIT 1",
-			  &st->lk_ok) < 0 ||
-	    store_prepare(st, LK_COLS " AND err <> 0 AND err <> -11 ORDER BY ts_ns, id LIMIT 1",
-			  &st->lk_failed) < 0)
+	if (store_prepare(st, LK_COLS " ORDER BY ts_ns DESC, id DESC", &st->lk_ok) < 0 ||
+	    store_prepare(st, LK_COLS " ORDER BY ts_ns, id", &st->lk_failed) < 0)
 		return -1;
 	st->lk_sealed = true;
 	return 0;
 }
 
-int store_lookups_find(struct vx_store *st, int64_t capture_id, int cpu, uint64_t lo, uint64_t hi,
-		       const char *dev, struct arena *a, struct store_lookup *out)
+static const char *column_text(sqlite3_stmt *s, int col)
+{
+	return (const char *)sqlite3_column_text(s, col);
+}
+
+int store_lookups_each(struct vx_store *st, int64_t capture_id, int cpu, uint64_t lo, uint64_t hi,
+		       bool newest_first, int (*fn)(void *arg, const struct store_lookup *l), void *arg)
 {
 	sqlite3_stmt *s;
-	int rc, found = 0;
+	int rc, ret = 0;
 
 	if (lookups_seal(st) < 0)
 		return -1;
-	s = dev ? st->lk_ok : st->lk_failed;
+	s = newest_first ? st->lk_ok : st->lk_failed;
 	sqlite3_bind_int64(s, 1, capture_id);
 	sqlite3_bind_int(s, 2, cpu);
 	sqlite3_bind_int64(s, 3, (int64_t)lo);
 	sqlite3_bind_int64(s, 4, (int64_t)hi);
-	if (dev)
-		sqlite3_bind_text(s, 5, dev, -1, SQLITE_STATIC);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*out = (struct store_lookup){
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_lookup l = {
 			.capture_id = sqlite3_column_int64(s, 0), .cpu = sqlite3_column_int(s, 1),
 			.ts_ns = (uint64_t)sqlite3_column_int64(s, 2), .id = sqlite3_column_int64(s, 3),
 			.table = sqlite3_column_int(s, 4), .ipv6 = sqlite3_column_int(s, 5),
-			.src = column_str(s, 6, a), .dst = column_str(s, 7, a),
+			.src = column_text(s, 6), .dst = column_text(s, 7),
 			.proto = sqlite3_column_int(s, 8), .sport = sqlite3_column_int(s, 9),
-			.dport = sqlite3_column_int(s, 10), .dev = column_str(s, 11, a),
-			.gw = column_str(s, 12, a), .err = sqlite3_column_int(s, 13),
+			.dport = sqlite3_column_int(s, 10), .dev = column_text(s, 11),
+			.gw = column_text(s, 12), .err = sqlite3_column_int(s, 13),
 		};
-		found = 1;
-		rc = sqlite3_step(s);
+
+		if ((ret = fn(arg, &l)))
+			break;
 	}
-	rc = store_step_done(st, rc, "cannot read the temporary route lookups");
+	if (!ret)
+		ret = store_step_done(st, rc, "cannot read the temporary route lookups");
 	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return rc < 0 ? -1 : found;
+	return ret;
 }
 
 void store_lookups_release(struct vx_store *st)

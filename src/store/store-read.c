@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/hash.h"
+#include "core/model.h"
 #include "store-internal.h"
 #include "core/xalloc.h"
 
@@ -25,6 +27,9 @@ int store_read_begin(struct vx_store *st)
 {
 	if (st->reading++)
 		return 0;
+	/* ids are stable while the transaction lasts, not across: a string may be gone since */
+	vx_hash_clear(&st->strcache);
+	arena_release(&st->strtext);
 	/* inside the import's own transaction (store_import_flush): read what it wrote */
 	st->read_began = sqlite3_get_autocommit(st->db) != 0;
 	if (st->read_began && sqlite3_exec(st->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
@@ -72,73 +77,164 @@ size_t store_row_fields(struct store_row *row, struct arena *a, struct vx_field 
 
 /* ---- paths ---- */
 
+/* one (capture, event name, stack) group of the paths' scan */
+struct path_group {
+	int64_t capture, name_id, stack_id;
+	uint64_t n, first_ts;
+	int64_t first_id;
+};
+
+struct path_scan {
+	struct path_group *g;
+	size_t n, cap;
+	struct vx_hash index;	/* (capture, name, stack) -> index into @g */
+};
+
+static uint64_t group_key(int64_t capture, int64_t name_id, int64_t stack_id)
+{
+	int64_t k[3] = { capture, name_id, stack_id };
+
+	return vx_hash64(VX_HASH_INIT, k, sizeof(k));
+}
+
+/* count one event into its group: the first event is the (time, id)-first one */
+static void group_add(struct path_scan *ps, int64_t capture, int64_t name_id, int64_t stack_id,
+		      uint64_t ts, int64_t id)
+{
+	uint64_t key = group_key(capture, name_id, stack_id);
+	struct vx_hash_slot *h;
+	struct path_group *g;
+
+	vx_hash_each(&ps->index, key, h) {
+		g = &ps->g[h->value];
+		if (g->capture == capture && g->name_id == name_id && g->stack_id == stack_id) {
+			g->n++;
+			if (ts < g->first_ts || (ts == g->first_ts && id < g->first_id)) {
+				g->first_ts = ts;
+				g->first_id = id;
+			}
+			return;
+		}
+	}
+	VX_GROW(ps->g, ps->n, ps->cap);
+	ps->g[ps->n] = (struct path_group){ capture, name_id, stack_id, 1, ts, id };
+	vx_hash_add(&ps->index, key, ps->n++);
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	const struct path_group *x = a, *y = b;
+
+	if (x->capture != y->capture)
+		return x->capture < y->capture ? -1 : 1;
+	if (x->first_ts != y->first_ts)
+		return x->first_ts < y->first_ts ? -1 : 1;
+	return (x->first_id > y->first_id) - (x->first_id < y->first_id);
+}
+
+/* every event of the capture(s) into its group: one scan of the rows' integer columns,
+ * counted here (a GROUP BY sorted every row and cost the report a fifth of its time) */
+static int paths_scan(struct vx_store *st, int64_t capture_id, struct path_scan *ps)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (read_start(st, "SELECT capture_id, name_id, stack_id, ts_ns, id FROM event_rows"
+			   " WHERE ?1 = 0 OR capture_id = ?1", capture_id, &s) < 0)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		group_add(ps, sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+			  sqlite3_column_int64(s, 2), (uint64_t)sqlite3_column_int64(s, 3),
+			  sqlite3_column_int64(s, 4));
+	rc = store_step_done(st, rc, "cannot read the paths");
+	sqlite3_finalize(s);
+	store_read_end(st);
+	if (rc == 0 && ps->n)
+		qsort(ps->g, ps->n, sizeof(*ps->g), cmp_group);
+	return rc;
+}
+
+/* the frames of stack @id into @p (one per line, innermost first, at most its depth; in
+ * @text), or p->stack_missing */
+static int group_frames(struct vx_store *st, sqlite3_stmt *s, int64_t id, struct strbuf *text,
+			const char ***frames, size_t *cap, struct vx_path_row *p)
+{
+	int64_t depth;
+	int rc;
+
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	p->stack_missing = rc != SQLITE_ROW;
+	strbuf_reset(text);
+	if (rc == SQLITE_ROW && sqlite3_column_text(s, 1))
+		strbuf_add(text, sqlite3_column_text(s, 1), (size_t)sqlite3_column_bytes(s, 1));
+	depth = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : 0;
+	if (rc == SQLITE_ROW)
+		rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (store_step_done(st, rc, "cannot read a stack") < 0)
+		return -1;
+	for (char *f = text->len ? text->buf : NULL; f && (int64_t)p->nframes < depth;) {
+		char *nl = strchr(f, '\n');
+
+		VX_GROW(*frames, p->nframes, *cap);
+		(*frames)[p->nframes++] = f;
+		if (!nl)
+			break;
+		*nl = '\0';
+		f = nl + 1;
+	}
+	p->frames = *frames;
+	return 0;
+}
+
+/* the text of string @id ("unknown:unknown" when missing), valid until the next call */
+static const char *group_name(sqlite3_stmt *s, int64_t id, struct strbuf *name)
+{
+	strbuf_reset(name);
+	sqlite3_bind_int64(s, 1, id);
+	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
+		strbuf_addstr(name, (const char *)sqlite3_column_text(s, 0));
+	else
+		strbuf_addstr(name, "unknown:unknown");
+	sqlite3_reset(s);
+	return name->buf;
+}
+
 int store_paths_each(struct vx_store *st, int64_t capture_id,
 		     int (*fn)(void *arg, const struct vx_path_row *p), void *arg)
 {
-	/* per capture, so that the first event of a path is (capture, time, id)-first; the
-	 * caller adds the captures up. The correlated min(id) runs once per group, through
-	 * events_capture_ts, to break ties between events of the same nanosecond. */
-	static const char sql[] =
-		"SELECT n.text, g.stack_id, g.n, g.cap, g.t,"
-		" (SELECT min(e.id) FROM event_rows e WHERE e.capture_id = g.cap AND e.ts_ns = g.t"
-		"  AND e.name_id = g.name_id AND e.stack_id = g.stack_id),"
-		" s.depth, s.frames"
-		" FROM (SELECT name_id, stack_id, capture_id AS cap, count(*) AS n, min(ts_ns) AS t"
-		"  FROM event_rows WHERE stack_id IS NOT NULL AND (?1 = 0 OR capture_id = ?1)"
-		"  GROUP BY name_id, stack_id, capture_id) g"
-		" JOIN strings n ON n.id = g.name_id"
-		" LEFT JOIN stacks s ON s.id = g.stack_id"
-		" ORDER BY g.cap, g.t";
-	struct strbuf text = STRBUF_INIT;
+	struct path_scan ps = { 0 };
+	struct strbuf text = STRBUF_INIT, name = STRBUF_INIT;
+	sqlite3_stmt *sname = NULL, *sstack = NULL;
 	const char **frames = NULL;
 	size_t cap = 0;
-	sqlite3_stmt *s;
-	int rc, ret = 0;
+	int ret;
 
-	if (read_start(st, sql, capture_id, &s) < 0)
+	if (store_read_begin(st) < 0)
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct vx_path_row p = { 0 };
-		const char *t = (const char *)sqlite3_column_text(s, 7);
+	ret = paths_scan(st, capture_id, &ps);
+	if (!ret && (store_prepare(st, "SELECT text FROM strings WHERE id = ?1", &sname) < 0 ||
+		     store_prepare(st, "SELECT depth, frames FROM stacks WHERE id = ?1", &sstack) < 0))
+		ret = -1;
+	for (size_t i = 0; !ret && i < ps.n; i++) {
+		const struct path_group *g = &ps.g[i];
+		struct vx_path_row p = { .stack_id = g->stack_id, .count = g->n, .first_capture = g->capture,
+					 .first_ts = g->first_ts, .first_id = g->first_id };
 
-		p.name = (const char *)sqlite3_column_text(s, 0);
-		p.stack_id = sqlite3_column_int64(s, 1);
-		p.count = (uint64_t)sqlite3_column_int64(s, 2);
-		p.first_capture = sqlite3_column_int64(s, 3);
-		p.first_ts = (uint64_t)sqlite3_column_int64(s, 4);
-		p.first_id = sqlite3_column_int64(s, 5);
-		p.stack_missing = sqlite3_column_type(s, 6) == SQLITE_NULL;
-		if (!p.name)
-			p.name = "unknown:unknown";
-		strbuf_reset(&text);
-		if (t)
-			strbuf_add(&text, t, (size_t)sqlite3_column_bytes(s, 7));
-		/* frames: one per line, innermost first; at most depth of them */
-		int64_t depth = sqlite3_column_int64(s, 6);
-
-		for (char *f = text.len ? text.buf : NULL; f && (int64_t)p.nframes < depth;) {
-			char *nl = strchr(f, '\n');
-
-			if (p.nframes == cap) {
-				cap = cap ? cap * 2 : 64;
-				frames = xrealloc(frames, cap * sizeof(*frames));
-			}
-			frames[p.nframes++] = f;
-			if (!nl)
-				break;
-			*nl = '\0';
-			f = nl + 1;
-		}
-		p.frames = frames;
-		ret = fn(arg, &p);
-		if (ret)
-			break;
+		p.name = group_name(sname, g->name_id, &name);
+		if (g->stack_id && group_frames(st, sstack, g->stack_id, &text, &frames, &cap, &p) < 0)
+			ret = -1;
+		if (!ret)
+			ret = fn(arg, &p);
 	}
-	if (!ret)
-		ret = store_step_done(st, rc, "cannot read the paths");
-	sqlite3_finalize(s);
+	sqlite3_finalize(sname);
+	sqlite3_finalize(sstack);
 	store_read_end(st);
+	vx_hash_release(&ps.index);
+	free(ps.g);
 	strbuf_release(&text);
+	strbuf_release(&name);
 	free(frames);
 	return ret;
 }
@@ -148,11 +244,36 @@ int store_paths_each(struct vx_store *st, int64_t capture_id,
 /* the columns every event query selects first, in this order (see rec_of) */
 #define REC_COLUMNS "id, capture_id, ts_ns, cpu, pid, comm, name, dev, len, skb, stack_id"
 /* the same columns from event_rows and the strings (the events view without its fields) */
-#define REC_FROM "SELECT e.id, e.capture_id, e.ts_ns, e.cpu, e.pid, c.text, n.text, d.text, e.len, e.skb," \
-	" e.stack_id FROM event_rows e JOIN strings n ON n.id = e.name_id" \
-	" LEFT JOIN strings c ON c.id = e.comm_id LEFT JOIN strings d ON d.id = e.dev_id"
+#define REC_FROM "SELECT e.id, e.capture_id, e.ts_ns, e.cpu, e.pid, e.comm_id, e.name_id, e.dev_id, e.len," \
+	" e.skb, e.stack_id FROM event_rows e"
 
-static void rec_of(sqlite3_stmt *s, struct vx_rec *r)
+/* the text of the string whose id is column @col of @s, through the read's cache (three
+ * joins with the strings per row cost the report more than its own work); NULL for none */
+static const char *string_of(struct vx_store *st, sqlite3_stmt *s, int col)
+{
+	struct vx_hash_slot *h;
+	const char *text = NULL;
+	int64_t id;
+
+	if (sqlite3_column_type(s, col) == SQLITE_NULL)
+		return NULL;
+	id = sqlite3_column_int64(s, col);
+	if (id <= 0)
+		return NULL;
+	if ((h = vx_hash_first(&st->strcache, (uint64_t)id)))
+		return (const char *)(uintptr_t)h->value;
+	if (st->sel_string || store_prepare(st, "SELECT text FROM strings WHERE id = ?1", &st->sel_string) == 0) {
+		sqlite3_bind_int64(st->sel_string, 1, id);
+		if (sqlite3_step(st->sel_string) == SQLITE_ROW && sqlite3_column_text(st->sel_string, 0))
+			text = arena_strndup(&st->strtext, (const char *)sqlite3_column_text(st->sel_string, 0),
+					     (size_t)sqlite3_column_bytes(st->sel_string, 0));
+		sqlite3_reset(st->sel_string);
+	}
+	vx_hash_add(&st->strcache, (uint64_t)id, (uint64_t)(uintptr_t)text);
+	return text;
+}
+
+static void rec_of(struct vx_store *st, sqlite3_stmt *s, struct vx_rec *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->id = sqlite3_column_int64(s, 0);
@@ -160,11 +281,11 @@ static void rec_of(sqlite3_stmt *s, struct vx_rec *r)
 	r->ts_ns = (uint64_t)sqlite3_column_int64(s, 2);
 	r->cpu = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 3);
 	r->pid = sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 4);
-	r->comm = (const char *)sqlite3_column_text(s, 5);
-	r->name = (const char *)sqlite3_column_text(s, 6);
+	r->comm = string_of(st, s, 5);
+	r->name = string_of(st, s, 6);
 	if (!r->name)
 		r->name = "unknown:unknown";
-	r->dev = (const char *)sqlite3_column_text(s, 7);
+	r->dev = string_of(st, s, 7);
 	r->len = sqlite3_column_type(s, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 8);
 	r->skb = (uint64_t)sqlite3_column_int64(s, 9);
 	r->stack_id = sqlite3_column_int64(s, 10);
@@ -181,7 +302,7 @@ static int events_query(struct vx_store *st, const char *sql, int64_t capture_id
 	if (read_start(st, sql, capture_id, &row.s) < 0)
 		return -1;
 	while ((rc = sqlite3_step(row.s)) == SQLITE_ROW) {
-		rec_of(row.s, &r);
+		rec_of(st, row.s, &r);
 		row.id = r.id;
 		ret = fn(arg, &r, &row);
 		if (!ret && row.err)
@@ -225,26 +346,64 @@ int store_route_events_each(struct vx_store *st, int64_t capture_id, store_rec_f
 			    capture_id, "cannot read the route events", fn, arg);
 }
 
-int store_event_names_each(struct vx_store *st, int64_t capture_id,
-			   int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg)
+/* the string ids of the two FIB lookup event names into st->fib_ids (-1: not in the store) */
+static int fib_name_ids(struct vx_store *st)
 {
-	static const char sql[] = "SELECT g.capture_id, n.text FROM (SELECT DISTINCT capture_id, name_id"
-				  " FROM event_rows WHERE ?1 = 0 OR capture_id = ?1) g"
-				  " JOIN strings n ON n.id = g.name_id";
+	static const char *const names[2] = { "fib:fib_table_lookup", "fib6:fib6_table_lookup" };
 	sqlite3_stmt *s;
+	int rc = SQLITE_DONE;
+
+	if (store_prepare(st, "SELECT id FROM strings WHERE text = ?1", &s) < 0)
+		return -1;
+	for (int i = 0; i < 2 && rc == SQLITE_DONE; i++) {
+		st->fib_ids[i] = -1;
+		sqlite3_bind_text(s, 1, names[i], -1, SQLITE_STATIC);
+		rc = sqlite3_step(s);
+		if (rc == SQLITE_ROW) {
+			st->fib_ids[i] = sqlite3_column_int64(s, 0);
+			rc = sqlite3_step(s);
+		}
+		sqlite3_reset(s);
+	}
+	sqlite3_finalize(s);
+	return store_step_done(st, rc, "cannot read the event names");
+}
+
+int store_fib_lookups_in(struct vx_store *st, int64_t capture_id, int cpu, uint64_t lo, uint64_t hi,
+			bool newest_first, store_rec_fn fn, void *arg)
+{
+	sqlite3_stmt **sp = newest_first ? &st->sel_fib_desc : &st->sel_fib_asc;
+	struct store_row row = { st, NULL, 0, 0 };
+	struct vx_rec r;
 	int rc, ret = 0;
 
-	if (read_start(st, sql, capture_id, &s) < 0)
+	/* through events_capture_ts: the window of one capture, then CPU and name per row (the
+	 * names' ids found once: a subquery would scan the strings at every question) */
+	if (!*sp && (fib_name_ids(st) < 0 || store_prepare(st, newest_first ?
+				  REC_FROM " WHERE e.capture_id = ?1 AND e.ts_ns BETWEEN ?2 AND ?3 AND e.cpu = ?4"
+				  " AND e.name_id IN (?5, ?6) ORDER BY e.capture_id DESC, e.ts_ns DESC, e.id DESC" :
+				  REC_FROM " WHERE e.capture_id = ?1 AND e.ts_ns BETWEEN ?2 AND ?3 AND e.cpu = ?4"
+				  " AND e.name_id IN (?5, ?6) ORDER BY e.capture_id, e.ts_ns, e.id", sp) < 0))
 		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		ret = fn(arg, sqlite3_column_int64(s, 0), (const char *)sqlite3_column_text(s, 1));
+	row.s = *sp;
+	sqlite3_bind_int64(row.s, 1, capture_id);
+	sqlite3_bind_int64(row.s, 2, (int64_t)lo);
+	sqlite3_bind_int64(row.s, 3, (int64_t)hi);
+	sqlite3_bind_int(row.s, 4, cpu);
+	sqlite3_bind_int64(row.s, 5, st->fib_ids[0]);
+	sqlite3_bind_int64(row.s, 6, st->fib_ids[1]);
+	while ((rc = sqlite3_step(row.s)) == SQLITE_ROW) {
+		rec_of(st, row.s, &r);
+		row.id = r.id;
+		ret = fn(arg, &r, &row);
+		if (!ret && row.err)
+			ret = -1;
 		if (ret)
 			break;
 	}
 	if (!ret)
-		ret = store_step_done(st, rc, "cannot read the event names");
-	sqlite3_finalize(s);
-	store_read_end(st);
+		ret = store_step_done(st, rc, "cannot read the route lookups");
+	sqlite3_reset(row.s);
 	return ret;
 }
 

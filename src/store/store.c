@@ -427,6 +427,11 @@ void store_close(struct vx_store *st)
 		return;
 	store_import_rollback(st);
 	sqlite3_finalize(st->sel_fields);
+	sqlite3_finalize(st->sel_string);
+	vx_hash_release(&st->strcache);
+	arena_release(&st->strtext);
+	sqlite3_finalize(st->sel_fib_desc);
+	sqlite3_finalize(st->sel_fib_asc);
 	store_lookups_release(st);
 	if (st->db)
 		sqlite3_close(st->db);

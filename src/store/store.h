@@ -94,8 +94,9 @@ typedef int (*store_rec_fn)(void *arg, const struct vx_rec *r, struct store_row 
  */
 size_t store_row_fields(struct store_row *row, struct arena *a, struct vx_field **out);
 
-/* store_paths_each - the distinct (event name, stack) pairs as GROUP BY name, stack_id
- * (per capture): count and first event of each, with the stack's frames */
+/* store_paths_each - the distinct (event name, stack) pairs of each capture, events without a
+ * stack among them (stack_id 0, no frames): count and first event of each, with the stack's
+ * frames; in (capture, first event) order */
 int store_paths_each(struct vx_store *st, int64_t capture_id,
 		     int (*fn)(void *arg, const struct vx_path_row *p), void *arg);
 /* store_events_by_skb_each - the events that carry an skb address, in (capture, skb, time,
@@ -106,15 +107,11 @@ int store_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, 
 /* store_route_events_each - the events route requests are made of (fib*, netlink:*,
  * probe:* and kprobes:* names), in (capture, time, id) order */
 int store_route_events_each(struct vx_store *st, int64_t capture_id, store_rec_fn fn, void *arg);
-/* store_event_names_each - the distinct event names of each capture (the journey rule's
- * traced kinds); one scan of the events table */
-int store_event_names_each(struct vx_store *st, int64_t capture_id,
-			   int (*fn)(void *arg, int64_t capture_id, const char *name), void *arg);
 
 /*
  * struct store_lookup - one FIB lookup as the analysis parsed it (report/lookups.h's struct
  * vx_lookup plus where it is: capture, event id), for a read's lookup index. Strings are
- * borrowed by store_lookups_add(); store_lookups_find() allocates them in the caller's arena.
+ * borrowed by store_lookups_add(), and lent to store_lookups_each()'s callback.
  */
 struct store_lookup {
 	int64_t capture_id, id;
@@ -127,19 +124,26 @@ struct store_lookup {
  * store_lookups_reset - start an empty lookup index on this connection (a temporary table:
  * on disk through SQLite's temp store, gone with the connection; the main database is not
  * written, so a read-only store works). store_lookups_add() appends one lookup, until the
- * first store_lookups_find() indexes them; a reset starts over. 0, or -1 with vx_error().
+ * first store_lookups_each() indexes them; a reset starts over. 0, or -1 with vx_error().
  */
 int store_lookups_reset(struct vx_store *st);
 int store_lookups_add(struct vx_store *st, const struct store_lookup *l);
 /*
- * store_lookups_find - with @dev: the last lookup of @capture_id on @cpu in [@lo, @hi] that
- * succeeded with result device @dev (the route of a transmit on @dev); without: the first
- * failed one there whose error is not -11 (the lookup that explains a drop). The same rules
- * as report/lookups.c's vx_lookup_for_hop / vx_lookup_failed_between. 1 with *@out filled
- * (strings in @a), 0 when there is none, -1 with vx_error().
+ * store_fib_lookups_in - the FIB lookup events (fib:fib_table_lookup, fib6:fib6_table_lookup)
+ * of @capture_id on @cpu with a time in [@lo, @hi], newest or oldest first, to @fn (with the
+ * row for store_row_fields()) until it returns non-zero; through the (capture, time) index,
+ * for the few windows a report's kept journeys ask about. 0, @fn's value, or -1.
  */
-int store_lookups_find(struct vx_store *st, int64_t capture_id, int cpu, uint64_t lo, uint64_t hi,
-		       const char *dev, struct arena *a, struct store_lookup *out);
+int store_fib_lookups_in(struct vx_store *st, int64_t capture_id, int cpu, uint64_t lo, uint64_t hi,
+			 bool newest_first, store_rec_fn fn, void *arg);
+/*
+ * store_lookups_each - the kept lookups of @capture_id on @cpu with a time in [@lo, @hi] to
+ * @fn, newest first or oldest first, until @fn returns non-zero (its strings are borrowed for
+ * the call). Which of them counts is the caller's rule (report/lookups.h). The first call
+ * indexes the lookups; no add after it. Returns 0, @fn's value, or -1 with vx_error() set.
+ */
+int store_lookups_each(struct vx_store *st, int64_t capture_id, int cpu, uint64_t lo, uint64_t hi,
+		       bool newest_first, int (*fn)(void *arg, const struct store_lookup *l), void *arg);
 /* store_lookups_release - finalize the index's statements (store_close() calls it) */
 void store_lookups_release(struct vx_store *st);
 

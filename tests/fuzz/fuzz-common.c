@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app/import.h"
+#include "app/store-source.h"
 #include "report/analysis.h"
 #include "report/render.h"
 #include "core/error.h"
@@ -178,7 +179,7 @@ static void through_store(const struct vx_format *fmt, const uint8_t *data, size
 {
 	struct vx_store *st = store_open(":memory:", false);
 	struct vx_import_opts opts = { .kallsyms = VX_FUZZ_KALLSYMS };
-	struct vx_dataset ds;
+	struct vx_analysis_opts aopts = { .max_journeys = SIZE_MAX };
 	struct vx_analysis an;
 	struct vx_render_opts ropts = { .verbose = true };
 	struct vx_import_result res;
@@ -194,16 +195,14 @@ static void through_store(const struct vx_format *fmt, const uint8_t *data, size
 	else
 		id = res.capture_id;
 	vx_input_close(in);
-	if (id && store_load(st, 0, true, &ds) == 0) {
-		if (vx_analysis_build(&ds, &an) == 0) {
-			null = fopen("/dev/null", "w");
-			for (size_t i = 0; null && vx_renderers[i]; i++)
-				vx_renderers[i]->write(null, &an, &ropts);
-			if (null)
-				fclose(null);
-			vx_analysis_release(&an);
-		}
-		vx_dataset_release(&ds);
+	/* analysed as `report` does, every journey kept */
+	if (id && vx_stored_analyse(st, 0, &aopts, &an) == 0) {
+		null = fopen("/dev/null", "w");
+		for (size_t i = 0; null && vx_renderers[i]; i++)
+			vx_renderers[i]->write(null, &an, &ropts);
+		if (null)
+			fclose(null);
+		vx_stored_analysis_release(&an);
 	}
 	store_close(st);
 }

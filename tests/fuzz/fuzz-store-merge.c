@@ -3,12 +3,14 @@
  * in-memory store. Either the merge fails with one line and the store holds nothing, or it
  * succeeds and the store passes store_check(), loads back with every copied event, and goes
  * through the analysis and every renderer. Seeds: samples/pair-a.db and pair-b.db. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "fuzz-common.h"
+#include "app/store-source.h"
 #include "core/error.h"
 #include "report/analysis.h"
 #include "report/render.h"
@@ -48,9 +50,11 @@ static void write_file(const char *path, const uint8_t *data, size_t len)
 		abort();
 }
 
-/* what a successful merge left: consistent, every copied event there, analysable */
+/* what a successful merge left: consistent, every copied event there, analysable as
+ * `report` does (every journey kept) and rendered in every format */
 static void check_merged(struct vx_store *st, const struct store_merged *m, size_t n)
 {
+	struct vx_analysis_opts aopts = { .max_journeys = SIZE_MAX };
 	struct vx_render_opts ropts = { .verbose = true };
 	struct vx_dataset ds;
 	struct vx_analysis an;
@@ -63,15 +67,15 @@ static void check_merged(struct vx_store *st, const struct store_merged *m, size
 		abort();
 	if (ds.nrecs != copied)
 		abort();
-	if (vx_analysis_build(&ds, &an) == 0) {
+	vx_dataset_release(&ds);
+	if (vx_stored_analyse(st, 0, &aopts, &an) == 0) {
 		null = fopen("/dev/null", "w");
 		for (size_t i = 0; null && vx_renderers[i]; i++)
 			vx_renderers[i]->write(null, &an, &ropts);
 		if (null)
 			fclose(null);
-		vx_analysis_release(&an);
+		vx_stored_analysis_release(&an);
 	}
-	vx_dataset_release(&ds);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
