@@ -16,29 +16,19 @@
 #include "report/render.h"
 #include "store/store.h"
 
-static char path[64];
-
-static void remove_file(void)
+/* the file the bytes are written to (SQLite opens it by name); made for each input and
+ * removed after it, so that nothing is left when libFuzzer ends the process */
+static const char *db_file(char *path, size_t n)
 {
-	unlink(path);
-}
+	int fd;
 
-/* the file the bytes are written to, made once per process (SQLite opens it by name) and
- * removed at its exit */
-static const char *db_file(void)
-{
-	if (!path[0]) {
-		int fd;
-
-		snprintf(path, sizeof(path), "/tmp/vxfuzz-merge-XXXXXX");
-		fd = mkstemp(path);
-		if (fd < 0)
-			abort();
-		close(fd);
-		atexit(remove_file);
-		/* a hung merge is stopped by the store's own bound, not libFuzzer's 30 s */
-		setenv("VXANALYZE_IMPORT_TIMEOUT", "10", 1);
-	}
+	snprintf(path, n, "/tmp/vxfuzz-merge-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		abort();
+	close(fd);
+	/* a hung merge is stopped by the store's own bound, not libFuzzer's 30 s */
+	setenv("VXANALYZE_IMPORT_TIMEOUT", "10", 1);
 	return path;
 }
 
@@ -80,7 +70,8 @@ static void check_merged(struct vx_store *st, const struct store_merged *m, size
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
-	const char *file = db_file();
+	char path[64];
+	const char *file = db_file(path, sizeof(path));
 	struct vx_store *st;
 	struct store_merged *m = NULL;
 	struct vx_dataset ds;
@@ -112,5 +103,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	}
 	free(m);
 	store_close(st);
+	unlink(file);
 	return 0;
 }
