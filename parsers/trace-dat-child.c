@@ -302,7 +302,7 @@ static int td_read(struct td_import *im, struct td_walk *w, int fd)
 	if (im->err || td_finish(im) < 0)
 		goto fail;
 	for (int i = 0; i < im->nbufs; i++)
-		lost += td_lost(w, &im->bufs[i]);
+		lost += td_lost(w, &im->bufs[i], im->stacked);
 	end.ts = lost;
 	end.nfields = (uint32_t)(im->sink->skipped > UINT32_MAX ? UINT32_MAX : im->sink->skipped);
 	end.len = (uint32_t)strlen(im->sink->skipped_example) + 1;

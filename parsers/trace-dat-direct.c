@@ -927,7 +927,7 @@ static int td_merge(struct td_direct *d)
 	if (td_finish(im) < 0)
 		return -1;
 	for (int i = 0; i < im->nbufs; i++)
-		lost += td_lost(d->w, &im->bufs[i]);
+		lost += td_lost(d->w, &im->bufs[i], im->stacked);
 	im->sink->lost_events += lost;
 	vx_input_progress(im->in, d->w->size);
 	return 0;

@@ -129,6 +129,7 @@ struct td_import {
 	int nbufs;
 	struct vx_decoder dec;
 	struct vx_attach attach;
+	bool stacked;		/* kernel_stack records seen: each event is two ring entries */
 	struct vx_decoded vals;	/* one record's fields */
 	struct vx_kallsyms file_ks;	/* the file's own kallsyms */
 	struct vx_kallsyms ksyms;	/* --kallsyms, for addresses the file's kallsyms lacks */
@@ -171,8 +172,10 @@ int td_record_in(struct td_import *im, struct td_buffer *b, struct tep_handle *t
 		 struct tep_event *event, struct tep_record *rec);
 /* td_finish - the events still waiting for a stack go out; 0 or -1 */
 int td_finish(struct td_import *im);
-/* td_lost - lost events of buffer @b: per cpu the larger of the records' count and CPUSTAT */
-uint64_t td_lost(const struct td_walk *w, const struct td_buffer *b);
+/* td_lost - lost events of buffer @b: per cpu the larger of the records' count and CPUSTAT,
+ * in ring entries; as events (ring-stats.h) when @stacked: the file's events carry kernel
+ * stacks, each one entry of its own */
+uint64_t td_lost(const struct td_walk *w, const struct td_buffer *b, bool stacked);
 
 /* ---- the readers ---- */
 

@@ -17,6 +17,7 @@
 
 #include "core/error.h"
 #include "core/xalloc.h"
+#include "decode/ring-stats.h"
 
 static int walk_read(struct td_walk *w, void *dst, uint64_t n, const char *what)
 {
@@ -157,19 +158,6 @@ static void stat_add(struct td_walk *w, int cpu, uint64_t lost)
 	s->lost = lost;
 }
 
-static uint64_t stat_value(const char *text, const char *key)
-{
-	const char *p = text;
-	size_t n = strlen(key);
-
-	while ((p = strstr(p, key))) {
-		if ((p == text || p[-1] == '\n') && p[n] == ':')
-			return strtoull(p + n + 1, NULL, 10);
-		p += n;
-	}
-	return 0;
-}
-
 /* CPUSTAT option: "CPU: 1\nentries: 0\noverrun: 0\n..." or "\nBuffer: NAME\n\n", which
  * says that the following stats belong to buffer instance NAME */
 static void walk_cpustat(struct td_walk *w, char *text)
@@ -189,8 +177,7 @@ static void walk_cpustat(struct td_walk *w, char *text)
 
 	if (!c)
 		return;
-	stat_add(w, atoi(c + 4), stat_value(text, "overrun") + stat_value(text, "commit overrun") +
-		 stat_value(text, "dropped events"));
+	stat_add(w, atoi(c + 4), vx_ring_lost_entries(text));
 }
 
 /* walk_opt_section - a v7 option that names the offset of a header section (@buf, @len

@@ -16,6 +16,7 @@
  * and the entry point; trace-dat-walk.c, trace-dat-direct.c and trace-dat-child.c the rest.
  */
 #include "trace-dat-int.h"
+#include "decode/ring-stats.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -101,6 +102,7 @@ static int td_stack_in(struct td_import *im, const struct vx_event_plan *p, stru
 	uint64_t key, orphans = im->attach.orphan_stacks;
 	int n = vx_decode_stack(&im->dec, p, rec->data, rec->size, &frames, &key);
 
+	im->stacked = true;
 	if (n < 0) {
 		vx_sink_skip(im->sink, no_caller, sizeof(no_caller) - 1);
 		return vx_attach_record(&im->attach, rec->cpu, rec->ts);
@@ -187,7 +189,7 @@ static int td_tmpfile(struct vx_input *in)
 
 /* lost events of one buffer: per cpu, what the records said or what the file's per-CPU
  * statistics (overrun, commit overrun, dropped) say, whichever is larger */
-uint64_t td_lost(const struct td_walk *w, const struct td_buffer *b)
+uint64_t td_lost(const struct td_walk *w, const struct td_buffer *b, bool stacked)
 {
 	uint64_t lost = 0;
 	int maxcpu = b->ncpus;
@@ -201,7 +203,7 @@ uint64_t td_lost(const struct td_walk *w, const struct td_buffer *b)
 		for (size_t i = 0; i < w->nstats; i++)
 			if (w->stats[i].cpu == c && !strcmp(w->stats[i].buffer, b->name))
 				st = w->stats[i].lost;
-		lost += rec > st ? rec : st;
+		lost += vx_ring_events(rec > st ? rec : st, stacked);
 	}
 	return lost;
 }

@@ -14,6 +14,8 @@ struct vx_analysis_priv {
 	const struct vx_filter *filter;	/* borrowed from the options */
 	void (*journey_done)(void *arg, const struct vx_span *span, bool kept);	/* the options' */
 	void *journey_done_arg;
+	int (*journey_each)(void *arg, const struct vx_journey *j);	/* the options' */
+	void *journey_each_arg;
 	struct vx_lookups lookups;	/* FIB lookups held for a filter (source without lookup_keep) */
 	bool has_lookups;	/* the capture has FIB lookups */
 	bool lookups_deferred;	/* joined to the kept journeys afterwards (lookup-join.c) */

@@ -111,10 +111,13 @@ static void analysis_init(struct vx_analysis *an, const struct vx_event_source *
 	pv->filter = opts ? opts->filter : NULL;
 	pv->journey_done = opts ? opts->journey_done : NULL;
 	pv->journey_done_arg = opts ? opts->journey_done_arg : NULL;
+	pv->journey_each = opts ? opts->journey_each : NULL;
+	pv->journey_each_arg = opts ? opts->journey_each_arg : NULL;
 	/* the kept journeys ask the source for their lookups once the stream is over; a filter
-	 * that needs every journey's routes has the source keep them (bounded memory) and asks
-	 * as each journey ends; a source that answers no questions has them all held here */
-	need = pv->filter && vx_filter_needs_routes(pv->filter);
+	 * that needs every journey's routes (or a journey_each) has the source keep them
+	 * (bounded memory) and asks as each journey ends; a source that answers no questions
+	 * has them all held here */
+	need = (pv->filter && vx_filter_needs_routes(pv->filter)) || pv->journey_each;
 	if (!src->lookup_find || (need && !src->lookup_keep))
 		return;
 	pv->lookups_deferred = true;

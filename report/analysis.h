@@ -37,6 +37,13 @@ struct vx_analysis_opts {
 	 * `record --filter` removes from the store is the spans that do not */
 	void (*journey_done)(void *arg, const struct vx_span *span, bool kept);
 	void *journey_done_arg;
+	/* every journey that counts (two hops or more, matching @filter) as the first walk
+	 * finishes it, whole: hops, packets, drop, and the routes of its hops, which the
+	 * analysis then finds for every journey (as for a filter that needs routes). @j and all
+	 * it points to are borrowed for the call (its id is not known yet: 0). A negative
+	 * return stops the analysis with the callback's vx_error() (export: a failed write) */
+	int (*journey_each)(void *arg, const struct vx_journey *j);
+	void *journey_each_arg;
 };
 
 /* one row of the drop summary: how many journeys died for one reason at one place */

@@ -1,5 +1,7 @@
 /* filter.c: the journey filter language (see filter.h): a recursive-descent parser into a
- * small tree, and its evaluation on a journey.
+ * small tree, and its evaluation on a journey. Nesting ('(' and 'not') is bounded by
+ * FILTER_MAX_DEPTH; a chain of 'and' or 'or' of any length is walked along its spine, so no
+ * filter can overflow the stack.
  * Must not: touch the store, parse inputs, or print.
  */
 #include "filter.h"
@@ -13,6 +15,8 @@
 
 #include "core/error.h"
 #include "core/xalloc.h"
+
+#define FILTER_MAX_DEPTH 256	/* parentheses and 'not' inside each other */
 
 enum node_kind {
 	F_AND, F_OR, F_NOT,
@@ -40,6 +44,7 @@ struct parser {
 	const char *tok;	/* start of the current token */
 	size_t toklen;
 	bool failed;
+	int depth;		/* '(' and 'not' open around the current token */
 };
 
 static void next_token(struct parser *ps)
@@ -128,6 +133,19 @@ static bool parse_net(struct parser *ps, struct net *n, bool cidr)
 
 static struct vx_filter *parse_or(struct parser *ps);
 
+/* one level deeper for a '(' or a 'not' at the current token: false (error set) past the
+ * limit, before the recursion that would take the stack */
+static bool deeper(struct parser *ps)
+{
+	if (++ps->depth <= FILTER_MAX_DEPTH)
+		return true;
+	if (!ps->failed)
+		vx_error("filter: column %d: '%.*s' nests deeper than %d levels of parentheses and 'not'",
+			 (int)(ps->tok - ps->text) + 1, (int)ps->toklen, ps->tok, FILTER_MAX_DEPTH);
+	ps->failed = true;
+	return false;
+}
+
 static struct vx_filter *parse_primary(struct parser *ps)
 {
 	static const struct { const char *word; enum node_kind kind; int num; } simple[] = {
@@ -137,8 +155,11 @@ static struct vx_filter *parse_primary(struct parser *ps)
 	struct vx_filter *f;
 
 	if (is_tok(ps, "(")) {
+		if (!deeper(ps))
+			return NULL;
 		next_token(ps);
 		f = parse_or(ps);
+		ps->depth--;
 		if (!f)
 			return NULL;
 		if (!is_tok(ps, ")")) {
@@ -208,8 +229,11 @@ static struct vx_filter *parse_not(struct parser *ps)
 
 	if (!is_tok(ps, "not") && !is_tok(ps, "!"))
 		return parse_primary(ps);
+	if (!deeper(ps))
+		return NULL;
 	next_token(ps);
 	inner = parse_not(ps);
+	ps->depth--;
 	if (!inner)
 		return NULL;
 	f = node(F_NOT);
@@ -262,14 +286,18 @@ struct vx_filter *vx_filter_parse(const char *expr)
 	return f;
 }
 
+/* a chain "x and y and z" is a left spine of and-nodes (parse_chain): its nodes are visited
+ * in a loop, recursing only into the right operands and the end of the spine */
 void vx_filter_free(struct vx_filter *f)
 {
-	if (!f)
-		return;
-	vx_filter_free(f->a);
-	vx_filter_free(f->b);
-	free(f->glob);
-	free(f);
+	while (f) {
+		struct vx_filter *next = f->a;
+
+		vx_filter_free(f->b);
+		free(f->glob);
+		free(f);
+		f = next;
+	}
 }
 
 /* does the address text @s fall in @n */
@@ -318,8 +346,10 @@ static bool ip_matches(const struct vx_filter *f, const struct vx_ip *ip)
 
 bool vx_filter_needs_routes(const struct vx_filter *f)
 {
+	for (; f->kind == F_AND || f->kind == F_OR; f = f->a)
+		if (vx_filter_needs_routes(f->b))
+			return true;
 	switch (f->kind) {
-	case F_AND: case F_OR: return vx_filter_needs_routes(f->a) || vx_filter_needs_routes(f->b);
 	case F_NOT: return vx_filter_needs_routes(f->a);
 	case F_DEV: case F_DROPPED: case F_ENCAP: return false;
 	default: return true;	/* addresses, ports, protocols: headers or route lookups */
@@ -328,9 +358,13 @@ bool vx_filter_needs_routes(const struct vx_filter *f)
 
 bool vx_filter_match(const struct vx_filter *f, const struct vx_journey *j)
 {
+	/* the spine of one kind: "and" fails at the first false operand, "or" holds at the first
+	 * true one (the operands have no side effects: right to left is the same) */
+	for (enum node_kind k = f->kind; (k == F_AND || k == F_OR) && f->kind == k; f = f->a)
+		if (vx_filter_match(f->b, j) == (k == F_OR))
+			return k == F_OR;
 	switch (f->kind) {
-	case F_AND: return vx_filter_match(f->a, j) && vx_filter_match(f->b, j);
-	case F_OR: return vx_filter_match(f->a, j) || vx_filter_match(f->b, j);
+	case F_AND: case F_OR: return vx_filter_match(f, j);	/* a chain of the other kind */
 	case F_NOT: return !vx_filter_match(f->a, j);
 	case F_DROPPED: return j->drop != NULL;
 	case F_ENCAP: return j->encap != NULL;

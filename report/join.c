@@ -79,7 +79,7 @@ static bool is_transmit(const char *event)
 }
 
 /* the hop of @j the packet left its host at: its last transmit, else its last hop */
-static size_t send_hop(const struct vx_journey *j)
+size_t vx_join_send_hop(const struct vx_journey *j)
 {
 	for (size_t i = j->nhops; i-- > 0;)
 		if (is_transmit(j->hops[i].event))
@@ -313,7 +313,7 @@ static void join_component(struct join_work *w, const struct member *m, size_t g
 	}
 	order_parts(&jd);
 	for (size_t i = 1; i < jd.nparts; i++)
-		jd.send_hop[i] = send_hop(jd.parts[i - 1]);
+		jd.send_hop[i] = vx_join_send_hop(jd.parts[i - 1]);
 	jd.pkt = w->firstpkt[jd.parts[0] - an->journeys];
 	VX_GROW(jn->joined, jn->njoined, w->jcap);
 	jn->joined[jn->njoined++] = jd;

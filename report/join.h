@@ -96,6 +96,10 @@ const char *vx_join_host_name(const struct vx_analysis *an, int h);
 /* vx_join_aligned - @ts of host @h on the reference host's clock (unchanged when unknown) */
 int64_t vx_join_aligned(const struct vx_analysis *an, int h, uint64_t ts);
 
+/* vx_join_send_hop - the hop of @j its packet left the host at: its last transmit, else its
+ * last hop (a part's wire to the next part starts there) */
+size_t vx_join_send_hop(const struct vx_journey *j);
+
 /* vx_join_kept - the kept journey (an->journeys, where the join marks are) that @j is, or is
  * a copy of (a shape's first journey), or NULL */
 const struct vx_journey *vx_join_kept(const struct vx_analysis *an, const struct vx_journey *j);

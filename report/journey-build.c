@@ -83,11 +83,15 @@ static void finish_journey(struct builder *b)
 			vx_journey_segments(&j);
 			vx_journey_why(an, &j, b->pkts, b->last_drop ? &b->last : NULL,
 				       b->last_drop && b->last_path ? b->last_path->stack : NULL, b->prev_ts, &b->drop);
-			if (an->priv->filter && an->priv->lookups_in_source && vx_journey_routes_find(an, &j, &b->scratch) < 0)
+			if ((an->priv->filter || an->priv->journey_each) && an->priv->lookups_in_source &&
+			    vx_journey_routes_find(an, &j, &b->scratch) < 0)
 				b->failed = true;
 		}
 		/* --filter: the journeys that do not match are not counted anywhere */
 		kept = !b->failed && (!an->priv->filter || vx_filter_match(an->priv->filter, &j));
+		if (kept && an->priv->journey_each && !b->counting && !b->rekeeping &&
+		    an->priv->journey_each(an->priv->journey_each_arg, &j) < 0)
+			b->failed = true;
 		/* routes from the source live in the scratch: the kept get theirs afterwards */
 		if (an->priv->lookups_in_source)
 			vx_journey_routes_clear(&j);

@@ -1,7 +1,9 @@
 /* render-diff.c: the output of `vxanalyze diff`: text (what changed, in words), JSON (every
  * path and shape with its status) and one self-contained HTML page (tables, no script,
- * nothing fetched). Must not: parse, query the store, compare anything itself (diff.c did),
- * or write capture text into HTML except through vx_html_escape().
+ * nothing fetched, a Content-Security-Policy that allows only its own style). Must not:
+ * parse, query the store, compare anything itself (diff.c did), or write capture text into
+ * the text except through put_line() (the terminal sanitiser) or into HTML except through
+ * vx_html_escape() (tests/output-rule.py checks the prints).
  */
 #include "diff.h"
 
@@ -15,6 +17,7 @@
 #include "core/utf8.h"
 
 #define TEXT_FRAMES 12		/* frames of a path shown without -v */
+#define TEXT_MAX_LINE 4096	/* a line of the text diff is cut after this, with "…" */
 #define HTML_MAX_STR 96
 
 static const char *side_name(int side)
@@ -83,14 +86,19 @@ static void layer_summary(struct strbuf *sb, const struct vx_diff_path *p)
 
 /* ---------------------------------------------------------------- text */
 
-/* put_line - @sb without trailing spaces and a newline; @sb is emptied */
+/* put_line - @sb through the terminal sanitiser, without trailing spaces, and a newline;
+ * @sb is emptied. The one way the text diff writes what it built. */
 static void put_line(FILE *out, struct strbuf *sb)
 {
+	struct strbuf clean = STRBUF_INIT;
+
 	while (sb->len && sb->buf[sb->len - 1] == ' ')
 		sb->buf[--sb->len] = '\0';
-	fwrite(sb->buf, 1, sb->len, out);
+	vx_term_clean(&clean, sb->buf, sb->len, TEXT_MAX_LINE, VX_TERM_MARK_CUT);
+	fwrite(clean.buf, 1, clean.len, out);
 	fputc('\n', out);
 	strbuf_reset(sb);
+	strbuf_release(&clean);
 }
 
 /* print @text (already clean) folded at 79 columns after each @sep, @indent spaces first
@@ -119,14 +127,17 @@ static void put_folded(FILE *out, const char *text, const char *sep, int indent)
 
 static void text_side(FILE *out, const struct vx_diff_side *s, int side)
 {
-	struct strbuf src = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT;
 
-	vx_utf8_clean(&src, s->cap.source, 0);
-	fprintf(out, "  %s: capture %" PRId64 ", %s, %" PRIu64 " events, %" PRIu64 " lost\n     from %s\n"
-		"     %zu journeys: %zu encapsulated, %zu re-entering IP after encapsulation\n", side_name(side),
-		s->cap.id, s->cap.format, s->cap.events, s->cap.lost_events, src.buf, s->journeys,
-		s->journeys_encap, s->journeys_reenter);
-	strbuf_release(&src);
+	strbuf_addf(&sb, "  %s: capture %" PRId64 ", %s, %" PRIu64 " events, %" PRIu64 " lost", side_name(side),
+		    s->cap.id, s->cap.format, s->cap.events, s->cap.lost_events);
+	put_line(out, &sb);
+	strbuf_addf(&sb, "     from %s", s->cap.source);
+	put_line(out, &sb);
+	strbuf_addf(&sb, "     %zu journeys: %zu encapsulated, %zu re-entering IP after encapsulation",
+		    s->journeys, s->journeys_encap, s->journeys_reenter);
+	put_line(out, &sb);
+	strbuf_release(&sb);
 }
 
 static const char *status_mark(enum vx_diff_status st)
@@ -144,11 +155,11 @@ static void text_path(FILE *out, const struct vx_diff_path *p, bool verbose)
 	struct strbuf sb = STRBUF_INIT;
 	size_t shown = verbose || p->nframes <= TEXT_FRAMES ? p->nframes : TEXT_FRAMES;
 
+	strbuf_addf(&sb, "  %s ", status_mark(p->status));
 	vx_utf8_clean(&sb, p->event, 80);
-	fprintf(out, "  %s %s, events %" PRIu64 " -> %" PRIu64 "%s%s%s\n", status_mark(p->status), sb.buf,
-		p->count[0], p->count[1], p->encap ? ", " : "", p->encap ? p->encap : "",
-		p->reenters_ip_after_encap ? ", double trip" : "");
-	strbuf_reset(&sb);
+	strbuf_addf(&sb, ", events %" PRIu64 " -> %" PRIu64 "%s%s%s", p->count[0], p->count[1],
+		    p->encap ? ", " : "", p->encap ? p->encap : "", p->reenters_ip_after_encap ? ", double trip" : "");
+	put_line(out, &sb);
 	strbuf_addf(&sb, "ip passes %d, layers: ", p->ip_passes);
 	layer_summary(&sb, p);
 	put_folded(out, sb.buf, " > ", 6);
@@ -171,9 +182,10 @@ static void text_shape(FILE *out, const struct vx_diff_shape *s)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	fprintf(out, "  %s journeys %" PRIu64 " -> %" PRIu64 ", %zu hops%s%s%s\n", status_mark(s->status),
-		s->count[0], s->count[1], s->nhops, s->encap ? ", " : "", s->encap ? s->encap : "",
-		s->reenters_ip_after_encap ? ", double trip" : "");
+	strbuf_addf(&sb, "  %s journeys %" PRIu64 " -> %" PRIu64 ", %zu hops%s%s%s", status_mark(s->status),
+		    s->count[0], s->count[1], s->nhops, s->encap ? ", " : "", s->encap ? s->encap : "",
+		    s->reenters_ip_after_encap ? ", double trip" : "");
+	put_line(out, &sb);
 	for (size_t i = 0; i < s->nhops; i++) {
 		hop_text(&sb, &s->hops[i]);
 		if (i + 1 < s->nhops)
@@ -187,10 +199,12 @@ static void text_shape(FILE *out, const struct vx_diff_shape *s)
 		if (!h->changed)
 			continue;
 		strbuf_reset(&sb);
+		strbuf_addf(&sb, "      hop %zu ", i);
 		hop_text(&sb, h);
 		fmt_ns(a, sizeof(a), h->p50[0]);
 		fmt_ns(b, sizeof(b), h->p50[1]);
-		fprintf(out, "      hop %zu %s: p50 %s -> %s since the previous hop\n", i, sb.buf, a, b);
+		strbuf_addf(&sb, ": p50 %s -> %s since the previous hop", a, b);
+		put_line(out, &sb);
 	}
 	strbuf_release(&sb);
 }
@@ -518,10 +532,10 @@ static int html_write(FILE *out, const struct vx_diff *d, bool verbose)
 {
 	const struct vx_diff_side *a = &d->side[0], *b = &d->side[1];
 
-	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	      "style-src 'unsafe-inline'\">\n<meta name=\"generator\" content=\"vxanalyze diff --html\">\n", out);
-	fprintf(out, "<title>vxanalyze diff: capture %" PRId64 " and %" PRId64 "</title>\n<style>\n%s</style>\n"
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n", out);
+	vx_html_csp_meta(out, diff_css, sizeof(diff_css) - 1, NULL, 0);	/* no script at all */
+	fputs("<meta name=\"generator\" content=\"vxanalyze diff --html\">\n", out);
+	fprintf(out, "<title>vxanalyze diff: capture %" PRId64 " and %" PRId64 "</title>\n<style>%s</style>\n"
 		"</head>\n<body>\n", a->cap.id, b->cap.id, diff_css);
 	fprintf(out, "<h1>What changed from capture %" PRId64 " (A) to capture %" PRId64 " (B)</h1>\n"
 		"<p class=\"sub\">%s. A count or a hop's p50 latency is changed when it differs by more than "

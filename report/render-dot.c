@@ -89,9 +89,10 @@ static void write_node(FILE *out, int gid, size_t k, const struct vx_journey *j,
 		n->wp.reenter ? ", class=\"reenter\", color=\"#ea580c\", penwidth=2" : "");
 }
 
-static void write_journey(FILE *out, const struct vx_journey *j, size_t count, int gid,
-			  const char *kind)
+/* one journey shape (@path false) or one path without a packet address drawn as a journey */
+static void write_journey(FILE *out, const struct vx_journey *j, size_t count, int gid, bool path)
 {
+	const char *kind = path ? "path" : "journey shape";
 	size_t nhops = j->nhops < DOT_MAX_HOPS ? j->nhops : DOT_MAX_HOPS, nn = 0;
 	struct dot_node *nodes = xcalloc(nhops * (VX_FLOW_MAX_WAYPOINTS + 1), sizeof(*nodes));
 	bool reentered = false;
@@ -170,7 +171,7 @@ static int dot_write(FILE *out, const struct vx_analysis *an, const struct vx_re
 	      "  node [shape=box, style=\"rounded,filled\", fontname=\"Helvetica\", fontsize=10];\n"
 	      "  edge [color=\"#64748b\", fontname=\"Helvetica\", fontsize=10];\n", out);
 	for (size_t i = 0; i < ngroups && (int)i < max; i++)
-		write_journey(out, groups[i].first, groups[i].count, ++gid, "journey shape");
+		write_journey(out, groups[i].first, groups[i].count, ++gid, false);
 	if (ngroups > (size_t)max)
 		fprintf(out, "  // %zu less frequent journey shapes left out (--max-journeys)\n",
 			ngroups - (size_t)max);
@@ -179,7 +180,7 @@ static int dot_write(FILE *out, const struct vx_analysis *an, const struct vx_re
 		struct vx_hop hop;
 
 		vx_path_journey(paths[i], &j, &hop);
-		write_journey(out, &j, paths[i]->count, ++gid, "path");
+		write_journey(out, &j, paths[i]->count, ++gid, true);
 	}
 	if (!gid)
 		fputs("  empty [label=\"no journeys and no stacks in this capture\", shape=plaintext];\n", out);

@@ -3,8 +3,9 @@
  * last (leaf) element is the event that fired there (e.g. net:net_dev_start_xmit), so a
  * flame graph shows which tracepoint sits on which kernel path. The counts add up to the
  * number of events that have a stack; events without a stack are left out.
- * Frame names are made safe for the format: ';' becomes ':', blanks and control
- * characters become '_'. Must not: parse or query the store.
+ * Frame names are made safe for the format: ';' becomes ':', blanks, control characters
+ * (vx_term_unsafe) become '_', bytes that are not UTF-8 U+FFFD. Must not: parse, query
+ * the store, or write a name except through folded_frame() and put_folded_line().
  */
 #include "render.h"
 
@@ -14,6 +15,7 @@
 
 #include "core/error.h"
 #include "core/strbuf.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 
 struct folded_line {
@@ -28,14 +30,26 @@ static void folded_frame(struct strbuf *sb, const char *s)
 		strbuf_addstr(sb, "[unknown]");
 		return;
 	}
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == ';')
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		int n = vx_utf8_len(p);
+
+		if (!n)
+			strbuf_addstr(sb, VX_UTF8_REPLACEMENT);
+		else if (*p == ';')
 			strbuf_addch(sb, ':');
-		else if (*p <= ' ' || *p == 0x7f)
+		else if (*p == ' ' || vx_term_unsafe(p, n))
 			strbuf_addch(sb, '_');
 		else
-			strbuf_addch(sb, *p);
+			strbuf_add(sb, p, (size_t)n);
+		p += n ? n : 1;
 	}
+}
+
+/* one line of the output: @text made by folded_frame(), its count */
+static void put_folded_line(FILE *out, const char *text, size_t count)
+{
+	fputs(text, out);
+	fprintf(out, " %zu\n", count);
 }
 
 static int cmp_line(const void *a, const void *b)
@@ -70,7 +84,7 @@ static int folded_write(FILE *out, const struct vx_analysis *an, const struct vx
 
 		while (i + 1 < n && !strcmp(lines[i].text, lines[i + 1].text))
 			count += lines[++i].count;
-		fprintf(out, "%s %zu\n", lines[i].text, count);
+		put_folded_line(out, lines[i].text, count);
 	}
 	for (size_t i = 0; i < n; i++)
 		free(lines[i].text);

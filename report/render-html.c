@@ -1,9 +1,10 @@
 /* render-html.c: `--format html`, one self-contained page (inline SVG, CSS and JS, nothing
- * fetched, a Content-Security-Policy that forbids fetching) that draws each journey shape
- * as a flow across the kernel layers, with the IP-layer re-entry after encapsulation
- * marked, the call stack of every hop on click, the paths and the route events.
- * Must not: parse, query the store, or write any capture string except through
- * vx_html_escape().
+ * fetched) that draws each journey shape as a flow across the kernel layers, with the
+ * IP-layer re-entry after encapsulation marked, the call stack of every hop on click, the
+ * paths and the route events. Its Content-Security-Policy allows only the page's own style
+ * and script, by their SHA-256: a capture string that got past the escaper still could not
+ * run. Must not: parse, query the store, or write any capture string except through
+ * vx_html_escape() (tests/output-rule.py checks every print of the renderers).
  *
  * Size bound: whatever the capture, the page holds at most HTML_MAX_GROUPS journey shapes
  * (default 20, --max-journeys up to 100) of at most HTML_MAX_HOPS hops, HTML_MAX_PATHS rows
@@ -22,6 +23,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/sha256.h"
 #include "core/utf8.h"
 #include "core/strbuf.h"
 #include "flow.h"
@@ -82,6 +84,28 @@ void vx_html_escape(FILE *out, const char *s, size_t max)
 static void esc(struct html *h, const char *s)
 {
 	vx_html_escape(h->out, s, HTML_MAX_STR);
+}
+
+/* put_own - text the page made itself from literals (its style sheet, its policy) */
+static void put_own(FILE *out, const struct strbuf *sb)
+{
+	fwrite(sb->buf, 1, sb->len, out);
+}
+
+void vx_html_csp_meta(FILE *out, const char *style, size_t style_len, const char *script, size_t script_len)
+{
+	struct strbuf csp = STRBUF_INIT;
+
+	strbuf_addstr(&csp, "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src ");
+	vx_csp_hash(&csp, style, style_len);
+	strbuf_addstr(&csp, "; script-src ");
+	if (script)
+		vx_csp_hash(&csp, script, script_len);
+	else
+		strbuf_addstr(&csp, "'none'");
+	strbuf_addstr(&csp, "; base-uri 'none'; form-action 'none'\">\n");
+	put_own(out, &csp);
+	strbuf_release(&csp);
 }
 
 static void fmt_dt(char *buf, size_t n, uint64_t ns)
@@ -216,31 +240,73 @@ static const char page_css[] =
 	".wire .line:after{content:'';position:absolute;right:-2px;top:-8px;border:6px solid "
 	"transparent;border-left:10px solid #334155}\n";
 
-static void write_layer_css(struct html *h)
+/* the page's style sheet: the rules above and a colour pair per kernel layer */
+static void page_style(struct strbuf *css)
 {
+	strbuf_addstr(css, page_css);
 	for (int l = 0; l < VX_LAYER_COUNT; l++)
-		fprintf(h->out, ".ly%d{background:%s;color:%s}svg .ly%d rect{fill:%s;stroke:%s}\n", l,
-			layer_colors[l].bg, layer_colors[l].fg, l, layer_colors[l].bg, layer_colors[l].fg);
+		strbuf_addf(css, ".ly%d{background:%s;color:%s}svg .ly%d rect{fill:%s;stroke:%s}\n", l,
+			    layer_colors[l].bg, layer_colors[l].fg, l, layer_colors[l].bg, layer_colors[l].fg);
 }
+
+static const char page_js[] =
+	"(function(){\n"
+	"'use strict';\n"
+	"function stackInto(el,pid){\n"
+	" var t=document.getElementById('stack-'+pid);\n"
+	" if(!t){var p=document.createElement('p');p.className='hint';\n"
+	"  p.textContent='stack of path #'+pid+' not included in this report';el.appendChild(p);return;}\n"
+	" el.appendChild(t.content.cloneNode(true));\n"
+	"}\n"
+	"function show(g){\n"
+	" var sec=g.closest('section'),d=sec.querySelector('.detail'),ds=g.dataset;\n"
+	" sec.querySelectorAll('.hop.sel').forEach(function(x){x.classList.remove('sel');});\n"
+	" g.classList.add('sel');d.textContent='';\n"
+	" var h=document.createElement('h4');\n"
+	" h.textContent='hop '+ds.hop+': '+ds.event+' on '+(ds.dev||'(no device)')+', '+ds.len+', '+ds.dt\n"
+	"  +(ds.path?' \\u2014 path #'+ds.path+', '+ds.passes+' IP pass'+(ds.passes==='1'?'':'es')\n"
+	"  +(ds.reenters?', re-enters IP after encapsulation':''):'');\n"
+	" d.appendChild(h);\n"
+	" if(ds.comm){var c=document.createElement('p');c.className='hint';\n"
+	"  c.textContent='in the context of '+ds.comm+' (pid '+ds.pid+') on CPU '+ds.cpu;d.appendChild(c);}\n"
+	" if(ds.path){var s=document.createElement('p');s.className='hint';\n"
+	"  s.textContent='kernel stack, innermost frame first (0 = where the event fired):';\n"
+	"  d.appendChild(s);stackInto(d,ds.path);}\n"
+	" else{var p=document.createElement('p');p.className='hint';\n"
+	"  p.textContent='this event was recorded without a stack';d.appendChild(p);}\n"
+	"}\n"
+	"document.querySelectorAll('.hop').forEach(function(g){\n"
+	" g.addEventListener('click',function(){show(g);});\n"
+	" g.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();show(g);}});\n"
+	"});\n"
+	"document.querySelectorAll('details[data-path]').forEach(function(d){\n"
+	" d.addEventListener('toggle',function(){if(d.open&&!d.querySelector('ol'))stackInto(d,d.dataset.path);});\n"
+	"});\n"
+	"var f=document.querySelector('.hop[data-featured]');if(f)show(f);\n"
+	"document.querySelectorAll('.diagram').forEach(function(d){\n"
+	" d.addEventListener('dblclick',function(){d.classList.toggle('full');});\n"
+	"});\n"
+	"})();\n";
 
 static void write_head(struct html *h)
 {
 	const struct vx_dataset *ds = h->an->ds;
+	struct strbuf css = STRBUF_INIT;
 
-	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-	      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-	      "style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\">\n"
-	      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+	page_style(&css);
+	fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n", h->out);
+	vx_html_csp_meta(h->out, css.buf, css.len, page_js, strlen(page_js));
+	fputs("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 	      "<meta name=\"generator\" content=\"vxanalyze report --format html\">\n<title>vxanalyze: ",
 	      h->out);
 	if (ds && ds->ncaptures == 1)
 		esc(h, ds->captures[0].source);
 	else
 		fprintf(h->out, "%zu captures", ds ? ds->ncaptures : 0);
-	fputs("</title>\n<style>\n", h->out);
-	fputs(page_css, h->out);
-	write_layer_css(h);
+	fputs("</title>\n<style>", h->out);
+	put_own(h->out, &css);
 	fputs("</style>\n</head>\n<body>\n", h->out);
+	strbuf_release(&css);
 }
 
 static void write_captures(struct html *h, size_t ngroups)
@@ -785,8 +851,10 @@ static void write_joined(struct html *h, int max)
 		return;
 	fprintf(out, "<section id=\"hosts\"><h2>Across hosts: %zu joined journey%s</h2>\n<p class=\"sub\">"
 		"The same packet seen in the captures of several hosts, matched by its headers (tuple, IP id, "
-		"ICMP or TCP sequence; outer UDP tuple at the tunnel). Times are on the clock of %s; ",
-		jn->njoined, jn->njoined == 1 ? "" : "s", jn->hosts[0].name);
+		"ICMP or TCP sequence; outer UDP tuple at the tunnel). Times are on the clock of ",
+		jn->njoined, jn->njoined == 1 ? "" : "s");
+	esc(h, jn->hosts[0].name);
+	fputs("; ", out);
 	for (size_t k = 1; k < jn->nhosts; k++) {
 		const struct vx_host_clock *hc = &jn->hosts[k];
 
@@ -895,8 +963,10 @@ static void write_drops(struct html *h)
 	fputs("</table>\n</section>\n", h->out);
 }
 
-static void write_group(struct html *h, const struct vx_journey_group *g, int gid, const char *kind)
+/* one journey shape (@path false) or one path without a packet address drawn as a journey */
+static void write_group(struct html *h, const struct vx_journey_group *g, int gid, bool path)
 {
+	const char *kind = path ? "Path diagram" : "Journey shape";
 	const struct vx_journey *j = g->first;
 
 	fprintf(h->out, "<section class=\"journey\" id=\"g%d\">\n<h2>%s %d</h2>\n<div class=\"facts\">",
@@ -963,7 +1033,7 @@ static void write_unjoined_paths(struct html *h, int *gid, int max)
 
 		vx_path_journey(list[i], &j, &hop);
 		fprintf(h->out, "<!-- path #%d, %zu events -->\n", list[i]->id, list[i]->count);
-		write_group(h, &g, ++*gid, "Path diagram");
+		write_group(h, &g, ++*gid, true);
 	}
 	if (n > (size_t)max)
 		fprintf(h->out, "<p class=\"more\">%zu more paths without a packet address are listed in "
@@ -1190,44 +1260,6 @@ static void write_stacks(struct html *h)
 	}
 }
 
-static const char page_js[] =
-	"(function(){\n"
-	"'use strict';\n"
-	"function stackInto(el,pid){\n"
-	" var t=document.getElementById('stack-'+pid);\n"
-	" if(!t){var p=document.createElement('p');p.className='hint';\n"
-	"  p.textContent='stack of path #'+pid+' not included in this report';el.appendChild(p);return;}\n"
-	" el.appendChild(t.content.cloneNode(true));\n"
-	"}\n"
-	"function show(g){\n"
-	" var sec=g.closest('section'),d=sec.querySelector('.detail'),ds=g.dataset;\n"
-	" sec.querySelectorAll('.hop.sel').forEach(function(x){x.classList.remove('sel');});\n"
-	" g.classList.add('sel');d.textContent='';\n"
-	" var h=document.createElement('h4');\n"
-	" h.textContent='hop '+ds.hop+': '+ds.event+' on '+(ds.dev||'(no device)')+', '+ds.len+', '+ds.dt\n"
-	"  +(ds.path?' \\u2014 path #'+ds.path+', '+ds.passes+' IP pass'+(ds.passes==='1'?'':'es')\n"
-	"  +(ds.reenters?', re-enters IP after encapsulation':''):'');\n"
-	" d.appendChild(h);\n"
-	" if(ds.comm){var c=document.createElement('p');c.className='hint';\n"
-	"  c.textContent='in the context of '+ds.comm+' (pid '+ds.pid+') on CPU '+ds.cpu;d.appendChild(c);}\n"
-	" if(ds.path){var s=document.createElement('p');s.className='hint';\n"
-	"  s.textContent='kernel stack, innermost frame first (0 = where the event fired):';\n"
-	"  d.appendChild(s);stackInto(d,ds.path);}\n"
-	" else{var p=document.createElement('p');p.className='hint';\n"
-	"  p.textContent='this event was recorded without a stack';d.appendChild(p);}\n"
-	"}\n"
-	"document.querySelectorAll('.hop').forEach(function(g){\n"
-	" g.addEventListener('click',function(){show(g);});\n"
-	" g.addEventListener('keydown',function(e){if(e.key==='Enter'||e.key===' '){e.preventDefault();show(g);}});\n"
-	"});\n"
-	"document.querySelectorAll('details[data-path]').forEach(function(d){\n"
-	" d.addEventListener('toggle',function(){if(d.open&&!d.querySelector('ol'))stackInto(d,d.dataset.path);});\n"
-	"});\n"
-	"var f=document.querySelector('.hop[data-featured]');if(f)show(f);\n"
-	"document.querySelectorAll('.diagram').forEach(function(d){\n"
-	" d.addEventListener('dblclick',function(){d.classList.toggle('full');});\n"
-	"});\n"
-	"})();\n";
 
 static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
 {
@@ -1263,7 +1295,7 @@ static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 		fputs("</p>\n", out);
 	}
 	for (size_t i = 0; i < ngroups && (int)i < max; i++)
-		write_group(&h, &groups[i], ++gid, "Journey shape");
+		write_group(&h, &groups[i], ++gid, false);
 	if (ngroups > (size_t)max) {
 		size_t rest = 0;
 
@@ -1280,7 +1312,8 @@ static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_r
 	write_route_events(&h);
 	write_paths(&h);
 	write_stacks(&h);
-	fputs("<script>\n", out);
+	/* exactly the text whose hash the policy names (write_head) */
+	fputs("<script>", out);
 	fputs(page_js, out);
 	fputs("</script>\n</body>\n</html>\n", out);
 	free(groups);

@@ -12,6 +12,8 @@
 #include "core/utf8.h"
 
 #define DEFAULT_MAX_JOURNEYS 20
+#define TEXT_MAX_STR 512	/* a capture string outside a column: cut after this, with "…" */
+#define TEXT_MAX_LINE 4096	/* a sentence holding capture strings: cut after this, with "…" */
 
 /* ANSI colours when the command asked for them (opts->color): headings bold, the
  * encapsulation yellow, the IP re-entry bold red. Whole lines only: put_wrapped() counts
@@ -43,12 +45,14 @@ void vx_path_layer_summary(const struct vx_path *p, struct strbuf *sb)
 		strbuf_addstr(sb, " (no network layer)");
 }
 
-/* put_clean - capture text (device, comm, frame, file name) as valid UTF-8 without control
- * characters, cut after @max characters (0: whole) and padded with spaces to @width */
+/* put_clean - capture text (device, comm, frame, file name) through the terminal sanitiser
+ * (vx_term_clean), cut after @max characters (0: TEXT_MAX_STR and a "…") and padded with
+ * spaces to @width */
 static void put_clean(FILE *out, const char *s, size_t max, size_t width)
 {
 	struct strbuf sb = STRBUF_INIT;
-	size_t chars = vx_utf8_clean(&sb, s, max);
+	size_t chars = s ? vx_term_clean(&sb, s, strlen(s), max ? max : TEXT_MAX_STR,
+					 max ? 0 : VX_TERM_MARK_CUT) : 0;
 
 	fwrite(sb.buf, 1, sb.len, out);
 	for (; chars < width; chars++)
@@ -63,8 +67,8 @@ static void put_wrapped(FILE *out, const char *raw, int indent)
 	const char *text;
 	size_t col;
 
-	/* sentences hold capture text: the one decoder makes them valid UTF-8 */
-	vx_utf8_clean(&clean, raw, 0);
+	/* sentences hold capture text: the one sanitiser makes them safe for the terminal */
+	vx_term_clean(&clean, raw, strlen(raw), TEXT_MAX_LINE, VX_TERM_MARK_CUT);
 	text = clean.buf;
 	col = strspn(text, " ");
 	const char *p = text + col;
@@ -126,8 +130,61 @@ static void write_latencies(FILE *out, const struct vx_journey *j, const struct 
 		fmt_ns(q[1], sizeof(q[1]), vx_hist_quantile(&s->hist[i], 0.9));
 		fmt_ns(q[2], sizeof(q[2]), vx_hist_quantile(&s->hist[i], 0.99));
 		fmt_ns(q[3], sizeof(q[3]), s->hist[i].max);
-		fprintf(out, "  %3zu %-14.14s %s / %s / %s / %s\n", i,
-			j->hops[i].dev ? j->hops[i].dev : "-", q[0], q[1], q[2], q[3]);
+		fprintf(out, "  %3zu ", i);
+		put_clean(out, j->hops[i].dev ? j->hops[i].dev : "-", 14, 14);
+		fprintf(out, " %s / %s / %s / %s\n", q[0], q[1], q[2], q[3]);
+	}
+}
+
+/* hop @i of journey @j: time since the previous hop, device, length, event, path; then its
+ * packet, its route lookup and the encapsulation or decapsulation it made */
+static void write_journey_hop(FILE *out, const struct vx_journey *j, size_t i)
+{
+	const struct vx_hop *h = &j->hops[i];
+	char d[32], len[24] = "";
+
+	if (j->nsegments > 1 && (i == 0 || h->segment != j->hops[i - 1].segment))
+		fprintf(out, "  -- %s\n", vx_journey_segment_role(j, h->segment));
+	fmt_delta(d, sizeof(d), i ? j->hops[i - 1].ts_ns : 0, h->ts_ns, i == 0);
+	if (h->len >= 0)
+		snprintf(len, sizeof(len), "len %" PRId64, h->len);
+	fprintf(out, "  %s  ", d);
+	put_clean(out, h->dev ? h->dev : "-", 14, 14);
+	fprintf(out, " %-8s ", len);
+	put_clean(out, vx_event_base(h->event), 22, 22);
+	if (h->path)
+		fprintf(out, " path %d", h->path->id);
+	fputc('\n', out);
+	if (h->pkt && h->pkt->ip.known) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%14s", "");
+		vx_packet_describe(h->pkt, &sb);
+		put_wrapped(out, sb.buf, 16);
+		strbuf_release(&sb);
+	}
+	if (h->route) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%14s", "");
+		vx_lookup_describe(h->route, &sb);
+		put_wrapped(out, sb.buf, 16);
+		strbuf_release(&sb);
+	}
+	if ((int)i == j->encap_hop) {
+		struct strbuf sb = STRBUF_INIT;
+
+		strbuf_addf(&sb, "%14s^ %s encapsulation by %s, then back up through IP", "",
+			    j->encap, j->tunnel_dev ? j->tunnel_dev : "the tunnel device");
+		SGR(out, SGR_ENCAP);
+		put_wrapped(out, sb.buf, 16);
+		SGR(out, SGR_OFF);
+		strbuf_release(&sb);
+	}
+	if ((int)i == j->decap_hop) {
+		fprintf(out, "%14s^ decapsulated by ", "");
+		put_clean(out, h->dev, 0, 0);
+		fputc('\n', out);
 	}
 }
 
@@ -144,54 +201,8 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same, co
 	put_wrapped(out, head.buf, 2);
 	SGR(out, SGR_OFF);
 	strbuf_release(&head);
-	for (size_t i = 0; i < j->nhops; i++) {
-		const struct vx_hop *h = &j->hops[i];
-		char d[32], len[24] = "";
-
-		if (j->nsegments > 1 && (i == 0 || h->segment != j->hops[i - 1].segment))
-			fprintf(out, "  -- %s\n", vx_journey_segment_role(j, h->segment));
-		fmt_delta(d, sizeof(d), i ? j->hops[i - 1].ts_ns : 0, h->ts_ns, i == 0);
-		if (h->len >= 0)
-			snprintf(len, sizeof(len), "len %" PRId64, h->len);
-		fprintf(out, "  %s  ", d);
-		put_clean(out, h->dev ? h->dev : "-", 14, 14);
-		fprintf(out, " %-8s ", len);
-		put_clean(out, vx_event_base(h->event), 22, 22);
-		if (h->path)
-			fprintf(out, " path %d", h->path->id);
-		fputc('\n', out);
-		if (h->pkt && h->pkt->ip.known) {
-			struct strbuf sb = STRBUF_INIT;
-
-			strbuf_addf(&sb, "%14s", "");
-			vx_packet_describe(h->pkt, &sb);
-			put_wrapped(out, sb.buf, 16);
-			strbuf_release(&sb);
-		}
-		if (h->route) {
-			struct strbuf sb = STRBUF_INIT;
-
-			strbuf_addf(&sb, "%14s", "");
-			vx_lookup_describe(h->route, &sb);
-			put_wrapped(out, sb.buf, 16);
-			strbuf_release(&sb);
-		}
-		if ((int)i == j->encap_hop) {
-			struct strbuf sb = STRBUF_INIT;
-
-			strbuf_addf(&sb, "%14s^ %s encapsulation by %s, then back up through IP", "",
-				    j->encap, j->tunnel_dev ? j->tunnel_dev : "the tunnel device");
-			SGR(out, SGR_ENCAP);
-			put_wrapped(out, sb.buf, 16);
-			SGR(out, SGR_OFF);
-			strbuf_release(&sb);
-		}
-		if ((int)i == j->decap_hop) {
-			fprintf(out, "%14s^ decapsulated by ", "");
-			put_clean(out, h->dev, 0, 0);
-			fputc('\n', out);
-		}
-	}
+	for (size_t i = 0; i < j->nhops; i++)
+		write_journey_hop(out, j, i);
 	if (j->drop) {
 		struct strbuf sb = STRBUF_INIT;
 
@@ -202,7 +213,8 @@ static void write_journey(FILE *out, const struct vx_journey *j, size_t same, co
 	}
 	if (j->encap) {
 		SGR(out, SGR_ENCAP);
-		fprintf(out, "  encapsulation: %s", j->encap);
+		fputs("  encapsulation: ", out);
+		put_clean(out, j->encap, 0, 0);
 		if (j->tunnel_dev) {
 			fputs(" via ", out);
 			put_clean(out, j->tunnel_dev, 0, 0);
@@ -357,7 +369,9 @@ static void write_joined(FILE *out, const struct vx_analysis *an, const struct v
 			fputc('\n', out);
 			if ((int)h == j->encap_hop) {
 				SGR(out, SGR_ENCAP);
-				fprintf(out, "%14s^ %s encapsulation, then back up through IP\n", "", j->encap);
+				fprintf(out, "%14s^ ", "");
+				put_clean(out, j->encap, 0, 0);
+				fputs(" encapsulation, then back up through IP\n", out);
 				SGR(out, SGR_OFF);
 			}
 			if ((int)h == joined_decap_hop(jd, i) && i) {
@@ -395,10 +409,13 @@ static void write_hosts(FILE *out, const struct vx_analysis *an, size_t max)
 		} else if (hc->known) {
 			fmt_ns(o, sizeof(o), (uint64_t)(hc->offset_ns < 0 ? -hc->offset_ns : hc->offset_ns));
 			fmt_ns(u, sizeof(u), (uint64_t)hc->uncertainty_ns);
-			fprintf(out, ": clock %s%s ± %s against %s (from %zu packets across the wire)",
-				hc->offset_ns < 0 ? "-" : "+", o, u, jn->hosts[0].name, hc->samples);
+			fprintf(out, ": clock %s%s ± %s against ", hc->offset_ns < 0 ? "-" : "+", o, u);
+			put_clean(out, jn->hosts[0].name, 0, 0);
+			fprintf(out, " (from %zu packets across the wire)", hc->samples);
 		} else {
-			fprintf(out, ": clock offset unknown (needs packets both ways with %s)", jn->hosts[0].name);
+			fputs(": clock offset unknown (needs packets both ways with ", out);
+			put_clean(out, jn->hosts[0].name, 0, 0);
+			fputc(')', out);
 		}
 	}
 	fprintf(out, "\n%zu joined journeys (one packet on several hosts", jn->njoined);

@@ -33,6 +33,12 @@ void vx_path_layer_summary(const struct vx_path *p, struct strbuf *sb);
  * after @max characters with "…"; NULL writes nothing */
 void vx_html_escape(FILE *out, const char *s, size_t max);
 
+/* vx_html_csp_meta - the Content-Security-Policy <meta> of a page whose only style is the
+ * @style_len bytes of @style and whose only script is the @script_len bytes of @script (NULL:
+ * none), each exactly as written between its tags: nothing is fetched, and no other style or
+ * script runs, inline handlers and injected <script> elements included */
+void vx_html_csp_meta(FILE *out, const char *style, size_t style_len, const char *script, size_t script_len);
+
 extern const struct vx_renderer vx_render_text;
 extern const struct vx_renderer vx_render_json;
 extern const struct vx_renderer vx_render_html;

@@ -69,7 +69,7 @@ n=$(grep -o 'class="[^"]*\breenter\b[^"]*"' "$T/dom.html" | wc -l)
 if [ "$n" -ge 1 ]; then ok "$n elements draw the IP re-entry"; else fail "no element with class reenter"; fi
 grep -q '2nd pass through IP (ip_local_out)' "$T/dom.html" || fail "the re-entry is not labelled"
 grep -q 'VXLAN +50 bytes' "$T/dom.html" || fail "the encapsulation is not annotated"
-# the script ran (CSP allows inline scripts only): it opened the stack of the re-entering hop
+# the script ran (the policy allows the page's own script, by its hash): it opened the stack of the re-entering hop
 if grep -q '<h4>hop [0-9]*: net:net_dev_start_xmit on eth0, 148 B' "$T/dom.html" &&
    grep -q '<span class="fn">iptunnel_xmit</span>' "$T/dom.html"; then
 	ok "script ran: stack of the underlay transmit shown"

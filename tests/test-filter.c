@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
@@ -110,6 +111,62 @@ static void test_filter_leaves_precedence_and_negation(void **state)
 	assert_true(matches("host 10.244.9.9 or (udp and (dev vxlan.calico))", &a.j));
 }
 
+/* @n copies of @unit, then @tail: a filter too deep or too long for a recursive walk */
+static char *repeated(const char *unit, size_t n, const char *tail)
+{
+	size_t u = strlen(unit), t = strlen(tail);
+	char *s = malloc(u * n + t + 1);
+
+	assert_non_null(s);
+	for (size_t i = 0; i < n; i++)
+		memcpy(s + i * u, unit, u);
+	memcpy(s + u * n, tail, t + 1);
+	return s;
+}
+
+/* 60,000 '!' or 40,000 '(' are refused at the first level past the limit, by column; 256
+ * levels still parse; a chain of 100,000 'or' parses and runs without deep recursion */
+static void test_filter_bounds_nesting_not_chains(void **state)
+{
+	struct fake a;
+	char *e;
+
+	(void)state;
+	fake_init(&a, "vxlan.calico", "10.244.1.5", "10.244.2.7", 17, true, false);
+	e = repeated("!", 60000, "encap");
+	refused(e, 257, "nests deeper than 256 levels");
+	free(e);
+	e = repeated("(", 40000, "encap");
+	refused(e, 257, "nests deeper than 256 levels");
+	free(e);
+	e = repeated("not ", 300, "encap");
+	refused(e, 4 * 256 + 1, "'not' nests deeper");
+	free(e);
+	e = repeated("!", 256, "encap");
+	assert_true(matches(e, &a.j));	/* an even number of negations */
+	free(e);
+	{
+		char *close = repeated(")", 256, "");
+
+		e = repeated("(", 256, "encap");
+		e = realloc(e, strlen(e) + 257);
+		assert_non_null(e);
+		strcat(e, close);
+		assert_true(matches(e, &a.j));
+		free(close);
+		free(e);
+	}
+	e = repeated("dropped or ", 100000, "encap");
+	assert_true(matches(e, &a.j));
+	free(e);
+	e = repeated("encap and ", 100000, "dropped");
+	assert_false(matches(e, &a.j));
+	free(e);
+	e = repeated("encap and dropped or ", 50000, "dev vxlan.*");
+	assert_true(matches(e, &a.j));
+	free(e);
+}
+
 /* on a real capture: requests go to p2, replies come from it, the filter keeps each set */
 static void test_filter_keeps_matching_journeys_of_a_capture(void **state)
 {
@@ -158,11 +215,37 @@ static void test_filter_keeps_matching_journeys_of_a_capture(void **state)
 	test_db_remove(db);
 }
 
+/* a filter on addresses keeps the lookups in a temporary table of the connection: a second
+ * analysis on the same connection starts it over while the route events are being read */
+static void test_filter_two_analyses_on_one_connection(void **state)
+{
+	char *db = test_db_new();
+	struct vx_filter *f = vx_filter_parse("dst 10.244.2.7 and icmp");
+	struct vx_analysis_opts o = { .max_journeys = SIZE_MAX, .filter = f };
+	struct vx_analysis an;
+	struct vx_store *st;
+
+	(void)state;
+	assert_true(store_import_path(db, sample_path("why-route-6.1.trace")) > 0);
+	st = store_open(db, true);
+	assert_non_null(st);
+	for (int k = 0; k < 2; k++) {
+		assert_int_equal(vx_stored_analyse(st, 0, &o, &an), 0);
+		assert_int_equal(an.njourneys, 2);	/* ping -c 2: the requests */
+		vx_stored_analysis_release(&an);
+	}
+	store_close(st);
+	vx_filter_free(f);
+	test_db_remove(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_filter_two_analyses_on_one_connection),
 		cmocka_unit_test(test_filter_refuses_bad_expressions_at_their_column),
 		cmocka_unit_test(test_filter_leaves_precedence_and_negation),
+		cmocka_unit_test(test_filter_bounds_nesting_not_chains),
 		cmocka_unit_test(test_filter_keeps_matching_journeys_of_a_capture),
 	};
 

@@ -33,6 +33,17 @@ static void test_json_writer_nests_and_escapes(void **state)
 	strbuf_release(&sb);
 }
 
+/* a JSON string pasted into an HTML <script> can neither close it nor end a JavaScript line */
+static void test_json_strings_are_inert_inside_a_script(void **state)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	(void)state;
+	json_escape(&sb, "</script><script>x</SCRIPT><!-- a<b \xe2\x80\xa8\xe2\x80\xa9\xe2\x80\xa6");
+	assert_string_equal(sb.buf, "\"\\u003c/script><script>x\\u003c/SCRIPT>\\u003c!-- a<b \\u2028\\u2029\xe2\x80\xa6\"");
+	strbuf_release(&sb);
+}
+
 static void test_json_flat_reader_round_trip(void **state)
 {
 	struct arena a = ARENA_INIT;
@@ -53,6 +64,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_writer_nests_and_escapes),
+		cmocka_unit_test(test_json_strings_are_inert_inside_a_script),
 		cmocka_unit_test(test_json_flat_reader_round_trip),
 	};
 

@@ -1,4 +1,7 @@
-/* cmd-captures.c: `vxanalyze captures` — list the stored captures, or delete one. */
+/* cmd-captures.c: `vxanalyze captures` — list the stored captures, or delete one. The
+ * stored strings (format, source, kernel release, import time) may come from anybody's
+ * database: every row goes out through the terminal sanitiser (vx_term_line).
+ */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,15 +82,15 @@ int cmd_captures(int argc, char **argv)
 		const struct vx_capture *k = &ds.captures[i];
 
 		if (vx_verbosity > 0) {
-			printf("%4" PRId64 "  %-12s %9" PRIu64 " %7" PRIu64 "  %-21s %-13s %s%s\n", k->id,
-			       k->format, k->events, k->lost_events, k->imported_at ? k->imported_at : "-",
-			       k->kernel_release ? k->kernel_release : "-", k->source,
-			       k->truncated ? " (truncated)" : "");
+			vx_term_line(stdout, "%4" PRId64 "  %-12s %9" PRIu64 " %7" PRIu64 "  %-21s %-13s %s%s", k->id,
+				     k->format, k->events, k->lost_events, k->imported_at ? k->imported_at : "-",
+				     k->kernel_release ? k->kernel_release : "-", k->source,
+				     k->truncated ? " (truncated)" : "");
 			continue;
 		}
 
-		printf("%4" PRId64 "  %-12s %9" PRIu64 " %7" PRIu64 "  %s%s\n", k->id, k->format, k->events,
-		       k->lost_events, k->source, k->truncated ? " (truncated)" : "");
+		vx_term_line(stdout, "%4" PRId64 "  %-12s %9" PRIu64 " %7" PRIu64 "  %s%s", k->id, k->format,
+			     k->events, k->lost_events, k->source, k->truncated ? " (truncated)" : "");
 	}
 	vx_dataset_release(&ds);
 	store_close(st);

@@ -1,6 +1,7 @@
 /* cmd-import.c: `vxanalyze import FILE...` — detect each file's format, stream it into the
  * store as one capture in one transaction, and say what was kept and what was not; a
- * vxanalyze database has its captures copied (store_merge).
+ * vxanalyze database has its captures copied (store_merge). Its messages quote file names,
+ * hosts and boot ids: they go out through the terminal sanitiser (vx_term_line, vx_warn).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -105,8 +106,8 @@ static int import_db(struct vx_store *st, const char *path, const char *host, co
 		}
 		added++;
 		if (vx_verbosity >= 0)
-			printf("%s: capture %" PRId64 " from its capture %" PRId64 ", host %s, %" PRIu64 " events\n",
-			       path, m[i].id, m[i].from_id, m[i].host[0] ? m[i].host : "unknown", m[i].events);
+			vx_term_line(stdout, "%s: capture %" PRId64 " from its capture %" PRId64 ", host %s, %" PRIu64 " events",
+				     path, m[i].id, m[i].from_id, m[i].host[0] ? m[i].host : "unknown", m[i].events);
 	}
 	free(m);
 	if (!n) {
@@ -160,11 +161,11 @@ static int import_one(struct vx_store *st, const char *path, const struct vx_for
 	vx_info("%s: %.3f s", res.name,
 		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (vx_verbosity >= 0 && fc->f)
-		printf("%s: capture %" PRId64 ", %s, %" PRIu64 " events (%" PRIu64 " filtered out by '%s')\n",
-		       res.name, res.capture_id, res.format, res.events, res.filtered, fc->expr);
+		vx_term_line(stdout, "%s: capture %" PRId64 ", %s, %" PRIu64 " events (%" PRIu64 " filtered out by '%s')",
+			     res.name, res.capture_id, res.format, res.events, res.filtered, fc->expr);
 	else if (vx_verbosity >= 0)
-		printf("%s: capture %" PRId64 ", %s, %" PRIu64 " events\n", res.name, res.capture_id,
-		       res.format, res.events);
+		vx_term_line(stdout, "%s: capture %" PRId64 ", %s, %" PRIu64 " events", res.name, res.capture_id,
+			     res.format, res.events);
 	return 0;
 }
 

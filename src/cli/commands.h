@@ -14,11 +14,13 @@ int cmd_probes(int argc, char **argv);
 int cmd_clean(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_export(int argc, char **argv);
+int cmd_fleet(int argc, char **argv);
 
 /* each command's documentation (help.h), next to its code in src/cmd-<name>.c */
 struct vx_cmd_doc;
 extern const struct vx_cmd_doc vx_doc_import, vx_doc_report, vx_doc_captures, vx_doc_record,
-	vx_doc_probes, vx_doc_clean, vx_doc_query, vx_doc_diff;
+	vx_doc_probes, vx_doc_clean, vx_doc_query, vx_doc_diff, vx_doc_export, vx_doc_fleet;
 
 /* vx_finish_stdout - flush stdout and turn a write error (full disk, closed pipe)
  * into an error message and exit status 1 (git's habit) */

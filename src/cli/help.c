@@ -335,9 +335,11 @@ void vx_man_write(const struct vx_command *cmds, size_t n, const char *version, 
 	      ".SH EXAMPLES\n.nf\nvxanalyze import samples/vxlan\\-ping.trace\n"
 	      "vxanalyze report \\-\\-html \\-o ping.html\n"
 	      "vxanalyze query \"SELECT name, count(*) FROM events GROUP BY name\"\n"
-	      "vxanalyze record \\-\\- ip netns exec p1 ping \\-c 3 10.244.2.7\n.fi\n"
+	      "vxanalyze record \\-\\- ip netns exec p1 ping \\-c 3 10.244.2.7\n"
+	      "vxanalyze export \\-\\-to clickhouse://127.0.0.1:8123/fleet\n"
+	      "vxanalyze fleet \\-\\-from clickhouse://127.0.0.1:8123/fleet \\-\\-format html \\-o fleet.html\n.fi\n"
 	      ".SH SEE ALSO\n\\fBvxanalyze\\-lab\\fR (the VXLAN lab in network namespaces), "
-	      "\\fBtrace\\-cmd\\fR(1), \\fBperf\\fR(1), \\fBsqlite3\\fR(1)\n", f);
+	      "\\fBtrace\\-cmd\\fR(1), \\fBperf\\fR(1), \\fBsqlite3\\fR(1), \\fBclickhouse\\-server\\fR(1)\n", f);
 }
 
 /* --- bash completion --- */

@@ -26,6 +26,8 @@ static const struct vx_command commands[] = {
 	{ &vx_doc_report, cmd_report },
 	{ &vx_doc_query, cmd_query },
 	{ &vx_doc_diff, cmd_diff },
+	{ &vx_doc_export, cmd_export },
+	{ &vx_doc_fleet, cmd_fleet },
 	{ &vx_doc_captures, cmd_captures },
 	{ &vx_doc_record, cmd_record },
 	{ &vx_doc_probes, cmd_probes },

@@ -14,10 +14,12 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/strbuf.h"
+#include "core/utf8.h"
 #include "core/xalloc.h"
 
 struct vx_progress {
-	char name[40];
+	char name[160];	/* cleaned: 32 characters and "…" at most */
 	double start, last_draw;
 	double delay;		/* seconds before the first drawing */
 	bool drawn;
@@ -40,7 +42,14 @@ struct vx_progress *vx_progress_new(const char *name)
 	if (vx_verbosity < 0 || isatty(STDERR_FILENO) != 1)
 		return NULL;
 	p = xcalloc(1, sizeof(*p));
-	snprintf(p->name, sizeof(p->name), "%s", base ? base + 1 : name);
+	{
+		/* the file name as the terminal sanitiser shows it, cut to the name's room */
+		struct strbuf sb = STRBUF_INIT;
+
+		vx_term_clean(&sb, base ? base + 1 : name, strlen(base ? base + 1 : name), 32, VX_TERM_MARK_CUT);
+		snprintf(p->name, sizeof(p->name), "%s", sb.buf);
+		strbuf_release(&sb);
+	}
 	p->start = now();
 	p->delay = d && *d ? atof(d) / 1000.0 : 1.0;
 	return p;

@@ -1,9 +1,16 @@
-/* error.c: last-error message storage and the command-side printers (see error.h). */
+/* error.c: last-error message storage and the command-side printers (see error.h). Every
+ * message is printed through the one terminal sanitiser (utf8.c): it quotes file names,
+ * hosts, sources and input lines, which are anybody's bytes.
+ */
 #include "error.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "strbuf.h"
+#include "utf8.h"
 
 static __thread char last[1024];
 int vx_verbosity;
@@ -32,12 +39,31 @@ void vx_error_clear(void)
 	last[0] = '\0';
 }
 
-/* one line on stderr: @prefix, the message, a newline */
-static void vprint(const char *prefix, const char *fmt, va_list ap)
+/* one line on @out: @prefix, the message with what a terminal would act on shown visibly
+ * (cut after VX_TERM_MAX_LINE characters with "…"), a newline */
+static void vprint(FILE *out, const char *prefix, const char *fmt, va_list ap)
 {
-	fputs(prefix, stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	struct strbuf raw = STRBUF_INIT, line = STRBUF_INIT;
+	int saved = errno;
+
+	strbuf_grow(&raw, 256);
+	errno = saved;	/* for %m: the caller's errno, whatever the allocation did */
+	strbuf_vaddf(&raw, fmt, ap);
+	strbuf_addstr(&line, prefix);
+	vx_term_clean(&line, raw.buf, raw.len, VX_TERM_MAX_LINE, VX_TERM_MARK_CUT);
+	strbuf_addch(&line, '\n');
+	fwrite(line.buf, 1, line.len, out);
+	strbuf_release(&raw);
+	strbuf_release(&line);
+}
+
+void vx_term_line(FILE *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vprint(out, "", fmt, ap);
+	va_end(ap);
 }
 
 int vx_die_msg(const char *fmt, ...)
@@ -45,7 +71,7 @@ int vx_die_msg(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vprint("vxanalyze: error: ", fmt, ap);
+	vprint(stderr, "vxanalyze: error: ", fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -57,7 +83,7 @@ void vx_warn(const char *fmt, ...)
 	if (vx_verbosity < 0)
 		return;
 	va_start(ap, fmt);
-	vprint("vxanalyze: warning: ", fmt, ap);
+	vprint(stderr, "vxanalyze: warning: ", fmt, ap);
 	va_end(ap);
 }
 
@@ -73,6 +99,6 @@ void vx_info(const char *fmt, ...)
 	if (vx_verbosity < 1)
 		return;
 	va_start(ap, fmt);
-	vprint("vxanalyze: ", fmt, ap);
+	vprint(stderr, "vxanalyze: ", fmt, ap);
 	va_end(ap);
 }

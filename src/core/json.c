@@ -134,7 +134,7 @@ void json_escape(struct strbuf *sb, const char *s)
 		/* copy the run of characters that need no escaping in one go */
 		const unsigned char *run = p;
 
-		while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\')
+		while (*p >= 0x20 && *p < 0x7f && *p != '"' && *p != '\\' && *p != '<')
 			p++;
 		if (p > run)
 			strbuf_add(sb, run, (size_t)(p - run));
@@ -142,7 +142,11 @@ void json_escape(struct strbuf *sb, const char *s)
 			break;
 		unsigned char c = *p;
 
-		if (c == '"' || c == '\\') {
+		if (c == '<') {
+			/* "</" and "<!" as \u003c: the JSON stays inert inside an HTML <script> */
+			strbuf_addstr(sb, p[1] == '/' || p[1] == '!' ? "\\u003c" : "<");
+			p++;
+		} else if (c == '"' || c == '\\') {
 			strbuf_addch(sb, '\\');
 			strbuf_addch(sb, c);
 			p++;
@@ -154,7 +158,11 @@ void json_escape(struct strbuf *sb, const char *s)
 			 * readers reject overlong forms and UTF-16 surrogates */
 			int n = vx_utf8_len(p);
 
-			if (n) {
+			if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+				/* U+2028/9 end a line in JavaScript before ES2019 */
+				strbuf_addstr(sb, p[2] == 0xa8 ? "\\u2028" : "\\u2029");
+				p += n;
+			} else if (n) {
 				strbuf_add(sb, p, (size_t)n);
 				p += n;
 			} else {

@@ -40,7 +40,8 @@ void jw_kbool(struct json_writer *w, const char *k, bool v);
 /* jw_decimal - the exact number @v * 10^-@scale (scale 0..18), e.g. ns as µs: (ns, 3) */
 void jw_decimal(struct json_writer *w, int64_t v, int scale);
 
-/* json_escape - append @s as a quoted JSON string to @sb (invalid UTF-8 becomes \ufffd) */
+/* json_escape - append @s as a quoted JSON string to @sb (invalid UTF-8 becomes \ufffd; "</",
+ * "<!" and U+2028/9 are escaped too, so the string is inert inside an HTML <script>) */
 void json_escape(struct strbuf *sb, const char *s);
 
 /*

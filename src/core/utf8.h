@@ -1,11 +1,14 @@
-/* utf8.h: the one UTF-8 decoder of vxanalyze. Capture text (comms, device names, messages,
- * frames) is untrusted bytes; every escaper (JSON, HTML, dot) and the text renderer ask
- * this module what is a valid character, so no output lets invalid UTF-8 through.
+/* utf8.h: the one UTF-8 decoder of vxanalyze and the one sanitiser for the terminal. Capture
+ * text (comms, device names, messages, frames, host names, sources) is untrusted bytes; every
+ * escaper (JSON, HTML, dot) asks this module what is a valid character, and everything printed
+ * for a terminal or a plain-text file goes through vx_term_clean(), so no output lets invalid
+ * UTF-8 or a terminal control sequence through.
  * Must not: allocate except through the strbuf it is given.
  */
 #ifndef VX_UTF8_H
 #define VX_UTF8_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -13,6 +16,8 @@
 
 /* U+FFFD REPLACEMENT CHARACTER, what every output writes for a byte that is not UTF-8 */
 #define VX_UTF8_REPLACEMENT "\xef\xbf\xbd"
+/* U+2026 HORIZONTAL ELLIPSIS, the mark of a string cut short */
+#define VX_UTF8_ELLIPSIS "\xe2\x80\xa6"
 
 /*
  * vx_utf8_len - length (1..4) of the well-formed UTF-8 sequence at @p, or 0 when the bytes
@@ -24,9 +29,33 @@
 int vx_utf8_len(const unsigned char *p);
 
 /*
+ * vx_term_unsafe - the well-formed character of @n bytes at @p would change what a terminal
+ * shows rather than show itself: C0 controls and DEL (ESC starts every escape sequence), C1
+ * controls U+0080..U+009F (8-bit CSI and OSC), the line and paragraph separators U+2028/9
+ * and the bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069)
+ * that reorder the text around them.
+ */
+bool vx_term_unsafe(const unsigned char *p, int n);
+
+#define VX_TERM_ESCAPES 1u	/* show bad bytes as \n, \t, \xNN instead of U+FFFD */
+#define VX_TERM_MARK_CUT 2u	/* end text cut by @max with "…" */
+#define VX_TERM_KEEP_CONTROLS 4u	/* not for a terminal: only make the bytes valid UTF-8 (CSV data
+				 * for a program keeps its newlines and other control characters) */
+
+/*
+ * vx_term_clean - THE sanitiser for text meant for a terminal or a plain-text file: append
+ * the @len bytes at @s to @sb as valid UTF-8 in which every byte that is not UTF-8 and every
+ * vx_term_unsafe() character (NUL, newline and tab included) is shown visibly: as U+FFFD, or
+ * with VX_TERM_ESCAPES as \n, \t and \xNN per byte. Cut after @max characters (0: no limit;
+ * "…" after a cut with VX_TERM_MARK_CUT). Returns the number of characters taken from @s.
+ * NULL appends nothing.
+ */
+size_t vx_term_clean(struct strbuf *sb, const char *s, size_t len, size_t max, unsigned flags);
+
+/*
  * vx_utf8_clean - append @s to @sb as valid UTF-8 for a terminal or a plain-text file:
- * invalid bytes and control characters (C0, DEL) become U+FFFD; cut after @max characters
- * (0: no limit). Returns the number of characters appended. NULL appends nothing.
+ * vx_term_clean() of the NUL-terminated @s with U+FFFD for what is not shown; cut after @max
+ * characters (0: no limit). Returns the number of characters appended. NULL appends nothing.
  */
 size_t vx_utf8_clean(struct strbuf *sb, const char *s, size_t max);
 

@@ -20,6 +20,7 @@
 #include "core/error.h"
 #include "core/xalloc.h"
 #include "decode/decoder.h"
+#include "decode/ring-stats.h"
 #include "decode/stack-attach.h"
 
 
@@ -174,31 +175,6 @@ static int ftrace_drain(struct vx_recording *r)
 	return 0;
 }
 
-static uint64_t stat_value(const char *text, const char *key)
-{
-	const char *p = text;
-	size_t n = strlen(key);
-
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == text || p[-1] == '\n') && p[n] == ':')
-			return strtoull(p + n + 1, NULL, 10);
-		p += n;
-	}
-	return 0;
-}
-
-/* lost_events - events lost on one CPU from its per_cpu/cpuN/stats: ring entries
- * overwritten (overrun) or dropped. With options/stacktrace (always on here) every event
- * is two entries, itself and its kernel_stack, so the events are half the entries (an odd
- * one out is an event whose stack went too: it counts as one) */
-static uint64_t lost_events(const char *stats)
-{
-	uint64_t entries = stat_value(stats, "overrun") + stat_value(stats, "commit overrun") +
-			   stat_value(stats, "dropped events");
-
-	return (entries + 1) / 2;
-}
-
 /* cpu_stats - the text of the instance's per_cpu/cpu@cpu/stats (malloc'd, the caller
  * frees), or NULL when it cannot be read */
 static char *cpu_stats(struct ftrace_be *f, int cpu)
@@ -209,7 +185,7 @@ static char *cpu_stats(struct ftrace_be *f, int cpu)
 	return tracefs_instance_file_read(f->inst, file, NULL);
 }
 
-/* count_lost - per CPU: events lost (lost_events) */
+/* count_lost - per CPU: events lost (options/stacktrace is always on here: ring-stats.h) */
 static void count_lost(struct vx_recording *r, struct ftrace_be *f)
 {
 	for (int c = 0; c < r->ncpus; c++) {
@@ -217,7 +193,7 @@ static void count_lost(struct vx_recording *r, struct ftrace_be *f)
 
 		if (!s)
 			continue;
-		r->lost_cpu[c] += lost_events(s);
+		r->lost_cpu[c] += vx_ring_events(vx_ring_lost_entries(s), true);
 		free(s);
 	}
 }
@@ -225,7 +201,7 @@ static void count_lost(struct vx_recording *r, struct ftrace_be *f)
 /* ftrace_counts - events written so far (in the ring or read out of it) and ring entries
  * lost, summed over the CPUs' per_cpu/cpuN/stats; -1 when no stats file could be read.
  * With options/stacktrace every event is followed by its kernel_stack entry, so the events
- * are half the entries, and so are the lost ones (lost_events(), as in the summary). */
+ * are half the entries, and so are the lost ones (vx_ring_events(), as in the summary). */
 static int ftrace_counts(struct vx_recording *r, uint64_t *events, uint64_t *lost)
 {
 	struct ftrace_be *f = r->be;
@@ -239,11 +215,11 @@ static int ftrace_counts(struct vx_recording *r, uint64_t *events, uint64_t *los
 		if (!s)
 			continue;
 		read++;
-		entries += stat_value(s, "entries") + stat_value(s, "read events");
-		*lost += lost_events(s);
+		entries += vx_ring_stat(s, "entries") + vx_ring_stat(s, "read events");
+		*lost += vx_ring_events(vx_ring_lost_entries(s), true);
 		free(s);
 	}
-	*events = entries / 2;
+	*events = entries / 2;	/* whole events written: each with its stack */
 	return read ? 0 : -1;
 }
 
