@@ -24,12 +24,10 @@
  * string id, which means nothing in another database, so merged sets get a hash of their
  * content alone (another seed: they never meet the importer's hashes but by a 2^-64 chance) */
 #define MERGE_FIELDSET_SEED 0x4d455247454653ULL
-/* the ranges of what vxanalyze writes, generously: a string is a comm, an event name or a
- * device; a frame is a normalised symbol (store-import.c keeps 255 bytes of it) */
-#define MAX_STRING 4096
-#define MAX_FRAME 255
-#define MAX_FRAMES 4096
-#define MAX_SHORT 65536		/* a capture's source, format, kernel, time; a meta key */
+/* the ranges of what vxanalyze writes, generously. A text's length is bounded by
+ * STORE_FOREIGN_MAX_VALUE (long names are data: the outputs cut and escape them) */
+#define MAX_FRAMES 4096		/* store-import.c keeps VX_MAX_FRAMES */
+#define MAX_SHORT 65536		/* a capture's format, kernel, time; a meta key */
 #define MAX_JSON (1 << 20)	/* an event's field set or varying values */
 
 /* a flat JSON object of text values, as the importer writes them (fields, vals); the CASE
@@ -113,7 +111,7 @@ static int check_int(sqlite3_stmt *s, int c, bool null_ok, int64_t lo, int64_t h
 
 static int check_string(sqlite3_stmt *s, char *why, size_t n)
 {
-	return check_text(s, 0, false, MAX_STRING, "its text", why, n);
+	return check_text(s, 0, false, STORE_FOREIGN_MAX_VALUE, "its text", why, n);
 }
 
 /* depth, frames: one frame per line, innermost first, depth of them */
@@ -123,7 +121,7 @@ static int check_stack(sqlite3_stmt *s, char *why, size_t n)
 	int64_t lines = 0;
 
 	if (check_int(s, 0, false, 1, MAX_FRAMES, "its depth", why, n) < 0 ||
-	    check_text(s, 1, false, MAX_FRAMES * (MAX_FRAME + 1), "its frames", why, n) < 0)
+	    check_text(s, 1, false, STORE_FOREIGN_MAX_VALUE, "its frames", why, n) < 0)
 		return -1;
 	p = (const char *)sqlite3_column_text(s, 1);
 	for (;;) {
@@ -131,8 +129,8 @@ static int check_stack(sqlite3_stmt *s, char *why, size_t n)
 		size_t len = nl ? (size_t)(nl - p) : strlen(p);
 
 		lines++;
-		if (!len || len > MAX_FRAME) {
-			snprintf(why, n, "frame %" PRId64 " is %s", lines, len ? "over 255 bytes" : "empty");
+		if (!len) {
+			snprintf(why, n, "frame %" PRId64 " is empty", lines);
 			return -1;
 		}
 		if (!nl)
@@ -369,7 +367,7 @@ static int check_capture(struct merge *m, sqlite3_stmt *s)
 	int r = check_int(s, 0, false, 1, INT64_MAX, names[0], why, sizeof(why));
 
 	for (int c = 1; !r && c <= 4; c++)
-		r = check_text(s, c, c == 3, MAX_SHORT, names[c], why, sizeof(why));
+		r = check_text(s, c, c == 3, c == 1 ? STORE_FOREIGN_MAX_VALUE : MAX_SHORT, names[c], why, sizeof(why));
 	for (int c = 5; !r && c <= 11; c++)
 		r = check_int(s, c, c >= 9, 0, c == 8 ? 1 : INT64_MAX, names[c], why, sizeof(why));
 	if (r)
