@@ -20,8 +20,7 @@ struct vx_analysis_priv {
 	bool has_lookups;	/* the capture has FIB lookups */
 	bool lookups_deferred;	/* joined to the kept journeys afterwards (lookup-join.c) */
 	bool lookups_in_source;	/* kept by the source (lookup_keep), asked per journey */
-	struct vx_traced { int64_t capture_id; uint32_t traced; } *traced;	/* by capture */
-	size_t ntraced, traced_cap;
+	struct vx_traced_set traced;	/* the journey rule's traced kinds, by capture */
 	void **blocks;		/* malloc'd journey copies, freed with the analysis */
 	size_t nblocks, blocks_cap;
 	size_t drops_cap;
@@ -131,9 +130,6 @@ struct builder {
 	size_t *less;		/* by key: journeys that started before it (+1 at index, summed) */
 };
 
-/* vx_traced_add - (@arg the analysis) capture @capture_id records events named @name: the
- * journey rule's traced kinds, by capture (from the source's path rows) */
-int vx_traced_add(void *arg, int64_t capture_id, const char *name);
 /* vx_journeys_build - stream the source's journeys through the builder, keeping the first
  * @max_keep (per host) in detail; ids are ranks in time order. 0, or -1 with vx_error() */
 int vx_journeys_build(struct vx_analysis *an, size_t max_keep);

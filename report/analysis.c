@@ -202,7 +202,7 @@ void vx_analysis_release(struct vx_analysis *an)
 		free(pv->blocks);
 		free(pv->path_route);
 		vx_dataset_release(&pv->own);
-		free(pv->traced);
+		vx_traced_set_release(&pv->traced);
 		vx_lookups_release(&pv->lookups);
 		free(pv);
 	}

@@ -14,32 +14,6 @@
 #include "filter.h"
 #include "core/xalloc.h"
 
-/* ---- the journey rule (journey-rule.h): per capture, the hop kinds it records ---- */
-
-int vx_traced_add(void *arg, int64_t capture_id, const char *name)
-{
-	struct vx_analysis *an = arg;
-	size_t i;
-
-	for (i = 0; i < an->priv->ntraced && an->priv->traced[i].capture_id != capture_id; i++)
-		;
-	if (i == an->priv->ntraced) {
-		VX_GROW(an->priv->traced, an->priv->ntraced, an->priv->traced_cap);
-		an->priv->traced[an->priv->ntraced++] = (struct vx_traced){ capture_id, 0 };
-	}
-	vx_journey_traced_add(&an->priv->traced[i].traced, name);
-	return 0;
-}
-
-static uint32_t traced_of(const struct vx_analysis *an, int64_t capture_id)
-{
-	for (size_t i = 0; i < an->priv->ntraced; i++)
-		if (an->priv->traced[i].capture_id == capture_id)
-			return an->priv->traced[i].traced;
-	return ~0u;	/* nothing known: everything is recorded */
-}
-
-
 static void count_before(struct builder *b, const struct vx_journey *j)
 {
 	struct jkey k = vx_jkey_of(j);
@@ -171,7 +145,7 @@ static int journey_event(void *arg, const struct vx_rec *r)
 			b->end_rule = NULL;
 			finish_journey(b);
 		}
-		vx_journey_state_reset(&b->rule, traced_of(an, r->capture_id));
+		vx_journey_state_reset(&b->rule, vx_traced_set_of(&an->priv->traced, r->capture_id));
 		b->have_addr = true;
 		b->capture = r->capture_id;
 		b->skb = r->skb;

@@ -101,8 +101,9 @@ struct vx_journey_state {
  * (vx_journey_traced_add() builds it; ~0u means "everything is recorded") */
 void vx_journey_state_reset(struct vx_journey_state *s, uint32_t traced);
 /* vx_journey_traced_add - add event @name's kind to the mask *@traced (call once per
- * distinct event name of a capture, e.g. SELECT DISTINCT name ... WHERE capture_id = ?) */
+ * distinct event name of a capture) */
 void vx_journey_traced_add(uint32_t *traced, const char *name);
+
 
 /*
  * vx_journey_step - does event @r (its skb is the address of @s) begin a new journey on an

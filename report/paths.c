@@ -176,7 +176,7 @@ static int path_row(void *arg, const struct vx_path_row *row)
 	int k;
 
 	/* every event name of each capture: the journey rule's traced kinds */
-	vx_traced_add(an, row->first_capture, row->name);
+	vx_traced_set_add(&an->priv->traced, row->first_capture, row->name);
 	if (!row->stack_id)
 		return 0;	/* events without a stack make no path */
 	k = vx_path_index_find(&an->pathidx, row->stack_id, row->name);
@@ -268,4 +268,32 @@ int vx_paths_stream(struct vx_analysis *an)
 			an->priv->own.stacks[n++] = an->priv->own.stacks[i];
 	an->priv->own.nstacks = n;
 	return 0;
+}
+
+void vx_traced_set_add(struct vx_traced_set *s, int64_t capture_id, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < s->n && s->v[i].capture_id != capture_id; i++)
+		;
+	if (i == s->n) {
+		VX_GROW(s->v, s->n, s->cap);
+		s->v[s->n++] = (struct vx_traced){ capture_id, 0 };
+	}
+	vx_journey_traced_add(&s->v[i].traced, name);
+}
+
+uint32_t vx_traced_set_of(const struct vx_traced_set *s, int64_t capture_id)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i].capture_id == capture_id)
+			return s->v[i].traced;
+	return ~0u;	/* nothing known: everything is recorded */
+}
+
+void vx_traced_set_release(struct vx_traced_set *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = s->cap = 0;
 }

@@ -57,4 +57,18 @@ void vx_path_index_add(struct vx_path_index *ix, const struct vx_path *paths, si
 int vx_path_index_find(const struct vx_path_index *ix, int64_t stack_id, const char *event);
 void vx_path_index_release(struct vx_path_index *ix);
 
+/*
+ * struct vx_traced_set - the journey rule's traced masks (journey-rule.h) of several
+ * captures, from the event names of their path rows: vx_traced_set_add() adds event @name
+ * of capture @capture_id, vx_traced_set_of() is a capture's mask (~0u when nothing is known
+ * of it), vx_traced_set_release() frees the set.
+ */
+struct vx_traced_set {
+	struct vx_traced { int64_t capture_id; uint32_t traced; } *v;
+	size_t n, cap;
+};
+void vx_traced_set_add(struct vx_traced_set *s, int64_t capture_id, const char *name);
+uint32_t vx_traced_set_of(const struct vx_traced_set *s, int64_t capture_id);
+void vx_traced_set_release(struct vx_traced_set *s);
+
 #endif

@@ -28,7 +28,7 @@ const struct vx_renderer *vx_renderer_by_name(const char *name);
 struct strbuf;
 void vx_path_layer_summary(const struct vx_path *p, struct strbuf *sb);
 
-/* vx_html_escape - the one HTML escaping function (render-html.c): capture text @s with
+/* vx_html_escape - the one HTML escaping function (html.c): capture text @s with
  * & < > " ' as character references, control characters and invalid UTF-8 as U+FFFD, cut
  * after @max characters with "…"; NULL writes nothing */
 void vx_html_escape(FILE *out, const char *s, size_t max);
