@@ -47,7 +47,6 @@ enum {
 };
 
 #define KERNEL_MMAP_NAME "[kernel.kallsyms]"
-#define MAX_FRAMES 512
 
 struct pd_attr {
 	struct perf_event_attr attr;
@@ -82,6 +81,7 @@ struct pd_chain {
 	uint64_t hash, stack_key;
 	uint64_t nr;			/* entries in @ips; 0: empty slot */
 	size_t nframes;
+	bool cut;			/* the kernel frames went on past VX_MAX_FRAMES */
 	uint64_t *ips;			/* one allocation: the entries, then the frames */
 	const char **frames;
 };
@@ -133,7 +133,7 @@ struct pd {
 	struct vx_decoder dec;
 	/* per-sample scratch, reused */
 	struct vx_decoded vals;
-	const char *frames[MAX_FRAMES];
+	const char *frames[VX_MAX_FRAMES];
 	struct pd_chain *chains;	/* CHAIN_SLOTS recent callchains, or NULL */
 
 	ZSTD_DStream *zd;

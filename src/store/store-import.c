@@ -473,27 +473,32 @@ static int64_t string_id_hashed(struct vx_import *im, const char *s)
 static int64_t stack_id_for(struct vx_import *im, const struct vx_event *ev)
 {
 	char sym[256];
-	size_t depth = 0;
+	size_t depth = 0, nframes = ev->nframes;
 	uint64_t raw;
 
-	if (!ev->nframes)
+	if (!nframes)
 		return 0;
+	/* the innermost VX_MAX_FRAMES of a deeper stack, counted */
+	if (nframes > VX_MAX_FRAMES) {
+		nframes = VX_MAX_FRAMES;
+		im->sink.stacks_cut++;
+	}
 	/* most events repeat a stack seen before: recognise the raw frames (or the producer's
 	 * key for them) before paying for normalisation; this index lives for one import */
 	if (ev->stack_key) {
 		raw = vx_hash64(0x5354414b4b455931ULL, &ev->stack_key, sizeof(ev->stack_key));
 	} else {
 		raw = VX_HASH_INIT;
-		for (size_t i = 0; i < ev->nframes; i++)
+		for (size_t i = 0; i < nframes; i++)
 			raw = ev->frames[i] ? vx_hash64(raw, ev->frames[i], strlen(ev->frames[i]) + 1) : raw;
-		raw = vx_hash64(raw, &ev->nframes, sizeof(ev->nframes));
+		raw = vx_hash64(raw, &nframes, sizeof(nframes));
 	}
 	int64_t id = index_get(&im->raw, raw);
 
 	if (id)
 		return id > 0 ? id : 0;
 	strbuf_reset(&im->tmp);
-	for (size_t i = 0; i < ev->nframes; i++) {
+	for (size_t i = 0; i < nframes; i++) {
 		if (!ev->frames[i] || vx_frame_normalize(ev->frames[i], sym, sizeof(sym)) != 0)
 			continue;
 		if (depth++)
@@ -1220,6 +1225,13 @@ int store_import_commit(struct vx_store *st, int64_t *id)
 
 		snprintf(n, sizeof(n), "%llu", (unsigned long long)im->filtered);
 		if (write_meta(im, "filter", im->filter) < 0 || write_meta(im, "filtered", n) < 0)
+			goto fail;
+	}
+	if (im->sink.stacks_cut) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)im->sink.stacks_cut);
+		if (write_meta(im, "stacks_cut", n) < 0)
 			goto fail;
 	}
 	if (id)

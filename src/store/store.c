@@ -20,7 +20,7 @@
 #include "store-private.h"
 #include "core/strbuf.h"
 
-static const char schema[] =
+const char store_schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS captures("
 	" id INTEGER PRIMARY KEY,"
 	" source TEXT NOT NULL,"
@@ -89,6 +89,14 @@ static const char schema[] =
 	" LEFT JOIN strings d ON d.id = e.dev_id;";
 int store_db_error(struct vx_store *st, const char *what)
 {
+	int code = st->db ? sqlite3_errcode(st->db) : SQLITE_OK;
+
+	if (st->timed_out && code == SQLITE_INTERRUPT)
+		return vx_error("%s: stopped reading it after %.3g s, the time allowed for a database from elsewhere of its size (VXANALYZE_IMPORT_TIMEOUT=SECONDS sets it); nothing imported",
+				st->path, st->time_limit);
+	if (st->mode == STORE_FOREIGN && code == SQLITE_TOOBIG)
+		return vx_error("%s: %s: it holds a value over %d MiB, more than vxanalyze reads from a database from elsewhere; nothing imported",
+				st->path, what, STORE_FOREIGN_MAX_VALUE >> 20);
 	return vx_error("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
 }
 
@@ -116,14 +124,71 @@ int store_step_done(struct vx_store *st, int rc, const char *what)
 	return rc == SQLITE_DONE ? 0 : store_db_error(st, what);
 }
 
-size_t store_fields_decode(sqlite3_stmt *s, int col, struct arena *a, struct vx_field **out)
+/* the skb column as the event printed it: @fmt is one of the formats store-import.c chooses */
+static const char *skb_text(struct arena *a, const char *fmt, uint64_t skb)
 {
-	const char *fields = (const char *)sqlite3_column_text(s, col);
-	int n = fields ? json_parse_flat(fields, a, out) : 0;
+	char buf[32];
 
-	if (n <= 0)
-		*out = NULL;
-	return n > 0 ? (size_t)n : 0;
+	if (!strcmp(fmt, "%016x"))
+		snprintf(buf, sizeof(buf), "%016" PRIx64, skb);
+	else if (!strcmp(fmt, "%x"))
+		snprintf(buf, sizeof(buf), "%" PRIx64, skb);
+	else
+		snprintf(buf, sizeof(buf), "0x%" PRIx64, skb);
+	return arena_strdup(a, buf);
+}
+
+/* put @value under the first key @key of @f (json_replace: a key not there is not added) */
+static void field_replace(struct vx_field *f, size_t n, const char *key, const char *value)
+{
+	for (size_t i = 0; key && i < n; i++)
+		if (!strcmp(f[i].key, key)) {
+			f[i].value = value;
+			return;
+		}
+}
+
+static const char *col_text(sqlite3_stmt *s, int col)
+{
+	return (const char *)sqlite3_column_text(s, col);
+}
+
+int store_fields_build(struct arena *a, sqlite3_stmt *s, int col, struct vx_field **out)
+{
+	const char *vals = col_text(s, col + 3), *fields = col_text(s, col + 4);
+	const char *skb_fmt = col_text(s, col + 6);
+	struct vx_field *f = NULL, *v = NULL, *all;
+	int n = fields ? json_parse_flat(fields, a, &f) : -1, nv = vals ? json_parse_flat(vals, a, &v) : 0;
+	size_t total;
+	char buf[24];
+
+	*out = NULL;
+	if (n < 0 || nv < 0)
+		return -1;
+	/* a NULL column is JSON null, as the view's json_replace() puts it */
+	if (skb_fmt)
+		field_replace(f, (size_t)n, col_text(s, col + 5),
+			      skb_text(a, skb_fmt, (uint64_t)sqlite3_column_int64(s, col)));
+	snprintf(buf, sizeof(buf), "%" PRId64, (int64_t)sqlite3_column_int64(s, col + 1));
+	field_replace(f, (size_t)n, col_text(s, col + 7),
+		      sqlite3_column_type(s, col + 1) == SQLITE_NULL ? "null" : arena_strdup(a, buf));
+	field_replace(f, (size_t)n, col_text(s, col + 8), col_text(s, col + 2) ? arena_strdup(a, col_text(s, col + 2)) : "null");
+	/* json_patch(): the varying values replace theirs, or come after */
+	all = arena_alloc(a, ((size_t)n + (size_t)nv + 1) * sizeof(*all));
+	if (n)
+		memcpy(all, f, (size_t)n * sizeof(*all));
+	total = (size_t)n;
+	for (int k = 0; k < nv; k++) {
+		size_t i = 0;
+
+		while (i < total && strcmp(all[i].key, v[k].key))
+			i++;
+		all[i] = v[k];
+		if (i == total)
+			total++;
+	}
+	*out = total ? all : NULL;
+	return (int)total;
 }
 
 #define VX_STR_(x) #x
@@ -187,47 +252,21 @@ static int has_wal(const char *path)
 }
 
 /*
- * An import into an empty store runs with a rollback journal (store-import.c). Killed, it
- * leaves a hot -journal, which only a connection that can write rolls back: before a
- * read-only opening, roll it back and set WAL again when we may write the file. Without
- * waiting: a -journal under an import that is still running is not hot, and its lock
- * makes this give up at once (the read-only opening then waits for the import).
- */
-static void journal_recover(const char *path)
-{
-	char journal[4096];
-	sqlite3 *db = NULL;
-
-	snprintf(journal, sizeof(journal), "%s-journal", path);
-	if (access(journal, F_OK) != 0 || access(path, W_OK) != 0)
-		return;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK)
-		sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-	sqlite3_close(db);
-}
-
-/*
  * A WAL database in a directory we cannot write cannot be read the normal way (the reader
  * must create the -shm file). When no -wal file holds data, the main file is complete and
  * nobody is writing it (a writer would have made the -wal), so read it as immutable.
  */
-static int reopen_immutable(struct vx_store *st, const char *path)
+static int reopen_immutable(struct vx_store *st)
 {
-	struct strbuf uri = STRBUF_INIT;
+	char *uri = store_uri(st->path, "immutable=1");
 	int rc;
 
-	strbuf_addstr(&uri, "file:");
-	for (const char *p = path; *p; p++) {
-		if (*p == '%' || *p == '?' || *p == '#')
-			strbuf_addf(&uri, "%%%02X", (unsigned char)*p);
-		else
-			strbuf_addch(&uri, *p);
-	}
-	strbuf_addstr(&uri, "?immutable=1");
 	sqlite3_close(st->db);
 	st->db = NULL;
-	rc = sqlite3_open_v2(uri.buf, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	strbuf_release(&uri);
+	rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	free(uri);
+	if (rc == SQLITE_OK)
+		store_harden(st, 0);
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
@@ -237,111 +276,149 @@ static void sqlite_setup(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-struct vx_store *store_open(const char *path, bool readonly)
+/* what can be said before SQLite opens @st's file: missing, not writable */
+static int open_precheck(struct vx_store *st)
+{
+	const char *path = st->path;
+	char dir[4096];
+
+	if (!strcmp(path, ":memory:"))
+		return 0;
+	if (st->mode == STORE_FOREIGN && access(path, F_OK) != 0)
+		return vx_error("%s: cannot read it: %s", path, strerror(errno));
+	if (st->mode == STORE_READ && access(path, F_OK) != 0)
+		return vx_error("%s: no such database; import a capture first ('vxanalyze import FILE') or pass -d",
+				path);
+	if (st->mode != STORE_WRITE)
+		return 0;
+	/* say it plainly instead of SQLite's "attempt to write a readonly database" */
+	dir_of(path, dir, sizeof(dir));
+	if (access(path, F_OK) == 0 && access(path, W_OK) != 0)
+		return vx_error("%s: database is read-only (%s); import into a database you can write with -d FILE",
+				path, strerror(errno));
+	if (access(dir, W_OK | X_OK) != 0)
+		return vx_error("%s: cannot write in directory %s (%s), where the database and its -wal/-shm files live; use -d FILE elsewhere",
+				path, dir, strerror(errno));
+	return 0;
+}
+
+/* open @st's connection in its mode, by a name SQLite does not read as a URI */
+static int open_connection(struct vx_store *st)
+{
+	static const int flags[] = {
+		[STORE_WRITE] = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+		[STORE_READ] = SQLITE_OPEN_READONLY,
+		[STORE_FOREIGN] = SQLITE_OPEN_READONLY,
+	};
+	/* NOMUTEX: one thread at a time uses the connection (the import's writer thread while the
+	 * caller waits for it), so SQLite's per-call locking is pure cost */
+	int f = flags[st->mode] | SQLITE_OPEN_NOMUTEX, rc;
+	struct stat sb;
+
+	if (!strcmp(st->path, ":memory:")) {
+		rc = sqlite3_open_v2(st->path, &st->db, f, NULL);
+	} else {
+		char *uri = store_uri(st->path, st->mode == STORE_FOREIGN ? "immutable=1" : NULL);
+
+		rc = sqlite3_open_v2(uri, &st->db, f | SQLITE_OPEN_URI, NULL);
+		free(uri);
+	}
+	if (rc != SQLITE_OK)
+		return vx_error("%s: cannot open database: %s", st->path,
+				st->db ? sqlite3_errmsg(st->db) : "out of memory");
+	if (st->mode == STORE_WRITE && sqlite3_db_readonly(st->db, "main") == 1)
+		return vx_error("%s: database is read-only; import into a database you can write with -d FILE", st->path);
+	store_harden(st, stat(st->path, &sb) == 0 ? (int64_t)sb.st_size : 0);
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_extended_result_codes(st->db, 1);
+	return 0;
+}
+
+/* the first read of @st's file, which is where a foreign file fails: 1 empty, 0 not */
+static int open_first_read(struct vx_store *st)
+{
+	int empty = is_empty(st), code;
+
+	if (empty < 0 && st->mode == STORE_READ && !has_wal(st->path)) {
+		code = sqlite3_errcode(st->db) & 0xff;
+		if ((code == SQLITE_READONLY || code == SQLITE_CANTOPEN) && reopen_immutable(st) == 0)
+			empty = is_empty(st);
+	}
+	if (empty >= 0)
+		return empty;
+	code = st->db ? sqlite3_extended_errcode(st->db) : SQLITE_CANTOPEN;
+	if (code == SQLITE_READONLY_ROLLBACK)
+		return vx_error("%s: an unfinished write left %s-journal (an import killed); read-only commands do not roll it back: if the database is yours, the next import into it ('vxanalyze import -d %s FILE') does, else ask for a copy without the journal",
+				st->path, st->path, st->path);
+	if ((code & 0xff) == SQLITE_NOTADB)
+		return vx_error("%s: not a vxanalyze database (%s)", st->path, sqlite3_errmsg(st->db));
+	if (st->timed_out || (code & 0xff) == SQLITE_TOOBIG)
+		return store_db_error(st, "cannot read the database");
+	return vx_error("%s: cannot read the database: %s", st->path,
+			st->db ? sqlite3_errmsg(st->db) : "cannot open");
+}
+
+/* the schema: created in an empty file opened to write, else the version and exactly ours */
+static int open_schema(struct vx_store *st)
+{
+	const char *path = st->path;
+	int v, empty = open_first_read(st);
+
+	if (empty < 0)
+		return -1;
+	if (user_version(st, &v) < 0)
+		return db_error(st, "cannot read schema version");
+	if (empty && st->mode != STORE_WRITE)
+		return vx_error("%s: empty database, nothing imported yet", path);
+	if (empty) {
+		/* 16 KiB pages: a quarter of the page writes of the default 4 KiB on a bulk load */
+		if (exec(st, "PRAGMA page_size=16384") < 0 || exec(st, "PRAGMA journal_mode=WAL") < 0 || exec(st, "BEGIN") < 0 ||
+		    exec(st, store_schema_sql) < 0 || exec(st, "PRAGMA user_version=" VX_STR(VX_STORE_SCHEMA_VERSION)) < 0 ||
+		    exec(st, "COMMIT") < 0)
+			return vx_error("%s: cannot create the database: %s", path, vx_error_msg());
+		return 0;
+	}
+	if (v == 0)
+		return vx_error("%s: not a vxanalyze database (it has tables but no vxanalyze schema); use another -d FILE",
+				path);
+	if (v > 0 && v < VX_STORE_SCHEMA_VERSION)
+		return vx_error("%s: schema %d: made by an older vxanalyze; re-import the capture into a new database (this one reads schema %d)",
+				path, v, VX_STORE_SCHEMA_VERSION);
+	if (v != VX_STORE_SCHEMA_VERSION)
+		return vx_error("%s: database schema version %d, this vxanalyze reads version %d: made by a newer vxanalyze; use it, or re-import into a new database",
+				path, v, VX_STORE_SCHEMA_VERSION);
+	return store_schema_verify(st);
+}
+
+struct vx_store *store_open_mode(const char *path, enum store_mode mode)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct vx_store *st = xcalloc(1, sizeof(*st));
-	/* NOMUTEX: one thread at a time uses the connection (the import's writer thread while the
-	 * caller waits for it), so SQLite's per-call locking is pure cost */
-	int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-		    SQLITE_OPEN_NOMUTEX;
-	int v, empty;
 
 	pthread_once(&once, sqlite_setup);
 	st->path = xstrdup(path);
-	st->readonly = readonly;
-	if (readonly && access(path, F_OK) != 0) {
-		vx_error("%s: no such database; import a capture first ('vxanalyze import FILE') or pass -d",
-			 path);
+	st->mode = mode;
+	st->readonly = mode != STORE_WRITE;
+	if (open_precheck(st) < 0 || store_files_check(path, mode) < 0 || open_connection(st) < 0 ||
+	    open_schema(st) < 0)
 		goto fail;
-	}
-	if (!readonly && strcmp(path, ":memory:")) {
-		char dir[4096];
-
-		/* say it plainly instead of SQLite's "attempt to write a readonly database" */
-		dir_of(path, dir, sizeof(dir));
-		if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
-			vx_error("%s: database is read-only (%s); import into a database you can write with -d FILE",
-				 path, strerror(errno));
-			goto fail;
-		}
-		if (access(dir, W_OK | X_OK) != 0) {
-			vx_error("%s: cannot write in directory %s (%s), where the database and its -wal/-shm files live; use -d FILE elsewhere",
-				 path, dir, strerror(errno));
-			goto fail;
-		}
-	}
-	if (readonly && strcmp(path, ":memory:"))
-		journal_recover(path);
-	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-		vx_error("%s: cannot open database: %s", path,
-			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
-		goto fail;
-	}
-	if (!readonly && sqlite3_db_readonly(st->db, "main") == 1) {
-		vx_error("%s: database is read-only; import into a database you can write with -d FILE", path);
-		goto fail;
-	}
-	sqlite3_busy_timeout(st->db, 10000);
-	sqlite3_extended_result_codes(st->db, 1);
-	/* reading sqlite_master is the first thing that fails on a foreign file */
-	empty = is_empty(st);
-	if (empty < 0 && readonly && !has_wal(path)) {
-		int code = sqlite3_errcode(st->db) & 0xff;
-
-		if ((code == SQLITE_READONLY || code == SQLITE_CANTOPEN) && reopen_immutable(st, path) == 0)
-			empty = is_empty(st);
-	}
-	if (empty < 0) {
-		int code = st->db ? sqlite3_errcode(st->db) & 0xff : SQLITE_CANTOPEN;
-
-		if (code == SQLITE_NOTADB)
-			vx_error("%s: not a vxanalyze database (%s)", path, sqlite3_errmsg(st->db));
-		else
-			vx_error("%s: cannot read the database: %s", path,
-				 st->db ? sqlite3_errmsg(st->db) : "cannot open");
-		goto fail;
-	}
-	if (user_version(st, &v) < 0) {
-		db_error(st, "cannot read schema version");
-		goto fail;
-	}
-	if (empty) {
-		if (readonly) {
-			vx_error("%s: empty database, nothing imported yet", path);
-			goto fail;
-		}
-		/* 16 KiB pages: a quarter of the page writes of the default 4 KiB on a bulk load */
-		if (exec(st, "PRAGMA page_size=16384") < 0 || exec(st, "PRAGMA journal_mode=WAL") < 0 || exec(st, "BEGIN") < 0 ||
-		    exec(st, schema) < 0 || exec(st, "PRAGMA user_version=" VX_STR(VX_STORE_SCHEMA_VERSION)) < 0 ||
-		    exec(st, "COMMIT") < 0) {
-			vx_error("%s: cannot create the database: %s", path, vx_error_msg());
-			goto fail;
-		}
-	} else if (v != VX_STORE_SCHEMA_VERSION) {
-		if (v == 0)
-			vx_error("%s: not a vxanalyze database (it has tables but no vxanalyze schema); use another -d FILE",
-				 path);
-		else if (v > 0 && v < VX_STORE_SCHEMA_VERSION)
-			vx_error("%s: schema %d: made by an older vxanalyze; re-import the capture into a new database (this one reads schema %d)",
-				 path, v, VX_STORE_SCHEMA_VERSION);
-		else
-			vx_error("%s: database schema version %d, this vxanalyze reads version %d: made by a newer vxanalyze; use it, or re-import into a new database",
-				 path, v, VX_STORE_SCHEMA_VERSION);
-		goto fail;
-	}
 	if (exec(st, "PRAGMA foreign_keys=ON") < 0)
 		goto fail;
-	if (!readonly && exec(st, "PRAGMA synchronous=NORMAL") < 0)
+	if (mode == STORE_WRITE && exec(st, "PRAGMA synchronous=NORMAL") < 0)
 		goto fail;
 	/* WAL again after an import into an empty store that was killed, or whose end found
 	 * another connection on the database (store-import.c); :memory: stays as it is */
-	if (!readonly && strcmp(path, ":memory:"))
+	if (mode == STORE_WRITE && strcmp(path, ":memory:"))
 		store_journal_mode(st, "wal");
 	return st;
 fail:
 	store_close(st);
 	return NULL;
+}
+
+struct vx_store *store_open(const char *path, bool readonly)
+{
+	return store_open_mode(path, readonly ? STORE_READ : STORE_WRITE);
 }
 
 void store_close(struct vx_store *st)
@@ -571,20 +648,6 @@ static const struct fset *fset_get(const struct fset *f, size_t n, int64_t id)
 			hi = mid;
 	}
 	return NULL;
-}
-
-/* the skb column as the event printed it: @fmt is one of the formats store-import.c chooses */
-static const char *skb_text(struct arena *a, const char *fmt, uint64_t skb)
-{
-	char buf[32];
-
-	if (!strcmp(fmt, "%016x"))
-		snprintf(buf, sizeof(buf), "%016" PRIx64, skb);
-	else if (!strcmp(fmt, "%x"))
-		snprintf(buf, sizeof(buf), "%" PRIx64, skb);
-	else
-		snprintf(buf, sizeof(buf), "0x%" PRIx64, skb);
-	return arena_strdup(a, buf);
 }
 
 /* rebuild @r's fields: the field set, the columns' values in their slots, then the varying values */
