@@ -15,17 +15,25 @@
 #include "core/hash.h"
 #include "core/strbuf.h"
 
-/* hash → id, open addressing (ids are > 0; 0 marks an empty slot). Memory: 16 bytes per
- * distinct key, freed with index_release(). */
-struct vx_index {
-	uint64_t *hash;
-	int64_t *id;
-	size_t cap, n;
-};
+/* the store's content-hash -> id maps (strings, field sets, stacks; ids != 0) on the core
+ * hash table, the 64-bit content hash its own key: index_put() sets or replaces, index_get()
+ * is 0 when none; vx_hash_release() frees. */
+static inline void index_put(struct vx_hash *ix, uint64_t h, int64_t id)
+{
+	struct vx_hash_slot *s = vx_hash_first(ix, h);
 
-void index_put(struct vx_index *ix, uint64_t h, int64_t id);
-int64_t index_get(const struct vx_index *ix, uint64_t h);
-void index_release(struct vx_index *ix);
+	if (s)
+		s->value = (uint64_t)id;
+	else
+		vx_hash_add(ix, h, (uint64_t)id);
+}
+
+static inline int64_t index_get(const struct vx_hash *ix, uint64_t h)
+{
+	struct vx_hash_slot *s = vx_hash_first(ix, h);
+
+	return s ? (int64_t)s->value : 0;
+}
 
 struct vx_import;	/* store-import.c */
 
@@ -83,7 +91,7 @@ int store_fields_build(struct arena *a, sqlite3_stmt *s, int col, struct vx_fiel
 /* store_load_index - load @sql's (hash-or-text, id) rows into @ix (@text: column 0 is a text
  * to hash with vx_hash64 as the strings are); *@next is one past the largest id. 0, or -1
  * with the database's error. The caller releases @ix. */
-int store_load_index(struct vx_store *st, const char *sql, bool text, struct vx_index *ix, int64_t *next);
+int store_load_index(struct vx_store *st, const char *sql, bool text, struct vx_hash *ix, int64_t *next);
 /* store_import_free - stop the writer thread (if any) and free the import state;
  * does not touch the transaction */
 void store_import_free(struct vx_store *st);

@@ -48,8 +48,8 @@ struct merge_table {
 
 struct merge_map {
 	const struct merge_table *t;
-	struct vx_index byhash;	/* content hash here -> id here */
-	struct vx_index idmap;	/* id there -> id here */
+	struct vx_hash byhash;	/* content hash here -> id here */
+	struct vx_hash idmap;	/* id there -> id here */
 	int64_t next;		/* the next id here */
 	sqlite3_stmt *sel, *ins;
 };
@@ -246,8 +246,8 @@ static int map_init(struct merge *m, struct merge_map *mm, const struct merge_ta
 
 static void map_release(struct merge_map *mm)
 {
-	index_release(&mm->byhash);
-	index_release(&mm->idmap);
+	vx_hash_release(&mm->byhash);
+	vx_hash_release(&mm->idmap);
 	sqlite3_finalize(mm->sel);
 	sqlite3_finalize(mm->ins);
 }
