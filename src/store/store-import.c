@@ -893,24 +893,6 @@ int store_load_index(struct vx_store *st, const char *sql, bool text, struct vx_
 	return 0;
 }
 
-int store_journal_mode(struct vx_store *st, const char *mode)
-{
-	char sql[48];
-	sqlite3_stmt *s;
-	int ret = -1;
-
-	snprintf(sql, sizeof(sql), "PRAGMA journal_mode=%s", mode);
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	/* the mode in force afterwards: the old one when it could not change (another
-	 * connection has the database open, or a :memory: database) */
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) &&
-	    !strcmp((const char *)sqlite3_column_text(s, 0), mode))
-		ret = 0;
-	sqlite3_finalize(s);
-	return ret;
-}
-
 /* 1 when the store holds no capture at all, 0 when it does, -1 on error */
 static int store_is_empty(struct vx_store *st)
 {

@@ -87,110 +87,6 @@ const char store_schema_sql[] =
 	" JOIN strings n ON n.id = e.name_id"
 	" LEFT JOIN strings c ON c.id = e.comm_id"
 	" LEFT JOIN strings d ON d.id = e.dev_id;";
-int store_db_error(struct vx_store *st, const char *what)
-{
-	int code = st->db ? sqlite3_errcode(st->db) : SQLITE_OK;
-
-	if (st->timed_out && code == SQLITE_INTERRUPT)
-		return vx_error("%s: stopped reading it after %.3g s, the time allowed for a database from elsewhere of its size (VXANALYZE_IMPORT_TIMEOUT=SECONDS sets it); nothing imported",
-				st->path, st->time_limit);
-	if (st->mode == STORE_FOREIGN && code == SQLITE_TOOBIG)
-		return vx_error("%s: %s: it holds a value over %d MiB, more than vxanalyze reads from a database from elsewhere; nothing imported",
-				st->path, what, STORE_FOREIGN_MAX_VALUE >> 20);
-	return vx_error("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
-}
-
-int store_exec(struct vx_store *st, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		vx_error("%s: %s", st->path, msg ? msg : sqlite3_errmsg(st->db));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
-int store_prepare(struct vx_store *st, const char *sql, sqlite3_stmt **s)
-{
-	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
-		return store_db_error(st, "cannot prepare statement");
-	return 0;
-}
-
-int store_step_done(struct vx_store *st, int rc, const char *what)
-{
-	return rc == SQLITE_DONE ? 0 : store_db_error(st, what);
-}
-
-/* the skb column as the event printed it: @fmt is one of the formats store-import.c chooses */
-static const char *skb_text(struct arena *a, const char *fmt, uint64_t skb)
-{
-	char buf[32];
-
-	if (!strcmp(fmt, "%016x"))
-		snprintf(buf, sizeof(buf), "%016" PRIx64, skb);
-	else if (!strcmp(fmt, "%x"))
-		snprintf(buf, sizeof(buf), "%" PRIx64, skb);
-	else
-		snprintf(buf, sizeof(buf), "0x%" PRIx64, skb);
-	return arena_strdup(a, buf);
-}
-
-/* put @value under the first key @key of @f (json_replace: a key not there is not added) */
-static void field_replace(struct vx_field *f, size_t n, const char *key, const char *value)
-{
-	for (size_t i = 0; key && i < n; i++)
-		if (!strcmp(f[i].key, key)) {
-			f[i].value = value;
-			return;
-		}
-}
-
-static const char *col_text(sqlite3_stmt *s, int col)
-{
-	return (const char *)sqlite3_column_text(s, col);
-}
-
-int store_fields_build(struct arena *a, sqlite3_stmt *s, int col, struct vx_field **out)
-{
-	const char *vals = col_text(s, col + 3), *fields = col_text(s, col + 4);
-	const char *skb_fmt = col_text(s, col + 6);
-	struct vx_field *f = NULL, *v = NULL, *all;
-	int n = fields ? json_parse_flat(fields, a, &f) : -1, nv = vals ? json_parse_flat(vals, a, &v) : 0;
-	size_t total;
-	char buf[24];
-
-	*out = NULL;
-	if (n < 0 || nv < 0)
-		return -1;
-	/* a NULL column is JSON null, as the view's json_replace() puts it */
-	if (skb_fmt)
-		field_replace(f, (size_t)n, col_text(s, col + 5),
-			      skb_text(a, skb_fmt, (uint64_t)sqlite3_column_int64(s, col)));
-	snprintf(buf, sizeof(buf), "%" PRId64, (int64_t)sqlite3_column_int64(s, col + 1));
-	field_replace(f, (size_t)n, col_text(s, col + 7),
-		      sqlite3_column_type(s, col + 1) == SQLITE_NULL ? "null" : arena_strdup(a, buf));
-	field_replace(f, (size_t)n, col_text(s, col + 8), col_text(s, col + 2) ? arena_strdup(a, col_text(s, col + 2)) : "null");
-	/* json_patch(): the varying values replace theirs, or come after */
-	all = arena_alloc(a, ((size_t)n + (size_t)nv + 1) * sizeof(*all));
-	if (n)
-		memcpy(all, f, (size_t)n * sizeof(*all));
-	total = (size_t)n;
-	for (int k = 0; k < nv; k++) {
-		size_t i = 0;
-
-		while (i < total && strcmp(all[i].key, v[k].key))
-			i++;
-		all[i] = v[k];
-		if (i == total)
-			total++;
-	}
-	*out = total ? all : NULL;
-	return (int)total;
-}
-
 #define VX_STR_(x) #x
 #define VX_STR(x) VX_STR_(x)
 #define db_error store_db_error
@@ -539,205 +435,34 @@ static int load_stacks(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 	return 0;
 }
 
-/* the strings table, sorted by id; texts live in the dataset's arena */
-struct strtab {
-	int64_t *id;
-	const char **text;
-	size_t n;
+/* one event of the walk into the dataset, its strings and fields copied into its arena */
+struct load_walk {
+	struct vx_dataset *ds;
+	size_t cap;
 };
 
-static const char *strtab_get(const struct strtab *t, int64_t id)
+static int load_event(void *arg, const struct vx_rec *r, struct store_row *row)
 {
-	size_t lo = 0, hi = t->n;
+	struct load_walk *w = arg;
+	struct vx_dataset *ds = w->ds;
+	struct vx_rec *c;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (t->id[mid] == id)
-			return t->text[mid];
-		if (t->id[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* a field set as loaded: the fields in order, and the slots the columns fill (-1: none) */
-struct fset {
-	int64_t id;
-	struct vx_field *fields;
-	size_t n;
-	int skb, len, dev;
-	const char *skb_fmt;
-};
-
-static int slot_of(const struct fset *f, const char *key)
-{
-	if (key)
-		for (size_t i = 0; i < f->n; i++)
-			if (!strcmp(f->fields[i].key, key))
-				return (int)i;
-	return -1;
-}
-
-static int load_dictionaries(struct vx_store *st, struct vx_dataset *ds, struct strtab *t,
-			     struct fset **fsets, size_t *nfsets)
-{
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc;
-
-	if (prepare(st, "SELECT id, text FROM strings ORDER BY id", &s) < 0)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (t->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			t->id = xrealloc(t->id, cap * sizeof(*t->id));
-			t->text = xrealloc(t->text, cap * sizeof(*t->text));
-		}
-		t->id[t->n] = sqlite3_column_int64(s, 0);
-		t->text[t->n++] = col_str(&ds->arena, s, 1);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return db_error(st, "cannot read the strings");
-	cap = 0;
-	if (prepare(st, "SELECT id, fields, skb_key, skb_fmt, len_key, dev_key FROM fieldsets ORDER BY id", &s) < 0)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*nfsets == cap) {
-			cap = cap ? cap * 2 : 64;
-			*fsets = xrealloc(*fsets, cap * sizeof(**fsets));
-		}
-		struct fset *f = &(*fsets)[(*nfsets)++];
-		const char *text = (const char *)sqlite3_column_text(s, 1);
-		int n = text ? json_parse_flat(text, &ds->arena, &f->fields) : -1;
-
-		f->id = sqlite3_column_int64(s, 0);
-		if (n < 0) {
-			f->fields = NULL;
-			n = 0;
-		}
-		f->n = (size_t)n;
-		f->skb = slot_of(f, (const char *)sqlite3_column_text(s, 2));
-		f->skb_fmt = col_str(&ds->arena, s, 3);
-		if (!f->skb_fmt)
-			f->skb = -1;
-		f->len = slot_of(f, (const char *)sqlite3_column_text(s, 4));
-		f->dev = slot_of(f, (const char *)sqlite3_column_text(s, 5));
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return db_error(st, "cannot read the field sets");
+	VX_GROW(ds->recs, ds->nrecs, w->cap);
+	c = &ds->recs[ds->nrecs++];
+	*c = *r;
+	c->comm = r->comm ? arena_strdup(&ds->arena, r->comm) : NULL;
+	c->name = arena_strdup(&ds->arena, r->name);
+	c->dev = r->dev ? arena_strdup(&ds->arena, r->dev) : NULL;
+	c->nfields = store_row_fields(row, &ds->arena, &c->fields);
 	return 0;
 }
 
-static const struct fset *fset_get(const struct fset *f, size_t n, int64_t id)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (f[mid].id == id)
-			return &f[mid];
-		if (f[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* rebuild @r's fields: the field set, the columns' values in their slots, then the varying values */
-static void rec_fields(struct arena *a, struct vx_rec *r, const struct fset *f, const char *vals)
-{
-	struct vx_field *v = NULL;
-	bool *filled;
-	int nv;
-
-	r->nfields = f ? f->n : 0;
-	if (!r->nfields)
-		return;
-	r->fields = arena_alloc(a, f->n * sizeof(*r->fields));
-	filled = arena_alloc(a, f->n);
-	memcpy(r->fields, f->fields, f->n * sizeof(*r->fields));
-	if (f->skb >= 0 && r->skb) {
-		r->fields[f->skb].value = skb_text(a, f->skb_fmt, r->skb);
-		filled[f->skb] = true;
-	}
-	if (f->len >= 0 && r->len >= 0) {
-		char buf[24];
-
-		snprintf(buf, sizeof(buf), "%" PRId64, r->len);
-		r->fields[f->len].value = arena_strdup(a, buf);
-		filled[f->len] = true;
-	}
-	if (f->dev >= 0 && r->dev) {
-		r->fields[f->dev].value = r->dev;
-		filled[f->dev] = true;
-	}
-	nv = vals ? json_parse_flat(vals, a, &v) : 0;
-	for (int k = 0; k < nv; k++)
-		for (size_t i = 0; i < f->n; i++)
-			if (!filled[i] && !*r->fields[i].value && !strcmp(r->fields[i].key, v[k].key)) {
-				r->fields[i].value = v[k].value;
-				filled[i] = true;
-				break;
-			}
-}
-
+/* the events, with their fields, as the report's walks read them (store-read.c) */
 static int load_events(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 {
-	struct strtab t = { 0 };
-	struct fset *fsets = NULL;
-	size_t nfsets = 0, cap = 0;
-	sqlite3_stmt *s = NULL;
-	int rc, ret = -1;
+	struct load_walk w = { ds, 0 };
 
-	if (load_dictionaries(st, ds, &t, &fsets, &nfsets) < 0)
-		goto out;
-	if (prepare(st, "SELECT id, capture_id, ts_ns, cpu, pid, comm_id, name_id, dev_id, len, skb, stack_id,"
-		    " fieldset_id, vals FROM event_rows WHERE ?1 = 0 OR capture_id = ?1"
-		    " ORDER BY capture_id, ts_ns, id", &s) < 0)
-		goto out;
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (ds->nrecs == cap) {
-			cap = cap ? cap * 2 : 1024;
-			ds->recs = xrealloc(ds->recs, cap * sizeof(*ds->recs));
-		}
-		struct vx_rec *r = &ds->recs[ds->nrecs++];
-
-		memset(r, 0, sizeof(*r));
-		r->id = sqlite3_column_int64(s, 0);
-		r->capture_id = sqlite3_column_int64(s, 1);
-		r->ts_ns = (uint64_t)sqlite3_column_int64(s, 2);
-		r->cpu = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 3);
-		r->pid = sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 4);
-		r->comm = strtab_get(&t, sqlite3_column_int64(s, 5));
-		r->name = strtab_get(&t, sqlite3_column_int64(s, 6));
-		if (!r->name)
-			r->name = "unknown:unknown";
-		r->dev = strtab_get(&t, sqlite3_column_int64(s, 7));
-		r->len = sqlite3_column_type(s, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 8);
-		r->skb = (uint64_t)sqlite3_column_int64(s, 9);
-		r->stack_id = sqlite3_column_int64(s, 10);
-		rec_fields(&ds->arena, r, fset_get(fsets, nfsets, sqlite3_column_int64(s, 11)),
-			   (const char *)sqlite3_column_text(s, 12));
-	}
-	if (rc != SQLITE_DONE) {
-		db_error(st, "cannot read the events");
-		goto out;
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(s);
-	free(t.id);
-	free(t.text);
-	free(fsets);
-	return ret;
+	return store_events_each(st, id, load_event, &w);
 }
 
 int store_load(struct vx_store *st, int64_t capture_id, bool with_events, struct vx_dataset *ds)
@@ -873,15 +598,4 @@ int store_check(struct vx_store *st)
 		return -1;
 	}
 	return *vx_error_msg() ? -1 : 0;
-}
-
-/* the connection and file name for the other store*.c files (store-private.h) */
-sqlite3 *store_sqlite(struct vx_store *st)
-{
-	return st->db;
-}
-
-const char *store_path(const struct vx_store *st)
-{
-	return st->path;
 }
