@@ -47,7 +47,6 @@ enum {
 };
 
 #define KERNEL_MMAP_NAME "[kernel.kallsyms]"
-#define MAX_FRAMES 512
 
 struct pd_attr {
 	struct perf_event_attr attr;
@@ -70,7 +69,7 @@ struct pd_comm_at {
 };
 
 struct pd_comm {
-	int tid;			/* 0: empty slot (tid 0 is stored as INT32_MIN) */
+	int tid;			/* tid 0 (the idle task) is stored as INT32_MIN */
 	uint32_t n, alloc;
 	struct pd_comm_at *at;
 };
@@ -82,6 +81,7 @@ struct pd_chain {
 	uint64_t hash, stack_key;
 	uint64_t nr;			/* entries in @ips; 0: empty slot */
 	size_t nframes;
+	bool cut;			/* the kernel frames went on past VX_MAX_FRAMES */
 	uint64_t *ips;			/* one allocation: the entries, then the frames */
 	const char **frames;
 };
@@ -107,7 +107,7 @@ struct pd {
 	const char *name;
 
 	struct pd_attr *attrs;
-	size_t nattrs;
+	size_t nattrs, attrs_alloc;
 	struct pd_id *ids;
 	size_t nids, ids_alloc;
 	bool ids_sorted;
@@ -125,14 +125,15 @@ struct pd {
 	int ks_state;			/* 0: not decided yet, 1: usable, -1: none */
 	bool warned_unnamed;
 
-	struct pd_comm *comms;
-	size_t comms_cap, comms_used;
+	struct pd_comm *comms;	/* the threads seen, by index (comm_index: tid -> index) */
+	size_t ncomms, comms_cap;
+	struct vx_hash comm_index;
 
 	/* the one decoder: field plans, fields, frames (memoised per address for the import) */
 	struct vx_decoder dec;
 	/* per-sample scratch, reused */
 	struct vx_decoded vals;
-	const char *frames[MAX_FRAMES];
+	const char *frames[VX_MAX_FRAMES];
 	struct pd_chain *chains;	/* CHAIN_SLOTS recent callchains, or NULL */
 
 	ZSTD_DStream *zd;

@@ -24,7 +24,7 @@ struct pd_attr *pd_attr_add(struct pd *pd, const void *attr, size_t attr_size)
 {
 	struct pd_attr *a;
 
-	pd->attrs = xrealloc(pd->attrs, (pd->nattrs + 1) * sizeof(*pd->attrs));
+	VX_GROW(pd->attrs, pd->nattrs, pd->attrs_alloc);
 	a = &pd->attrs[pd->nattrs++];
 	memset(a, 0, sizeof(*a));
 	memcpy(&a->attr, attr, attr_size < sizeof(a->attr) ? attr_size : sizeof(a->attr));
@@ -33,10 +33,7 @@ struct pd_attr *pd_attr_add(struct pd *pd, const void *attr, size_t attr_size)
 
 void pd_id_add(struct pd *pd, uint64_t id, size_t attr)
 {
-	if (pd->nids == pd->ids_alloc) {
-		pd->ids_alloc = pd->ids_alloc ? 2 * pd->ids_alloc : 64;
-		pd->ids = xrealloc(pd->ids, pd->ids_alloc * sizeof(*pd->ids));
-	}
+	VX_GROW(pd->ids, pd->nids, pd->ids_alloc);
 	pd->ids[pd->nids].id = id;
 	pd->ids[pd->nids].attr = attr;
 	pd->nids++;
@@ -128,42 +125,21 @@ uint64_t pd_id_trailer_time(struct pd *pd, const unsigned char *rec, size_t size
 
 /* ---- process names ---- */
 
+/* the names of thread @tid (0 is the idle task: a key of its own), created when asked */
 static struct pd_comm *comm_slot(struct pd *pd, int tid, bool create)
 {
-	int key = tid ? tid : INT32_MIN;
-	size_t mask, i;
+	uint64_t key = (uint32_t)(tid ? tid : INT32_MIN);	/* an integer key: its own identity */
+	struct vx_hash_slot *h = vx_hash_first(&pd->comm_index, key);
 
-	if (create && (pd->comms_used + 1) * 2 > pd->comms_cap) {
-		struct pd_comm *old = pd->comms;
-		size_t oldcap = pd->comms_cap;
-
-		pd->comms_cap = oldcap ? 2 * oldcap : 1024;
-		pd->comms = xcalloc(pd->comms_cap, sizeof(*pd->comms));
-		for (size_t k = 0; k < oldcap; k++) {
-			if (!old[k].tid)
-				continue;
-			mask = pd->comms_cap - 1;
-			i = (uint32_t)old[k].tid * 2654435761u & mask;
-			while (pd->comms[i].tid)
-				i = (i + 1) & mask;
-			pd->comms[i] = old[k];
-		}
-		free(old);
-	}
-	if (!pd->comms_cap)
-		return NULL;
-	mask = pd->comms_cap - 1;
-	i = (uint32_t)key * 2654435761u & mask;
-	while (pd->comms[i].tid) {
-		if (pd->comms[i].tid == key)
-			return &pd->comms[i];
-		i = (i + 1) & mask;
-	}
+	if (h)
+		return &pd->comms[h->value];
 	if (!create)
 		return NULL;
-	pd->comms[i].tid = key;
-	pd->comms_used++;
-	return &pd->comms[i];
+	VX_GROW(pd->comms, pd->ncomms, pd->comms_cap);
+	memset(&pd->comms[pd->ncomms], 0, sizeof(*pd->comms));
+	pd->comms[pd->ncomms].tid = tid ? tid : INT32_MIN;
+	vx_hash_add(&pd->comm_index, key, pd->ncomms);
+	return &pd->comms[pd->ncomms++];
 }
 
 void pd_comm_set(struct pd *pd, int tid, uint64_t time, const char *comm)
@@ -173,10 +149,7 @@ void pd_comm_set(struct pd *pd, int tid, uint64_t time, const char *comm)
 
 	if (c->n && !strncmp(c->at[c->n - 1].comm, comm, 16))
 		return;
-	if (c->n == c->alloc) {
-		c->alloc = c->alloc ? 2 * c->alloc : 2;
-		c->at = xrealloc(c->at, c->alloc * sizeof(*c->at));
-	}
+	VX_GROW(c->at, c->n, c->alloc);
 	/* keep the history sorted by time (records of a round can come out of order) */
 	size_t i = c->n;
 

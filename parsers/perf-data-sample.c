@@ -280,9 +280,10 @@ static int sample_frames(struct pd *pd, const struct pd_sample_parts *s, struct 
 		ev->frames = c->frames;
 		ev->nframes = c->nframes;
 		ev->stack_key = c->stack_key;
+		pd->sink->stacks_cut += c->cut;
 		return 0;
 	}
-	while (nframes < MAX_FRAMES && vx_callchain_next(s->ips, s->nr, &i, &ctx, &ip)) {
+	while (nframes < VX_MAX_FRAMES && vx_callchain_next(s->ips, s->nr, &i, &ctx, &ip)) {
 		nkips = (size_t)i;
 		if (!pd->ks_state && symbols_decide(pd) < 0)
 			return -1;
@@ -293,6 +294,9 @@ static int sample_frames(struct pd *pd, const struct pd_sample_parts *s, struct 
 	ev->stack_key = nframes ? vx_hash64(VX_HASH_INIT, s->ips, nkips * 8) | 1 : 0;
 	ev->nframes = nframes;
 	chain_put(c, s->ips, s->nr, h, pd->frames, nframes, ev->stack_key);
+	/* one more kernel frame after the last kept: the stack is cut */
+	c->cut = nframes == VX_MAX_FRAMES && vx_callchain_next(s->ips, s->nr, &i, &ctx, &ip);
+	pd->sink->stacks_cut += c->cut;
 	return 0;
 }
 

@@ -521,9 +521,10 @@ static void pd_release(struct pd *pd)
 	}
 	free(pd->attrs);
 	free(pd->ids);
-	for (size_t i = 0; i < pd->comms_cap; i++)
+	for (size_t i = 0; i < pd->ncomms; i++)
 		free(pd->comms[i].at);
 	free(pd->comms);
+	vx_hash_release(&pd->comm_index);
 	if (pd->tep)
 		tep_free(pd->tep);
 	free(pd->tracing_kallsyms);

@@ -17,7 +17,6 @@
 
 #include "core/error.h"
 
-#define PS_MAX_FRAMES 512
 
 struct ps {
 	struct vx_input *in;
@@ -32,10 +31,11 @@ struct ps {
 	char probe_ip[24];
 	struct strbuf name;
 	struct strbuf framebuf;
-	size_t frame_off[PS_MAX_FRAMES];
-	const char *frames[PS_MAX_FRAMES];
+	size_t frame_off[VX_MAX_FRAMES];
+	const char *frames[VX_MAX_FRAMES];
 	size_t nframes;
 	bool user;			/* a user-space frame was seen: the kernel stack ended */
+	bool cut;			/* a kernel frame past VX_MAX_FRAMES was left out */
 	struct vx_kallsyms ks;		/* --kallsyms, for frames perf printed as [unknown] */
 };
 
@@ -198,7 +198,7 @@ static void frame(struct ps *ps, const char *line)
 	size_t alen, slen;
 	bool kernel;
 
-	if (ps->user || ps->nframes == PS_MAX_FRAMES)
+	if (ps->user || ps->cut)
 		return;
 	while (*p == ' ' || *p == '\t')
 		p++;
@@ -221,6 +221,10 @@ static void frame(struct ps *ps, const char *line)
 		kernel = alen == 16 && !strncmp(addr, "ffff", 4);
 	if (!kernel) {
 		ps->user = true;
+		return;
+	}
+	if (ps->nframes == VX_MAX_FRAMES) {
+		ps->cut = true;
 		return;
 	}
 	ps->frame_off[ps->nframes] = ps->framebuf.len;
@@ -248,6 +252,7 @@ static int flush(struct ps *ps)
 		ps->frames[i] = ps->framebuf.buf + ps->frame_off[i];
 	ps->ev.frames = ps->frames;
 	ps->ev.nframes = ps->nframes;
+	ps->sink->stacks_cut += ps->cut;
 	return vx_sink_event(ps->sink, &ps->ev);
 }
 
@@ -302,6 +307,7 @@ static int perf_script_import(struct vx_input *in, struct vx_sink *sink, const s
 		strbuf_reset(&ps.framebuf);
 		ps.nframes = 0;
 		ps.user = false;
+		ps.cut = false;
 		ps.pending = true;
 		ps.pending_off = start;
 	}

@@ -179,13 +179,7 @@ static int td_keep_stack(struct td_import *im, const struct td_wire *h, const ch
 	if (h->stack != im->nkept + 1)
 		return vx_error("%s: internal error: stack %u out of order from the reading process",
 				im->name, h->stack);
-	if (im->nkept == im->akept) {
-		size_t n = im->akept ? 2 * im->akept : 256;
-		struct td_kept *t = xrealloc(im->kept, n * sizeof(*t));
-
-		im->kept = t;
-		im->akept = n;
-	}
+	VX_GROW(im->kept, im->nkept, im->akept);
 	k = &im->kept[im->nkept++];
 	k->n = h->nframes;
 	k->frames = arena_alloc(&im->kept_text, (h->nframes + 1) * sizeof(*k->frames));

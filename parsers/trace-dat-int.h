@@ -91,7 +91,7 @@ struct td_walk {
 			uint64_t off, size;
 		} *cpu;
 	} *bufs;
-	size_t nbufs;
+	size_t nbufs, abufs;
 	bool libtracecmd_only;
 };
 

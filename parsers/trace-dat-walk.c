@@ -107,13 +107,7 @@ static int walk_check_data(struct td_walk *w, uint64_t off, uint64_t size, int c
 	if (off <= w->size && size <= w->size - off)
 		return 0;
 	if (w->version == 6 && pos != TD_NOPOS) {
-		if (w->ncuts == w->acuts) {
-			size_t n = w->acuts ? 2 * w->acuts : 8;
-			struct td_cut *c = xrealloc(w->cuts, n * sizeof(*c));
-
-			w->cuts = c;
-			w->acuts = n;
-		}
+		VX_GROW(w->cuts, w->ncuts, w->acuts);
 		w->cuts[w->ncuts++] = (struct td_cut){ pos, off, size };
 		return 0;
 	}
@@ -144,14 +138,10 @@ static int walk_section(struct td_walk *w, uint64_t off, uint16_t *id, uint16_t 
 
 static void stat_add(struct td_walk *w, int cpu, uint64_t lost)
 {
-	if (w->nstats == w->astats) {
-		size_t n = w->astats ? 2 * w->astats : 16;
-		struct td_stat *s = xrealloc(w->stats, n * sizeof(*s));
+	struct td_stat *s;
 
-		w->stats = s;
-		w->astats = n;
-	}
-	struct td_stat *s = &w->stats[w->nstats++];
+	VX_GROW(w->stats, w->nstats, w->astats);
+	s = &w->stats[w->nstats++];
 
 	snprintf(s->buffer, sizeof(s->buffer), "%s", w->stat_buffer);
 	s->cpu = cpu;
@@ -245,8 +235,7 @@ static int walk_opt_buffer_v7(struct td_walk *w, const char *buf, uint64_t len, 
 		return vx_error("%s: damaged trace.dat: buffer option at offset %llu lists %llu cpus"
 				" in %llu bytes", w->name, (unsigned long long)start,
 				(unsigned long long)v, (unsigned long long)len);
-	wb = xrealloc(w->bufs, (w->nbufs + 1) * sizeof(*wb));
-	w->bufs = wb;
+	VX_GROW(w->bufs, w->nbufs, w->abufs);
 	wb = &w->bufs[w->nbufs++];
 	snprintf(wb->name, sizeof(wb->name), "%.*s", (int)strnlen(buf + 8, len - 8), buf + 8);
 	if (strnlen(buf + 8, len - 8) >= sizeof(wb->name))

@@ -159,6 +159,7 @@ bool vx_packet_from_rec(const struct vx_rec *r, struct vx_packet *p)
 	ip_unknown(&p->ip);
 	ip_unknown(&p->inner);
 	p->vni = -1;
+	p->bytes = vx_rec_field(r, "pkt0") != NULL;
 	if (decode_ip(r, "", &p->ip))
 		return true;
 	/* at a UDP tunnel's transmit: the outer addresses are iptunnel_xmit's arguments, the

@@ -30,6 +30,7 @@ struct vx_packet {
 	struct vx_ip ip;	/* the packet at this hop (the outer one at a tunnel) */
 	int vni;		/* VXLAN network identifier, -1 when not a VXLAN hop */
 	struct vx_ip inner;	/* the encapsulated packet at a VXLAN hop */
+	bool bytes;		/* the kprobe also read packet bytes (record --snaplen: hop-bytes.h) */
 };
 
 /* vx_packet_from_rec - decode the header fields of @r into @p; false when @r has none */

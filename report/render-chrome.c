@@ -108,85 +108,68 @@ struct chrome {
 	bool first;
 };
 
-static int chrome_event(void *arg, const struct vx_rec *r)
+/* a new capture begins: its process, named after its source, and its first track */
+static void chrome_capture(struct chrome *c, const struct vx_rec *r)
 {
-	struct chrome *c = arg;
 	const struct vx_dataset *ds = c->an->ds;
 	struct json_writer *w = c->w;
-	struct tracks *t = c->t;
-	const struct vx_path *p;
-	bool is_new;
-	int tid, journey;
+	struct strbuf name = STRBUF_INIT;
+	const char *src = NULL;
 
-	if (c->first || r->capture_id != c->cur_capture) {
-		const char *src = NULL;
-		char name[64];
-
-		c->cur_capture = r->capture_id;
-		c->t0 = r->ts_ns;
-		c->first = false;
-		tracks_reset(t);
-		t->other_named = false;
-		for (size_t i = 0; ds && i < ds->ncaptures; i++)
-			if (ds->captures[i].id == c->cur_capture) {
-				src = ds->captures[i].source;
-				if (ds->captures[i].first_ts && ds->captures[i].first_ts <= c->t0)
-					c->t0 = ds->captures[i].first_ts;
-			}
-		snprintf(name, sizeof(name), "capture %" PRId64 ": ", c->cur_capture);
-		jw_start_object(w);
-		jw_kstring(w, "name", "process_name");
-		jw_kstring(w, "ph", "M");
-		jw_kint(w, "pid", c->cur_capture);
-		jw_kint(w, "tid", 0);
-		jw_key(w, "args");
-		jw_start_object(w);
-		jw_key(w, "name");
-		{
-			struct strbuf sb = STRBUF_INIT;
-
-			strbuf_addstr(&sb, name);
-			strbuf_addstr(&sb, src ? src : "?");
-			jw_string(w, sb.buf);
-			strbuf_release(&sb);
+	c->cur_capture = r->capture_id;
+	c->t0 = r->ts_ns;
+	c->first = false;
+	tracks_reset(c->t);
+	c->t->other_named = false;
+	for (size_t i = 0; ds && i < ds->ncaptures; i++)
+		if (ds->captures[i].id == c->cur_capture) {
+			src = ds->captures[i].source;
+			if (ds->captures[i].first_ts && ds->captures[i].first_ts <= c->t0)
+				c->t0 = ds->captures[i].first_ts;
 		}
-		jw_end_object(w);
-		jw_end_object(w);
-		write_meta(w, "thread_name", c->cur_capture, 1, "(no device)", -1);
-		write_meta(w, "thread_sort_index", c->cur_capture, 1, NULL, 1);
-	}
-	/* the track names outlive the row: the capture's devices are few, keep copies */
-	tid = track_of(t, r->dev, &is_new);
-	if (is_new) {
-		char *copy = xstrdup(r->dev);
+	strbuf_addf(&name, "capture %" PRId64 ": %s", c->cur_capture, src ? src : "?");
+	jw_start_object(w);
+	jw_kstring(w, "name", "process_name");
+	jw_kstring(w, "ph", "M");
+	jw_kint(w, "pid", c->cur_capture);
+	jw_kint(w, "tid", 0);
+	jw_key(w, "args");
+	jw_start_object(w);
+	jw_kstring(w, "name", name.buf);
+	jw_end_object(w);
+	jw_end_object(w);
+	strbuf_release(&name);
+	write_meta(w, "thread_name", c->cur_capture, 1, "(no device)", -1);
+	write_meta(w, "thread_sort_index", c->cur_capture, 1, NULL, 1);
+}
 
-		t->names[t->n - 1] = copy;
+/* the track of @r's device, named when it is new (the capture's devices are few: the names
+ * outlive the row as copies) */
+static int chrome_track(struct chrome *c, const struct vx_rec *r)
+{
+	struct tracks *t = c->t;
+	bool is_new;
+	int tid = track_of(t, r->dev, &is_new);
+
+	if (is_new) {
+		t->names[t->n - 1] = xstrdup(r->dev);
 		t->owned[t->n - 1] = true;
-		write_meta(w, "thread_name", c->cur_capture, tid, r->dev, -1);
-		write_meta(w, "thread_sort_index", c->cur_capture, tid, NULL, tid);
+		write_meta(c->w, "thread_name", c->cur_capture, tid, r->dev, -1);
+		write_meta(c->w, "thread_sort_index", c->cur_capture, tid, NULL, tid);
 	} else if (tid == CHROME_MAX_TRACKS + 2 && !t->other_named) {
-		write_meta(w, "thread_name", c->cur_capture, tid, "(other devices)", -1);
+		write_meta(c->w, "thread_name", c->cur_capture, tid, "(other devices)", -1);
 		t->other_named = true;
 	}
-	jw_start_object(w);
-	jw_kstring(w, "name", r->name);
-	{
-		const char *colon = r->name ? strchr(r->name, ':') : NULL;
-		char cat[32];
-		size_t n = colon ? (size_t)(colon - r->name) : 0;
+	return tid;
+}
 
-		if (n >= sizeof(cat))
-			n = sizeof(cat) - 1;
-		memcpy(cat, r->name ? r->name : "", n);
-		cat[n] = '\0';
-		jw_kstring(w, "cat", n ? cat : "event");
-	}
-	jw_kstring(w, "ph", "i");
-	jw_kstring(w, "s", "t");
-	jw_key(w, "ts");
-	jw_decimal(w, r->ts_ns >= c->t0 ? (int64_t)(r->ts_ns - c->t0) : -(int64_t)(c->t0 - r->ts_ns), 3);
-	jw_kint(w, "pid", c->cur_capture);
-	jw_kint(w, "tid", tid);
+/* the event's args: skb, length, device, path, journey, cpu, pid, comm */
+static void chrome_args(struct chrome *c, const struct vx_rec *r)
+{
+	struct json_writer *w = c->w;
+	const struct vx_path *p = vx_analysis_path_of(c->an, r);
+	int journey = ids_get(&c->ids, r->id);
+
 	jw_key(w, "args");
 	jw_start_object(w);
 	if (r->skb) {
@@ -199,14 +182,12 @@ static int chrome_event(void *arg, const struct vx_rec *r)
 		jw_kint(w, "len", r->len);
 	if (r->dev)
 		jw_kstring(w, "dev", r->dev);
-	p = vx_analysis_path_of(c->an, r);
 	if (p) {
 		jw_kint(w, "path", p->id);
 		jw_kint(w, "ip_passes", p->ip_passes);
 		if (p->reenters_ip_after_encap)
 			jw_kbool(w, "reenters_ip_after_encap", true);
 	}
-	journey = ids_get(&c->ids, r->id);
 	if (journey)
 		jw_kint(w, "journey", journey);
 	jw_kint(w, "cpu", r->cpu);
@@ -214,6 +195,34 @@ static int chrome_event(void *arg, const struct vx_rec *r)
 	if (r->comm)
 		jw_kstring(w, "comm", r->comm);
 	jw_end_object(w);
+}
+
+static int chrome_event(void *arg, const struct vx_rec *r)
+{
+	struct chrome *c = arg;
+	struct json_writer *w = c->w;
+	const char *colon = r->name ? strchr(r->name, ':') : NULL;
+	size_t n = colon ? (size_t)(colon - r->name) : 0;
+	char cat[32];
+	int tid;
+
+	if (c->first || r->capture_id != c->cur_capture)
+		chrome_capture(c, r);
+	tid = chrome_track(c, r);
+	if (n >= sizeof(cat))
+		n = sizeof(cat) - 1;
+	memcpy(cat, r->name ? r->name : "", n);
+	cat[n] = '\0';
+	jw_start_object(w);
+	jw_kstring(w, "name", r->name);
+	jw_kstring(w, "cat", n ? cat : "event");
+	jw_kstring(w, "ph", "i");
+	jw_kstring(w, "s", "t");
+	jw_key(w, "ts");
+	jw_decimal(w, r->ts_ns >= c->t0 ? (int64_t)(r->ts_ns - c->t0) : -(int64_t)(c->t0 - r->ts_ns), 3);
+	jw_kint(w, "pid", c->cur_capture);
+	jw_kint(w, "tid", tid);
+	chrome_args(c, r);
 	jw_end_object(w);
 	return 0;
 }

@@ -302,26 +302,8 @@ static void json_summary(struct json_writer *w, const char *key, const size_t n[
 	jw_end_object(w);
 }
 
-static int json_write(FILE *out, const struct vx_diff *d, bool verbose)
+static void json_paths(struct json_writer *w, const struct vx_diff *d)
 {
-	struct json_writer *w = jw_new_file(out, true);
-
-	jw_start_object(w);
-	jw_key(w, "a");
-	json_side(w, &d->side[0]);
-	jw_key(w, "b");
-	json_side(w, &d->side[1]);
-	jw_kint(w, "threshold_pct", d->threshold_pct);
-	jw_kint(w, "min_latency_ns", VX_DIFF_MIN_LATENCY_NS);
-	jw_kbool(w, "changed", d->changed);
-	jw_key(w, "double_trip");
-	jw_start_object(w);
-	jw_kbool(w, "a", d->side[0].double_trip);
-	jw_kbool(w, "b", d->side[1].double_trip);
-	jw_kbool(w, "changed", d->side[0].double_trip != d->side[1].double_trip);
-	jw_end_object(w);
-	json_summary(w, "paths_summary", d->npath_status);
-	json_summary(w, "shapes_summary", d->nshape_status);
 	jw_key(w, "paths");
 	jw_start_array(w);
 	for (size_t i = 0; i < d->npaths; i++) {
@@ -343,6 +325,31 @@ static int json_write(FILE *out, const struct vx_diff *d, bool verbose)
 		jw_end_object(w);
 	}
 	jw_end_array(w);
+}
+
+static void json_hop(struct json_writer *w, const struct vx_diff_hop *hp)
+{
+	jw_start_object(w);
+	jw_kstring(w, "event", hp->event);
+	jw_kstring(w, "dev", hp->dev);
+	jw_key(w, "len");
+	if (hp->len >= 0)
+		jw_int(w, hp->len);
+	else
+		jw_null(w);
+	for (int side = 0; side < 2; side++) {
+		jw_key(w, side ? "p50_ns_b" : "p50_ns_a");
+		if (hp->has_p50[side])
+			jw_uint(w, hp->p50[side]);
+		else
+			jw_null(w);
+	}
+	jw_kbool(w, "changed", hp->changed);
+	jw_end_object(w);
+}
+
+static void json_shapes(struct json_writer *w, const struct vx_diff *d)
+{
 	jw_key(w, "shapes");
 	jw_start_array(w);
 	for (size_t i = 0; i < d->nshapes; i++) {
@@ -356,31 +363,16 @@ static int json_write(FILE *out, const struct vx_diff *d, bool verbose)
 		jw_kbool(w, "reenters_ip_after_encap", s->reenters_ip_after_encap);
 		jw_key(w, "hops");
 		jw_start_array(w);
-		for (size_t h = 0; h < s->nhops; h++) {
-			const struct vx_diff_hop *hp = &s->hops[h];
-
-			jw_start_object(w);
-			jw_kstring(w, "event", hp->event);
-			jw_kstring(w, "dev", hp->dev);
-			jw_key(w, "len");
-			if (hp->len >= 0)
-				jw_int(w, hp->len);
-			else
-				jw_null(w);
-			for (int side = 0; side < 2; side++) {
-				jw_key(w, side ? "p50_ns_b" : "p50_ns_a");
-				if (hp->has_p50[side])
-					jw_uint(w, hp->p50[side]);
-				else
-					jw_null(w);
-			}
-			jw_kbool(w, "changed", hp->changed);
-			jw_end_object(w);
-		}
+		for (size_t h = 0; h < s->nhops; h++)
+			json_hop(w, &s->hops[h]);
 		jw_end_array(w);
 		jw_end_object(w);
 	}
 	jw_end_array(w);
+}
+
+static void json_warnings(struct json_writer *w, const struct vx_diff *d)
+{
 	jw_key(w, "warnings");
 	jw_start_array(w);
 	for (int i = 0; i < 2; i++) {
@@ -400,6 +392,31 @@ static int json_write(FILE *out, const struct vx_diff *d, bool verbose)
 		strbuf_release(&sb);
 	}
 	jw_end_array(w);
+}
+
+static int json_write(FILE *out, const struct vx_diff *d, bool verbose)
+{
+	struct json_writer *w = jw_new_file(out, true);
+
+	jw_start_object(w);
+	jw_key(w, "a");
+	json_side(w, &d->side[0]);
+	jw_key(w, "b");
+	json_side(w, &d->side[1]);
+	jw_kint(w, "threshold_pct", d->threshold_pct);
+	jw_kint(w, "min_latency_ns", VX_DIFF_MIN_LATENCY_NS);
+	jw_kbool(w, "changed", d->changed);
+	jw_key(w, "double_trip");
+	jw_start_object(w);
+	jw_kbool(w, "a", d->side[0].double_trip);
+	jw_kbool(w, "b", d->side[1].double_trip);
+	jw_kbool(w, "changed", d->side[0].double_trip != d->side[1].double_trip);
+	jw_end_object(w);
+	json_summary(w, "paths_summary", d->npath_status);
+	json_summary(w, "shapes_summary", d->nshape_status);
+	json_paths(w, d);
+	json_shapes(w, d);
+	json_warnings(w, d);
 	jw_end_object(w);
 	jw_destroy(w);
 	fputc('\n', out);

@@ -40,6 +40,7 @@ struct html {
 	const struct vx_analysis *an;
 	unsigned char *want_stack;	/* by path index: 1 = emit its stack template */
 	size_t nstacks;
+	const struct vx_render_opts *opts;	/* NULL: defaults */
 	int gid;		/* the diagram being drawn (its SVG markers' ids) */
 	int child_gid;		/* the last id given to a linked journey's diagram */
 };

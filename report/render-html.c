@@ -592,6 +592,7 @@ static void write_group(struct html *h, const struct vx_journey_group *g, int gi
 	write_latencies(h, g);
 	write_why(h, j);
 	write_children(h, j);
+	vx_pcapng_hint_html(h->out, j, h->opts);
 	fputs("<div class=\"detail\"><p class=\"hint\">Click a hop to see its kernel stack.</p></div>\n"
 	      "</section>\n", h->out);
 }
@@ -906,7 +907,7 @@ static int write_journey_groups(struct html *h, struct vx_journey_group *groups,
 
 static int html_write(FILE *out, const struct vx_analysis *an, const struct vx_render_opts *opts)
 {
-	struct html h = { .out = out, .an = an, .child_gid = 1000 };
+	struct html h = { .out = out, .an = an, .opts = opts, .child_gid = 1000 };
 	struct vx_journey_group *groups = NULL;
 	size_t ngroups = 0;
 	int max = opts && opts->max_journeys > 0 ? opts->max_journeys : HTML_DEFAULT_GROUPS;

@@ -12,6 +12,11 @@ struct vx_render_opts {
 	int max_journeys;	/* 0: renderer default */
 	bool verbose;
 	bool color;	/* ANSI colours (text only); the command decides (src/cli/color.c) */
+	int journey;	/* pcapng: only the journey of this id (report --journey), 0: all kept */
+	/* the report's options that select its journeys, quoted for a shell ("-d 'x.db'
+	 * --capture 2"), for the command lines a renderer prints (html: each journey's pcapng);
+	 * NULL: none */
+	const char *select_args;
 };
 
 struct vx_renderer {
@@ -33,6 +38,12 @@ void vx_path_layer_summary(const struct vx_path *p, struct strbuf *sb);
  * after @max characters with "…"; NULL writes nothing */
 void vx_html_escape(FILE *out, const char *s, size_t max);
 
+/* vx_pcapng_hint_html - when journey @j's kprobe hops read packet bytes (record --snaplen),
+ * a paragraph with the command line that writes them as pcapng (render-pcapng.c): to copy,
+ * not a download, as the page holds no packet bytes and runs no script but its own */
+struct vx_journey;
+void vx_pcapng_hint_html(FILE *out, const struct vx_journey *j, const struct vx_render_opts *opts);
+
 /* vx_html_csp_meta - the Content-Security-Policy <meta> of a page whose only style is the
  * @style_len bytes of @style and whose only script is the @script_len bytes of @script (NULL:
  * none), each exactly as written between its tags: nothing is fetched, and no other style or
@@ -45,5 +56,6 @@ extern const struct vx_renderer vx_render_html;
 extern const struct vx_renderer vx_render_dot;
 extern const struct vx_renderer vx_render_folded;
 extern const struct vx_renderer vx_render_chrome;
+extern const struct vx_renderer vx_render_pcapng;
 
 #endif

@@ -10,6 +10,7 @@ const struct vx_renderer *const vx_renderers[] = {
 	&vx_render_dot,
 	&vx_render_folded,
 	&vx_render_chrome,
+	&vx_render_pcapng,
 	NULL,
 };
 

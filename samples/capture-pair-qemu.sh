@@ -5,7 +5,8 @@
 # --pair: node a is h1 with pod p1, node b is h2 with pod p2, a real underlay between them;
 # ~25-60 s under TCG), runs pair-guest.sh on each and brings the databases back; the
 # databases lose the guest's kallsyms and are vacuumed to keep the samples small. Usage: capture-pair-qemu.sh [VXANALYZE]
-# (default ../build/vxanalyze next to this directory).
+# (default ../build/vxanalyze next to this directory). VX_PAIR_NAME=wire writes wire-a.db and
+# wire-b.db instead (the samples of report --format pcapng: recorded with packet bytes).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 shared=${VX_SHARED:-$here/../../shared}
@@ -27,6 +28,7 @@ for n in a b; do
 	# recording has none of: drop it, and store with small pages
 	sqlite3 "$f" "DELETE FROM capture_meta WHERE key = 'kallsyms'; PRAGMA journal_mode=DELETE;
 		PRAGMA page_size=4096; VACUUM;" >/dev/null
-	cp "$f" "$here/pair-$n.db"
-	echo "wrote $here/pair-$n.db ($(stat -c %s "$here/pair-$n.db") bytes)"
+	name=${VX_PAIR_NAME:-pair}
+	cp "$f" "$here/$name-$n.db"
+	echo "wrote $here/$name-$n.db ($(stat -c %s "$here/$name-$n.db") bytes)"
 done

@@ -57,6 +57,12 @@ for f in $("$vx" import --help | sed -n '/^formats:/,$p' | tail -n +2 | awk '{pr
 	[ $? -ne 2 ] || fail "import --help lists format $f but --format refuses it"
 done
 for f in $("$vx" report --help | sed -n '/^formats:/,$p' | tail -n +2 | awk '{print $1}'); do
+	if [ "$f" = pcapng ]; then
+		# packet bytes come from kprobes, and this capture has none: a clean error (1), not 2
+		"$vx" report -d "$db" --format pcapng -o "$tmp/r.$f" 2>/dev/null
+		[ $? = 1 ] || fail "report --format pcapng without bytes: not the one-line error"
+		continue
+	fi
 	"$vx" report -d "$db" --format "$f" -o "$tmp/r.$f" || fail "report --help lists format $f but it fails"
 done
 # a bad --filter is a usage error (2) that points at its column, before the database is read

@@ -69,7 +69,7 @@ check() {
 bash -n "$comp" || fail "the completion script is not valid bash"
 check "report record" vxanalyze re
 check "query" vxanalyze -q qu
-check "text json html dot folded chrome" vxanalyze report --format ""
+check "text json html dot folded chrome pcapng" vxanalyze report --format ""
 check "ftrace-text perf-data perf-script trace-dat" vxanalyze import -f ""
 check "table csv json" vxanalyze query --format ""
 check "vxlan route all none" vxanalyze record --preset ""

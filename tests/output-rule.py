@@ -34,6 +34,7 @@ EXEMPT = {
     "render-text.c": {"put_clean": "vx_utf8_clean()'s output", "put_wrapped": "vx_utf8_clean()'s output"},
     "render-diff.c": {"put_line": "vx_utf8_clean()'s output"},
     "render-folded.c": {"put_folded_line": "folded_frame()'s output"},
+    "render-pcapng.c": {"put_blocks": "pcapng.c's blocks, string options through vx_pcapng_clean()"},
     "cmd-query.c": {"put_cell": "vx_term_clean()'s output", "csv_field": "vx_term_clean()'s output"},
 }
 CALLS = {"printf": 0, "fprintf": 1, "snprintf": 2, "vfprintf": 1, "fputs": None, "puts": None,

@@ -20,7 +20,11 @@
 #    pings are still joined across the hosts;
 #  - record --filter 'icmp and dst 10.244.2.7' (the default backend: perf) stores only the echo requests' journeys
 #    (matched through the kprobe headers) and counts the rest as filtered; ip6_output and
-#    ip6_rcv read an IPv6 echo's header (fd00::1 -> fd00::2 on the underlay).
+#    ip6_rcv read an IPv6 echo's header (fd00::1 -> fd00::2 on the underlay);
+#  - record --snaplen 128 of 3 pings, with each backend, then report --format pcapng: tshark on
+#    the host finds >= 3 pod echo requests to 10.244.2.7, >= 3 inside VXLAN with VNI 4096
+#    (-d udp.port==4789,vxlan), interfaces named by the devices, a comment on every packet
+#    (without tshark on the host those checks are skipped, said on stdout).
 # Needs root; about 20-40 s (TCG), more on the first run (qemu packages, a 70 MB kernel .deb
 # cached under /var/cache/vxa-qemu). Not part of ctest: run it by hand or in a CI job that
 # allows it:   bash tests/qemu-kprobe.sh build/vxanalyze
@@ -133,6 +137,18 @@ echo "VXT-FJSON-END"
 echo "VXT-F6JSON-BEGIN"
 vxanalyze report -d /root/f6.db --format json
 echo "VXT-F6JSON-END"
+echo "=== record --snaplen 128, report --format pcapng, with each backend"
+for be in perf ftrace; do
+	vxanalyze record -d /root/s-$be.db --backend $be --snaplen 128 -- ip netns exec p1 ping -c 3 10.244.2.7 \
+		> /root/s.out 2>&1
+	echo "VXT-RC snap$be $?"
+	sed 's/^/VXT-SOUT /' /root/s.out
+	state snap$be
+	sqlite3 /root/s-$be.db "select 'VXT-SNAPLEN', '$be', value from capture_meta where key = 'snaplen';"
+	vxanalyze report -d /root/s-$be.db --format pcapng -o /root/s-$be.pcapng
+	echo "VXT-RC pcapng$be $?"
+	vxa-export /root/s-$be.pcapng
+done
 echo "=== database"
 sqlite3 $DB "select 'VXT-CAP', id, format, events, lost_events from captures;"
 sqlite3 $DB "select 'VXT-EV', capture_id, name, count(*), count(stack_id) from events group by capture_id, name;"
@@ -177,7 +193,8 @@ def grab(tag):
     return [l.split("|") for l in lines if l.startswith(tag + "|")]
 rc = dict(re.findall(r"^VXT-RC (\w+) (\d+)$", text, re.M))
 left = dict(re.findall(r"^VXT-LEFT (\w+) (.*)$", text, re.M))
-for step in ("vxlan", "route", "perf", "sigint", "clean", "busy", "refused", "perflive", "filter"):
+for step in ("vxlan", "route", "perf", "sigint", "clean", "busy", "refused", "perflive", "filter",
+             "snapperf", "snapftrace"):
     if step not in ("busy", "refused"):
         assert rc.get(step) == "0", ("exit status", step, rc)
     assert left[step] == "kprobes=[] instances=[]", ("left behind after", step, left[step])
@@ -287,6 +304,36 @@ print("packet at the tunnel:", tun[0])
 print("kprobe events per capture:", {k: v for k, v in ev.items() if k[1].startswith("vxanalyze:")})
 print("double-trip ip_output path:", " <- ".join(dbl[0]["frames"][:8]))
 PY
+grep -q '^VXT-RC pcapngperf 0$' "$g" && grep -q '^VXT-RC pcapngftrace 0$' "$g" ||
+	fail "report --format pcapng in the guest: $(grep '^VXT-RC pcapng' "$g")"
+for be in perf ftrace; do
+	grep -q "^VXT-SNAPLEN|$be|128$" "$g" || fail "$be: capture meta snaplen is not 128"
+done
+# the pcapng files the guest sent (vxa-export: base64 between markers)
+mkdir -p "$tmp/files"
+awk -v dir="$tmp/files" '
+	/^=== VXA-FILE-END ===$/ { if (f != "") close(cmd); f = ""; next }
+	/^=== VXA-FILE .* ===$/ { f = $3; gsub(/[^A-Za-z0-9._-]/, "_", f); cmd = "base64 -d > \"" dir "/" f "\""; next }
+	f != "" { print | cmd }' "$g"
+if command -v tshark >/dev/null; then
+	for be in perf ftrace; do
+		f=$tmp/files/s-$be.pcapng
+		[ -s "$f" ] || fail "$be: no pcapng came back from the guest"
+		ts() { tshark -r "$f" -d udp.port==4789,vxlan "$@" 2>/dev/null; }
+		req=$(ts -Y 'icmp.type == 8 && ip.dst == 10.244.2.7 && !vxlan' | wc -l)
+		vxl=$(ts -Y 'vxlan.vni == 4096 && icmp.type == 8 && ip.dst == 10.244.2.7' | wc -l)
+		[ "$req" -ge 3 ] || fail "$be: $req pod echo requests to 10.244.2.7 in the pcapng"
+		[ "$vxl" -ge 3 ] || fail "$be: $vxl echo requests inside VXLAN VNI 4096 in the pcapng"
+		ifs=$(ts -T fields -e frame.interface_name | sort -u | tr '\n' ' ')
+		[ -n "$ifs" ] && [ -z "$(echo $ifs | tr ' ' '\n' | grep -vxE 'eth0|cali1|cali2|vxlan.calico|lo')" ] ||
+			fail "$be: interface names are not the devices: $ifs"
+		nc=$(ts -T fields -e frame.comment | grep -cvE '^journey [0-9]+ hop [0-9]+ [a-z0-9_]+ \([a-z]+\)')
+		[ "$nc" = 0 ] || fail "$be: $nc packets without a journey/hop comment"
+		echo "pcapng ($be backend): $(ts | wc -l) packets, $req echo requests to 10.244.2.7, $vxl in VXLAN VNI 4096, interfaces $ifs"
+	done
+else
+	echo "note: tshark missing on this host: the pcapng files are not read back (apt-get install tshark)"
+fi
 # what happened to each packet: the truth-guest.sh databases, read by the binary on the host
 tr -d '\r' < "$g" > "$tmp/g"
 for n in ping nat gso; do

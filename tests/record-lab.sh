@@ -2,6 +2,7 @@
 # record-lab.sh: `vxanalyze record` live on the VXLAN lab (root integration test).
 # - record a pod ping (preset vxlan, --backend ftrace) and check the JSON report: a journey
 #   cali1 -> vxlan.calico -> eth0 with overhead_bytes 50, a path that re-enters IP after encap;
+#   without kprobes, --snaplen says once that no packet bytes come;
 # - the same without --backend: the perf backend where `probes` says perf_event_open is
 #   usable, else ftrace with the reason on stderr (checked by dropping CAP_PERFMON and
 #   CAP_SYS_ADMIN with setpriv);
@@ -74,6 +75,13 @@ grep -q "^command: ip: exit status 0" "$tmp/rec.out" || fail "ping failed: $(cat
 if [ ! -e $T/kprobe_events ]; then
 	# one line says that the kprobes were replaced by tracepoints
 	[ "$(grep -c 'no kprobes' "$tmp/rec.err")" = 1 ] || fail "kprobe fallback note: $(cat "$tmp/rec.err")"
+	# --snaplen asks for packet bytes that only kprobes read: said once, the recording works
+	"$vx" record -d "$tmp/s.db" --backend ftrace --snaplen 64 -- true >/dev/null 2>"$tmp/snap.err" ||
+		fail "record --snaplen without kprobes: $(cat "$tmp/snap.err")"
+	[ "$(grep -c -- '--snaplen 64: no packet bytes: this kernel has no kprobes' "$tmp/snap.err")" = 1 ] ||
+		fail "--snaplen note: $(cat "$tmp/snap.err")"
+	[ -z "$(sqlite3 "$tmp/s.db" "SELECT value FROM capture_meta WHERE key = 'snaplen'" 2>/dev/null)" ] ||
+		fail "meta snaplen without bytes"
 fi
 [ -d "$T/instances/vxanalyze-$pid" ] && fail "the instance vxanalyze-$pid was left"
 "$vx" report -d "$db" --format json -o "$tmp/r.json" || fail "report"

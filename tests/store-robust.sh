@@ -5,8 +5,9 @@
 #  - another process can list and report while an import is running (WAL);
 #  - an import into an empty store (rollback journal while it runs): WAL and both event
 #    indexes afterwards; its capture reports as it does imported next to another; failed
-#    or killed, it leaves the database as before (WAL, indexes, nothing of the capture),
-#    and a read-only command after the kill works;
+#    or killed, it leaves the database as before (WAL, indexes, nothing of the capture);
+#    read-only commands never roll a journal back (they refuse a hot one in one line and
+#    leave the files as they are), the next import into the database does;
 #  - a read-only database file, or one in a read-only directory, gives a clear error for
 #    import and still works for captures/report;
 #  - a database of another schema version or of another program gives a clear error.
@@ -152,15 +153,49 @@ for db in "$tmp/e3.db" "$tmp/e2.db"; do
 	wal_and_indexes "$db" "failed import into $db"
 	check_db "$db"
 done
-# killed: the hot journal is rolled back by the next opening, even a read-only one
+# killed: read-only commands never roll a journal back nor change the files (a journal
+# may come with a database from elsewhere); the next import into the database does
 kill_import "$tmp/e4.db"
 [ -e "$tmp/e4.db-journal" ] || fail "the killed import into an empty store left no rollback journal (did it use one?)"
+sum=$(cat "$tmp/e4.db" "$tmp/e4.db-journal" | md5sum)
+# killed before its commit, the import wrote none of the database's pages: the journal is
+# not hot and the database reads as before
 "$vx" captures -d "$tmp/e4.db" > "$tmp/out" 2> "$tmp/err" || fail "captures after a killed import into an empty store: $(cat "$tmp/err")"
 [ "$(tail -n +2 "$tmp/out" | wc -l)" = 0 ] || fail "a capture after the killed import: $(cat "$tmp/out")"
-wal_and_indexes "$tmp/e4.db" "after the killed import"
-check_db "$tmp/e4.db"
+[ "$(cat "$tmp/e4.db" "$tmp/e4.db-journal" | md5sum)" = "$sum" ] || fail "captures changed the database or its journal"
+[ ! -e "$tmp/e4.db-wal" ] && [ ! -e "$tmp/e4.db-shm" ] || fail "captures made a -wal or -shm beside the killed import's database"
 "$vx" import -q -d "$tmp/e4.db" "$samples/route.trace" || fail "import after the killed import"
 wal_and_indexes "$tmp/e4.db" "import after the killed import"
+check_db "$tmp/e4.db"
+# a hot journal (a writer killed after it wrote pages: SQLite's own, forced by a tiny cache)
+cp "$tmp/e2.db" "$tmp/hot.db"
+ncap=$(sqlite3 "$tmp/hot.db" "SELECT count(*) FROM captures")
+python3 - "$tmp/hot.db" <<'PY' || fail "cannot make a hot journal"
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA journal_mode=delete"); c.execute("PRAGMA cache_size=1"); c.execute("BEGIN")
+c.execute("DELETE FROM event_rows"); c.execute("DELETE FROM captures")
+os._exit(0)
+PY
+[ "$(head -c 8 "$tmp/hot.db-journal" | od -An -tx1 | tr -d ' ')" = d9d505f920a163d7 ] || fail "the journal is not hot"
+sum=$(cat "$tmp/hot.db" "$tmp/hot.db-journal" | md5sum)
+for cmd in captures report query diff; do
+	case $cmd in
+	query) args=("SELECT 1") ;;
+	diff) args=(1 2) ;;
+	*) args=() ;;
+	esac
+	"$vx" $cmd -d "$tmp/hot.db" "${args[@]}" > "$tmp/out" 2> "$tmp/err" && fail "'$cmd' read a database with a hot journal"
+	grep -q "hot.db-journal.*the next import into it ('vxanalyze import -d $tmp/hot.db FILE')" "$tmp/err" ||
+		fail "'$cmd' on a hot journal: unclear error: $(cat "$tmp/err")"
+	[ "$(wc -l < "$tmp/err")" = 1 ] || fail "'$cmd' on a hot journal: more than one line: $(cat "$tmp/err")"
+	[ "$(cat "$tmp/hot.db" "$tmp/hot.db-journal" | md5sum)" = "$sum" ] || fail "'$cmd' changed the database or its journal"
+done
+"$vx" import -q -d "$tmp/hot.db" "$samples/route.trace" || fail "import into the database with a hot journal"
+[ ! -e "$tmp/hot.db-journal" ] || fail "the import left the hot journal"
+[ "$(sqlite3 "$tmp/hot.db" "SELECT count(*) FROM captures")" = $((ncap + 1)) ] || fail "the hot journal was not rolled back"
+wal_and_indexes "$tmp/hot.db" "import after a hot journal"
+check_db "$tmp/hot.db"
 # from a pipe (trace_pipe, which may last): the WAL from the start, readers not held up
 cat "$tmp/big.trace" | "$vx" import -q -d "$tmp/e6.db" - > /dev/null 2>&1 &
 bg=$!

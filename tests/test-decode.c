@@ -456,6 +456,65 @@ static void test_decode_fields_names_types_like_the_format(void **state)
 	tep_free(tep);
 }
 
+/* the 6.1 kernel's own format of a u8[64] fetch argument ("u8 pkt0[]", size 64, printed
+ * element by element) decodes to 0x and the bytes in hex, whichever backend read it */
+static const char kprobe_bytes_fmt[] =
+	"name: ztest\nID: 1348\nformat:\n"
+	"\tfield:unsigned short common_type;\toffset:0;\tsize:2;\tsigned:0;\n"
+	"\tfield:unsigned char common_flags;\toffset:2;\tsize:1;\tsigned:0;\n"
+	"\tfield:unsigned char common_preempt_count;\toffset:3;\tsize:1;\tsigned:0;\n"
+	"\tfield:int common_pid;\toffset:4;\tsize:4;\tsigned:1;\n\n"
+	"\tfield:unsigned long __probe_ip;\toffset:8;\tsize:8;\tsigned:0;\n"
+	"\tfield:u64 skb;\toffset:16;\tsize:8;\tsigned:0;\n"
+	"\tfield:u8 pkt0[];\toffset:24;\tsize:64;\tsigned:0;\n"
+	"\tfield:u16 pkt_nh;\toffset:88;\tsize:2;\tsigned:0;\n\n"
+	"print fmt: \"(%lx) skb=0x%Lx pkt0={%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,"
+	"%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,"
+	"%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u,%u} pkt_nh=%u\", REC->__probe_ip, REC->skb, "
+	"REC->pkt0[0], REC->pkt0[1], REC->pkt0[2], REC->pkt0[3], REC->pkt0[4], REC->pkt0[5], "
+	"REC->pkt0[6], REC->pkt0[7], REC->pkt0[8], REC->pkt0[9], REC->pkt0[10], REC->pkt0[11], "
+	"REC->pkt0[12], REC->pkt0[13], REC->pkt0[14], REC->pkt0[15], REC->pkt0[16], REC->pkt0[17], "
+	"REC->pkt0[18], REC->pkt0[19], REC->pkt0[20], REC->pkt0[21], REC->pkt0[22], REC->pkt0[23], "
+	"REC->pkt0[24], REC->pkt0[25], REC->pkt0[26], REC->pkt0[27], REC->pkt0[28], REC->pkt0[29], "
+	"REC->pkt0[30], REC->pkt0[31], REC->pkt0[32], REC->pkt0[33], REC->pkt0[34], REC->pkt0[35], "
+	"REC->pkt0[36], REC->pkt0[37], REC->pkt0[38], REC->pkt0[39], REC->pkt0[40], REC->pkt0[41], "
+	"REC->pkt0[42], REC->pkt0[43], REC->pkt0[44], REC->pkt0[45], REC->pkt0[46], REC->pkt0[47], "
+	"REC->pkt0[48], REC->pkt0[49], REC->pkt0[50], REC->pkt0[51], REC->pkt0[52], REC->pkt0[53], "
+	"REC->pkt0[54], REC->pkt0[55], REC->pkt0[56], REC->pkt0[57], REC->pkt0[58], REC->pkt0[59], "
+	"REC->pkt0[60], REC->pkt0[61], REC->pkt0[62], REC->pkt0[63], REC->pkt_nh\n";
+
+static void test_decode_fields_packet_bytes_as_hex(void **state)
+{
+	struct tep_handle *tep = tep_alloc();
+	unsigned char rec[90] = { 0 };
+	struct strbuf want = STRBUF_INIT;
+	struct vx_decoder d;
+	struct vx_decoded o = { 0 };
+	const struct vx_field *f;
+	uint16_t nh = 16;
+	size_t n;
+
+	(void)state;
+	tep_set_long_size(tep, 8);
+	tep_set_file_bigendian(tep, TEP_LITTLE_ENDIAN);
+	tep_set_local_bigendian(tep, TEP_LITTLE_ENDIAN);
+	assert_int_equal(tep_parse_event(tep, kprobe_bytes_fmt, sizeof(kprobe_bytes_fmt) - 1, "vxanalyze"), 0);
+	for (int i = 0; i < 64; i++)
+		rec[24 + i] = (unsigned char)(0x45 + i);
+	memcpy(rec + 88, &nh, 2);
+	vx_decoder_init(&d);
+	f = decode_one(&d, &o, tep, "vxanalyze", "ztest", rec, 90, &n);
+	strbuf_addstr(&want, "0x");
+	for (int i = 0; i < 64; i++)
+		strbuf_addf(&want, "%02x", 0x45 + i);
+	assert_string_equal(field(f, n, "pkt0"), want.buf);
+	assert_string_equal(field(f, n, "pkt_nh"), "16");
+	vx_decoded_release(&o);
+	vx_decoder_release(&d);
+	strbuf_release(&want);
+	tep_free(tep);
+}
+
 /* decode_stack - the kernel_stack record @rec (@size bytes) through a decoder with @ks and
  * @extra; the frames into @out (up to 16), their count returned */
 static int decode_stack(struct tep_handle *tep, const char *fmt_name, const struct vx_kallsyms *ks,
@@ -833,6 +892,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decode_fields_names_types_like_the_format),
 		cmocka_unit_test(test_drop_reasons_by_the_formats_names),
+		cmocka_unit_test(test_decode_fields_packet_bytes_as_hex),
 		cmocka_unit_test(test_kernel_stack_reads_size_entries_not_eight),
 		cmocka_unit_test(test_kernel_stack_element_size_markers_and_symbol_fallback),
 		cmocka_unit_test(test_short_record_same_fields_on_every_path),

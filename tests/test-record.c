@@ -153,7 +153,7 @@ static void test_plan_reads_headers_through_btf_offsets(void **state)
 	const char *f;
 
 	assert_int_equal(vx_plan_build(&p, "all", NULL, 0, NULL, 0, true), 0);
-	assert_int_equal(vx_plan_use_btf(&p, &l), 0);
+	assert_int_equal(vx_plan_use_btf(&p, &l, 0), 0);
 	f = find_probe(&p, "ip_output")->fetch;
 	assert_non_null(strstr(f, "skb=%dx:x64 len=+112(%dx):u32"));
 	assert_non_null(strstr(f, "ip_src=+12(+200(%dx)):u32"));
@@ -180,7 +180,7 @@ static void test_plan_reads_headers_through_btf_offsets(void **state)
 	/* a larger offset fits fewer dereferences into the 59 characters */
 	l.next = 24;
 	assert_int_equal(vx_plan_build(&p, "vxlan", NULL, 0, NULL, 0, true), 0);
-	assert_int_equal(vx_plan_use_btf(&p, &l), 0);
+	assert_int_equal(vx_plan_use_btf(&p, &l, 0), 0);
 	f = find_probe(&p, "skb_gso_segment_ret")->fetch;
 	assert_non_null(strstr(f, " seg1=+24($retval):x64"));
 	assert_non_null(strstr(f, " seg10=+24("));
@@ -259,6 +259,76 @@ static void test_btf_layout_of_the_6_1_guest(void **state)
 			    "ip6_dst3=+36(+208(%di)):u32 l4_w0=+40(+208(%di)):u32 l4_w1=+44(+208(%di)):u32 "
 			    "l4_w2=+48(+208(%di)):u32 l4_w3=+52(+208(%di)):u32");
 	strbuf_release(&sb);
+}
+
+/* --snaplen N: N bytes in u8 arrays of at most 64 (the kernel's MAX_ARRAY_LEN), none of 4 or
+ * 16 bytes (the decoder shows those as addresses), adding up to N for every N */
+static void test_snaplen_chunks_add_up_and_never_look_like_an_address(void **state)
+{
+	int sizes[VX_SNAPLEN_MAX / 8 + 2];
+
+	(void)state;
+	assert_int_equal(vx_snaplen_chunks(0, sizes), 0);
+	for (int n = 1; n <= VX_SNAPLEN_MAX; n++) {
+		int k = vx_snaplen_chunks(n, sizes), sum = 0;
+
+		assert_true(k >= 1 && k <= VX_SNAPLEN_MAX / 8 + 2);
+		for (int i = 0; i < k; i++) {
+			assert_true(sizes[i] >= 1 && sizes[i] <= VX_SNAPLEN_CHUNK);
+			assert_true(sizes[i] != 4 && sizes[i] != 16);
+			sum += sizes[i];
+		}
+		assert_int_equal(sum, n);
+	}
+	assert_int_equal(vx_snaplen_chunks(128, sizes), 2);
+	assert_int_equal(sizes[0], 64);
+	assert_int_equal(sizes[1], 64);
+	assert_int_equal(vx_snaplen_chunks(68, sizes), 2);
+	assert_int_equal(sizes[0], 60);
+	assert_int_equal(sizes[1], 8);
+}
+
+/* the packet bytes of the 6.1 guest: offsets from its BTF (data_len: bits_offset 928 in
+ * `bpftool btf dump file vmlinux-6.1-skb.btf format raw`), the string the recorder placed
+ * there (kprobe_events read back in the guest); the Ethernet header before skb->data only at
+ * the receive probes, which run after eth_type_trans */
+static void test_snaplen_fetches_bytes_through_btf_offsets(void **state)
+{
+	struct vx_skb_layout l;
+	struct strbuf sb = STRBUF_INIT;
+	struct vx_plan p;
+
+	(void)state;
+	assert_int_equal(vx_skb_layout_load(VX_SAMPLES_DIR "/vmlinux-6.1-skb.btf", &l), 0);
+	assert_int_equal(l.data_len, 116);
+	vx_skb_fetch_bytes(&l, "dx", 128, false, &sb);
+	assert_string_equal(sb.buf, " pkt_head=+200(%dx):x64 pkt_data=+208(%dx):x64 pkt_dlen=+116(%dx):u32"
+			    " pkt_nh=+184(%dx):u16 pkt_mh=+186(%dx):u16 pkt0=+0(+208(%dx)):u8[64]"
+			    " pkt1=+64(+208(%dx)):u8[64]");
+	strbuf_reset(&sb);
+	vx_skb_fetch_bytes(&l, "di", 20, true, &sb);
+	assert_non_null(strstr(sb.buf, " pkt_l2=-14(+208(%di)):u8[14] pkt0=+0(+208(%di)):u8[20]"));
+	strbuf_reset(&sb);
+	vx_skb_fetch_bytes(&l, "di", 0, true, &sb);
+	assert_int_equal(sb.len, 0);
+	strbuf_release(&sb);
+
+	/* the vxlan preset: its five skb probes read bytes, the receive ones with pkt_l2 */
+	assert_int_equal(vx_plan_build(&p, "all", NULL, 0, NULL, 0, true), 0);
+	assert_int_equal(vx_plan_use_btf(&p, &l, 128), 5);
+	assert_non_null(strstr(find_probe(&p, "ip_output")->fetch, " pkt1=+64(+208(%dx)):u8[64]"));
+	assert_null(strstr(find_probe(&p, "ip_output")->fetch, "pkt_l2"));
+	assert_null(strstr(find_probe(&p, "iptunnel_xmit")->fetch, "pkt_l2"));
+	assert_non_null(strstr(find_probe(&p, "ip_rcv")->fetch, " pkt_l2=-14(+208(%di)):u8[14]"));
+	assert_non_null(strstr(find_probe(&p, "ip6_rcv")->fetch, " pkt_l2=-14(+208(%di)):u8[14]"));
+	assert_null(find_probe(&p, "fib_check_nh")->fetch);
+	vx_plan_release(&p);
+	/* --snaplen 0: headers, no bytes */
+	assert_int_equal(vx_plan_build(&p, "vxlan", NULL, 0, NULL, 0, true), 0);
+	assert_int_equal(vx_plan_use_btf(&p, &l, 0), 0);
+	assert_null(strstr(find_probe(&p, "ip_output")->fetch, "pkt"));
+	assert_non_null(strstr(find_probe(&p, "ip_output")->fetch, "ip_src="));
+	vx_plan_release(&p);
 }
 
 static void test_preset_route_has_kretprobe_and_alternatives(void **state)
@@ -553,6 +623,8 @@ int main(void)
 		cmocka_unit_test(test_plan_reads_headers_through_btf_offsets),
 		cmocka_unit_test(test_btf_layout_from_the_kernels_own_btf),
 		cmocka_unit_test(test_btf_layout_of_the_6_1_guest),
+		cmocka_unit_test(test_snaplen_chunks_add_up_and_never_look_like_an_address),
+		cmocka_unit_test(test_snaplen_fetches_bytes_through_btf_offsets),
 		cmocka_unit_test(test_preset_all_merges_both_without_duplicates),
 		cmocka_unit_test(test_plan_rejects_bad_names_and_presets),
 		cmocka_unit_test(test_resolve_uses_alternative_and_says_so),

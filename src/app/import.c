@@ -47,6 +47,7 @@ static int import_input(struct vx_store *st, struct vx_input *in, const struct v
 	memcpy(res->skipped_example, sink->skipped_example, sizeof(res->skipped_example));
 	res->truncated = sink->truncated;
 	res->truncated_at = sink->truncated_at;
+	res->stacks_cut = sink->stacks_cut;
 	memcpy(res->warning, sink->warning, sizeof(res->warning));
 	if (hook) {
 		if (store_import_flush(st, &res->capture_id) < 0)

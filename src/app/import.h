@@ -27,6 +27,7 @@ struct vx_import_result {
 	char skipped_example[160];
 	bool truncated;
 	uint64_t truncated_at;
+	uint64_t stacks_cut;	/* events whose stack was cut at VX_MAX_FRAMES frames */
 	char warning[256];	/* the producer's first warning, "" when none */
 	uint64_t filtered;	/* events the before-commit hook removed (import --filter) */
 };

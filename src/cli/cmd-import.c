@@ -155,6 +155,9 @@ static int import_one(struct vx_store *st, const char *path, const struct vx_for
 	if (res.lost_events)
 		vx_warn("%s: the capture itself lost %" PRIu64 " events (ring buffer overruns)", res.name,
 			res.lost_events);
+	if (res.stacks_cut)
+		vx_warn("%s: %" PRIu64 " events had a kernel stack deeper than %d frames; only its innermost %d are kept",
+			res.name, res.stacks_cut, VX_MAX_FRAMES, VX_MAX_FRAMES);
 	vx_info("%s: %.3f s", res.name,
 		(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (vx_verbosity >= 0 && fc->f)

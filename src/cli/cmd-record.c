@@ -14,6 +14,7 @@
 #include "help.h"
 #include "progress.h"
 #include "record/record.h"
+#include "record/record-btf.h"
 #include "store/store.h"
 #include "app/capture-filter.h"
 #include "core/strbuf.h"
@@ -43,6 +44,11 @@ static const struct vx_opt_doc record_opts[] = {
 	{ .key = VX_OPT_LONG(6), .name = "filter", .arg = "EXPR",
 	  .help = "store only the journeys that match EXPR (the grammar of\n"
 	  "report --filter); the other events are counted as filtered" },
+	{ .key = VX_OPT_LONG(7), .name = "snaplen", .arg = "N",
+	  .help = "read the first N bytes of the packet at every kprobe hop\n"
+	  "that holds an skb (0 to 512; default 128 where the kernel\n"
+	  "has kprobes and BTF, 0: none): report --format pcapng\n"
+	  "writes them for Wireshark" },
 	{ .key = VX_OPT_LONG(5), .name = "buffer-kb", .arg = "N",
 	  .help = "ring buffer per CPU, both backends (default: 64 MiB split over\n"
 	  "the CPUs, 4 to 32 MiB per CPU, a power of two; see below)" },
@@ -54,7 +60,7 @@ const struct vx_cmd_doc vx_doc_record = {
 	.summary = "run a command while recording its kernel paths live (root)",
 	.synopsis = "[-d DB] [--preset vxlan|route|all|none] [--probe FUNC]...\n"
 		    "[-e SYSTEM:EVENT]... [--backend perf|ftrace] [--dev GLOB]\n"
-		    "[--filter EXPR] [--buffer-kb N] -- CMD [ARGS]",
+		    "[--filter EXPR] [--snaplen N] [--buffer-kb N] -- CMD [ARGS]",
 	.description =
 		"Runs CMD while recording the preset's kprobes and tracepoints with kernel stacks\n"
 		"(needs root), stores them as a new capture and restores the kernel afterwards.\n"
@@ -68,6 +74,10 @@ const struct vx_cmd_doc vx_doc_record = {
 		"the VXLAN lab with the drain every 10 ms; events still lost are counted per CPU\n"
 		"(summary and capture meta lost_cpuN).\n"
 		"Without kprobes in the kernel the tracepoints are recorded alone (said once on stderr).\n"
+		"With kprobes and the kernel's BTF, each kprobe hop that holds an skb (ip_output,\n"
+		"ip_rcv_core, iptunnel_xmit, ip6_output, ip6_rcv_core) also reads the first --snaplen\n"
+		"bytes at skb->data (default 128) and where the network and MAC headers are: report\n"
+		"--format pcapng hands them to Wireshark. Tracepoints carry no packet bytes.\n"
 		"Ctrl-C (SIGINT) or SIGTERM is passed to CMD; what was recorded is kept. The exit\n"
 		"status is 0 when the recording worked (CMD's own status is printed), 1 when it failed,\n"
 		"2 for a usage error.\n"
@@ -253,116 +263,144 @@ static void record_summary(const struct vx_record_opts *o, const char *db, const
 		vx_warn("command %s failed (%s); its events are stored", cmd, out->status.buf);
 }
 
-int cmd_record(int argc, char **argv)
+/* what the command line asks for */
+struct record_args {
+	struct vx_record_opts o;
+	bool backend_given;
+	struct names probes, events;
+	const char *db, *filter_expr;
+};
+
+/* the options into @a; -1 to go on, else the exit status (help printed: 0, usage: 2) */
+static int record_parse(int argc, char **argv, struct record_args *a)
 {
-	struct vx_record_opts o = { .backend = VX_BACKEND_FTRACE, .note = print_note };
-	bool backend_given = false;
-	struct vx_record_result res = { 0 };
-	struct names probes = { 0 }, events = { 0 };
-	struct record_outcome done = { .status = STRBUF_INIT };
-	const char *db = VX_DEFAULT_DB;
-	struct vx_filter *filter = NULL;
-	int c, ret = 1;
+	int c;
 
 	optind = 1;
 	while ((c = vx_getopt(&vx_doc_record, argc, argv)) != -1) {
 		switch (c) {
 		case 'd':
-			db = optarg;
+			a->db = optarg;
 			break;
 		case VX_OPT_LONG(1):
-			o.preset = optarg;
+			a->o.preset = optarg;
 			break;
 		case VX_OPT_LONG(2):
-			names_add(&probes, optarg);
+			names_add(&a->probes, optarg);
 			break;
 		case 'e':
-			names_add(&events, optarg);
+			names_add(&a->events, optarg);
 			break;
 		case VX_OPT_LONG(3):
-			backend_given = true;
+			a->backend_given = true;
 			if (!strcmp(optarg, "ftrace"))
-				o.backend = VX_BACKEND_FTRACE;
+				a->o.backend = VX_BACKEND_FTRACE;
 			else if (!strcmp(optarg, "perf"))
-				o.backend = VX_BACKEND_PERF;
+				a->o.backend = VX_BACKEND_PERF;
 			else {
 				vx_die_msg("--backend '%s': choose ftrace or perf", optarg);
-				goto usage;
+				return vx_usage_error(&vx_doc_record);
 			}
 			break;
 		case VX_OPT_LONG(4):
 			if (!vx_glob_valid(optarg)) {
 				vx_die_msg("--dev '%s': a device glob may hold letters, digits and _ . * ? @ : - "
 					   "(at most 31)", optarg);
-				goto usage;
+				return vx_usage_error(&vx_doc_record);
 			}
-			o.dev_glob = optarg;
+			a->o.dev_glob = optarg;
 			break;
 		case VX_OPT_LONG(6):
-			done.filter_expr = optarg;
+			a->filter_expr = optarg;
 			break;
+		case VX_OPT_LONG(7): {
+			char *e;
+			long v = strtol(optarg, &e, 10);
+
+			if (*e || e == optarg || v < 0 || v > VX_SNAPLEN_MAX) {
+				vx_die_msg("--snaplen '%s': expected a number of bytes from 0 to %d", optarg,
+					   VX_SNAPLEN_MAX);
+				return vx_usage_error(&vx_doc_record);
+			}
+			a->o.snaplen = (int)v;
+			a->o.snaplen_set = true;
+			break;
+		}
 		case VX_OPT_LONG(5): {
 			char *e;
 			unsigned long v = strtoul(optarg, &e, 10);
 
 			if (*e || v < 4 || v > 1048576) {
 				vx_die_msg("--buffer-kb '%s': expected a number of KiB from 4 to 1048576", optarg);
-				goto usage;
+				return vx_usage_error(&vx_doc_record);
 			}
-			o.buffer_kb = (unsigned)v;
+			a->o.buffer_kb = (unsigned)v;
 			break;
 		}
 		case 'h':
 			vx_help_write(&vx_doc_record, stdout);
 			printf("\nDefault ring on this machine: %u KiB per CPU (%ld CPUs).\n",
 			       vx_record_default_buffer_kb(0), sysconf(_SC_NPROCESSORS_CONF));
-			ret = 0;
-			goto out;
+			return 0;
 		default:
-			goto usage;
+			return vx_usage_error(&vx_doc_record);
 		}
 	}
 	if (optind >= argc) {
 		vx_die_msg("record: no command given: vxanalyze record [OPTIONS] -- CMD [ARGS]");
-		goto usage;
+		return vx_usage_error(&vx_doc_record);
 	}
+	return -1;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	struct record_args a = { .o = { .backend = VX_BACKEND_FTRACE, .note = print_note },
+				 .db = VX_DEFAULT_DB };
+	struct vx_record_opts *o = &a.o;
+	struct vx_record_result res = { 0 };
+	struct record_outcome done = { .status = STRBUF_INIT };
+	struct vx_filter *filter = NULL;
+	int ret = record_parse(argc, argv, &a);
+
+	if (ret >= 0)
+		goto out;
+	ret = 1;
+	done.filter_expr = a.filter_expr;
 	if (done.filter_expr && !(filter = vx_filter_parse(done.filter_expr))) {
 		vx_report_error();
 		ret = 2;
 		goto out;
 	}
 	done.filter = filter;
-	o.probes = probes.v;
-	o.nprobes = probes.n;
-	o.events = events.v;
-	o.nevents = events.n;
-	o.argv = argv + optind;
+	o->probes = a.probes.v;
+	o->nprobes = a.probes.n;
+	o->events = a.events.v;
+	o->nevents = a.events.n;
+	o->argv = argv + optind;
 
-	if (!backend_given) {
+	if (!a.backend_given) {
 		const char *why = NULL;
 
-		o.backend = vx_record_default_backend(&why);
-		if (o.backend == VX_BACKEND_FTRACE)
+		o->backend = vx_record_default_backend(&why);
+		if (o->backend == VX_BACKEND_FTRACE)
 			vx_warn("recording with the ftrace backend: %s", why);
 	}
 
 	/* phase 1, the options, is above; the recording and its summary follow */
-	if (vx_record_precheck(&o) < 0) {
+	if (vx_record_precheck(o) < 0) {
 		vx_report_error();
 		goto out;
 	}
-	if (record_into_store(&o, db, argv + optind, &res, &done) < 0)
+	if (record_into_store(o, a.db, argv + optind, &res, &done) < 0)
 		goto out;
-	record_summary(&o, db, argv[optind], &res, &done);
+	record_summary(o, a.db, argv[optind], &res, &done);
 	ret = 0;
-	goto out;
-usage:
-	ret = vx_usage_error(&vx_doc_record);
 out:
 	vx_record_result_release(&res);
 	vx_filter_free(filter);
-	free(probes.v);
-	free(events.v);
+	free(a.probes.v);
+	free(a.events.v);
 	strbuf_release(&done.status);
 	return ret;
 }

@@ -42,6 +42,10 @@ struct vx_event {
 	uint64_t stack_key;
 };
 
+/* the frames of a stack the store keeps at most (the innermost); the events whose stack was
+ * deeper are counted in vx_sink.stacks_cut */
+#define VX_MAX_FRAMES 512
+
 /*
  * struct vx_sink - the one destination of every parser and of the recorder.
  * @event: store one event; returns 0 or -1 with vx_error() set (import stops).
@@ -49,7 +53,8 @@ struct vx_event {
  *         "hostname", ...; @value is @len bytes (not necessarily NUL-terminated).
  * The counters are filled by the producer and read by whoever finishes the capture:
  * lost events (ring-buffer overruns, PERF_RECORD_LOST), input units that were not
- * understood (unknown lines/records), and truncation (input ended inside a record).
+ * understood (unknown lines/records), truncation (input ended inside a record), and
+ * stacks cut at VX_MAX_FRAMES.
  */
 struct vx_sink {
 	int (*event)(struct vx_sink *s, const struct vx_event *ev);
@@ -61,6 +66,10 @@ struct vx_sink {
 	char skipped_example[160];	/* first such unit, for the warning */
 	bool truncated;
 	uint64_t truncated_at;	/* byte offset where reading stopped */
+	/* events whose kernel stack was deeper than VX_MAX_FRAMES frames, of which only the
+	 * innermost are kept: counted by a producer that cut the stack itself, else by the sink
+	 * that cut it (the store: capture meta "stacks_cut", said by import) */
+	uint64_t stacks_cut;
 	/* first warning of the producer ("kernel addresses left as hex: ..."), "" when none;
 	 * parsers never print: the command prints it after the import (also stored as
 	 * capture meta "warning"). Set it with vx_sink_warn(). */

@@ -53,10 +53,7 @@ static int add_line(struct vx_kallsyms *ks, const char *s, size_t len, int *zero
 		(*zero)++;
 		return 0;
 	}
-	if (ks->n == ks->alloc) {
-		ks->alloc = ks->alloc ? 2 * ks->alloc : 4096;
-		ks->syms = xrealloc(ks->syms, ks->alloc * sizeof(*ks->syms));
-	}
+	VX_GROW(ks->syms, ks->n, ks->alloc);
 	size_t nlen = (size_t)(p - name);
 
 	if (ks->names_len + nlen + 1 > ks->names_alloc) {

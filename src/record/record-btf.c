@@ -81,6 +81,7 @@ int vx_skb_layout_load(const char *btf_path, struct vx_skb_layout *out)
 	out->data = byte_offset(btf, skb, "data", NULL);
 	out->head = byte_offset(btf, skb, "head", NULL);
 	out->len = byte_offset(btf, skb, "len", NULL);
+	out->data_len = byte_offset(btf, skb, "data_len", NULL);
 	out->next = byte_offset(btf, skb, "next", NULL);
 	out->dev = byte_offset(btf, skb, "dev", NULL);
 	out->network_header = byte_offset(btf, skb, "network_header", &hsize);
@@ -159,4 +160,51 @@ void vx_skb_fetchargs(const struct vx_skb_layout *l, const char *reg, enum vx_sk
 	at_data(out, l, reg, "udp_w0", 0, "u32");
 	at_data(out, l, reg, "vx_w1", 12, "u32");
 	ip_fields(out, l, reg, "in_", 8 + 8 + 14, 2);
+}
+
+int vx_snaplen_chunks(int snaplen, int *sizes)
+{
+	int n = 0;
+
+	for (int left = snaplen; left > 0; left -= sizes[n++])
+		sizes[n] = left > VX_SNAPLEN_CHUNK ? VX_SNAPLEN_CHUNK : left;
+	if (!n)
+		return 0;
+	/* a last chunk of 4 or 16 bytes would read back as an IPv4 or IPv6 address: it takes
+	 * 4 or 8 bytes from the chunk before (64 -> 60 + 8, 56 + 24), or alone splits in two */
+	if (sizes[n - 1] == 4 || sizes[n - 1] == 16) {
+		int give = sizes[n - 1] == 4 ? 4 : 8;
+
+		if (n > 1) {
+			sizes[n - 2] -= give;
+			sizes[n - 1] += give;
+		} else {
+			sizes[0] = sizes[0] == 4 ? 3 : 8;
+			sizes[n++] = sizes[0] == 3 ? 1 : 8;
+		}
+	}
+	return n;
+}
+
+void vx_skb_fetch_bytes(const struct vx_skb_layout *l, const char *reg, int snaplen, bool rx,
+			struct strbuf *out)
+{
+	int sizes[VX_SNAPLEN_MAX / 8 + 2], n, at = 0;
+	const char *hdr = l->header_size == 2 ? "u16" : l->header_size == 4 ? "u32" : NULL;
+
+	if (snaplen <= 0 || l->data < 0 || l->head < 0 || l->data_len < 0 || l->network_header < 0 ||
+	    l->mac_header < 0 || !hdr)
+		return;
+	if (snaplen > VX_SNAPLEN_MAX)
+		snaplen = VX_SNAPLEN_MAX;
+	strbuf_addf(out, " pkt_head=+%d(%%%s):x64 pkt_data=+%d(%%%s):x64 pkt_dlen=+%d(%%%s):u32"
+		    " pkt_nh=+%d(%%%s):%s pkt_mh=+%d(%%%s):%s", l->head, reg, l->data, reg, l->data_len, reg,
+		    l->network_header, reg, hdr, l->mac_header, reg, hdr);
+	if (rx)
+		strbuf_addf(out, " pkt_l2=-%d(+%d(%%%s)):u8[%d]", VX_SNAPLEN_L2, l->data, reg, VX_SNAPLEN_L2);
+	n = vx_snaplen_chunks(snaplen, sizes);
+	for (int i = 0; i < n; i++) {
+		strbuf_addf(out, " pkt%d=+%d(+%d(%%%s)):u8[%d]", i, at, l->data, reg, sizes[i]);
+		at += sizes[i];
+	}
 }

@@ -7,6 +7,7 @@
 #ifndef VX_RECORD_BTF_H
 #define VX_RECORD_BTF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /*
@@ -15,7 +16,7 @@
  * @network_header etc. are offsets from @head (u16 in current kernels; @header_size says).
  */
 struct vx_skb_layout {
-	int data, head, len, dev;
+	int data, head, len, data_len, dev;
 	int next;		/* the list link (segments of a GSO packet) */
 	int network_header, transport_header, mac_header;
 	int header_size;	/* bytes of network_header */
@@ -51,5 +52,28 @@ struct strbuf;
  */
 void vx_skb_fetchargs(const struct vx_skb_layout *l, const char *reg, enum vx_skb_at at,
 		      struct strbuf *out);
+
+/*
+ * Packet bytes (record --snaplen N): the first N bytes at skb->data as u8 arrays pkt0, pkt1,
+ * ... (at most VX_SNAPLEN_CHUNK bytes each: the kernel's MAX_ARRAY_LEN), plus what tells where
+ * they start: pkt_head and pkt_data (skb->head and skb->data), pkt_nh and pkt_mh (the network
+ * and MAC header offsets from head) and pkt_dlen (skb->data_len: the paged part that is not
+ * behind skb->data). At a receive probe (@rx: after eth_type_trans) also pkt_l2, the
+ * VX_SNAPLEN_L2 bytes before skb->data: the Ethernet header when pkt_mh + 14 = pkt_nh = the
+ * data offset (a reader checks that; otherwise they are headroom and mean nothing).
+ * report/hop-bytes.c reads them back.
+ * No chunk is 4 or 16 bytes long: the decoder shows arrays of those sizes as addresses.
+ */
+#define VX_SNAPLEN_DEFAULT 128
+#define VX_SNAPLEN_MAX 512
+#define VX_SNAPLEN_CHUNK 64
+#define VX_SNAPLEN_L2 14
+/* vx_snaplen_chunks - split @snaplen into chunk sizes (@sizes has room for
+ * VX_SNAPLEN_MAX / 8 + 2 of them); returns how many */
+int vx_snaplen_chunks(int snaplen, int *sizes);
+/* vx_skb_fetch_bytes - append the fetch arguments above for @snaplen (> 0) bytes; nothing
+ * when @l lacks an offset they need */
+void vx_skb_fetch_bytes(const struct vx_skb_layout *l, const char *reg, int snaplen, bool rx,
+			struct strbuf *out);
 
 #endif

@@ -77,6 +77,7 @@ struct vx_recording {
 	struct vx_kallsyms ks;			/* /proc/kallsyms, for the frames and "%pS" fields */
 	char *clock;				/* trace clock for meta "clock", set by ->setup */
 	unsigned buffer_kb;			/* per CPU, resolved from opts or the default */
+	int snaplen;				/* packet bytes the kprobes read, 0: none */
 	int ncpus;				/* CPUs the backend reads (spool files) */
 	uint64_t *lost_cpu;			/* per CPU, filled by ->disable/->decode */
 	struct vx_spool spool;

@@ -30,6 +30,7 @@ struct preset_probe {
 	bool ret;
 	const char *skb_reg;	/* the skb's register on x86-64, NULL when the probe has none */
 	enum vx_skb_at skb_at;
+	bool rx;		/* a receive after eth_type_trans: the MAC header lies before skb->data */
 	/* a probe that follows a packet from skb to skb (report/links.c): what is not followed
 	 * without it, for the one note that lists what this kernel lacks; NULL for the others */
 	const char *follows;
@@ -50,8 +51,8 @@ struct preset {
 /* an entry probe and a kretprobe on one function: the report pairs them on one CPU (the
  * entry's skb is the parent, the return's the child; report/links.c) */
 #define LINK_PAIR(ev, f1, f2, what) \
-	{ ev, { f1, f2 }, SKB_DI, false, NULL, 0, what, false }, \
-	{ ev "_ret", { f1, f2 }, SKB_RET, true, NULL, 0, what, false }
+	{ ev, { f1, f2 }, SKB_DI, false, NULL, 0, false, what, false }, \
+	{ ev "_ret", { f1, f2 }, SKB_RET, true, NULL, 0, false, what, false }
 
 /* The vxlan preset also records the FIB lookups: they tell which route sent each transmit
  * to its device (report/lookups.c); fib6 only where the kernel has it. It follows a packet
@@ -62,38 +63,38 @@ struct preset {
  * happens, and it may be the only probe-able one): the first name that exists is used. */
 static const struct preset presets[] = {
 	{ "vxlan",
-	  { { "iptunnel_xmit", { "iptunnel_xmit" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_UDP_TUNNEL, NULL, false },
-	    { "ip_output", { "ip_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP, NULL, false },
+	  { { "iptunnel_xmit", { "iptunnel_xmit" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_UDP_TUNNEL, false, NULL, false },
+	    { "ip_output", { "ip_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP, false, NULL, false },
 	    /* the receive side, after eth_type_trans (both ip_rcv and ip_list_rcv pass here) */
-	    { "ip_rcv", { "ip_rcv_core", "ip_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP, NULL, false },
+	    { "ip_rcv", { "ip_rcv_core", "ip_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP, true, NULL, false },
 	    /* IPv6: ip6_output(net, sk, skb), ip6_rcv_core(skb, dev, net) or ipv6_rcv(skb, ...) */
-	    { "ip6_output", { "ip6_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP6, NULL, false },
-	    { "ip6_rcv", { "ip6_rcv_core", "ipv6_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP6, NULL, false },
+	    { "ip6_output", { "ip6_output" }, FETCH_SKB_X86, false, "dx", VX_SKB_AT_IP6, false, NULL, false },
+	    { "ip6_rcv", { "ip6_rcv_core", "ipv6_rcv" }, FETCH_SKB_DI_X86, false, "di", VX_SKB_AT_IP6, true, NULL, false },
 	    LINK_PAIR("skb_clone", "skb_clone", NULL, "clones"),
 	    LINK_PAIR("skb_copy", "skb_copy", NULL, "copies"),
 	    LINK_PAIR("pskb_copy", "__pskb_copy_fclone", "pskb_copy", "copies"),
 	    LINK_PAIR("skb_copy_expand", "skb_copy_expand", NULL, "copies"),
 	    /* software GSO: the first segment is returned, the others hang off its ->next */
-	    { "skb_gso_segment", { "__skb_gso_segment", "skb_gso_segment" }, SKB_DI, false, NULL, 0, "GSO segments", false },
-	    { "skb_gso_segment_ret", { "__skb_gso_segment", "skb_gso_segment" }, SKB_RET, true, NULL, 0, "GSO segments", true },
+	    { "skb_gso_segment", { "__skb_gso_segment", "skb_gso_segment" }, SKB_DI, false, NULL, 0, false, "GSO segments", false },
+	    { "skb_gso_segment_ret", { "__skb_gso_segment", "skb_gso_segment" }, SKB_RET, true, NULL, 0, false, "GSO segments", true },
 	    /* GRO: skb_gro_receive(head, skb) merges skb into head */
-	    { "skb_gro_receive", { "skb_gro_receive" }, "skb=%si:x64 head=%di:x64", false, NULL, 0, "GRO merges", false },
+	    { "skb_gro_receive", { "skb_gro_receive" }, "skb=%si:x64 head=%di:x64", false, NULL, 0, false, "GRO merges", false },
 	    /* NAT: the function that rewrote a packet (nf_nat_manip_pkt(skb, ct, mtype, dir)) */
-	    { "nf_nat_manip", { "nf_nat_manip_pkt", "nf_nat_ipv4_manip_pkt" }, SKB_DI, false, NULL, 0, "NAT functions", false },
+	    { "nf_nat_manip", { "nf_nat_manip_pkt", "nf_nat_ipv4_manip_pkt" }, SKB_DI, false, NULL, 0, false, "NAT functions", false },
 	    /* delivery to a socket, and the process that reads it (skb_copy_datagram_iter runs in
 	     * the reader's recvmsg) */
-	    { "sock_queue_rcv", { "__sock_queue_rcv_skb", "sock_queue_rcv_skb_reason" }, SKB_SI, false, NULL, 0, "deliveries", false },
-	    { "udp_queue_rcv", { "__udp_enqueue_schedule_skb" }, SKB_SI, false, NULL, 0, "deliveries", false },
-	    { "tcp_queue_rcv", { "tcp_queue_rcv", "tcp_data_queue" }, SKB_SI, false, NULL, 0, "deliveries", false },
-	    { "skb_copy_datagram", { "skb_copy_datagram_iter", "skb_copy_datagram_iovec" }, SKB_DI, false, NULL, 0,
+	    { "sock_queue_rcv", { "__sock_queue_rcv_skb", "sock_queue_rcv_skb_reason" }, SKB_SI, false, NULL, 0, false, "deliveries", false },
+	    { "udp_queue_rcv", { "__udp_enqueue_schedule_skb" }, SKB_SI, false, NULL, 0, false, "deliveries", false },
+	    { "tcp_queue_rcv", { "tcp_queue_rcv", "tcp_data_queue" }, SKB_SI, false, NULL, 0, false, "deliveries", false },
+	    { "skb_copy_datagram", { "skb_copy_datagram_iter", "skb_copy_datagram_iovec" }, SKB_DI, false, NULL, 0, false,
 	      "receiving processes", false } },
 	  { "net:net_dev_start_xmit", "net:netif_receive_skb", "net:netif_rx", "net:napi_gro_receive_entry",
 	    "skb:kfree_skb", "skb:consume_skb", "fib:fib_table_lookup", "fib6:fib6_table_lookup",
 	    "sched:sched_process_fork" } },
 	{ "route",
-	  { { "fib_check_nh", { "fib_check_nh", "fib_check_nh_v4_gw" }, NULL, false, NULL, 0, NULL, false },
-	    { "netlink_recvmsg", { "netlink_recvmsg" }, NULL, false, NULL, 0, NULL, false },
-	    { "fib_check_nh_ret", { "fib_check_nh", "fib_check_nh_v4_gw" }, "ret=$retval:s32", true, NULL, 0, NULL, false } },
+	  { { "fib_check_nh", { "fib_check_nh", "fib_check_nh_v4_gw" }, NULL, false, NULL, 0, false, NULL, false },
+	    { "netlink_recvmsg", { "netlink_recvmsg" }, NULL, false, NULL, 0, false, NULL, false },
+	    { "fib_check_nh_ret", { "fib_check_nh", "fib_check_nh_v4_gw" }, "ret=$retval:s32", true, NULL, 0, false, NULL, false } },
 	  { "net:net_dev_start_xmit", "net:netif_receive_skb", "net:netif_rx", "fib:fib_table_lookup",
 	    "netlink:netlink_extack", "sched:sched_process_fork" } },
 };
@@ -188,6 +189,7 @@ static int add_preset(struct vx_plan *p, const struct preset *ps, bool x86_64)
 		r.skb_at = pp->skb_at;
 		r.follows = pp->follows;
 		r.chain = pp->chain;
+		r.rx = pp->rx;
 		if (add_probe(p, &r) < 0)
 			return -1;
 	}
@@ -361,22 +363,31 @@ static void chain_fetchargs(struct strbuf *sb, int next_off)
 	}
 }
 
-int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l)
+int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l, int snaplen)
 {
+	int with_bytes = 0;
+
 	for (size_t i = 0; i < p->nprobes; i++) {
 		struct vx_probe_req *r = &p->probes[i];
 		struct strbuf sb = STRBUF_INIT;
 		char **owned;
 
-		if (r->chain && l->next >= 0)
+		if (r->chain && l->next >= 0) {
 			chain_fetchargs(&sb, l->next);
-		else if (!r->skb_reg || r->ret)
+		} else if (!r->skb_reg || r->ret) {
 			continue;
-		else
+		} else {
 			vx_skb_fetchargs(l, r->skb_reg, (enum vx_skb_at)r->skb_at, &sb);
+			if (snaplen > 0) {
+				size_t before = sb.len;
+
+				vx_skb_fetch_bytes(l, r->skb_reg, snaplen, r->rx, &sb);
+				with_bytes += sb.len > before;
+			}
+		}
 		owned = xrealloc(p->owned, (p->nowned + 1) * sizeof(*owned));
 		p->owned = owned;
 		r->fetch = p->owned[p->nowned++] = strbuf_detach(&sb, NULL);
 	}
-	return 0;
+	return with_bytes;
 }

@@ -313,6 +313,11 @@ static int write_meta(struct vx_recording *r)
 	if (sb.len)
 		ret |= vx_sink_meta(r->sink, "kprobes", sb.buf);
 	strbuf_reset(&sb);
+	if (r->snaplen > 0) {
+		strbuf_addf(&sb, "%d", r->snaplen);
+		ret |= vx_sink_meta(r->sink, "snaplen", sb.buf);
+		strbuf_reset(&sb);
+	}
 	for (size_t i = 0; i < r->plan.ntps; i++)
 		strbuf_addf(&sb, "%s%s:%s", sb.len ? "\n" : "", r->plan.tps[i].system, r->plan.tps[i].event);
 	if (sb.len)
@@ -602,12 +607,22 @@ int vx_record_precheck(const struct vx_record_opts *o)
 	return 0;
 }
 
-/* packet headers at the skb probes, through the kernel's BTF; without BTF say so once and
- * record the skb addresses alone, as before */
-static int plan_headers(struct vx_plan *plan, const struct vx_record_opts *o)
+/* the packet bytes asked for: --snaplen, else the default (record-btf.h) */
+static int snaplen_of(const struct vx_record_opts *o)
 {
-	struct vx_skb_layout l;
+	return o->snaplen_set ? o->snaplen : VX_SNAPLEN_DEFAULT;
+}
 
+/* packet headers (and the first snaplen bytes) at the skb probes, through the kernel's BTF;
+ * without BTF say so once and record the skb addresses alone. Sets r->snaplen to the bytes
+ * the probes read (0: none) */
+static int plan_headers(struct vx_recording *r)
+{
+	const struct vx_record_opts *o = r->o;
+	struct vx_skb_layout l;
+	int with_bytes;
+
+	r->snaplen = 0;
 	if (!ARCH_X86_64)
 		return 0;
 	if (vx_skb_layout_load(NULL, &l) < 0) {
@@ -615,7 +630,34 @@ static int plan_headers(struct vx_plan *plan, const struct vx_record_opts *o)
 		vx_error_clear();
 		return 0;
 	}
-	return vx_plan_use_btf(plan, &l);
+	with_bytes = vx_plan_use_btf(&r->plan, &l, snaplen_of(o));
+	if (with_bytes > 0)
+		r->snaplen = snaplen_of(o) > VX_SNAPLEN_MAX ? VX_SNAPLEN_MAX : snaplen_of(o);
+	return 0;
+}
+
+/* plan_reads_bytes - a probe kept in the plan reads packet bytes */
+static bool plan_reads_bytes(const struct vx_plan *p)
+{
+	for (size_t i = 0; i < p->nprobes; i++)
+		if (p->probes[i].fetch && strstr(p->probes[i].fetch, " pkt0="))
+			return true;
+	return false;
+}
+
+/* snaplen_note - --snaplen given but no packet bytes will come: say why, once */
+static void snaplen_note(struct vx_recording *r, bool kprobes)
+{
+	const struct vx_record_opts *o = r->o;
+
+	if (!o->snaplen_set || o->snaplen <= 0)
+		return;
+	if (!kprobes)
+		vx_rec_note(o, "--snaplen %d: no packet bytes: this kernel has no kprobes, and tracepoints "
+			       "carry none", o->snaplen);
+	else if (!r->snaplen)
+		vx_rec_note(o, "--snaplen %d: no packet bytes: no probe of this recording holds an skb "
+			       "whose data BTF locates (x86-64 with BTF, presets vxlan or all)", o->snaplen);
 }
 
 /* plan_phase - tracefs, the plan resolved against this kernel (kprobes dropped with one
@@ -630,7 +672,7 @@ static int plan_phase(struct vx_recording *r)
 	if (vx_plan_build(&r->plan, o->preset, o->probes, o->nprobes, o->events, o->nevents,
 			  ARCH_X86_64) < 0)
 		return -1;
-	if (plan_headers(&r->plan, o) < 0)
+	if (plan_headers(r) < 0)
 		return -1;
 	kernel_syms_load(&r->syms);
 	if (!r->syms.kallsyms.len)
@@ -651,6 +693,9 @@ static int plan_phase(struct vx_recording *r)
 		strbuf_release(&sb);
 		r->plan.nprobes = 0;
 	}
+	if (!plan_reads_bytes(&r->plan))
+		r->snaplen = 0;
+	snaplen_note(r, kp);
 	if (!r->plan.nprobes && !r->plan.ntps)
 		return vx_error("record: nothing to record: no requested probe or event exists on this kernel");
 	return 0;

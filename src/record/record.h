@@ -45,6 +45,7 @@ struct vx_probe_req {
 	 * ("clones"), named in the one note about what this kernel lacks; NULL for the others */
 	const char *follows;
 	bool chain;		/* a kretprobe of a segment list: reads its ->next chain (BTF) */
+	bool rx;		/* a receive probe: the MAC header lies right before skb->data */
 };
 
 /* struct vx_tp_req - one tracepoint "system:event"; @user: from -e (missing = error) */
@@ -68,10 +69,12 @@ struct vx_plan {
 struct vx_skb_layout;
 /*
  * vx_plan_use_btf - give every probe that holds an skb the fetch arguments that read its
- * length and packet headers through the sk_buff offsets of @l (record-btf.c); the strings
- * are owned by the plan. Without it those probes fetch the skb address alone.
+ * length and packet headers through the sk_buff offsets of @l (record-btf.c), and, when
+ * @snaplen > 0, the first @snaplen bytes at skb->data (vx_skb_fetch_bytes); the strings
+ * are owned by the plan. Without it those probes fetch the skb address alone. Returns the
+ * number of probes that read packet bytes.
  */
-int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l);
+int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l, int snaplen);
 
 
 /* vx_func_name_valid - a kernel function name we accept: [A-Za-z0-9_.]+, at most 127 chars */
@@ -152,6 +155,10 @@ struct vx_record_opts {
 	enum vx_backend backend;
 	char *const *argv;			/* the command to run, NULL-terminated */
 	unsigned buffer_kb;			/* per-CPU ring size; 0: vx_record_default_buffer_kb() */
+	/* packet bytes read at each kprobe hop that holds an skb (--snaplen): @snaplen when
+	 * @snaplen_set, else VX_SNAPLEN_DEFAULT (record-btf.h); 0: none */
+	int snaplen;
+	bool snaplen_set;
 	/* progress notes for the user ("no kprobes here", "using fib_check_nh_v4_gw") */
 	void (*note)(void *ctx, const char *msg);
 	void *note_ctx;

@@ -71,13 +71,13 @@ struct vx_import {
 	struct vx_sink sink;
 	int64_t capture_id;
 	/* producer side */
-	struct vx_index strings, fieldsets, stacks, raw;
+	struct vx_hash strings, fieldsets, stacks, raw;
 	int64_t next_string, next_fieldset, next_stack;
 	struct last_string {
 		struct strbuf text;
 		int64_t id;
 	} last[3];
-	struct vx_index names;	/* name id → index in @ns */
+	struct vx_hash names;	/* name id → index in @ns */
 	struct name_state *ns;
 	size_t nns;
 	struct batch *cur;
@@ -104,61 +104,6 @@ struct vx_import {
 	char werrmsg[512];
 };
 
-/* ---- hash index ---- */
-
-static void index_grow(struct vx_index *ix)
-{
-	struct vx_index old = *ix;
-
-	ix->cap = old.cap ? old.cap * 2 : 1024;
-	ix->n = 0;
-	ix->hash = xcalloc(ix->cap, sizeof(*ix->hash));
-	ix->id = xcalloc(ix->cap, sizeof(*ix->id));
-	for (size_t i = 0; i < old.cap; i++)
-		if (old.id[i])
-			index_put(ix, old.hash[i], old.id[i]);
-	free(old.hash);
-	free(old.id);
-}
-
-void index_put(struct vx_index *ix, uint64_t h, int64_t id)
-{
-	if ((ix->n + 1) * 2 > ix->cap)
-		index_grow(ix);
-	size_t i = (h * 0x9e3779b97f4a7c15ULL >> 17) & (ix->cap - 1);
-
-	while (ix->id[i]) {
-		if (ix->hash[i] == h) {
-			ix->id[i] = id;
-			return;
-		}
-		i = (i + 1) & (ix->cap - 1);
-	}
-	ix->hash[i] = h;
-	ix->id[i] = id;
-	ix->n++;
-}
-
-int64_t index_get(const struct vx_index *ix, uint64_t h)
-{
-	if (!ix->cap)
-		return 0;
-	size_t i = (h * 0x9e3779b97f4a7c15ULL >> 17) & (ix->cap - 1);
-
-	while (ix->id[i]) {
-		if (ix->hash[i] == h)
-			return ix->id[i];
-		i = (i + 1) & (ix->cap - 1);
-	}
-	return 0;
-}
-
-void index_release(struct vx_index *ix)
-{
-	free(ix->hash);
-	free(ix->id);
-	memset(ix, 0, sizeof(*ix));
-}
 
 /* ---- the queue between the producer and the writer ---- */
 
@@ -473,27 +418,32 @@ static int64_t string_id_hashed(struct vx_import *im, const char *s)
 static int64_t stack_id_for(struct vx_import *im, const struct vx_event *ev)
 {
 	char sym[256];
-	size_t depth = 0;
+	size_t depth = 0, nframes = ev->nframes;
 	uint64_t raw;
 
-	if (!ev->nframes)
+	if (!nframes)
 		return 0;
+	/* the innermost VX_MAX_FRAMES of a deeper stack, counted */
+	if (nframes > VX_MAX_FRAMES) {
+		nframes = VX_MAX_FRAMES;
+		im->sink.stacks_cut++;
+	}
 	/* most events repeat a stack seen before: recognise the raw frames (or the producer's
 	 * key for them) before paying for normalisation; this index lives for one import */
 	if (ev->stack_key) {
 		raw = vx_hash64(0x5354414b4b455931ULL, &ev->stack_key, sizeof(ev->stack_key));
 	} else {
 		raw = VX_HASH_INIT;
-		for (size_t i = 0; i < ev->nframes; i++)
+		for (size_t i = 0; i < nframes; i++)
 			raw = ev->frames[i] ? vx_hash64(raw, ev->frames[i], strlen(ev->frames[i]) + 1) : raw;
-		raw = vx_hash64(raw, &ev->nframes, sizeof(ev->nframes));
+		raw = vx_hash64(raw, &nframes, sizeof(nframes));
 	}
 	int64_t id = index_get(&im->raw, raw);
 
 	if (id)
 		return id > 0 ? id : 0;
 	strbuf_reset(&im->tmp);
-	for (size_t i = 0; i < ev->nframes; i++) {
+	for (size_t i = 0; i < nframes; i++) {
 		if (!ev->frames[i] || vx_frame_normalize(ev->frames[i], sym, sizeof(sym)) != 0)
 			continue;
 		if (depth++)
@@ -880,11 +830,11 @@ void store_import_free(struct vx_store *st)
 	sqlite3_finalize(im->ins_string);
 	sqlite3_finalize(im->ins_fieldset);
 	sqlite3_finalize(im->ins_meta);
-	index_release(&im->strings);
-	index_release(&im->fieldsets);
-	index_release(&im->stacks);
-	index_release(&im->raw);
-	index_release(&im->names);
+	vx_hash_release(&im->strings);
+	vx_hash_release(&im->fieldsets);
+	vx_hash_release(&im->stacks);
+	vx_hash_release(&im->raw);
+	vx_hash_release(&im->names);
 	for (size_t n = 0; n < im->nns; n++) {
 		for (int r = 0; r < FS_RECENT; r++)
 			strbuf_release(&im->ns[n].recent[r].sig);
@@ -917,7 +867,7 @@ static void now_iso(char *buf, size_t n)
 
 /* load @sql's (hash-or-text, id) rows into @ix; *@next is one past the largest id.
  * @text: column 0 is text to hash. 0, or -1 with the database's error. */
-int store_load_index(struct vx_store *st, const char *sql, bool text, struct vx_index *ix, int64_t *next)
+int store_load_index(struct vx_store *st, const char *sql, bool text, struct vx_hash *ix, int64_t *next)
 {
 	sqlite3_stmt *s;
 	int rc;
@@ -941,24 +891,6 @@ int store_load_index(struct vx_store *st, const char *sql, bool text, struct vx_
 	if (rc != SQLITE_DONE)
 		return store_db_error(st, "cannot read the store");
 	return 0;
-}
-
-int store_journal_mode(struct vx_store *st, const char *mode)
-{
-	char sql[48];
-	sqlite3_stmt *s;
-	int ret = -1;
-
-	snprintf(sql, sizeof(sql), "PRAGMA journal_mode=%s", mode);
-	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK)
-		return -1;
-	/* the mode in force afterwards: the old one when it could not change (another
-	 * connection has the database open, or a :memory: database) */
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0) &&
-	    !strcmp((const char *)sqlite3_column_text(s, 0), mode))
-		ret = 0;
-	sqlite3_finalize(s);
-	return ret;
 }
 
 /* 1 when the store holds no capture at all, 0 when it does, -1 on error */
@@ -1220,6 +1152,13 @@ int store_import_commit(struct vx_store *st, int64_t *id)
 
 		snprintf(n, sizeof(n), "%llu", (unsigned long long)im->filtered);
 		if (write_meta(im, "filter", im->filter) < 0 || write_meta(im, "filtered", n) < 0)
+			goto fail;
+	}
+	if (im->sink.stacks_cut) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%llu", (unsigned long long)im->sink.stacks_cut);
+		if (write_meta(im, "stacks_cut", n) < 0)
 			goto fail;
 	}
 	if (id)

@@ -20,7 +20,7 @@
 #include "store-private.h"
 #include "core/strbuf.h"
 
-static const char schema[] =
+const char store_schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS captures("
 	" id INTEGER PRIMARY KEY,"
 	" source TEXT NOT NULL,"
@@ -87,45 +87,6 @@ static const char schema[] =
 	" JOIN strings n ON n.id = e.name_id"
 	" LEFT JOIN strings c ON c.id = e.comm_id"
 	" LEFT JOIN strings d ON d.id = e.dev_id;";
-int store_db_error(struct vx_store *st, const char *what)
-{
-	return vx_error("%s: %s: %s", st->path, what, sqlite3_errmsg(st->db));
-}
-
-int store_exec(struct vx_store *st, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		vx_error("%s: %s", st->path, msg ? msg : sqlite3_errmsg(st->db));
-		sqlite3_free(msg);
-		return -1;
-	}
-	return 0;
-}
-
-int store_prepare(struct vx_store *st, const char *sql, sqlite3_stmt **s)
-{
-	if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
-		return store_db_error(st, "cannot prepare statement");
-	return 0;
-}
-
-int store_step_done(struct vx_store *st, int rc, const char *what)
-{
-	return rc == SQLITE_DONE ? 0 : store_db_error(st, what);
-}
-
-size_t store_fields_decode(sqlite3_stmt *s, int col, struct arena *a, struct vx_field **out)
-{
-	const char *fields = (const char *)sqlite3_column_text(s, col);
-	int n = fields ? json_parse_flat(fields, a, out) : 0;
-
-	if (n <= 0)
-		*out = NULL;
-	return n > 0 ? (size_t)n : 0;
-}
-
 #define VX_STR_(x) #x
 #define VX_STR(x) VX_STR_(x)
 #define db_error store_db_error
@@ -187,47 +148,21 @@ static int has_wal(const char *path)
 }
 
 /*
- * An import into an empty store runs with a rollback journal (store-import.c). Killed, it
- * leaves a hot -journal, which only a connection that can write rolls back: before a
- * read-only opening, roll it back and set WAL again when we may write the file. Without
- * waiting: a -journal under an import that is still running is not hot, and its lock
- * makes this give up at once (the read-only opening then waits for the import).
- */
-static void journal_recover(const char *path)
-{
-	char journal[4096];
-	sqlite3 *db = NULL;
-
-	snprintf(journal, sizeof(journal), "%s-journal", path);
-	if (access(journal, F_OK) != 0 || access(path, W_OK) != 0)
-		return;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) == SQLITE_OK)
-		sqlite3_exec(db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
-	sqlite3_close(db);
-}
-
-/*
  * A WAL database in a directory we cannot write cannot be read the normal way (the reader
  * must create the -shm file). When no -wal file holds data, the main file is complete and
  * nobody is writing it (a writer would have made the -wal), so read it as immutable.
  */
-static int reopen_immutable(struct vx_store *st, const char *path)
+static int reopen_immutable(struct vx_store *st)
 {
-	struct strbuf uri = STRBUF_INIT;
+	char *uri = store_uri(st->path, "immutable=1");
 	int rc;
 
-	strbuf_addstr(&uri, "file:");
-	for (const char *p = path; *p; p++) {
-		if (*p == '%' || *p == '?' || *p == '#')
-			strbuf_addf(&uri, "%%%02X", (unsigned char)*p);
-		else
-			strbuf_addch(&uri, *p);
-	}
-	strbuf_addstr(&uri, "?immutable=1");
 	sqlite3_close(st->db);
 	st->db = NULL;
-	rc = sqlite3_open_v2(uri.buf, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
-	strbuf_release(&uri);
+	rc = sqlite3_open_v2(uri, &st->db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	free(uri);
+	if (rc == SQLITE_OK)
+		store_harden(st, 0);
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
@@ -237,111 +172,149 @@ static void sqlite_setup(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-struct vx_store *store_open(const char *path, bool readonly)
+/* what can be said before SQLite opens @st's file: missing, not writable */
+static int open_precheck(struct vx_store *st)
+{
+	const char *path = st->path;
+	char dir[4096];
+
+	if (!strcmp(path, ":memory:"))
+		return 0;
+	if (st->mode == STORE_FOREIGN && access(path, F_OK) != 0)
+		return vx_error("%s: cannot read it: %s", path, strerror(errno));
+	if (st->mode == STORE_READ && access(path, F_OK) != 0)
+		return vx_error("%s: no such database; import a capture first ('vxanalyze import FILE') or pass -d",
+				path);
+	if (st->mode != STORE_WRITE)
+		return 0;
+	/* say it plainly instead of SQLite's "attempt to write a readonly database" */
+	dir_of(path, dir, sizeof(dir));
+	if (access(path, F_OK) == 0 && access(path, W_OK) != 0)
+		return vx_error("%s: database is read-only (%s); import into a database you can write with -d FILE",
+				path, strerror(errno));
+	if (access(dir, W_OK | X_OK) != 0)
+		return vx_error("%s: cannot write in directory %s (%s), where the database and its -wal/-shm files live; use -d FILE elsewhere",
+				path, dir, strerror(errno));
+	return 0;
+}
+
+/* open @st's connection in its mode, by a name SQLite does not read as a URI */
+static int open_connection(struct vx_store *st)
+{
+	static const int flags[] = {
+		[STORE_WRITE] = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+		[STORE_READ] = SQLITE_OPEN_READONLY,
+		[STORE_FOREIGN] = SQLITE_OPEN_READONLY,
+	};
+	/* NOMUTEX: one thread at a time uses the connection (the import's writer thread while the
+	 * caller waits for it), so SQLite's per-call locking is pure cost */
+	int f = flags[st->mode] | SQLITE_OPEN_NOMUTEX, rc;
+	struct stat sb;
+
+	if (!strcmp(st->path, ":memory:")) {
+		rc = sqlite3_open_v2(st->path, &st->db, f, NULL);
+	} else {
+		char *uri = store_uri(st->path, st->mode == STORE_FOREIGN ? "immutable=1" : NULL);
+
+		rc = sqlite3_open_v2(uri, &st->db, f | SQLITE_OPEN_URI, NULL);
+		free(uri);
+	}
+	if (rc != SQLITE_OK)
+		return vx_error("%s: cannot open database: %s", st->path,
+				st->db ? sqlite3_errmsg(st->db) : "out of memory");
+	if (st->mode == STORE_WRITE && sqlite3_db_readonly(st->db, "main") == 1)
+		return vx_error("%s: database is read-only; import into a database you can write with -d FILE", st->path);
+	store_harden(st, stat(st->path, &sb) == 0 ? (int64_t)sb.st_size : 0);
+	sqlite3_busy_timeout(st->db, 10000);
+	sqlite3_extended_result_codes(st->db, 1);
+	return 0;
+}
+
+/* the first read of @st's file, which is where a foreign file fails: 1 empty, 0 not */
+static int open_first_read(struct vx_store *st)
+{
+	int empty = is_empty(st), code;
+
+	if (empty < 0 && st->mode == STORE_READ && !has_wal(st->path)) {
+		code = sqlite3_errcode(st->db) & 0xff;
+		if ((code == SQLITE_READONLY || code == SQLITE_CANTOPEN) && reopen_immutable(st) == 0)
+			empty = is_empty(st);
+	}
+	if (empty >= 0)
+		return empty;
+	code = st->db ? sqlite3_extended_errcode(st->db) : SQLITE_CANTOPEN;
+	if (code == SQLITE_READONLY_ROLLBACK)
+		return vx_error("%s: an unfinished write left %s-journal (an import killed); read-only commands do not roll it back: if the database is yours, the next import into it ('vxanalyze import -d %s FILE') does, else ask for a copy without the journal",
+				st->path, st->path, st->path);
+	if ((code & 0xff) == SQLITE_NOTADB)
+		return vx_error("%s: not a vxanalyze database (%s)", st->path, sqlite3_errmsg(st->db));
+	if (st->timed_out || (code & 0xff) == SQLITE_TOOBIG)
+		return store_db_error(st, "cannot read the database");
+	return vx_error("%s: cannot read the database: %s", st->path,
+			st->db ? sqlite3_errmsg(st->db) : "cannot open");
+}
+
+/* the schema: created in an empty file opened to write, else the version and exactly ours */
+static int open_schema(struct vx_store *st)
+{
+	const char *path = st->path;
+	int v, empty = open_first_read(st);
+
+	if (empty < 0)
+		return -1;
+	if (user_version(st, &v) < 0)
+		return db_error(st, "cannot read schema version");
+	if (empty && st->mode != STORE_WRITE)
+		return vx_error("%s: empty database, nothing imported yet", path);
+	if (empty) {
+		/* 16 KiB pages: a quarter of the page writes of the default 4 KiB on a bulk load */
+		if (exec(st, "PRAGMA page_size=16384") < 0 || exec(st, "PRAGMA journal_mode=WAL") < 0 || exec(st, "BEGIN") < 0 ||
+		    exec(st, store_schema_sql) < 0 || exec(st, "PRAGMA user_version=" VX_STR(VX_STORE_SCHEMA_VERSION)) < 0 ||
+		    exec(st, "COMMIT") < 0)
+			return vx_error("%s: cannot create the database: %s", path, vx_error_msg());
+		return 0;
+	}
+	if (v == 0)
+		return vx_error("%s: not a vxanalyze database (it has tables but no vxanalyze schema); use another -d FILE",
+				path);
+	if (v > 0 && v < VX_STORE_SCHEMA_VERSION)
+		return vx_error("%s: schema %d: made by an older vxanalyze; re-import the capture into a new database (this one reads schema %d)",
+				path, v, VX_STORE_SCHEMA_VERSION);
+	if (v != VX_STORE_SCHEMA_VERSION)
+		return vx_error("%s: database schema version %d, this vxanalyze reads version %d: made by a newer vxanalyze; use it, or re-import into a new database",
+				path, v, VX_STORE_SCHEMA_VERSION);
+	return store_schema_verify(st);
+}
+
+struct vx_store *store_open_mode(const char *path, enum store_mode mode)
 {
 	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	struct vx_store *st = xcalloc(1, sizeof(*st));
-	/* NOMUTEX: one thread at a time uses the connection (the import's writer thread while the
-	 * caller waits for it), so SQLite's per-call locking is pure cost */
-	int flags = (readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-		    SQLITE_OPEN_NOMUTEX;
-	int v, empty;
 
 	pthread_once(&once, sqlite_setup);
 	st->path = xstrdup(path);
-	st->readonly = readonly;
-	if (readonly && access(path, F_OK) != 0) {
-		vx_error("%s: no such database; import a capture first ('vxanalyze import FILE') or pass -d",
-			 path);
+	st->mode = mode;
+	st->readonly = mode != STORE_WRITE;
+	if (open_precheck(st) < 0 || store_files_check(path, mode) < 0 || open_connection(st) < 0 ||
+	    open_schema(st) < 0)
 		goto fail;
-	}
-	if (!readonly && strcmp(path, ":memory:")) {
-		char dir[4096];
-
-		/* say it plainly instead of SQLite's "attempt to write a readonly database" */
-		dir_of(path, dir, sizeof(dir));
-		if (access(path, F_OK) == 0 && access(path, W_OK) != 0) {
-			vx_error("%s: database is read-only (%s); import into a database you can write with -d FILE",
-				 path, strerror(errno));
-			goto fail;
-		}
-		if (access(dir, W_OK | X_OK) != 0) {
-			vx_error("%s: cannot write in directory %s (%s), where the database and its -wal/-shm files live; use -d FILE elsewhere",
-				 path, dir, strerror(errno));
-			goto fail;
-		}
-	}
-	if (readonly && strcmp(path, ":memory:"))
-		journal_recover(path);
-	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-		vx_error("%s: cannot open database: %s", path,
-			 st->db ? sqlite3_errmsg(st->db) : "out of memory");
-		goto fail;
-	}
-	if (!readonly && sqlite3_db_readonly(st->db, "main") == 1) {
-		vx_error("%s: database is read-only; import into a database you can write with -d FILE", path);
-		goto fail;
-	}
-	sqlite3_busy_timeout(st->db, 10000);
-	sqlite3_extended_result_codes(st->db, 1);
-	/* reading sqlite_master is the first thing that fails on a foreign file */
-	empty = is_empty(st);
-	if (empty < 0 && readonly && !has_wal(path)) {
-		int code = sqlite3_errcode(st->db) & 0xff;
-
-		if ((code == SQLITE_READONLY || code == SQLITE_CANTOPEN) && reopen_immutable(st, path) == 0)
-			empty = is_empty(st);
-	}
-	if (empty < 0) {
-		int code = st->db ? sqlite3_errcode(st->db) & 0xff : SQLITE_CANTOPEN;
-
-		if (code == SQLITE_NOTADB)
-			vx_error("%s: not a vxanalyze database (%s)", path, sqlite3_errmsg(st->db));
-		else
-			vx_error("%s: cannot read the database: %s", path,
-				 st->db ? sqlite3_errmsg(st->db) : "cannot open");
-		goto fail;
-	}
-	if (user_version(st, &v) < 0) {
-		db_error(st, "cannot read schema version");
-		goto fail;
-	}
-	if (empty) {
-		if (readonly) {
-			vx_error("%s: empty database, nothing imported yet", path);
-			goto fail;
-		}
-		/* 16 KiB pages: a quarter of the page writes of the default 4 KiB on a bulk load */
-		if (exec(st, "PRAGMA page_size=16384") < 0 || exec(st, "PRAGMA journal_mode=WAL") < 0 || exec(st, "BEGIN") < 0 ||
-		    exec(st, schema) < 0 || exec(st, "PRAGMA user_version=" VX_STR(VX_STORE_SCHEMA_VERSION)) < 0 ||
-		    exec(st, "COMMIT") < 0) {
-			vx_error("%s: cannot create the database: %s", path, vx_error_msg());
-			goto fail;
-		}
-	} else if (v != VX_STORE_SCHEMA_VERSION) {
-		if (v == 0)
-			vx_error("%s: not a vxanalyze database (it has tables but no vxanalyze schema); use another -d FILE",
-				 path);
-		else if (v > 0 && v < VX_STORE_SCHEMA_VERSION)
-			vx_error("%s: schema %d: made by an older vxanalyze; re-import the capture into a new database (this one reads schema %d)",
-				 path, v, VX_STORE_SCHEMA_VERSION);
-		else
-			vx_error("%s: database schema version %d, this vxanalyze reads version %d: made by a newer vxanalyze; use it, or re-import into a new database",
-				 path, v, VX_STORE_SCHEMA_VERSION);
-		goto fail;
-	}
 	if (exec(st, "PRAGMA foreign_keys=ON") < 0)
 		goto fail;
-	if (!readonly && exec(st, "PRAGMA synchronous=NORMAL") < 0)
+	if (mode == STORE_WRITE && exec(st, "PRAGMA synchronous=NORMAL") < 0)
 		goto fail;
 	/* WAL again after an import into an empty store that was killed, or whose end found
 	 * another connection on the database (store-import.c); :memory: stays as it is */
-	if (!readonly && strcmp(path, ":memory:"))
+	if (mode == STORE_WRITE && strcmp(path, ":memory:"))
 		store_journal_mode(st, "wal");
 	return st;
 fail:
 	store_close(st);
 	return NULL;
+}
+
+struct vx_store *store_open(const char *path, bool readonly)
+{
+	return store_open_mode(path, readonly ? STORE_READ : STORE_WRITE);
 }
 
 void store_close(struct vx_store *st)
@@ -468,219 +441,34 @@ static int load_stacks(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 	return 0;
 }
 
-/* the strings table, sorted by id; texts live in the dataset's arena */
-struct strtab {
-	int64_t *id;
-	const char **text;
-	size_t n;
+/* one event of the walk into the dataset, its strings and fields copied into its arena */
+struct load_walk {
+	struct vx_dataset *ds;
+	size_t cap;
 };
 
-static const char *strtab_get(const struct strtab *t, int64_t id)
+static int load_event(void *arg, const struct vx_rec *r, struct store_row *row)
 {
-	size_t lo = 0, hi = t->n;
+	struct load_walk *w = arg;
+	struct vx_dataset *ds = w->ds;
+	struct vx_rec *c;
 
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (t->id[mid] == id)
-			return t->text[mid];
-		if (t->id[mid] < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* a field set as loaded: the fields in order, and the slots the columns fill (-1: none) */
-struct fset {
-	int64_t id;
-	struct vx_field *fields;
-	size_t n;
-	int skb, len, dev;
-	const char *skb_fmt;
-};
-
-static int slot_of(const struct fset *f, const char *key)
-{
-	if (key)
-		for (size_t i = 0; i < f->n; i++)
-			if (!strcmp(f->fields[i].key, key))
-				return (int)i;
-	return -1;
-}
-
-static int load_dictionaries(struct vx_store *st, struct vx_dataset *ds, struct strtab *t,
-			     struct fset **fsets, size_t *nfsets)
-{
-	sqlite3_stmt *s;
-	size_t cap = 0;
-	int rc;
-
-	if (prepare(st, "SELECT id, text FROM strings ORDER BY id", &s) < 0)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (t->n == cap) {
-			cap = cap ? cap * 2 : 64;
-			t->id = xrealloc(t->id, cap * sizeof(*t->id));
-			t->text = xrealloc(t->text, cap * sizeof(*t->text));
-		}
-		t->id[t->n] = sqlite3_column_int64(s, 0);
-		t->text[t->n++] = col_str(&ds->arena, s, 1);
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return db_error(st, "cannot read the strings");
-	cap = 0;
-	if (prepare(st, "SELECT id, fields, skb_key, skb_fmt, len_key, dev_key FROM fieldsets ORDER BY id", &s) < 0)
-		return -1;
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (*nfsets == cap) {
-			cap = cap ? cap * 2 : 64;
-			*fsets = xrealloc(*fsets, cap * sizeof(**fsets));
-		}
-		struct fset *f = &(*fsets)[(*nfsets)++];
-		const char *text = (const char *)sqlite3_column_text(s, 1);
-		int n = text ? json_parse_flat(text, &ds->arena, &f->fields) : -1;
-
-		f->id = sqlite3_column_int64(s, 0);
-		if (n < 0) {
-			f->fields = NULL;
-			n = 0;
-		}
-		f->n = (size_t)n;
-		f->skb = slot_of(f, (const char *)sqlite3_column_text(s, 2));
-		f->skb_fmt = col_str(&ds->arena, s, 3);
-		if (!f->skb_fmt)
-			f->skb = -1;
-		f->len = slot_of(f, (const char *)sqlite3_column_text(s, 4));
-		f->dev = slot_of(f, (const char *)sqlite3_column_text(s, 5));
-	}
-	sqlite3_finalize(s);
-	if (rc != SQLITE_DONE)
-		return db_error(st, "cannot read the field sets");
+	VX_GROW(ds->recs, ds->nrecs, w->cap);
+	c = &ds->recs[ds->nrecs++];
+	*c = *r;
+	c->comm = r->comm ? arena_strdup(&ds->arena, r->comm) : NULL;
+	c->name = arena_strdup(&ds->arena, r->name);
+	c->dev = r->dev ? arena_strdup(&ds->arena, r->dev) : NULL;
+	c->nfields = store_row_fields(row, &ds->arena, &c->fields);
 	return 0;
 }
 
-static const struct fset *fset_get(const struct fset *f, size_t n, int64_t id)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (f[mid].id == id)
-			return &f[mid];
-		if (f[mid].id < id)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return NULL;
-}
-
-/* the skb column as the event printed it: @fmt is one of the formats store-import.c chooses */
-static const char *skb_text(struct arena *a, const char *fmt, uint64_t skb)
-{
-	char buf[32];
-
-	if (!strcmp(fmt, "%016x"))
-		snprintf(buf, sizeof(buf), "%016" PRIx64, skb);
-	else if (!strcmp(fmt, "%x"))
-		snprintf(buf, sizeof(buf), "%" PRIx64, skb);
-	else
-		snprintf(buf, sizeof(buf), "0x%" PRIx64, skb);
-	return arena_strdup(a, buf);
-}
-
-/* rebuild @r's fields: the field set, the columns' values in their slots, then the varying values */
-static void rec_fields(struct arena *a, struct vx_rec *r, const struct fset *f, const char *vals)
-{
-	struct vx_field *v = NULL;
-	bool *filled;
-	int nv;
-
-	r->nfields = f ? f->n : 0;
-	if (!r->nfields)
-		return;
-	r->fields = arena_alloc(a, f->n * sizeof(*r->fields));
-	filled = arena_alloc(a, f->n);
-	memcpy(r->fields, f->fields, f->n * sizeof(*r->fields));
-	if (f->skb >= 0 && r->skb) {
-		r->fields[f->skb].value = skb_text(a, f->skb_fmt, r->skb);
-		filled[f->skb] = true;
-	}
-	if (f->len >= 0 && r->len >= 0) {
-		char buf[24];
-
-		snprintf(buf, sizeof(buf), "%" PRId64, r->len);
-		r->fields[f->len].value = arena_strdup(a, buf);
-		filled[f->len] = true;
-	}
-	if (f->dev >= 0 && r->dev) {
-		r->fields[f->dev].value = r->dev;
-		filled[f->dev] = true;
-	}
-	nv = vals ? json_parse_flat(vals, a, &v) : 0;
-	for (int k = 0; k < nv; k++)
-		for (size_t i = 0; i < f->n; i++)
-			if (!filled[i] && !*r->fields[i].value && !strcmp(r->fields[i].key, v[k].key)) {
-				r->fields[i].value = v[k].value;
-				filled[i] = true;
-				break;
-			}
-}
-
+/* the events, with their fields, as the report's walks read them (store-read.c) */
 static int load_events(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 {
-	struct strtab t = { 0 };
-	struct fset *fsets = NULL;
-	size_t nfsets = 0, cap = 0;
-	sqlite3_stmt *s = NULL;
-	int rc, ret = -1;
+	struct load_walk w = { ds, 0 };
 
-	if (load_dictionaries(st, ds, &t, &fsets, &nfsets) < 0)
-		goto out;
-	if (prepare(st, "SELECT id, capture_id, ts_ns, cpu, pid, comm_id, name_id, dev_id, len, skb, stack_id,"
-		    " fieldset_id, vals FROM event_rows WHERE ?1 = 0 OR capture_id = ?1"
-		    " ORDER BY capture_id, ts_ns, id", &s) < 0)
-		goto out;
-	sqlite3_bind_int64(s, 1, id);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (ds->nrecs == cap) {
-			cap = cap ? cap * 2 : 1024;
-			ds->recs = xrealloc(ds->recs, cap * sizeof(*ds->recs));
-		}
-		struct vx_rec *r = &ds->recs[ds->nrecs++];
-
-		memset(r, 0, sizeof(*r));
-		r->id = sqlite3_column_int64(s, 0);
-		r->capture_id = sqlite3_column_int64(s, 1);
-		r->ts_ns = (uint64_t)sqlite3_column_int64(s, 2);
-		r->cpu = sqlite3_column_type(s, 3) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 3);
-		r->pid = sqlite3_column_type(s, 4) == SQLITE_NULL ? -1 : sqlite3_column_int(s, 4);
-		r->comm = strtab_get(&t, sqlite3_column_int64(s, 5));
-		r->name = strtab_get(&t, sqlite3_column_int64(s, 6));
-		if (!r->name)
-			r->name = "unknown:unknown";
-		r->dev = strtab_get(&t, sqlite3_column_int64(s, 7));
-		r->len = sqlite3_column_type(s, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 8);
-		r->skb = (uint64_t)sqlite3_column_int64(s, 9);
-		r->stack_id = sqlite3_column_int64(s, 10);
-		rec_fields(&ds->arena, r, fset_get(fsets, nfsets, sqlite3_column_int64(s, 11)),
-			   (const char *)sqlite3_column_text(s, 12));
-	}
-	if (rc != SQLITE_DONE) {
-		db_error(st, "cannot read the events");
-		goto out;
-	}
-	ret = 0;
-out:
-	sqlite3_finalize(s);
-	free(t.id);
-	free(t.text);
-	free(fsets);
-	return ret;
+	return store_events_each(st, id, load_event, &w);
 }
 
 int store_load(struct vx_store *st, int64_t capture_id, bool with_events, struct vx_dataset *ds)
@@ -816,15 +604,4 @@ int store_check(struct vx_store *st)
 		return -1;
 	}
 	return *vx_error_msg() ? -1 : 0;
-}
-
-/* the connection and file name for the other store*.c files (store-private.h) */
-sqlite3 *store_sqlite(struct vx_store *st)
-{
-	return st->db;
-}
-
-const char *store_path(const struct vx_store *st)
-{
-	return st->path;
 }

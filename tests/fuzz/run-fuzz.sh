@@ -42,6 +42,7 @@ samples_for() {
 	perf-data) ls "$root"/samples/*.perf.data 2>/dev/null ;;
 	trace-dat) ls "$root"/samples/*.trace.dat 2>/dev/null ;;
 	kallsyms) ls "$root"/samples/*kallsyms* 2>/dev/null ;;
+	store-merge) ls "$root"/samples/pair-*.db 2>/dev/null ;;	# 150 KB each, under max_len
 	esac
 }
 is_text() { case $1 in ftrace-text|perf-script|kallsyms) return 0 ;; esac; return 1; }
