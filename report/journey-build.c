@@ -142,10 +142,17 @@ static uint64_t hash_hop(uint64_t h, const struct vx_rec *r, int path)
 
 /* the fields of @r that the journey needs (the packet a kprobe read; a drop's reason and
  * location), from the rec or the current row; none for the device tracepoints */
-static size_t hop_fields(struct builder *b, const struct vx_rec *r, bool drop, struct vx_field **out)
+/* the kind of event @r on path @p (decided once per path), else by its name */
+static enum vx_hop_kind rec_kind(const struct vx_rec *r, const struct vx_path *p)
+{
+	return p && p->journey.has_kind ? (enum vx_hop_kind)p->journey.kind : vx_hop_kind_of(r->name);
+}
+
+static size_t hop_fields(struct builder *b, const struct vx_rec *r, const struct vx_path *p, bool drop,
+			 struct vx_field **out)
 {
 	*out = NULL;
-	if (!drop && vx_hop_kind_of(r->name) != VX_HOP_OTHER)
+	if (!drop && rec_kind(r, p) != VX_HOP_OTHER)
 		return 0;
 	if (r->nfields || !b->row_fields) {
 		*out = r->fields;
@@ -160,7 +167,7 @@ static void note_last(struct builder *b, const struct vx_rec *r, const struct vx
 {
 	b->last_drop = drop;
 	b->last_path = p;
-	b->last_free = drop || vx_hop_kind_of(r->name) == VX_HOP_FREE;
+	b->last_free = drop || rec_kind(r, p) == VX_HOP_FREE;
 	if (b->last_free && !b->counting && !b->resolving) {
 		b->endrec = *r;
 		b->endrec.comm = arena_strdup(&b->scratch, r->comm);
@@ -242,7 +249,7 @@ static int journey_event(void *arg, const struct vx_rec *r)
 		c->name = arena_strdup(&b->scratch, r->name);
 		c->dev = arena_strdup(&b->scratch, r->dev);
 		c->comm = arena_strdup(&b->scratch, r->comm);
-		c->nfields = hop_fields(b, r, drop, &c->fields);
+		c->nfields = hop_fields(b, r, p, drop, &c->fields);
 		memset(h, 0, sizeof(*h));
 		h->ts_ns = r->ts_ns;
 		h->rec = c;
@@ -258,7 +265,7 @@ static int journey_event(void *arg, const struct vx_rec *r)
 		b->last.name = arena_strdup(&b->scratch, r->name);
 		b->last.dev = arena_strdup(&b->scratch, r->dev);
 		b->last.comm = arena_strdup(&b->scratch, r->comm);
-		b->last.nfields = hop_fields(b, r, drop, &b->last.fields);
+		b->last.nfields = hop_fields(b, r, p, drop, &b->last.fields);
 	}
 	note_last(b, r, p, drop);
 	return 0;

@@ -326,7 +326,7 @@ static const char *new_packet(const struct vx_journey_state *s, enum vx_hop_kind
 enum vx_journey_end vx_journey_step(struct vx_journey_state *s, const struct vx_rec *r,
 				    const struct vx_journey_path *path)
 {
-	enum vx_hop_kind kind = vx_hop_kind_of(r->name);
+	enum vx_hop_kind kind = path && path->has_kind ? (enum vx_hop_kind)path->kind : vx_hop_kind_of(r->name);
 	uint64_t dev = r->dev && *r->dev ? vx_hash64(VX_HASH_INIT, r->dev, strlen(r->dev)) | 1 : 0;
 	enum vx_journey_end end = VX_JEND_NONE;
 

@@ -71,6 +71,10 @@ struct vx_journey_path {
 	uint64_t creator;	/* 0 unless @created */
 	uint64_t rx_call;	/* 0 unless inside a receive */
 	const char *builder;	/* the deciding frame (borrowed from the frames), NULL when none */
+	/* the kind of the path's event (enum vx_hop_kind), decided once per path by its owner
+	 * (paths.c); @has_kind false: vx_journey_step() asks vx_hop_kind_of() */
+	bool has_kind;
+	unsigned char kind;
 };
 
 /* vx_journey_path_init - classify the stack @frames (innermost first, normalised) */

@@ -97,6 +97,8 @@ static void path_facts(struct vx_analysis *an, struct vx_path *p, const struct v
 	p->encap = vx_frames_encap(st->frames, st->nframes);
 	p->reenters_ip_after_encap = vx_frames_reenter_ip(st->frames, st->nframes);
 	vx_journey_path_init(&p->journey, st->frames, st->nframes);
+	p->journey.has_kind = true;
+	p->journey.kind = (unsigned char)vx_hop_kind_of(p->event);
 	vx_path_end_init(&p->end, st->frames, st->nframes);
 	{
 		enum vx_link_kind k = VX_LINK_CLONE;

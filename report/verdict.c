@@ -74,11 +74,19 @@ void vx_path_end_init(struct vx_path_end *e, const char *const *frames, size_t n
 	}
 }
 
+/* the kind of hop @h's event: from its path (decided once per path), else by name */
+static enum vx_hop_kind hop_kind(const struct vx_hop *h)
+{
+	if (h->path && h->path->journey.has_kind)
+		return (enum vx_hop_kind)h->path->journey.kind;
+	return vx_hop_kind_of(h->event);
+}
+
 /* the device steps: is the last one a transmit? *@hop receives it */
 static bool last_step_transmit(const struct vx_journey *j, int *hop)
 {
 	for (size_t i = j->nhops; i-- > 0;) {
-		enum vx_hop_kind k = vx_hop_kind_of(j->hops[i].event);
+		enum vx_hop_kind k = hop_kind(&j->hops[i]);
 
 		if (k == VX_HOP_RX || k == VX_HOP_RX_DRIVER)
 			return false;
@@ -94,7 +102,7 @@ static bool last_step_transmit(const struct vx_journey *j, int *hop)
 static bool device_step_after(const struct vx_journey *j, int h)
 {
 	for (size_t i = (size_t)h + 1; i < j->nhops; i++) {
-		enum vx_hop_kind k = vx_hop_kind_of(j->hops[i].event);
+		enum vx_hop_kind k = hop_kind(&j->hops[i]);
 
 		if (k >= VX_HOP_QUEUE && k <= VX_HOP_RX)
 			return true;
@@ -164,7 +172,7 @@ static bool delivered(struct vx_journey *j, const struct vx_rec *last, const str
 void vx_journey_verdict(struct vx_journey *j, const struct vx_rec *last, const struct vx_path *last_path)
 {
 	struct vx_verdict *v = &j->verdict;
-	bool consumed = last && vx_hop_kind_of(last->name) == VX_HOP_FREE && !vx_event_is_drop(last->name);
+	bool consumed = last && !strcmp(last->name, "skb:consume_skb");
 	const char *func = NULL;
 	int h;
 
