@@ -603,22 +603,15 @@ static void recent_put(struct name_state *ns, unsigned slot, int64_t id, const s
  * go into @im->vals as a JSON object (empty when none). Events up to FS_MAX_KEYS fields;
  * the fields beyond always vary.
  */
-static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct vx_event *ev,
-			   int skb_i, const char *skb_fmt, int len_i, int dev_i)
+/* each field's kind (the columns' fields, constant, varying: @kind), the varying values as
+ * the row's vals (im->vals), and a quick hash of the kinds and constant values */
+static uint64_t fields_classify(struct vx_import *im, const struct name_state *ns, const struct vx_event *ev,
+				int skb_i, const char *skb_fmt, int len_i, int dev_i, unsigned char *kind)
 {
-	uint64_t qh = 0xcbf29ce484222325ULL;	/* FNV-1a over the kinds and constant values */
-	unsigned slot;
 	static const char empty[] = "";
-	struct name_state *ns = name_state(im, name_id);
-	unsigned char kind_small[FS_MAX_KEYS], *kind = kind_small;
-	uint64_t kh[FS_MAX_KEYS], vh[FS_MAX_KEYS];
-	uint64_t h = vx_hash64(VX_HASH_INIT, &name_id, sizeof(name_id));
+	uint64_t qh = 0xcbf29ce484222325ULL;	/* FNV-1a over the kinds and constant values */
 	size_t nvals = 0;
-	int64_t id = 0;
 
-	if (ev->nfields > FS_MAX_KEYS) {
-		kind = xmalloc(ev->nfields);
-	}
 	strbuf_reset(&im->vals);
 	for (size_t i = 0; i < ev->nfields; i++) {
 		const char *k = ev->fields[i].key ? ev->fields[i].key : empty;
@@ -643,12 +636,16 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct v
 	}
 	if (nvals)
 		strbuf_addch(&im->vals, '}');
-	/* the few sets an event repeats each have their slot: one comparison recognises them */
-	slot = (unsigned)(qh ^ qh >> 29) & (FS_RECENT - 1);
-	if (recent_matches(&ns->recent[slot], ev, kind)) {
-		id = ns->recent[slot].id;
-		goto out;
-	}
+	return qh;
+}
+
+/* the field set's hash (name, keys, kinds, constant values), with each key's and constant
+ * value's own hash in @kh, @vh (the first FS_MAX_KEYS) */
+static uint64_t fields_hash(int64_t name_id, const struct vx_event *ev, const unsigned char *kind,
+			    uint64_t *kh, uint64_t *vh)
+{
+	static const char empty[] = "";
+	uint64_t h = vx_hash64(VX_HASH_INIT, &name_id, sizeof(name_id));
 
 	for (size_t i = 0; i < ev->nfields; i++) {
 		const char *k = ev->fields[i].key ? ev->fields[i].key : empty;
@@ -667,13 +664,13 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct v
 				vh[i] = vhash;
 		}
 	}
-	id = index_get(&im->fieldsets, h);
-	if (id) {
-		recent_put(ns, slot, id, ev, kind);
-		goto out;
-	}
+	return h;
+}
 
-	/* a new field set: learn which fields vary, then queue it */
+/* a new field set of the name: learn which of its fields vary */
+static void fields_learn(struct name_state *ns, const struct vx_event *ev, const unsigned char *kind,
+			 const uint64_t *kh, const uint64_t *vh)
+{
 	for (size_t i = 0; i < ev->nfields && i < FS_MAX_KEYS; i++) {
 		if (kind[i] != FK_CONST)
 			continue;
@@ -687,10 +684,19 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct v
 		if (ns->nsets >= FS_VARYING_AFTER && ns->changes[i] * 4 >= ns->nsets && !(ns->varying >> i & 1)) {
 			ns->varying |= 1ULL << i;
 			free(ns->vkey[i]);
-			ns->vkey[i] = xstrdup(ev->fields[i].key ? ev->fields[i].key : empty);
+			ns->vkey[i] = xstrdup(ev->fields[i].key ? ev->fields[i].key : "");
 		}
 	}
 	ns->nsets++;
+}
+
+/* a new field set @id (hash @h) queued for the writer: its JSON, and its columns' keys */
+static void fields_queue(struct vx_import *im, int64_t id, uint64_t h, const struct vx_event *ev,
+			 const unsigned char *kind, int skb_i, const char *skb_fmt, int len_i, int dev_i)
+{
+	static const char empty[] = "";
+	struct op *o;
+
 	strbuf_reset(&im->fsjson);
 	strbuf_addch(&im->fsjson, '{');
 	for (size_t i = 0; i < ev->nfields; i++) {
@@ -701,12 +707,7 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct v
 		json_escape(&im->fsjson, kind[i] == FK_CONST && ev->fields[i].value ? ev->fields[i].value : empty);
 	}
 	strbuf_addch(&im->fsjson, '}');
-	id = im->next_fieldset++;
-	index_put(&im->fieldsets, h, id);
-	recent_put(ns, slot, id, ev, kind);
-
-	struct op *o = op_new(im, OP_FIELDSET);
-
+	o = op_new(im, OP_FIELDSET);
 	o->i[0] = id;
 	o->i[1] = (int64_t)h;
 	op_str(im, o, 0, im->fsjson.buf, im->fsjson.len);
@@ -718,6 +719,35 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct v
 		op_str(im, o, 3, ev->fields[len_i].key, strlen(ev->fields[len_i].key));
 	if (dev_i >= 0)
 		op_str(im, o, 4, ev->fields[dev_i].key, strlen(ev->fields[dev_i].key));
+}
+
+static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct vx_event *ev,
+			   int skb_i, const char *skb_fmt, int len_i, int dev_i)
+{
+	struct name_state *ns = name_state(im, name_id);
+	unsigned char kind_small[FS_MAX_KEYS], *kind = kind_small;
+	uint64_t kh[FS_MAX_KEYS], vh[FS_MAX_KEYS], qh, h;
+	unsigned slot;
+	int64_t id;
+
+	if (ev->nfields > FS_MAX_KEYS)
+		kind = xmalloc(ev->nfields);
+	qh = fields_classify(im, ns, ev, skb_i, skb_fmt, len_i, dev_i, kind);
+	/* the few sets an event repeats each have their slot: one comparison recognises them */
+	slot = (unsigned)(qh ^ qh >> 29) & (FS_RECENT - 1);
+	if (recent_matches(&ns->recent[slot], ev, kind)) {
+		id = ns->recent[slot].id;
+		goto out;
+	}
+	h = fields_hash(name_id, ev, kind, kh, vh);
+	id = index_get(&im->fieldsets, h);
+	if (!id) {
+		fields_learn(ns, ev, kind, kh, vh);
+		id = im->next_fieldset++;
+		index_put(&im->fieldsets, h, id);
+		fields_queue(im, id, h, ev, kind, skb_i, skb_fmt, len_i, dev_i);
+	}
+	recent_put(ns, slot, id, ev, kind);
 out:
 	if (kind != kind_small)
 		free(kind);
