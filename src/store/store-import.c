@@ -1,6 +1,6 @@
 /* store-import.c: writing one capture into the store: the import sink (see store.h).
  * The producer's thread interns what repeats (strings, stacks, field sets) and queues compact
- * rows; one writer thread owns SQLite during the import and inserts them, in one transaction.
+ * rows for the writer thread (store-writer.c); begin, flush, filter, commit and rollback.
  * Must not: parse capture formats, print, or hold more than QUEUE_BATCHES batches of rows.
  */
 #include <inttypes.h>
@@ -14,364 +14,7 @@
 #include "core/xalloc.h"
 #include "core/json.h"
 #include "store-internal.h"
-
-#define BATCH_OPS 4096
-/* the first batch goes at this size: the writer starts while the parser is still at the
- * capture's first events, not a whole batch later */
-#define FIRST_BATCH_OPS 512
-#define BATCH_BYTES (1u << 20)
-#define QUEUE_BATCHES 4		/* batches in flight: bounds the import's memory */
-#define FS_MAX_KEYS 64		/* fields per event tracked for varying values */
-/* once an event has this many field sets, a field that changed in a quarter of them varies */
-#define FS_VARYING_AFTER 64
-#define NO_STR UINT32_MAX
-#define MULTI_ROWS 128		/* events per INSERT statement: less per-statement work per row */
-
-enum op_type { OP_EVENT, OP_STACK, OP_STRING, OP_FIELDSET, OP_META };
-
-/* one row for the writer; strings live in the batch's buffer (len NO_STR: NULL) */
-struct op {
-	int type;
-	int64_t i[10];
-	uint32_t off[5], len[5];
-};
-
-struct batch {
-	struct op *ops;
-	size_t nops;
-	struct strbuf buf;
-	bool end;
-	struct batch *next;
-};
-
-/* a recently used field set of an event name, to recognise it without the full hash: per
- * field its kind byte, key and (for constant fields) value, each NUL-terminated */
-struct fs_recent {
-	int64_t id;
-	size_t nfields;
-	struct strbuf sig;
-};
-
-/* a power of two: the slot is chosen by a quick hash of the kinds and constant values, so
- * that the dozen sets of fib_table_lookup (one per table and result) each keep their own */
-#define FS_RECENT 64
-
-/* per event name: which field positions vary per event (their values go to event_rows.vals) */
-struct name_state {
-	uint64_t key_hash[FS_MAX_KEYS], val_hash[FS_MAX_KEYS];
-	uint32_t changes[FS_MAX_KEYS];
-	uint32_t nsets;
-	uint64_t varying;	/* bit i: field i varies when its key is vkey[i] */
-	char *vkey[FS_MAX_KEYS];
-	struct fs_recent recent[FS_RECENT];
-};
-
-struct vx_import {
-	struct vx_store *st;
-	struct vx_sink sink;
-	int64_t capture_id;
-	/* producer side */
-	struct vx_hash strings, fieldsets, stacks, raw;
-	int64_t next_string, next_fieldset, next_stack;
-	struct last_string {
-		struct strbuf text;
-		int64_t id;
-	} last[3];
-	struct vx_hash names;	/* name id → index in @ns */
-	struct name_state *ns;
-	size_t nns;
-	struct batch *cur;
-	struct strbuf tmp, vals, fsjson;
-	uint64_t first_ts, last_ts;
-	char *kernel_release;
-	bool flushed;		/* store_import_flush(): written, transaction still open */
-	char *filter;		/* store_import_filter(): the expression, NULL without one */
-	uint64_t filtered;	/* events it removed */
-	bool failed;		/* the writer failed: every further event fails */
-	bool rollback_journal;	/* into an empty store: the import runs in rollback-journal
-				 * mode, WAL again after its commit or rollback */
-	/* the queue */
-	pthread_mutex_t mu;
-	pthread_cond_t cv_full, cv_free;
-	struct batch *full, *full_tail, *free_list;
-	size_t nbatches;
-	pthread_t writer;
-	bool writer_running;	/* the writer thread exists (started by the first batch_push) */
-	bool writer_done;	/* joined, or could not start: nothing more is written */
-	/* writer side (writer thread only while it runs) */
-	sqlite3_stmt *ins_event, *ins_events, *ins_stack, *ins_string, *ins_fieldset, *ins_meta;
-	bool werr;
-	char werrmsg[512];
-};
-
-
-/* ---- the queue between the producer and the writer ---- */
-
-static struct batch *batch_new(void)
-{
-	struct batch *b = xcalloc(1, sizeof(*b));
-
-	b->ops = xmalloc(BATCH_OPS * sizeof(*b->ops));
-	strbuf_init(&b->buf, BATCH_BYTES);
-	return b;
-}
-
-static void batch_free(struct batch *b)
-{
-	if (!b)
-		return;
-	free(b->ops);
-	strbuf_release(&b->buf);
-	free(b);
-}
-
-/* a batch to fill: a free one, a new one while fewer than QUEUE_BATCHES exist, else wait */
-static struct batch *batch_get(struct vx_import *im)
-{
-	struct batch *b;
-
-	pthread_mutex_lock(&im->mu);
-	while (!im->free_list && im->nbatches >= QUEUE_BATCHES)
-		pthread_cond_wait(&im->cv_free, &im->mu);
-	if (im->free_list) {
-		b = im->free_list;
-		im->free_list = b->next;
-	} else {
-		b = batch_new();
-		im->nbatches++;
-	}
-	pthread_mutex_unlock(&im->mu);
-	b->nops = 0;
-	b->end = false;
-	b->next = NULL;
-	strbuf_reset(&b->buf);
-	return b;
-}
-
-static void *writer_main(void *arg);
-
-/* hand the current batch to the writer (and notice whether the writer failed). The writer
- * thread starts with the first batch, not with the import: until then the process has one
- * thread, so a parser that forks a reading process (trace-dat.c) does it single-threaded
- * (a fork while another thread holds an allocator lock leaves the child waiting for it for
- * ever: seen with ASan's allocator) */
-static void batch_push(struct vx_import *im, bool end)
-{
-	struct batch *b = im->cur;
-
-	im->cur = NULL;
-	b->end = end;
-	if (!im->writer_running && !im->writer_done &&
-	    pthread_create(&im->writer, NULL, writer_main, im) != 0) {
-		/* nothing can be written: the import fails at its end with this */
-		snprintf(im->werrmsg, sizeof(im->werrmsg), "%s: cannot start the writer thread", im->st->path);
-		im->werr = im->failed = true;
-		im->writer_done = true;
-	} else if (!im->writer_done) {
-		im->writer_running = true;
-	}
-	if (!im->writer_running) {	/* no writer: the batch is dropped, its memory reused */
-		b->next = im->free_list;
-		im->free_list = b;
-		return;
-	}
-	pthread_mutex_lock(&im->mu);
-	if (im->full_tail)
-		im->full_tail->next = b;
-	else
-		im->full = b;
-	im->full_tail = b;
-	if (im->werr)
-		im->failed = true;
-	pthread_cond_signal(&im->cv_full);
-	pthread_mutex_unlock(&im->mu);
-}
-
-static struct op *op_new(struct vx_import *im, int type)
-{
-	struct op *o;
-
-	if (im->cur && (im->cur->nops == (im->writer_running ? BATCH_OPS : FIRST_BATCH_OPS) ||
-			im->cur->buf.len >= BATCH_BYTES))
-		batch_push(im, false);
-	if (!im->cur)
-		im->cur = batch_get(im);
-	o = &im->cur->ops[im->cur->nops++];
-	o->type = type;
-	for (int k = 0; k < 5; k++)
-		o->len[k] = NO_STR;
-	return o;
-}
-
-static void op_str(struct vx_import *im, struct op *o, int k, const char *s, size_t len)
-{
-	if (!s)
-		return;
-	o->off[k] = (uint32_t)im->cur->buf.len;
-	o->len[k] = (uint32_t)len;
-	strbuf_add(&im->cur->buf, s, len);
-}
-
-/* ---- the writer thread ---- */
-
-static void bind_str(sqlite3_stmt *s, int col, const struct batch *b, const struct op *o, int k, bool blob)
-{
-	if (o->len[k] == NO_STR)
-		sqlite3_bind_null(s, col);
-	else if (blob)
-		sqlite3_bind_blob(s, col, b->buf.buf + o->off[k], (int)o->len[k], SQLITE_STATIC);
-	else
-		sqlite3_bind_text(s, col, b->buf.buf + o->off[k], (int)o->len[k], SQLITE_STATIC);
-}
-
-static void bind_int_or_null(sqlite3_stmt *s, int col, int64_t v, bool null)
-{
-	if (null)
-		sqlite3_bind_null(s, col);
-	else
-		sqlite3_bind_int64(s, col, v);
-}
-
-/* bind event @o as the row whose first parameter (the capture id) is number @p */
-static void bind_event(sqlite3_stmt *s, int p, const struct batch *b, const struct op *o)
-{
-	sqlite3_bind_int64(s, p + 1, o->i[0]);
-	bind_int_or_null(s, p + 2, o->i[1], o->i[1] < 0);
-	bind_int_or_null(s, p + 3, o->i[2], o->i[2] < 0);
-	bind_int_or_null(s, p + 4, o->i[3], !o->i[3]);
-	sqlite3_bind_int64(s, p + 5, o->i[4]);
-	bind_int_or_null(s, p + 6, o->i[5], !o->i[5]);
-	bind_int_or_null(s, p + 7, o->i[6], o->i[6] < 0);
-	bind_int_or_null(s, p + 8, o->i[7], !o->i[7]);
-	bind_int_or_null(s, p + 9, o->i[8], !o->i[8]);
-	sqlite3_bind_int64(s, p + 10, o->i[9]);
-	bind_str(s, p + 11, b, o, 0, false);
-}
-
-static int step_done(struct vx_import *im, sqlite3_stmt *s, const char *what)
-{
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		snprintf(im->werrmsg, sizeof(im->werrmsg), "%s: %s: %s", im->st->path, what,
-			 sqlite3_errmsg(im->st->db));
-		sqlite3_reset(s);
-		return -1;
-	}
-	sqlite3_reset(s);
-	return 0;
-}
-
-/* MULTI_ROWS events from @o on in one statement; 0, or -1 with im->werrmsg set */
-static int write_events(struct vx_import *im, const struct batch *b, const struct op *o)
-{
-	for (int r = 0; r < MULTI_ROWS; r++)
-		bind_event(im->ins_events, 1 + 11 * r, b, &o[r]);
-	return step_done(im, im->ins_events, "cannot store an event");
-}
-
-static int write_op(struct vx_import *im, const struct batch *b, const struct op *o)
-{
-	sqlite3_stmt *s;
-	const char *what;
-
-	switch (o->type) {
-	case OP_EVENT:
-		s = im->ins_event;
-		what = "cannot store an event";
-		bind_event(s, 1, b, o);
-		break;
-	case OP_STACK:
-		s = im->ins_stack;
-		what = "cannot store a stack";
-		sqlite3_bind_int64(s, 1, o->i[0]);
-		sqlite3_bind_int64(s, 2, o->i[1]);
-		sqlite3_bind_int64(s, 3, o->i[2]);
-		bind_str(s, 4, b, o, 0, false);
-		break;
-	case OP_STRING:
-		s = im->ins_string;
-		what = "cannot store a string";
-		sqlite3_bind_int64(s, 1, o->i[0]);
-		bind_str(s, 2, b, o, 0, false);
-		break;
-	case OP_FIELDSET:
-		s = im->ins_fieldset;
-		what = "cannot store a field set";
-		sqlite3_bind_int64(s, 1, o->i[0]);
-		sqlite3_bind_int64(s, 2, o->i[1]);
-		for (int k = 0; k < 5; k++)
-			bind_str(s, 3 + k, b, o, k, false);
-		break;
-	case OP_META:
-		s = im->ins_meta;
-		what = "cannot store capture metadata";
-		bind_str(s, 2, b, o, 0, false);
-		bind_str(s, 3, b, o, 1, true);
-		break;
-	default:
-		return 0;
-	}
-	return step_done(im, s, what);
-}
-
-static void *writer_main(void *arg)
-{
-	struct vx_import *im = arg;
-	bool end = false, err = false;
-
-	while (!end) {
-		struct batch *b;
-
-		pthread_mutex_lock(&im->mu);
-		while (!im->full)
-			pthread_cond_wait(&im->cv_full, &im->mu);
-		b = im->full;
-		im->full = b->next;
-		if (!im->full)
-			im->full_tail = NULL;
-		if (im->werr)	/* failed, or rolled back: drain without writing */
-			err = true;
-		pthread_mutex_unlock(&im->mu);
-
-		for (size_t i = 0; !err && i < b->nops; i++) {
-			size_t run = 0;
-
-			while (run < MULTI_ROWS && i + run < b->nops && b->ops[i + run].type == OP_EVENT)
-				run++;
-			if (run == MULTI_ROWS) {
-				err = write_events(im, b, &b->ops[i]) < 0;
-				i += MULTI_ROWS - 1;
-			} else if (write_op(im, b, &b->ops[i]) < 0) {
-				err = true;
-			}
-		}
-		end = b->end;
-		pthread_mutex_lock(&im->mu);
-		if (err)
-			im->werr = true;
-		b->next = im->free_list;
-		im->free_list = b;
-		pthread_cond_signal(&im->cv_free);
-		pthread_mutex_unlock(&im->mu);
-	}
-	return NULL;
-}
-
-/* flush what is queued and wait for the writer; 0, or -1 with vx_error() set */
-static int writer_finish(struct vx_import *im)
-{
-	if (im->writer_done)
-		return im->werr ? vx_error("%s", im->werrmsg) : 0;
-	if (!im->cur)
-		im->cur = batch_get(im);
-	batch_push(im, true);
-	if (im->writer_running)
-		pthread_join(im->writer, NULL);
-	im->writer_running = false;
-	im->writer_done = true;
-	if (im->werr)
-		return vx_error("%s", im->werrmsg);
-	return 0;
-}
+#include "store-import-int.h"
 
 /* ---- interning, in the producer's thread ---- */
 
@@ -603,22 +246,15 @@ static void recent_put(struct name_state *ns, unsigned slot, int64_t id, const s
  * go into @im->vals as a JSON object (empty when none). Events up to FS_MAX_KEYS fields;
  * the fields beyond always vary.
  */
-static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct vx_event *ev,
-			   int skb_i, const char *skb_fmt, int len_i, int dev_i)
+/* each field's kind (the columns' fields, constant, varying: @kind), the varying values as
+ * the row's vals (im->vals), and a quick hash of the kinds and constant values */
+static uint64_t fields_classify(struct vx_import *im, const struct name_state *ns, const struct vx_event *ev,
+				int skb_i, const char *skb_fmt, int len_i, int dev_i, unsigned char *kind)
 {
-	uint64_t qh = 0xcbf29ce484222325ULL;	/* FNV-1a over the kinds and constant values */
-	unsigned slot;
 	static const char empty[] = "";
-	struct name_state *ns = name_state(im, name_id);
-	unsigned char kind_small[FS_MAX_KEYS], *kind = kind_small;
-	uint64_t kh[FS_MAX_KEYS], vh[FS_MAX_KEYS];
-	uint64_t h = vx_hash64(VX_HASH_INIT, &name_id, sizeof(name_id));
+	uint64_t qh = 0xcbf29ce484222325ULL;	/* FNV-1a over the kinds and constant values */
 	size_t nvals = 0;
-	int64_t id = 0;
 
-	if (ev->nfields > FS_MAX_KEYS) {
-		kind = xmalloc(ev->nfields);
-	}
 	strbuf_reset(&im->vals);
 	for (size_t i = 0; i < ev->nfields; i++) {
 		const char *k = ev->fields[i].key ? ev->fields[i].key : empty;
@@ -643,12 +279,16 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct v
 	}
 	if (nvals)
 		strbuf_addch(&im->vals, '}');
-	/* the few sets an event repeats each have their slot: one comparison recognises them */
-	slot = (unsigned)(qh ^ qh >> 29) & (FS_RECENT - 1);
-	if (recent_matches(&ns->recent[slot], ev, kind)) {
-		id = ns->recent[slot].id;
-		goto out;
-	}
+	return qh;
+}
+
+/* the field set's hash (name, keys, kinds, constant values), with each key's and constant
+ * value's own hash in @kh, @vh (the first FS_MAX_KEYS) */
+static uint64_t fields_hash(int64_t name_id, const struct vx_event *ev, const unsigned char *kind,
+			    uint64_t *kh, uint64_t *vh)
+{
+	static const char empty[] = "";
+	uint64_t h = vx_hash64(VX_HASH_INIT, &name_id, sizeof(name_id));
 
 	for (size_t i = 0; i < ev->nfields; i++) {
 		const char *k = ev->fields[i].key ? ev->fields[i].key : empty;
@@ -667,13 +307,13 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct v
 				vh[i] = vhash;
 		}
 	}
-	id = index_get(&im->fieldsets, h);
-	if (id) {
-		recent_put(ns, slot, id, ev, kind);
-		goto out;
-	}
+	return h;
+}
 
-	/* a new field set: learn which fields vary, then queue it */
+/* a new field set of the name: learn which of its fields vary */
+static void fields_learn(struct name_state *ns, const struct vx_event *ev, const unsigned char *kind,
+			 const uint64_t *kh, const uint64_t *vh)
+{
 	for (size_t i = 0; i < ev->nfields && i < FS_MAX_KEYS; i++) {
 		if (kind[i] != FK_CONST)
 			continue;
@@ -687,10 +327,19 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct v
 		if (ns->nsets >= FS_VARYING_AFTER && ns->changes[i] * 4 >= ns->nsets && !(ns->varying >> i & 1)) {
 			ns->varying |= 1ULL << i;
 			free(ns->vkey[i]);
-			ns->vkey[i] = xstrdup(ev->fields[i].key ? ev->fields[i].key : empty);
+			ns->vkey[i] = xstrdup(ev->fields[i].key ? ev->fields[i].key : "");
 		}
 	}
 	ns->nsets++;
+}
+
+/* a new field set @id (hash @h) queued for the writer: its JSON, and its columns' keys */
+static void fields_queue(struct vx_import *im, int64_t id, uint64_t h, const struct vx_event *ev,
+			 const unsigned char *kind, int skb_i, const char *skb_fmt, int len_i, int dev_i)
+{
+	static const char empty[] = "";
+	struct op *o;
+
 	strbuf_reset(&im->fsjson);
 	strbuf_addch(&im->fsjson, '{');
 	for (size_t i = 0; i < ev->nfields; i++) {
@@ -701,12 +350,7 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct v
 		json_escape(&im->fsjson, kind[i] == FK_CONST && ev->fields[i].value ? ev->fields[i].value : empty);
 	}
 	strbuf_addch(&im->fsjson, '}');
-	id = im->next_fieldset++;
-	index_put(&im->fieldsets, h, id);
-	recent_put(ns, slot, id, ev, kind);
-
-	struct op *o = op_new(im, OP_FIELDSET);
-
+	o = op_new(im, OP_FIELDSET);
 	o->i[0] = id;
 	o->i[1] = (int64_t)h;
 	op_str(im, o, 0, im->fsjson.buf, im->fsjson.len);
@@ -718,6 +362,35 @@ static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct v
 		op_str(im, o, 3, ev->fields[len_i].key, strlen(ev->fields[len_i].key));
 	if (dev_i >= 0)
 		op_str(im, o, 4, ev->fields[dev_i].key, strlen(ev->fields[dev_i].key));
+}
+
+static int64_t fieldset_id(struct vx_import *im, int64_t name_id, const struct vx_event *ev,
+			   int skb_i, const char *skb_fmt, int len_i, int dev_i)
+{
+	struct name_state *ns = name_state(im, name_id);
+	unsigned char kind_small[FS_MAX_KEYS], *kind = kind_small;
+	uint64_t kh[FS_MAX_KEYS], vh[FS_MAX_KEYS], qh, h;
+	unsigned slot;
+	int64_t id;
+
+	if (ev->nfields > FS_MAX_KEYS)
+		kind = xmalloc(ev->nfields);
+	qh = fields_classify(im, ns, ev, skb_i, skb_fmt, len_i, dev_i, kind);
+	/* the few sets an event repeats each have their slot: one comparison recognises them */
+	slot = (unsigned)(qh ^ qh >> 29) & (FS_RECENT - 1);
+	if (recent_matches(&ns->recent[slot], ev, kind)) {
+		id = ns->recent[slot].id;
+		goto out;
+	}
+	h = fields_hash(name_id, ev, kind, kh, vh);
+	id = index_get(&im->fieldsets, h);
+	if (!id) {
+		fields_learn(ns, ev, kind, kh, vh);
+		id = im->next_fieldset++;
+		index_put(&im->fieldsets, h, id);
+		fields_queue(im, id, h, ev, kind, skb_i, skb_fmt, len_i, dev_i);
+	}
+	recent_put(ns, slot, id, ev, kind);
 out:
 	if (kind != kind_small)
 		free(kind);
@@ -805,31 +478,7 @@ void store_import_free(struct vx_store *st)
 
 	if (!im)
 		return;
-	if (im->writer_running) {
-		pthread_mutex_lock(&im->mu);
-		im->werr = true;	/* nothing more is written: the transaction is dropped */
-		pthread_mutex_unlock(&im->mu);
-		writer_finish(im);
-	}
-	batch_free(im->cur);
-	while (im->full) {
-		struct batch *b = im->full;
-
-		im->full = b->next;
-		batch_free(b);
-	}
-	while (im->free_list) {
-		struct batch *b = im->free_list;
-
-		im->free_list = b->next;
-		batch_free(b);
-	}
-	sqlite3_finalize(im->ins_event);
-	sqlite3_finalize(im->ins_events);
-	sqlite3_finalize(im->ins_stack);
-	sqlite3_finalize(im->ins_string);
-	sqlite3_finalize(im->ins_fieldset);
-	sqlite3_finalize(im->ins_meta);
+	writer_release(im);
 	vx_hash_release(&im->strings);
 	vx_hash_release(&im->fieldsets);
 	vx_hash_release(&im->stacks);
@@ -916,14 +565,50 @@ static void journal_restore(struct vx_store *st, bool rollback_journal)
 		store_journal_mode(st, "wal");
 }
 
-#define EVENT_INSERT "INSERT OR FAIL INTO event_rows(capture_id, ts_ns, cpu, pid, comm_id, name_id, dev_id," \
-	" len, skb, stack_id, fieldset_id, vals) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12)"
+/* the capture's row; its id into im->capture_id. 0, or -1 with vx_error() set */
+static int capture_row(struct vx_import *im, const char *source, const char *format)
+{
+	struct vx_store *st = im->st;
+	sqlite3_stmt *s;
+	char when[32];
+	int rc;
+
+	now_iso(when, sizeof(when));
+	if (store_prepare(st, "INSERT INTO captures(source, format, imported_at) VALUES(?,?,?)", &s) < 0)
+		return -1;
+	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, format, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, when, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return store_db_error(st, "cannot create capture");
+	im->capture_id = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+/* a new import's state, owned by @st from now on (store_import_free() frees it) */
+static struct vx_import *import_new(struct vx_store *st, bool rollback_journal)
+{
+	struct vx_import *im = xcalloc(1, sizeof(*im));
+
+	st->imp = im;
+	im->st = st;
+	im->rollback_journal = rollback_journal;
+	pthread_mutex_init(&im->mu, NULL);
+	pthread_cond_init(&im->cv_full, NULL);
+	pthread_cond_init(&im->cv_free, NULL);
+	for (int r = 0; r < 3; r++)
+		strbuf_init(&im->last[r].text, 0);
+	strbuf_init(&im->tmp, 0);
+	strbuf_init(&im->vals, 0);
+	strbuf_init(&im->fsjson, 0);
+	return im;
+}
 
 static struct vx_sink *import_begin(struct vx_store *st, const char *source, const char *format, bool bulk)
 {
 	struct vx_import *im;
-	sqlite3_stmt *s = NULL;
-	char when[32];
 	bool rollback_journal = false;
 
 	if (st->readonly) {
@@ -953,31 +638,9 @@ static struct vx_sink *import_begin(struct vx_store *st, const char *source, con
 		journal_restore(st, rollback_journal);
 		return NULL;
 	}
-	im = xcalloc(1, sizeof(*im));
-	st->imp = im;
-	im->st = st;
-	im->rollback_journal = rollback_journal;
-	pthread_mutex_init(&im->mu, NULL);
-	pthread_cond_init(&im->cv_full, NULL);
-	pthread_cond_init(&im->cv_free, NULL);
-	for (int r = 0; r < 3; r++)
-		strbuf_init(&im->last[r].text, 0);
-	strbuf_init(&im->tmp, 0);
-	strbuf_init(&im->vals, 0);
-	strbuf_init(&im->fsjson, 0);
-	now_iso(when, sizeof(when));
-	if (store_prepare(st, "INSERT INTO captures(source, format, imported_at) VALUES(?,?,?)", &s) < 0)
+	im = import_new(st, rollback_journal);
+	if (capture_row(im, source, format) < 0)
 		goto fail;
-	sqlite3_bind_text(s, 1, source, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, format, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, when, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		store_db_error(st, "cannot create capture");
-		goto fail;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	im->capture_id = sqlite3_last_insert_rowid(st->db);
 	/* The indexes stay while loading, even into an empty store: events arrive nearly in
 	 * time order (an append to events_capture_ts) and a capture reuses a few thousand skb
 	 * addresses at most (as many insertion points in events_capture_skb_ts), so the writer
@@ -991,42 +654,14 @@ static struct vx_sink *import_begin(struct vx_store *st, const char *source, con
 		goto fail;
 	/* a 16 MiB page cache while importing (the default 2 MiB spills pages to the -wal and
 	 * reads them back); bounded, as are the batches in flight */
-	if (store_exec(st, "PRAGMA cache_size=-16384") < 0)
+	if (store_exec(st, "PRAGMA cache_size=-16384") < 0 || writer_statements(im) < 0)
 		goto fail;
-	if (store_prepare(st, EVENT_INSERT, &im->ins_event) < 0 ||
-	    store_prepare(st, "INSERT INTO stacks(id, hash, depth, frames) VALUES(?,?,?,?)", &im->ins_stack) < 0 ||
-	    store_prepare(st, "INSERT INTO strings(id, text) VALUES(?,?)", &im->ins_string) < 0 ||
-	    store_prepare(st, "INSERT INTO fieldsets(id, hash, fields, skb_key, skb_fmt, len_key, dev_key)"
-			  " VALUES(?,?,?,?,?,?,?)", &im->ins_fieldset) < 0 ||
-	    store_prepare(st, "INSERT OR REPLACE INTO capture_meta(capture_id, key, value) VALUES(?,?,?)",
-			  &im->ins_meta) < 0)
-		goto fail;
-	{
-		struct strbuf sql = STRBUF_INIT;
-
-		strbuf_addstr(&sql, EVENT_INSERT);
-		for (int r = 1; r < MULTI_ROWS; r++) {
-			strbuf_addstr(&sql, ",(?1");
-			for (int c = 1; c <= 11; c++)
-				strbuf_addf(&sql, ",?%d", 1 + 11 * r + c);
-			strbuf_addch(&sql, ')');
-		}
-		if (store_prepare(st, sql.buf, &im->ins_events) < 0) {
-			strbuf_release(&sql);
-			goto fail;
-		}
-		strbuf_release(&sql);
-	}
-	sqlite3_bind_int64(im->ins_event, 1, im->capture_id);
-	sqlite3_bind_int64(im->ins_events, 1, im->capture_id);
-	sqlite3_bind_int64(im->ins_meta, 1, im->capture_id);
 	/* the writer thread starts with the first batch (batch_push) */
 	im->sink.event = sink_event;
 	im->sink.meta = sink_meta;
 	im->sink.priv = im;
 	return &im->sink;
 fail:
-	sqlite3_finalize(s);
 	store_import_rollback(st);
 	return NULL;
 }
