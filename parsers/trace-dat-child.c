@@ -128,7 +128,7 @@ static void td_strings(struct td_import *im, size_t nstr, size_t nfields)
 
 /* td_wire_event - in the child: @ev up the pipe as "name\0comm\0key\0value\0...frame\0..."
  * (a stack sent before as its number only) */
-int td_wire_event(struct td_import *im, const struct vx_event *ev)
+static int td_wire_event(struct td_import *im, const struct vx_event *ev)
 {
 	struct strbuf *t = &im->val;
 	size_t at;
@@ -164,7 +164,7 @@ int td_wire_event(struct td_import *im, const struct vx_event *ev)
 	return td_wire_put(im, &h, t->buf);
 }
 
-int td_wire_alive(struct td_import *im)
+static int td_wire_alive(struct td_import *im)
 {
 	struct td_wire alive = { .type = TD_WIRE_ALIVE };
 
@@ -378,6 +378,8 @@ static __attribute__((noreturn)) void td_child(struct td_import *im, struct td_w
 	mallopt(M_MMAP_THRESHOLD, 32 << 20);
 	mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	im->wire_fd = wfd;
+	im->emit = td_wire_event;
+	im->alive = td_wire_alive;
 	im->dec.meta = NULL;	/* the sink is the parent's: only events go up the pipe */
 	strbuf_init(&im->wire, 65536 + 4096);
 	im->sink = &counts;

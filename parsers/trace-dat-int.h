@@ -144,6 +144,10 @@ struct td_import {
 	/* the child (trace-dat-child.c): the pipe to the parent (-1: events go to the sink),
 	 * events not yet written, one event's strings, the stacks sent (frame strings -> number) */
 	int wire_fd;
+	/* where a complete event goes, and how the child says it is alive: the child's pipe
+	 * (set by trace-dat-child.c), NULL: the sink, nothing to say */
+	int (*emit)(struct td_import *im, const struct vx_event *ev);
+	int (*alive)(struct td_import *im);
 	struct strbuf wire;
 	struct strbuf val;
 	struct td_sent {
@@ -170,6 +174,8 @@ struct td_import {
  * im->err set */
 int td_record_in(struct td_import *im, struct td_buffer *b, struct tep_handle *tep,
 		 struct tep_event *event, struct tep_record *rec);
+/* td_emit - (the stack queue's output) a complete event to the reader's emit, else the sink */
+int td_emit(void *ctx, const struct vx_event *ev);
 /* td_finish - the events still waiting for a stack go out; 0 or -1 */
 int td_finish(struct td_import *im);
 /* td_lost - lost events of buffer @b: per cpu the larger of the records' count and CPUSTAT,
@@ -181,10 +187,6 @@ uint64_t td_lost(const struct td_walk *w, const struct td_buffer *b, bool stacke
 
 /* td_read_in_child - through libtracecmd in a child process (trace-dat-child.c); 0 or -1 */
 int td_read_in_child(struct td_import *im, struct td_walk *w, int fd);
-/* td_wire_event - in the child: @ev up the pipe (trace-dat-child.c) */
-int td_wire_event(struct td_import *im, const struct vx_event *ev);
-/* td_wire_alive - in the child: say it is alive (trace-dat-child.c) */
-int td_wire_alive(struct td_import *im);
 /* td_read_direct - version 7 in the importing process (trace-dat-direct.c): 0 when done, 1
  * when the file needs libtracecmd (nothing handed to the sink yet), -1 on an error */
 int td_read_direct(struct td_import *im, struct td_walk *w, int fd);
