@@ -4,7 +4,7 @@
  */
 #include "journey-rule.h"
 #include "events.h"
-#include "links.h"
+#include "link-events.h"
 
 #include <string.h>
 

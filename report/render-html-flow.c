@@ -12,6 +12,18 @@
 #include "core/xalloc.h"
 
 /* background / accent colour of each kernel layer, for frames, chips and lanes */
+/* lane_layer - the kernel layer a lane of the diagram draws (its colour) */
+enum vx_layer lane_layer(enum vx_lane l)
+{
+	static const enum vx_layer m[VX_LANE_COUNT] = {
+		[VX_LANE_SOCKET] = VX_LAYER_SOCKET, [VX_LANE_L4] = VX_LAYER_L4,
+		[VX_LANE_IP] = VX_LAYER_IP, [VX_LANE_ROUTE] = VX_LAYER_ROUTE,
+		[VX_LANE_TUNNEL] = VX_LAYER_TUNNEL, [VX_LANE_DEV] = VX_LAYER_DEV,
+		[VX_LANE_NIC] = VX_LAYER_SOFTIRQ,
+	};
+	return l < VX_LANE_COUNT ? m[l] : VX_LAYER_OTHER;
+}
+
 const struct vx_html_color layer_colors[VX_LAYER_COUNT] = {
 	[VX_LAYER_OTHER] = { "#eef0f3", "#6b7280" },
 	[VX_LAYER_SYSCALL] = { "#ece7fb", "#6d28d9" },

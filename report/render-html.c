@@ -38,18 +38,6 @@ static void put_own(FILE *out, const struct strbuf *sb)
 
 /* ---- page head ---- */
 
-
-enum vx_layer lane_layer(enum vx_lane l)
-{
-	static const enum vx_layer m[VX_LANE_COUNT] = {
-		[VX_LANE_SOCKET] = VX_LAYER_SOCKET, [VX_LANE_L4] = VX_LAYER_L4,
-		[VX_LANE_IP] = VX_LAYER_IP, [VX_LANE_ROUTE] = VX_LAYER_ROUTE,
-		[VX_LANE_TUNNEL] = VX_LAYER_TUNNEL, [VX_LANE_DEV] = VX_LAYER_DEV,
-		[VX_LANE_NIC] = VX_LAYER_SOFTIRQ,
-	};
-	return l < VX_LANE_COUNT ? m[l] : VX_LAYER_OTHER;
-}
-
 static const char page_css[] =
 	":root{--fg:#1f2937;--muted:#6b7280;--line:#d1d5db;--re:#ea580c;--bg:#f8fafc}\n"
 	"*{box-sizing:border-box}\n"
