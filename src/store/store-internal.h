@@ -100,7 +100,7 @@ void store_import_free(struct vx_store *st);
 
 /* store_open_mode - store_open() in any mode (store.c); STORE_FOREIGN for a merge's source */
 struct vx_store *store_open_mode(const char *path, enum store_mode mode);
-/* the SQL of the schema (store.c), which store_schema_verify() compares a file's with */
+/* the SQL of the schema (store-schema.c), which store_schema_verify() compares a file's with */
 extern const char store_schema_sql[];
 /* the largest value (text or blob) read from a STORE_FOREIGN file */
 #define STORE_FOREIGN_MAX_VALUE (64 << 20)
