@@ -3,7 +3,7 @@
 # database, the store written) against `perf script > /dev/null` on the same file, their
 # ratio (wall clock, and CPU time: user + system of all threads, which depends less on the
 # others' load on a shared machine), the peak RSS of each and the store's size against the
-# perf.data's. Not a test (timings vary); the issue's target is >= 10x.
+# perf.data's. Not a test (timings vary); the target is >= 10x (doc/benchmarks.md).
 # Usage: perf-data.sh [-n PINGS] [FILE.perf.data]
 #   FILE given: measure on it. Otherwise (root, lab up or startable) record a file of the
 #   lab ping with PINGS pings (default 2000, interval 1 ms) like samples/capture-perf.sh does.
