@@ -44,6 +44,30 @@ uint64_t vx_packet_identity(const struct vx_ip *ip)
 	return h ? h : 1;
 }
 
+size_t vx_journey_identities(const struct vx_journey *j, uint64_t *ids)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < j->nhops; i++) {
+		const struct vx_packet *p = j->hops[i].pkt;
+		uint64_t two[2];
+
+		if (!p)
+			continue;
+		two[0] = vx_packet_identity(&p->ip);
+		two[1] = vx_packet_identity(&p->inner);
+		for (int t = 0; t < 2; t++) {
+			size_t x = 0;
+
+			while (x < n && ids[x] != two[t])
+				x++;
+			if (two[t] && x == n)
+				ids[n++] = two[t];
+		}
+	}
+	return n;
+}
+
 /* ---- identities ---- */
 
 struct entry {

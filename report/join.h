@@ -112,5 +112,9 @@ void vx_joined_describe(const struct vx_joined *jd, struct strbuf *sb);
  * seq; not the TTL), 0 when the headers do not tell it from others */
 struct vx_ip;
 uint64_t vx_packet_identity(const struct vx_ip *ip);
+/* vx_journey_identities - the distinct identities of @j's packets (outer and inner, of every
+ * hop with headers) into @ids, which holds 2 per hop; returns how many */
+struct vx_journey;
+size_t vx_journey_identities(const struct vx_journey *j, uint64_t *ids);
 
 #endif

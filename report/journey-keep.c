@@ -214,25 +214,8 @@ static void sketch_compact(struct kheap *k)
 static void sketch_add(struct kheap *k, const struct vx_journey *j)
 {
 	uint64_t ids[2 * VX_JOURNEY_MAX_HOPS];
-	size_t n = 0;
+	size_t n = vx_journey_identities(j, ids);
 
-	for (size_t i = 0; i < j->nhops; i++) {
-		const struct vx_packet *p = j->hops[i].pkt;
-		uint64_t two[2];
-
-		if (!p)
-			continue;
-		two[0] = vx_packet_identity(&p->ip);
-		two[1] = vx_packet_identity(&p->inner);
-		for (int t = 0; t < 2; t++) {
-			size_t x = 0;
-
-			while (x < n && ids[x] != two[t])
-				x++;
-			if (two[t] && x == n)
-				ids[n++] = two[t];
-		}
-	}
 	for (size_t i = 0; i < n; i++) {
 		/* once full, only identities not above its largest can belong */
 		if (ids[i] > k->sk_limit)

@@ -221,31 +221,6 @@ static void hop_row(struct fleet_batch *b, const struct vx_journey *j, size_t i,
 	b->nrows[FT_PACKETS]++;
 }
 
-/* the distinct packet identities of @j's hops into @ids (2 per hop at most) */
-static size_t journey_idents(const struct vx_journey *j, uint64_t *ids)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < j->nhops; i++) {
-		const struct vx_packet *p = j->hops[i].pkt;
-		uint64_t two[2];
-
-		if (!p)
-			continue;
-		two[0] = vx_packet_identity(&p->ip);
-		two[1] = vx_packet_identity(&p->inner);
-		for (int t = 0; t < 2; t++) {
-			size_t x = 0;
-
-			while (x < n && ids[x] != two[t])
-				x++;
-			if (two[t] && x == n)
-				ids[n++] = two[t];
-		}
-	}
-	return n;
-}
-
 /* one row of journeys (journeys_cols, in order) */
 static void journey_row(struct fleet_batch *b, const struct vx_journey *j, uint64_t jid, uint64_t jkey,
 			uint64_t shape)
@@ -253,7 +228,7 @@ static void journey_row(struct fleet_batch *b, const struct vx_journey *j, uint6
 	static const struct vx_ip none;
 	struct strbuf *sb = &b->rows[FT_JOURNEYS], desc = STRBUF_INIT;
 	uint64_t ids[2 * VX_JOURNEY_MAX_HOPS];
-	size_t nids = journey_idents(j, ids);
+	size_t nids = vx_journey_identities(j, ids);
 	const struct vx_packet *first = NULL;
 	const struct vx_ip *ip;
 
