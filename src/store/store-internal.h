@@ -64,8 +64,9 @@ struct vx_store {
 	/* store-read.c: the texts of the strings a read has met (names, comms, devices: a few
 	 * distinct ones), by id, in @strtext; emptied when an outermost read begins */
 	struct vx_hash strcache;
+	struct vx_hash fscache;	/* field set id -> its parsed template (store-read.c) */
 	struct arena strtext;
-	sqlite3_stmt *sel_string;
+	sqlite3_stmt *sel_string, *sel_fieldset;
 	/* store-lookups.c: the read's lookup index (a temporary table) */
 	sqlite3_stmt *lk_add, *lk_ok, *lk_failed;	/* insert; window newest first, oldest first */
 	bool lk_sealed;		/* indexed: questions only */
@@ -79,15 +80,6 @@ int store_prepare(struct vx_store *st, const char *sql, sqlite3_stmt **s);
 /* store_step_done - the step after the last row: 0 when @rc is SQLITE_DONE, else -1 with
  * SQLite's own message ("database disk image is malformed") naming @what */
 int store_step_done(struct vx_store *st, int rc, const char *what);
-/*
- * store_fields_build - the one builder of an event's fields, as the `events` view gives
- * them, from columns @col.. of @s: skb, len, dev (text), vals, then its field set's fields,
- * skb_key, skb_fmt, len_key, dev_key. The field set's keys in order with the columns' values
- * under the keys it names, then the varying values (vals) replacing theirs or appended.
- * The array and its strings are in @a (*@out). The number of fields, -1 when the field set
- * or vals is not a flat JSON object. No SQL of the database runs (its view is not used).
- */
-int store_fields_build(struct arena *a, sqlite3_stmt *s, int col, struct vx_field **out);
 /* store_load_index - load @sql's (hash-or-text, id) rows into @ix (@text: column 0 is a text
  * to hash with vx_hash64 as the strings are); *@next is one past the largest id. 0, or -1
  * with the database's error. The caller releases @ix. */

@@ -30,6 +30,7 @@ int store_read_begin(struct vx_store *st)
 		return 0;
 	/* ids are stable while the transaction lasts, not across: a string may be gone since */
 	vx_hash_clear(&st->strcache);
+	vx_hash_clear(&st->fscache);
 	arena_release(&st->strtext);
 	/* inside the import's own transaction (store_import_flush): read what it wrote */
 	st->read_began = sqlite3_get_autocommit(st->db) != 0;
@@ -46,6 +47,7 @@ void store_read_end(struct vx_store *st)
 		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 }
 
+
 /* read_start - a read transaction and @sql prepared in *@s, ?1 bound to @capture_id when
  * the query has it; 0, or -1 with vx_error() set (no transaction left open). The caller
  * finalizes *@s and calls store_read_end() */
@@ -60,20 +62,6 @@ static int read_start(struct vx_store *st, const char *sql, int64_t capture_id, 
 	if (sqlite3_bind_parameter_count(*s) >= 1)
 		sqlite3_bind_int64(*s, 1, capture_id);
 	return 0;
-}
-
-size_t store_row_fields(struct store_row *row, struct arena *a, struct vx_field **out)
-{
-	size_t n = 0;
-
-	*out = NULL;
-	if (!row)
-		return 0;
-	if (store_event_fields(row->st, row->id, a, out, &n) < 0) {
-		row->err = -1;
-		return 0;
-	}
-	return n;
 }
 
 /* ---- an event's fields ---- */
@@ -107,31 +95,81 @@ static const char *col_text(sqlite3_stmt *s, int col)
 	return (const char *)sqlite3_column_text(s, col);
 }
 
-int store_fields_build(struct arena *a, sqlite3_stmt *s, int col, struct vx_field **out)
+/* a field set as a template: its fields parsed once per read (in st->strtext), and the keys
+ * its row's skb, length and device columns go back under */
+struct fs_tmpl {
+	struct vx_field *f;
+	int n;			/* -1: its JSON is not an object (a damaged database) */
+	const char *skb_key, *skb_fmt, *len_key, *dev_key;
+};
+
+static const char *tmpl_str(struct vx_store *st, sqlite3_stmt *s, int col)
 {
-	const char *vals = col_text(s, col + 3), *fields = col_text(s, col + 4);
-	const char *skb_fmt = col_text(s, col + 6);
-	struct vx_field *f = NULL, *v = NULL, *all;
-	int n = fields ? json_parse_flat(fields, a, &f) : -1, nv = vals ? json_parse_flat(vals, a, &v) : 0;
-	size_t total;
+	return col_text(s, col) ? arena_strdup(&st->strtext, col_text(s, col)) : NULL;
+}
+
+/* the template of field set @id through the read's cache, NULL (vx_error set) when the
+ * database cannot say */
+static const struct fs_tmpl *fieldset_tmpl(struct vx_store *st, int64_t id)
+{
+	struct vx_hash_slot *h = vx_hash_first(&st->fscache, (uint64_t)id);
+	struct fs_tmpl *t;
+	int rc;
+
+	if (h)
+		return (const struct fs_tmpl *)(uintptr_t)h->value;
+	if (!st->sel_fieldset && store_prepare(st, "SELECT fields, skb_key, skb_fmt, len_key, dev_key"
+					       " FROM fieldsets WHERE id = ?1", &st->sel_fieldset) < 0)
+		return NULL;
+	t = arena_alloc(&st->strtext, sizeof(*t));
+	memset(t, 0, sizeof(*t));
+	t->n = -1;
+	sqlite3_bind_int64(st->sel_fieldset, 1, id);
+	rc = sqlite3_step(st->sel_fieldset);
+	if (rc == SQLITE_ROW) {
+		if (col_text(st->sel_fieldset, 0))
+			t->n = json_parse_flat(col_text(st->sel_fieldset, 0), &st->strtext, &t->f);
+		t->skb_key = tmpl_str(st, st->sel_fieldset, 1);
+		t->skb_fmt = tmpl_str(st, st->sel_fieldset, 2);
+		t->len_key = tmpl_str(st, st->sel_fieldset, 3);
+		t->dev_key = tmpl_str(st, st->sel_fieldset, 4);
+		rc = sqlite3_step(st->sel_fieldset);
+	}
+	sqlite3_reset(st->sel_fieldset);
+	if (store_step_done(st, rc, "cannot read a field set") < 0)
+		return NULL;
+	vx_hash_add(&st->fscache, (uint64_t)id, (uint64_t)(uintptr_t)t);
+	return t;
+}
+
+/*
+ * fields_assemble - an event's fields in @a: its field set's (@t, strings copied) with its
+ * row's skb (@skb), length (@len, NULL column: @len_null) and device (@dev) put back under
+ * their keys, and the varying values of @vals (a JSON object, NULL when none) replacing
+ * theirs or coming after, as the `events` view's json_replace() and json_patch() do. The
+ * number of fields, or -1 when @t or @vals is not a JSON object.
+ */
+static int fields_assemble(struct arena *a, const struct fs_tmpl *t, uint64_t skb, int64_t len, bool len_null,
+			   const char *dev, const char *vals, struct vx_field **out)
+{
+	struct vx_field *v = NULL, *all;
+	int nv = vals ? json_parse_flat(vals, a, &v) : 0;
+	size_t total = t->n > 0 ? (size_t)t->n : 0;
 	char buf[24];
 
 	*out = NULL;
-	if (n < 0 || nv < 0)
+	if (t->n < 0 || nv < 0)
 		return -1;
+	all = arena_alloc(a, (total + (size_t)nv + 1) * sizeof(*all));
+	for (size_t i = 0; i < total; i++)
+		all[i] = (struct vx_field){ arena_strdup(a, t->f[i].key), arena_strdup(a, t->f[i].value) };
 	/* a NULL column is JSON null, as the view's json_replace() puts it */
-	if (skb_fmt)
-		field_replace(f, (size_t)n, col_text(s, col + 5),
-			      skb_text(a, skb_fmt, (uint64_t)sqlite3_column_int64(s, col)));
-	snprintf(buf, sizeof(buf), "%" PRId64, (int64_t)sqlite3_column_int64(s, col + 1));
-	field_replace(f, (size_t)n, col_text(s, col + 7),
-		      sqlite3_column_type(s, col + 1) == SQLITE_NULL ? "null" : arena_strdup(a, buf));
-	field_replace(f, (size_t)n, col_text(s, col + 8), col_text(s, col + 2) ? arena_strdup(a, col_text(s, col + 2)) : "null");
+	if (t->skb_fmt)
+		field_replace(all, total, t->skb_key, skb_text(a, t->skb_fmt, skb));
+	snprintf(buf, sizeof(buf), "%" PRId64, len);
+	field_replace(all, total, t->len_key, len_null ? "null" : arena_strdup(a, buf));
+	field_replace(all, total, t->dev_key, dev ? arena_strdup(a, dev) : "null");
 	/* json_patch(): the varying values replace theirs, or come after */
-	all = arena_alloc(a, ((size_t)n + (size_t)nv + 1) * sizeof(*all));
-	if (n)
-		memcpy(all, f, (size_t)n * sizeof(*all));
-	total = (size_t)n;
 	for (int k = 0; k < nv; k++) {
 		size_t i = 0;
 
@@ -315,7 +353,7 @@ int store_paths_each(struct vx_store *st, int64_t capture_id,
 #define REC_COLUMNS "id, capture_id, ts_ns, cpu, pid, comm, name, dev, len, skb, stack_id"
 /* the same columns from event_rows (the events view without its fields; the texts by id) */
 #define REC_FROM "SELECT e.id, e.capture_id, e.ts_ns, e.cpu, e.pid, e.comm_id, e.name_id, e.dev_id, e.len," \
-	" e.skb, e.stack_id FROM event_rows e"
+	" e.skb, e.stack_id, e.fieldset_id, e.vals FROM event_rows e"
 
 /* a comm, event name or device name as the analysis gets it: at most STRING_MAX characters,
  * the last a "…" when the stored one is longer. A comm is 16 bytes in the kernel and a
@@ -386,6 +424,30 @@ static void rec_of(struct vx_store *st, sqlite3_stmt *s, struct vx_rec *r)
 	r->len = sqlite3_column_type(s, 8) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 8);
 	r->skb = (uint64_t)sqlite3_column_int64(s, 9);
 	r->stack_id = sqlite3_column_int64(s, 10);
+}
+
+size_t store_row_fields(struct store_row *row, struct arena *a, struct vx_field **out)
+{
+	sqlite3_stmt *s = row ? row->s : NULL;
+	const struct fs_tmpl *t;
+	int n;
+
+	*out = NULL;
+	if (!row)
+		return 0;
+	/* the row of a REC_FROM walk has its field set and varying values (columns 11, 12) */
+	t = fieldset_tmpl(row->st, sqlite3_column_int64(s, 11));
+	n = t ? fields_assemble(a, t, (uint64_t)sqlite3_column_int64(s, 9), sqlite3_column_int64(s, 8),
+				sqlite3_column_type(s, 8) == SQLITE_NULL, string_of(row->st, s, 7),
+				col_text(s, 12), out) : -1;
+	if (n < 0) {
+		if (t)
+			vx_error("%s: event %" PRId64 ": its fields are not a JSON object; the database is damaged",
+				 row->st->path, row->id);
+		row->err = -1;
+		return 0;
+	}
+	return (size_t)n;
 }
 
 /* run @sql (?1 bound to @capture_id when it uses it) and hand each row to @fn */
@@ -543,12 +605,10 @@ int store_fib_lookups_in(struct vx_store *st, int64_t capture_id, int cpu, uint6
 int store_event_fields(struct vx_store *st, int64_t id, struct arena *a, struct vx_field **out, size_t *n)
 {
 	/* the events view's fields, built in C: a view runs with a trusted schema only */
-	static const char sql[] =
-		"SELECT e.skb, e.len, d.text, e.vals, f.fields, f.skb_key, f.skb_fmt, f.len_key, f.dev_key"
-		" FROM event_rows e JOIN fieldsets f ON f.id = e.fieldset_id JOIN strings n ON n.id = e.name_id"
-		" LEFT JOIN strings d ON d.id = e.dev_id WHERE e.id = ?1";
+	static const char sql[] = "SELECT e.skb, e.len, e.dev_id, e.vals, e.fieldset_id FROM event_rows e WHERE e.id = ?1";
+	const struct fs_tmpl *t;
 	sqlite3_stmt *s;
-	int rc, k;
+	int rc, k = 0;
 
 	*out = NULL;
 	*n = 0;
@@ -559,7 +619,13 @@ int store_event_fields(struct vx_store *st, int64_t id, struct arena *a, struct 
 	sqlite3_bind_int64(s, 1, id);
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		k = store_fields_build(a, s, 0, out);
+		t = fieldset_tmpl(st, sqlite3_column_int64(s, 4));
+		if (!t) {
+			sqlite3_reset(s);
+			return -1;
+		}
+		k = fields_assemble(a, t, (uint64_t)sqlite3_column_int64(s, 0), sqlite3_column_int64(s, 1),
+				    sqlite3_column_type(s, 1) == SQLITE_NULL, string_of(st, s, 2), col_text(s, 3), out);
 		if (k < 0) {
 			sqlite3_reset(s);
 			return vx_error("%s: event %" PRId64 ": its fields are not a JSON object; the database is damaged",

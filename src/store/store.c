@@ -257,7 +257,9 @@ void store_close(struct vx_store *st)
 	store_import_rollback(st);
 	sqlite3_finalize(st->sel_fields);
 	sqlite3_finalize(st->sel_string);
+	sqlite3_finalize(st->sel_fieldset);
 	vx_hash_release(&st->strcache);
+	vx_hash_release(&st->fscache);
 	arena_release(&st->strtext);
 	sqlite3_finalize(st->sel_fib_desc);
 	sqlite3_finalize(st->sel_fib_asc);
