@@ -414,10 +414,7 @@ int ch_result_parse(const char *text, size_t len, struct ch_result *res)
 		char *next, *end = cell_end(p, &next);
 		char sep = *next;
 
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			res->cells = xrealloc(res->cells, cap * sizeof(*res->cells));
-		}
+		VX_GROW(res->cells, n, cap);
 		res->cells[n++] = p;
 		rowcols++;
 		*end = '\0';

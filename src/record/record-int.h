@@ -57,7 +57,7 @@ struct vx_rec_backend;
 /* struct fd_snapshot - descriptors open at a point in time (record.c) */
 struct fd_snapshot {
 	int *fds;
-	size_t n;
+	size_t n, cap;
 };
 
 /*

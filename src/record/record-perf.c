@@ -161,13 +161,7 @@ static void comm_put(struct vx_perf *p, int pid, const char *comm)
 			snprintf(p->comms[i].comm, sizeof(p->comms[i].comm), "%s", comm);
 			return;
 		}
-	if (p->ncomms == p->comms_alloc) {
-		size_t n = p->comms_alloc ? 2 * p->comms_alloc : 64;
-		struct comm_ent *c = xrealloc(p->comms, n * sizeof(*c));
-
-		p->comms = c;
-		p->comms_alloc = n;
-	}
+	VX_GROW(p->comms, p->ncomms, p->comms_alloc);
 	p->comms[p->ncomms].pid = pid;
 	snprintf(p->comms[p->ncomms].comm, sizeof(p->comms[p->ncomms].comm), "%s", comm);
 	p->ncomms++;

@@ -144,22 +144,20 @@ bool vx_glob_valid(const char *s)
 
 static int add_probe(struct vx_plan *p, const struct vx_probe_req *r)
 {
-	struct vx_probe_req *n;
 
 	for (size_t i = 0; i < p->nprobes; i++)
 		if (!strcmp(p->probes[i].event, r->event)) {
 			p->probes[i].user |= r->user;
 			return 0;
 		}
-	n = xrealloc(p->probes, (p->nprobes + 1) * sizeof(*n));
-	p->probes = n;
+	VX_GROW(p->probes, p->nprobes, p->probes_alloc);
 	p->probes[p->nprobes++] = *r;
 	return 0;
 }
 
 static int add_tp(struct vx_plan *p, const char *name, bool user)
 {
-	struct vx_tp_req r = { .user = user }, *n;
+	struct vx_tp_req r = { .user = user };
 	const char *c = strchr(name, ':');
 
 	snprintf(r.system, sizeof(r.system), "%.*s", (int)(c - name), name);
@@ -169,8 +167,7 @@ static int add_tp(struct vx_plan *p, const char *name, bool user)
 			p->tps[i].user |= user;
 			return 0;
 		}
-	n = xrealloc(p->tps, (p->ntps + 1) * sizeof(*n));
-	p->tps = n;
+	VX_GROW(p->tps, p->ntps, p->tps_alloc);
 	p->tps[p->ntps++] = r;
 	return 0;
 }
@@ -220,7 +217,7 @@ int vx_plan_build(struct vx_plan *p, const char *preset, const char *const *prob
 	}
 	for (size_t i = 0; i < nprobes; i++) {
 		struct vx_probe_req r = { .user = true };
-		char *copy, **owned;
+		char *copy;
 
 		if (!vx_func_name_valid(probes[i])) {
 			vx_error("--probe '%s': not a kernel function name (allowed: letters, digits, '_', '.')",
@@ -228,8 +225,7 @@ int vx_plan_build(struct vx_plan *p, const char *preset, const char *const *prob
 			goto fail;
 		}
 		copy = xstrdup(probes[i]);
-		owned = xrealloc(p->owned, (p->nowned + 1) * sizeof(*owned));
-		p->owned = owned;
+		VX_GROW(p->owned, p->nowned, p->owned_alloc);
 		p->owned[p->nowned++] = copy;
 		/* an event name cannot hold '.' (foo.constprop.0 -> foo_constprop_0) */
 		snprintf(r.event, sizeof(r.event), "%s", copy);
@@ -370,7 +366,6 @@ int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l, int snaple
 	for (size_t i = 0; i < p->nprobes; i++) {
 		struct vx_probe_req *r = &p->probes[i];
 		struct strbuf sb = STRBUF_INIT;
-		char **owned;
 
 		if (r->chain && l->next >= 0) {
 			chain_fetchargs(&sb, l->next);
@@ -385,8 +380,7 @@ int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l, int snaple
 				with_bytes += sb.len > before;
 			}
 		}
-		owned = xrealloc(p->owned, (p->nowned + 1) * sizeof(*owned));
-		p->owned = owned;
+		VX_GROW(p->owned, p->nowned, p->owned_alloc);
 		r->fetch = p->owned[p->nowned++] = strbuf_detach(&sb, NULL);
 	}
 	return with_bytes;

@@ -460,12 +460,9 @@ static void fd_snapshot_take(struct fd_snapshot *s)
 	if (!d)
 		return;
 	while ((de = readdir(d)) != NULL) {
-		int *n;
-
 		if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d))
 			continue;
-		n = xrealloc(s->fds, (s->n + 1) * sizeof(*n));
-		s->fds = n;
+		VX_GROW(s->fds, s->n, s->cap);
 		s->fds[s->n++] = atoi(de->d_name);
 	}
 	closedir(d);

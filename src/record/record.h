@@ -59,11 +59,11 @@ struct vx_tp_req {
 /* struct vx_plan - owned by the caller; vx_plan_release() frees the arrays */
 struct vx_plan {
 	struct vx_probe_req *probes;
-	size_t nprobes;
+	size_t nprobes, probes_alloc;
 	struct vx_tp_req *tps;
-	size_t ntps;
+	size_t ntps, tps_alloc;
 	char **owned;		/* copies of user-supplied names, freed with the plan */
-	size_t nowned;
+	size_t nowned, owned_alloc;
 };
 
 struct vx_skb_layout;

@@ -75,7 +75,7 @@ struct vx_import {
 	} last[3];
 	struct vx_hash names;	/* name id → index in @ns */
 	struct name_state *ns;
-	size_t nns;
+	size_t nns, ns_alloc;
 	struct batch *cur;
 	struct strbuf tmp, vals, fsjson;
 	uint64_t first_ts, last_ts;

@@ -180,7 +180,7 @@ static struct name_state *name_state(struct vx_import *im, int64_t name_id)
 	int64_t k = index_get(&im->names, (uint64_t)name_id);
 
 	if (!k) {
-		im->ns = xrealloc(im->ns, (im->nns + 1) * sizeof(*im->ns));
+		VX_GROW(im->ns, im->nns, im->ns_alloc);
 		memset(&im->ns[im->nns], 0, sizeof(*im->ns));
 		for (int r = 0; r < FS_RECENT; r++)
 			strbuf_init(&im->ns[im->nns].recent[r].sig, 0);

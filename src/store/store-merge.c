@@ -615,10 +615,7 @@ static int merge_captures(struct merge *m, const char *host, struct store_merged
 			  " skipped, truncated, truncated_at, first_ts, last_ts FROM captures ORDER BY id", &caps) < 0)
 		return -1;
 	while ((rc = sqlite3_step(caps)) == SQLITE_ROW) {
-		if (*n == *cap) {
-			*cap = *cap ? 2 * *cap : 8;
-			*res = xrealloc(*res, *cap * sizeof(**res));
-		}
+		VX_GROW(*res, *n, *cap);
 		if (merge_capture(m, caps, host, &(*res)[(*n)++]) < 0)
 			goto out;
 	}

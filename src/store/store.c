@@ -299,10 +299,7 @@ static int load_captures(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (ds->ncaptures == cap) {
-			cap = cap ? cap * 2 : 8;
-			ds->captures = xrealloc(ds->captures, cap * sizeof(*ds->captures));
-		}
+		VX_GROW(ds->captures, ds->ncaptures, cap);
 		struct vx_capture *c = &ds->captures[ds->ncaptures++];
 
 		memset(c, 0, sizeof(*c));
@@ -349,10 +346,7 @@ static int load_stacks(struct vx_store *st, int64_t id, struct vx_dataset *ds)
 		return -1;
 	sqlite3_bind_int64(s, 1, id);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if (ds->nstacks == cap) {
-			cap = cap ? cap * 2 : 64;
-			ds->stacks = xrealloc(ds->stacks, cap * sizeof(*ds->stacks));
-		}
+		VX_GROW(ds->stacks, ds->nstacks, cap);
 		struct vx_stack *k = &ds->stacks[ds->nstacks++];
 		int depth = sqlite3_column_int(s, 1);
 		char *frames = (char *)col_str(&ds->arena, s, 2);
