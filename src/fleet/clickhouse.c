@@ -472,36 +472,6 @@ double ch_cell_f64(const struct ch_result *r, size_t row, size_t col)
 
 /* ---- RowBinary ---- */
 
-void ch_put_u8(struct strbuf *sb, uint8_t v)
-{
-	strbuf_add(sb, &v, 1);
-}
-
-void ch_put_u16(struct strbuf *sb, uint16_t v)
-{
-	unsigned char b[2] = { (unsigned char)v, (unsigned char)(v >> 8) };
-
-	strbuf_add(sb, b, 2);
-}
-
-void ch_put_u32(struct strbuf *sb, uint32_t v)
-{
-	unsigned char b[4];
-
-	for (int i = 0; i < 4; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
-	strbuf_add(sb, b, 4);
-}
-
-void ch_put_u64(struct strbuf *sb, uint64_t v)
-{
-	unsigned char b[8];
-
-	for (int i = 0; i < 8; i++)
-		b[i] = (unsigned char)(v >> (8 * i));
-	strbuf_add(sb, b, 8);
-}
-
 void ch_put_len(struct strbuf *sb, uint64_t n)
 {
 	unsigned char b[10];

@@ -83,10 +83,21 @@ uint64_t ch_cell_u64(const struct ch_result *r, size_t row, size_t col);
 double ch_cell_f64(const struct ch_result *r, size_t row, size_t col);
 
 /* ---- RowBinary: numbers little-endian, strings and arrays prefixed by a LEB128 length ---- */
-void ch_put_u8(struct strbuf *sb, uint8_t v);
-void ch_put_u16(struct strbuf *sb, uint16_t v);
-void ch_put_u32(struct strbuf *sb, uint32_t v);
-void ch_put_u64(struct strbuf *sb, uint64_t v);
+/* ch_put_le - the low @n bytes of @v, little-endian (inline: an export writes tens of
+ * millions of such cells) */
+static inline void ch_put_le(struct strbuf *sb, uint64_t v, size_t n)
+{
+	if (sb->len + n >= sb->alloc)
+		strbuf_grow(sb, n);
+	for (size_t i = 0; i < n; i++)
+		sb->buf[sb->len + i] = (char)(unsigned char)(v >> (8 * i));
+	sb->len += n;
+	sb->buf[sb->len] = '\0';
+}
+static inline void ch_put_u8(struct strbuf *sb, uint8_t v) { ch_put_le(sb, v, 1); }
+static inline void ch_put_u16(struct strbuf *sb, uint16_t v) { ch_put_le(sb, v, 2); }
+static inline void ch_put_u32(struct strbuf *sb, uint32_t v) { ch_put_le(sb, v, 4); }
+static inline void ch_put_u64(struct strbuf *sb, uint64_t v) { ch_put_le(sb, v, 8); }
 static inline void ch_put_i16(struct strbuf *sb, int16_t v) { ch_put_u16(sb, (uint16_t)v); }
 static inline void ch_put_i32(struct strbuf *sb, int32_t v) { ch_put_u32(sb, (uint32_t)v); }
 static inline void ch_put_i64(struct strbuf *sb, int64_t v) { ch_put_u64(sb, (uint64_t)v); }

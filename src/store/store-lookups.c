@@ -28,7 +28,8 @@ int store_lookups_reset(struct vx_store *st)
 	 * index of an earlier read, if any, is kept up to date by the inserts */
 	if (store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS vx_lookups(capture_id INTEGER, cpu INTEGER,"
 			   " ts_ns INTEGER, id INTEGER, tbl INTEGER, ipv6 INTEGER, src TEXT, dst TEXT,"
-			   " proto INTEGER, sport INTEGER, dport INTEGER, dev TEXT, gw TEXT, err INTEGER);"
+			   " proto INTEGER, sport INTEGER, dport INTEGER, dev TEXT, gw TEXT, err INTEGER,"
+			   " PRIMARY KEY (capture_id, cpu, ts_ns, id)) WITHOUT ROWID;"
 			   "DELETE FROM temp.vx_lookups") < 0)
 		return -1;
 	return store_prepare(st, "INSERT INTO temp.vx_lookups VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
@@ -73,8 +74,6 @@ static int lookups_seal(struct vx_store *st)
 		return 0;
 	if (!st->lk_add)
 		return vx_error("%s: lookup index: a question before any reset", st->path);
-	if (store_exec(st, "CREATE INDEX IF NOT EXISTS temp.vx_lookups_at ON vx_lookups(capture_id, cpu, ts_ns)") < 0)
-		return -1;
 	if (store_prepare(st, LK_COLS " ORDER BY ts_ns DESC, id DESC", &st->lk_ok) < 0 ||
 	    store_prepare(st, LK_COLS " ORDER BY ts_ns, id", &st->lk_failed) < 0)
 		return -1;
