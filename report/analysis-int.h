@@ -16,6 +16,7 @@ struct vx_analysis_priv {
 	void *journey_done_arg;
 	int (*journey_each)(void *arg, const struct vx_journey *j);	/* the options' */
 	void *journey_each_arg;
+	bool no_numbering;	/* the options' */
 	struct vx_lookups lookups;	/* FIB lookups held for a filter (source without lookup_keep) */
 	bool has_lookups;	/* the capture has FIB lookups */
 	bool lookups_deferred;	/* joined to the kept journeys afterwards (lookup-join.c) */
@@ -32,6 +33,7 @@ struct vx_analysis_priv {
 	struct vx_deferred *deferred;
 	size_t ndeferred, deferred_cap;
 	struct vx_links *links;	/* the link walk's state, between the walks (links.c) */
+	struct vx_links *early;	/* the clones' deliveries, walked before the journeys (links.c) */
 	/* drop reasons named so far (drops.c): (capture, value) -> index into @reasons */
 	struct vx_hash reason_index;
 	struct vx_reason_name { int64_t capture; const char *value, *name; } *reasons;
@@ -41,6 +43,15 @@ struct vx_analysis_priv {
 /* a dropped journey that cloned or copied its packet first: a drop unless a clone of it was
  * delivered (links.c); its drop strings live in the analysis' arena */
 #define VX_DEFERRED_ENTRIES 4
+/* what became of a clone or copy: a socket took it (@delivered) through queue @where, and
+ * process @pid (-1 unknown) read it; @comm in the analysis' arena */
+struct vx_clone_fate {
+	bool delivered;
+	const char *where;
+	int pid;
+	const char *comm;
+};
+
 struct vx_deferred {
 	int64_t capture;
 	uint64_t ts;		/* its first hop: the journey's key */
@@ -50,10 +61,7 @@ struct vx_deferred {
 	const char *reason, *location;
 	int mine;		/* its row in the command's summary (mine.c), -1 none */
 	const char *what;	/* its kind of packet (mine.c, static) */
-	bool excused;		/* a clone of it reached a socket */
-	const char *where;	/* ... through this queue */
-	int pid;		/* ... and this process read it (-1 unknown) */
-	const char *comm;
+	struct vx_clone_fate fate;	/* excused: a clone of it reached a socket */
 };
 
 /* ---- paths.c ---- */
@@ -176,6 +184,23 @@ void vx_links_note_name(struct vx_analysis *an, int64_t capture_id, const char *
 /* vx_links_defer - @j (dropped, kept hops complete enough) cloned its packet first: its drop
  * is counted once links.c knows whether a clone was delivered; true when deferred */
 bool vx_links_defer(struct vx_analysis *an, const struct vx_journey *j, int mine);
+/* vx_links_early - for an analysis that hands each journey on as it ends (journey_each):
+ * the link probes walked before the journeys, every clone or copy call watched until its
+ * new skb reaches a socket, so that a journey's drop is excused as it ends, not after the
+ * walk; memory grows with the clone calls. 0, or -1 with vx_error() */
+int vx_links_early(struct vx_analysis *an);
+/* vx_links_early_wanted - the early walk found links: a resolving walk of the builder
+ * before the journeys finds the journeys at their ends; vx_links_early_index() after it
+ * indexes them by journey */
+bool vx_links_early_wanted(const struct vx_analysis *an);
+void vx_links_early_index(struct vx_analysis *an);
+/* vx_links_attach_early - @j's links from the early walk into j->links (allocated in @a,
+ * which the caller releases; @j's far ends by other_first_id, journey_id 0) */
+void vx_links_attach_early(struct vx_analysis *an, struct vx_journey *j, struct arena *a);
+/* vx_links_excuse_early - after vx_links_early(): @j (dropped) becomes delivered when a
+ * clone or copy of one of its calls reached a socket, as the deferred drops are after the
+ * walk (vx_links_finish) */
+void vx_links_excuse_early(struct vx_analysis *an, struct vx_journey *j);
 /* vx_links_walk - the link probes in time order: links of the kept journeys, the drops
  * excused; returns how many far ends are not among the kept journeys (a resolving walk of
  * the builder finds them), or -1 with vx_error() set */

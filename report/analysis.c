@@ -113,6 +113,7 @@ static void analysis_init(struct vx_analysis *an, const struct vx_event_source *
 	pv->journey_done_arg = opts ? opts->journey_done_arg : NULL;
 	pv->journey_each = opts ? opts->journey_each : NULL;
 	pv->journey_each_arg = opts ? opts->journey_each_arg : NULL;
+	pv->no_numbering = opts && opts->no_numbering;
 	/* the kept journeys ask the source for their lookups once the stream is over; a filter
 	 * that needs every journey's routes (or a journey_each) has the source keep them
 	 * (bounded memory) and asks as each journey ends; a source that answers no questions
@@ -152,6 +153,9 @@ int vx_analysis_stream(const struct vx_event_source *src, const struct vx_analys
 		ret = src->route_events_each(src->priv, route_event, &rk);
 		vx_lookups_sort(&pv->lookups);
 	}
+	/* a journey handed on as it ends needs its clones' fates first */
+	if (!ret)
+		ret = vx_links_early(an);
 	if (!ret)
 		ret = vx_journeys_build(an, keep);
 	if (!ret && pv->lookups_deferred && pv->has_lookups)

@@ -44,6 +44,10 @@ struct vx_analysis_opts {
 	 * return stops the analysis with the callback's vx_error() (export: a failed write) */
 	int (*journey_each)(void *arg, const struct vx_journey *j);
 	void *journey_each_arg;
+	/* the kept journeys have no links, and the shapes' first journeys no ids: no walks
+	 * to find them (for a caller that takes the journeys through @journey_each and
+	 * renders none of the analysis' journeys, shapes or links) */
+	bool no_numbering;
 };
 
 /* one row of the drop summary: how many journeys died for one reason at one place */

@@ -82,6 +82,8 @@ static void finish_journey(struct builder *b)
 			if (!light) {
 				vx_journey_nat(&j, b->nats);
 				vx_journey_verdict(&j, b->last_free ? &b->endrec : NULL, b->last_path);
+				vx_links_excuse_early(an, &j);
+				vx_links_attach_early(an, &j, &b->scratch);
 			}
 			if ((an->priv->filter || an->priv->journey_each) && an->priv->lookups_in_source &&
 			    vx_journey_routes_find(an, &j, &b->scratch) < 0)
@@ -92,9 +94,11 @@ static void finish_journey(struct builder *b)
 		if (kept && an->priv->journey_each && !light && !b->rekeeping &&
 		    an->priv->journey_each(an->priv->journey_each_arg, &j) < 0)
 			b->failed = true;
-		/* routes from the source live in the scratch: the kept get theirs afterwards */
+		/* routes and early links live in the scratch: the kept get theirs afterwards */
 		if (an->priv->lookups_in_source)
 			vx_journey_routes_clear(&j);
+		j.links = NULL;
+		j.nlinks = 0;
 		if (!kept) {
 			;
 		} else if (b->rekeeping) {
@@ -443,7 +447,7 @@ static int find_links(struct builder *b)
 int vx_journeys_build(struct vx_analysis *an, size_t max_keep)
 {
 	struct builder *b = xcalloc(1, sizeof(*b));
-	int ret;
+	int ret = 0;
 
 	b->an = an;
 	vx_builder_heaps(b, max_keep);
@@ -451,18 +455,28 @@ int vx_journeys_build(struct vx_analysis *an, size_t max_keep)
 	b->priv = an->src->priv;
 	b->jpaths = xmalloc((an->npaths ? an->npaths : 1) * sizeof(*b->jpaths));
 	b->path_serial = xcalloc(an->npaths ? an->npaths : 1, sizeof(*b->path_serial));
-	ret = builder_walk(b);
+	/* the journeys at both ends of every link, before the journeys are handed on */
+	if (vx_links_early_wanted(an)) {
+		b->resolving = true;
+		ret = builder_walk(b);
+		b->resolving = false;
+		if (!ret)
+			vx_links_early_index(an);
+	}
+	if (!ret)
+		ret = builder_walk(b);
 	if (!ret && vx_builder_align(b, max_keep)) {
 		/* the keeping pass: the heaps whose windows moved keep again from their start */
 		b->rekeeping = true;
 		ret = builder_walk(b);
 		b->rekeeping = false;
 	}
-	if (!ret) {
-		vx_builder_kept(b);
-		ret = find_links(b);
-	}
 	if (!ret)
+		vx_builder_kept(b);
+	/* the kept journeys' links and the ids of far ends and first journeys, when asked */
+	if (!ret && !an->priv->no_numbering)
+		ret = find_links(b);
+	if (!ret && !an->priv->no_numbering)
 		ret = number_firsts(b);
 	builder_release(b);
 	if (ret)

@@ -5,7 +5,9 @@
  * kept are found by a resolving walk of the builder and numbered with the shapes' first
  * journeys. The same walk watches the clones of dropped journeys: one that reaches a socket
  * turns its original's drop into a delivery (a raw socket gets a clone of the echo reply
- * while icmp_rcv frees the original with a drop reason).
+ * while icmp_rcv frees the original with a drop reason). An analysis that hands each journey
+ * on as it ends (export) walks the probes once before the journeys instead, watching every
+ * clone call, so that a journey's drop is excused as it ends (vx_links_early).
  * Must not: touch the store (only the source's callbacks), parse inputs, or print.
  */
 #include "analysis-int.h"
@@ -36,9 +38,10 @@ void vx_links_note_name(struct vx_analysis *an, int64_t capture_id, const char *
 bool vx_links_defer(struct vx_analysis *an, const struct vx_journey *j, int mine)
 {
 	struct vx_analysis_priv *pv = an->priv;
-	struct vx_deferred d = { .capture = j->capture_id, .mine = mine, .pid = -1 };
+	struct vx_deferred d = { .capture = j->capture_id, .mine = mine, .fate.pid = -1 };
 
-	if (!pv->link_probes || !j->drop || !j->nhops)
+	/* the early walk decided it as it ended (vx_links_excuse_early) */
+	if (!pv->link_probes || !j->drop || !j->nhops || pv->early)
 		return false;
 	for (size_t i = 0; i < j->nhops && d.nentries < VX_DEFERRED_ENTRIES; i++) {
 		enum vx_link_kind k;
@@ -104,12 +107,14 @@ struct lrec {
 	struct lref parent, child;
 };
 
-/* a clone of a deferred drop, watched until it is delivered */
+/* a clone of a deferred drop (or, in the early walk, of any call), watched until it is
+ * delivered */
 struct watch {
 	int64_t capture;
 	uint64_t skb, born;
-	size_t deferred;
+	size_t deferred;	/* index into an->priv->deferred, or in the early walk into fates */
 };
+
 
 struct vx_links {
 	struct vx_analysis *an;
@@ -128,6 +133,11 @@ struct vx_links {
 	size_t *open;		/* refs found in the resolving walk's open journey */
 	size_t nopen, open_cap;
 	struct arena tmp;
+	bool early;		/* vx_links_early(): every clone call watched, every link kept */
+	struct vx_hash byjourney;	/* early: a found end's journey key -> ref (rec << 1 | child) */
+	struct vx_hash fated;	/* early: a call's entry event id -> index into fates */
+	struct vx_clone_fate *fates;
+	size_t nfates, fates_cap;
 };
 
 static uint64_t addr_key(int64_t capture, uint64_t skb)
@@ -213,6 +223,19 @@ static void link_add(struct vx_links *l, enum vx_link_kind kind, const char *fun
 {
 	struct lrec rec = { kind, func, *parent, *child };
 
+	if (l->early) {
+		/* every link, both ends found by the resolving walk before the journeys */
+		VX_GROW(l->recs, l->nrecs, l->recs_cap);
+		l->recs[l->nrecs] = rec;
+		for (int side = 0; side < 2; side++) {
+			struct lref *x = side ? &l->recs[l->nrecs].child : &l->recs[l->nrecs].parent;
+
+			x->wanted = true;
+			vx_hash_add(&l->wanted, addr_key(x->capture, x->skb), (uint64_t)l->nrecs << 1 | (uint64_t)side);
+		}
+		l->nrecs++;
+		return;
+	}
 	ref_find_kept(l, &rec.parent);
 	ref_find_kept(l, &rec.child);
 	if (rec.parent.kept < 0 && rec.child.kept < 0)
@@ -289,12 +312,21 @@ static struct lref ref_after(const struct vx_rec *r, uint64_t skb)
 /* a new skb of a deferred drop's clone call: watched until a socket takes it */
 static void watch_child(struct vx_links *l, const struct pending *call, const struct vx_rec *r)
 {
-	struct vx_hash_slot *s = vx_hash_first(&l->dentries, (uint64_t)call->id);
+	struct vx_hash_slot *s = l->early ? NULL : vx_hash_first(&l->dentries, (uint64_t)call->id);
+	size_t to;
 
-	if (!s)
+	if (l->early) {
+		VX_GROW(l->fates, l->nfates, l->fates_cap);
+		l->fates[l->nfates] = (struct vx_clone_fate){ .pid = -1 };
+		vx_hash_add(&l->fated, (uint64_t)call->id, l->nfates);
+		to = l->nfates++;
+	} else if (s) {
+		to = s->value;
+	} else {
 		return;
+	}
 	VX_GROW(l->watch, l->nwatch, l->watch_cap);
-	l->watch[l->nwatch] = (struct watch){ r->capture_id, r->skb, r->ts_ns, s->value };
+	l->watch[l->nwatch] = (struct watch){ r->capture_id, r->skb, r->ts_ns, to };
 	vx_hash_add(&l->watched, addr_key(r->capture_id, r->skb), l->nwatch++);
 }
 
@@ -306,16 +338,16 @@ static void watch_delivered(struct vx_links *l, const struct vx_rec *r, enum vx_
 
 	vx_hash_each(&l->watched, addr_key(r->capture_id, r->skb), s) {
 		const struct watch *w = &l->watch[s->value];
-		struct vx_deferred *d = &an->priv->deferred[w->deferred];
+		struct vx_clone_fate *f = l->early ? &l->fates[w->deferred] : &an->priv->deferred[w->deferred].fate;
 
 		if (w->capture != r->capture_id || w->skb != r->skb || w->born > r->ts_ns)
 			continue;
-		d->excused = true;
-		if (!d->where)
-			d->where = ev == VX_LEV_READ ? "skb_copy_datagram" : func;
-		if (ev == VX_LEV_READ && d->pid < 0) {
-			d->pid = r->pid;
-			d->comm = r->comm ? arena_strdup(&an->arena, r->comm) : NULL;
+		f->delivered = true;
+		if (!f->where)
+			f->where = ev == VX_LEV_READ ? "skb_copy_datagram" : func;
+		if (ev == VX_LEV_READ && f->pid < 0) {
+			f->pid = r->pid;
+			f->comm = r->comm ? arena_strdup(&an->arena, r->comm) : NULL;
 		}
 	}
 }
@@ -444,11 +476,123 @@ int vx_links_walk(struct vx_analysis *an)
 	return (int)(far > INT32_MAX ? INT32_MAX : far);
 }
 
+/* a drop excused by its clone's fate @f: the packet was delivered */
+static void delivered_via_clone(struct vx_verdict *v, const struct vx_clone_fate *f)
+{
+	v->kind = VX_VERDICT_DELIVERED;
+	v->via_clone = true;
+	v->where = f->where;
+	v->pid = f->pid;
+	v->comm = f->comm;
+	v->hop = -1;
+	v->local = false;
+}
+
+int vx_links_early(struct vx_analysis *an)
+{
+	struct vx_analysis_priv *pv = an->priv;
+	const struct vx_event_source *src = an->src;
+	struct vx_links *l;
+	int ret;
+
+	if (!pv->journey_each || !pv->link_probes || !pv->nlink_names || !src || !src->named_events_each)
+		return 0;
+	l = pv->early = xcalloc(1, sizeof(*l));
+	l->an = an;
+	l->capture = -1;
+	l->early = true;
+	ret = src->named_events_each(src->priv, (const char *const *)pv->link_names, pv->nlink_names,
+				     link_event, l);
+	return ret ? (ret < 0 ? ret : -1) : 0;
+}
+
+void vx_links_excuse_early(struct vx_analysis *an, struct vx_journey *j)
+{
+	const struct vx_links *l = an->priv->early;
+
+	if (!l || j->verdict.kind != VX_VERDICT_DROPPED)
+		return;
+	for (size_t i = 0; i < j->nhops; i++) {
+		enum vx_link_kind k;
+		struct vx_hash_slot *s;
+
+		if (!j->hops[i].rec || vx_hop_kind_of(j->hops[i].event) != VX_HOP_OTHER ||
+		    vx_link_event_of(j->hops[i].event, &k, NULL) != VX_LEV_ENTRY || k == VX_LINK_SEGMENT)
+			continue;
+		vx_hash_each(&l->fated, (uint64_t)j->hops[i].rec->id, s) {
+			if (l->fates[s->value].delivered) {
+				delivered_via_clone(&j->verdict, &l->fates[s->value]);
+				return;
+			}
+		}
+	}
+}
+
+static uint64_t jkey_hash(int64_t capture, uint64_t ts, int64_t id);
+
+bool vx_links_early_wanted(const struct vx_analysis *an)
+{
+	return an->priv->early && an->priv->early->nrecs;
+}
+
+void vx_links_early_index(struct vx_analysis *an)
+{
+	struct vx_links *l = an->priv->early;
+
+	for (size_t i = 0; l && i < l->nrecs; i++)
+		for (int side = 0; side < 2; side++) {
+			const struct lref *x = side ? &l->recs[i].child : &l->recs[i].parent;
+
+			if (x->found && x->counts)
+				vx_hash_add(&l->byjourney, jkey_hash(x->key.capture, x->key.ts, x->key.id),
+					    (uint64_t)i << 1 | (uint64_t)side);
+		}
+}
+
+void vx_links_attach_early(struct vx_analysis *an, struct vx_journey *j, struct arena *a)
+{
+	const struct vx_links *l = an->priv->early;
+	struct jkey k;
+	struct vx_hash_slot *s;
+	size_t n = 0, cap = 0;
+
+	if (!l || !l->byjourney.n || !j->nhops)
+		return;
+	k = vx_jkey_of(j);
+	vx_hash_each(&l->byjourney, jkey_hash(k.capture, k.ts, k.id), s) {
+		const struct lrec *r = &l->recs[s->value >> 1];
+		bool side = s->value & 1;
+		const struct lref *me = side ? &r->child : &r->parent, *other = side ? &r->parent : &r->child;
+
+		if (vx_jkey_cmp(&me->key, &k))
+			continue;
+		if (n == cap) {
+			struct vx_link *v = arena_alloc(a, (cap = cap ? 2 * cap : 4) * sizeof(*v));
+
+			if (n)
+				memcpy(v, j->links, n * sizeof(*v));
+			j->links = v;
+		}
+		j->links[n++] = (struct vx_link){
+			.kind = r->kind, .child = !side, .hop = me->hop,
+			.other_hop = other->found ? other->hop : -1, .function = r->func,
+			.other_first_id = other->found && other->counts ? other->key.id : 0,
+		};
+	}
+	j->nlinks = n;
+}
+
 /* ---- the far ends: a resolving walk of the builder, then numbered ---- */
+
+/* the links whose far ends a resolving walk finds: the kept journeys', else the early walk's */
+static struct vx_links *resolving_links(struct vx_analysis *an)
+{
+	return an->priv->links ? an->priv->links : an->priv->early;
+}
 
 void vx_links_resolve_event(struct vx_analysis *an, const struct vx_rec *r, size_t hop, const struct jkey *key)
 {
-	struct vx_links *l = an->priv->links;
+	struct vx_links *l = resolving_links(an);
 	struct vx_hash_slot *s;
 
 	if (!l || !l->wanted.n)
@@ -470,7 +614,7 @@ void vx_links_resolve_event(struct vx_analysis *an, const struct vx_rec *r, size
 
 void vx_links_resolve_journey(struct vx_analysis *an, bool counts)
 {
-	struct vx_links *l = an->priv->links;
+	struct vx_links *l = resolving_links(an);
 
 	if (!l)
 		return;
@@ -613,14 +757,8 @@ static void excuse(struct vx_analysis *an, const struct vx_deferred *d, const st
 
 		if (vx_jkey_cmp(&x, &k))
 			continue;
-		j->verdict.kind = VX_VERDICT_DELIVERED;
-		j->verdict.via_clone = true;
-		j->verdict.where = d->where;
-		j->verdict.pid = d->pid;
-		j->verdict.comm = d->comm;
-		j->verdict.hop = -1;
-		j->verdict.local = false;
-		j->mine = j->mine || vx_mine_has_pid(an, d->capture, d->pid);
+		delivered_via_clone(&j->verdict, &d->fate);
+		j->mine = j->mine || vx_mine_has_pid(an, d->capture, d->fate.pid);
 	}
 }
 
@@ -639,7 +777,7 @@ void vx_links_finish(struct vx_analysis *an)
 	for (size_t i = 0; i < pv->ndeferred; i++) {
 		const struct vx_deferred *d = &pv->deferred[i];
 
-		if (d->excused)
+		if (d->fate.delivered)
 			excuse(an, d, &byk);
 		else
 			vx_analysis_count_drop(an, &(struct vx_drop){ .reason = d->reason, .location = d->location });
@@ -650,16 +788,8 @@ void vx_links_finish(struct vx_analysis *an)
 	vx_links_release(an);
 }
 
-void vx_links_release(struct vx_analysis *an)
+static void links_free(struct vx_links *l)
 {
-	struct vx_analysis_priv *pv = an->priv;
-	struct vx_links *l = pv->links;
-
-	free(pv->deferred);
-	pv->deferred = NULL;
-	pv->ndeferred = pv->deferred_cap = 0;
-	if (!l)
-		return;
 	vx_hash_release(&l->hops);
 	vx_hash_release(&l->addrs);
 	vx_hash_release(&l->dentries);
@@ -669,7 +799,23 @@ void vx_links_release(struct vx_analysis *an)
 	free(l->recs);
 	free(l->watch);
 	free(l->open);
+	vx_hash_release(&l->fated);
+	vx_hash_release(&l->byjourney);
+	free(l->fates);
 	arena_release(&l->tmp);
 	free(l);
-	pv->links = NULL;
+}
+
+void vx_links_release(struct vx_analysis *an)
+{
+	struct vx_analysis_priv *pv = an->priv;
+
+	free(pv->deferred);
+	pv->deferred = NULL;
+	pv->ndeferred = pv->deferred_cap = 0;
+	if (pv->links)
+		links_free(pv->links);
+	if (pv->early)
+		links_free(pv->early);
+	pv->links = pv->early = NULL;
 }

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "link-events.h"
 
@@ -24,6 +25,9 @@
  *   a child), -1 when not among its kept hops
  * @other_hop: the same on the other journey, -1 when unknown
  * @function: the kernel function (static)
+ * @other_first_id: the event id of the other journey's first hop (its key), 0 when it is
+ *   not a journey of two hops or more; set for the journeys an analysis hands on as they
+ *   end (journey_each), whose ids are not known yet
  */
 struct vx_link {
 	enum vx_link_kind kind;
@@ -32,6 +36,7 @@ struct vx_link {
 	int hop;
 	int other_hop;
 	const char *function;
+	int64_t other_first_id;
 };
 
 #endif

@@ -212,13 +212,14 @@ void vx_mine_count(struct vx_analysis *an, const struct vx_journey *j, int row)
 void vx_mine_excused(struct vx_analysis *an, const struct vx_deferred *d)
 {
 	const struct vx_recorded_cmd *c = command_of(an, d->capture);
-	struct vx_verdict v = { .kind = VX_VERDICT_DELIVERED, .where = d->where, .pid = d->pid, .comm = d->comm };
+	struct vx_verdict v = { .kind = VX_VERDICT_DELIVERED, .where = d->fate.where, .pid = d->fate.pid,
+				.comm = d->fate.comm };
 	struct strbuf where = STRBUF_INIT;
 	const char *what = d->what ? d->what : "packet";
 	int row;
 
 	/* a reply read by the command's process is the command's, wherever it was created */
-	if (d->mine < 0 && !(c && has_pid(c, d->pid)))
+	if (d->mine < 0 && !(c && has_pid(c, d->fate.pid)))
 		return;
 	if (d->mine >= 0 && an->mine[d->mine].count)
 		an->mine[d->mine].count--;

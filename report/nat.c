@@ -105,7 +105,7 @@ size_t vx_journey_nat(struct vx_journey *j, struct vx_nat *nats)
 	return n;
 }
 
-static void tuple_describe(const struct vx_tuple *t, struct strbuf *sb)
+void vx_nat_tuple_describe(const struct vx_tuple *t, struct strbuf *sb)
 {
 	strbuf_addstr(sb, t->src);
 	if (t->sport >= 0)
@@ -121,9 +121,9 @@ static void tuple_describe(const struct vx_tuple *t, struct strbuf *sb)
 void vx_nat_describe(const struct vx_nat *n, struct strbuf *sb)
 {
 	strbuf_addf(sb, "%s: ", vx_nat_kind_name(n->kind));
-	tuple_describe(&n->before, sb);
+	vx_nat_tuple_describe(&n->before, sb);
 	strbuf_addstr(sb, " became ");
-	tuple_describe(&n->after, sb);
+	vx_nat_tuple_describe(&n->after, sb);
 	if (n->function)
 		strbuf_addf(sb, " (by %s)", n->function);
 }

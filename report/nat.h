@@ -44,6 +44,10 @@ struct vx_journey;
  */
 size_t vx_journey_nat(struct vx_journey *j, struct vx_nat *nats);
 
+/* vx_nat_tuple_describe - "10.244.1.5 → 10.96.0.10 id 7" (ports as "/80" where the protocol
+ * has them, the ICMP echo id as " id N") into @sb */
+void vx_nat_tuple_describe(const struct vx_tuple *t, struct strbuf *sb);
+
 /* vx_nat_describe - "dnat 10.244.1.5 → 10.96.0.10 became 10.244.1.5 → 10.244.2.7 (by
  * nf_nat_manip)" into @sb */
 void vx_nat_describe(const struct vx_nat *n, struct strbuf *sb);

@@ -9,8 +9,10 @@
 # journeys left apart, the clock of the report's reference pair); rows are on both shards; a
 # second export adds nothing; rows of an unfinished batch are never counted. The pair itself
 # exported from both nodes into one server joins the same journeys as `report` on the
-# merged database. Errors: server down, bad URLs, a table of another schema, ClickHouse's
-# own error answer, no such cluster. Hostile host names stay escaped in the HTML page.
+# merged database. The 6.1 guest's journeys (clones delivered, segments, merges, NAT) end
+# and drop as in report, and their links and NAT rewrites are exported as report shows them. Errors:
+# server down, bad URLs, a table of another schema, ClickHouse's own error answer, no such
+# cluster. Hostile host names stay escaped in the HTML page.
 # Skips (77) when clickhouse-server is not installed.
 # usage: fleet.sh VXANALYZE SAMPLES_DIR
 set -u
@@ -175,6 +177,63 @@ for x in f["joined_journeys"]:
 c = f["clocks"][0]
 assert (c["host_a"], c["host_b"], c["offset_ns"], c["uncertainty_ns"]) == \
     ("node-a", "node-b", r["captures"][1]["clock_offset_ns"], r["captures"][1]["clock_uncertainty_ns"]), c
+PY
+
+# --- the 6.1 guest's verdicts: a ping whose replies reach ping's raw socket as clones (their
+# originals freed with NO_SOCKET), segments and merges, NAT: the ends and drops of report ---
+for t in ping gso nat; do
+	"$vx" export -q -d "$samples/truth-$t.db" --to "$url1/truth_$t" 2> "$tmp/err" || fail "export of truth-$t.db: $(cat "$tmp/err")"
+	"$vx" report -d "$samples/truth-$t.db" --format json > "$tmp/tr.json" || fail "report of truth-$t.db"
+	"$vx" fleet --from "$url1/truth_$t" --format json > "$tmp/tf.json" || fail "fleet of truth-$t.db"
+	python3 - "$tmp/tr.json" "$tmp/tf.json" <<'PY' || fail "truth-$t.db: fleet and report disagree"
+import json, sys
+from collections import Counter
+r, f = (json.load(open(p)) for p in sys.argv[1:])
+assert r["journeys_total"] == len(r["journeys"]), "report keeps every journey of these samples"
+h, = f["hosts"]
+assert Counter(j["end"] for j in r["journeys"]) == Counter(h["journeys_by_end"]), (h, r["verdicts"])
+assert sum(1 for j in r["journeys"] if j["drop"]) == h["dropped"], h
+assert Counter({(d["reason"], d["location"]): d["count"] for d in r["drops"]}) == \
+    Counter({(d["reason"], d["location"]): d["count"] for d in f["drops"]}), (r["drops"], f["drops"])
+PY
+	# the links of every journey: its first hop's time, kind, role, the other journey's first
+	# hop's time (0: none), hop and function, as report's journeys[].links
+	ch_sql 1 "SELECT first_ts, kind, role, ofirst, hop, function FROM (SELECT first_ts, links.kind AS kind,
+		links.role AS role, links.journey AS other, links.hop AS hop, links.function AS function
+		FROM truth_$t.journeys ARRAY JOIN links) ANY LEFT JOIN (SELECT journey AS other, first_ts AS ofirst
+		FROM truth_$t.journeys) USING other FORMAT TabSeparated" > "$tmp/tl.tsv" || fail "reading the links of truth-$t.db"
+	python3 - "$tmp/tr.json" "$tmp/tl.tsv" "$t" <<'PY' || fail "truth-$t.db: the exported links differ from report's"
+import json, sys
+r = json.load(open(sys.argv[1]))
+ts = {j["id"]: j["hops"][0]["ts_ns"] for j in r["journeys"]}
+want = sorted((str(j["hops"][0]["ts_ns"]), l["kind"], l["role"], str(ts[l["journey_id"]] if l["journey_id"] else 0),
+               str(l["hop"] if l["hop"] is not None else 4294967295), l["function"])
+              for j in r["journeys"] for l in j["links"])
+got = sorted(tuple(x.rstrip("\n").split("\t")) for x in open(sys.argv[2], encoding="utf-8"))
+kinds = {"ping": {"clone"}, "gso": {"clone", "segment", "merge"}, "nat": {"clone"}}[sys.argv[3]]
+assert {w[1] for w in want} >= kinds, (sys.argv[3], want[:3])
+assert got == want, ([w for w in want if w not in got][:3], [g for g in got if g not in want][:3])
+PY
+done
+
+# --- NAT: each rewrite report shows (the 6.1 guest's ping to a service address) is a packets row ---
+"$vx" export -q -d "$samples/truth-nat.db" --to "$url1/nat" 2> "$tmp/err" || fail "export of truth-nat.db: $(cat "$tmp/err")"
+"$vx" report -d "$samples/truth-nat.db" --format json > "$tmp/nat.json" || fail "report of truth-nat.db"
+ch_sql 1 "SELECT j.first_ts, p.hop, p.nat_kind, p.nat_before, p.nat_after, p.nat_function FROM nat.packets p
+	ANY INNER JOIN (SELECT jkey, first_ts FROM nat.journeys) j USING jkey WHERE p.nat_kind != ''
+	FORMAT TabSeparated" > "$tmp/nat.tsv" || fail "reading the NAT rows"
+python3 - "$tmp/nat.json" "$tmp/nat.tsv" <<'PY' || fail "the exported NAT differs from report's"
+import json, sys
+r = json.load(open(sys.argv[1]))
+def tup(t):
+    s = t["src"] + ("/%d" % t["sport"] if t["sport"] is not None else "") + " \u2192 " + t["dst"]
+    s += "/%d" % t["dport"] if t["dport"] is not None else ""
+    return s + (" id %d" % t["icmp_id"] if t["icmp_id"] is not None else "")
+want = sorted((str(j["hops"][0]["ts_ns"]), str(i), h["nat"]["kind"], tup(h["nat"]["before"]), tup(h["nat"]["after"]),
+               h["nat"]["function"] or "") for j in r["journeys"] for i, h in enumerate(j["hops"]) if h.get("nat"))
+got = sorted(tuple(l.rstrip("\n").split("\t")) for l in open(sys.argv[2], encoding="utf-8"))
+assert len(want) == 4 and {w[2] for w in want} == {"dnat", "snat"}, want
+assert got == want, (got, want)
 PY
 
 # --- rows of a batch whose capture row never came are not counted ---

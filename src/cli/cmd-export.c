@@ -65,7 +65,9 @@ struct export_run {
 static int export_capture(struct export_run *x, const struct vx_capture *c)
 {
 	struct fleet_capture fc = { .c = c, .database = x->db };
-	struct vx_analysis_opts aopts = { .max_journeys = 1, .journey_each = fleet_batch_journey };
+	/* the journeys go out as they end; the analysis' own lists are not written */
+	struct vx_analysis_opts aopts = { .max_journeys = 1, .journey_each = fleet_batch_journey,
+					  .no_numbering = true };
 	struct fleet_export_stats stats;
 	struct fleet_batch *b;
 	struct vx_store *st;

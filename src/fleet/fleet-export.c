@@ -19,6 +19,7 @@
 #include "core/xalloc.h"
 #include "report/events.h"
 #include "report/join.h"
+#include "report/nat.h"
 
 /* a table's rows are sent when they pass this many bytes: a few parts per capture */
 #define FLUSH_BYTES (16u << 20)
@@ -170,6 +171,24 @@ static void ip_cols(struct strbuf *sb, const struct vx_ip *ip, bool full)
 	ch_put_i16(sb, k ? (int16_t)ip->tcp_flags : -1);
 }
 
+/* nat_kind, nat_before, nat_after, nat_function: the rewrite that this hop shows first, or
+ * four empty strings */
+static void nat_cols(struct strbuf *sb, const struct vx_nat *n)
+{
+	struct strbuf t = STRBUF_INIT;
+
+	ch_put_str(sb, n ? vx_nat_kind_name(n->kind) : NULL);
+	if (n)
+		vx_nat_tuple_describe(&n->before, &t);
+	ch_put_str(sb, t.buf);
+	strbuf_reset(&t);
+	if (n)
+		vx_nat_tuple_describe(&n->after, &t);
+	ch_put_str(sb, t.buf);
+	strbuf_release(&t);
+	ch_put_str(sb, n ? n->function : NULL);
+}
+
 /* one row of hops (fleet-schema.c's hops_cols, in order), and of packets when the hop
  * carries headers (packets_cols) */
 static void hop_row(struct fleet_batch *b, const struct vx_journey *j, size_t i, uint64_t jid, uint64_t jkey,
@@ -211,14 +230,34 @@ static void hop_row(struct fleet_batch *b, const struct vx_journey *j, size_t i,
 	ch_put_u64(sb, jid);
 	ch_put_u64(sb, jkey);
 	ch_put_u32(sb, (uint32_t)i);
-	for (int k = 0; k < 4; k++)	/* nat_kind, nat_before, nat_after, nat_function */
-		ch_put_str(sb, NULL);
+	nat_cols(sb, h->nat);
 	ip_cols(sb, &p->ip, true);
 	ch_put_i32(sb, p->vni);
 	ip_cols(sb, &p->inner, false);
 	ch_put_u64(sb, vx_packet_identity(&p->ip));
 	ch_put_u64(sb, vx_packet_identity(&p->inner));
 	b->nrows[FT_PACKETS]++;
+}
+
+/* links.kind, .role, .journey, .hop, .function: one array each, an element per link (as
+ * report's journeys[].links; the other journey by its `journey`, 0 when it is none) */
+static void links_cols(struct strbuf *sb, const struct vx_journey *j)
+{
+	ch_put_len(sb, j->nlinks);
+	for (size_t i = 0; i < j->nlinks; i++)
+		ch_put_str(sb, vx_link_kind_name(j->links[i].kind));
+	ch_put_len(sb, j->nlinks);
+	for (size_t i = 0; i < j->nlinks; i++)
+		ch_put_str(sb, j->links[i].child ? "child" : "parent");
+	ch_put_len(sb, j->nlinks);
+	for (size_t i = 0; i < j->nlinks; i++)
+		ch_put_u64(sb, (uint64_t)j->links[i].other_first_id);
+	ch_put_len(sb, j->nlinks);
+	for (size_t i = 0; i < j->nlinks; i++)
+		ch_put_u32(sb, j->links[i].hop >= 0 ? (uint32_t)j->links[i].hop : UINT32_MAX);
+	ch_put_len(sb, j->nlinks);
+	for (size_t i = 0; i < j->nlinks; i++)
+		ch_put_str(sb, j->links[i].function);
 }
 
 /* one row of journeys (journeys_cols, in order) */
@@ -276,8 +315,7 @@ static void journey_row(struct fleet_batch *b, const struct vx_journey *j, uint6
 	ch_put_i32(sb, ip->known ? ip->icmp_id : -1);
 	ch_put_i32(sb, ip->known ? ip->icmp_seq : -1);
 	ch_put_i64(sb, ip->known ? ip->tcp_seq : -1);
-	for (int k = 0; k < 5; k++)	/* links.*: none known yet */
-		ch_put_len(sb, 0);
+	links_cols(sb, j);
 	b->nrows[FT_JOURNEYS]++;
 }
 
@@ -319,7 +357,8 @@ int fleet_batch_journey(void *arg, const struct vx_journey *j)
 	journey_row(b, j, jid, jkey, shape);
 	for (size_t i = 0; i < j->nhops; i++)
 		hop_row(b, j, i, jid, jkey, shape);
-	if (j->drop)
+	/* a drop that a delivered clone excuses is not one (report's drops) */
+	if (j->drop && j->verdict.kind == VX_VERDICT_DROPPED)
 		drop_row(b, j, jid, jkey);
 	for (int t = FT_JOURNEYS; t < FT_COUNT; t++)
 		if (b->rows[t].len >= FLUSH_BYTES && flush(b, (enum fleet_table_id)t) < 0)

@@ -76,7 +76,7 @@ static const struct fleet_col journeys_cols[] = {
 	{ "icmp_id", "Int32" },
 	{ "icmp_seq", "Int32" },
 	{ "tcp_seq", "Int64" },
-	{ "links.kind", "Array(String)" },	/* clone, copy, segment, merge (empty until known) */
+	{ "links.kind", "Array(String)" },	/* clone, copy, segment, merge (report's journeys[].links) */
 	{ "links.role", "Array(String)" },
 	{ "links.journey", "Array(UInt64)" },
 	{ "links.hop", "Array(UInt32)" },
@@ -115,10 +115,10 @@ static const struct fleet_col packets_cols[] = {
 	{ "journey", "UInt64" },
 	{ "jkey", "UInt64" },
 	{ "hop", "UInt32" },
-	{ "nat_kind", "String" },	/* dnat, snat (empty until known) */
-	{ "nat_before", "String" },
+	{ "nat_kind", "String" },	/* dnat, snat at the first hop with the new header; empty: none */
+	{ "nat_before", "String" },	/* "10.244.1.5 → 10.96.0.10 id 7" (vx_nat_tuple_describe) */
 	{ "nat_after", "String" },
-	{ "nat_function", "String" },
+	{ "nat_function", "String" },	/* the NAT probe seen between the two hops, or empty */
 	{ "ip_version", "UInt8" },	/* 4 or 6; 0: the headers were not understood */
 	{ "proto", "Int16" },
 	{ "src", "String" },
