@@ -9,7 +9,8 @@
 # journeys left apart, the clock of the report's reference pair); rows are on both shards; a
 # second export adds nothing; rows of an unfinished batch are never counted. The pair itself
 # exported from both nodes into one server joins the same journeys as `report` on the
-# merged database. The 6.1 guest's journeys (clones delivered, segments, merges, NAT) end
+# merged database, and so does the pair of 6.1 guests with kprobes (truth-pair-a/b.db), with
+# the same ends and drops. The 6.1 guest's journeys (clones delivered, segments, merges, NAT) end
 # and drop as in report, and their links and NAT rewrites are exported as report shows them. Errors:
 # server down, bad URLs, a table of another schema, ClickHouse's own error answer, no such
 # cluster. Hostile host names stay escaped in the HTML page.
@@ -177,6 +178,31 @@ for x in f["joined_journeys"]:
 c = f["clocks"][0]
 assert (c["host_a"], c["host_b"], c["offset_ns"], c["uncertainty_ns"]) == \
     ("node-a", "node-b", r["captures"][1]["clock_offset_ns"], r["captures"][1]["clock_uncertainty_ns"]), c
+PY
+
+# --- the two 6.1 guests (kprobes: clones, segments, merges, NAT) from both nodes into one
+# server: the joins, ends and drops of report on the merged database ---
+"$vx" import -q -d "$tmp/tpair.db" "$samples/truth-pair-a.db" "$samples/truth-pair-b.db" || fail "merging the truth pair"
+"$vx" report -d "$tmp/tpair.db" --format json > "$tmp/tpr.json" || fail "report of the truth pair"
+for n in a b; do
+	"$vx" export -q -d "$samples/truth-pair-$n.db" --to "$url1/tpair" 2> "$tmp/err" || fail "export of truth-pair-$n.db: $(cat "$tmp/err")"
+done
+"$vx" fleet --from "$url1/tpair" --format json > "$tmp/tpf.json" || fail "fleet of the truth pair"
+python3 - "$tmp/tpr.json" "$tmp/tpf.json" <<'PY' || fail "the truth pair: fleet and report disagree"
+import json, sys
+from collections import Counter
+r, f = (json.load(open(p)) for p in sys.argv[1:])
+host_of = {c["id"]: c["host"] for c in r["captures"]}
+rj = {j["id"]: j for j in r["journeys"]}
+assert r["journeys_total"] == len(rj) == f["journeys_total"], (r["journeys_total"], f["journeys_total"])
+want = {frozenset((host_of[rj[i]["capture_id"]], rj[i]["skb"], rj[i]["hops"][0]["ts_ns"]) for i in x["journey_ids"])
+        for x in r["joined_journeys"]}
+got = {frozenset((p["host"], p["skb"], p["first_ts_ns"]) for p in x["journeys"]) for x in f["joined_journeys"]}
+assert len(want) > 0 and want == got and f["joined_journeys_total"] == len(want), (len(want), len(got))
+assert Counter((host_of[j["capture_id"]], j["end"]) for j in r["journeys"]) == \
+    Counter({(h["host"], e): n for h in f["hosts"] for e, n in h["journeys_by_end"].items()})
+assert Counter({(d["reason"], d["location"]): d["count"] for d in r["drops"]}) == \
+    sum((Counter({(d["reason"], d["location"]): d["count"]}) for d in f["drops"]), Counter())
 PY
 
 # --- the 6.1 guest's verdicts: a ping whose replies reach ping's raw socket as clones (their
