@@ -44,9 +44,10 @@ const struct vx_cmd_doc vx_doc_export = {
 	.description =
 		"Analyse each capture as 'report' does and write what it finds into the ClickHouse\n"
 		"database of the URL, over HTTP: the capture (host, boot id, kernel, times, events),\n"
-		"its journeys (identity headers, end, drop, encapsulation, shape), their hops\n"
-		"(device, event, length, times, route decision, headers), drops, route requests and\n"
-		"paths. Raw events are not exported. The database and its tables are created when\n"
+		"its journeys (identity headers, end, drop, encapsulation, shape, links to the\n"
+		"journeys they were cloned, copied, segmented or merged from or into), their hops\n"
+		"(device, event, length, times, route decision, headers, NAT), drops, route requests\n"
+		"and paths. Raw events are not exported. The database and its tables are created when\n"
 		"missing. A capture the database holds already (same boot id, first and last event\n"
 		"time, event count) is skipped. A capture's rows are written under a batch id and\n"
 		"become visible at once when its row in 'captures' is written, last; 'vxanalyze\n"
