@@ -154,14 +154,22 @@ grep -q "^20 hosts, 20 captures" "$tmp/f.txt" && grep -q "joined journeys (packe
 "$vx" fleet --from "$url0/fleet" --format html -o "$tmp/f.html" || fail "fleet html"
 grep -q "Content-Security-Policy" "$tmp/f.html" && ! grep -qi "<script" "$tmp/f.html" || fail "the page has no CSP or a script"
 
+# pair_both NAME: samples/NAME-a.db and NAME-b.db merged into one SQLite database and its
+# report in $tmp/NAME.r.json; each exported from its own node into server 1's database NAME
+# (dashes as underscores) and the fleet of it in $tmp/NAME.f.json
+pair_both() {
+	local db=${1//-/_} n
+	"$vx" import -q -d "$tmp/$1.db" "$samples/$1-a.db" "$samples/$1-b.db" || fail "merging $1-a/b.db"
+	"$vx" report -d "$tmp/$1.db" --format json > "$tmp/$1.r.json" || fail "report of $1-a/b.db"
+	for n in a b; do
+		"$vx" export -q -d "$samples/$1-$n.db" --to "$url1/$db" 2> "$tmp/err" || fail "export of $1-$n.db: $(cat "$tmp/err")"
+	done
+	"$vx" fleet --from "$url1/$db" --format json > "$tmp/$1.f.json" || fail "fleet of $1-a/b.db"
+}
+
 # --- the pair from both nodes into one server: the joins of report on the merged database ---
-"$vx" import -q -d "$tmp/pair.db" "$samples/pair-a.db" "$samples/pair-b.db" || fail "merging the pair"
-"$vx" report -d "$tmp/pair.db" --format json > "$tmp/pr.json" || fail "report of the pair"
-for n in a b; do
-	"$vx" export -q -d "$samples/pair-$n.db" --to "$url1/pair" 2> "$tmp/err" || fail "export of pair-$n.db: $(cat "$tmp/err")"
-done
-"$vx" fleet --from "$url1/pair" --format json > "$tmp/pf.json" || fail "fleet of the pair"
-python3 - "$tmp/pr.json" "$tmp/pf.json" <<'PY' || fail "the pair's joins differ"
+pair_both pair
+python3 - "$tmp/pair.r.json" "$tmp/pair.f.json" <<'PY' || fail "the pair's joins differ"
 import json, sys
 r, f = (json.load(open(p)) for p in sys.argv[1:])
 host_of = {c["id"]: c["host"] for c in r["captures"]}
@@ -182,13 +190,8 @@ PY
 
 # --- the two 6.1 guests (kprobes: clones, segments, merges, NAT) from both nodes into one
 # server: the joins, ends and drops of report on the merged database ---
-"$vx" import -q -d "$tmp/tpair.db" "$samples/truth-pair-a.db" "$samples/truth-pair-b.db" || fail "merging the truth pair"
-"$vx" report -d "$tmp/tpair.db" --format json > "$tmp/tpr.json" || fail "report of the truth pair"
-for n in a b; do
-	"$vx" export -q -d "$samples/truth-pair-$n.db" --to "$url1/tpair" 2> "$tmp/err" || fail "export of truth-pair-$n.db: $(cat "$tmp/err")"
-done
-"$vx" fleet --from "$url1/tpair" --format json > "$tmp/tpf.json" || fail "fleet of the truth pair"
-python3 - "$tmp/tpr.json" "$tmp/tpf.json" <<'PY' || fail "the truth pair: fleet and report disagree"
+pair_both truth-pair
+python3 - "$tmp/truth-pair.r.json" "$tmp/truth-pair.f.json" <<'PY' || fail "the truth pair: fleet and report disagree"
 import json, sys
 from collections import Counter
 r, f = (json.load(open(p)) for p in sys.argv[1:])
