@@ -35,6 +35,23 @@ void vx_links_note_name(struct vx_analysis *an, int64_t capture_id, const char *
 	pv->link_names[pv->nlink_names++] = xstrdup(name);
 }
 
+/* the event ids of @j's first calls of a clone or copy function (their entries: the skb is
+ * the journey's own), at most VX_DEFERRED_ENTRIES, into @ids; how many */
+static size_t clone_calls(const struct vx_journey *j, int64_t ids[VX_DEFERRED_ENTRIES])
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < j->nhops && n < VX_DEFERRED_ENTRIES; i++) {
+		const struct vx_hop *h = &j->hops[i];
+		enum vx_link_kind k;
+
+		if (h->rec && vx_hop_kind_of(h->event) == VX_HOP_OTHER &&
+		    vx_link_event_of(h->event, &k, NULL) == VX_LEV_ENTRY && k != VX_LINK_SEGMENT)
+			ids[n++] = h->rec->id;
+	}
+	return n;
+}
+
 bool vx_links_defer(struct vx_analysis *an, const struct vx_journey *j, int mine)
 {
 	struct vx_analysis_priv *pv = an->priv;
@@ -43,13 +60,7 @@ bool vx_links_defer(struct vx_analysis *an, const struct vx_journey *j, int mine
 	/* the early walk decided it as it ended (vx_links_excuse_early) */
 	if (!pv->link_probes || !j->drop || !j->nhops || pv->early)
 		return false;
-	for (size_t i = 0; i < j->nhops && d.nentries < VX_DEFERRED_ENTRIES; i++) {
-		enum vx_link_kind k;
-
-		if (j->hops[i].rec && vx_hop_kind_of(j->hops[i].event) == VX_HOP_OTHER &&
-		    vx_link_event_of(j->hops[i].event, &k, NULL) == VX_LEV_ENTRY && k != VX_LINK_SEGMENT)
-			d.entries[d.nentries++] = j->hops[i].rec->id;
-	}
+	d.nentries = clone_calls(j, d.entries);
 	if (!d.nentries)
 		return false;
 	d.what = vx_mine_what(j);
@@ -509,17 +520,17 @@ int vx_links_early(struct vx_analysis *an)
 void vx_links_excuse_early(struct vx_analysis *an, struct vx_journey *j)
 {
 	const struct vx_links *l = an->priv->early;
+	int64_t ids[VX_DEFERRED_ENTRIES];
+	size_t n;
 
 	if (!l || j->verdict.kind != VX_VERDICT_DROPPED)
 		return;
-	for (size_t i = 0; i < j->nhops; i++) {
-		enum vx_link_kind k;
+	/* the calls whose clones excuse a deferred drop (vx_links_defer), the same here */
+	n = clone_calls(j, ids);
+	for (size_t i = 0; i < n; i++) {
 		struct vx_hash_slot *s;
 
-		if (!j->hops[i].rec || vx_hop_kind_of(j->hops[i].event) != VX_HOP_OTHER ||
-		    vx_link_event_of(j->hops[i].event, &k, NULL) != VX_LEV_ENTRY || k == VX_LINK_SEGMENT)
-			continue;
-		vx_hash_each(&l->fated, (uint64_t)j->hops[i].rec->id, s) {
+		vx_hash_each(&l->fated, (uint64_t)ids[i], s) {
 			if (l->fates[s->value].delivered) {
 				delivered_via_clone(&j->verdict, &l->fates[s->value]);
 				return;
