@@ -17,7 +17,6 @@
 
 #include "core/error.h"
 
-
 struct ps {
 	struct vx_input *in;
 	struct vx_sink *sink;

@@ -286,7 +286,6 @@ static struct tep_event *td_event(struct td_direct *d, struct tep_record *rec)
 	return tep_find_event_by_record(d->tep, rec);
 }
 
-
 /*
  * td_printk - the trace_printk formats ("ADDR : \"format\"" lines) into @tep. Only the lines
  * whose format has at least 3 bytes go to tep_parse_printk_formats(): it skips the byte

@@ -533,7 +533,6 @@ int td_write_all(const char *name, int fd, const void *buf, size_t n)
 	return 0;
 }
 
-
 /*
  * td_patched_copy - a temporary copy of the truncated version 6 file @fd in which every CPU
  * data block cut short (w->cuts) is shrunk to its complete pages, so that libtracecmd reads

@@ -24,7 +24,6 @@ static int routes_build(struct vx_analysis *an)
 	return 0;
 }
 
-
 struct route_keep {
 	struct vx_analysis *an;
 	size_t cap;

@@ -32,7 +32,6 @@ static void count_before(struct builder *b, const struct vx_journey *j)
 		b->less[lo]++;
 }
 
-
 /* a finished journey of the first walk (its verdict and NAT decided): counted by verdict,
  * its drop, the command's rows */
 static void judge_journey(struct builder *b, struct vx_journey *j)
@@ -132,7 +131,6 @@ static void finish_journey(struct builder *b)
 	b->last_free = false;
 	b->serial++;
 }
-
 
 static uint64_t hash_hop(uint64_t h, const struct vx_rec *r, int path)
 {
@@ -355,7 +353,6 @@ static int fetch_fields(struct vx_analysis *an, struct vx_journey *j)
 	}
 	return 0;
 }
-
 
 /* one walk of the source's journey events through the builder; 0, or -1 with vx_error() */
 static int builder_walk(struct builder *b)

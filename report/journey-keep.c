@@ -389,7 +389,6 @@ static void add_block(struct vx_analysis_priv *pv, void *p)
 	pv->blocks[pv->nblocks++] = p;
 }
 
-
 /* the heaps: one, or one per host when the captures come from several hosts (join.h), each
  * keeping @max_keep journeys in its share of VX_KEPT_JOURNEY_BYTES */
 void vx_builder_heaps(struct builder *b, size_t max_keep)
@@ -511,7 +510,6 @@ bool vx_builder_align(struct builder *b, size_t max_keep)
 	return again;
 }
 
-
 /* the kept journeys of all heaps, in time order, become an->journeys; their ids are their
  * ranks in time order among all journeys: a heap keeps the first journeys of its captures
  * (from its aligned start, when align_windows() moved it), so a kept journey's rank is the
@@ -555,7 +553,6 @@ void vx_builder_kept(struct builder *b)
 		j->id = (int)(before + at++) + 1;
 	}
 }
-
 
 void vx_builder_heaps_release(struct builder *b)
 {

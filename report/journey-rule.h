@@ -111,7 +111,6 @@ void vx_journey_state_reset(struct vx_journey_state *s, uint32_t traced);
  * distinct event name of a capture) */
 void vx_journey_traced_add(uint32_t *traced, const char *name);
 
-
 /*
  * vx_journey_step - does event @r (its skb is the address of @s) begin a new journey on an
  * address whose journey so far is @s? Returns why the previous journey ended, VX_JEND_NONE

@@ -126,7 +126,6 @@ struct watch {
 	size_t deferred;	/* index into an->priv->deferred, or in the early walk into fates */
 };
 
-
 struct vx_links {
 	struct vx_analysis *an;
 	struct vx_hash hops;	/* kept hop's event id -> journey << 16 | hop */

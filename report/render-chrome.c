@@ -45,7 +45,6 @@ static void tracks_release(struct tracks *t)
 	free(t);
 }
 
-
 /* track of @dev in capture order of appearance: 1 = no device, 2.. = devices */
 static int track_of(struct tracks *t, const char *dev, bool *is_new)
 {

@@ -246,7 +246,6 @@ static void write_ip_passes(struct html *h, int x, int y, const struct vx_path *
 	fprintf(h->out, "<text x=\"%d\" y=\"%d\">%d\xc3\x97 IP</text></g>", x + shown * 9, y + 3, n);
 }
 
-
 /*
  * Where the packet changes network namespace (the journey's segments, see
  * vx_journey_segment_role()): dashed separators

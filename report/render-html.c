@@ -614,7 +614,6 @@ static void write_unjoined_paths(struct html *h, int *gid, int max)
 
 /* ---- route events ---- */
 
-
 /* the route requests of the analysis (routes.c), each with its class and the sentence that
  * explains it; the raw events follow in write_route_events() */
 static void write_route_requests(struct html *h)
@@ -830,7 +829,6 @@ static void write_stacks(struct html *h)
 		fputs("</ol></template>\n", h->out);
 	}
 }
-
 
 /* a recording: its command's packets in one line each; what tracepoints could not follow */
 static void write_commands(struct html *h)

@@ -14,7 +14,6 @@
 #include "core/error.h"
 #include "core/xalloc.h"
 
-
 /* add_line - one "ADDR TYPE NAME [MODULE]" line of @len bytes; 1 added, 0 ignored */
 static int add_line(struct vx_kallsyms *ks, const char *s, size_t len, int *zero)
 {

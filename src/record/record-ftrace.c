@@ -23,7 +23,6 @@
 #include "decode/ring-stats.h"
 #include "decode/stack-attach.h"
 
-
 /* struct ftrace_be - r->be of this backend */
 struct ftrace_be {
 	struct tracefs_instance *inst;

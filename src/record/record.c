@@ -37,7 +37,6 @@
 #define ARCH_X86_64 false
 #endif
 
-
 /* ---------------------------------------------------------------- small helpers */
 
 /* read_file - whole file into @sb (procfs/tracefs files report size 0: read to EOF) */

@@ -76,7 +76,6 @@ struct vx_skb_layout;
  */
 int vx_plan_use_btf(struct vx_plan *p, const struct vx_skb_layout *l, int snaplen);
 
-
 /* vx_func_name_valid - a kernel function name we accept: [A-Za-z0-9_.]+, at most 127 chars */
 bool vx_func_name_valid(const char *s);
 /* vx_event_name_valid - "system:event", each part [A-Za-z0-9_]+ (at most 63 chars) */

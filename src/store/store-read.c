@@ -47,7 +47,6 @@ void store_read_end(struct vx_store *st)
 		sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL);
 }
 
-
 /* read_start - a read transaction and @sql prepared in *@s, ?1 bound to @capture_id when
  * the query has it; 0, or -1 with vx_error() set (no transaction left open). The caller
  * finalizes *@s and calls store_read_end() */
