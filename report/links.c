@@ -123,7 +123,7 @@ struct lrec {
 struct watch {
 	int64_t capture;
 	uint64_t skb, born;
-	size_t deferred;	/* index into an->priv->deferred, or in the early walk into fates */
+	size_t to;		/* index into an->priv->deferred, or in the early walk into fates */
 };
 
 struct vx_links {
@@ -153,6 +153,14 @@ struct vx_links {
 static uint64_t addr_key(int64_t capture, uint64_t skb)
 {
 	return skb ^ ((uint64_t)capture * 0x9e3779b97f4a7c15ULL);
+}
+
+/* a journey's key (struct jkey) as a hash */
+static uint64_t jkey_hash(int64_t capture, uint64_t ts, int64_t id)
+{
+	uint64_t v[3] = { (uint64_t)capture, ts, (uint64_t)id };
+
+	return vx_hash64(VX_HASH_INIT, v, sizeof(v));
 }
 
 static struct lref *ref_at(struct vx_links *l, uint64_t v)
@@ -348,7 +356,7 @@ static void watch_delivered(struct vx_links *l, const struct vx_rec *r, enum vx_
 
 	vx_hash_each(&l->watched, addr_key(r->capture_id, r->skb), s) {
 		const struct watch *w = &l->watch[s->value];
-		struct vx_clone_fate *f = l->early ? &l->fates[w->deferred] : &an->priv->deferred[w->deferred].fate;
+		struct vx_clone_fate *f = l->early ? &l->fates[w->to] : &an->priv->deferred[w->to].fate;
 
 		if (w->capture != r->capture_id || w->skb != r->skb || w->born > r->ts_ns)
 			continue;
@@ -537,8 +545,6 @@ void vx_links_excuse_early(struct vx_analysis *an, struct vx_journey *j)
 		}
 	}
 }
-
-static uint64_t jkey_hash(int64_t capture, uint64_t ts, int64_t id);
 
 bool vx_links_early_wanted(const struct vx_analysis *an)
 {
@@ -737,13 +743,6 @@ static void mine_closure(struct vx_analysis *an)
 	}
 	vx_hash_release(&byid);
 	free(todo);
-}
-
-static uint64_t jkey_hash(int64_t capture, uint64_t ts, int64_t id)
-{
-	uint64_t v[3] = { (uint64_t)capture, ts, (uint64_t)id };
-
-	return vx_hash64(VX_HASH_INIT, v, sizeof(v));
 }
 
 static struct vx_journey *journey_at(struct vx_analysis *an, size_t i)

@@ -24,8 +24,7 @@ int store_lookups_reset(struct vx_store *st)
 	lookups_finalize(st);
 	st->lk_sealed = false;
 	/* emptied, not dropped: a reset comes while the route events are being read, and a
-	 * schema change under a running statement fails ("database table is locked"); the
-	 * index of an earlier read, if any, is kept up to date by the inserts */
+	 * schema change under a running statement fails ("database table is locked") */
 	if (store_exec(st, "CREATE TEMP TABLE IF NOT EXISTS vx_lookups(capture_id INTEGER, cpu INTEGER,"
 			   " ts_ns INTEGER, id INTEGER, tbl INTEGER, ipv6 INTEGER, src TEXT, dst TEXT,"
 			   " proto INTEGER, sport INTEGER, dport INTEGER, dev TEXT, gw TEXT, err INTEGER,"
